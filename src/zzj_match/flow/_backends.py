@@ -1,0 +1,173 @@
+"""Solver back-ends for the shifted problem ``0 <= x <= cap``, ``out(x) - in(x) = supply``.
+
+* ``ortools``: OR-Tools ``SimpleMinCostFlow`` (cost scaling, int64). Fast; it saturates silently
+  beyond int64, so it is only called once :func:`ortools_safe` has proved the bounds.
+* ``exact``: ``networkx.network_simplex`` on Python ints: exact for any magnitude, slow.
+
+Both return the flow, or ``None`` when no feasible flow exists. Infeasibility is backed by a
+cut from a maximum flow (:func:`infeasibility_cut`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["exact_solve", "infeasibility_cut", "ortools_safe", "ortools_solve"]
+
+import logging
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from zzj_match.errors import SolverError
+
+logger = logging.getLogger(__name__)
+
+_SAFE = 2.0**60
+
+
+class OrtoolsRangeError(Exception):
+    """OR-Tools refused the magnitudes (BAD_COST_RANGE / BAD_CAPACITY_RANGE)."""
+
+
+def ortools_safe(
+    n: int,
+    cap: npt.NDArray[Any],
+    cost: npt.NDArray[Any],
+    supply: npt.NDArray[Any],
+) -> bool:
+    """Prove that OR-Tools' int64 arithmetic cannot overflow on this shifted problem.
+
+    Bounds (computed in float64 against 2**60, leaving room for the rounding of the bound):
+    ``sum |cost| * cap`` (any partial objective), ``sum cap + sum |supply|`` (any excess or
+    flow sum) and ``max |cost| * (n + 2)**2`` (cost scaling multiplies costs by ``n + 1`` and
+    potentials grow to ``n`` times the scaled cost).
+    """
+    if cap.dtype == object or cost.dtype == object or supply.dtype == object:
+        return False
+    if cap.size == 0:
+        return True
+    c = np.abs(cost.astype(np.float64))
+    u = cap.astype(np.float64)
+    return bool(
+        float(c @ u) < _SAFE
+        and float(u.sum()) + float(np.abs(supply.astype(np.float64)).sum()) < _SAFE
+        and float(c.max()) * (n + 2.0) ** 2 < _SAFE
+    )
+
+
+def ortools_solve(
+    n: int,
+    tail: npt.NDArray[np.int64],
+    head: npt.NDArray[np.int64],
+    cap: npt.NDArray[np.int64],
+    cost: npt.NDArray[np.int64],
+    supply: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64] | None:
+    """Solve with OR-Tools; ``None`` when infeasible.
+
+    Raises
+    ------
+    OrtoolsRangeError
+        When OR-Tools reports the costs or capacities out of its range.
+    SolverError
+        On any other failure.
+    """
+    from ortools.graph.python import min_cost_flow
+
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    if tail.size:
+        arcs = smcf.add_arcs_with_capacity_and_unit_cost(tail, head, cap, cost)
+    else:
+        arcs = np.zeros(0, dtype=np.int64)
+    nz = np.flatnonzero(supply)
+    if nz.size:
+        smcf.set_nodes_supplies(nz, supply[nz])
+    status = smcf.solve()
+    Status = min_cost_flow.SimpleMinCostFlow.Status
+    if status == Status.OPTIMAL:
+        if tail.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(smcf.flows(arcs), dtype=np.int64)
+    if status in (Status.INFEASIBLE, Status.UNBALANCED):
+        return None
+    if status in (Status.BAD_COST_RANGE, Status.BAD_CAPACITY_RANGE):
+        raise OrtoolsRangeError(str(status))
+    raise SolverError(f"OR-Tools SimpleMinCostFlow failed with status {status}")
+
+
+def exact_solve(
+    n: int,
+    tail: npt.NDArray[np.int64],
+    head: npt.NDArray[np.int64],
+    cap: npt.NDArray[Any],
+    cost: npt.NDArray[Any],
+    supply: npt.NDArray[Any],
+) -> npt.NDArray[Any] | None:
+    """Solve with ``networkx.network_simplex`` in Python ints; ``None`` when infeasible."""
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    sup = [int(s) for s in supply.tolist()]
+    g.add_nodes_from((v, {"demand": -s}) for v, s in enumerate(sup))
+    t_list, h_list = tail.tolist(), head.tolist()
+    g.add_edges_from(
+        (t, h, k, {"capacity": int(u), "weight": int(c)})
+        for k, (t, h, u, c) in enumerate(zip(t_list, h_list, cap.tolist(), cost.tolist(),
+                                              strict=True))
+    )
+    try:
+        _, flow_dict = nx.network_simplex(g)
+    except nx.NetworkXUnfeasible:
+        return None
+    except nx.NetworkXUnbounded as exc:  # cannot happen with finite capacities
+        raise SolverError(f"networkx reported an unbounded problem: {exc}") from exc
+    flows = [flow_dict[t][h][k] for k, (t, h) in enumerate(zip(t_list, h_list, strict=True))]
+    out = np.array(flows, dtype=object)
+    if all(abs(v) < 2**62 for v in flows):
+        return out.astype(np.int64)
+    return out
+
+
+def infeasibility_cut(
+    n: int,
+    tail: npt.NDArray[np.int64],
+    head: npt.NDArray[np.int64],
+    cap: npt.NDArray[Any],
+    supply: npt.NDArray[Any],
+) -> npt.NDArray[np.bool_]:
+    """Source side of a minimum cut separating the supplies from the demands.
+
+    The caller checks it with Hoffman's condition; a maximum flow that routes every supply
+    means the min-cost solver was wrong to call the problem infeasible.
+    """
+    pos = np.flatnonzero(supply > 0)
+    negv = np.flatnonzero(supply < 0)
+    s, t = n, n + 1
+    all_t = np.concatenate([tail, np.full(pos.size, s), negv]).astype(np.int64)
+    all_h = np.concatenate([head, pos, np.full(negv.size, t)]).astype(np.int64)
+    all_c = np.concatenate([cap, supply[pos], -supply[negv]])
+    fits = all_c.dtype != object and float(all_c.astype(np.float64).sum()) < _SAFE
+    cut = np.zeros(n + 2, dtype=bool)
+    if fits:
+        from ortools.graph.python import max_flow
+
+        smf = max_flow.SimpleMaxFlow()
+        if all_t.size:
+            smf.add_arcs_with_capacity(all_t, all_h, all_c.astype(np.int64))
+        status = smf.solve(s, t)
+        if status != max_flow.SimpleMaxFlow.OPTIMAL:
+            raise SolverError(f"OR-Tools SimpleMaxFlow failed with status {status}")
+        cut[np.asarray(smf.get_source_side_min_cut(), dtype=np.int64)] = True
+    else:
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_nodes_from(range(n + 2))
+        for a, b, c in zip(all_t.tolist(), all_h.tolist(), all_c.tolist(), strict=True):
+            if g.has_edge(a, b):
+                g[a][b]["capacity"] += int(c)
+            else:
+                g.add_edge(a, b, capacity=int(c))
+        _, (side, _) = nx.minimum_cut(g, s, t)
+        cut[np.fromiter(side, dtype=np.int64)] = True
+    return cut[:n]
