@@ -1,0 +1,33 @@
+"""Tabular input and output of the labour market: validation, files and JSON Schema.
+
+The DataFrame path validates column by column (vectorised) and reports every problem in one
+:class:`~zzj_match.errors.InputError`; the pydantic models of :mod:`zzj_match.model.market`
+go through the same checks, so both paths accept and reject the same inputs.
+"""
+
+from __future__ import annotations
+
+from zzj_match.io._spec import (
+    OCCUPATION_PATTERN,
+    POOL_KINDS,
+    PRIORITY_GROUPS,
+    TABLE_IDS,
+    TABLES,
+    Column,
+    empty_frame,
+)
+from zzj_match.io._validate import ZoneSet, as_frame, resolve_zones, validate_frames
+
+__all__ = [
+    "OCCUPATION_PATTERN",
+    "POOL_KINDS",
+    "PRIORITY_GROUPS",
+    "TABLES",
+    "TABLE_IDS",
+    "Column",
+    "ZoneSet",
+    "as_frame",
+    "empty_frame",
+    "resolve_zones",
+    "validate_frames",
+]

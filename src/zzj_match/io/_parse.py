@@ -1,0 +1,263 @@
+"""Vectorised column parsers: any reasonable input column → canonical values + problem masks.
+
+Each parser returns the parsed values (missing and bad cells set to NaN / NaT), a mask of
+missing cells and a mask of cells that are present but cannot be read. Typed columns (the fast
+path: ``str``, ``int64``, ``float64``, ``bool``, ``datetime64``) are handled with whole-column
+operations; ``object`` columns of mixed Python values fall back to an element loop.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+from zzj_match.io._spec import BOOL_FALSE, BOOL_TRUE
+
+__all__ = ["STR", "parse_bool", "parse_date", "parse_number", "parse_text"]
+
+STR = pd.StringDtype(na_value=np.nan)
+
+BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+_DATE_LOW = pd.Timestamp("1678-01-01")
+_DATE_HIGH = pd.Timestamp("2261-12-31")
+
+
+def _is_missing_scalar(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _object_to_text(values: np.ndarray[Any, Any]) -> tuple[pd.Series[str], BoolArray]:
+    """Slow path: texts stay, numbers become their ``str``, anything else is bad."""
+    out: list[Any] = []
+    bad = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        if _is_missing_scalar(v):
+            out.append(None)
+        elif isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+            v, (bool, np.bool_)
+        ):
+            out.append(str(v))
+        else:
+            out.append(None)
+            bad[i] = True
+    return pd.Series(out, dtype=STR), bad
+
+
+def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]:
+    """Read a column as text.
+
+    Parameters
+    ----------
+    s : Series
+        The column as given.
+
+    Returns
+    -------
+    values : Series of str
+        The text (NaN where missing or unreadable); index 0..n-1.
+    missing : array of bool
+        NaN, None or the empty string.
+    bad : array of bool
+        Present but not text (booleans, dates, containers); numbers are accepted as their text.
+    """
+    n = len(s)
+    dt = s.dtype
+    bad = np.zeros(n, dtype=bool)
+    if isinstance(dt, pd.StringDtype):
+        values = s.astype(STR)
+    elif pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt):
+        bad = s.notna().to_numpy()
+        values = pd.Series(np.full(n, np.nan, dtype=object), dtype=STR)
+    elif pdt.is_numeric_dtype(dt):
+        values = s.astype(STR)
+    else:
+        inferred = pdt.infer_dtype(s, skipna=True)
+        if inferred in ("string", "empty"):
+            values = s.astype(STR)
+        else:
+            values, bad = _object_to_text(s.to_numpy(dtype=object))
+    values = values.reset_index(drop=True)
+    missing = (values.isna() | (values == "")).to_numpy(dtype=bool)
+    return values, missing, bad
+
+
+def parse_number(s: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
+    """Read a column as numbers (as float64; integer checks are the caller's).
+
+    Parameters
+    ----------
+    s : Series
+        The column as given.
+
+    Returns
+    -------
+    values : ndarray of float64
+        NaN where missing or unreadable; ``inf`` is kept (the caller rejects it).
+    missing : array of bool
+        NaN, None or the empty string.
+    bad : array of bool
+        Present but not a number (text that does not parse, booleans, dates).
+    """
+    n = len(s)
+    dt = s.dtype
+    if pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt):
+        bad = s.notna().to_numpy()
+        return np.full(n, np.nan), np.zeros(n, dtype=bool), bad
+    if pdt.is_numeric_dtype(dt):
+        values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        return values, np.isnan(values), np.zeros(n, dtype=bool)
+    text, missing, bad = parse_text(s)
+    parsed = pd.to_numeric(text, errors="coerce")
+    values = np.asarray(parsed, dtype=np.float64).copy()
+    bad = bad | (~missing & np.isnan(values))
+    values[missing | bad] = np.nan
+    return values, missing, bad
+
+
+def _object_to_bool_text(values: np.ndarray[Any, Any]) -> pd.Series[str]:
+    out: list[Any] = []
+    for v in values:
+        if _is_missing_scalar(v):
+            out.append(None)
+        elif isinstance(v, (bool, np.bool_)):
+            out.append("true" if v else "false")
+        elif isinstance(v, (int, float, np.integer, np.floating)):
+            out.append("1" if v == 1 else "0" if v == 0 else "?")
+        elif isinstance(v, str):
+            out.append(v)
+        else:
+            out.append("?")
+    return pd.Series(out, dtype=STR)
+
+
+def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
+    """Read a column of flags.
+
+    Accepts booleans, the numbers 0 and 1, and the texts in :data:`BOOL_TRUE` /
+    :data:`BOOL_FALSE` (case-insensitive, surrounding blanks ignored).
+
+    Parameters
+    ----------
+    s : Series
+        The column as given.
+
+    Returns
+    -------
+    values : ndarray of bool
+        False where missing or unreadable.
+    missing : array of bool
+        NaN, None or the empty string.
+    bad : array of bool
+        Present but not a flag.
+    """
+    n = len(s)
+    dt = s.dtype
+    if dt == np.dtype(bool):
+        return s.to_numpy(dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    if pdt.is_bool_dtype(dt):  # nullable "boolean"
+        missing = s.isna().to_numpy()
+        return s.fillna(False).to_numpy(dtype=bool), missing, np.zeros(n, dtype=bool)
+    if pdt.is_datetime64_any_dtype(dt):
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), s.notna().to_numpy()
+    if pdt.is_numeric_dtype(dt):
+        num = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(num)
+        bad = ~missing & (num != 0) & (num != 1)
+        return num == 1, missing, bad
+    if isinstance(dt, pd.StringDtype) or pdt.infer_dtype(s, skipna=True) in ("string", "empty"):
+        text = s.astype(STR).reset_index(drop=True)
+    else:
+        text = _object_to_bool_text(s.to_numpy(dtype=object))
+    low = text.str.strip().str.lower()
+    missing = (low.isna() | (low == "")).to_numpy(dtype=bool)
+    is_true = low.isin(list(BOOL_TRUE)).to_numpy(dtype=bool)
+    is_false = low.isin(list(BOOL_FALSE)).to_numpy(dtype=bool)
+    bad = ~missing & ~is_true & ~is_false
+    return is_true, missing, bad
+
+
+def _to_datetime(s: pd.Series[Any]) -> pd.Series[Any]:
+    out: pd.Series[Any]
+    try:
+        out = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError, OverflowError):
+        # mixed time zones or odd objects: parse element by element (rare, slow path)
+        parts: list[Any] = []
+        for v in s.to_numpy(dtype=object):
+            ts: Any = pd.NaT
+            if not isinstance(v, (int, float, bool)):
+                try:
+                    cand: Any = pd.Timestamp(v)
+                except (ValueError, TypeError, OverflowError):
+                    cand = pd.NaT
+                if cand is not pd.NaT and getattr(cand, "tzinfo", None) is None:
+                    ts = cand
+            parts.append(ts)
+        out = pd.to_datetime(pd.Series(np.array(parts, dtype=object)), errors="coerce")
+    return out
+
+
+def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray, BoolArray]:
+    """Read a column of calendar dates.
+
+    Parameters
+    ----------
+    s : Series
+        ``datetime64`` values, ``datetime.date``/``datetime`` objects or ISO 8601 text
+        (``2025-03-01``).
+
+    Returns
+    -------
+    values : Series of datetime64[ns]
+        NaT where missing or unreadable.
+    missing : array of bool
+        NaN, None, NaT or the empty string.
+    bad : array of bool
+        Present but not a date (unparseable, a number, time-zone aware, out of range).
+    timed : array of bool
+        Parsed, but with a time of day other than midnight.
+    """
+    n = len(s)
+    dt = s.dtype
+    zeros = np.zeros(n, dtype=bool)
+    if isinstance(dt, pd.DatetimeTZDtype) or pdt.is_bool_dtype(dt) or (
+        pdt.is_numeric_dtype(dt) and not pdt.is_datetime64_any_dtype(dt)
+    ):
+        bad = s.notna().to_numpy()
+        return pd.Series(np.full(n, np.datetime64("NaT", "ns"))), zeros, bad, zeros
+    if pdt.is_datetime64_any_dtype(dt):
+        parsed = s.reset_index(drop=True)
+        missing = parsed.isna().to_numpy()
+        bad = zeros.copy()
+    else:
+        if isinstance(dt, pd.StringDtype):
+            missing = (s.isna() | (s == "")).to_numpy(dtype=bool)
+        else:
+            obj = s.to_numpy(dtype=object)
+            missing = np.fromiter(
+                (_is_missing_scalar(v) or (isinstance(v, str) and v == "") for v in obj),
+                dtype=bool,
+                count=n,
+            )
+        parsed = _to_datetime(s.reset_index(drop=True))
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = pd.Series(np.full(n, np.datetime64("NaT", "ns")))
+        bad = ~missing & parsed.isna().to_numpy()
+    present = ~missing & ~bad
+    out_of_range = present & ((parsed < _DATE_LOW) | (parsed > _DATE_HIGH)).to_numpy(dtype=bool)
+    bad = bad | out_of_range
+    keep = ~missing & ~bad
+    parsed = parsed.where(keep)
+    values = parsed.astype("datetime64[ns]")
+    timed = keep & (values != values.dt.normalize()).to_numpy(dtype=bool)
+    return values, missing, bad, timed

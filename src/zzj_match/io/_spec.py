@@ -1,0 +1,214 @@
+"""Column specifications of the four market tables: names, kinds, defaults and bounds.
+
+One place says what a column is; the frame validator, the canonical dtypes, the CSV writer and
+the documentation all read it. The pydantic models in :mod:`zzj_match.model.market` state the
+same facts as ``Field`` arguments; a test checks that both agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "BOOL_FALSE",
+    "BOOL_TRUE",
+    "HEADCOUNT_MAX",
+    "OCCUPATION_PATTERN",
+    "POOL_KINDS",
+    "PRIORITY_GROUPS",
+    "SKILL_MAX",
+    "SKILL_MIN",
+    "TABLES",
+    "TABLE_IDS",
+    "Column",
+    "canonical_dtype",
+    "empty_frame",
+]
+
+#: Regular expression of an occupation code of the 2022 classification (职业分类大典):
+#: medium group ``6-24``, small group ``6-24-01`` or occupation ``6-24-01-02``.
+OCCUPATION_PATTERN = r"^[1-8]-\d{2}(-\d{2}(-\d{2})?)?$"
+OCCUPATION_RE = re.compile(OCCUPATION_PATTERN)
+
+#: Allowed values of ``pools.kind``.
+POOL_KINDS: tuple[str, ...] = ("jobseeker", "secondment")
+#: Allowed values of ``priority_group``.
+PRIORITY_GROUPS: tuple[str, ...] = ("graduate", "hardship", "migrant", "none", "veteran")
+#: Skill levels: 1 = 五级/初级工 (entry) ... 5 = 一级/高级技师 (highest).
+SKILL_MIN, SKILL_MAX = 1, 5
+#: Largest headcount accepted in one row (keeps every sum far inside int64).
+HEADCOUNT_MAX = 1_000_000_000
+
+#: Text accepted as true / false in boolean columns (compared case-insensitively, stripped).
+#: The same set pydantic accepts, so the frame and model paths agree.
+BOOL_TRUE: frozenset[str] = frozenset({"1", "on", "t", "true", "y", "yes"})
+BOOL_FALSE: frozenset[str] = frozenset({"0", "off", "f", "false", "n", "no"})
+
+Kind = Literal["id", "text", "choice", "occupation", "int", "float", "bool", "date", "zones"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a market table.
+
+    Parameters
+    ----------
+    name : str
+        Column name.
+    kind : str
+        ``id`` (non-empty text, no surrounding blanks, no ``;``), ``text``, ``choice``,
+        ``occupation``, ``int``, ``float``, ``bool``, ``date`` or ``zones`` (``;``-joined ids).
+    required : bool
+        The column must be present, and every value in it non-missing.
+    default : object
+        The value used for a missing cell of an optional column (``None`` = ``NaT`` for dates).
+    low, high : float, optional
+        Inclusive bounds for numbers.
+    low_open : bool
+        ``low`` is exclusive (``> low`` instead of ``>= low``).
+    choices : tuple of str
+        Allowed values of a ``choice`` column.
+    unit : str
+        Unit or format, for the documentation.
+    """
+
+    name: str
+    kind: Kind
+    required: bool = True
+    default: Any = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+
+
+_ENTERPRISES = (
+    Column("enterprise_id", "id", unit="id"),
+    Column("name", "text", required=False, default="", unit="text"),
+    Column("zone_id", "id", unit="zone id"),
+    Column("industry", "text", required=False, default="", unit="text"),
+    Column("key_enterprise", "bool", required=False, default=False, unit="true/false"),
+)
+
+_VACANCIES = (
+    Column("vacancy_id", "id", unit="id"),
+    Column("enterprise_id", "id", unit="enterprise id"),
+    Column("occupation", "occupation", unit="2022 code"),
+    Column(
+        "min_skill_level", "int", required=False, default=SKILL_MIN, low=SKILL_MIN,
+        high=SKILL_MAX, unit="level 1-5",
+    ),
+    Column("headcount", "int", low=0, high=HEADCOUNT_MAX, unit="persons"),
+    Column("wage_cny", "float", low=0, low_open=True, unit="CNY per month"),
+    Column("start_date", "date", unit="date"),
+    Column("end_date", "date", unit="date"),
+    Column("housing", "bool", required=False, default=False, unit="true/false"),
+    Column("shuttle_zones", "zones", required=False, default="", unit="zone ids, ;-joined"),
+)
+
+_PERSON = (
+    Column("kind", "choice", choices=POOL_KINDS, unit="secondment | jobseeker"),
+    Column("zone_id", "id", unit="zone id"),
+    Column("occupation", "occupation", unit="2022 code"),
+    Column("skill_level", "int", low=SKILL_MIN, high=SKILL_MAX, unit="level 1-5"),
+)
+_PERSON_TAIL = (
+    Column("reservation_wage_cny", "float", low=0, unit="CNY per month"),
+    Column(
+        "max_commute_min", "float", required=False, default=60.0, low=0, low_open=True,
+        unit="minutes one way",
+    ),
+    Column("available_from", "date", unit="date"),
+    Column("available_to", "date", unit="date"),
+    Column(
+        "priority_group", "choice", required=False, default="none", choices=PRIORITY_GROUPS,
+        unit="group",
+    ),
+    Column("lender_id", "id", required=False, default="", unit="enterprise id"),
+    Column("contract_end", "date", required=False, default=None, unit="date"),
+    # consent: default depends on kind (true for jobseekers, explicit for secondment)
+    Column("consent", "bool", required=False, default=None, unit="true/false"),
+    Column("dispatched", "bool", required=False, default=False, unit="true/false"),
+)
+
+_POOLS = (
+    Column("pool_id", "id", unit="id"),
+    *_PERSON,
+    Column("headcount", "int", low=0, high=HEADCOUNT_MAX, unit="persons"),
+    *_PERSON_TAIL,
+)
+
+_WORKERS = (
+    Column("worker_id", "id", unit="id"),
+    Column("pool_id", "id", required=False, default="", unit="pool id"),
+    *_PERSON,
+    *_PERSON_TAIL,
+)
+
+#: The columns of each table, in canonical order.
+TABLES: dict[str, tuple[Column, ...]] = {
+    "enterprises": _ENTERPRISES,
+    "vacancies": _VACANCIES,
+    "pools": _POOLS,
+    "workers": _WORKERS,
+}
+
+#: The id column of each table (the frames are sorted by it).
+TABLE_IDS: dict[str, str] = {
+    "enterprises": "enterprise_id",
+    "vacancies": "vacancy_id",
+    "pools": "pool_id",
+    "workers": "worker_id",
+}
+
+_DTYPES: dict[str, Any] = {
+    "id": pd.StringDtype(na_value=np.nan),
+    "text": pd.StringDtype(na_value=np.nan),
+    "choice": pd.StringDtype(na_value=np.nan),
+    "occupation": pd.StringDtype(na_value=np.nan),
+    "zones": pd.StringDtype(na_value=np.nan),
+    "int": np.dtype("int64"),
+    "float": np.dtype("float64"),
+    "bool": np.dtype("bool"),
+    "date": np.dtype("datetime64[ns]"),
+}
+
+
+def canonical_dtype(column: Column) -> Any:
+    """Return the dtype of ``column`` in a canonical frame.
+
+    Parameters
+    ----------
+    column : Column
+        The column specification.
+
+    Returns
+    -------
+    numpy or pandas dtype
+        ``str`` for text kinds, ``int64``, ``float64``, ``bool`` or ``datetime64[ns]``.
+    """
+    return _DTYPES[column.kind]
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """Return an empty canonical frame of ``table`` (right columns and dtypes, no rows).
+
+    Parameters
+    ----------
+    table : str
+        ``enterprises``, ``vacancies``, ``pools`` or ``workers``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Zero rows, canonical columns and dtypes.
+    """
+    return pd.DataFrame(
+        {c.name: pd.Series([], dtype=canonical_dtype(c)) for c in TABLES[table]}
+    )

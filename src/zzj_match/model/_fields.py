@@ -1,0 +1,97 @@
+"""Shared pieces of the pydantic row models: the base class and reusable field types.
+
+The base class makes every row model frozen and strict about unknown keys, and applies the same
+notion of a *missing* cell as the DataFrame validator (``None``, ``NaN``, ``NaT`` or ``""`` →
+the field's default, or "required" when it has none), so a row accepted by a model is accepted
+by :func:`zzj_match.io.validate_frames` and the other way round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
+
+from zzj_match.io._spec import TABLES
+
+__all__ = ["DATE_MAX", "DATE_MIN", "ID_PATTERN", "Date", "Id", "RowModel", "is_missing"]
+
+#: An id: non-empty, no surrounding blanks, no ``;`` (lists of ids are ``;``-joined).
+ID_PATTERN = r"^[^\s;]([^;]*[^\s;])?$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+#: Dates the canonical ``datetime64[ns]`` frames can hold.
+DATE_MIN = dt.date(1678, 1, 1)
+DATE_MAX = dt.date(2261, 12, 31)
+
+
+def _in_date_range(value: dt.date) -> dt.date:
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueError("dates must lie in the years 1678-2261")
+    return value
+
+
+#: A calendar date the canonical frames can hold.
+Date = Annotated[dt.date, AfterValidator(_in_date_range)]
+
+
+def is_missing(value: Any) -> bool:
+    """Return whether ``value`` counts as a missing cell (None, NaN, NaT or ``""``).
+
+    Parameters
+    ----------
+    value : object
+        A cell.
+
+    Returns
+    -------
+    bool
+        True for ``None``, a float NaN, ``pandas.NaT`` / ``pandas.NA`` and the empty string.
+    """
+    if value is None or (isinstance(value, str) and value == ""):
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    # pandas.NaT and pandas.NA without importing pandas here
+    return type(value).__name__ in ("NaTType", "NAType")
+
+
+_NUMBER_KINDS = ("int", "float")
+
+
+class RowModel(BaseModel):
+    """Base of the market row models: frozen, no unknown keys, frame-compatible parsing."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        coerce_numbers_to_str=True,
+        allow_inf_nan=False,
+        str_strip_whitespace=False,
+    )
+
+    #: The market table whose rows this model describes.
+    table: ClassVar[str] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_frame_cell(cls, data: Any) -> Any:
+        """Drop missing cells (so defaults apply) and reject the types frames reject."""
+        if not isinstance(data, Mapping):
+            return data
+        kinds = {c.name: c.kind for c in TABLES.get(cls.table, ())}
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if is_missing(value):
+                continue
+            kind = kinds.get(str(key))
+            if kind in _NUMBER_KINDS and isinstance(value, bool):
+                raise ValueError(f"{key}: a flag is not a number")
+            if kind == "date" and isinstance(value, (bool, int, float)):
+                raise ValueError(f"{key}: a number is not a date")
+            out[str(key)] = value
+        return out
