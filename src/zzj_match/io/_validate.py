@@ -133,6 +133,7 @@ class _Table:
         self.missing: dict[str, BoolArray] = {}
         self.ok: dict[str, BoolArray] = {}  # parsed, present and passing its own checks
         self.usable: dict[str, bool] = {}
+        self.order: np.ndarray[Any, np.dtype[np.intp]] | None = None  # sort by id
 
     def raw(self, col: str) -> pd.Series[Any]:
         return self.frame[col]
@@ -259,33 +260,100 @@ def _check_zone_list(t: _Table, c: Column, values: pd.Series[str], ok: BoolArray
     return ok & ~bad_rows
 
 
+def _is_arrow(values: pd.Series[Any]) -> bool:
+    return getattr(values.dtype, "storage", None) == "pyarrow"
+
+
+def isin(values: pd.Series[str], known: pd.Index[str]) -> BoolArray:
+    """Vectorised membership of text values in ``known`` (False for missing values)."""
+    n = len(values)
+    if n == 0 or len(known) == 0:
+        return np.zeros(n, dtype=bool)
+    if _is_arrow(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(values)
+        got = pc.is_in(arr, value_set=pa.array(known.to_numpy(dtype=object), type=arr.type))
+        return np.asarray(got.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(values.isin(known), dtype=bool)
+
+
+def _argsort(values: pd.Series[str]) -> np.ndarray[Any, np.dtype[np.intp]]:
+    """Stable order of text values by code point (missing values last)."""
+    if _is_arrow(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        order = pc.sort_indices(pa.array(values))  # nulls last
+        return np.asarray(order.to_numpy(), dtype=np.intp)
+    keys = values.fillna("").to_numpy(dtype=object).astype(str)
+    return np.argsort(keys, kind="stable")
+
+
+def _adjacent_equal(sorted_values: pd.Series[str]) -> BoolArray:
+    """``out[i]`` is true when ``sorted_values[i] == sorted_values[i - 1]`` (never for NaN)."""
+    n = len(sorted_values)
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    if _is_arrow(sorted_values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(sorted_values)
+        eq = pc.equal(arr.slice(1), arr.slice(0, n - 1)).fill_null(False)
+        out[1:] = np.asarray(eq.to_numpy(zero_copy_only=False), dtype=bool)
+    else:
+        v = sorted_values.to_numpy(dtype=object)
+        out[1:] = (v[1:] == v[:-1]) & sorted_values.notna().to_numpy()[1:]
+    return out
+
+
 def _check_unique(t: _Table, col: str) -> None:
+    """Find duplicate ids through the sort the canonical frame needs anyway."""
     if not t.usable[col]:
         return
     values: pd.Series[str] = t.values[col]
     ok = t.ok[col]
-    dup = ok & values.duplicated(keep="first").to_numpy(dtype=bool)
-    if dup.any():
-        first = values[ok].drop_duplicates(keep="first")
-        first_pos = pd.Series(first.index.to_numpy(), index=first.to_numpy())
-        where = first_pos.reindex(values[dup].to_numpy()).to_numpy()
-        msgs = np.full(t.n, "", dtype=object)
-        msgs[dup] = [f"duplicate id (first at row {w})" for w in where]
-        t.add(dup, col, msgs)
-        t.ok[col] = ok & ~dup
+    if values.is_monotonic_increasing:
+        order = None
+        sorted_values = values
+        sorted_ok = ok
+    else:
+        order = _argsort(values)
+        sorted_values = values.take(order).reset_index(drop=True)
+        sorted_ok = ok[order]
+    t.order = order
+    # a run of equal ids: the first (lowest row, the sort is stable) is kept
+    same = _adjacent_equal(sorted_values) & sorted_ok
+    same[1:] &= sorted_ok[:-1]
+    if not same.any():
+        return
+    positions = np.arange(t.n) if order is None else order
+    run_start = np.maximum.accumulate(np.where(same, 0, np.arange(t.n)))
+    first_row = positions[run_start]
+    dup = np.zeros(t.n, dtype=bool)
+    dup[positions[same]] = True
+    firsts = np.zeros(t.n, dtype=np.int64)
+    firsts[positions[same]] = first_row[same]
+    msgs = np.full(t.n, "", dtype=object)
+    msgs[dup] = [f"duplicate id (first at row {w})" for w in firsts[dup]]
+    t.add(dup, col, msgs)
+    t.ok[col] = ok & ~dup
 
 
 def _check_refs(
     t: _Table, col: str, known: pd.Index[str], what: str, *, optional: bool = False
 ) -> None:
     """Every present value of ``col`` must be in ``known``; close matches are suggested."""
-    if not t.usable[col]:
+    if not t.usable[col] or t.n == 0:
         return
     values: pd.Series[str] = t.values[col]
     ok = t.ok[col]
     if optional:
         ok = ok & (values != "").to_numpy(dtype=bool)
-    unknown = ok & ~values.isin(known).to_numpy(dtype=bool)
+    unknown = ok & ~isin(values, known)
     if not unknown.any():
         return
     bad_vals = values[unknown]
@@ -310,7 +378,7 @@ def _check_zone_list_refs(t: _Table, col: str, zones: pd.Index[str]) -> None:
     if rows.size == 0:
         return
     items = values.iloc[rows].str.split(";").explode()
-    unknown_item = ~items.isin(zones).to_numpy(dtype=bool)
+    unknown_item = ~isin(items.astype(STR), zones)
     if not unknown_item.any():
         return
     bad_rows = np.zeros(t.n, dtype=bool)
@@ -403,10 +471,8 @@ def _canonical(t: _Table, specs: tuple[Column, ...], id_col: str) -> pd.DataFram
         else:
             cols[c.name] = pd.Series(v).reset_index(drop=True).astype("datetime64[ns]")
     frame = pd.DataFrame(cols)
-    ids = frame[id_col]
-    if not ids.is_monotonic_increasing:
-        order = np.argsort(ids.to_numpy(dtype=object), kind="stable")
-        frame = frame.take(order).reset_index(drop=True)
+    if t.order is not None:
+        frame = frame.take(t.order).reset_index(drop=True)
     return frame
 
 
@@ -477,7 +543,11 @@ def validate_frames(
     ent, vac, pool, work = (tables[k] for k in ("enterprises", "vacancies", "pools", "workers"))
     zone_ids = zone_set.ids
     ent_ids = pd.Index(ent.values["enterprise_id"][ent.ok["enterprise_id"]].unique())
-    pool_ids = pd.Index(pool.values["pool_id"][pool.ok["pool_id"]].unique())
+    pool_ids = (
+        pd.Index(pool.values["pool_id"][pool.ok["pool_id"]].unique())
+        if work.n
+        else pd.Index([], dtype=STR)
+    )
 
     _check_refs(ent, "zone_id", zone_ids, "zone id")
     _check_refs(vac, "enterprise_id", ent_ids, "enterprise id")
