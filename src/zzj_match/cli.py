@@ -1,30 +1,326 @@
-"""Command line interface: ``zzj-match demo`` and ``zzj-match solve DIR``."""
+"""Command line interface ``zzj-match``: solve the default 珠中江 market, or your own tables.
+
+``zzj-match demo`` solves the embedded synthetic market and prints a plan summary;
+``zzj-match solve DIR`` does the same for ``enterprises.csv``, ``vacancies.csv`` and
+``pools.csv`` (and optionally ``workers.csv``) in ``DIR``. Exit status: 0 on success, 2 on bad
+input (the table of problems is printed, every bad row named), 1 on an internal error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import importlib
+import importlib.util
 import sys
+import time
+import traceback
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
 
 __all__ = ["main"]
 
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+
+class _Stages:
+    """Progress over named stages: a tqdm bar after two seconds, else lines on stderr."""
+
+    def __init__(self, total: int, *, stream: TextIO, quiet: bool) -> None:
+        self._stream = stream
+        self._quiet = quiet
+        self._t0 = time.perf_counter()
+        self._bar: Any = None
+        if not quiet and stream.isatty():
+            try:
+                from tqdm import tqdm
+            except ImportError:  # the `cli` extra is optional
+                self._bar = None
+            else:
+                self._bar = tqdm(total=total, file=stream, delay=2.0, leave=False, unit="step")
+
+    def start(self, label: str) -> None:
+        if self._quiet:
+            return
+        if self._bar is not None:
+            self._bar.set_description(label)
+            return
+        self._stream.write(f"zzj-match [{time.perf_counter() - self._t0:6.1f} s] {label}\n")
+        self._stream.flush()
+
+    def done(self) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+    return value
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="zzj-match", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="solve the embedded default 珠中江 market")
-    demo.add_argument("--scale", type=float, default=1.0)
-    demo.add_argument("--seed", type=int, default=0)
+    p = argparse.ArgumentParser(
+        prog="zzj-match",
+        description="Match labour surplus and shortage across Zhuhai, Zhongshan and Jiangmen.",
+    )
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command")
+
+    def scenario(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--as-of",
+            type=_date,
+            metavar="YYYY-MM-DD",
+            help="use the road network as it stood on this date (e.g. 2024-06-01: before "
+            "the 深中通道 and the 黄茅海跨海通道)",
+        )
+        sp.add_argument(
+            "--close",
+            nargs="+",
+            default=[],
+            metavar="TAG",
+            help="close links with these ids or tags (e.g. huangmaohai, shenzhong_link, hzmb); "
+            "the summary then compares against the open network",
+        )
+        sp.add_argument("--policy", type=Path, metavar="FILE", help="policy JSON file")
+        sp.add_argument("--out", type=Path, metavar="DIR", help="write the plan tables here")
+        sp.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+        sp.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    demo = sub.add_parser("demo", help="solve the embedded synthetic 珠中江 market")
+    demo.add_argument("--scale", type=_positive, default=1.0, help="market size (1 ≈ 100k)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed of the market")
+    scenario(demo)
+    solve = sub.add_parser("solve", help="solve the market in a directory of tables")
+    solve.add_argument(
+        "dir", type=Path, metavar="DIR", help="directory with enterprises/vacancies/pools.csv"
+    )
+    scenario(solve)
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    args = _parser().parse_args(argv)
-    import zzj_match
+def _policy(path: Path | None) -> Any:
+    import zzj_match as zm
 
-    sys.stdout.write(f"zzj_match {zzj_match.__version__}: {args.command} is being built\n")
-    return 0
+    if path is None:
+        return zm.Policy()
+    from pydantic import ValidationError
+
+    if not path.is_file():
+        raise zm.InputError(
+            [
+                {
+                    "table": "policy",
+                    "row": None,
+                    "column": None,
+                    "value": str(path),
+                    "message": "policy file not found",
+                }
+            ]
+        )
+    try:
+        return zm.Policy.from_json(path)
+    except ValidationError as err:
+        raise zm.InputError(
+            [
+                {
+                    "table": "policy",
+                    "row": None,
+                    "column": ".".join(str(x) for x in e["loc"]) or None,
+                    "value": e.get("input"),
+                    "message": e["msg"],
+                }
+                for e in err.errors()
+            ]
+        ) from None
+
+
+def _scenario(region: Any, as_of: dt.date | None, close: Sequence[str]) -> tuple[Any, str]:
+    label = []
+    if as_of is not None:
+        region = region.as_of(as_of)
+        label.append(f"network as of {as_of.isoformat()}")
+    if close:
+        region = region.without(*close)
+        label.append("closed: " + ", ".join(close))
+    return region, "; ".join(label)
+
+
+def _write_outputs(plan: Any, out: Path, comparison: Any | None) -> list[Path]:
+    from zzj_match.report.summary import city_flows
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("transfers", "unmet", "unplaced"):
+        path = out / f"{name}.csv"
+        getattr(plan, name).to_csv(path, index=False, date_format="%Y-%m-%d")
+        written.append(path)
+    import pandas as pd
+
+    kpis = pd.DataFrame({"kpi": list(plan.kpis), "value": [plan.kpis[k] for k in plan.kpis]})
+    kpis.to_csv(out / "kpis.csv", index=False)
+    written.append(out / "kpis.csv")
+    city_flows(plan).to_csv(out / "city_flows.csv")
+    written.append(out / "city_flows.csv")
+    if comparison is not None:
+        comparison.to_csv(out / "comparison.csv")
+        written.append(out / "comparison.csv")
+    if importlib.util.find_spec("openpyxl") is None:
+        return written
+    from zzj_match.report.excel import write_excel
+
+    written.append(write_excel(plan, out / "plan.xlsx", comparison=comparison))
+    return written
+
+
+def _matcher() -> Any:
+    try:
+        engine = importlib.import_module("zzj_match.engine")
+    except ImportError:
+        return None
+    return getattr(engine, "match", None)
+
+
+def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    import zzj_match as zm
+    from zzj_match.report.summary import compare_plans, format_summary, plan_summary
+
+    scenario_given = args.as_of is not None or bool(args.close)
+    stages = _Stages(4 + int(scenario_given), stream=stderr, quiet=args.quiet)
+    try:
+        policy = _policy(args.policy)
+        if args.command == "demo":
+            stages.start(
+                f"generating the synthetic market (scale {args.scale:g}, seed {args.seed})"
+            )
+            market = zm.datasets.zzj_market(scale=args.scale, seed=args.seed)
+            title = (
+                f"zzj-match demo: synthetic 珠中江 market (scale {args.scale:g}, seed {args.seed})"
+            )
+        else:
+            stages.start(f"reading {args.dir}")
+            market = zm.LabourMarket.from_csv_dir(args.dir)
+            title = f"zzj-match solve {args.dir}"
+        stages.done()
+        stages.start("loading the region")
+        region = zm.datasets.zzj_region()
+        scenario, label = _scenario(region, args.as_of, args.close)
+        stages.done()
+        stdout.write(f"{title}\n{market!r}\n\n{market.summary().to_string()}\n\n")
+        match = _matcher()
+        if match is None:
+            stdout.write("the matching engine (zzj_match.engine) is not available in this build\n")
+            return EXIT_OK
+        base = None
+        if scenario_given:
+            stages.start("solving on the open network")
+            base = match(market, region=region, policy=policy)
+            stages.done()
+        stages.start(f"solving ({label})" if label else "solving")
+        plan = match(market, region=scenario, policy=policy)
+        stages.done()
+        stages.start("summarising")
+        head = f"Plan ({label})" if label else "Plan (open network)"
+        stdout.write(format_summary(plan_summary(plan), title=head))
+        comparison = None
+        if base is not None:
+            comparison = compare_plans({"open network": base, label: plan})
+            stdout.write("\nScenario against the open network\n")
+            stdout.write(comparison.to_string(float_format=lambda x: f"{x:,.2f}") + "\n")
+        if args.out is not None:
+            written = _write_outputs(plan, args.out, comparison)
+            stdout.write(f"\nwrote {', '.join(p.name for p in written)} to {args.out}\n")
+        stages.done()
+    finally:
+        stages.close()
+    return EXIT_OK
+
+
+def _print_problems(err: Any, stream: TextIO) -> None:
+    import pandas as pd
+
+    stream.write(f"zzj-match: bad input: {err.summary}\n")
+    with pd.option_context(
+        "display.max_rows",
+        None,
+        "display.max_columns",
+        None,
+        "display.width",
+        200,
+        "display.max_colwidth",
+        80,
+    ):
+        stream.write(err.problems.to_string(index=False) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``zzj-match`` and return its exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name; ``None`` reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success; 2 on bad input (usage errors, and :class:`~zzj_match.InputError`,
+        whose problems table is printed on stderr); 1 on an internal error.
+
+    Examples
+    --------
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    zzj_match ...
+    0
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse exits 2 on usage errors, 0 on --help
+        return int(stop.code) if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    import zzj_match as zm
+
+    if args.version:
+        sys.stdout.write(f"zzj_match {zm.__version__}\n")
+        return EXIT_OK
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return _run(args, sys.stdout, sys.stderr)
+    except zm.InputError as err:
+        _print_problems(err, sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        sys.stderr.write("zzj-match: interrupted\n")
+        return EXIT_INTERNAL
+    except Exception as err:
+        if getattr(args, "debug", False):
+            traceback.print_exc(file=sys.stderr)
+        sys.stderr.write(
+            f"zzj-match: internal error: {type(err).__name__}: {err}\n"
+            "(run again with --debug for the traceback, and please report it)\n"
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

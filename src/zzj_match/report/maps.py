@@ -1,0 +1,187 @@
+"""Interactive map of an adjustment plan with folium (extra ``map``).
+
+:func:`explore` follows ``geopandas.GeoDataFrame.explore``: ``m=None`` makes a new map, an
+existing ``folium.Map`` gets the layers added; folium is imported inside the function. With
+``tiles=None`` the map has no base layer at all, so nothing is fetched when it is built or
+saved (a browser still loads Leaflet itself from its CDN when the HTML is opened).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["explore"]
+
+_HINT = 'maps need folium: pip install "zzj_match[map]"'
+_CITY_COLOURS = {
+    "zhuhai": "#1f78b4",
+    "zhongshan": "#33a02c",
+    "jiangmen": "#ff7f00",
+}
+
+
+def _zones(region: Any) -> pd.DataFrame:
+    if region is None:
+        from zzj_match.datasets import zzj_region
+
+        region = zzj_region()
+    zones = region if isinstance(region, pd.DataFrame) else region.zones
+    need = {"zone_id", "lat", "lon"}
+    missing = need - set(zones.columns)
+    if missing:
+        raise ValueError(f"`region` zones lack the columns {sorted(missing)}")
+    out = zones.copy()
+    for col in ("name", "name_zh", "city"):
+        if col not in out.columns:
+            out[col] = ""
+    return out.set_index(out["zone_id"].astype(str))
+
+
+def explore(
+    plan: Any,
+    m: Any = None,
+    *,
+    region: Any = None,
+    tiles: str | None = "OpenStreetMap",
+    min_headcount: int = 1,
+    max_lines: int = 400,
+    zoom_start: int = 9,
+) -> Any:
+    """Draw zones and flows of a plan on a folium map.
+
+    Zones are circles sized by their positions (filled + open), coloured by city, with a
+    popup of filled, open and unplaced headcounts. Flows between zones are lines whose width
+    grows with the headcount; bridge-dependent flows are red, other cross-city flows dark
+    blue, flows within one city grey.
+
+    Parameters
+    ----------
+    plan : AdjustmentPlan or object with ``transfers``, ``unmet`` and ``unplaced`` frames
+        The plan.
+    m : folium.Map, optional
+        Add the layers to this map; a new map centred on 珠中江 when ``None``.
+    region : Region or DataFrame, optional
+        Where the zones are (``zone_id``, ``lat``, ``lon``; ``name``, ``name_zh`` and
+        ``city`` used when present); the embedded region when ``None``.
+    tiles : str or None
+        Base tiles of a new map; ``None`` for none (works offline).
+    min_headcount : int
+        Leave out zone-to-zone flows smaller than this.
+    max_lines : int
+        Draw at most this many flow lines (the largest).
+    zoom_start : int
+        Initial zoom of a new map.
+
+    Returns
+    -------
+    folium.Map
+        The map, with feature groups ``zones`` and ``flows`` and a layer control.
+
+    Raises
+    ------
+    ImportError
+        When folium is not installed.
+    """
+    try:
+        import folium as _folium
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(_HINT) from err
+    folium: Any = _folium
+    zones = _zones(region)
+    info: dict[str, dict[str, Any]] = {
+        str(k): {str(c): x for c, x in v.items()} for k, v in zones.to_dict("index").items()
+    }
+    t = plan.transfers
+    u = plan.unmet
+    p = plan.unplaced
+    if m is None:
+        m = folium.Map(location=[22.35, 113.25], zoom_start=zoom_start, tiles=tiles)
+    filled = t["headcount"].groupby(t["work_zone"].astype(str)).sum()
+    unfilled = u["headcount_unfilled"].groupby(u["zone_id"].astype(str)).sum()
+    unplaced = p["headcount_unplaced"].groupby(p["zone_id"].astype(str)).sum()
+    sent = t["headcount"].groupby(t["home_zone"].astype(str)).sum()
+    used = sorted(
+        (set(filled.index) | set(unfilled.index) | set(unplaced.index) | set(sent.index))
+        & set(info)
+    )
+    stats = pd.DataFrame(
+        {
+            "filled": filled.reindex(used).fillna(0).astype("int64"),
+            "unfilled": unfilled.reindex(used).fillna(0).astype("int64"),
+            "unplaced": unplaced.reindex(used).fillna(0).astype("int64"),
+            "sent": sent.reindex(used).fillna(0).astype("int64"),
+        }
+    )
+    zone_layer = folium.FeatureGroup(name="zones")
+    for zid, row in stats.iterrows():  # one marker per zone: at most a few dozen
+        z = info[str(zid)]
+        positions = int(row["filled"] + row["unfilled"])
+        label = html.escape(f"{z['name_zh']} {z['name']} ({zid})".strip())
+        popup = (
+            f"<b>{label}</b><br>filled {int(row['filled']):,}<br>"
+            f"open {int(row['unfilled']):,}<br>placed from here {int(row['sent']):,}<br>"
+            f"unplaced {int(row['unplaced']):,}"
+        )
+        folium.CircleMarker(
+            location=[float(z["lat"]), float(z["lon"])],
+            radius=float(
+                3 + 1.2 * np.sqrt(max(positions, int(row["unplaced"] + row["sent"])) / 10)
+            ),
+            color=_CITY_COLOURS.get(str(z["city"]), "#6a3d9a"),
+            fill=True,
+            fill_opacity=0.6,
+            tooltip=label,
+            popup=folium.Popup(popup, max_width=260),
+        ).add_to(zone_layer)
+    zone_layer.add_to(m)
+
+    flow_layer = folium.FeatureGroup(name="flows")
+    moved = t[t["home_zone"].astype(str) != t["work_zone"].astype(str)]
+    if len(moved):
+        g = (
+            moved.assign(
+                home=moved["home_zone"].astype(str),
+                work=moved["work_zone"].astype(str),
+                bridge_hc=moved["headcount"].where(moved["bridge_dependent"].astype(bool), 0),
+            )
+            .groupby(["home", "work"], sort=True)
+            .agg(
+                headcount=("headcount", "sum"),
+                bridge_hc=("bridge_hc", "sum"),
+                cross=("cross_city", "max"),
+            )
+            .reset_index()
+        )
+        g = g[
+            (g["headcount"] >= min_headcount)
+            & g["home"].isin(list(info))
+            & g["work"].isin(list(info))
+        ]
+        order = np.lexsort(
+            (
+                g["work"].to_numpy(dtype=str),
+                g["home"].to_numpy(dtype=str),
+                -g["headcount"].to_numpy(),
+            )
+        )
+        g = g.iloc[order[:max_lines]]
+        for rec in g.itertuples(index=False):  # bounded by max_lines
+            a, b = info[str(rec.home)], info[str(rec.work)]
+            colour = "#d7301f" if rec.bridge_hc > 0 else ("#08519c" if rec.cross else "#969696")
+            tip = f"{rec.home} → {rec.work}: {int(rec.headcount):,} workers"
+            if rec.bridge_hc > 0:
+                tip += f" ({int(rec.bridge_hc):,} bridge-dependent)"
+            folium.PolyLine(
+                [[float(a["lat"]), float(a["lon"])], [float(b["lat"]), float(b["lon"])]],
+                weight=float(1 + np.log1p(rec.headcount)),
+                color=colour,
+                opacity=0.7,
+                tooltip=html.escape(tip),
+            ).add_to(flow_layer)
+    flow_layer.add_to(m)
+    folium.LayerControl().add_to(m)
+    return m
