@@ -1,0 +1,528 @@
+"""The commute model: zone × zone door-to-door minutes, km, tolls and generalised monthly cost."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from zzj_match.commute._paths import EdgeSet, PathSums, all_pairs, reduce_edges
+from zzj_match.errors import InputError, ProblemCollector
+from zzj_match.model.region import Region
+
+__all__ = [
+    "DEFAULT_ACCESS_MINUTES",
+    "KINDS",
+    "PEAK_MODES",
+    "TRAVEL_MODES",
+    "CommuteModel",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Modes a commuter can travel by, in the order used to break cost ties.
+TRAVEL_MODES: tuple[str, ...] = ("road", "rail", "bus", "shuttle", "walk")
+#: Modes whose in-vehicle minutes are multiplied by the peak factor (they share the roads).
+PEAK_MODES: tuple[str, ...] = ("road", "bus", "shuttle")
+#: Door-to-door extra minutes per one-way trip, by mode: walking to the car and parking (road),
+#: reaching the station, waiting and leaving it (rail), reaching the stop and waiting (bus),
+#: the pick-up point (shuttle). Author estimates; override with ``access_minutes=``.
+DEFAULT_ACCESS_MINUTES: Mapping[str, float] = {
+    "road": 10.0,
+    "rail": 25.0,
+    "bus": 15.0,
+    "shuttle": 10.0,
+    "walk": 0.0,
+}
+#: Kinds of matrices.
+KINDS: tuple[str, ...] = ("minutes", "km", "toll_cny", "cost_cny", "mode")
+_NUMERIC_KINDS = ("minutes", "km", "toll_cny", "cost_cny")
+#: Mode name of same-zone trips (the diagonal).
+LOCAL = "local"
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
+
+
+class CommuteModel:
+    """Door-to-door commuting between every pair of zones, by the best allowed mode.
+
+    For each allowed mode, the links of that mode (and ``walk`` links, usable by every mode)
+    form a network; shortest paths (``scipy.sparse.csgraph.dijkstra``) give in-vehicle minutes,
+    km and tolls/fares summed along each path, and the tags of the links used. Door-to-door
+    minutes add the mode's access minutes. The best mode of a pair is the one with the lowest
+    generalised cost. Same-zone trips (the diagonal) use ``intrazone_minutes`` and
+    ``intrazone_km`` with mode ``"local"``. Unreachable pairs are ``inf`` (mode ``""``) and are
+    listed by :meth:`unreachable`.
+
+    Generalised monthly cost per worker (CNY)::
+
+        (value_of_time_cny_per_hour / 60 * minutes + toll_cny + fuel_cny_per_km * km [road only])
+        * 2 * round_trips_per_day * working_days_per_month
+
+    Parameters
+    ----------
+    region : Region
+        Zones and links (use ``region.as_of(date)`` for a dated network).
+    value_of_time_cny_per_hour : float, default 20.0
+        Value of commuting time (CNY per hour). Author estimate: about half the hourly pay of
+        a manufacturing worker earning ≈6,000 CNY/month over 174 hours.
+    fuel_cny_per_km : float, default 0.6
+        Fuel and running cost of a car (CNY per km; ≈7 L/100 km at ≈7.5 CNY/L plus wear,
+        author estimate). Applies to the ``road`` mode only.
+    working_days_per_month : float, default 20.83
+        Working days per month (days; 250 working days a year / 12, the national rule for
+        converting pay, 劳社部发〔2008〕3号).
+    round_trips_per_day : float, default 1.0
+        Round trips per working day (trips).
+    peak_factor : float, default 1.3
+        Multiplier (dimensionless, ≥ 1 in practice) on the free-flow in-vehicle minutes of
+        road, bus and shuttle links in the commuting peak (rail keeps its timetable). 1.3 is
+        the low end of the 1.3–1.6 range in FACTS.md §3.7 (estimate).
+    modes : iterable of str, default ("road", "rail", "bus", "shuttle")
+        Modes a commuter may use; the best of them is chosen per pair.
+    access_minutes : mapping of str to float, optional
+        Extra door-to-door minutes per one-way trip by mode (minutes); missing modes take
+        :data:`DEFAULT_ACCESS_MINUTES`.
+    intrazone_minutes : float, default 15.0
+        One-way minutes of a trip inside a zone (minutes; author estimate).
+    intrazone_km : float, default 5.0
+        Length of a trip inside a zone (km; author estimate).
+    route_by : {"minutes", "cost"}, default "minutes"
+        Route choice within a mode: the fastest path (tolls then priced in) or the path of the
+        lowest generalised trip cost (drivers avoid tolls unless the time saved is worth it).
+    avoid_tags : iterable of str, default ("border",)
+        Links carrying any of these tags are not used (they stay in the region). By default
+        the border crossings to Hong Kong and Macau (港珠澳大桥, 深圳湾, 拱北/横琴 ports) are
+        avoided: a daily cross-border commute needs permits most workers lack, and without
+        this a Shenzhen → Zhuhai car trip would be routed through Hong Kong. Pass ``()`` to
+        use them (then Hong Kong and Macau become reachable).
+
+    Raises
+    ------
+    InputError
+        Naming every bad setting.
+
+    Examples
+    --------
+    >>> from zzj_match.datasets import zzj_region
+    >>> commute = CommuteModel(zzj_region())
+    >>> commute.minutes("ext_sz_baoan", "zs_nanlang") < 45
+    True
+    >>> commute.matrix("minutes").shape == (len(commute.zone_ids),) * 2
+    True
+    """
+
+    def __init__(
+        self,
+        region: Region,
+        *,
+        value_of_time_cny_per_hour: float = 20.0,
+        fuel_cny_per_km: float = 0.6,
+        working_days_per_month: float = 20.83,
+        round_trips_per_day: float = 1.0,
+        peak_factor: float = 1.3,
+        modes: Iterable[str] = ("road", "rail", "bus", "shuttle"),
+        access_minutes: Mapping[str, float] | None = None,
+        intrazone_minutes: float = 15.0,
+        intrazone_km: float = 5.0,
+        route_by: Literal["minutes", "cost"] = "minutes",
+        avoid_tags: Iterable[str] = ("border",),
+    ) -> None:
+        if not isinstance(region, Region):
+            raise TypeError(f"`region` must be a Region, got {type(region).__name__}")
+        pc = ProblemCollector()
+        numbers = {
+            "value_of_time_cny_per_hour": value_of_time_cny_per_hour,
+            "fuel_cny_per_km": fuel_cny_per_km,
+            "working_days_per_month": working_days_per_month,
+            "round_trips_per_day": round_trips_per_day,
+            "intrazone_minutes": intrazone_minutes,
+            "intrazone_km": intrazone_km,
+        }
+        for name, value in numbers.items():
+            if not _nonneg(value):
+                pc.add("settings", None, name, value, "must be a finite number >= 0")
+        if not _nonneg(peak_factor) or float(peak_factor) <= 0:
+            pc.add("settings", None, "peak_factor", peak_factor, "must be a finite number > 0")
+        mode_list = [modes] if isinstance(modes, str) else list(modes)
+        for m in mode_list:
+            if m not in TRAVEL_MODES:
+                pc.add("settings", None, "modes", m, f"must be among {', '.join(TRAVEL_MODES)}")
+        if not mode_list:
+            pc.add("settings", None, "modes", "", "at least one mode must be allowed")
+        access = dict(DEFAULT_ACCESS_MINUTES)
+        for m, v in (access_minutes or {}).items():
+            if m not in TRAVEL_MODES:
+                pc.add("settings", None, "access_minutes", m, "unknown mode")
+            elif not _nonneg(v):
+                pc.add("settings", None, "access_minutes", v, f"{m}: must be a number >= 0")
+            else:
+                access[m] = float(v)
+        avoid = (avoid_tags,) if isinstance(avoid_tags, str) else tuple(avoid_tags)
+        if route_by not in ("minutes", "cost"):
+            pc.add("settings", None, "route_by", route_by, "must be 'minutes' or 'cost'")
+        pc.raise_if_any("bad commute settings")
+
+        self.region: Region = region
+        self.settings: dict[str, Any] = {
+            **{k: float(v) for k, v in numbers.items()},
+            "peak_factor": float(peak_factor),
+            "modes": tuple(m for m in TRAVEL_MODES if m in mode_list),
+            "access_minutes": access,
+            "route_by": route_by,
+            "avoid_tags": tuple(sorted({str(t) for t in avoid})),
+        }
+        self._zone_ids = region.zone_ids
+        self._compute()
+
+    # -- computation ----------------------------------------------------------------------
+
+    def _compute(self) -> None:
+        s = self.settings
+        links = self.region.links
+        zid = self._zone_ids
+        n = len(zid)
+        pos = pd.Series(np.arange(n), index=zid)
+        frm = pos.reindex(links["from_zone"]).to_numpy(dtype=np.int64)
+        to = pos.reindex(links["to_zone"]).to_numpy(dtype=np.int64)
+        two = links["two_way"].to_numpy(dtype=bool)
+        lmode = links["mode"].to_numpy(dtype=object)
+        avoided = np.zeros(len(links), dtype=bool)
+        if s["avoid_tags"]:
+            tag_lists = links["tags"].str.split(";")
+            wanted = set(s["avoid_tags"])
+            avoided = tag_lists.map(lambda ts: bool(wanted.intersection(ts))).to_numpy(dtype=bool)
+        self._tags: tuple[str, ...] = self.region.tags
+        words = max(1, math.ceil(len(self._tags) / 64))
+        link_bits = _tag_bits(links["tags"], self._tags, words)
+        peaked = np.isin(lmode, PEAK_MODES)
+        eff_minutes = links["minutes"].to_numpy(dtype=np.float64) * np.where(
+            peaked, s["peak_factor"], 1.0
+        )
+        km = links["km"].to_numpy(dtype=np.float64)
+        toll = links["toll_cny"].to_numpy(dtype=np.float64)
+        vot_min = s["value_of_time_cny_per_hour"] / 60.0
+        trips = 2.0 * s["round_trips_per_day"] * s["working_days_per_month"]
+        self._link_ids = links["link_id"].to_numpy(dtype=object)
+
+        per_mode: dict[str, dict[str, Any]] = {}
+        eye = np.eye(n, dtype=bool)
+        for m in s["modes"]:
+            use = ((lmode == m) | (lmode == "walk")) & ~avoided
+            idx = np.flatnonzero(use)
+            back = idx[two[idx]]
+            e_link = np.concatenate([idx, back])
+            tail = np.concatenate([frm[idx], to[back]])
+            head = np.concatenate([to[idx], frm[back]])
+            fuel = np.where(lmode[e_link] == "road", s["fuel_cny_per_km"], 0.0)
+            if s["route_by"] == "minutes":
+                weight = eff_minutes[e_link]
+            else:
+                weight = vot_min * eff_minutes[e_link] + toll[e_link] + fuel * km[e_link]
+            edges = reduce_edges(n, tail, head, weight)
+            res = all_pairs(
+                edges,
+                {"minutes": eff_minutes[e_link], "km": km[e_link], "toll_cny": toll[e_link]},
+                link_bits[e_link],
+            )
+            reach = np.isfinite(res.dist)
+            minutes = np.where(reach, res.sums["minutes"] + s["access_minutes"][m], np.inf)
+            km_m = res.sums["km"].copy()
+            toll_m = res.sums["toll_cny"].copy()
+            minutes[eye] = s["intrazone_minutes"]
+            km_m[eye] = s["intrazone_km"]
+            toll_m[eye] = 0.0
+            fuel_m = s["fuel_cny_per_km"] if m == "road" else 0.0
+            with np.errstate(invalid="ignore"):
+                cost = np.where(
+                    np.isfinite(minutes), (vot_min * minutes + toll_m + fuel_m * km_m) * trips,
+                    np.inf,
+                )
+            cost[eye] = (vot_min * s["intrazone_minutes"] + s["fuel_cny_per_km"]
+                         * s["intrazone_km"]) * trips
+            bits = res.bits.copy()
+            bits[eye] = 0
+            per_mode[m] = {
+                "minutes": minutes, "km": km_m, "toll_cny": toll_m, "cost_cny": cost,
+                "bits": bits, "paths": res, "links": e_link,
+            }
+        self._per_mode = per_mode
+        modes = list(s["modes"])
+        stack = np.stack([per_mode[m]["cost_cny"] for m in modes])
+        best = np.argmin(stack, axis=0)
+        finite = np.isfinite(np.min(stack, axis=0))
+        self._best_index = best
+        best_arrays: dict[str, Any] = {}
+        for kind in _NUMERIC_KINDS:
+            st = np.stack([per_mode[m][kind] for m in modes])
+            best_arrays[kind] = np.take_along_axis(st, best[None], axis=0)[0]
+        bst = np.stack([per_mode[m]["bits"] for m in modes])
+        best_arrays["bits"] = np.take_along_axis(bst, best[None, :, :, None], axis=0)[0]
+        mode_arr = np.asarray(modes, dtype=object)[best]
+        mode_arr[~finite] = ""
+        mode_arr[eye] = LOCAL
+        best_arrays["mode"] = mode_arr
+        self._best = best_arrays
+        for arrs in [best_arrays, *per_mode.values()]:
+            for key in (*_NUMERIC_KINDS, "bits"):
+                arr = arrs.get(key)
+                if isinstance(arr, np.ndarray):
+                    arr.flags.writeable = False
+        self._best["mode"].flags.writeable = False
+        lost = int((~finite).sum())
+        if lost:
+            logger.info("%d zone pairs are unreachable by the allowed modes", lost)
+
+    # -- public views ---------------------------------------------------------------------
+
+    @property
+    def zone_ids(self) -> pd.Index[str]:
+        """Sorted zone ids: the row and column order of every matrix."""
+        return self._zone_ids
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The allowed travel modes, in tie-break order."""
+        return tuple(self.settings["modes"])
+
+    def _pos(self, zone: str, what: str) -> int:
+        loc = self._zone_ids.get_indexer([zone])[0]
+        if loc < 0:
+            close = difflib.get_close_matches(str(zone), list(self._zone_ids), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InputError(
+                [{"table": "commute", "row": None, "column": what, "value": zone,
+                  "message": f"unknown zone{hint}"}]
+            )
+        return int(loc)
+
+    def _arrays(self, mode: str | None) -> Mapping[str, Any]:
+        if mode is None:
+            return self._best
+        if mode not in self._per_mode:
+            raise InputError(
+                [{"table": "commute", "row": None, "column": "mode", "value": mode,
+                  "message": f"not an allowed mode; allowed: {', '.join(self.modes)}"}]
+            )
+        return self._per_mode[mode]
+
+    def array(self, kind: str, mode: str | None = None) -> np.ndarray[Any, Any]:
+        """Zone × zone matrix as a read-only numpy array (rows: origins, columns: destinations).
+
+        Parameters
+        ----------
+        kind : {"minutes", "km", "toll_cny", "cost_cny", "mode"}
+            ``minutes`` door-to-door one way; ``km`` route length; ``toll_cny`` tolls (road) or
+            fares per one-way trip; ``cost_cny`` generalised monthly cost per worker; ``mode``
+            the best mode (only with ``mode=None``).
+        mode : str, optional
+            A travel mode for that mode's figures; by default the best mode per pair.
+
+        Returns
+        -------
+        ndarray (n, n)
+            ``inf`` where unreachable (``""`` for ``mode``).
+
+        Raises
+        ------
+        InputError
+            Unknown kind or mode.
+        """
+        if kind not in KINDS or (kind == "mode" and mode is not None):
+            raise InputError(
+                [{"table": "commute", "row": None, "column": "kind", "value": kind,
+                  "message": f"must be one of {', '.join(KINDS)} ('mode' only for the best mode)"}]
+            )
+        out: np.ndarray[Any, Any] = self._arrays(mode)[kind]
+        return out
+
+    def matrix(self, kind: str, mode: str | None = None) -> pd.DataFrame:
+        """Zone × zone matrix as a DataFrame indexed by origin, with destination columns.
+
+        Parameters
+        ----------
+        kind : {"minutes", "km", "toll_cny", "cost_cny", "mode"}
+            See :meth:`array`.
+        mode : str, optional
+            A travel mode; by default the best mode per pair.
+
+        Returns
+        -------
+        DataFrame
+        """
+        arr = self.array(kind, mode)
+        idx = self._zone_ids.rename("origin")
+        cols = self._zone_ids.rename("destination")
+        return pd.DataFrame(arr.copy(), index=idx, columns=cols)
+
+    def minutes(self, origin: str, destination: str, mode: str | None = None) -> float:
+        """Door-to-door one-way minutes from ``origin`` to ``destination``.
+
+        Parameters
+        ----------
+        origin, destination : str
+            Zone ids.
+        mode : str, optional
+            A travel mode; by default the best mode.
+
+        Returns
+        -------
+        float
+            ``inf`` when unreachable.
+        """
+        a, b = self._pos(origin, "origin"), self._pos(destination, "destination")
+        return float(self._arrays(mode)["minutes"][a, b])
+
+    def uses(self, tag: str, mode: str | None = None) -> BoolArray:
+        """Whether the best path of each pair uses a link carrying ``tag``.
+
+        Parameters
+        ----------
+        tag : str
+            A link tag, e.g. ``"huangmaohai"`` or ``"bridge"``. A tag no link carries gives an
+            all-false matrix.
+        mode : str, optional
+            A travel mode; by default the best mode per pair.
+
+        Returns
+        -------
+        ndarray (n, n) of bool
+        """
+        bits = self._arrays(mode)["bits"]
+        if tag not in self._tags:
+            return np.zeros(bits.shape[:2], dtype=bool)
+        i = self._tags.index(tag)
+        word, bit = divmod(i, 64)
+        out: BoolArray = (bits[:, :, word] >> np.uint64(bit)) & np.uint64(1) == 1
+        return out
+
+    def tags_used(self, origin: str, destination: str, mode: str | None = None) -> tuple[str, ...]:
+        """Tags of the links on the best path from ``origin`` to ``destination`` (sorted).
+
+        Parameters
+        ----------
+        origin, destination : str
+            Zone ids.
+        mode : str, optional
+            A travel mode; by default the best mode.
+
+        Returns
+        -------
+        tuple of str
+        """
+        a, b = self._pos(origin, "origin"), self._pos(destination, "destination")
+        row = self._arrays(mode)["bits"][a, b]
+        return tuple(
+            t for i, t in enumerate(self._tags)
+            if (int(row[i // 64]) >> (i % 64)) & 1
+        )
+
+    def path(self, origin: str, destination: str, mode: str | None = None) -> tuple[str, ...]:
+        """Link ids along the best path, in travel order (empty for same zone or unreachable).
+
+        Parameters
+        ----------
+        origin, destination : str
+            Zone ids.
+        mode : str, optional
+            A travel mode; by default the best mode.
+
+        Returns
+        -------
+        tuple of str
+        """
+        a, b = self._pos(origin, "origin"), self._pos(destination, "destination")
+        if mode is None:
+            if a == b or not np.isfinite(self._best["minutes"][a, b]):
+                return ()
+            mode = self.modes[int(self._best_index[a, b])]
+        data = self._arrays(mode)
+        res: PathSums = data["paths"]
+        e_link = data["links"]
+        edges: EdgeSet = res.edges
+        out: list[str] = []
+        cur = b
+        while cur != a:
+            p = int(res.pred[a, cur])
+            if p < 0:
+                return ()
+            e = int(edges.lookup(np.array([p]), np.array([cur]))[0])
+            out.append(str(self._link_ids[e_link[edges.origin[e]]]))
+            cur = p
+        return tuple(reversed(out))
+
+    def unreachable(self, mode: str | None = None) -> pd.DataFrame:
+        """Pairs of zones with no path by the allowed modes (or by ``mode``).
+
+        Returns
+        -------
+        DataFrame
+            Columns ``origin``, ``destination``, sorted; empty when every pair is reachable.
+        """
+        bad = ~np.isfinite(self._arrays(mode)["minutes"])
+        i, j = np.nonzero(bad)
+        return pd.DataFrame(
+            {"origin": self._zone_ids[i].to_numpy(), "destination": self._zone_ids[j].to_numpy()}
+        )
+
+    def table(self, *, max_minutes: float | None = None) -> pd.DataFrame:
+        """Long table of every reachable pair by the best mode.
+
+        Parameters
+        ----------
+        max_minutes : float, optional
+            Keep only pairs with at most this many door-to-door minutes.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``origin, destination, mode, minutes, km, toll_cny, cost_cny``, sorted by
+            origin and destination.
+        """
+        mins = self._best["minutes"]
+        keep = np.isfinite(mins)
+        if max_minutes is not None:
+            keep &= mins <= max_minutes
+        i, j = np.nonzero(keep)
+        return pd.DataFrame(
+            {
+                "origin": self._zone_ids[i].to_numpy(),
+                "destination": self._zone_ids[j].to_numpy(),
+                "mode": self._best["mode"][i, j].astype(str),
+                "minutes": mins[i, j],
+                "km": self._best["km"][i, j],
+                "toll_cny": self._best["toll_cny"][i, j],
+                "cost_cny": self._best["cost_cny"][i, j],
+            }
+        )
+
+    def __repr__(self) -> str:
+        n = len(self._zone_ids)
+        return f"CommuteModel({n} zones, modes={self.modes}, {self.region!r})"
+
+
+def _nonneg(value: Any) -> bool:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool) and math.isfinite(v) and v >= 0
+
+
+def _tag_bits(tags: pd.Series[str], universe: tuple[str, ...], words: int) -> np.ndarray[Any, Any]:
+    """One row of ``words`` uint64 per link: bit i set when the link carries ``universe[i]``."""
+    bits = np.zeros((len(tags), words), dtype=np.uint64)
+    if not universe:
+        return bits
+    dummies = tags.fillna("").str.get_dummies(sep=";")
+    for i, tag in enumerate(universe):
+        if tag in dummies.columns:
+            col = dummies[tag].to_numpy(dtype=bool)
+            bits[col, i // 64] |= np.uint64(1) << np.uint64(i % 64)
+    return bits
