@@ -6,7 +6,8 @@ optimal flows by node potentials, infeasible problems by a cut, assignments by d
 
 from __future__ import annotations
 
-__all__ = ["AssignResult", "FlowResult", "FlowStatus", "min_cost_flow"]
+__all__ = ["AssignResult", "FlowResult", "FlowStatus", "assign", "min_cost_flow"]
 
+from zzj_match.flow._assign import assign
 from zzj_match.flow._mcf import min_cost_flow
 from zzj_match.flow._result import AssignResult, FlowResult, FlowStatus

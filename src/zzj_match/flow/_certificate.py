@@ -86,17 +86,15 @@ def residual_potentials(
         better = cand < d[sel_h]
         if not better.any():
             return d
-        old = d[sel_h[better]]
-        hh = sel_h[better]
-        np.minimum.at(d, hh, cand[better])
-        changed = np.unique(hh[d[hh] < old])
+        old = d.copy()
+        np.minimum.at(d, sel_h[better], cand[better])
+        changed = np.flatnonzero(d < old)
         if changed.size * 4 > n:
             sel_t, sel_h, sel_c = rt, rh, rc
-        else:
+        else:  # only the arcs leaving a node whose distance just dropped
             cnt = counts[changed]
-            total = int(cnt.sum())
-            start = np.repeat(indptr[changed] - (np.cumsum(cnt) - cnt), cnt)
-            idx = start + np.arange(total)
+            idx = np.repeat(indptr[changed] - (np.cumsum(cnt) - cnt), cnt)
+            idx += np.arange(idx.size)
             sel_t, sel_h, sel_c = rt[idx], rh[idx], rc[idx]
     raise SolverError(
         "certificate failed: the residual graph has a negative-cost cycle, so the flow returned "

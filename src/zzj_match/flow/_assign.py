@@ -1,0 +1,441 @@
+"""``assign``: linear assignment on dense or sparse costs, with a checked dual certificate.
+
+Back-ends, chosen per case (measured, see ``benchmarks/test_bench_flow.py``):
+
+* dense, integer-valued costs whose range is below ``lap.LARGE`` (10**6): ``lap.lapjv``
+  (fastest; beyond that range it returns non-optimal assignments, measured: the certificate
+  rejects them, so it is never used there);
+* other dense costs: ``scipy.optimize.linear_sum_assignment``;
+* sparse costs, or magnitudes beyond exact float64 arithmetic: the bipartite network through
+  :func:`~zzj_match.flow.min_cost_flow` (OR-Tools, certified; exact back-end beyond int64).
+  scipy's own sparse matcher is not used: it drops explicitly stored zero costs.
+
+Certificate (dense): dual values ``u, v`` with ``u[i] + v[j] <= cost[i, j]`` on every allowed
+pair and equality on the matched ones. ``v`` are shortest-path distances in the graph on
+columns with an arc ``col(i) -> j`` of length ``cost[i, j] - cost[i, col(i)]``; they are
+computed on a sparse candidate subset of the pairs and then checked against the whole matrix in
+one pass (pairs that violate are added and the pass repeated), so the certificate costs a few
+streaming passes over the matrix, in float64 holding integers below 2**53: exact.
+"""
+
+from __future__ import annotations
+
+__all__ = ["assign"]
+
+import logging
+import math
+import time
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from zzj_match.errors import InputError, ProblemCollector, SolverError
+from zzj_match.flow._certificate import residual_potentials
+from zzj_match.flow._mcf import min_cost_flow
+from zzj_match.flow._result import AssignResult, FlowStatus
+
+logger = logging.getLogger(__name__)
+
+_EXACT = 2.0**52  # |values| below this are exact integers in float64, with room for sums
+_LAP_LARGE = 1_000_000  # lap's internal LARGE: lapjv is only right for cost ranges below it
+_BLOCK_ELEMS = 1 << 20  # elements per row block in the streaming passes
+
+
+def _lap_module() -> Any:
+    try:
+        import lap
+    except ImportError:  # optional: scipy is the fallback
+        return None
+    return lap
+
+
+def _bad(param: str, message: str, value: Any = None, row: int | None = None) -> InputError:
+    pc = ProblemCollector()
+    pc.add("cost", row, param, value, message)
+    where = "" if row is None else f" at index {row}"
+    return InputError(pc.frame(), summary=f"bad input: `{param}`: {message}{where}")
+
+
+def _empty(nr: int, nc: int, t0: float) -> AssignResult:
+    z = np.zeros(0, dtype=np.int64)
+    return AssignResult(
+        status=FlowStatus.OPTIMAL, row=z, col=z.copy(), objective=0,
+        u=np.zeros(nr, dtype=np.int64), v=np.zeros(nc, dtype=np.int64), backend="trivial",
+        message="empty matrix", times={"total": time.perf_counter() - t0},
+    )
+
+
+def assign(cost: Any, *, maximize: bool = False) -> AssignResult:
+    """Solve a linear assignment problem and check its dual certificate.
+
+    Every row of the smaller side is matched to a distinct column (or every column to a
+    distinct row), minimising (or maximising) the sum of the matched costs.
+
+    Parameters
+    ----------
+    cost : 2-D array_like or scipy.sparse array/matrix, shape (nr, nc)
+        Dense: integer or float costs; ``np.inf`` forbids a pair (``-np.inf`` when
+        maximising). Sparse: the explicitly stored entries are the allowed pairs, zero costs
+        included; duplicates are rejected. Rectangular shapes are allowed.
+    maximize : bool, default False
+        Maximise instead of minimise.
+
+    Returns
+    -------
+    AssignResult
+        ``row``, ``col`` (pairs sorted by row), exact ``objective`` (``int`` for integer
+        costs), dual values ``u``, ``v``, ``status`` (``"infeasible"`` when the smaller side
+        cannot be matched in full through allowed pairs), back-end and times.
+
+    Raises
+    ------
+    InputError
+        Not two-dimensional, a non-numeric dtype, NaN, or an infinity of the wrong sign;
+        the message names ``cost`` and the first offending index (flattened, row-major).
+    SolverError
+        When no back-end produces an answer that passes the certificate check.
+
+    Notes
+    -----
+    Float costs are solved as given by the float back-ends and certified on the rounded
+    integers ``round(cost * 2**k)`` (``k`` chosen so that all sums stay exact in float64);
+    the objective is the sum of the original costs of the matched pairs.
+
+    Examples
+    --------
+    >>> import numpy as np, zzj_match as zm
+    >>> a = zm.flow.assign(np.array([[4, 1, 3], [2, 0, 5], [3, 2, 2]]))
+    >>> a.row.tolist(), a.col.tolist(), a.objective
+    ([0, 1, 2], [1, 0, 2], 5)
+    """
+    t0 = time.perf_counter()
+    if sp.issparse(cost):
+        return _assign_sparse(cost, maximize, t0)
+    try:
+        c = np.asarray(cost)
+    except (TypeError, ValueError) as exc:
+        raise _bad("cost", f"is not an array ({exc})", type(cost).__name__) from None
+    if c.ndim != 2:
+        raise _bad("cost", "must be two-dimensional", f"shape {c.shape}")
+    if c.dtype.kind not in "iuf" or c.dtype.kind == "b":
+        raise _bad("cost", f"must have an integer or float dtype (got {c.dtype})", str(c.dtype))
+    nr, nc = c.shape
+    if nr == 0 or nc == 0:
+        return _empty(nr, nc, t0)
+    transposed = nr > nc
+    if transposed:
+        c = c.T
+        nr, nc = nc, nr
+    res = _assign_dense(c, maximize, t0)
+    return _untranspose(res) if transposed else res
+
+
+def _untranspose(res: AssignResult) -> AssignResult:
+    order = np.argsort(res.col, kind="stable")
+    return AssignResult(
+        status=res.status, row=res.col[order], col=res.row[order], objective=res.objective,
+        u=res.v, v=res.u, backend=res.backend, message=res.message, times=res.times,
+    )
+
+
+def _check_dense_values(c: npt.NDArray[Any], maximize: bool) -> None:
+    if c.dtype.kind != "f":
+        return
+    bad_nan = np.isnan(c)
+    wrong_inf = np.isposinf(c) if maximize else np.isneginf(c)
+    bad = bad_nan | wrong_inf
+    if bad.any():
+        flat = np.flatnonzero(bad.ravel())
+        i = int(flat[0])
+        value = c.ravel()[i]
+        msg = "must not be NaN" if np.isnan(value) else (
+            f"{value} is not allowed (forbidden pairs are "
+            f"{'-np.inf when maximising' if maximize else 'np.inf'})"
+        )
+        pc = ProblemCollector()
+        pc.add_mask("cost", bad.ravel(), "cost", c.ravel(), msg)
+        raise InputError(pc.frame(), summary=f"bad input: `cost`: {msg} at index {i} "
+                         f"(row {i // c.shape[1]}, column {i % c.shape[1]})")
+
+
+def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResult:
+    nr, nc = c.shape
+    _check_dense_values(c, maximize)
+    integer = c.dtype.kind in "iu"
+    # work matrix: float64 holding integers, minimisation
+    if integer:
+        cmin = int(c.min())
+        cmax = int(c.max())
+        span = float(cmax) - float(cmin)
+        if max(abs(cmin), abs(cmax)) * 8.0 * (nc + 2) >= _EXACT:
+            return _assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=True)
+        if maximize:
+            w = np.subtract(cmax, c, dtype=np.float64)  # cost' = max - c >= 0
+        else:
+            w = np.subtract(c, cmin, dtype=np.float64)
+        resolution = 0.0
+        forbidden = None
+    else:
+        finite = np.isfinite(c)
+        forbidden = None if finite.all() else ~finite
+        vals = c[finite] if forbidden is not None else c
+        if vals.size == 0:
+            return _infeasible(nr, nc, "every pair is forbidden", "none", t0)
+        lo, hi = float(vals.min()), float(vals.max())
+        span_f = hi - lo
+        k = 0 if span_f == 0 else math.floor(math.log2(_EXACT / 16.0 / (nc + 2) / span_f))
+        base = hi if maximize else lo
+        diff = (base - c) if maximize else (c - base)  # >= 0, inf where forbidden
+        w = np.rint(np.ldexp(diff, k))
+        scale = math.ldexp(1.0, -k)
+        exact = bool(np.all(np.ldexp(w, -k)[finite] == diff[finite]))
+        resolution = 0.0 if exact else scale
+        span = float(np.rint(math.ldexp(span_f, k)))
+    if forbidden is not None:
+        # a pair-forbidding weight M larger than any all-allowed assignment can make up for
+        big = (span + 1.0) * (nr + 1.0)
+        if big * 8.0 * (nc + 2) >= _EXACT:
+            return _assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=integer)
+        w[forbidden] = big
+    else:
+        big = math.inf
+    t_solve = time.perf_counter()
+    row, col, backend = _solve_dense(w, span if big == math.inf else big)
+    t_cert = time.perf_counter()
+    if forbidden is not None and forbidden[row, col].any():
+        return _infeasible_dense(c, maximize, t0)
+    u_w, v_w = _dense_duals(w, row, col)
+    if u_w is None and backend == "lapjv":  # lapjv's answer failed: re-solve with scipy
+        logger.info("lapjv's assignment failed the certificate; re-solving with scipy")
+        row, col, backend = _solve_dense(w, math.inf, force_scipy=True)
+        u_w, v_w = _dense_duals(w, row, col)
+    if u_w is None or v_w is None:
+        raise SolverError(f"the {backend} assignment did not pass the dual certificate check")
+    t_end = time.perf_counter()
+    # objective and duals in the caller's units
+    picked = c[row, col]
+    objective: int | float
+    if integer:
+        objective = int(picked.astype(np.int64).sum())  # |c| * n far below 2**62 here
+        shift = cmax if maximize else cmin
+        u_out = u_w.astype(np.int64) + shift if not maximize else shift - u_w.astype(np.int64)
+        v_out = v_w.astype(np.int64) if not maximize else -v_w.astype(np.int64)
+    else:
+        objective = math.fsum(picked.tolist())
+        u_out = (base - u_w * scale) if maximize else (u_w * scale + base)
+        v_out = -v_w * scale if maximize else v_w * scale
+    msg = "optimal; dual certificate checked"
+    if resolution:
+        msg += f" on costs rounded to {resolution:g}"
+    return AssignResult(
+        status=FlowStatus.OPTIMAL, row=row, col=col, objective=objective, u=u_out, v=v_out,
+        backend=backend, message=msg,
+        times={"solve": t_cert - t_solve, "certificate": t_end - t_cert,
+               "total": time.perf_counter() - t0},
+    )
+
+
+def _solve_dense(
+    w: npt.NDArray[np.float64], span: float, *, force_scipy: bool = False
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], str]:
+    """Assign every row of ``w`` (nr <= nc); pairs sorted by row."""
+    nr, nc = w.shape
+    lap = None if force_scipy else _lap_module()
+    if lap is not None and span < _LAP_LARGE:
+        if nr == nc:
+            _, x, _ = lap.lapjv(w, extend_cost=False, return_cost=True)
+        else:
+            _, x, _ = lap.lapjv(w, extend_cost=True, return_cost=True)
+        x = np.asarray(x, dtype=np.int64)
+        if x.shape[0] == nr and (x >= 0).all():
+            return np.arange(nr, dtype=np.int64), x, "lapjv"
+    from scipy.optimize import linear_sum_assignment
+
+    r, cidx = linear_sum_assignment(w)
+    return r.astype(np.int64), cidx.astype(np.int64), "scipy"
+
+
+def _dense_duals(
+    w: npt.NDArray[np.float64], row: npt.NDArray[np.int64], col: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None]:
+    """Dual values certifying the assignment (``None, None`` if it is not optimal).
+
+    Column potentials ``v`` are shortest distances in the column graph (arc ``col[i] -> j``
+    of length ``w[i, j] - w[i, col[i]]``; for nr < nc a hub node ``Z`` with ``j0 -> Z`` from
+    every unmatched column and ``Z -> j`` to every column, both of length 0, stands for the
+    zero-cost padding rows). Found on candidate arcs, then checked on the full matrix.
+    """
+    nr, nc = w.shape
+    if nr != row.shape[0] or np.unique(col).shape[0] != nr:
+        return None, None
+    a = w[row, col]
+    if not np.isfinite(a).all():
+        return None, None
+    block = max(1, _BLOCK_ELEMS // nc)
+    # pass 1: first Bellman-Ford round over all pairs, and candidate arcs of small length
+    colmin = np.full(nc, np.inf)
+    for s in range(0, nr, block):
+        np.minimum(colmin, (w[s : s + block] - a[s : s + block, None]).min(axis=0), out=colmin)
+    v1 = np.minimum(colmin, 0.0)
+    theta = max(-float(v1.min()), 0.0)
+    cand_r: list[npt.NDArray[np.int64]] = []
+    cand_c: list[npt.NDArray[np.int64]] = []
+    for s in range(0, nr, block):
+        r, cc = np.nonzero(w[s : s + block] - a[s : s + block, None] <= theta)
+        cand_r.append(r + s)
+        cand_c.append(cc)
+    unmatched = np.ones(nc, dtype=bool)
+    unmatched[col] = False
+    hub = nc  # node index of Z
+    extra_t = np.concatenate([np.flatnonzero(unmatched), np.full(nc, hub)]).astype(np.int64)
+    extra_h = np.concatenate([np.full(int(unmatched.sum()), hub), np.arange(nc)]).astype(
+        np.int64)
+    has_hub = bool(unmatched.any())
+    rows_all = np.zeros(0, dtype=np.int64)
+    cols_all = np.zeros(0, dtype=np.int64)
+    for _ in range(64):
+        rows_all = np.concatenate([rows_all, *cand_r])
+        cols_all = np.concatenate([cols_all, *cand_c])
+        length = (w[rows_all, cols_all] - a[rows_all]).astype(np.int64)
+        tl, hd, ln = col[rows_all], cols_all, length
+        if has_hub:
+            tl = np.concatenate([tl, extra_t])
+            hd = np.concatenate([hd, extra_h])
+            ln = np.concatenate([ln, np.zeros(extra_t.size, dtype=np.int64)])
+        try:
+            d = residual_potentials(
+                nc + 1, tl, hd, ln, np.ones(tl.size, dtype=bool), np.zeros(tl.size, dtype=bool)
+            )
+        except SolverError:
+            return None, None  # a negative cycle among real pairs: not optimal
+        d = d.astype(np.float64)
+        shift = d[hub] if has_hub else 0.0
+        v = d[:nc] - shift
+        u = a - v[col]
+        # verification pass: every pair, exactly (integers below 2**53)
+        cand_r, cand_c = [], []
+        for s in range(0, nr, block):
+            red = w[s : s + block] - u[s : s + block, None]
+            red -= v
+            bad = red < 0
+            if bad.any():
+                r, cc = np.nonzero(bad)
+                cand_r.append(r + s)
+                cand_c.append(cc)
+        if not cand_r:
+            ok = (v <= 0).all() and (v[unmatched] == 0).all() and (
+                w[row, col] - u - v[col] == 0).all()
+            return (u, v) if ok else (None, None)
+    return None, None
+
+
+def _dense_to_sparse(c: npt.NDArray[Any]) -> sp.coo_array:
+    finite = np.isfinite(c) if c.dtype.kind == "f" else np.ones(c.shape, dtype=bool)
+    r, cc = np.nonzero(finite)
+    return sp.coo_array((c[r, cc], (r, cc)), shape=c.shape)
+
+
+def _infeasible(nr: int, nc: int, message: str, backend: str, t0: float) -> AssignResult:
+    z = np.zeros(0, dtype=np.int64)
+    return AssignResult(
+        status=FlowStatus.INFEASIBLE, row=z, col=z.copy(), objective=None, u=None, v=None,
+        backend=backend, message=message, times={"total": time.perf_counter() - t0},
+    )
+
+
+def _infeasible_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResult:
+    """Confirm with a certified flow cut that the allowed pairs admit no full matching."""
+    res = _assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=c.dtype.kind in "iu")
+    if res.status is not FlowStatus.INFEASIBLE:
+        raise SolverError("the dense solver used a forbidden pair although a full matching "
+                          "of allowed pairs exists")
+    return res
+
+
+def _assign_sparse(cost: Any, maximize: bool, t0: float) -> AssignResult:
+    coo = sp.coo_array(cost)
+    nr, nc = coo.shape
+    data = np.asarray(coo.data)
+    if data.dtype.kind not in "iuf" or data.dtype.kind == "b":
+        raise _bad("cost", f"must have an integer or float dtype (got {data.dtype})",
+                   str(data.dtype))
+    if data.dtype.kind == "f":
+        bad = ~np.isfinite(data)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _bad("cost", "stored entries must be finite", data[i], i)
+    r = np.asarray(coo.row, dtype=np.int64)
+    cc = np.asarray(coo.col, dtype=np.int64)
+    key = r * max(nc, 1) + cc
+    order = np.argsort(key, kind="stable")
+    dup = np.flatnonzero(key[order][1:] == key[order][:-1])
+    if dup.size:
+        i = int(order[dup[0] + 1])
+        raise _bad("cost", f"duplicate stored entry for pair ({r[i]}, {cc[i]})", data[i], i)
+    if nr == 0 or nc == 0:
+        return _empty(nr, nc, t0)
+    return _assign_via_flow(
+        sp.coo_array((data, (r, cc)), shape=(nr, nc)), maximize, t0,
+        integer=data.dtype.kind in "iu",
+    )
+
+
+def _assign_via_flow(
+    coo: sp.coo_array, maximize: bool, t0: float, *, integer: bool
+) -> AssignResult:
+    """Allowed pairs as a bipartite network through the certified ``min_cost_flow``."""
+    nr, nc = coo.shape
+    transposed = nr > nc
+    r = np.asarray(coo.row, dtype=np.int64)
+    cc = np.asarray(coo.col, dtype=np.int64)
+    data = np.asarray(coo.data)
+    if transposed:
+        r, cc, nr, nc = cc, r, nc, nr
+    w = -data if maximize else data
+    if integer:
+        w = w.astype(np.int64) if data.dtype.kind in "iu" and data.dtype != np.uint64 else w
+    # nodes: rows 0..nr-1, columns nr..nr+nc-1, sink nr+nc; every row sends one unit
+    sink = nr + nc
+    tail = np.concatenate([r, nr + np.arange(nc)])
+    head = np.concatenate([nr + cc, np.full(nc, sink)])
+    zeros = np.zeros(nc, dtype=w.dtype)
+    costs = np.concatenate([w, zeros])
+    supply = np.concatenate([np.ones(nr, dtype=np.int64), np.zeros(nc, dtype=np.int64),
+                             [-nr]]).astype(np.int64)
+    t_solve = time.perf_counter()
+    res = min_cost_flow(tail, head, np.ones(tail.size, dtype=np.int64), costs, supply)
+    t_end = time.perf_counter()
+    if not res.optimal:
+        out = _infeasible(
+            *((nc, nr) if transposed else (nr, nc)),
+            f"the allowed pairs cannot match all {nr} {'columns' if transposed else 'rows'} "
+            f"(certified by a cut of {int(res.cut.sum()) if res.cut is not None else 0} nodes)",
+            f"min_cost_flow/{res.backend}", t0,
+        )
+        return out
+    assert res.flow is not None and res.potential is not None
+    used = np.flatnonzero(res.flow[: r.size] > 0)
+    row, col = r[used], cc[used]
+    order = np.argsort(row, kind="stable")
+    row, col = row[order], col[order]
+    p = res.potential
+    u = p[sink] - p[:nr]
+    v = p[nr : nr + nc] - p[sink]
+    v = np.minimum(v, 0)
+    if maximize:
+        u, v = -u, -v
+    picked = data[used][order]
+    objective: int | float
+    if integer:
+        objective = int(np.sum(picked.astype(object)))
+    else:
+        objective = math.fsum(picked.tolist())
+    out = AssignResult(
+        status=FlowStatus.OPTIMAL, row=row, col=col, objective=objective, u=u, v=v,
+        backend=f"min_cost_flow/{res.backend}", message="optimal; certificate checked",
+        times={"solve": t_end - t_solve, "certificate": res.times.get("certificate", 0.0),
+               "total": time.perf_counter() - t0},
+    )
+    return _untranspose(out) if transposed else out
