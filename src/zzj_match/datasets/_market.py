@@ -397,7 +397,8 @@ def _pools(
     a_from = np.where(is_sec, rng.integers(0, 46, size=n), rng.integers(0, 31, size=n))
     a_len = np.where(is_sec, rng.integers(2, 7, size=n), rng.integers(3, 11, size=n)) * 30
     early = rng.random(n) < p.early_end_rate
-    c_end = np.where(early, rng.integers(30, 121, size=n), rng.integers(365, 1101, size=n))
+    # an early contract end still falls after the pool becomes available (a validation rule)
+    c_end = np.where(early, a_from + rng.integers(15, 91, size=n), rng.integers(365, 1101, size=n))
     contract_end = np.where(is_sec, _days(p.start, c_end), np.datetime64("NaT", "ns"))
     consent = np.where(is_sec, rng.random(n) < p.consent_rate, True)
     dispatched = np.where(is_sec, rng.random(n) < p.dispatched_rate, False)
