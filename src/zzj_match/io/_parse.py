@@ -87,7 +87,7 @@ def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]
         else:
             values, bad = _object_to_text(s.to_numpy(dtype=object))
     values = values.reset_index(drop=True)
-    missing = (values.isna() | (values == "")).to_numpy(dtype=bool)
+    missing = (values.isna() | (values == "")).to_numpy(dtype=bool) & ~bad
     return values, missing, bad
 
 
@@ -240,6 +240,7 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
         missing = parsed.isna().to_numpy()
         bad = zeros.copy()
     else:
+        not_dates = zeros.copy()
         if isinstance(dt, pd.StringDtype):
             missing = (s.isna() | (s == "")).to_numpy(dtype=bool)
         else:
@@ -249,10 +250,17 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
                 dtype=bool,
                 count=n,
             )
+            not_dates = ~missing & np.fromiter(
+                (isinstance(v, (bool, int, float, np.number)) for v in obj), dtype=bool, count=n
+            )
+            if not_dates.any():  # numbers are not dates (and pandas would read them as epochs)
+                obj = obj.copy()
+                obj[not_dates] = None
+                s = pd.Series(obj, dtype=object)
         parsed = _to_datetime(s.reset_index(drop=True))
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):
             parsed = pd.Series(np.full(n, np.datetime64("NaT", "ns")))
-        bad = ~missing & parsed.isna().to_numpy()
+        bad = not_dates | (~missing & parsed.isna().to_numpy())
     present = ~missing & ~bad
     out_of_range = present & ((parsed < _DATE_LOW) | (parsed > _DATE_HIGH)).to_numpy(dtype=bool)
     bad = bad | out_of_range

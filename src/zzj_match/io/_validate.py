@@ -270,8 +270,8 @@ def isin(values: pd.Series[str], known: pd.Index[str]) -> BoolArray:
     if n == 0 or len(known) == 0:
         return np.zeros(n, dtype=bool)
     if _is_arrow(values):
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+        import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
 
         arr = pa.array(values)
         got = pc.is_in(arr, value_set=pa.array(known.to_numpy(dtype=object), type=arr.type))
@@ -282,8 +282,8 @@ def isin(values: pd.Series[str], known: pd.Index[str]) -> BoolArray:
 def _argsort(values: pd.Series[str]) -> np.ndarray[Any, np.dtype[np.intp]]:
     """Stable order of text values by code point (missing values last)."""
     if _is_arrow(values):
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+        import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
 
         order = pc.sort_indices(pa.array(values))  # nulls last
         return np.asarray(order.to_numpy(), dtype=np.intp)
@@ -298,8 +298,8 @@ def _adjacent_equal(sorted_values: pd.Series[str]) -> BoolArray:
     if n < 2:
         return out
     if _is_arrow(sorted_values):
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+        import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
 
         arr = pa.array(sorted_values)
         eq = pc.equal(arr.slice(1), arr.slice(0, n - 1)).fill_null(False)
