@@ -61,9 +61,15 @@ def _bad(param: str, message: str, value: Any = None, row: int | None = None) ->
 def _empty(nr: int, nc: int, t0: float) -> AssignResult:
     z = np.zeros(0, dtype=np.int64)
     return AssignResult(
-        status=FlowStatus.OPTIMAL, row=z, col=z.copy(), objective=0,
-        u=np.zeros(nr, dtype=np.int64), v=np.zeros(nc, dtype=np.int64), backend="trivial",
-        message="empty matrix", times={"total": time.perf_counter() - t0},
+        status=FlowStatus.OPTIMAL,
+        row=z,
+        col=z.copy(),
+        objective=0,
+        u=np.zeros(nr, dtype=np.int64),
+        v=np.zeros(nc, dtype=np.int64),
+        backend="trivial",
+        message="empty matrix",
+        times={"total": time.perf_counter() - t0},
     )
 
 
@@ -135,8 +141,15 @@ def assign(cost: Any, *, maximize: bool = False) -> AssignResult:
 def _untranspose(res: AssignResult) -> AssignResult:
     order = np.argsort(res.col, kind="stable")
     return AssignResult(
-        status=res.status, row=res.col[order], col=res.row[order], objective=res.objective,
-        u=res.v, v=res.u, backend=res.backend, message=res.message, times=res.times,
+        status=res.status,
+        row=res.col[order],
+        col=res.row[order],
+        objective=res.objective,
+        u=res.v,
+        v=res.u,
+        backend=res.backend,
+        message=res.message,
+        times=res.times,
     )
 
 
@@ -150,14 +163,21 @@ def _check_dense_values(c: npt.NDArray[Any], maximize: bool) -> None:
         flat = np.flatnonzero(bad.ravel())
         i = int(flat[0])
         value = c.ravel()[i]
-        msg = "must not be NaN" if np.isnan(value) else (
-            f"{value} is not allowed (forbidden pairs are "
-            f"{'-np.inf when maximising' if maximize else 'np.inf'})"
+        msg = (
+            "must not be NaN"
+            if np.isnan(value)
+            else (
+                f"{value} is not allowed (forbidden pairs are "
+                f"{'-np.inf when maximising' if maximize else 'np.inf'})"
+            )
         )
         pc = ProblemCollector()
         pc.add_mask("cost", bad.ravel(), "cost", c.ravel(), msg)
-        raise InputError(pc.frame(), summary=f"bad input: `cost`: {msg} at index {i} "
-                         f"(row {i // c.shape[1]}, column {i % c.shape[1]})")
+        raise InputError(
+            pc.frame(),
+            summary=f"bad input: `cost`: {msg} at index {i} "
+            f"(row {i // c.shape[1]}, column {i % c.shape[1]})",
+        )
 
 
 def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResult:
@@ -217,6 +237,8 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
     # objective and duals in the caller's units
     picked = c[row, col]
     objective: int | float
+    u_out: npt.NDArray[Any]
+    v_out: npt.NDArray[Any]
     if integer:
         objective = int(picked.astype(np.int64).sum())  # |c| * n far below 2**62 here
         shift = cmax if maximize else cmin
@@ -230,10 +252,19 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
     if resolution:
         msg += f" on costs rounded to {resolution:g}"
     return AssignResult(
-        status=FlowStatus.OPTIMAL, row=row, col=col, objective=objective, u=u_out, v=v_out,
-        backend=backend, message=msg,
-        times={"solve": t_cert - t_solve, "certificate": t_end - t_cert,
-               "total": time.perf_counter() - t0},
+        status=FlowStatus.OPTIMAL,
+        row=row,
+        col=col,
+        objective=objective,
+        u=u_out,
+        v=v_out,
+        backend=backend,
+        message=msg,
+        times={
+            "solve": t_cert - t_solve,
+            "certificate": t_end - t_cert,
+            "total": time.perf_counter() - t0,
+        },
     )
 
 
@@ -290,8 +321,7 @@ def _dense_duals(
     unmatched[col] = False
     hub = nc  # node index of Z
     extra_t = np.concatenate([np.flatnonzero(unmatched), np.full(nc, hub)]).astype(np.int64)
-    extra_h = np.concatenate([np.full(int(unmatched.sum()), hub), np.arange(nc)]).astype(
-        np.int64)
+    extra_h = np.concatenate([np.full(int(unmatched.sum()), hub), np.arange(nc)]).astype(np.int64)
     has_hub = bool(unmatched.any())
     rows_all = np.zeros(0, dtype=np.int64)
     cols_all = np.zeros(0, dtype=np.int64)
@@ -325,8 +355,11 @@ def _dense_duals(
                 cand_r.append(r + s)
                 cand_c.append(cc)
         if not cand_r:
-            ok = (v <= 0).all() and (v[unmatched] == 0).all() and (
-                w[row, col] - u - v[col] == 0).all()
+            ok = (
+                (v <= 0).all()
+                and (v[unmatched] == 0).all()
+                and (w[row, col] - u - v[col] == 0).all()
+            )
             return (u, v) if ok else (None, None)
     return None, None
 
@@ -340,8 +373,15 @@ def _dense_to_sparse(c: npt.NDArray[Any]) -> sp.coo_array:
 def _infeasible(nr: int, nc: int, message: str, backend: str, t0: float) -> AssignResult:
     z = np.zeros(0, dtype=np.int64)
     return AssignResult(
-        status=FlowStatus.INFEASIBLE, row=z, col=z.copy(), objective=None, u=None, v=None,
-        backend=backend, message=message, times={"total": time.perf_counter() - t0},
+        status=FlowStatus.INFEASIBLE,
+        row=z,
+        col=z.copy(),
+        objective=None,
+        u=None,
+        v=None,
+        backend=backend,
+        message=message,
+        times={"total": time.perf_counter() - t0},
     )
 
 
@@ -349,8 +389,10 @@ def _infeasible_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignR
     """Confirm with a certified flow cut that the allowed pairs admit no full matching."""
     res = _assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=c.dtype.kind in "iu")
     if res.status is not FlowStatus.INFEASIBLE:
-        raise SolverError("the dense solver used a forbidden pair although a full matching "
-                          "of allowed pairs exists")
+        raise SolverError(
+            "the dense solver used a forbidden pair although a full matching "
+            "of allowed pairs exists"
+        )
     return res
 
 
@@ -359,8 +401,9 @@ def _assign_sparse(cost: Any, maximize: bool, t0: float) -> AssignResult:
     nr, nc = coo.shape
     data = np.asarray(coo.data)
     if data.dtype.kind not in "iuf" or data.dtype.kind == "b":
-        raise _bad("cost", f"must have an integer or float dtype (got {data.dtype})",
-                   str(data.dtype))
+        raise _bad(
+            "cost", f"must have an integer or float dtype (got {data.dtype})", str(data.dtype)
+        )
     if data.dtype.kind == "f":
         bad = ~np.isfinite(data)
         if bad.any():
@@ -377,7 +420,9 @@ def _assign_sparse(cost: Any, maximize: bool, t0: float) -> AssignResult:
     if nr == 0 or nc == 0:
         return _empty(nr, nc, t0)
     return _assign_via_flow(
-        sp.coo_array((data, (r, cc)), shape=(nr, nc)), maximize, t0,
+        sp.coo_array((data, (r, cc)), shape=(nr, nc)),
+        maximize,
+        t0,
         integer=data.dtype.kind in "iu",
     )
 
@@ -385,7 +430,7 @@ def _assign_sparse(cost: Any, maximize: bool, t0: float) -> AssignResult:
 def _assign_via_flow(
     coo: sp.coo_array, maximize: bool, t0: float, *, integer: bool
 ) -> AssignResult:
-    """Allowed pairs as a bipartite network through the certified ``min_cost_flow``."""
+    """Solve on the allowed pairs as a bipartite network with the certified min-cost flow."""
     nr, nc = coo.shape
     transposed = nr > nc
     r = np.asarray(coo.row, dtype=np.int64)
@@ -402,8 +447,9 @@ def _assign_via_flow(
     head = np.concatenate([nr + cc, np.full(nc, sink)])
     zeros = np.zeros(nc, dtype=w.dtype)
     costs = np.concatenate([w, zeros])
-    supply = np.concatenate([np.ones(nr, dtype=np.int64), np.zeros(nc, dtype=np.int64),
-                             [-nr]]).astype(np.int64)
+    supply = np.concatenate(
+        [np.ones(nr, dtype=np.int64), np.zeros(nc, dtype=np.int64), [-nr]]
+    ).astype(np.int64)
     t_solve = time.perf_counter()
     res = min_cost_flow(tail, head, np.ones(tail.size, dtype=np.int64), costs, supply)
     t_end = time.perf_counter()
@@ -412,10 +458,12 @@ def _assign_via_flow(
             *((nc, nr) if transposed else (nr, nc)),
             f"the allowed pairs cannot match all {nr} {'columns' if transposed else 'rows'} "
             f"(certified by a cut of {int(res.cut.sum()) if res.cut is not None else 0} nodes)",
-            f"min_cost_flow/{res.backend}", t0,
+            f"min_cost_flow/{res.backend}",
+            t0,
         )
         return out
-    assert res.flow is not None and res.potential is not None
+    assert res.flow is not None
+    assert res.potential is not None
     used = np.flatnonzero(res.flow[: r.size] > 0)
     row, col = r[used], cc[used]
     order = np.argsort(row, kind="stable")
@@ -427,15 +475,22 @@ def _assign_via_flow(
     if maximize:
         u, v = -u, -v
     picked = data[used][order]
-    objective: int | float
-    if integer:
-        objective = int(np.sum(picked.astype(object)))
-    else:
-        objective = math.fsum(picked.tolist())
+    objective: int | float = (
+        int(np.sum(picked.astype(object))) if integer else math.fsum(picked.tolist())
+    )
     out = AssignResult(
-        status=FlowStatus.OPTIMAL, row=row, col=col, objective=objective, u=u, v=v,
-        backend=f"min_cost_flow/{res.backend}", message="optimal; certificate checked",
-        times={"solve": t_end - t_solve, "certificate": res.times.get("certificate", 0.0),
-               "total": time.perf_counter() - t0},
+        status=FlowStatus.OPTIMAL,
+        row=row,
+        col=col,
+        objective=objective,
+        u=u,
+        v=v,
+        backend=f"min_cost_flow/{res.backend}",
+        message="optimal; certificate checked",
+        times={
+            "solve": t_end - t_solve,
+            "certificate": res.times.get("certificate", 0.0),
+            "total": time.perf_counter() - t0,
+        },
     )
     return _untranspose(out) if transposed else out

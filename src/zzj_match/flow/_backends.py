@@ -112,8 +112,9 @@ def exact_solve(
     t_list, h_list = tail.tolist(), head.tolist()
     g.add_edges_from(
         (t, h, k, {"capacity": int(u), "weight": int(c)})
-        for k, (t, h, u, c) in enumerate(zip(t_list, h_list, cap.tolist(), cost.tolist(),
-                                              strict=True))
+        for k, (t, h, u, c) in enumerate(
+            zip(t_list, h_list, cap.tolist(), cost.tolist(), strict=True)
+        )
     )
     try:
         _, flow_dict = nx.network_simplex(g)

@@ -12,7 +12,7 @@ lower(into S)`` proves that no feasible flow exists; the set comes from a maximu
 
 from __future__ import annotations
 
-__all__ = ["check_optimality", "check_cut", "residual_potentials"]
+__all__ = ["check_cut", "check_optimality", "residual_potentials"]
 
 from typing import Any
 

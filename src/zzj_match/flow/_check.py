@@ -83,7 +83,10 @@ def _as_1d(
         return arr
     if kind == "O":
         pc.add(
-            table, None, name, f"dtype {arr.dtype}",
+            table,
+            None,
+            name,
+            f"dtype {arr.dtype}",
             "must be an integer array within int64 (got Python objects or values too large)",
         )
         return None
@@ -123,7 +126,10 @@ def check_flow_input(
         for name, arr in arrays.items():
             if arr is not None and arr.shape[0] != m:
                 pc.add(
-                    "arcs", None, name, f"length {arr.shape[0]}",
+                    "arcs",
+                    None,
+                    name,
+                    f"length {arr.shape[0]}",
                     f"has length {arr.shape[0]}, expected {m} (the length of `tail`)",
                 )
                 arrays[name] = None
@@ -135,7 +141,10 @@ def check_flow_input(
                 bad = (arr < 0) | (arr >= n)
                 if bad.any():
                     pc.add_mask(
-                        "arcs", bad, name, arr,
+                        "arcs",
+                        bad,
+                        name,
+                        arr,
                         f"node index out of range 0..{n - 1} (n = len(supply) = {n})",
                     )
     cap = arrays["capacity"]
@@ -151,10 +160,14 @@ def check_flow_input(
                 pc.add_mask("arcs", bad, "capacity", cap, "must be >= lower")
     if pc:
         pc.raise_if_any(_first(pc))
-    assert t is not None and cap is not None and sup is not None  # for the type checker
     h = arrays["head"]
     c = arrays["cost"]
-    assert h is not None and c is not None
+    # after raise_if_any every array is present; the asserts tell the type checker
+    assert t is not None
+    assert h is not None
+    assert c is not None
+    assert cap is not None
+    assert sup is not None
     if low is None:
         low = np.zeros(t.shape[0], dtype=np.int64)
     return CheckedFlowInput(tail=t, head=h, lower=low, capacity=cap, cost=c, supply=sup)

@@ -142,8 +142,15 @@ def min_cost_flow(
     t_start = time.perf_counter()
     if backend not in _BACKENDS:
         raise InputError(
-            [{"table": "min_cost_flow", "row": None, "column": "backend", "value": backend,
-              "message": f"must be one of {', '.join(map(repr, _BACKENDS))}"}],
+            [
+                {
+                    "table": "min_cost_flow",
+                    "row": None,
+                    "column": "backend",
+                    "value": backend,
+                    "message": f"must be one of {', '.join(map(repr, _BACKENDS))}",
+                }
+            ],
             summary=f"bad input: `backend` must be one of {_BACKENDS}, got {backend!r}",
         )
     p = check_flow_input(tail, head, capacity, cost, supply, lower)
@@ -187,9 +194,15 @@ def _solve(
     if total != 0:
         times["total"] = time.perf_counter() - t_start
         return FlowResult(
-            status=FlowStatus.INFEASIBLE, objective=None, flow=None, potential=None,
-            backend="trivial", resolution=resolution, cut=np.ones(n, dtype=bool),
-            message=f"supplies sum to {total}, not 0", times=times,
+            status=FlowStatus.INFEASIBLE,
+            objective=None,
+            flow=None,
+            potential=None,
+            backend="trivial",
+            resolution=resolution,
+            cut=np.ones(n, dtype=bool),
+            message=f"supplies sum to {total}, not 0",
+            times=times,
         )
 
     loop = p.tail == p.head
@@ -203,8 +216,15 @@ def _solve(
     safe = small and ortools_safe(n, su, sc, sup_shift)
     if backend == "ortools" and not safe:
         raise InputError(
-            [{"table": "min_cost_flow", "row": None, "column": "backend", "value": backend,
-              "message": "int64 safety of OR-Tools cannot be proven for these magnitudes"}],
+            [
+                {
+                    "table": "min_cost_flow",
+                    "row": None,
+                    "column": "backend",
+                    "value": backend,
+                    "message": "int64 safety of OR-Tools cannot be proven for these magnitudes",
+                }
+            ],
             summary="bad input: `backend`='ortools' cannot be used: the costs, capacities or "
             "supplies are too large to prove that int64 arithmetic cannot overflow; use "
             "backend='auto' or 'exact'",
@@ -235,8 +255,13 @@ def _solve(
         times["certificate"] = time.perf_counter() - t0
         times["total"] = time.perf_counter() - t_start
         return FlowResult(
-            status=FlowStatus.INFEASIBLE, objective=None, flow=None, potential=None,
-            backend=use, resolution=resolution, cut=cut,
+            status=FlowStatus.INFEASIBLE,
+            objective=None,
+            flow=None,
+            potential=None,
+            backend=use,
+            resolution=resolution,
+            cut=cut,
             message=f"no flow meets the bounds: the {int(cut.sum())} nodes of `cut` have more "
             "supply than their outgoing capacity can carry",
             times=times,
@@ -256,9 +281,7 @@ def _solve(
             flow = flow + p.lower
     flow = np.asarray(flow, dtype=np.int64)
 
-    potential = residual_potentials(
-        n, p.tail, p.head, icost, flow < p.capacity, flow > p.lower
-    )
+    potential = residual_potentials(n, p.tail, p.head, icost, flow < p.capacity, flow > p.lower)
     check_optimality(n, p.tail, p.head, p.lower, p.capacity, icost, p.supply, flow, potential)
     times["certificate"] = time.perf_counter() - t0
     objective: int | float
@@ -272,7 +295,13 @@ def _solve(
     times["total"] = time.perf_counter() - t_start
     del m
     return FlowResult(
-        status=FlowStatus.OPTIMAL, objective=objective, flow=flow, potential=pot_out,
-        backend=use, resolution=resolution, objective_error_bound=err_bound,
-        message="optimal; certificate checked", times=times,
+        status=FlowStatus.OPTIMAL,
+        objective=objective,
+        flow=flow,
+        potential=pot_out,
+        backend=use,
+        resolution=resolution,
+        objective_error_bound=err_bound,
+        message="optimal; certificate checked",
+        times=times,
     )

@@ -45,8 +45,12 @@ class FlowInstance:
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :func:`~zzj_match.flow.min_cost_flow`."""
         return {
-            "tail": self.tail, "head": self.head, "capacity": self.capacity,
-            "cost": self.cost, "supply": self.supply, "lower": self.lower,
+            "tail": self.tail,
+            "head": self.head,
+            "capacity": self.capacity,
+            "cost": self.cost,
+            "supply": self.supply,
+            "lower": self.lower,
         }
 
 
@@ -60,16 +64,20 @@ def read_dimacs_min(path: str | Path) -> FlowInstance:
             if line.startswith("a"):
                 arcs.append(line[1:])
             elif line.startswith("n"):
-                _, i, s = line.split()
-                nodes.append((int(i) - 1, int(s)))
+                _, node, value = line.split()
+                nodes.append((int(node) - 1, int(value)))
             elif line.startswith("p"):
                 n = int(line.split()[2])
     a = np.loadtxt(arcs, dtype=np.int64, ndmin=2) if arcs else np.zeros((0, 5), np.int64)
     supply = np.zeros(n, dtype=np.int64)
-    for i, s in nodes:
-        supply[i] = s
+    for node_i, value_i in nodes:
+        supply[node_i] = value_i
     return FlowInstance(
-        tail=a[:, 0] - 1, head=a[:, 1] - 1, lower=a[:, 2], capacity=a[:, 3], cost=a[:, 4],
+        tail=a[:, 0] - 1,
+        head=a[:, 1] - 1,
+        lower=a[:, 2],
+        capacity=a[:, 3],
+        cost=a[:, 4],
         supply=supply,
     )
 
@@ -82,8 +90,13 @@ def read_bflow(path: str | Path) -> FlowInstance:
     supply = np.array(tokens[3 : 3 + n], dtype=np.int64)
     a = np.array(tokens[3 + n : 3 + n + 5 * m], dtype=np.int64).reshape(m, 5)
     return FlowInstance(
-        tail=a[:, 0], head=a[:, 1], lower=a[:, 2], capacity=a[:, 3], cost=a[:, 4],
-        supply=supply, expected=expected,
+        tail=a[:, 0],
+        head=a[:, 1],
+        lower=a[:, 2],
+        capacity=a[:, 3],
+        cost=a[:, 4],
+        supply=supply,
+        expected=expected,
     )
 
 
