@@ -156,12 +156,12 @@ def _policy(path: Path | None) -> Any:
 
 def _scenario(region: Any, as_of: dt.date | None, close: Sequence[str]) -> tuple[Any, str]:
     label = []
-    if as_of is not None:
-        region = region.as_of(as_of)
-        label.append(f"network as of {as_of.isoformat()}")
-    if close:
+    if close:  # close first: a link not yet open on `as_of` is still a known tag
         region = region.without(*close)
         label.append("closed: " + ", ".join(close))
+    if as_of is not None:
+        region = region.as_of(as_of)
+        label.insert(0, f"network as of {as_of.isoformat()}")
     return region, "; ".join(label)
 
 
