@@ -106,9 +106,10 @@ def test_toll_of_shenzhong_whole_line_on_the_path(region: Region) -> None:
     assert c.matrix("toll_cny").loc["ext_sz_baoan", "zs_nanlang"] == pytest.approx(66.0)
     cheaper = CommuteModel(region.as_of(AFTER_SZ).with_toll("shenzhong_link", 0), modes=("road",))
     assert cheaper.matrix("toll_cny").loc["ext_sz_baoan", "zs_nanlang"] == 0.0
-    assert cheaper.matrix("cost_cny").loc["ext_sz_baoan", "zs_nanlang"] < c.matrix(
-        "cost_cny"
-    ).loc["ext_sz_baoan", "zs_nanlang"]
+    assert (
+        cheaper.matrix("cost_cny").loc["ext_sz_baoan", "zs_nanlang"]
+        < c.matrix("cost_cny").loc["ext_sz_baoan", "zs_nanlang"]
+    )
 
 
 def test_triangle_inequality(commute: CommuteModel) -> None:
@@ -136,8 +137,15 @@ def test_two_way_links_give_symmetric_matrices(region: Region) -> None:
 def test_one_way_link_is_not_symmetric() -> None:
     zones = pd.DataFrame({"zone_id": ["a", "b"], "lat": [22.0, 22.1], "lon": [113.0, 113.0]})
     links = pd.DataFrame(
-        {"link_id": ["ab"], "from_zone": ["a"], "to_zone": ["b"], "mode": ["road"],
-         "minutes": [10.0], "km": [12.0], "two_way": [False]}
+        {
+            "link_id": ["ab"],
+            "from_zone": ["a"],
+            "to_zone": ["b"],
+            "mode": ["road"],
+            "minutes": [10.0],
+            "km": [12.0],
+            "two_way": [False],
+        }
     )
     c = CommuteModel(Region.from_frames(zones, links), peak_factor=1.0)
     assert c.minutes("a", "b") == pytest.approx(10.0 + 10.0)
@@ -224,12 +232,21 @@ def test_uses_unknown_tag_is_all_false(commute: CommuteModel) -> None:
 def test_bad_settings_one_error() -> None:
     with pytest.raises(InputError) as info:
         CommuteModel(
-            zzj_region(), value_of_time_cny_per_hour=-1, peak_factor=0, modes=("car",),
-            access_minutes={"road": -3}, route_by="fastest",  # type: ignore[arg-type]
+            zzj_region(),
+            value_of_time_cny_per_hour=-1,
+            peak_factor=0,
+            modes=("car",),
+            access_minutes={"road": -3},
+            route_by="fastest",  # type: ignore[arg-type]
         )
     cols = set(info.value.problems["column"])
-    assert {"value_of_time_cny_per_hour", "peak_factor", "modes", "access_minutes",
-            "route_by"} <= cols
+    assert {
+        "value_of_time_cny_per_hour",
+        "peak_factor",
+        "modes",
+        "access_minutes",
+        "route_by",
+    } <= cols
 
 
 def test_unknown_zone_and_kind(commute: CommuteModel) -> None:
@@ -243,12 +260,14 @@ def test_unknown_zone_and_kind(commute: CommuteModel) -> None:
 
 def test_shuttle_scenario_adds_a_cheap_option(region: Region) -> None:
     base = CommuteModel(region)
-    r = region.with_link("jm_taishan", "zh_jinwan", mode="shuttle", km=80.0, minutes=70.0,
-                         tags="shuttle;acme")
+    r = region.with_link(
+        "jm_taishan", "zh_jinwan", mode="shuttle", km=80.0, minutes=70.0, tags="shuttle;acme"
+    )
     c = CommuteModel(r)
-    assert c.matrix("cost_cny").loc["jm_taishan", "zh_jinwan"] < base.matrix("cost_cny").loc[
-        "jm_taishan", "zh_jinwan"
-    ]
+    assert (
+        c.matrix("cost_cny").loc["jm_taishan", "zh_jinwan"]
+        < base.matrix("cost_cny").loc["jm_taishan", "zh_jinwan"]
+    )
     assert c.minutes("jm_taishan", "zh_jinwan", mode="shuttle") == pytest.approx(70 * 1.3 + 10)
     assert c.matrix("mode").loc["jm_taishan", "zh_jinwan"] == "shuttle"
     assert c.tags_used("jm_taishan", "zh_jinwan") == ("acme", "shuttle")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from pathlib import Path
@@ -84,8 +85,11 @@ def test_bridges_from_their_specification() -> None:
     assert hz["opened"] == pd.Timestamp("2018-10-24")
     assert links.loc["bridge_nansha", "opened"] == pd.Timestamp("2019-04-02")
     # bridge minutes come from the 100 km/h design speed over the bridge, 90 km/h approaches
-    for lid, bridge_km in (("bridge_shenzhong_main", 24.0), ("bridge_huangmaohai", 31.0),
-                           ("bridge_hzmb_zhuhai", 41.6)):
+    for lid, bridge_km in (
+        ("bridge_shenzhong_main", 24.0),
+        ("bridge_huangmaohai", 31.0),
+        ("bridge_hzmb_zhuhai", 41.6),
+    ):
         row = links.loc[lid]
         expect = bridge_km / 100 * 60 + (row["km"] - bridge_km) / 90 * 60
         assert row["minutes"] == pytest.approx(expect, abs=0.01)
@@ -96,11 +100,16 @@ def test_derived_links_follow_the_documented_physics() -> None:
     z = region.zones.set_index("zone_id")
     links = region.links
     d = haversine_km(
-        z.loc[links["from_zone"], "lat"].to_numpy(), z.loc[links["from_zone"], "lon"].to_numpy(),
-        z.loc[links["to_zone"], "lat"].to_numpy(), z.loc[links["to_zone"], "lon"].to_numpy(),
+        z.loc[links["from_zone"], "lat"].to_numpy(),
+        z.loc[links["from_zone"], "lon"].to_numpy(),
+        z.loc[links["to_zone"], "lat"].to_numpy(),
+        z.loc[links["to_zone"], "lon"].to_numpy(),
     )
     rules = {  # link id prefix -> (detour factor, speed km/h)
-        "x_": (1.3, 90.0), "xzk_": (1.3, 90.0), "r_": (1.4, 40.0), "rail_": (1.15, 120.0),
+        "x_": (1.3, 90.0),
+        "xzk_": (1.3, 90.0),
+        "r_": (1.4, 40.0),
+        "rail_": (1.15, 120.0),
     }
     checked = 0
     for prefix, (detour, speed) in rules.items():
@@ -197,8 +206,15 @@ def test_models_round_trip() -> None:
     zones = [Zone(zone_id=z, lat=22.0 + i / 10, lon=113.0) for i, z in enumerate("abc")]
     links = [
         Link(link_id="ab", from_zone="a", to_zone="b", mode="road", minutes=5, km=4),
-        Link(link_id="bc", from_zone="b", to_zone="c", mode="bus", minutes=9, km=4,
-             opened=dt.date(2024, 1, 1)),
+        Link(
+            link_id="bc",
+            from_zone="b",
+            to_zone="c",
+            mode="bus",
+            minutes=9,
+            km=4,
+            opened=dt.date(2024, 1, 1),
+        ),
     ]
     r = Region.from_models(zones, links)
     assert list(r.link_ids) == ["ab", "bc"]
@@ -213,7 +229,8 @@ def test_models_round_trip() -> None:
         zones[0].lat = 1.0  # type: ignore[misc]
     for model in (Zone, Link):
         for name, field in model.model_fields.items():
-            assert field.description and "(" in field.description, (model.__name__, name)
+            assert field.description, (model.__name__, name)
+            assert "(" in field.description, (model.__name__, name)
 
 
 # -- scenarios --------------------------------------------------------------------------------
@@ -285,7 +302,8 @@ def test_with_link_derives_km_and_minutes() -> None:
     r = region.with_link("zs_guzhen", "zs_xiaolan", mode="shuttle", tags="shuttle;lamp_co")
     row = r.links_with("lamp_co").iloc[0]
     z = region.zones.set_index("zone_id")
-    d = float(haversine_km(*z.loc["zs_guzhen", ["lat", "lon"]], *z.loc["zs_xiaolan", ["lat", "lon"]]))
+    a, b = z.loc["zs_guzhen"], z.loc["zs_xiaolan"]
+    d = float(haversine_km(a["lat"], a["lon"], b["lat"], b["lon"]))
     assert row["km"] == pytest.approx(d * 1.3)
     assert row["minutes"] == pytest.approx(d * 1.3 / 50 * 60)
     assert row["link_id"] == "shuttle_zs_guzhen__zs_xiaolan"
@@ -296,8 +314,9 @@ def test_with_link_derives_km_and_minutes() -> None:
     cols = set(info.value.problems["column"])
     assert {"to_zone", "mode", "minutes"} <= cols
     with pytest.raises(InputError, match="duplicate"):
-        region.with_link("zs_guzhen", "zs_xiaolan", mode="road", km=3, minutes=3,
-                         link_id="bridge_huangmaohai")
+        region.with_link(
+            "zs_guzhen", "zs_xiaolan", mode="road", km=3, minutes=3, link_id="bridge_huangmaohai"
+        )
 
 
 def test_from_csv_round_trip(tmp_path: Path) -> None:
@@ -325,8 +344,7 @@ def _grid_graph(directed: bool) -> nx.Graph:
                     length = 1000.0 + 10 * (i + j)
                     g.add_edge((i, j), (i + di, j + dj), length=length, travel_time=length / 10)
                     if directed:
-                        g.add_edge((i + di, j + dj), (i, j), length=length,
-                                   travel_time=length / 10)
+                        g.add_edge((i + di, j + dj), (i, j), length=length, travel_time=length / 10)
     return g
 
 
@@ -345,7 +363,7 @@ def test_from_networkx_matches_networkx_shortest_paths() -> None:
     t12 = nx.shortest_path_length(g, (1, 2), (3, 3), weight="travel_time") / 60
     assert row["minutes"] == pytest.approx(t12 + snap_km / 20 * 60)
     path = nx.shortest_path(g, (1, 2), (3, 3), weight="travel_time")
-    km = sum(g.edges[u, v]["length"] for u, v in zip(path, path[1:], strict=False)) / 1000
+    km = sum(g.edges[u, v]["length"] for u, v in itertools.pairwise(path)) / 1000
     assert row["km"] == pytest.approx(km + snap_km)
 
 
@@ -353,8 +371,9 @@ def test_from_networkx_directed_and_default_speed() -> None:
     g = _grid_graph(directed=True)
     for _u, _v, d in g.edges(data=True):
         del d["travel_time"]
-    zones = pd.DataFrame({"zone_id": ["a", "b"], "lat": [22.0, 22.03], "lon": [113.0, 113.03],
-                          "city": ["x", "y"]})
+    zones = pd.DataFrame(
+        {"zone_id": ["a", "b"], "lat": [22.0, 22.03], "lon": [113.0, 113.03], "city": ["x", "y"]}
+    )
     r = Region.from_networkx(g, zones, speed_kmh=60.0)
     assert not r.links["two_way"].any()
     assert len(r.links) == 2
@@ -372,8 +391,9 @@ def test_from_networkx_bad_graph_and_far_zone() -> None:
     tables = set(info.value.problems["table"])
     assert {"graph_nodes", "graph_edges"} <= tables
     with pytest.raises(InputError, match="max_snap_km"):
-        Region.from_networkx(_grid_graph(False), {"a": (22.0, 113.0), "far": (23.0, 113.0)},
-                             max_snap_km=5.0)
+        Region.from_networkx(
+            _grid_graph(False), {"a": (22.0, 113.0), "far": (23.0, 113.0)}, max_snap_km=5.0
+        )
     # two components: the lone zone has no link and is named
     h = _grid_graph(False)
     h.add_node("island", y=22.5, x=113.5)

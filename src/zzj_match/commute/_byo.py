@@ -31,6 +31,15 @@ def _float(value: Any) -> float:
         return math.nan
 
 
+def _coords(zones: pd.DataFrame, col: str) -> np.ndarray[Any, np.dtype[np.float64]]:
+    if col not in zones.columns:
+        return np.full(len(zones), np.nan)
+    values: np.ndarray[Any, np.dtype[np.float64]] = pd.to_numeric(
+        zones[col], errors="coerce"
+    ).to_numpy(dtype=np.float64)
+    return values
+
+
 def links_from_graph(
     graph: Any,
     zones: pd.DataFrame,
@@ -94,15 +103,25 @@ def links_from_graph(
         else np.zeros(len(edge_rows))
     )
     where = np.array([f"{u}->{v}" for u, v, _d in edge_rows], dtype=object)
-    pc.add_mask("graph_edges", ~(length_m >= 0) | ~np.isfinite(length_m), length_attr, where,
-                "edge needs a finite length >= 0 (metres)")
+    pc.add_mask(
+        "graph_edges",
+        ~(length_m >= 0) | ~np.isfinite(length_m),
+        length_attr,
+        where,
+        "edge needs a finite length >= 0 (metres)",
+    )
     badt = ~np.isnan(time_s) & (~np.isfinite(time_s) | (time_s < 0))
     pc.add_mask("graph_edges", badt, time_attr, where, "edge time must be finite and >= 0 (s)")
-    pc.add_mask("graph_edges", ~np.isfinite(toll) | (toll < 0), str(toll_attr), where,
-                "edge toll must be finite and >= 0 (CNY)")
+    pc.add_mask(
+        "graph_edges",
+        ~np.isfinite(toll) | (toll < 0),
+        str(toll_attr),
+        where,
+        "edge toll must be finite and >= 0 (CNY)",
+    )
 
-    zlat = pd.to_numeric(zones.get("lat"), errors="coerce").to_numpy(dtype=np.float64)
-    zlon = pd.to_numeric(zones.get("lon"), errors="coerce").to_numpy(dtype=np.float64)
+    zlat = _coords(zones, "lat")
+    zlon = _coords(zones, "lon")
     zid = zones["zone_id"].astype(str).to_numpy(dtype=object)
     pc.raise_if_any("the graph cannot be used")
     if not len(zid):
@@ -110,8 +129,12 @@ def links_from_graph(
 
     # snap zone points to nodes (equirectangular projection around the mean latitude, km)
     lat0 = math.radians(float(np.nanmean(ys)))
+
     def project(lat: Any, lon: Any) -> np.ndarray[Any, Any]:
-        return np.c_[np.asarray(lon) * math.cos(lat0) * 111.32, np.asarray(lat) * 110.574]
+        xy: np.ndarray[Any, Any] = np.c_[
+            np.asarray(lon) * math.cos(lat0) * 111.32, np.asarray(lat) * 110.574
+        ]
+        return xy
 
     tree = cKDTree(project(ys, xs))
     okz = np.isfinite(zlat) & np.isfinite(zlon)
@@ -122,28 +145,38 @@ def links_from_graph(
     snap_km = np.where(okz, haversine_km(zlat, zlon, ys[snap], xs[snap]), np.nan)
     if max_snap_km is not None:
         far = okz & (snap_km > float(max_snap_km))
-        pc.add_mask("zones", far, "lat", snap_km.round(3),
-                    f"zone point is farther than max_snap_km={max_snap_km} km from the graph")
+        pc.add_mask(
+            "zones",
+            far,
+            "lat",
+            snap_km.round(3),
+            f"zone point is farther than max_snap_km={max_snap_km} km from the graph",
+        )
         pc.raise_if_any("the zones cannot be placed on the graph")
 
-    minutes = np.where(np.isnan(time_s), length_m / 1000.0 / float(speed_kmh) * 60.0,
-                       time_s / 60.0)
+    minutes = np.where(np.isnan(time_s), length_m / 1000.0 / float(speed_kmh) * 60.0, time_s / 60.0)
     directed = bool(graph.is_directed())
     if not directed:
         tail, head = np.r_[tail, head], np.r_[head, tail]
-        minutes, length_m, toll = np.r_[minutes, minutes], np.r_[length_m, length_m], np.r_[
-            toll, toll
-        ]
+        minutes, length_m, toll = (
+            np.r_[minutes, minutes],
+            np.r_[length_m, length_m],
+            np.r_[toll, toll],
+        )
     edges = reduce_edges(len(nodes), tail, head, minutes)
     sources = np.unique(snap[okz])
-    _dist, pred = dijkstra(edges.matrix(), directed=True, indices=sources,
-                           return_predecessors=True)
-    sums = backtrack(edges, np.asarray(pred, dtype=np.int32), sources, sources,
-                     {"minutes": minutes, "km": length_m / 1000.0, "toll": toll})
+    _dist, pred = dijkstra(edges.matrix(), directed=True, indices=sources, return_predecessors=True)
+    sums = backtrack(
+        edges,
+        np.asarray(pred, dtype=np.int32),
+        sources,
+        sources,
+        {"minutes": minutes, "km": length_m / 1000.0, "toll": toll},
+    )
     row_of = pd.Series(np.arange(len(sources)), index=sources)
     zi = np.flatnonzero(okz)
-    a, b = np.meshgrid(zi, zi, indexing="ij")
-    a, b = a.ravel(), b.ravel()
+    a = np.repeat(zi, len(zi))
+    b = np.tile(zi, len(zi))
     keep = a != b if directed else a < b
     a, b = a[keep], b[keep]
     ra = row_of.reindex(snap[a]).to_numpy(dtype=np.int64)

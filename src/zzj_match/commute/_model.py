@@ -241,16 +241,23 @@ class CommuteModel:
             fuel_m = s["fuel_cny_per_km"] if m == "road" else 0.0
             with np.errstate(invalid="ignore"):
                 cost = np.where(
-                    np.isfinite(minutes), (vot_min * minutes + toll_m + fuel_m * km_m) * trips,
+                    np.isfinite(minutes),
+                    (vot_min * minutes + toll_m + fuel_m * km_m) * trips,
                     np.inf,
                 )
-            cost[eye] = (vot_min * s["intrazone_minutes"] + s["fuel_cny_per_km"]
-                         * s["intrazone_km"]) * trips
+            cost[eye] = (
+                vot_min * s["intrazone_minutes"] + s["fuel_cny_per_km"] * s["intrazone_km"]
+            ) * trips
             bits = res.bits.copy()
             bits[eye] = 0
             per_mode[m] = {
-                "minutes": minutes, "km": km_m, "toll_cny": toll_m, "cost_cny": cost,
-                "bits": bits, "paths": res, "links": e_link,
+                "minutes": minutes,
+                "km": km_m,
+                "toll_cny": toll_m,
+                "cost_cny": cost,
+                "bits": bits,
+                "paths": res,
+                "links": e_link,
             }
         self._per_mode = per_mode
         modes = list(s["modes"])
@@ -292,13 +299,20 @@ class CommuteModel:
         return tuple(self.settings["modes"])
 
     def _pos(self, zone: str, what: str) -> int:
-        loc = self._zone_ids.get_indexer([zone])[0]
+        loc = self._zone_ids.get_indexer(pd.Index([zone]))[0]
         if loc < 0:
             close = difflib.get_close_matches(str(zone), list(self._zone_ids), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InputError(
-                [{"table": "commute", "row": None, "column": what, "value": zone,
-                  "message": f"unknown zone{hint}"}]
+                [
+                    {
+                        "table": "commute",
+                        "row": None,
+                        "column": what,
+                        "value": zone,
+                        "message": f"unknown zone{hint}",
+                    }
+                ]
             )
         return int(loc)
 
@@ -307,8 +321,15 @@ class CommuteModel:
             return self._best
         if mode not in self._per_mode:
             raise InputError(
-                [{"table": "commute", "row": None, "column": "mode", "value": mode,
-                  "message": f"not an allowed mode; allowed: {', '.join(self.modes)}"}]
+                [
+                    {
+                        "table": "commute",
+                        "row": None,
+                        "column": "mode",
+                        "value": mode,
+                        "message": f"not an allowed mode; allowed: {', '.join(self.modes)}",
+                    }
+                ]
             )
         return self._per_mode[mode]
 
@@ -336,8 +357,16 @@ class CommuteModel:
         """
         if kind not in KINDS or (kind == "mode" and mode is not None):
             raise InputError(
-                [{"table": "commute", "row": None, "column": "kind", "value": kind,
-                  "message": f"must be one of {', '.join(KINDS)} ('mode' only for the best mode)"}]
+                [
+                    {
+                        "table": "commute",
+                        "row": None,
+                        "column": "kind",
+                        "value": kind,
+                        "message": f"must be one of {', '.join(KINDS)}"
+                        " ('mode' only for the best mode)",
+                    }
+                ]
             )
         out: np.ndarray[Any, Any] = self._arrays(mode)[kind]
         return out
@@ -418,10 +447,7 @@ class CommuteModel:
         """
         a, b = self._pos(origin, "origin"), self._pos(destination, "destination")
         row = self._arrays(mode)["bits"][a, b]
-        return tuple(
-            t for i, t in enumerate(self._tags)
-            if (int(row[i // 64]) >> (i % 64)) & 1
-        )
+        return tuple(t for i, t in enumerate(self._tags) if (int(row[i // 64]) >> (i % 64)) & 1)
 
     def path(self, origin: str, destination: str, mode: str | None = None) -> tuple[str, ...]:
         """Link ids along the best path, in travel order (empty for same zone or unreachable).

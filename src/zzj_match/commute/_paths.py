@@ -62,9 +62,7 @@ class EdgeSet:
 
     def matrix(self) -> csr_matrix:
         """Sparse weight matrix (weights shifted by :data:`EPSILON`)."""
-        return csr_matrix(
-            (self.weight + EPSILON, (self.tail, self.head)), shape=(self.n, self.n)
-        )
+        return csr_matrix((self.weight + EPSILON, (self.tail, self.head)), shape=(self.n, self.n))
 
 
 def reduce_edges(n: int, tail: IntArray, head: IntArray, weight: FloatArray) -> EdgeSet:

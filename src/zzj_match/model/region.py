@@ -86,9 +86,7 @@ FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 
-def haversine_km(
-    lat1: Any, lon1: Any, lat2: Any, lon2: Any
-) -> FloatArray:
+def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:
     """Great-circle distance in km between points given in degrees (vectorised).
 
     Parameters
@@ -201,7 +199,10 @@ _LINK_REQUIRED = ("from_zone", "to_zone", "mode", "minutes", "km")
 
 
 def _check_columns(
-    frame: pd.DataFrame, table: str, known: Sequence[str], required: Sequence[str],
+    frame: pd.DataFrame,
+    table: str,
+    known: Sequence[str],
+    required: Sequence[str],
     pc: ProblemCollector,
 ) -> bool:
     """Report unknown columns (with close matches) and missing required ones."""
@@ -221,8 +222,14 @@ def _check_columns(
 
 
 def _text(
-    frame: pd.DataFrame, table: str, col: str, pc: ProblemCollector, *, default: Any = "",
-    required: bool = False, is_id: bool = False,
+    frame: pd.DataFrame,
+    table: str,
+    col: str,
+    pc: ProblemCollector,
+    *,
+    default: Any = "",
+    required: bool = False,
+    is_id: bool = False,
 ) -> pd.Series[str]:
     n = len(frame)
     if col not in frame.columns:
@@ -234,15 +241,25 @@ def _text(
     if is_id:
         badid = ~missing & ~bad & ~values.fillna("").str.match(_ID_RE).to_numpy(dtype=bool)
         pc.add_mask(
-            table, badid, col, values.to_numpy(dtype=object),
+            table,
+            badid,
+            col,
+            values.to_numpy(dtype=object),
             "must be a non-empty id without surrounding blanks or ';'",
         )
     return values.fillna(default).astype(STR) if not required else values
 
 
 def _number(
-    frame: pd.DataFrame, table: str, col: str, pc: ProblemCollector, *, default: float = 0.0,
-    required: bool = False, low: float | None = 0.0, high: float | None = None,
+    frame: pd.DataFrame,
+    table: str,
+    col: str,
+    pc: ProblemCollector,
+    *,
+    default: float = 0.0,
+    required: bool = False,
+    low: float | None = 0.0,
+    high: float | None = None,
     unit: str = "",
 ) -> FloatArray:
     n = len(frame)
@@ -282,7 +299,8 @@ def _date(frame: pd.DataFrame, table: str, col: str, pc: ProblemCollector) -> pd
         return pd.Series(np.full(n, np.datetime64("NaT", "ns")))
     values, _missing, bad, _timed = parse_date(frame[col])
     pc.add_mask(table, bad, col, frame[col].to_numpy(dtype=object), "must be a date (YYYY-MM-DD)")
-    return values.dt.normalize().astype("datetime64[ns]")
+    out: pd.Series[Any] = values.dt.normalize().astype("datetime64[ns]")
+    return out
 
 
 def _duplicates(values: pd.Series[str], table: str, col: str, pc: ProblemCollector) -> None:
@@ -315,8 +333,9 @@ def _validate_zones(zones: pd.DataFrame, pc: ProblemCollector) -> pd.DataFrame:
     name = name.where(name != "", zid.fillna("")).astype(STR)
     kind = _text(zones, t, "kind", pc, default="area")
     badkind = ~kind.isin(list(ZONE_KINDS)).to_numpy(dtype=bool)
-    pc.add_mask(t, badkind, "kind", kind.to_numpy(dtype=object),
-                f"must be one of {', '.join(ZONE_KINDS)}")
+    pc.add_mask(
+        t, badkind, "kind", kind.to_numpy(dtype=object), f"must be one of {', '.join(ZONE_KINDS)}"
+    )
     out = pd.DataFrame(
         {
             "zone_id": zid.astype(STR),
@@ -369,16 +388,20 @@ def _validate_links(
             )
             pc.add_mask(t, unknown, col, vals, msgs)
     loop = (frm == to).fillna(False).to_numpy(dtype=bool)
-    pc.add_mask(t, loop, "to_zone", to.to_numpy(dtype=object), "a link must join two different zones")
+    pc.add_mask(
+        t, loop, "to_zone", to.to_numpy(dtype=object), "a link must join two different zones"
+    )
     mode = _text(links, t, "mode", pc, required=True)
     badmode = mode.notna().to_numpy() & ~mode.isin(list(LINK_MODES)).to_numpy(dtype=bool)
-    pc.add_mask(t, badmode, "mode", mode.to_numpy(dtype=object),
-                f"must be one of {', '.join(LINK_MODES)}")
+    pc.add_mask(
+        t, badmode, "mode", mode.to_numpy(dtype=object), f"must be one of {', '.join(LINK_MODES)}"
+    )
     opened = _date(links, t, "opened", pc)
     closed = _date(links, t, "closed", pc)
     order = (opened.notna() & closed.notna() & (closed <= opened)).to_numpy(dtype=bool)
-    pc.add_mask(t, order, "closed", closed.to_numpy(dtype=object),
-                "closed on or before the day it opened")
+    pc.add_mask(
+        t, order, "closed", closed.to_numpy(dtype=object), "closed on or before the day it opened"
+    )
     out = pd.DataFrame(
         {
             "link_id": lid.astype(STR),
@@ -407,8 +430,9 @@ def _unknown_zone_message(value: str, zone_ids: pd.Index[str]) -> str:
 def _check_isolated(zones: pd.DataFrame, links: pd.DataFrame, pc: ProblemCollector) -> None:
     used = pd.Index(pd.concat([links["from_zone"], links["to_zone"]]).unique())
     lonely = ~zones["zone_id"].isin(used).to_numpy(dtype=bool)
-    pc.add_mask("zones", lonely, "zone_id", zones["zone_id"].to_numpy(dtype=object),
-                "zone has no link")
+    pc.add_mask(
+        "zones", lonely, "zone_id", zones["zone_id"].to_numpy(dtype=object), "zone has no link"
+    )
 
 
 def _sorted(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -420,13 +444,27 @@ def _as_timestamp(date: Any, what: str) -> pd.Timestamp:
         ts = pd.Timestamp(date)
     except (TypeError, ValueError) as exc:
         raise InputError(
-            [{"table": "scenario", "row": None, "column": what, "value": date,
-              "message": "must be a date (YYYY-MM-DD)"}]
+            [
+                {
+                    "table": "scenario",
+                    "row": None,
+                    "column": what,
+                    "value": date,
+                    "message": "must be a date (YYYY-MM-DD)",
+                }
+            ]
         ) from exc
-    if ts is pd.NaT or ts.tzinfo is not None:
+    if pd.isna(ts) or ts.tzinfo is not None:
         raise InputError(
-            [{"table": "scenario", "row": None, "column": what, "value": date,
-              "message": "must be a date without time zone"}]
+            [
+                {
+                    "table": "scenario",
+                    "row": None,
+                    "column": what,
+                    "value": date,
+                    "message": "must be a date without time zone",
+                }
+            ]
         )
     return ts.normalize()
 
@@ -612,9 +650,17 @@ class Region:
 
         zones = _zone_points_frame(zone_points)
         links = links_from_graph(
-            graph, zones, length_attr=length_attr, time_attr=time_attr, toll_attr=toll_attr,
-            speed_kmh=speed_kmh, connector_speed_kmh=connector_speed_kmh,
-            max_snap_km=max_snap_km, mode=mode, tags=tags, source=source,
+            graph,
+            zones,
+            length_attr=length_attr,
+            time_attr=time_attr,
+            toll_attr=toll_attr,
+            speed_kmh=speed_kmh,
+            connector_speed_kmh=connector_speed_kmh,
+            max_snap_km=max_snap_km,
+            mode=mode,
+            tags=tags,
+            source=source,
         )
         return cls(zones, links)
 
@@ -633,12 +679,14 @@ class Region:
     @property
     def zone_ids(self) -> pd.Index[str]:
         """Sorted zone ids."""
-        return pd.Index(self._zones["zone_id"], dtype=STR, name="zone_id")
+        out: pd.Index[str] = pd.Index(self._zones["zone_id"], dtype=STR, name="zone_id")
+        return out
 
     @property
     def link_ids(self) -> pd.Index[str]:
         """Sorted link ids."""
-        return pd.Index(self._links["link_id"], dtype=STR, name="link_id")
+        out: pd.Index[str] = pd.Index(self._links["link_id"], dtype=STR, name="link_id")
+        return out
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -747,8 +795,15 @@ class Region:
         value = float(cny)
         if not math.isfinite(value) or value < 0:
             raise InputError(
-                [{"table": "scenario", "row": None, "column": "cny", "value": cny,
-                  "message": "toll must be a finite number >= 0 (CNY)"}]
+                [
+                    {
+                        "table": "scenario",
+                        "row": None,
+                        "column": "cny",
+                        "value": cny,
+                        "message": "toll must be a finite number >= 0 (CNY)",
+                    }
+                ]
             )
         hit = self._match((id_or_tag,), strict=True)
         lk = self._links.copy()
@@ -839,10 +894,19 @@ class Region:
                 link_id = f"{base}_{k}"
         row = pd.DataFrame(
             {
-                "link_id": [link_id], "from_zone": [from_zone], "to_zone": [to_zone],
-                "mode": [mode], "minutes": [minutes], "km": [km], "toll_cny": [toll_cny],
-                "two_way": [two_way], "tags": [tags], "opened": [opened], "closed": [closed],
-                "source": [source], "estimate": [estimate],
+                "link_id": [link_id],
+                "from_zone": [from_zone],
+                "to_zone": [to_zone],
+                "mode": [mode],
+                "minutes": [minutes],
+                "km": [km],
+                "toll_cny": [toll_cny],
+                "two_way": [two_way],
+                "tags": [tags],
+                "opened": [opened],
+                "closed": [closed],
+                "source": [source],
+                "estimate": [estimate],
             }
         )
         pc = ProblemCollector()
@@ -881,7 +945,9 @@ def _all_tags(tags: pd.Series[str]) -> tuple[str, ...]:
     return tuple(sorted({t for t in joined.split(";") if t}))
 
 
-def _zone_points_frame(zone_points: pd.DataFrame | Mapping[str, tuple[float, float]]) -> pd.DataFrame:
+def _zone_points_frame(
+    zone_points: pd.DataFrame | Mapping[str, tuple[float, float]],
+) -> pd.DataFrame:
     if isinstance(zone_points, pd.DataFrame):
         return zone_points.reset_index(drop=True)
     ids = sorted(zone_points)
