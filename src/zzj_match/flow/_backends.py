@@ -106,6 +106,8 @@ def exact_solve(
     """Solve with ``networkx.network_simplex`` in Python ints; ``None`` when infeasible."""
     import networkx as nx
 
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
     g = nx.MultiDiGraph()
     sup = [int(s) for s in supply.tolist()]
     g.add_nodes_from((v, {"demand": -s}) for v, s in enumerate(sup))
