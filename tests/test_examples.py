@@ -1,0 +1,96 @@
+"""The analyst notebook in examples/ runs, and its .ipynb is the pair of its .py source."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+SOURCE = EXAMPLES / "bridge_scenarios.py"
+NOTEBOOK = EXAMPLES / "bridge_scenarios.ipynb"
+
+
+def _has_engine() -> bool:
+    try:
+        from zzj_match.engine import match  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_engine = pytest.mark.skipif(not _has_engine(), reason="zzj_match.engine.match not landed")
+
+
+def _code_cells_of_py(text: str) -> list[str]:
+    """Code cells of a jupytext percent-format file (header and markdown cells dropped)."""
+    cells: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("# %%"):
+            if current is not None:
+                cells.append("\n".join(current).strip())
+            current = None if "[markdown]" in line else []
+            continue
+        if current is not None:
+            current.append(line)
+    if current is not None:
+        cells.append("\n".join(current).strip())
+    return [c for c in cells if c]
+
+
+def test_notebook_is_paired_with_source() -> None:
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    nb_code = [
+        "".join(c["source"]).strip()
+        for c in nb["cells"]
+        if c["cell_type"] == "code" and "".join(c["source"]).strip()
+    ]
+    assert nb_code == _code_cells_of_py(SOURCE.read_text(encoding="utf-8"))
+    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
+
+
+@needs_engine
+def test_notebook_source_runs_headless(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    env = dict(
+        os.environ, MPLBACKEND="Agg", ZZJ_EXAMPLE_SCALE="0.03", ZZJ_EXAMPLE_OUT=str(tmp_path)
+    )
+    proc = subprocess.run(
+        [sys.executable, str(SOURCE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in (
+        "bridge_scenarios.png",
+        "before_after_bridges.png",
+        "comparison.csv",
+        "transfers.csv",
+    ):
+        assert (tmp_path / name).stat().st_size > 0, name
+
+
+@needs_engine
+def test_notebook_executes_in_a_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    pytest.importorskip("matplotlib")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("ZZJ_EXAMPLE_SCALE", "0.03")
+    monkeypatch.setenv("ZZJ_EXAMPLE_OUT", str(tmp_path))
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    assert (tmp_path / "bridge_scenarios.png").is_file()
