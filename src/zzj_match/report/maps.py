@@ -66,7 +66,8 @@ def explore(
         Add the layers to this map; a new map centred on 珠中江 when ``None``.
     region : Region or DataFrame, optional
         Where the zones are (``zone_id``, ``lat``, ``lon``; ``name``, ``name_zh`` and
-        ``city`` used when present); the embedded region when ``None``.
+        ``city`` used when present); when ``None``, the plan's own ``region`` if it has one,
+        else the embedded region.
     tiles : str or None
         Base tiles of a new map; ``None`` for none (works offline).
     min_headcount : int
@@ -91,6 +92,8 @@ def explore(
     except ImportError as err:  # pragma: no cover - depends on the environment
         raise ImportError(_HINT) from err
     folium: Any = _folium
+    if region is None:
+        region = getattr(plan, "region", None)
     zones = _zones(region)
     info: dict[str, dict[str, Any]] = {
         str(k): {str(c): x for c, x in v.items()} for k, v in zones.to_dict("index").items()
