@@ -205,7 +205,8 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
             return _infeasible(nr, nc, "every pair is forbidden", "none", t0)
         lo, hi = float(vals.min()), float(vals.max())
         span_f = hi - lo
-        k = 0 if span_f == 0 else math.floor(math.log2(_EXACT / 16.0 / (nc + 2) / span_f))
+        room = _EXACT / 16.0 / (nc + 2) / (1.0 if forbidden is None else nr + 2.0)
+        k = 0 if span_f == 0 else math.floor(math.log2(room / span_f))
         base = hi if maximize else lo
         diff = (base - c) if maximize else (c - base)  # >= 0, inf where forbidden
         w = np.rint(np.ldexp(diff, k))
@@ -468,10 +469,11 @@ def _assign_via_flow(
     row, col = r[used], cc[used]
     order = np.argsort(row, kind="stable")
     row, col = row[order], col[order]
+    # column duals from the potentials (clipped at 0 for unmatched columns); row duals make
+    # every matched pair tight: u_i + v_j <= w_ij then follows from the flow's reduced costs
     p = res.potential
-    u = p[sink] - p[:nr]
-    v = p[nr : nr + nc] - p[sink]
-    v = np.minimum(v, 0)
+    v = np.minimum(p[nr : nr + nc] - p[sink], 0)
+    u = w[used][order] - v[col]
     if maximize:
         u, v = -u, -v
     picked = data[used][order]
