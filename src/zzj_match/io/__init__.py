@@ -7,6 +7,7 @@ go through the same checks, so both paths accept and reject the same inputs.
 
 from __future__ import annotations
 
+from zzj_match.io._schema import SCHEMA_NAMES, json_schema, json_schemas, write_json_schemas
 from zzj_match.io._spec import (
     OCCUPATION_PATTERN,
     POOL_KINDS,
@@ -22,12 +23,16 @@ __all__ = [
     "OCCUPATION_PATTERN",
     "POOL_KINDS",
     "PRIORITY_GROUPS",
+    "SCHEMA_NAMES",
     "TABLES",
     "TABLE_IDS",
     "Column",
     "ZoneSet",
     "as_frame",
     "empty_frame",
+    "json_schema",
+    "json_schemas",
     "resolve_zones",
     "validate_frames",
+    "write_json_schemas",
 ]
