@@ -34,12 +34,13 @@ def _first_paragraph(doc: str | None) -> str:
 def _row_schema(name: str) -> dict[str, Any]:
     from zzj_match.model.market import Enterprise, Vacancy, Worker, WorkerPool
 
-    model: type[BaseModel] = {
+    models: dict[str, type[BaseModel]] = {
         "enterprise": Enterprise,
         "vacancy": Vacancy,
         "worker_pool": WorkerPool,
         "worker": Worker,
-    }[name]
+    }
+    model = models[name]
     schema: dict[str, Any] = model.model_json_schema(mode="validation")
     schema["description"] = _first_paragraph(model.__doc__)
     order = [c.name for c in TABLES[_TABLE_OF[name]]]
