@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 _EXACT = 2.0**52  # |values| below this are exact integers in float64, with room for sums
 _LAP_LARGE = 1_000_000  # lap's internal LARGE: lapjv is only right for cost ranges below it
-_BLOCK_ELEMS = 1 << 20  # elements per row block in the streaming passes
+_BLOCK_ELEMS = 1 << 17  # elements per row block in the streaming passes
 
 
 def _lap_module() -> Any:
@@ -306,16 +306,19 @@ def _dense_duals(
     if not np.isfinite(a).all():
         return None, None
     block = max(1, _BLOCK_ELEMS // nc)
-    # pass 1: first Bellman-Ford round over all pairs, and candidate arcs of small length
-    colmin = np.full(nc, np.inf)
-    for s in range(0, nr, block):
-        np.minimum(colmin, (w[s : s + block] - a[s : s + block, None]).min(axis=0), out=colmin)
-    v1 = np.minimum(colmin, 0.0)
-    theta = max(-float(v1.min()), 0.0)
+    # the spread of the first Bellman-Ford round, estimated on every 16th row, sets how long
+    # a candidate arc may be; pass 1 collects the candidates (misses are caught below)
+    step = 16 if nr >= 256 else 1
+    colmin = (w[::step] - a[::step, None]).min(axis=0)
+    theta = 2.0 * max(-float(colmin.min()), 0.0)
     cand_r: list[npt.NDArray[np.int64]] = []
     cand_c: list[npt.NDArray[np.int64]] = []
+    limit = a + theta
+    mask_buf = np.empty((block, nc), dtype=bool)
     for s in range(0, nr, block):
-        r, cc = np.nonzero(w[s : s + block] - a[s : s + block, None] <= theta)
+        blk = w[s : s + block]
+        mask = np.less_equal(blk, limit[s : s + block, None], out=mask_buf[: blk.shape[0]])
+        r, cc = np.nonzero(mask)
         cand_r.append(r + s)
         cand_c.append(cc)
     unmatched = np.ones(nc, dtype=bool)
@@ -326,6 +329,7 @@ def _dense_duals(
     has_hub = bool(unmatched.any())
     rows_all = np.zeros(0, dtype=np.int64)
     cols_all = np.zeros(0, dtype=np.int64)
+    red_buf = np.empty((block, nc), dtype=np.float64)
     for _ in range(64):
         rows_all = np.concatenate([rows_all, *cand_r])
         cols_all = np.concatenate([cols_all, *cand_c])
@@ -348,13 +352,14 @@ def _dense_duals(
         # verification pass: every pair, exactly (integers below 2**53)
         cand_r, cand_c = [], []
         for s in range(0, nr, block):
-            red = w[s : s + block] - u[s : s + block, None]
-            red -= v
-            bad = red < 0
-            if bad.any():
-                r, cc = np.nonzero(bad)
+            blk = w[s : s + block]
+            red = np.subtract(blk, u[s : s + block, None], out=red_buf[: blk.shape[0]])
+            low = red.min(axis=0)
+            viol = np.flatnonzero(low < v)
+            if viol.size:
+                r, cc = np.nonzero(red[:, viol] < v[viol])
                 cand_r.append(r + s)
-                cand_c.append(cc)
+                cand_c.append(viol[cc])
         if not cand_r:
             ok = (
                 (v <= 0).all()
