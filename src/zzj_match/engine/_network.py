@@ -15,7 +15,16 @@ occupation/skill stage (X) and after the commute stage (Y).
 
 from __future__ import annotations
 
-__all__ = ["ClassNetwork", "LexResult", "build_network", "decompose", "solve_lexicographic"]
+__all__ = [
+    "ClassNetwork",
+    "LexResult",
+    "SolveOutcome",
+    "build_network",
+    "components",
+    "decompose",
+    "solve_all",
+    "solve_lexicographic",
+]
 
 import logging
 import time
@@ -25,6 +34,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from zzj_match.engine._rules import Prepared, training_cost_units
 from zzj_match.errors import SolverError
@@ -33,16 +44,14 @@ from zzj_match.flow import min_cost_flow
 logger = logging.getLogger(__name__)
 
 I64 = np.int64
-_INT64_SAFE = 2**62
+_SAFE = 2.0**60
 
 # fixed nodes
 S, T, PP, PN, VK, VN = 0, 1, 2, 3, 4, 5
 _FIXED = 6
 
 # arc layers
-L_LEVEL_PRIO, L_LEVEL_NON, L_POOL, L_PX, L_XY, L_XV, L_YV, L_VAC, L_KEY, L_NONKEY, L_BYPASS = (
-    range(11)
-)
+L_LEVEL_PRIO, L_LEVEL_NON, L_POOL, L_PY, L_YV, L_VAC, L_KEY, L_NONKEY, L_BYPASS = range(9)
 
 
 @dataclass
@@ -69,6 +78,8 @@ class ClassNetwork:
     arc_key: int
     arc_nonkey: int
     arc_bypass: int
+    pc_ids: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    vc_ids: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     stats: dict[str, int] = field(default_factory=dict)
 
 
@@ -79,29 +90,173 @@ def _ngroup(frame: pd.DataFrame, cols: list[str]) -> npt.NDArray[np.int64]:
     return frame.groupby(cols, sort=True, dropna=False).ngroup().to_numpy(dtype=np.int64)
 
 
-_PKEY = ["zi", "occ", "skill", "tol", "wr", "afr", "atr", "sec", "lender", "cer", "prio", "cwp"]
-_OMEGA = ["wr", "afr", "atr", "sec", "lender", "cer"]
-_VKEY = ["zi", "occ", "m", "widx", "eidx", "sidx", "enterprise_id", "blocked", "housing",
-         "shuttle", "key", "cwv"]
+_PKEY = ["zi", "occ", "skill", "tol", "r", "af", "at", "sec", "lender", "ce", "prio", "cwp"]
+_HASH_SEED = 20250116  # date of the 珠中江 agreement; any fixed seed works
+_CHUNK_ROWS = 2_000_000
 
 
-def _omega_ok(om: pd.DataFrame, vc: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    """Signature ω (rows of ``om``) compatible with vacancy class (rows of ``vc``), elementwise."""
-    sec = om["sec"].to_numpy(dtype=bool)
-    eidx = vc["eidx"].to_numpy()
-    return (
-        (vc["widx"].to_numpy() >= om["wr"].to_numpy())
-        & (eidx >= om["afr"].to_numpy())
-        & (vc["sidx"].to_numpy() < om["atr"].to_numpy())
-        & (
-            ~sec
-            | (
-                (om["lender"].to_numpy(dtype=object) != vc["enterprise_id"].to_numpy(dtype=object))
-                & ~vc["blocked"].to_numpy(dtype=bool)
-                & (eidx < om["cer"].to_numpy())
-            )
-        )
+@dataclass
+class Candidates:
+    """Pool × vacancy candidate rows, grouped in (pool, target occupation, work zone) triples.
+
+    Rows of one triple are contiguous; ``triple`` numbers them in order.
+    """
+
+    p: npt.NDArray[np.int64]
+    v: npt.NDArray[np.int64]
+    trained: npt.NDArray[np.bool_]
+    triple: npt.NDArray[np.int64]
+    flags: dict[str, npt.NDArray[np.bool_]]
+    t_p: npt.NDArray[np.int64]
+    t_trained: npt.NDArray[np.bool_]
+    t_g: npt.NDArray[np.int64]
+    t_cost: npt.NDArray[np.int64]
+
+
+class _Groups:
+    """Vacancies sorted by (occupation, work zone, id): contiguous groups G."""
+
+    def __init__(self, prep: Prepared, vac_rows: npt.NDArray[np.int64]) -> None:
+        v = prep.vacancies
+        occ_codes = prep.occ_codes
+        vocc = np.searchsorted(occ_codes, v["occ"].to_numpy(dtype=object)[vac_rows])
+        vz = v["zi"].to_numpy()[vac_rows]
+        order = np.lexsort((vac_rows, vz, vocc))
+        self.rows = vac_rows[order]
+        self.occ = vocc[order]
+        self.zi = vz[order]
+        key = self.occ * np.int64(prep.commute.zone_ids.size + 1) + self.zi
+        brk = np.r_[0, np.flatnonzero(np.diff(key)) + 1] if key.size else np.zeros(0, np.int64)
+        self.start = brk.astype(np.int64)
+        self.count = np.diff(np.r_[brk, key.size]).astype(np.int64)
+        self.g_occ = self.occ[brk]
+        self.g_zi = self.zi[brk]
+        n_occ = occ_codes.size
+        self.occ_start = np.searchsorted(self.g_occ, np.arange(n_occ), side="left")
+        self.occ_end = np.searchsorted(self.g_occ, np.arange(n_occ), side="right")
+        housing = v["housing"].to_numpy(dtype=bool)[self.rows]
+        self.g_housing = np.add.reduceat(housing.astype(np.int64), brk) > 0 if brk.size else (
+            np.zeros(0, bool))
+        # shuttle keys per group: G * n_zones + zone
+        nz = np.int64(prep.commute.zone_ids.size)
+        sv = prep.shuttle_keys // nz
+        sz = prep.shuttle_keys % nz
+        pos = np.full(len(v), -1, dtype=np.int64)
+        pos[self.rows] = np.arange(self.rows.size)
+        gid = np.repeat(np.arange(brk.size), self.count)
+        keep = pos[sv] >= 0
+        self.g_shuttle = np.unique(gid[pos[sv[keep]]] * nz + sz[keep])
+
+
+def _expand(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """For segments (start, count): the owner of each expanded row and the row index."""
+    owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    offs = np.cumsum(counts) - counts
+    idx = np.arange(owner.size, dtype=np.int64) - offs[owner] + starts[owner]
+    return owner, idx
+
+
+def candidates(
+    prep: Prepared,
+    pool_rows: npt.NDArray[np.int64],
+    vac_rows: npt.NDArray[np.int64],
+    *,
+    extra_min: float = 0.0,
+) -> Candidates:
+    """Enumerate candidate pairs by (pool, target occupation, work zone), checking every rule.
+
+    Pairs are generated only for substitutable occupations and, per work zone, only where the
+    commute is within the pool's tolerance plus ``extra_min``, or the zone has a vacancy with
+    housing or a shuttle from the pool's zone. Everything is numpy on integer codes.
+    """
+    pol = prep.policy
+    p, v = prep.pools, prep.vacancies
+    gr = _Groups(prep, vac_rows)
+    mins = prep.commute.minutes
+    nz = np.int64(prep.commute.zone_ids.size)
+    occ_codes = prep.occ_codes
+    # (pool, target occupation, trained) rows
+    p_occ = np.searchsorted(occ_codes, p["occ"].to_numpy(dtype=object)[pool_rows])
+    sub_a = np.searchsorted(occ_codes, prep.subst["pool_occupation"].to_numpy(dtype=object))
+    sub_b = np.searchsorted(occ_codes, prep.subst["vacancy_occupation"].to_numpy(dtype=object))
+    sub_c = prep.subst["cretrain"].to_numpy(dtype=np.int64)
+    sort = np.lexsort((sub_b, sub_a))
+    sub_a, sub_b, sub_c = sub_a[sort], sub_b[sort], sub_c[sort]
+    s0 = np.searchsorted(sub_a, p_occ, side="left")
+    s1 = np.searchsorted(sub_a, p_occ, side="right")
+    own, si = _expand(s0, s1 - s0)
+    pt_p = pool_rows[own]
+    pt_occ = sub_b[si]
+    pt_cost = sub_c[si]
+    pt_tr = np.zeros(pt_p.size, dtype=bool)
+    if pol.allow_skill_below:
+        up = p["skill"].to_numpy()[pt_p] < 5
+        pt_p = np.r_[pt_p, pt_p[up]]
+        pt_occ = np.r_[pt_occ, pt_occ[up]]
+        pt_cost = np.r_[pt_cost, pt_cost[up] + training_cost_units(pol)]
+        pt_tr = np.r_[pt_tr, np.ones(int(up.sum()), dtype=bool)]
+    # expand to work-zone groups of the target occupation, keep those within reach
+    own, g = _expand(gr.occ_start[pt_occ], gr.occ_end[pt_occ] - gr.occ_start[pt_occ])
+    t_p = pt_p[own]
+    zp = p["zi"].to_numpy()[t_p]
+    zv = gr.g_zi[g]
+    mm = mins[zp, zv]
+    reach = np.isfinite(mm) & (
+        (mm <= p["tol"].to_numpy()[t_p] + extra_min)
+        | gr.g_housing[g]
+        | np.isin(g * nz + zp, gr.g_shuttle)
     )
+    sel = np.flatnonzero(reach)
+    t_p, g, zp, zv = t_p[sel], g[sel], zp[sel], zv[sel]
+    t_tr = pt_tr[own[sel]]
+    t_cost = pt_cost[own[sel]] + prep.czone[zp, zv]
+    # expand triples to vacancies
+    tri, vi = _expand(gr.start[g], gr.count[g])
+    vrow = gr.rows[vi]
+    prow = t_p[tri]
+    flags = _pair_flags(prep, prow, vrow, t_tr[tri], zp[tri])
+    return Candidates(p=prow, v=vrow, trained=t_tr[tri], triple=tri, flags=flags, t_p=t_p,
+                      t_trained=t_tr, t_g=g, t_cost=t_cost.astype(np.int64))
+
+
+def _pair_flags(
+    prep: Prepared, pi: npt.NDArray[np.int64], vi: npt.NDArray[np.int64],
+    trained: npt.NDArray[np.bool_], zp: npt.NDArray[np.int64],
+) -> dict[str, npt.NDArray[np.bool_]]:
+    """Rule flags of explicit pairs whose occupations are known to be substitutable."""
+    p, v = prep.pools, prep.vacancies
+    s = p["skill"].to_numpy()[pi]
+    m = v["m"].to_numpy()[vi]
+    ok_skill = np.where(trained, m == s + 1, m <= s)
+    ok_wage = p["r"].to_numpy()[pi] <= v["w"].to_numpy()[vi]
+    af, at = p["af"].to_numpy()[pi], p["at"].to_numpy()[pi]
+    end = v["end"].to_numpy()[vi]
+    ok_period = (af <= end) & (at >= v["start"].to_numpy()[vi])
+    sec = p["sec"].to_numpy(dtype=bool)[pi]
+    ok_sharing = np.ones(pi.size, dtype=bool)
+    if sec.any():
+        k = np.flatnonzero(sec)
+        pk, vk = pi[k], vi[k]
+        ok_sharing[k] = (
+            p["ok"].to_numpy(dtype=bool)[pk]
+            & (prep.lender_code[pk] != prep.enterprise_code[vk])
+            & ~v["blocked"].to_numpy(dtype=bool)[vk]
+            & (np.minimum(at[k], end[k]) <= p["ce"].to_numpy()[pk])
+        )
+    zv = v["zi"].to_numpy()[vi]
+    mm = prep.commute.minutes[zp, zv]
+    tol = p["tol"].to_numpy()[pi]
+    exempt = v["housing"].to_numpy(dtype=bool)[vi].copy()
+    has_sh = prep.has_shuttle[vi]
+    if has_sh.any():
+        k = np.flatnonzero(has_sh)
+        exempt[k] |= prep.in_shuttle(vi[k], zp[k])
+    fin = np.isfinite(mm)
+    ok_commute = fin & ((mm <= tol) | exempt)
+    ok_plus = fin & ((mm <= tol + prep.policy.explain_extra_min) | exempt)
+    return {"ok_skill": ok_skill, "ok_wage": ok_wage, "ok_period": ok_period,
+            "ok_sharing": ok_sharing, "ok_commute": ok_commute, "ok_commute_plus": ok_plus}
 
 
 def build_network(prep: Prepared) -> ClassNetwork:
@@ -115,117 +270,97 @@ def build_network(prep: Prepared) -> ClassNetwork:
     -------
     ClassNetwork
     """
-    pol = prep.policy
     pools, vacs = prep.pools, prep.vacancies
-    mins = prep.commute.minutes
 
-    # ---- pool classes ----------------------------------------------------------------------
+    # ---- pool classes: identical pools merged ----------------------------------------------
     active_p = (pools["headcount"].to_numpy() > 0) & pools["ok"].to_numpy(dtype=bool)
-    pa = pools.loc[active_p, [*_PKEY, "headcount"]].copy()
+    act = np.flatnonzero(active_p)
+    pa = pools.loc[active_p, _PKEY + ["headcount"]]
     pclass = np.full(len(pools), -1, dtype=np.int64)
     pa_id = _ngroup(pa, _PKEY)
-    pclass[np.flatnonzero(active_p)] = pa_id
-    pa["pc"] = pa_id
-    pc = pa.groupby("pc", sort=True).agg({**{k: "first" for k in _PKEY}, "headcount": "sum"})
-    pc = pc.reset_index()
-    pc["omega"] = _ngroup(pc, _OMEGA)
-    omega = pc.groupby("omega", sort=True)[_OMEGA].first().reset_index()
-    n_pc = len(pc)
+    pclass[act] = pa_id
+    n_pc = int(pa_id.max()) + 1 if pa_id.size else 0
+    rep = np.full(n_pc, -1, dtype=np.int64)
+    rep[pa_id[::-1]] = act[::-1]  # first member (in id order) represents its class
+    pc_h = np.bincount(pa_id, weights=pa["headcount"].to_numpy(), minlength=n_pc).astype(
+        np.int64)
+    pc_prio = pools["prio"].to_numpy(dtype=bool)[rep]
+    pc_cwp = pools["cwp"].to_numpy(dtype=np.int64)[rep]
 
-    # ---- vacancy classes -------------------------------------------------------------------
+    # ---- vacancies ---------------------------------------------------------------------------
     active_v = vacs["headcount"].to_numpy() > 0
-    va = vacs.loc[active_v, [*_VKEY, "headcount"]].copy()
+    vrows = np.flatnonzero(active_v)
+    n_v = vrows.size
     vclass = np.full(len(vacs), -1, dtype=np.int64)
-    va_id = _ngroup(va, _VKEY)
-    vclass[np.flatnonzero(active_v)] = va_id
-    va["vc"] = va_id
-    vc = va.groupby("vc", sort=True).agg({**{k: "first" for k in _VKEY}, "headcount": "sum"})
-    vc = vc.reset_index()
-    n_vc = len(vc)
+    vclass[vrows] = np.arange(n_v)
+    v_h = vacs["headcount"].to_numpy(dtype=np.int64)[vrows]
+    v_key = vacs["key"].to_numpy(dtype=bool)[vrows]
+    v_cwv = vacs["cwv"].to_numpy(dtype=np.int64)[vrows]
 
-    h_sup = int(pc["headcount"].sum()) if n_pc else 0
-    h_dem = int(vc["headcount"].sum()) if n_vc else 0
-    big = max(h_sup, 1)
+    h_sup = int(pc_h.sum())
+    h_dem = int(v_h.sum())
 
-    # ---- X nodes: pool class x substitutable vacancy occupation x level ----------------------
-    sub = prep.subst[["pool_occupation", "vacancy_occupation", "cretrain"]]
-    vocc_present = np.unique(vc["occ"].to_numpy(dtype=object)) if n_vc else np.array([], object)
-    sub = sub[sub["vacancy_occupation"].isin(vocc_present)]
-    px = pc[["pc", "zi", "occ", "skill", "tol", "omega"]].merge(
-        sub, left_on="occ", right_on="pool_occupation"
+    # ---- candidate triples and their compatible subsets ------------------------------------
+    rng = np.random.default_rng(_HASH_SEED)
+    h1 = rng.integers(0, 2**63 - 1, size=len(vacs), dtype=np.int64).astype(np.uint64)
+    h2 = rng.integers(0, 2**63 - 1, size=len(vacs), dtype=np.int64).astype(np.uint64)
+    cand = candidates(prep, rep, vrows)
+    ok = np.ones(cand.p.size, dtype=bool)
+    for name in ("ok_skill", "ok_wage", "ok_period", "ok_sharing", "ok_commute"):
+        ok &= cand.flags[name]
+    n_t = cand.t_p.size
+    cnt = np.bincount(cand.triple[ok], minlength=n_t).astype(np.int64)
+    sig1 = np.zeros(n_t, dtype=np.uint64)
+    sig2 = np.zeros(n_t, dtype=np.uint64)
+    np.add.at(sig1, cand.triple[ok], h1[cand.v[ok]])
+    np.add.at(sig2, cand.triple[ok], h2[cand.v[ok]])
+    live = np.flatnonzero(cnt > 0)
+    # Y = (group, compatible subset); triples with equal subsets share one Y node
+    ykeys = np.stack([cand.t_g[live].astype(np.uint64), cnt[live].astype(np.uint64), sig1[live],
+                      sig2[live]], axis=1)
+    _, first, y_of = np.unique(ykeys, axis=0, return_index=True, return_inverse=True)
+    y_of = y_of.ravel()
+    n_y = first.size
+    y_of_triple = np.full(n_t, -1, dtype=np.int64)
+    y_of_triple[live] = y_of
+    rep_triple = live[first]
+    is_rep = np.zeros(n_t, dtype=bool)
+    is_rep[rep_triple] = True
+    yv_mask = ok & is_rep[cand.triple]
+    yv_y = y_of_triple[cand.triple[yv_mask]]
+    yv_v = vclass[cand.v[yv_mask]]
+
+    t_pc = pclass[cand.t_p[live]]
+    net = assemble(
+        pc_h=pc_h, pc_prio=pc_prio, pc_cwp=pc_cwp, v_h=v_h, v_key=v_key, v_cwv=v_cwv,
+        py_p=t_pc, py_y=y_of, py_cost=cand.t_cost[live], yv_y=yv_y, yv_v=yv_v, n_y=n_y,
+        pc_ids=np.arange(n_pc, dtype=np.int64), vc_ids=np.arange(n_v, dtype=np.int64),
     )
-    px_parts = [px.assign(lvl=px["skill"], trained=False)]
-    if pol.allow_skill_below:
-        up = px[px["skill"] < 5]
-        px_parts.append(
-            up.assign(lvl=up["skill"] + 1, trained=True,
-                      cretrain=up["cretrain"] + training_cost_units(pol))
-        )
-    px = pd.concat(px_parts, ignore_index=True)
-    px = px.rename(columns={"vacancy_occupation": "vocc"})
-    xkey = ["zi", "vocc", "lvl", "tol", "omega"]
-    px["x"] = _ngroup(px, xkey)
-    xs = px.groupby("x", sort=True)[xkey].first().reset_index()
+    net.pool_class = pclass
+    net.vac_class = vclass
+    net.stats.update({"pools": len(pools), "vacancies": len(vacs),
+                      "candidate_pairs": int(cand.p.size), "compatible_pairs": int(ok.sum()),
+                      "triples": int(live.size)})
+    return net
 
-    # ---- Y nodes: X x work zones with that occupation within reach ---------------------------
-    vz = vc.groupby(["zi", "occ", "housing"], sort=True)["m"].min().reset_index()
-    vz = vz.rename(columns={"zi": "zv", "occ": "vocc", "m": "mmin"})
-    xy = xs.merge(vz, on="vocc")
-    mm = mins[xy["zi"].to_numpy(), xy["zv"].to_numpy()]
-    hous = xy["housing"].to_numpy(dtype=bool)
-    keep = (xy["lvl"].to_numpy() >= xy["mmin"].to_numpy()) & np.isfinite(mm) & (
-        hous | (mm <= xy["tol"].to_numpy())
-    )
-    xy = xy.loc[keep].reset_index(drop=True)
-    ykey = ["zv", "vocc", "lvl", "omega", "housing"]
-    xy["y"] = _ngroup(xy, ykey)
-    ys = xy.groupby("y", sort=True)[ykey].first().reset_index()
 
-    # ---- Y -> V ----------------------------------------------------------------------------
-    vcols = ["vc", "zi", "occ", "m", "housing", "widx", "eidx", "sidx", "enterprise_id",
-             "blocked"]
-    yv = ys.merge(vc[vcols], left_on=["zv", "vocc", "housing"],
-                  right_on=["zi", "occ", "housing"])
-    yv = yv[yv["m"].to_numpy() <= yv["lvl"].to_numpy()]
-    om_rows = omega.iloc[yv["omega"].to_numpy()].reset_index(drop=True)
-    yv = yv.reset_index(drop=True)
-    yv = yv.loc[_omega_ok(om_rows, yv)].reset_index(drop=True)
-
-    # ---- shuttle X -> V (beyond the tolerance, from a served home zone) ----------------------
-    shv = vc.loc[(vc["shuttle"].astype(str) != "") & ~vc["housing"].to_numpy(dtype=bool)]
-    xv = pd.DataFrame(columns=["x", "vc"])
-    if len(shv):
-        nz = prep.commute.zone_ids.size
-        # vacancy class shuttle keys are those of any member vacancy (identical by class key)
-        rep_row = va.reset_index().groupby("vc", sort=True)["index"].first()
-        sh_keys = prep.shuttle_keys
-        sh_v = sh_keys // nz
-        sh_z = sh_keys % nz
-        rows = pd.DataFrame({"vrow": sh_v, "zs": sh_z})
-        rep = pd.DataFrame({"vc": rep_row.index.to_numpy(), "vrow": rep_row.to_numpy()})
-        rows = rows.merge(rep, on="vrow").merge(shv[["vc"]], on="vc")
-        cand = rows.merge(xs, left_on="zs", right_on="zi")
-        cand = cand.merge(vc[vcols], on="vc", suffixes=("", "_v"))
-        cand = cand[cand["vocc"].to_numpy(dtype=object) == cand["occ"].to_numpy(dtype=object)]
-        cm = mins[cand["zs"].to_numpy(dtype=np.int64), cand["zi_v"].to_numpy(dtype=np.int64)]
-        ok = np.isfinite(cm) & (cm > cand["tol"].to_numpy()) & (
-            cand["m"].to_numpy() <= cand["lvl"].to_numpy())
-        cand = cand.loc[ok].reset_index(drop=True)
-        om_rows = omega.iloc[cand["omega"].to_numpy()].reset_index(drop=True)
-        cand = cand.loc[_omega_ok(om_rows, cand)]
-        xv = cand[["x", "vc", "zs", "zi_v"]].sort_values(["x", "vc"]).reset_index(drop=True)
-
-    # ---- assemble arrays -------------------------------------------------------------------
-    n_x, n_y = len(xs), len(ys)
+def assemble(
+    *, pc_h: npt.NDArray[np.int64], pc_prio: npt.NDArray[np.bool_],
+    pc_cwp: npt.NDArray[np.int64], v_h: npt.NDArray[np.int64], v_key: npt.NDArray[np.bool_],
+    v_cwv: npt.NDArray[np.int64], py_p: npt.NDArray[np.int64], py_y: npt.NDArray[np.int64],
+    py_cost: npt.NDArray[np.int64], yv_y: npt.NDArray[np.int64], yv_v: npt.NDArray[np.int64],
+    n_y: int, pc_ids: npt.NDArray[np.int64], vc_ids: npt.NDArray[np.int64],
+) -> ClassNetwork:
+    """Lay out the arc arrays of a class network from its middle layers (local indices)."""
+    n_pc, n_v = pc_h.size, v_h.size
     p_off = _FIXED
-    x_off = p_off + n_pc
-    y_off = x_off + n_x
+    y_off = p_off + n_pc
     v_off = y_off + n_y
-    n_nodes = v_off + n_vc
-    prio = pc["prio"].to_numpy(dtype=bool)
-    pk = vc["key"].to_numpy(dtype=bool)
-    h_prio = int(pc["headcount"].to_numpy()[prio].sum())
-    h_key = int(vc["headcount"].to_numpy()[pk].sum())
+    n_nodes = v_off + n_v
+    h_sup = int(pc_h.sum())
+    h_dem = int(v_h.sum())
+    h_prio = int(pc_h[pc_prio].sum())
+    h_key = int(v_h[v_key].sum())
 
     parts: list[tuple[Any, Any, Any, Any, int]] = []
 
@@ -237,21 +372,10 @@ def build_network(prep: Prepared) -> ClassNetwork:
 
     add([S], [PP], [h_prio], [0], L_LEVEL_PRIO)
     add([S], [PN], [h_sup - h_prio], [0], L_LEVEL_NON)
-    add(np.where(prio, PP, PN), p_off + pc["pc"].to_numpy(), pc["headcount"].to_numpy(),
-        -pc["cwp"].to_numpy(dtype=np.int64), L_POOL)
-    add(p_off + px["pc"].to_numpy(), x_off + px["x"].to_numpy(), big,
-        px["cretrain"].to_numpy(dtype=np.int64), L_PX)
-    xz = xs["zi"].to_numpy()[xy["x"].to_numpy()] if len(xy) else np.zeros(0, np.int64)
-    add(x_off + xy["x"].to_numpy(), y_off + xy["y"].to_numpy(), big,
-        prep.czone[xz, xy["zv"].to_numpy(dtype=np.int64)] if len(xy) else np.zeros(0, I64),
-        L_XY)
-    if len(xv):
-        add(x_off + xv["x"].to_numpy(dtype=np.int64), v_off + xv["vc"].to_numpy(dtype=np.int64),
-            big, prep.czone[xv["zs"].to_numpy(dtype=np.int64), xv["zi_v"].to_numpy(dtype=np.int64)],
-            L_XV)
-    add(y_off + yv["y"].to_numpy(), v_off + yv["vc"].to_numpy(), big, 0, L_YV)
-    add(v_off + vc["vc"].to_numpy(), np.where(pk, VK, VN), vc["headcount"].to_numpy(),
-        vc["cwv"].to_numpy(dtype=np.int64), L_VAC)
+    add(np.where(pc_prio, PP, PN), p_off + np.arange(n_pc), pc_h, -pc_cwp, L_POOL)
+    add(p_off + py_p, y_off + py_y, pc_h[py_p], py_cost, L_PY)
+    add(y_off + yv_y, v_off + yv_v, v_h[yv_v], 0, L_YV)
+    add(v_off + np.arange(n_v), np.where(v_key, VK, VN), v_h, v_cwv, L_VAC)
     add([VK], [T], [h_key], [0], L_KEY)
     add([VN], [T], [h_dem - h_key], [0], L_NONKEY)
     add([S], [T], [h_sup], [0], L_BYPASS)
@@ -268,14 +392,87 @@ def build_network(prep: Prepared) -> ClassNetwork:
            (L_LEVEL_PRIO, L_LEVEL_NON, L_KEY, L_NONKEY, L_BYPASS)}
     return ClassNetwork(
         tail=tail, head=head, capacity=cap, cost=cost, layer=layer, supply=supply,
-        n_nodes=n_nodes, pool_class=pclass, vac_class=vclass, p_offset=p_off, v_offset=v_off,
-        n_pclass=n_pc, n_vclass=n_vc, total_supply=h_sup, total_demand=h_dem,
-        arc_prio=idx[L_LEVEL_PRIO], arc_non=idx[L_LEVEL_NON], arc_key=idx[L_KEY],
-        arc_nonkey=idx[L_NONKEY], arc_bypass=idx[L_BYPASS],
-        stats={"pools": len(pools), "pool_classes": n_pc, "vacancies": len(vacs),
-               "vacancy_classes": n_vc, "x_nodes": n_x, "y_nodes": n_y, "nodes": n_nodes,
-               "arcs": int(tail.size), "shuttle_arcs": len(xv)},
+        n_nodes=n_nodes, pool_class=np.zeros(0, np.int64), vac_class=np.zeros(0, np.int64),
+        p_offset=p_off, v_offset=v_off, n_pclass=n_pc, n_vclass=n_v, total_supply=h_sup,
+        total_demand=h_dem, arc_prio=idx[L_LEVEL_PRIO], arc_non=idx[L_LEVEL_NON],
+        arc_key=idx[L_KEY], arc_nonkey=idx[L_NONKEY], arc_bypass=idx[L_BYPASS],
+        pc_ids=pc_ids, vc_ids=vc_ids,
+        stats={"pool_classes": n_pc, "vacancy_nodes": n_v, "y_nodes": n_y, "nodes": n_nodes,
+               "arcs": int(tail.size)},
     )
+
+
+def components(net: ClassNetwork) -> list[ClassNetwork]:
+    """Split ``net`` into independent networks, one per connected group of pools and vacancies.
+
+    Pools and vacancies of different components can never be matched, and every level of
+    the objective is a sum over components, so the lexicographic optimum of the whole is the
+    union of the components' lexicographic optima (fixing a level's total at its maximum
+    forces every component to its own maximum). Pools and vacancies without any admissible
+    partner are left out (they stay unplaced / unmet).
+    """
+    n_pc, n_v = net.n_pclass, net.n_vclass
+    y_off = net.p_offset + n_pc
+    n_y = net.v_offset - y_off
+    mid = (net.layer == L_PY) | (net.layer == L_YV)
+    t = net.tail[mid] - net.p_offset
+    h = net.head[mid] - net.p_offset
+    n_mid = n_pc + n_y + n_v
+    graph = coo_matrix((np.ones(t.size), (t, h)), shape=(n_mid, n_mid)).tocsr()
+    n_comp, label = connected_components(graph, directed=False)
+    deg = np.bincount(np.r_[t, h], minlength=n_mid)
+    label = np.where(deg > 0, label, -1)
+    pool_arc = net.layer == L_POOL
+    vac_arc = net.layer == L_VAC
+    pc_h = net.capacity[pool_arc]
+    pc_prio = net.tail[pool_arc] == PP
+    pc_cwp = -net.cost[pool_arc]
+    v_h = net.capacity[vac_arc]
+    v_key = net.head[vac_arc] == VK
+    v_cwv = net.cost[vac_arc]
+    py = net.layer == L_PY
+    yv = net.layer == L_YV
+    py_p, py_y, py_c = net.tail[py] - net.p_offset, net.head[py] - y_off, net.cost[py]
+    yv_y, yv_v = net.tail[yv] - y_off, net.head[yv] - net.v_offset
+    lab_p, lab_y, lab_v = label[:n_pc], label[n_pc:n_pc + n_y], label[n_pc + n_y:]
+    # local index of each node within its component
+    def local(lab: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        order = np.lexsort((np.arange(lab.size), lab))
+        loc = np.empty(lab.size, dtype=np.int64)
+        counts = np.bincount(lab[lab >= 0], minlength=n_comp)
+        starts = np.cumsum(counts) - counts
+        srt = lab[order]
+        ok = srt >= 0
+        loc[order[ok]] = np.arange(ok.sum()) - starts[srt[ok]]
+        loc[order[~ok]] = -1
+        return loc
+    loc_p, loc_y, loc_v = local(lab_p), local(lab_y), local(lab_v)
+    py_lab = lab_p[py_p]
+    yv_lab = lab_y[yv_y]
+    py_order = np.argsort(py_lab, kind="stable")
+    yv_order = np.argsort(yv_lab, kind="stable")
+    py_b = np.searchsorted(py_lab[py_order], np.arange(n_comp + 1))
+    yv_b = np.searchsorted(yv_lab[yv_order], np.arange(n_comp + 1))
+    p_members = np.argsort(lab_p, kind="stable")
+    p_b = np.searchsorted(lab_p[p_members], np.arange(n_comp + 1))
+    v_members = np.argsort(lab_v, kind="stable")
+    v_b = np.searchsorted(lab_v[v_members], np.arange(n_comp + 1))
+    y_count = np.bincount(lab_y[lab_y >= 0], minlength=n_comp)
+    out = []
+    for k in range(n_comp):
+        pm = p_members[p_b[k]:p_b[k + 1]]
+        vm = v_members[v_b[k]:v_b[k + 1]]
+        if pm.size == 0 or vm.size == 0:
+            continue
+        a = py_order[py_b[k]:py_b[k + 1]]
+        b = yv_order[yv_b[k]:yv_b[k + 1]]
+        out.append(assemble(
+            pc_h=pc_h[pm], pc_prio=pc_prio[pm], pc_cwp=pc_cwp[pm], v_h=v_h[vm], v_key=v_key[vm],
+            v_cwv=v_cwv[vm], py_p=loc_p[py_p[a]], py_y=loc_y[py_y[a]], py_cost=py_c[a],
+            yv_y=loc_y[yv_y[b]], yv_v=loc_v[yv_v[b]], n_y=int(y_count[k]),
+            pc_ids=net.pc_ids[pm], vc_ids=net.vc_ids[vm],
+        ))
+    return out
 
 
 @dataclass
@@ -295,7 +492,7 @@ class LexResult:
 def level_values(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> dict[str, int]:
     """Values of every objective level for a flow on ``net``."""
     placed = net.total_supply - int(flow[net.arc_bypass])
-    cost_arcs = np.isin(net.layer, (L_POOL, L_PX, L_XY, L_XV, L_YV, L_VAC))
+    cost_arcs = np.isin(net.layer, (L_POOL, L_PY, L_YV, L_VAC))
     cost = int(np.dot(net.cost[cost_arcs].astype(object), flow[cost_arcs].astype(object)))
     return {
         "key_positions": int(flow[net.arc_key]),
@@ -314,43 +511,74 @@ def _level_arc(net: ClassNetwork, level: str) -> tuple[int, int]:
     return net.arc_bypass, +1  # placements = supply - bypass
 
 
-def lexicographic_weights(net: ClassNetwork, counts: list[str]) -> tuple[dict[str, int], int]:
-    """Level weights proven large enough, and the largest combined |cost| per unit.
+def level_ranges(net: ClassNetwork) -> dict[str, int]:
+    """Width of the interval each objective level can take over all feasible flows.
 
-    Let every unit of placed flow cost between ``lo`` and ``hi`` (sums of the per-layer
-    minimum and maximum arc costs) and ``F = min(supply, demand)``. The cost level then lies in
-    an interval of width ``B = max(0, F*hi) - min(0, F*lo)``, and each count level in
-    ``[0, F]``. With ``W_last = B + 1`` and ``W_k = B + 1 + F * sum(W_j, j after k)``, raising
-    level k by one gains ``W_k``, more than all later levels can lose together, so the single
-    weighted optimum is the lexicographic optimum. Python ints: no overflow.
+    Count levels lie in ``[0, capacity of their arc]`` (placements in ``[0, F]``, ``F =
+    min(supply, demand)``). Every placed unit costs between ``lo`` and ``hi``, the sums of the
+    per-layer minimum and maximum arc costs along the only path shape
+    (pool → Y → vacancy), so the cost level lies in an interval of width
+    ``max(0, F*hi) - min(0, F*lo)``.
     """
-    cost_layers = (L_POOL, L_PX, (L_XY, L_XV), L_VAC)
+    f = min(net.total_supply, net.total_demand)
     lo = hi = 0
-    for lay in cost_layers:
-        mask = np.isin(net.layer, lay)
+    for lay in (L_POOL, L_PY, L_VAC):
+        mask = net.layer == lay
         if mask.any():
             lo += int(net.cost[mask].min())
             hi += int(net.cost[mask].max())
-    f = min(net.total_supply, net.total_demand)
-    bound = max(0, f * hi) - min(0, f * lo)
+    return {
+        "key_positions": int(net.capacity[net.arc_key]),
+        "priority_placements": int(net.capacity[net.arc_prio]),
+        "placements": f,
+        "cost": max(0, f * hi) - min(0, f * lo),
+    }
+
+
+def group_weights(levels: list[str], ranges: dict[str, int]) -> dict[str, int]:
+    """Weights that make one weighted solve of ``levels`` exactly lexicographic.
+
+    ``W_last = 1`` and ``W_i = 1 + sum(W_k * range_k, k after i)``: gaining one unit of level
+    ``i`` (worth ``W_i``) outweighs any change of all later levels together (at most
+    ``sum W_k * range_k``), so the weighted optimum is the lexicographic optimum. Exact
+    Python ints.
+    """
     weights: dict[str, int] = {}
     acc = 0
-    for level in reversed(counts):
-        w = bound + 1 + f * acc
+    for level in reversed(levels):
+        w = 1 + acc
         weights[level] = w
-        acc += w
-    return weights, max(abs(lo), abs(hi), 1) + acc
+        acc += w * ranges[level]
+    return weights
 
 
-def _solve(net: ClassNetwork, cost: Any, lower: Any, cap: Any) -> Any:
-    res = min_cost_flow(net.tail, net.head, cap, cost, net.supply, lower=lower)
-    if not res.optimal:
-        raise SolverError(f"the class network has no feasible flow: {res.message}")
-    return res
+def _combined_cost(net: ClassNetwork, weights: dict[str, int]) -> npt.NDArray[Any]:
+    wc = weights.get("cost", 0)
+    comb = net.cost.astype(object) * wc
+    for level, w in weights.items():
+        if level != "cost":
+            arc, sign = _level_arc(net, level)
+            comb[arc] = comb[arc] + sign * w
+    return comb
+
+
+def _fits_int64(net: ClassNetwork, comb: npt.NDArray[Any]) -> bool:
+    """Same bound as the flow layer's proof that OR-Tools cannot overflow."""
+    c = np.abs(comb.astype(np.float64))
+    u = net.capacity.astype(np.float64)
+    return bool(float(c @ u) < _SAFE and float(c.max(initial=0.0)) * (net.n_nodes + 2.0) ** 2
+                < _SAFE)
 
 
 def solve_lexicographic(net: ClassNetwork, objective: tuple[str, ...], method: str) -> LexResult:
     """Solve the exact lexicographic objective on ``net``.
+
+    Levels are solved in groups: each group is one min-cost flow whose weights
+    (:func:`group_weights`) make it exactly lexicographic, with the count levels of earlier
+    groups fixed at their optima (lower = upper bound on their arc). ``"weights"`` puts every
+    level in one group (Python ints; the flow layer takes its exact path when int64 cannot
+    hold the numbers), ``"levels"`` one level per group, ``"auto"`` the largest groups whose
+    numbers are proven to fit OR-Tools' int64 arithmetic.
 
     Parameters
     ----------
@@ -364,41 +592,48 @@ def solve_lexicographic(net: ClassNetwork, objective: tuple[str, ...], method: s
     LexResult
     """
     t0 = time.perf_counter()
-    counts = [lv for lv in objective if lv != "cost"]
-    weights, per_unit = lexicographic_weights(net, counts)
-    f = max(net.total_supply, 1)
-    fits = per_unit * f * 4 < _INT64_SAFE
-    use = method if method != "auto" else ("weights" if fits else "levels")
-    backend = ""
-    if use == "weights":
-        comb: Any = net.cost.astype(object) if not fits else net.cost.copy()
-        for level in counts:
-            arc, sign = _level_arc(net, level)
-            comb[arc] = comb[arc] + sign * weights[level]
-        if fits:
+    levels = list(objective)
+    ranges = level_ranges(net)
+    lower = np.zeros_like(net.capacity)
+    cap = net.capacity.copy()
+    solves = 0
+    i = 0
+    used_weights: dict[str, int] = {}
+    res: Any = None
+    groups: list[list[str]] = []
+    while i < len(levels):
+        if method == "levels":
+            j = i + 1
+        elif method == "weights":
+            j = len(levels)
+        else:
+            j = i + 1
+            while j < len(levels):
+                trial = group_weights(levels[i:j + 1], ranges)
+                if not _fits_int64(net, _combined_cost(net, trial)):
+                    break
+                j += 1
+        group = levels[i:j]
+        weights = group_weights(group, ranges)
+        comb = _combined_cost(net, weights)
+        if _fits_int64(net, comb):
             comb = comb.astype(np.int64)
-        res = _solve(net, comb, None, net.capacity)
-        solves = 1
-        backend = res.backend
-    else:
-        lower = np.zeros_like(net.capacity)
-        cap = net.capacity.copy()
-        solves = 0
-        for level in counts:
-            arc, sign = _level_arc(net, level)
-            c = np.zeros_like(net.cost)
-            c[arc] = sign
-            res = _solve(net, c, lower, cap)
-            solves += 1
-            lower[arc] = cap[arc] = res.flow[arc]
-        res = _solve(net, net.cost, lower, cap)
+        res = min_cost_flow(net.tail, net.head, cap, comb, net.supply, lower=lower)
         solves += 1
-        backend = res.backend
-        weights = {}
+        if not res.optimal:
+            raise SolverError(f"the class network has no feasible flow: {res.message}")
+        for level in group:
+            if level != "cost":
+                arc, _ = _level_arc(net, level)
+                lower[arc] = cap[arc] = res.flow[arc]
+        used_weights.update({f"{k}@{len(groups)}": w for k, w in weights.items()})
+        groups.append(group)
+        i = j
     flow = np.asarray(res.flow, dtype=np.int64)
     return LexResult(
-        flow=flow, potential=res.potential, levels=level_values(net, flow), method=use,
-        weights=weights, solves=solves, seconds=time.perf_counter() - t0, backend=backend,
+        flow=flow, potential=res.potential, levels=level_values(net, flow),
+        method="+".join("|".join(g) for g in groups), weights=used_weights, solves=solves,
+        seconds=time.perf_counter() - t0, backend=str(res.backend),
     )
 
 
@@ -411,7 +646,7 @@ def _nw_merge(
     Both sides are sorted by group; every group's totals are equal. Returns the positions
     (into the inputs) of the paired in- and out-segments and the amount of each piece.
     """
-    if a_in.sum() != a_out.sum():
+    if int(a_in.sum()) != int(a_out.sum()):
         raise SolverError("flow decomposition: inflow and outflow totals differ")
     ein = np.cumsum(a_in)
     eout = np.cumsum(a_out)
@@ -426,9 +661,11 @@ def _nw_merge(
 
 
 def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
-    """Split the class flow into (pool class, vacancy class, headcount) pieces.
+    """Split the class flow into (pool class, vacancy, headcount) pieces.
 
-    Deterministic north-west-corner pairing at every merging node, in id order.
+    Every Y node pairs its inflows (sorted by pool class) with its outflows (sorted by
+    vacancy) north-west-corner fashion: deterministic, and every piece is a compatible pair
+    because every pool class entering Y is compatible with every vacancy leaving it.
 
     Returns
     -------
@@ -437,33 +674,76 @@ def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
     """
     used = flow > 0
     lay = net.layer
-    # X nodes: inflow from P -> X arcs
-    m_px = used & (lay == L_PX)
-    seg = pd.DataFrame({"node": net.head[m_px], "pc": net.tail[m_px] - net.p_offset,
-                        "a": flow[m_px]}).sort_values(["node", "pc"], kind="stable")
-    m_out = used & ((lay == L_XY) | (lay == L_XV))
-    out = pd.DataFrame({"node": net.tail[m_out], "arc": np.flatnonzero(m_out),
-                        "a": flow[m_out]}).sort_values(["node", "arc"], kind="stable")
+    m_in = used & (lay == L_PY)
+    seg = pd.DataFrame({"node": net.head[m_in], "pc": net.tail[m_in] - net.p_offset,
+                        "a": flow[m_in]}).sort_values(["node", "pc"], kind="stable")
+    m_out = used & (lay == L_YV)
+    out = pd.DataFrame({"node": net.tail[m_out], "vc": net.head[m_out] - net.v_offset,
+                        "a": flow[m_out]}).sort_values(["node", "vc"], kind="stable")
     i, j, amt = _nw_merge(seg["node"].to_numpy(), seg["a"].to_numpy(),
                           out["node"].to_numpy(), out["a"].to_numpy())
-    arcs = out["arc"].to_numpy()[j]
-    pcs = seg["pc"].to_numpy()[i]
-    direct = lay[arcs] == L_XV
-    pieces = [pd.DataFrame({"pc": pcs[direct], "vc": net.head[arcs[direct]] - net.v_offset,
-                            "headcount": amt[direct]})]
-    # Y nodes
-    seg = pd.DataFrame({"node": net.head[arcs[~direct]], "pc": pcs[~direct], "a": amt[~direct]})
-    seg = seg.groupby(["node", "pc"], sort=True)["a"].sum().reset_index()
-    m_yv = used & (lay == L_YV)
-    out = pd.DataFrame({"node": net.tail[m_yv], "vc": net.head[m_yv] - net.v_offset,
-                        "a": flow[m_yv]}).sort_values(["node", "vc"], kind="stable")
-    i, j, amt = _nw_merge(seg["node"].to_numpy(), seg["a"].to_numpy(),
-                          out["node"].to_numpy(), out["a"].to_numpy())
-    pieces.append(pd.DataFrame({"pc": seg["pc"].to_numpy()[i], "vc": out["vc"].to_numpy()[j],
-                                "headcount": amt}))
-    res = pd.concat(pieces, ignore_index=True)
+    res = pd.DataFrame({"pc": net.pc_ids[seg["pc"].to_numpy()[i]],
+                        "vc": net.vc_ids[out["vc"].to_numpy()[j]], "headcount": amt})
     res = res.groupby(["pc", "vc"], sort=True)["headcount"].sum().reset_index()
     return res.astype({"pc": np.int64, "vc": np.int64, "headcount": np.int64})
+
+
+@dataclass
+class SolveOutcome:
+    """Class pieces of the lexicographic optimum over every component, with statistics."""
+
+    pieces: pd.DataFrame
+    levels: dict[str, int]
+    potentials: list[tuple[ClassNetwork, npt.NDArray[Any] | None, npt.NDArray[np.int64]]]
+    stats: dict[str, Any]
+
+
+def solve_all(net: ClassNetwork, objective: tuple[str, ...], method: str) -> SolveOutcome:
+    """Solve every component of ``net`` lexicographically and decompose the flows.
+
+    Parameters
+    ----------
+    net : ClassNetwork
+        The whole network from :func:`build_network`.
+    objective : tuple of str
+    method : {"auto", "weights", "levels"}
+
+    Returns
+    -------
+    SolveOutcome
+    """
+    t0 = time.perf_counter()
+    comps = components(net)
+    t_split = time.perf_counter() - t0
+    pieces = []
+    levels = {"key_positions": 0, "priority_placements": 0, "placements": 0, "cost": 0}
+    pots = []
+    solves = 0
+    backends: set[str] = set()
+    methods: set[str] = set()
+    for comp in comps:
+        res = solve_lexicographic(comp, objective, method)
+        for k, val in res.levels.items():
+            levels[k] += val
+        pieces.append(decompose(comp, res.flow))
+        pots.append((comp, res.potential, res.flow))
+        solves += res.solves
+        backends.add(res.backend)
+        methods.add(res.method)
+    frame = (pd.concat(pieces, ignore_index=True) if pieces else
+             pd.DataFrame({"pc": np.zeros(0, np.int64), "vc": np.zeros(0, np.int64),
+                           "headcount": np.zeros(0, np.int64)}))
+    frame = frame.sort_values(["pc", "vc"], kind="stable").reset_index(drop=True)
+    stats = {
+        "components": len(comps),
+        "largest_component_arcs": max((c.tail.size for c in comps), default=0),
+        "solves": solves,
+        "backends": ",".join(sorted(backends)),
+        "level_groups": ";".join(sorted(methods)),
+        "seconds_split": t_split,
+        "seconds_solve": time.perf_counter() - t0 - t_split,
+    }
+    return SolveOutcome(pieces=frame, levels=levels, potentials=pots, stats=stats)
 
 
 def first_fill(

@@ -285,6 +285,10 @@ class Prepared:
     czone: npt.NDArray[np.int64]
     shuttle_keys: npt.NDArray[np.int64]
     policy: Policy
+    occ_codes: npt.NDArray[Any]
+    lender_code: npt.NDArray[np.int64]
+    enterprise_code: npt.NDArray[np.int64]
+    has_shuttle: npt.NDArray[np.bool_]
 
     def in_shuttle(
         self, vi: npt.NDArray[np.int64], zi: npt.NDArray[np.int64]
@@ -339,6 +343,9 @@ def prepare(
     res = policy.cost_resolution_cny
     pc = ProblemCollector()
     zone_ids = np.asarray(commute.zone_ids, dtype=object)
+    # determinism: every stage works in id order, whatever the order of the input rows
+    pools = pools.sort_values("pool_id", kind="stable").reset_index(drop=True)
+    vacancies = vacancies.sort_values("vacancy_id", kind="stable").reset_index(drop=True)
 
     ent = enterprises.sort_values("enterprise_id")
     ent_ids = ent["enterprise_id"].astype(str).to_numpy(dtype=object)
@@ -427,6 +434,10 @@ def prepare(
         + policy.cross_city_cost_cny * cross
     )
     czone = np.rint(zc / res).astype(np.int64)
+    ids = np.unique(np.r_[ent_ids, p["lender"].to_numpy(dtype=object)])
+    lender_code = np.searchsorted(ids, p["lender"].to_numpy(dtype=object)).astype(np.int64)
+    enterprise_code = np.searchsorted(ids, v["enterprise_id"].to_numpy(dtype=object)).astype(
+        np.int64)
     # shuttle zones exploded to keys v_row * n_zones + zone_index (unknown zones reported)
     sh = pd.Series(shuttle, dtype=object).str.split(";").explode()
     sh = sh[sh.notna() & (sh != "")]
@@ -442,6 +453,11 @@ def prepare(
         czone=czone,
         shuttle_keys=keys.astype(np.int64),
         policy=policy,
+        occ_codes=np.unique(np.r_[p["occ"].to_numpy(dtype=object),
+                                  v["occ"].to_numpy(dtype=object)]).astype(object),
+        lender_code=lender_code,
+        enterprise_code=enterprise_code,
+        has_shuttle=np.asarray(v["shuttle"].to_numpy(dtype=object) != "", dtype=bool),
     )
 
 
