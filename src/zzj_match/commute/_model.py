@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from zzj_match.commute._paths import EdgeSet, PathSums, all_pairs, reduce_edges
+from zzj_match.commute._paths import EdgeSet, Tree, path_bits, path_sums, reduce_edges, shortest
 from zzj_match.errors import InputError, ProblemCollector
 from zzj_match.model.region import Region
 
@@ -196,8 +196,8 @@ class CommuteModel:
         avoided = np.zeros(len(links), dtype=bool)
         if s["avoid_tags"]:
             tag_lists = links["tags"].str.split(";")
-            wanted = set(s["avoid_tags"])
-            avoided = tag_lists.map(lambda ts: bool(wanted.intersection(ts))).to_numpy(dtype=bool)
+            avoid = set(s["avoid_tags"])
+            avoided = tag_lists.map(lambda ts: bool(avoid.intersection(ts))).to_numpy(dtype=bool)
         self._tags: tuple[str, ...] = self.region.tags
         words = max(1, math.ceil(len(self._tags) / 64))
         link_bits = _tag_bits(links["tags"], self._tags, words)
@@ -225,16 +225,15 @@ class CommuteModel:
                 weight = eff_minutes[e_link]
             else:
                 weight = vot_min * eff_minutes[e_link] + toll[e_link] + fuel * km[e_link]
-            edges = reduce_edges(n, tail, head, weight)
-            res = all_pairs(
-                edges,
-                {"minutes": eff_minutes[e_link], "km": km[e_link], "toll_cny": toll[e_link]},
-                link_bits[e_link],
-            )
-            reach = np.isfinite(res.dist)
-            minutes = np.where(reach, res.sums["minutes"] + s["access_minutes"][m], np.inf)
-            km_m = res.sums["km"].copy()
-            toll_m = res.sums["toll_cny"].copy()
+            tree = shortest(reduce_edges(n, tail, head, weight))
+            wanted = {"km": km[e_link], "toll_cny": toll[e_link]}
+            if s["route_by"] != "minutes":
+                wanted["minutes"] = eff_minutes[e_link]
+            sums = path_sums(tree, wanted)
+            path_minutes = sums.get("minutes", tree.dist)
+            minutes = path_minutes + s["access_minutes"][m]
+            km_m = sums["km"]
+            toll_m = sums["toll_cny"]
             minutes[eye] = s["intrazone_minutes"]
             km_m[eye] = s["intrazone_km"]
             toll_m[eye] = 0.0
@@ -248,36 +247,40 @@ class CommuteModel:
             cost[eye] = (
                 vot_min * s["intrazone_minutes"] + s["fuel_cny_per_km"] * s["intrazone_km"]
             ) * trips
-            bits = res.bits.copy()
-            bits[eye] = 0
             per_mode[m] = {
                 "minutes": minutes,
                 "km": km_m,
                 "toll_cny": toll_m,
                 "cost_cny": cost,
-                "bits": bits,
-                "paths": res,
+                "tree": tree,
                 "links": e_link,
+                "link_bits": link_bits[e_link],
             }
         self._per_mode = per_mode
         modes = list(s["modes"])
-        stack = np.stack([per_mode[m]["cost_cny"] for m in modes])
-        best = np.argmin(stack, axis=0)
-        finite = np.isfinite(np.min(stack, axis=0))
+        # best mode per pair: lowest cost, ties to the earlier mode (one pass per mode)
+        best = np.zeros((n, n), dtype=np.int64)
+        best_cost = per_mode[modes[0]]["cost_cny"].copy()
+        for i, m in enumerate(modes[1:], start=1):
+            better = per_mode[m]["cost_cny"] < best_cost
+            best[better] = i
+            best_cost[better] = per_mode[m]["cost_cny"][better]
+        finite = np.isfinite(best_cost)
         self._best_index = best
         best_arrays: dict[str, Any] = {}
         for kind in _NUMERIC_KINDS:
-            st = np.stack([per_mode[m][kind] for m in modes])
-            best_arrays[kind] = np.take_along_axis(st, best[None], axis=0)[0]
-        bst = np.stack([per_mode[m]["bits"] for m in modes])
-        best_arrays["bits"] = np.take_along_axis(bst, best[None, :, :, None], axis=0)[0]
+            arr = per_mode[modes[0]][kind].copy()
+            for i, m in enumerate(modes[1:], start=1):
+                sel = best == i
+                arr[sel] = per_mode[m][kind][sel]
+            best_arrays[kind] = arr
         mode_arr = np.asarray(modes, dtype=object)[best]
         mode_arr[~finite] = ""
         mode_arr[eye] = LOCAL
         best_arrays["mode"] = mode_arr
         self._best = best_arrays
         for arrs in [best_arrays, *per_mode.values()]:
-            for key in (*_NUMERIC_KINDS, "bits"):
+            for key in _NUMERIC_KINDS:
                 arr = arrs.get(key)
                 if isinstance(arr, np.ndarray):
                     arr.flags.writeable = False
@@ -285,6 +288,24 @@ class CommuteModel:
         lost = int((~finite).sum())
         if lost:
             logger.info("%d zone pairs are unreachable by the allowed modes", lost)
+
+    def _bits(self, mode: str | None) -> np.ndarray[Any, Any]:
+        """Tag bit sets of the best paths (computed on first use, then kept)."""
+        data = self._arrays(mode)
+        if "bits" not in data:
+            if mode is None:
+                modes = self.modes
+                bits = self._bits(modes[0]).copy()
+                for i, m in enumerate(modes[1:], start=1):
+                    sel = self._best_index == i
+                    bits[sel] = self._bits(m)[sel]
+            else:
+                bits = path_bits(data["tree"], data["link_bits"])
+                bits[np.eye(len(self._zone_ids), dtype=bool)] = 0
+            bits.flags.writeable = False
+            data["bits"] = bits
+        out: np.ndarray[Any, Any] = data["bits"]
+        return out
 
     # -- public views ---------------------------------------------------------------------
 
@@ -316,7 +337,7 @@ class CommuteModel:
             )
         return int(loc)
 
-    def _arrays(self, mode: str | None) -> Mapping[str, Any]:
+    def _arrays(self, mode: str | None) -> dict[str, Any]:
         if mode is None:
             return self._best
         if mode not in self._per_mode:
@@ -423,7 +444,7 @@ class CommuteModel:
         -------
         ndarray (n, n) of bool
         """
-        bits = self._arrays(mode)["bits"]
+        bits = self._bits(mode)
         if tag not in self._tags:
             return np.zeros(bits.shape[:2], dtype=bool)
         i = self._tags.index(tag)
@@ -446,7 +467,7 @@ class CommuteModel:
         tuple of str
         """
         a, b = self._pos(origin, "origin"), self._pos(destination, "destination")
-        row = self._arrays(mode)["bits"][a, b]
+        row = self._bits(mode)[a, b]
         return tuple(t for i, t in enumerate(self._tags) if (int(row[i // 64]) >> (i % 64)) & 1)
 
     def path(self, origin: str, destination: str, mode: str | None = None) -> tuple[str, ...]:
@@ -469,7 +490,7 @@ class CommuteModel:
                 return ()
             mode = self.modes[int(self._best_index[a, b])]
         data = self._arrays(mode)
-        res: PathSums = data["paths"]
+        res: Tree = data["tree"]
         e_link = data["links"]
         edges: EdgeSet = res.edges
         out: list[str] = []

@@ -2,12 +2,13 @@
 
 The graph is given as arrays (tail, head, weight) plus attribute arrays per edge. Parallel edges
 are reduced to the lightest (ties: the first given). ``scipy.sparse.csgraph.dijkstra`` gives the
-distances and predecessor matrices; attribute sums along the chosen paths are then built without
-a Python loop over node pairs:
+distances and predecessor matrices (:func:`shortest`); attribute sums along the chosen paths
+are then built without a Python loop over node pairs:
 
-* :func:`all_pairs` (every source, every target) visits nodes in order of distance from each
-  source, one rank at a time across all sources at once: ``acc[s, v] = acc[s, pred[s, v]] +
-  attr(pred[s, v], v)``. The predecessor is always nearer than the node, so it is done first.
+* :func:`path_sums` / :func:`path_bits` (every source, every target) visit nodes in order of
+  distance from each source, one rank at a time across all sources at once:
+  ``acc[s, v] = acc[s, pred[s, v]] + attr(pred[s, v], v)``. The predecessor is always nearer
+  than the node, so it is done first.
 * :func:`backtrack` (chosen targets in a large graph) walks from the targets towards the
   sources one step at a time, across all pairs still on their way.
 """
@@ -22,13 +23,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-__all__ = ["EdgeSet", "PathSums", "all_pairs", "backtrack", "reduce_edges"]
+__all__ = ["EdgeSet", "Tree", "backtrack", "path_bits", "path_sums", "reduce_edges", "shortest"]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 UIntArray = np.ndarray[Any, np.dtype[np.uint64]]
 
-#: Added to every weight so that zero-weight edges stay edges and paths strictly lengthen.
+#: Weight given to zero-weight edges, so that they stay edges and paths strictly lengthen.
 EPSILON = 1e-7
 
 
@@ -92,9 +93,29 @@ def reduce_edges(n: int, tail: IntArray, head: IntArray, weight: FloatArray) -> 
     return EdgeSet(n, tail[keep], head[keep], weight[keep], keep.astype(np.int64))
 
 
+#: Largest node count for which a dense node × node edge-position table is used.
+DENSE_EDGE_TABLE_MAX = 4096
+
+
+def _edge_index(edges: EdgeSet) -> Any:
+    """Return a function ``(u, v) -> edge position`` (a dense table lookup for small graphs)."""
+    n = edges.n
+    if n > DENSE_EDGE_TABLE_MAX:
+        return edges.lookup
+    table = np.full((n, n), -1, dtype=np.int32)
+    table[edges.tail, edges.head] = np.arange(len(edges.tail), dtype=np.int32)
+    flat = table.ravel()
+
+    def at(u: IntArray, v: IntArray) -> np.ndarray[Any, Any]:
+        out: np.ndarray[Any, Any] = flat[u.astype(np.int64) * n + v]
+        return out
+
+    return at
+
+
 @dataclass(frozen=True)
-class PathSums:
-    """Distances, predecessors and attribute sums for all pairs of a graph.
+class Tree:
+    """All-pairs shortest-path trees of a graph.
 
     Attributes
     ----------
@@ -102,69 +123,129 @@ class PathSums:
         Routing weight of the best path (``inf`` when unreachable; 0 on the diagonal).
     pred : ndarray (n, n) of int32
         Predecessor of the target on the best path from the source (negative: none).
-    sums : dict of str to ndarray (n, n)
-        Sum of each attribute along the best path (``inf`` when unreachable).
-    bits : ndarray (n, n, w) of uint64
-        Bitwise OR of the edges' bit sets along the best path.
+    order : ndarray (n, n) of int64
+        ``order[k, s]``: the node settled k-th from source ``s`` (nearest first).
+    reach : ndarray (n,) of int64
+        Number of nodes reachable from each source (itself included).
     edges : EdgeSet
         The reduced edges (to map a path back to input edges).
     """
 
     dist: FloatArray
     pred: np.ndarray[Any, np.dtype[np.int32]]
-    sums: Mapping[str, FloatArray]
-    bits: UIntArray
+    order: IntArray
+    reach: IntArray
     edges: EdgeSet
 
 
-def all_pairs(
-    edges: EdgeSet,
-    attrs: Mapping[str, FloatArray],
-    bits: UIntArray,
-) -> PathSums:
-    """All-pairs shortest paths with the sums of edge attributes along each path.
+def shortest(edges: EdgeSet) -> Tree:
+    """All-pairs shortest paths (``scipy.sparse.csgraph.dijkstra``) and the settling order.
 
     Parameters
     ----------
     edges : EdgeSet
         From :func:`reduce_edges`.
-    attrs : mapping of str to ndarray
-        Per input edge (indexed like the arrays given to :func:`reduce_edges`).
-    bits : ndarray (m, w) of uint64
-        Per input edge bit sets (tags), OR-ed along paths.
 
     Returns
     -------
-    PathSums
+    Tree
     """
-    n = edges.n
     dist, pred = dijkstra(edges.matrix(), directed=True, return_predecessors=True)
     dist = np.asarray(dist, dtype=np.float64)
-    pred = np.asarray(pred, dtype=np.int32)
-    kept = {k: np.asarray(v, dtype=np.float64)[edges.origin] for k, v in attrs.items()}
-    kbits = np.asarray(bits, dtype=np.uint64)[edges.origin]
-    w = kbits.shape[1] if kbits.ndim == 2 else 1
-    sums = {k: np.zeros((n, n), dtype=np.float64) for k in kept}
-    acc_bits = np.zeros((n, n, w), dtype=np.uint64)
-    if n and len(edges.tail):
-        order = np.argsort(dist, axis=1, kind="stable")
-        rows = np.arange(n)
-        for k in range(1, n):
-            v = order[:, k]
-            p = pred[rows, v]
-            ok = p >= 0
-            if not ok.any():
-                break
-            s, vv, pp = rows[ok], v[ok], p[ok].astype(np.int64)
-            e = edges.lookup(pp, vv)
-            for key, arr in kept.items():
-                sums[key][s, vv] = sums[key][s, pp] + arr[e]
-            acc_bits[s, vv] = acc_bits[s, pp] | kbits[e]
-    unreachable = ~np.isfinite(dist)
-    for arr in sums.values():
+    order = np.ascontiguousarray(np.argsort(dist, axis=1, kind="stable").T)
+    reach = np.isfinite(dist).sum(axis=1).astype(np.int64)
+    return Tree(dist, np.asarray(pred, dtype=np.int32), order, reach, edges)
+
+
+def _sweep(tree: Tree, values: np.ndarray[Any, Any], combine: str) -> np.ndarray[Any, Any]:
+    """Fold per-edge ``values`` (rows: reduced edges) along every shortest path.
+
+    Nodes are visited in settling order, one rank at a time across all sources at once, so
+    each node's predecessor is already done: ``acc[s, v] = acc[s, pred[s, v]] (+ or |)
+    values[edge(pred[s, v], v)]``.
+    """
+    n = tree.dist.shape[0]
+    width = values.shape[1]
+    acc = np.zeros((width, n * n), dtype=values.dtype)
+    if not n or not len(tree.edges.tail) or not width:
+        return acc
+    # per pair (s, v): flat position of (s, pred[s, v]) and the values of the edge pred -> v;
+    # pairs without a predecessor (the source, unreachable targets) point at themselves and
+    # carry zeros, so they can ride along in every step unharmed
+    base = np.arange(n, dtype=np.int64) * n
+    pred = tree.pred.astype(np.int64)
+    has = pred >= 0
+    lin = (base[:, None] + np.arange(n, dtype=np.int64)[None, :]).ravel()
+    pred_lin = np.where(has, base[:, None] + pred, lin.reshape(n, n)).ravel()
+    edge = np.full(n * n, len(tree.edges.tail), dtype=np.int64)
+    flat_has = has.ravel()
+    edge_at = _edge_index(tree.edges)
+    edge[flat_has] = edge_at(pred.ravel()[flat_has], np.tile(np.arange(n), n)[flat_has])
+    padded = np.concatenate([values, np.zeros((1, width), dtype=values.dtype)])
+    step = [np.ascontiguousarray(padded[edge, i]) for i in range(width)]
+    sums = [np.zeros(n * n, dtype=values.dtype) for _ in range(width)]
+    order_lin = base[None, :] + tree.order
+    fold = np.add if combine == "add" else np.bitwise_or
+    # ``take``/``put`` on 1-D arrays: the cheapest numpy gather/scatter per step
+    for k in range(1, int(tree.reach.max())):
+        lin_v = order_lin[k]
+        lin_p = pred_lin.take(lin_v)
+        for total, vals in zip(sums, step, strict=True):
+            total.put(lin_v, fold(total.take(lin_p), vals.take(lin_v)))
+    return np.stack(sums) if sums else acc
+
+
+def path_sums(tree: Tree, attrs: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+    """Sum edge attributes along every best path.
+
+    Parameters
+    ----------
+    tree : Tree
+        From :func:`shortest`.
+    attrs : mapping of str to ndarray
+        Per input edge (indexed like the arrays given to :func:`reduce_edges`).
+
+    Returns
+    -------
+    dict of str to ndarray (n, n)
+        ``inf`` where unreachable, 0 on the diagonal.
+    """
+    n = tree.dist.shape[0]
+    keys = list(attrs)
+    origin = tree.edges.origin
+    values = np.zeros((len(origin), len(keys)), dtype=np.float64)
+    for i, k in enumerate(keys):
+        values[:, i] = np.asarray(attrs[k], dtype=np.float64)[origin]
+    acc = _sweep(tree, values, "add")
+    unreachable = ~np.isfinite(tree.dist)
+    out: dict[str, FloatArray] = {}
+    for i, key in enumerate(keys):
+        arr = acc[i].reshape(n, n)
         arr[unreachable] = np.inf
-    # routing weights without the epsilon shift
-    return PathSums(dist, pred, sums, acc_bits, edges)
+        out[key] = arr
+    return out
+
+
+def path_bits(tree: Tree, bits: UIntArray) -> UIntArray:
+    """Bitwise OR of per-edge bit sets along every best path.
+
+    Parameters
+    ----------
+    tree : Tree
+        From :func:`shortest`.
+    bits : ndarray (m, w) of uint64
+        Per input edge.
+
+    Returns
+    -------
+    ndarray (n, n, w) of uint64
+        0 where unreachable and on the diagonal.
+    """
+    n = tree.dist.shape[0]
+    values = np.asarray(bits, dtype=np.uint64)[tree.edges.origin]
+    acc = _sweep(tree, values, "or")
+    out: UIntArray = np.ascontiguousarray(acc.T).reshape(n, n, values.shape[1])
+    return out
 
 
 def backtrack(
