@@ -115,9 +115,15 @@ def _suggest(value: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _num_text(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
 def _bound_text(col: Column) -> str:
-    lo = "" if col.low is None else (f"> {col.low:g}" if col.low_open else f">= {col.low:g}")
-    hi = "" if col.high is None else f"<= {col.high:g}"
+    lo = "" if col.low is None else (
+        f"> {_num_text(col.low)}" if col.low_open else f">= {_num_text(col.low)}"
+    )
+    hi = "" if col.high is None else f"<= {_num_text(col.high)}"
     return " and ".join(p for p in (lo, hi) if p)
 
 
@@ -140,7 +146,19 @@ class _Table:
 
     def add(self, mask: BoolArray, col: str, message: str | np.ndarray[Any, Any]) -> None:
         if mask.any():
-            self.pc.add_mask(self.name, mask, col, self.frame[col].to_numpy(dtype=object), message)
+            self.pc.add_mask(self.name, mask, col, _cells(self.frame, col), message)
+
+
+def _cells(frame: pd.DataFrame, col: str) -> np.ndarray[Any, Any]:
+    """Return the column's cells as objects, missing ones (NaN, NaT, None, "") as None."""
+    if col not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    cells = frame[col].to_numpy(dtype=object)
+    gone = pd.isna(cells) | (cells == "")
+    if gone.any():
+        cells = cells.copy()
+        cells[gone] = None
+    return cells
 
 
 def _check_columns(t: _Table, specs: tuple[Column, ...]) -> None:
@@ -430,13 +448,8 @@ def _check_person_rules(t: _Table) -> None:
 
 
 def _add_rule(t: _Table, mask: BoolArray, col: str, message: str) -> None:
-    if not mask.any():
-        return
-    if col in t.frame.columns:
-        values = t.frame[col].to_numpy(dtype=object)
-    else:
-        values = np.full(t.n, None, dtype=object)
-    t.pc.add_mask(t.name, mask, col, values, message)
+    if mask.any():
+        t.pc.add_mask(t.name, mask, col, _cells(t.frame, col), message)
 
 
 def _canonical(t: _Table, specs: tuple[Column, ...], id_col: str) -> pd.DataFrame:
