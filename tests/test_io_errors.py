@@ -223,3 +223,23 @@ def test_numeric_ids_are_read_as_text() -> None:
     p["lender_id"] = ["103", "", None]
     m = LabourMarket.from_frames(e, v, p, zones=ZONES)
     assert m.enterprises["enterprise_id"].tolist() == ["101", "102", "103"]
+
+
+def test_membership_sort_and_duplicates_without_arrow_storage() -> None:
+    """The fallbacks used when pandas stores text in Python objects (no pyarrow)."""
+    import numpy as np
+
+    from zzj_match.io._validate import _adjacent_equal, _argsort, isin
+
+    py = pd.StringDtype("python", na_value=np.nan)
+    values = pd.Series(["b", "a", None, "b", "c"], dtype=py)
+    known = pd.Index(["a", "b"])
+    assert isin(values, known).tolist() == [True, True, False, True, False]
+    order = _argsort(values)
+    assert values.take(order).tolist()[:4] == ["a", "b", "b", "c"]
+    assert _adjacent_equal(values.take(order).reset_index(drop=True)).tolist() == [
+        False, False, True, False, False
+    ]
+    arrow = values.astype(pd.StringDtype("pyarrow", na_value=np.nan))
+    assert isin(arrow, known).tolist() == isin(values, known).tolist()
+    assert _argsort(arrow).tolist()[:4] == order.tolist()[:4]

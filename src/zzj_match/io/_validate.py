@@ -306,7 +306,8 @@ def _argsort(values: pd.Series[str]) -> np.ndarray[Any, np.dtype[np.intp]]:
         order = pc.sort_indices(pa.array(values))  # nulls last
         return np.asarray(order.to_numpy(), dtype=np.intp)
     keys = values.fillna("").to_numpy(dtype=object).astype(str)
-    return np.argsort(keys, kind="stable")
+    last = values.isna().to_numpy(dtype=bool)
+    return np.asarray(np.lexsort((keys, last)), dtype=np.intp)  # lexsort is stable
 
 
 def _adjacent_equal(sorted_values: pd.Series[str]) -> BoolArray:
