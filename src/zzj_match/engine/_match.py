@@ -1,0 +1,498 @@
+"""``match``: market + region + policy → :class:`~zzj_match.plan.AdjustmentPlan`."""
+
+from __future__ import annotations
+
+__all__ = ["commute_tables", "match", "match_frames"]
+
+import logging
+import time
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from zzj_match.engine._network import build_network, candidates, disaggregate, solve_all
+from zzj_match.engine._rules import CommuteTables, Prepared, pair_rules, prepare
+from zzj_match.errors import InputError, SolverError
+from zzj_match.model.policy import Policy
+from zzj_match.plan._plan import (
+    TRANSFER_COLUMNS,
+    UNMET_COLUMNS,
+    UNPLACED_COLUMNS,
+    AdjustmentPlan,
+    compute_kpis,
+)
+
+logger = logging.getLogger(__name__)
+
+_CACHE: OrderedDict[tuple[int, str], tuple[Any, CommuteTables]] = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> CommuteTables:
+    """Zone × zone commute tables of a region, with and without its bridges.
+
+    Cached per region object and settings (a region is immutable), so a service calling
+    :func:`match` per request pays for the shortest paths once.
+
+    Parameters
+    ----------
+    region : Region
+    settings : dict, optional
+        Keyword settings of :class:`~zzj_match.commute.CommuteModel`.
+
+    Returns
+    -------
+    CommuteTables
+    """
+    from zzj_match.commute import CommuteModel
+
+    settings = dict(settings or {})
+    key = (id(region), repr(sorted(settings.items())))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is region:
+        _CACHE.move_to_end(key)
+        return hit[1]
+    model = CommuteModel(region, **settings)
+    zone_ids = np.asarray(model.zone_ids, dtype=object)
+    zones = region.zones.set_index("zone_id")
+    city = zones.loc[list(zone_ids), "city"].astype(str).to_numpy(dtype=object)
+    links = region.links
+    tags = links["tags"].astype(str).str.split(";")
+    bridge_links = tags.apply(lambda t: "bridge" in t)
+    bridge_tags = sorted(
+        {t for ts in tags[bridge_links] for t in ts if t and t != "bridge"}
+    )
+    n = zone_ids.size
+    bridges = np.full((n, n), "", dtype=object)
+    for tag in bridge_tags:
+        used = model.uses(tag)
+        if used.any():
+            bridges = np.where(used, np.where(bridges == "", tag, bridges + ";" + tag), bridges)
+    minutes = model.array("minutes").astype(np.float64)
+    cost = model.array("cost_cny").astype(np.float64)
+    if bridge_links.any():
+        alt = CommuteModel(region.without("bridge"), **settings)
+        minutes_nb = alt.array("minutes").astype(np.float64)
+        cost_nb = alt.array("cost_cny").astype(np.float64)
+    else:
+        minutes_nb, cost_nb = minutes.copy(), cost.copy()
+    tables = CommuteTables(
+        zone_ids=zone_ids, city=city, minutes=minutes, km=model.array("km").astype(np.float64),
+        cost_cny=cost, mode=np.asarray(model.array("mode"), dtype=object), bridges=bridges,
+        minutes_nobridge=minutes_nb, cost_nobridge=cost_nb,
+    )
+    _CACHE[key] = (region, tables)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return tables
+
+
+def _default_region() -> Any:
+    from zzj_match.datasets import zzj_region
+
+    return zzj_region()
+
+
+def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> AdjustmentPlan:
+    """Propose the surplus/shortage adjustment plan that is best by the policy's objective.
+
+    Exact and lexicographic: with the default policy it first fills as many positions of key
+    enterprises (重点企业) as possible, then places as many priority-group job-seekers as
+    possible, then as many workers as possible, and among those plans takes one of least
+    generalised monthly cost (commuting money and time, soft penalty above 45 minutes,
+    retraining, wage gap). Only admissible matches are made: substitutable occupation,
+    sufficient skill, reservation wage ≤ offered wage, commute within the limit (unless the
+    vacancy has housing or a shuttle from the home zone), overlapping periods, and the 共享用工
+    rules for secondment pools. See ``docs/engine.md``.
+
+    Parameters
+    ----------
+    market : LabourMarket
+        The surplus (pools) and shortage (vacancies); ``market.workers`` are not used yet.
+    region : Region, optional
+        The transport network; default :func:`zzj_match.datasets.zzj_region`. Taken as of
+        ``policy.reference_date`` when that is set.
+    policy : Policy, optional
+        Default ``Policy()``.
+
+    Returns
+    -------
+    AdjustmentPlan
+
+    Raises
+    ------
+    InputError
+        A zone of the market that the region does not have (every such row named).
+    SolverError
+        If a solve fails or its answer does not pass the checks (certificate, compatibility
+        of every transfer, cost equality, conservation).
+
+    Examples
+    --------
+    >>> import zzj_match as zm
+    >>> plan = zm.match(zm.datasets.zzj_market(scale=0.02, seed=1))  # doctest: +SKIP
+    >>> plan.kpis["key_fill_rate"] >= 0  # doctest: +SKIP
+    True
+    """
+    policy = Policy() if policy is None else policy
+    if not isinstance(policy, Policy):
+        raise InputError([{"table": "policy", "row": None, "column": None,
+                           "value": type(policy).__name__,
+                           "message": "policy must be a zzj_match.Policy"}])
+    if region is None:
+        region = _default_region()
+    if policy.reference_date is not None:
+        region = region.as_of(policy.reference_date)
+    t0 = time.perf_counter()
+    tables = commute_tables(region, policy.commute)
+    t_commute = time.perf_counter() - t0
+    plan = match_frames(
+        market.enterprises, market.vacancies, market.pools, tables, policy,
+    )
+    plan.stats["seconds_commute"] = t_commute
+    plan.stats["seconds_total"] = time.perf_counter() - t0
+    return plan
+
+
+def match_frames(
+    enterprises: pd.DataFrame,
+    vacancies: pd.DataFrame,
+    pools: pd.DataFrame,
+    commute: CommuteTables,
+    policy: Policy | None = None,
+) -> AdjustmentPlan:
+    """:func:`match` on canonical frames and ready commute tables (tests, services).
+
+    Parameters
+    ----------
+    enterprises, vacancies, pools : DataFrame
+        Canonical market frames (docs/architecture.md).
+    commute : CommuteTables
+    policy : Policy, optional
+
+    Returns
+    -------
+    AdjustmentPlan
+    """
+    policy = Policy() if policy is None else policy
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    prep = prepare(enterprises, vacancies, pools, commute, policy)
+    times["seconds_prepare"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if policy.city_pair_caps:
+        raise NotImplementedError(
+            "city_pair_caps are not supported yet: per city-pair caps make the problem a "
+            "bundle-constrained flow; leave Policy.city_pair_caps as None"
+        )
+    net = build_network(prep)
+    times["seconds_build"] = time.perf_counter() - t
+    t = time.perf_counter()
+    out = solve_all(net, policy.objective, policy.lexicographic)
+    times["seconds_solve"] = time.perf_counter() - t
+    t = time.perf_counter()
+    pairs = disaggregate(prep, net, out.pieces)
+    transfers, total_cost = _transfers(prep, pairs)
+    if total_cost != out.levels["cost"]:
+        raise SolverError(
+            f"plan cost {total_cost} differs from the optimum {out.levels['cost']} of the class "
+            "network"
+        )
+    times["seconds_disaggregate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    unmet, unplaced = _explain(prep, pairs)
+    times["seconds_explain"] = time.perf_counter() - t
+    kpis = compute_kpis(
+        transfers, prep.vacancies, prep.pools,
+        key_vacancy=prep.vacancies["key"].to_numpy(dtype=bool),
+        priority_pool=prep.pools["prio"].to_numpy(dtype=bool),
+    )
+    for level, value in out.levels.items():
+        kpis[f"objective_{level}"] = value
+    stats: dict[str, Any] = {**net.stats, **out.stats, **times}
+    stats["cost_resolution_cny"] = policy.cost_resolution_cny
+    return AdjustmentPlan(
+        transfers=transfers, unmet=unmet, unplaced=unplaced, kpis=kpis,
+        shadow_prices=_shadow_prices(prep, net, out), stats=stats, policy=policy,
+        all_vacancies=prep.vacancies[["vacancy_id", "headcount"]],
+        all_pools=prep.pools[["pool_id", "headcount"]],
+    )
+
+
+def _transfers(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Transfer rows for (pool row, vacancy row, headcount) pairs; checks every pair."""
+    pol = prep.policy
+    pi = pairs["p"].to_numpy(dtype=np.int64)
+    vi = pairs["v"].to_numpy(dtype=np.int64)
+    h = pairs["headcount"].to_numpy(dtype=np.int64)
+    rules = pair_rules(prep, pi, vi)
+    if not rules["ok_all"].all():
+        bad = rules.loc[~rules["ok_all"]].head(3)
+        raise SolverError(f"the solve proposed inadmissible pairs: {bad.to_dict('records')}")
+    total_cost = int(np.dot(rules["cost"].to_numpy().astype(object), h.astype(object)))
+    p, v, ct = prep.pools, prep.vacancies, prep.commute
+    zp = p["zi"].to_numpy()[pi]
+    zv = v["zi"].to_numpy()[vi]
+    trained = rules["trained"].to_numpy(dtype=bool)
+    sub = prep.subst.set_index(["pool_occupation", "vacancy_occupation"])
+    key = pd.MultiIndex.from_arrays([p["occ"].to_numpy(dtype=object)[pi],
+                                     v["occ"].to_numpy(dtype=object)[vi]])
+    rcost = sub["retraining_cost_cny"].reindex(key).fillna(0.0).to_numpy(dtype=np.float64)
+    rdays = sub["retraining_days"].reindex(key).fillna(0.0).to_numpy(dtype=np.float64)
+    rcost = rcost + np.where(trained, pol.skill_training_cost_cny, 0.0)
+    rdays = rdays + np.where(trained, pol.skill_training_days, 0.0)
+    mins = ct.minutes[zp, zv]
+    commute_cost = ct.cost_cny[zp, zv]
+    home_city = ct.city[zp]
+    work_city = ct.city[zv]
+    cross = home_city != work_city
+    wage = v["w"].to_numpy()[vi]
+    res_w = p["r"].to_numpy()[pi]
+    cost = (
+        commute_cost
+        + pol.soft_commute_penalty_cny * np.maximum(mins - pol.soft_commute_min, 0.0)
+        + pol.cross_city_cost_cny * cross
+        + rcost / pol.amortisation_months
+        + pol.wage_gap_cost_per_cny * (wage - res_w)
+    )
+    bridges = ct.bridges[zp, zv]
+    tol = p["tol"].to_numpy()[pi]
+    exempt = v["housing"].to_numpy(dtype=bool)[vi] | prep.in_shuttle(vi, zp)
+    mins_nb = ct.minutes_nobridge[zp, zv]
+    cost_nb = ct.cost_nobridge[zp, zv]
+    infeasible_nb = ~np.isfinite(mins_nb) | ((mins_nb > tol) & ~exempt)
+    dearer_nb = cost_nb > commute_cost + 1e-9
+    bridge_dep = (bridges != "") & (infeasible_nb | dearer_nb)
+    frame = pd.DataFrame(
+        {
+            "pool_id": p["pool_id"].to_numpy(dtype=object)[pi],
+            "worker_id": "",
+            "kind": p["kind"].to_numpy(dtype=object)[pi],
+            "lender_id": p["lender"].to_numpy(dtype=object)[pi],
+            "vacancy_id": v["vacancy_id"].to_numpy(dtype=object)[vi],
+            "enterprise_id": v["enterprise_id"].to_numpy(dtype=object)[vi],
+            "headcount": h,
+            "home_zone": ct.zone_ids[zp],
+            "work_zone": ct.zone_ids[zv],
+            "home_city": home_city,
+            "work_city": work_city,
+            "pool_occupation": p["occ"].to_numpy(dtype=object)[pi],
+            "vacancy_occupation": v["occ"].to_numpy(dtype=object)[vi],
+            "minutes": mins,
+            "km": ct.km[zp, zv],
+            "mode": ct.mode[zp, zv],
+            "bridges": bridges,
+            "wage_cny": wage,
+            "commute_cost_cny": commute_cost,
+            "retraining_cost_cny": rcost,
+            "retraining_days": rdays,
+            "cost_cny": cost,
+            "key_enterprise": v["key"].to_numpy(dtype=bool)[vi],
+            "priority_group": p["priority_group"].to_numpy(dtype=object)[pi],
+            "cross_city": cross,
+            "bridge_dependent": bridge_dep,
+        }
+    )
+    frame = frame.sort_values(["pool_id", "vacancy_id"], kind="stable").reset_index(drop=True)
+    return frame.loc[:, list(TRANSFER_COLUMNS)], total_cost
+
+
+_REASON_TEXT = {
+    "no_compatible_workers": "no worker of this or a substitutable occupation with the "
+    "required skill level",
+    "no_compatible_vacancies": "no vacancy of this or a substitutable occupation at this "
+    "skill level",
+    "wage_gap": "qualified {who} exist, but {wage}",
+    "period": "qualified {who} exist, but none is available in the period",
+    "sharing_rules": "qualified {who} exist, but the 共享用工 rules exclude them",
+    "commute_limit": "qualified {who} exist, but none within the commute limit; "
+    "{plus} would be within {extra:g} more minutes",
+    "competition": "{n} compatible {who} exist, but they are taken by matches ranked higher "
+    "by the policy's objective",
+    "not_selected": "compatible {who} remain; the policy's objective does not ask for more "
+    "placements",
+}
+_STAGES = ("ok_skill", "ok_wage", "ok_period", "ok_sharing", "ok_commute")
+_STAGE_REASON = ("wage_gap", "period", "sharing_rules", "commute_limit")
+
+
+def _stage_counts(
+    owner: npt.NDArray[np.int64], flags: dict[str, npt.NDArray[np.bool_]], n: int,
+) -> list[npt.NDArray[np.int64]]:
+    """For each owner, how many candidate rows pass stages 1..k cumulatively."""
+    out = []
+    mask = np.ones(owner.size, dtype=bool)
+    for stage in _STAGES:
+        mask = mask & flags[stage]
+        out.append(np.bincount(owner[mask], minlength=n).astype(np.int64))
+    return out
+
+
+def _explain(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Unmet vacancies and unplaced pools, each with the binding reason in domain terms.
+
+    The rules are applied in a fixed order — occupation and skill, wage, period, 共享用工,
+    commute — and the reason is the first rule after which no candidate is left; when some
+    compatible partner exists, the reason is ``competition`` (every compatible partner is
+    used by matches the objective ranks higher).
+    """
+    pol = prep.policy
+    p, v, ct = prep.pools, prep.vacancies, prep.commute
+    placed = np.bincount(pairs["p"].to_numpy(), weights=pairs["headcount"].to_numpy(),
+                         minlength=len(p)).astype(np.int64)
+    filled = np.bincount(pairs["v"].to_numpy(), weights=pairs["headcount"].to_numpy(),
+                         minlength=len(v)).astype(np.int64)
+    p_h = p["headcount"].to_numpy(dtype=np.int64)
+    v_h = v["headcount"].to_numpy(dtype=np.int64)
+    unmet_rows = np.flatnonzero(filled < v_h)
+    unpl_rows = np.flatnonzero(placed < p_h)
+    active_p = np.flatnonzero(p_h > 0)
+    active_v = np.flatnonzero(v_h > 0)
+    p_left = p_h - placed
+    v_left = v_h - filled
+
+    # --- unmet vacancies ---------------------------------------------------------------
+    cand = candidates(prep, active_p, unmet_rows, extra_min=np.inf)
+    stages = _stage_counts(cand.v, cand.flags, len(v))
+    pre_commute = cand.flags["ok_skill"] & cand.flags["ok_wage"] & cand.flags["ok_period"] & (
+        cand.flags["ok_sharing"])
+    plus = np.bincount(cand.v[pre_commute & cand.flags["ok_commute_plus"]],
+                       weights=p_h[cand.p[pre_commute & cand.flags["ok_commute_plus"]]],
+                       minlength=len(v)).astype(np.int64)
+    comp = np.flatnonzero(np.all([cand.flags[s] for s in _STAGES], axis=0))
+    spare = np.bincount(cand.v[comp], weights=p_left[cand.p[comp]], minlength=len(v))
+    n_comp = np.bincount(cand.v[comp], weights=p_h[cand.p[comp]], minlength=len(v))
+    minr = pd.Series(p["r"].to_numpy()[cand.p[stages[0][cand.v] >= 0]]).groupby(
+        cand.v).min().reindex(np.arange(len(v))).to_numpy()
+    u_reason, u_detail = _reasons(unmet_rows, stages, plus, spare, n_comp, "workers",
+                                  pol.explain_extra_min)
+    for k, r in enumerate(unmet_rows):
+        if u_reason[k] == "wage_gap":
+            u_detail[k] = _REASON_TEXT["wage_gap"].format(
+                who="workers",
+                wage=f"the lowest reservation wage ({minr[r]:,.0f} CNY) exceeds the offered "
+                     f"{v['w'].to_numpy()[r]:,.0f} CNY",
+            )
+    unmet = pd.DataFrame(
+        {
+            "vacancy_id": v["vacancy_id"].to_numpy(dtype=object)[unmet_rows],
+            "enterprise_id": v["enterprise_id"].to_numpy(dtype=object)[unmet_rows],
+            "zone_id": ct.zone_ids[v["zi"].to_numpy()[unmet_rows]],
+            "city": ct.city[v["zi"].to_numpy()[unmet_rows]],
+            "occupation": v["occ"].to_numpy(dtype=object)[unmet_rows],
+            "headcount": v_h[unmet_rows],
+            "headcount_filled": filled[unmet_rows],
+            "headcount_unfilled": v_left[unmet_rows],
+            "reason": u_reason,
+            "detail": u_detail,
+        }
+    )
+
+    # --- unplaced pools ----------------------------------------------------------------
+    cand = candidates(prep, unpl_rows, active_v, extra_min=np.inf)
+    stages = _stage_counts(cand.p, cand.flags, len(p))
+    pre_commute = cand.flags["ok_skill"] & cand.flags["ok_wage"] & cand.flags["ok_period"] & (
+        cand.flags["ok_sharing"])
+    sel = pre_commute & cand.flags["ok_commute_plus"]
+    plus = np.bincount(cand.p[sel], weights=v_h[cand.v[sel]], minlength=len(p)).astype(np.int64)
+    comp = np.flatnonzero(np.all([cand.flags[s] for s in _STAGES], axis=0))
+    spare = np.bincount(cand.p[comp], weights=v_left[cand.v[comp]], minlength=len(p))
+    n_comp = np.bincount(cand.p[comp], weights=v_h[cand.v[comp]], minlength=len(p))
+    p_reason, p_detail = _reasons(unpl_rows, stages, plus, spare, n_comp, "positions",
+                                  pol.explain_extra_min)
+    not_ok = ~p["ok"].to_numpy(dtype=bool)[unpl_rows]
+    for k in np.flatnonzero(not_ok):
+        r = unpl_rows[k]
+        p_reason[k] = "sharing_rules"
+        why = []
+        if not bool(p["consent"].to_numpy()[r]):
+            why.append("the workers have not consented to secondment")
+        if bool(p["dispatched"].to_numpy()[r]):
+            why.append("dispatched (劳务派遣) workers may never be shared")
+        p_detail[k] = "共享用工 rules: " + "; ".join(why)
+    for k in np.flatnonzero(np.asarray(p_reason) == "wage_gap"):
+        r = unpl_rows[k]
+        p_detail[k] = _REASON_TEXT["wage_gap"].format(
+            who="positions",
+            wage=f"every one pays less than the reservation wage "
+                 f"({p['r'].to_numpy()[r]:,.0f} CNY)",
+        )
+    unplaced = pd.DataFrame(
+        {
+            "pool_id": p["pool_id"].to_numpy(dtype=object)[unpl_rows],
+            "zone_id": ct.zone_ids[p["zi"].to_numpy()[unpl_rows]],
+            "city": ct.city[p["zi"].to_numpy()[unpl_rows]],
+            "occupation": p["occ"].to_numpy(dtype=object)[unpl_rows],
+            "headcount": p_h[unpl_rows],
+            "headcount_placed": placed[unpl_rows],
+            "headcount_unplaced": p_left[unpl_rows],
+            "reason": p_reason,
+            "detail": p_detail,
+        }
+    )
+    return (unmet.loc[:, list(UNMET_COLUMNS)].reset_index(drop=True),
+            unplaced.loc[:, list(UNPLACED_COLUMNS)].reset_index(drop=True))
+
+
+def _reasons(
+    rows: npt.NDArray[np.int64], stages: list[npt.NDArray[np.int64]],
+    plus: npt.NDArray[np.int64], spare: npt.NDArray[Any], n_comp: npt.NDArray[Any], who: str,
+    extra: float,
+) -> tuple[list[str], list[str]]:
+    """Binding reason and detail for each row from its cumulative stage counts."""
+    reasons: list[str] = []
+    details: list[str] = []
+    none_first = "no_compatible_workers" if who == "workers" else "no_compatible_vacancies"
+    counts = np.stack([s[rows] for s in stages], axis=1) if rows.size else np.zeros((0, 5))
+    for k, r in enumerate(rows):
+        c = counts[k]
+        if c[0] == 0:
+            reason = none_first
+            detail = _REASON_TEXT[none_first]
+        elif c[4] > 0:
+            if spare[r] > 0:
+                reason = "not_selected"
+                detail = _REASON_TEXT["not_selected"].format(who=who)
+            else:
+                reason = "competition"
+                detail = _REASON_TEXT["competition"].format(n=f"{int(n_comp[r]):,}", who=who)
+        else:
+            stage = int(np.flatnonzero(c[1:] == 0)[0])
+            reason = _STAGE_REASON[stage]
+            detail = _REASON_TEXT[reason].format(who=who, wage="", plus=f"{int(plus[r]):,}",
+                                                 extra=extra)
+        reasons.append(reason)
+        details.append(detail)
+    return reasons, details
+
+
+def _shadow_prices(prep: Prepared, net: Any, out: Any) -> pd.DataFrame:
+    """Marginal monthly cost (CNY) of one more worker by home zone and occupation."""
+    cols = {"zone_id": pd.Series(dtype=object), "occupation": pd.Series(dtype=object),
+            "marginal_cost_cny": pd.Series(dtype=np.float64)}
+    rows = []
+    for comp, pot, _flow in out.potentials:
+        if pot is None or comp.n_pclass == 0:
+            continue
+        pot = np.asarray(pot)
+        if pot.dtype == object:
+            continue
+        marg = (pot[1] - pot[comp.p_offset:comp.p_offset + comp.n_pclass]).astype(np.float64)
+        rows.append(pd.DataFrame({"pc": comp.pc_ids, "m": marg}))
+    if not rows or "cost" not in out.stats.get("level_groups", ""):
+        return pd.DataFrame(cols)
+    frame = pd.concat(rows, ignore_index=True)
+    # one representative pool row per class
+    pcl = net.pool_class
+    rep = np.full(net.n_pclass, -1, dtype=np.int64)
+    members = np.flatnonzero(pcl >= 0)
+    rep[pcl[members][::-1]] = members[::-1]
+    prow = rep[frame["pc"].to_numpy()]
+    frame["zone_id"] = prep.commute.zone_ids[prep.pools["zi"].to_numpy()[prow]]
+    frame["occupation"] = prep.pools["occ"].to_numpy(dtype=object)[prow]
+    frame["marginal_cost_cny"] = frame["m"] * prep.policy.cost_resolution_cny
+    res = frame.groupby(["zone_id", "occupation"], sort=True)["marginal_cost_cny"].min()
+    return res.reset_index()

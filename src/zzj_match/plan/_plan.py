@@ -1,0 +1,367 @@
+"""The result of a match: :class:`AdjustmentPlan`."""
+
+from __future__ import annotations
+
+__all__ = ["AdjustmentPlan", "compare", "compute_kpis"]
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zzj_match.errors import SolverError
+
+#: Columns of :attr:`AdjustmentPlan.transfers`, in order.
+TRANSFER_COLUMNS: tuple[str, ...] = (
+    "pool_id", "worker_id", "kind", "lender_id", "vacancy_id", "enterprise_id", "headcount",
+    "home_zone", "work_zone", "home_city", "work_city", "pool_occupation",
+    "vacancy_occupation", "minutes", "km", "mode", "bridges", "wage_cny", "commute_cost_cny",
+    "retraining_cost_cny", "retraining_days", "cost_cny", "key_enterprise", "priority_group",
+    "cross_city", "bridge_dependent",
+)
+UNMET_COLUMNS: tuple[str, ...] = (
+    "vacancy_id", "enterprise_id", "zone_id", "city", "occupation", "headcount",
+    "headcount_filled", "headcount_unfilled", "reason", "detail",
+)
+UNPLACED_COLUMNS: tuple[str, ...] = (
+    "pool_id", "zone_id", "city", "occupation", "headcount", "headcount_placed",
+    "headcount_unplaced", "reason", "detail",
+)
+
+
+def _weighted_quantile(values: np.ndarray[Any, Any], weights: np.ndarray[Any, Any],
+                       q: float) -> float:
+    """Smallest value whose cumulative weight share reaches ``q`` (headcount percentile)."""
+    if values.size == 0 or weights.sum() <= 0:
+        return math.nan
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    k = int(np.searchsorted(cum, q * cum[-1], side="left"))
+    return float(values[order][min(k, values.size - 1)])
+
+
+def _rate(num: float, den: float) -> float:
+    return float(num) / float(den) if den else math.nan
+
+
+def compute_kpis(
+    transfers: pd.DataFrame, vacancies: pd.DataFrame, pools: pd.DataFrame,
+    *, key_vacancy: np.ndarray[Any, Any], priority_pool: np.ndarray[Any, Any],
+) -> dict[str, int | float]:
+    """Plan KPIs from the transfers and the market's vacancies and pools.
+
+    Parameters
+    ----------
+    transfers : DataFrame
+        :attr:`AdjustmentPlan.transfers`.
+    vacancies, pools : DataFrame
+        With ``headcount``; aligned with ``key_vacancy`` and ``priority_pool``.
+    key_vacancy, priority_pool : array of bool
+        Vacancies of key enterprises; pools of a priority group.
+
+    Returns
+    -------
+    dict
+        Rates are shares in [0, 1] (NaN when the denominator is 0); minutes one way.
+    """
+    h = transfers["headcount"].to_numpy(dtype=np.int64)
+    mins = transfers["minutes"].to_numpy(dtype=np.float64)
+    placed = int(h.sum())
+    positions = int(vacancies["headcount"].sum())
+    workers = int(pools["headcount"].sum())
+    key_pos = int(vacancies["headcount"].to_numpy()[key_vacancy].sum())
+    prio_w = int(pools["headcount"].to_numpy()[priority_pool].sum())
+    key_filled = int(h[transfers["key_enterprise"].to_numpy(dtype=bool)].sum())
+    prio_placed = int(h[(transfers["priority_group"].astype(str) != "none").to_numpy()].sum())
+    w = h.astype(np.float64)
+    return {
+        "positions": positions,
+        "positions_filled": placed,
+        "fill_rate": _rate(placed, positions),
+        "key_positions": key_pos,
+        "key_positions_filled": key_filled,
+        "key_fill_rate": _rate(key_filled, key_pos),
+        "workers": workers,
+        "workers_placed": placed,
+        "placement_rate": _rate(placed, workers),
+        "priority_workers": prio_w,
+        "priority_workers_placed": prio_placed,
+        "priority_placement_rate": _rate(prio_placed, prio_w),
+        "mean_commute_min": float(np.average(mins, weights=w)) if placed else math.nan,
+        "p90_commute_min": _weighted_quantile(mins, w, 0.9),
+        "share_commute_le_45_min": _rate(float(w[mins <= 45.0].sum()), placed),
+        "share_commute_gt_60_min": _rate(float(w[mins > 60.0].sum()), placed),
+        "cross_city_share": _rate(float(w[transfers["cross_city"].to_numpy(bool)].sum()),
+                                  placed),
+        "bridge_dependent_share": _rate(
+            float(w[transfers["bridge_dependent"].to_numpy(bool)].sum()), placed),
+        "monthly_cost_cny": float((transfers["cost_cny"].to_numpy(np.float64) * w).sum()),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return _jsonable(float(value))
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    cols = list(frame.columns)
+    for row in frame.itertuples(index=False, name=None):
+        out.append({c: _jsonable(v) for c, v in zip(cols, row, strict=True)})
+    return out
+
+
+class AdjustmentPlan:
+    """A proposed surplus/shortage adjustment plan (用工余缺调剂方案), as tidy frames.
+
+    Built by :func:`zzj_match.match`; every frame is sorted by its ids. Conservation is
+    checked on construction: for every pool, placed + unplaced = headcount; for every
+    vacancy, filled + unfilled = headcount.
+
+    Attributes
+    ----------
+    transfers : DataFrame
+        One row per (pool or worker, vacancy) with headcount > 0; columns in
+        :data:`TRANSFER_COLUMNS`; costs monthly per worker in CNY except
+        ``retraining_cost_cny`` (one-off per worker).
+    unmet : DataFrame
+        Vacancies not wholly filled, with the binding ``reason`` and a ``detail`` sentence.
+    unplaced : DataFrame
+        Pools not wholly placed, with ``reason`` and ``detail``.
+    kpis : dict
+        See :func:`compute_kpis`; also the objective levels reached (``objective_*``).
+    shadow_prices : DataFrame
+        ``zone_id, occupation, marginal_cost_cny``: the generalised monthly cost of placing
+        one more worker of that home zone and occupation in the optimal plan (negative =
+        a saving), from the flow potentials; empty when the solve gives none.
+    stats : dict
+        Solve statistics: sizes of the class network, solves, seconds per stage.
+    policy : Policy
+        The policy used.
+
+    Examples
+    --------
+    >>> import zzj_match as zm  # doctest: +SKIP
+    >>> plan = zm.match(zm.datasets.zzj_market(scale=0.05))  # doctest: +SKIP
+    >>> plan.kpis["fill_rate"]  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        transfers: pd.DataFrame,
+        unmet: pd.DataFrame,
+        unplaced: pd.DataFrame,
+        kpis: Mapping[str, int | float],
+        shadow_prices: pd.DataFrame,
+        stats: Mapping[str, Any],
+        policy: Any,
+        all_vacancies: pd.DataFrame,
+        all_pools: pd.DataFrame,
+    ) -> None:
+        self.transfers = transfers
+        self.unmet = unmet
+        self.unplaced = unplaced
+        self.kpis: dict[str, int | float] = dict(kpis)
+        self.shadow_prices = shadow_prices
+        self.stats: dict[str, Any] = dict(stats)
+        self.policy = policy
+        self._vacancy_totals = all_vacancies
+        self._pool_totals = all_pools
+        self.check_conservation()
+
+    # ------------------------------------------------------------------ checks
+    def check_conservation(self) -> None:
+        """Check placed + unplaced = headcount per pool and filled + unfilled per vacancy.
+
+        Raises
+        ------
+        SolverError
+            Naming the first pools or vacancies where the counts do not add up.
+        """
+        t = self.transfers
+        by_pool = t.groupby("pool_id", sort=True)["headcount"].sum()
+        by_vac = t.groupby("vacancy_id", sort=True)["headcount"].sum()
+        pools = self._pool_totals
+        vacs = self._vacancy_totals
+        placed = by_pool.reindex(pools["pool_id"]).fillna(0).to_numpy(dtype=np.int64)
+        filled = by_vac.reindex(vacs["vacancy_id"]).fillna(0).to_numpy(dtype=np.int64)
+        unpl = self.unplaced.set_index("pool_id")["headcount_unplaced"].reindex(
+            pools["pool_id"]).fillna(0).to_numpy(dtype=np.int64)
+        unf = self.unmet.set_index("vacancy_id")["headcount_unfilled"].reindex(
+            vacs["vacancy_id"]).fillna(0).to_numpy(dtype=np.int64)
+        bad_p = placed + unpl != pools["headcount"].to_numpy(dtype=np.int64)
+        bad_v = filled + unf != vacs["headcount"].to_numpy(dtype=np.int64)
+        if bad_p.any() or bad_v.any() or (unpl < 0).any() or (unf < 0).any():
+            names = list(pools["pool_id"].to_numpy()[bad_p][:5]) + list(
+                vacs["vacancy_id"].to_numpy()[bad_v][:5])
+            raise SolverError(f"plan does not conserve headcounts at {names}")
+        extra = set(by_pool.index) - set(pools["pool_id"])
+        extra |= set(by_vac.index) - set(vacs["vacancy_id"])
+        if extra:
+            raise SolverError(f"plan names unknown pools or vacancies: {sorted(extra)[:5]}")
+
+    # ------------------------------------------------------------------ views
+    def city_flows(self) -> pd.DataFrame:
+        """Placements by home city (rows) and work city (columns), headcounts.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Integer headcounts; cities sorted; zero where no flow.
+        """
+        t = self.transfers
+        if len(t) == 0:
+            return pd.DataFrame(dtype=np.int64)
+        out = t.pivot_table(index="home_city", columns="work_city", values="headcount",
+                            aggfunc="sum", fill_value=0)
+        cities = sorted(set(out.index) | set(out.columns))
+        out = out.reindex(index=cities, columns=cities, fill_value=0).astype(np.int64)
+        out.index.name = "home_city"
+        out.columns.name = "work_city"
+        return out
+
+    def reasons(self) -> pd.DataFrame:
+        """Unfilled positions and unplaced workers by reason, headcounts.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``reason``; columns ``positions_unfilled``, ``workers_unplaced``.
+        """
+        a = self.unmet.groupby("reason")["headcount_unfilled"].sum().rename(
+            "positions_unfilled")
+        b = self.unplaced.groupby("reason")["headcount_unplaced"].sum().rename(
+            "workers_unplaced")
+        out = pd.concat([a, b], axis=1).fillna(0).astype(np.int64)
+        out.index.name = "reason"
+        return out.sort_index()
+
+    def summary(self) -> str:
+        """A few lines for people: placements, fill rates, commute, flows, top reasons."""
+        k = self.kpis
+
+        def pct(x: Any) -> str:
+            return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else (
+                f"{100 * float(x):.1f}%")
+
+        def mins(x: Any) -> str:
+            return "n/a" if isinstance(x, float) and math.isnan(x) else f"{float(x):.1f} min"
+
+        lines = [
+            f"AdjustmentPlan: {k['workers_placed']:,} of {k['workers']:,} workers placed "
+            f"({pct(k['placement_rate'])}); {k['positions_filled']:,} of {k['positions']:,} "
+            f"positions filled ({pct(k['fill_rate'])})",
+            f"  key enterprises: {k['key_positions_filled']:,} of {k['key_positions']:,} "
+            f"({pct(k['key_fill_rate'])}); priority groups: {k['priority_workers_placed']:,} "
+            f"of {k['priority_workers']:,} ({pct(k['priority_placement_rate'])})",
+            f"  commute: mean {mins(k['mean_commute_min'])}, p90 "
+            f"{mins(k['p90_commute_min'])}, <=45 min {pct(k['share_commute_le_45_min'])}, "
+            f">60 min {pct(k['share_commute_gt_60_min'])}",
+            f"  cross-city {pct(k['cross_city_share'])}, bridge-dependent "
+            f"{pct(k['bridge_dependent_share'])}; generalised cost "
+            f"{k['monthly_cost_cny']:,.0f} CNY/month",
+        ]
+        flows = self.city_flows()
+        if len(flows):
+            lines.append("  city flows (home -> work):")
+            for home, row in flows.iterrows():
+                cells = ", ".join(f"{c} {int(v):,}" for c, v in row.items() if v)
+                if cells:
+                    lines.append(f"    {home}: {cells}")
+        rs = self.reasons()
+        if len(rs):
+            lines.append("  unfilled / unplaced by reason:")
+            for reason, row in rs.iterrows():
+                lines.append(f"    {reason}: {int(row['positions_unfilled']):,} positions, "
+                             f"{int(row['workers_unplaced']):,} workers")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        k = self.kpis
+        return (
+            f"<AdjustmentPlan: {len(self.transfers):,} transfers, "
+            f"{k.get('workers_placed', 0):,} placed, fill rate "
+            f"{100 * float(k.get('fill_rate', float('nan'))):.1f}%, "
+            f"{len(self.unmet):,} unmet vacancies, {len(self.unplaced):,} unplaced pools>"
+        )
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + self.summary().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
+
+    # ------------------------------------------------------------------ export
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as plain Python data (lists of records; NaN → None).
+
+        Returns
+        -------
+        dict
+            Keys ``transfers``, ``unmet``, ``unplaced``, ``kpis``, ``city_flows``,
+            ``shadow_prices``, ``stats``, ``policy``.
+        """
+        flows = self.city_flows()
+        return {
+            "transfers": _records(self.transfers),
+            "unmet": _records(self.unmet),
+            "unplaced": _records(self.unplaced),
+            "kpis": {k: _jsonable(v) for k, v in self.kpis.items()},
+            "city_flows": {str(h): {str(w): int(v) for w, v in row.items()}
+                           for h, row in flows.iterrows()},
+            "shadow_prices": _records(self.shadow_prices),
+            "stats": {k: _jsonable(v) for k, v in self.stats.items()},
+            "policy": json.loads(self.policy.model_dump_json()) if self.policy is not None
+            else None,
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The plan as JSON (see :meth:`to_dict`); keyword arguments go to :func:`json.dumps`."""
+        kwargs.setdefault("ensure_ascii", False)
+        return json.dumps(self.to_dict(), default=str, **kwargs)
+
+    def explore(self, **kwargs: Any) -> Any:
+        """Interactive map of the plan (``folium.Map``); needs the ``map`` extra.
+
+        Delegates to :func:`zzj_match.report.maps.explore`.
+        """
+        from zzj_match.report.maps import explore  # lazy: folium is an optional extra
+
+        return explore(self, **kwargs)
+
+
+def compare(plan_a: AdjustmentPlan, plan_b: AdjustmentPlan, *,
+            names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
+    """Compare the KPIs of two plans (e.g. with and without the 黄茅海 passage).
+
+    Parameters
+    ----------
+    plan_a, plan_b : AdjustmentPlan
+    names : tuple of str
+        Column names for the two plans.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = KPI name; columns ``names[0]``, ``names[1]`` and ``change`` (b - a).
+
+    Examples
+    --------
+    >>> # compare(plan_open, plan_closed, names=("open", "closed"))  # doctest: +SKIP
+    """
+    keys = [k for k in plan_a.kpis if k in plan_b.kpis]
+    a = pd.Series({k: float(plan_a.kpis[k]) for k in keys}, name=names[0])
+    b = pd.Series({k: float(plan_b.kpis[k]) for k in keys}, name=names[1])
+    out = pd.concat([a, b], axis=1)
+    out["change"] = out[names[1]] - out[names[0]]
+    out.index.name = "kpi"
+    return out
