@@ -271,3 +271,50 @@ def test_shuttle_scenario_adds_a_cheap_option(region: Region) -> None:
     assert c.minutes("jm_taishan", "zh_jinwan", mode="shuttle") == pytest.approx(70 * 1.3 + 10)
     assert c.matrix("mode").loc["jm_taishan", "zh_jinwan"] == "shuttle"
     assert c.tags_used("jm_taishan", "zh_jinwan") == ("acme", "shuttle")
+
+
+def test_shuffled_input_gives_identical_matrices(region: Region) -> None:
+    zones = region.zones.sample(frac=1.0, random_state=1)
+    links = region.links.sample(frac=1.0, random_state=2)
+    again = Region.from_frames(zones, links)
+    a, b = CommuteModel(region), CommuteModel(again)
+    for kind in ("minutes", "km", "toll_cny", "cost_cny", "mode"):
+        np.testing.assert_array_equal(a.array(kind), b.array(kind))
+    np.testing.assert_array_equal(a.uses("bridge"), b.uses("bridge"))
+
+
+def test_path_and_table(region: Region) -> None:
+    c = CommuteModel(region.as_of(AFTER_HMH), modes=("road",))
+    path = c.path("ext_sz_baoan", "jm_taishan")
+    links = region.links.set_index("link_id")
+    assert path[0] in set(links.index)
+    # the path is connected from origin to destination
+    here = "ext_sz_baoan"
+    km = 0.0
+    for lid in path:
+        row = links.loc[lid]
+        assert here in (row["from_zone"], row["to_zone"])
+        here = row["to_zone"] if here == row["from_zone"] else row["from_zone"]
+        km += row["km"]
+    assert here == "jm_taishan"
+    assert c.matrix("km").loc["ext_sz_baoan", "jm_taishan"] == pytest.approx(km)
+    t = c.table(max_minutes=30)
+    assert (t["minutes"] <= 30).all()
+    assert list(t.columns) == [
+        "origin",
+        "destination",
+        "mode",
+        "minutes",
+        "km",
+        "toll_cny",
+        "cost_cny",
+    ]
+    assert c.path("zs_guzhen", "zs_guzhen") == ()
+
+
+def test_settings_are_a_copy(commute: CommuteModel) -> None:
+    s = commute.settings
+    s["peak_factor"] = 9.0
+    s["access_minutes"]["road"] = 99.0
+    assert commute.settings["peak_factor"] == 1.3
+    assert commute.settings["access_minutes"]["road"] == 10.0

@@ -170,7 +170,7 @@ class CommuteModel:
         pc.raise_if_any("bad commute settings")
 
         self.region: Region = region
-        self.settings: dict[str, Any] = {
+        self._settings: dict[str, Any] = {
             **{k: float(v) for k, v in numbers.items()},
             "peak_factor": float(peak_factor),
             "modes": tuple(m for m in TRAVEL_MODES if m in mode_list),
@@ -183,8 +183,15 @@ class CommuteModel:
 
     # -- computation ----------------------------------------------------------------------
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The settings in use (a copy), with defaults filled in."""
+        out = dict(self._settings)
+        out["access_minutes"] = dict(out["access_minutes"])
+        return out
+
     def _compute(self) -> None:
-        s = self.settings
+        s = self._settings
         links = self.region.links
         zid = self._zone_ids
         n = len(zid)
@@ -317,7 +324,7 @@ class CommuteModel:
     @property
     def modes(self) -> tuple[str, ...]:
         """The allowed travel modes, in tie-break order."""
-        return tuple(self.settings["modes"])
+        return tuple(self._settings["modes"])
 
     def _pos(self, zone: str, what: str) -> int:
         loc = self._zone_ids.get_indexer(pd.Index([zone]))[0]
