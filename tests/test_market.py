@@ -202,3 +202,25 @@ def test_error_is_a_value_error_with_every_problem() -> None:
     assert isinstance(info.value, InputError)
     assert set(zip(info.value.problems["row"], info.value.problems["column"],
                    strict=True)) == {(1, "headcount"), (2, "skill_level")}
+
+
+def test_market_pickles(market: LabourMarket) -> None:
+    import pickle
+
+    back = pickle.loads(pickle.dumps(market))
+    assert back == market
+    assert list(back.zone_ids) == list(market.zone_ids)
+
+
+def test_default_zones_are_the_embedded_region() -> None:
+    import zzj_match as zm
+
+    region = zm.datasets.zzj_region()
+    m = LabourMarket.from_frames(enterprises(), vacancies(), pools(), workers())
+    assert list(m.zone_ids) == sorted(region.zones["zone_id"])
+    cities = dict(zip(region.zones["zone_id"], region.zones["city"], strict=True))
+    assert m.zone_city()["zs_guzhen"] == cities["zs_guzhen"]
+    e = enterprises()
+    e.loc[0, "zone_id"] = "zs_atlantis"
+    with pytest.raises(InputError, match="unknown zone id"):
+        LabourMarket.from_frames(e, vacancies(), pools(), zones=region)
