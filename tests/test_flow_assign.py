@@ -84,8 +84,7 @@ def test_forbidden_pairs_dense() -> None:
     cost = np.array([[1.0, inf, 5.0], [inf, 2.0, inf], [3.0, inf, inf]])
     res = assign(cost)
     assert res.objective == 3.0 + 2.0 + 5.0
-    assert sorted(zip(res.row.tolist(), res.col.tolist(), strict=True)) == [(0, 2), (1, 1),
-                                                                          (2, 0)]
+    assert sorted(zip(res.row.tolist(), res.col.tolist(), strict=True)) == [(0, 2), (1, 1), (2, 0)]
     _check_duals(cost, res)
     impossible = np.array([[1.0, inf], [2.0, inf]])
     res = assign(impossible)
@@ -113,8 +112,9 @@ def test_sparse_keeps_explicit_zero_costs() -> None:
 
 
 def test_sparse_rectangular_and_infeasible() -> None:
-    cost = sp.coo_array((np.array([3, 1, 2]), (np.array([0, 1, 1]), np.array([4, 4, 0]))),
-                        shape=(2, 6))
+    cost = sp.coo_array(
+        (np.array([3, 1, 2]), (np.array([0, 1, 1]), np.array([4, 4, 0]))), shape=(2, 6)
+    )
     res = assign(cost)
     assert res.objective == 3 + 2
     assert (res.row.tolist(), res.col.tolist()) == ([0, 1], [4, 0])
@@ -198,8 +198,9 @@ def test_bad_input_names_the_index() -> None:
     dup = sp.coo_array((np.array([1, 2]), (np.array([0, 0]), np.array([1, 1]))), shape=(2, 2))
     with pytest.raises(InputError, match="duplicate"):
         assign(dup)
-    nan = sp.coo_array((np.array([1.0, np.nan]), (np.array([0, 1]), np.array([1, 0]))),
-                       shape=(2, 2))
+    nan = sp.coo_array(
+        (np.array([1.0, np.nan]), (np.array([0, 1]), np.array([1, 0]))), shape=(2, 2)
+    )
     with pytest.raises(InputError, match="finite"):
         assign(nan)
 
@@ -225,6 +226,9 @@ def test_agrees_with_brute_force(case: tuple[np.ndarray, bool]) -> None:
     res = assign(cost, maximize=maximize)
     if best is None:
         assert res.status == "infeasible"
+        r, c = np.nonzero(np.isfinite(cost))
+        sparse = sp.csr_array((cost[r, c].astype(np.int64), (r, c)), shape=cost.shape)
+        assert assign(sparse, maximize=maximize).status == "infeasible"
         return
     assert res.status == "optimal"
     assert res.objective == best
@@ -238,3 +242,10 @@ def test_agrees_with_brute_force(case: tuple[np.ndarray, bool]) -> None:
     r, c = np.nonzero(allowed)
     sres = assign(sp.csr_array((cost[r, c], (r, c)), shape=cost.shape), maximize=maximize)
     assert sres.objective == best
+    # integer sparse input takes the fast matcher + column-graph certificate
+    ires_sp = assign(
+        sp.csr_array((cost[r, c].astype(np.int64), (r, c)), shape=cost.shape), maximize=maximize
+    )
+    assert ires_sp.objective == int(best)
+    dense_view = np.where(allowed, cost, np.inf if not maximize else -np.inf)
+    _check_duals(dense_view, ires_sp, maximize)

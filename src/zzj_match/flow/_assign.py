@@ -6,9 +6,13 @@ Back-ends, chosen per case (measured, see ``benchmarks/test_bench_flow.py``):
   (fastest; beyond that range it returns non-optimal assignments, measured: the certificate
   rejects them, so it is never used there);
 * other dense costs: ``scipy.optimize.linear_sum_assignment``;
-* sparse costs, or magnitudes beyond exact float64 arithmetic: the bipartite network through
-  :func:`~zzj_match.flow.min_cost_flow` (OR-Tools, certified; exact back-end beyond int64).
-  scipy's own sparse matcher is not used: it drops explicitly stored zero costs.
+* sparse integer costs: OR-Tools ``SimpleLinearSumAssignment`` (square) or scipy's
+  ``min_weight_full_bipartite_matching`` (rectangular) on weights lifted to >= 1 (scipy drops
+  explicitly stored zeros otherwise), certified like the dense case on the stored pairs;
+* sparse float costs, magnitudes beyond exact float64 arithmetic, no full matching, or a
+  fast answer that fails its certificate: the bipartite network through
+  :func:`~zzj_match.flow.min_cost_flow` (OR-Tools, certified; exact back-end beyond int64;
+  an infeasible answer comes with a certified cut).
 
 Certificate (dense): dual values ``u, v`` with ``u[i] + v[j] <= cost[i, j]`` on every allowed
 pair and equality on the matched ones. ``v`` are shortest-path distances in the graph on
@@ -318,15 +322,11 @@ def _dense_duals(
     for s in range(0, nr, block):
         blk = w[s : s + block]
         mask = np.less_equal(blk, limit[s : s + block, None], out=mask_buf[: blk.shape[0]])
-        r, cc = np.nonzero(mask)
+        r, cc = np.divmod(np.flatnonzero(mask), nc)  # far faster than 2-D np.nonzero
         cand_r.append(r + s)
         cand_c.append(cc)
     unmatched = np.ones(nc, dtype=bool)
     unmatched[col] = False
-    hub = nc  # node index of Z
-    extra_t = np.concatenate([np.flatnonzero(unmatched), np.full(nc, hub)]).astype(np.int64)
-    extra_h = np.concatenate([np.full(int(unmatched.sum()), hub), np.arange(nc)]).astype(np.int64)
-    has_hub = bool(unmatched.any())
     rows_all = np.zeros(0, dtype=np.int64)
     cols_all = np.zeros(0, dtype=np.int64)
     red_buf = np.empty((block, nc), dtype=np.float64)
@@ -334,20 +334,10 @@ def _dense_duals(
         rows_all = np.concatenate([rows_all, *cand_r])
         cols_all = np.concatenate([cols_all, *cand_c])
         length = (w[rows_all, cols_all] - a[rows_all]).astype(np.int64)
-        tl, hd, ln = col[rows_all], cols_all, length
-        if has_hub:
-            tl = np.concatenate([tl, extra_t])
-            hd = np.concatenate([hd, extra_h])
-            ln = np.concatenate([ln, np.zeros(extra_t.size, dtype=np.int64)])
-        try:
-            d = residual_potentials(
-                nc + 1, tl, hd, ln, np.ones(tl.size, dtype=bool), np.zeros(tl.size, dtype=bool)
-            )
-        except SolverError:
+        vi = _column_potentials(nc, col[rows_all], cols_all, length, unmatched)
+        if vi is None:
             return None, None  # a negative cycle among real pairs: not optimal
-        d = d.astype(np.float64)
-        shift = d[hub] if has_hub else 0.0
-        v = d[:nc] - shift
+        v = vi.astype(np.float64)
         u = a - v[col]
         # verification pass: every pair, exactly (integers below 2**53)
         cand_r, cand_c = [], []
@@ -368,6 +358,43 @@ def _dense_duals(
             )
             return (u, v) if ok else (None, None)
     return None, None
+
+
+def _column_potentials(
+    nc: int,
+    tail: npt.NDArray[np.int64],
+    head: npt.NDArray[np.int64],
+    length: npt.NDArray[np.int64],
+    unmatched: npt.NDArray[np.bool_],
+) -> npt.NDArray[Any] | None:
+    """Shortest distances in the column graph, shifted so that unmatched columns sit at 0.
+
+    Arcs ``tail -> head`` (the matched column of a row to another column of that row) of
+    the given integer lengths; when some columns stay unmatched, a hub node ``Z`` with
+    ``j0 -> Z`` from each unmatched column and ``Z -> j`` to every column (length 0) stands
+    for the zero-cost rows that would pad the matrix to a square. ``None``: negative cycle.
+    """
+    hub = nc
+    if unmatched.any():
+        free = np.flatnonzero(unmatched)
+        tail = np.concatenate([tail, free, np.full(nc, hub)])
+        head = np.concatenate([head, np.full(free.size, hub), np.arange(nc)])
+        length = np.concatenate([length, np.zeros(free.size + nc, dtype=length.dtype)])
+        shift = True
+    else:
+        shift = False
+    try:
+        d = residual_potentials(
+            nc + 1,
+            tail,
+            head,
+            length,
+            np.ones(tail.size, dtype=bool),
+            np.zeros(tail.size, dtype=bool),
+        )
+    except SolverError:
+        return None
+    return d[:nc] - d[hub] if shift else d[:nc]
 
 
 def _dense_to_sparse(c: npt.NDArray[Any]) -> sp.coo_array:
@@ -425,12 +452,116 @@ def _assign_sparse(cost: Any, maximize: bool, t0: float) -> AssignResult:
         raise _bad("cost", f"duplicate stored entry for pair ({r[i]}, {cc[i]})", data[i], i)
     if nr == 0 or nc == 0:
         return _empty(nr, nc, t0)
+    fast = _assign_sparse_fast(r, cc, data, nr, nc, maximize, t0)
+    if fast is not None:
+        return fast
     return _assign_via_flow(
         sp.coo_array((data, (r, cc)), shape=(nr, nc)),
         maximize,
         t0,
         integer=data.dtype.kind in "iu",
     )
+
+
+def _solve_sparse(
+    r: npt.NDArray[np.int64],
+    cc: npt.NDArray[np.int64],
+    w: npt.NDArray[np.int64],
+    nr: int,
+    nc: int,
+) -> tuple[npt.NDArray[np.int64], str] | None:
+    """Column of every row (nr <= nc) by OR-Tools (square) or scipy; ``None`` if none."""
+    if nr == nc and float(np.abs(w).max()) * (nr + 2.0) ** 2 < 2.0**60:
+        from ortools.graph.python import linear_sum_assignment
+
+        lsa = linear_sum_assignment.SimpleLinearSumAssignment()
+        lsa.add_arcs_with_cost(r, cc, w)
+        if lsa.solve() == lsa.OPTIMAL:
+            mate = np.fromiter((lsa.right_mate(i) for i in range(nr)), np.int64, nr)
+            return mate, "ortools"
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    # scipy drops stored zeros, so every weight is lifted to >= 1 (the same optimum: each
+    # full matching has nr pairs)
+    graph = sp.csr_array((w.astype(np.float64) + 1.0, (r, cc)), shape=(nr, nc))
+    try:
+        rows, cols = min_weight_full_bipartite_matching(graph)
+    except ValueError:  # no full matching: the flow path certifies the infeasibility
+        return None
+    mate = np.full(nr, -1, dtype=np.int64)
+    mate[np.asarray(rows, dtype=np.int64)] = np.asarray(cols, dtype=np.int64)
+    return mate, "scipy"
+
+
+def _assign_sparse_fast(
+    r: npt.NDArray[np.int64],
+    cc: npt.NDArray[np.int64],
+    data: npt.NDArray[Any],
+    nr: int,
+    nc: int,
+    maximize: bool,
+    t0: float,
+) -> AssignResult | None:
+    """Integer sparse costs: a fast matcher and the column-graph certificate.
+
+    ``None`` hands the case to the certified min-cost-flow path (float costs, magnitudes
+    beyond the exact range, no full matching, or an answer that fails the certificate).
+    """
+    if data.dtype.kind not in "iu" or data.size == 0:
+        return None
+    transposed = nr > nc
+    if transposed:
+        r, cc, nr, nc = cc, r, nc, nr
+    lo, hi = int(data.min()), int(data.max())
+    if max(abs(lo), abs(hi)) * 8.0 * (nc + 2) >= _EXACT:
+        return None
+    w = (hi - data.astype(np.int64)) if maximize else (data.astype(np.int64) - lo)
+    t_solve = time.perf_counter()
+    solved = _solve_sparse(r, cc, w, nr, nc)
+    if solved is None:
+        return None
+    mate, backend = solved
+    t_cert = time.perf_counter()
+    if (mate < 0).any() or np.unique(mate).size != nr:
+        return None
+    # the matched arc of every row, found among the stored pairs
+    key = r * nc + cc
+    order = np.argsort(key, kind="stable")
+    pos = np.searchsorted(key[order], np.arange(nr) * nc + mate)
+    pos = np.minimum(pos, key.size - 1)
+    arc = order[pos]
+    if not (key[arc] == np.arange(nr) * nc + mate).all():
+        return None  # a pair that is not stored
+    a = w[arc]
+    unmatched = np.ones(nc, dtype=bool)
+    unmatched[mate] = False
+    v = _column_potentials(nc, mate[r], cc, w - a[r], unmatched)
+    if v is None:
+        return None
+    u = a - v[mate]
+    ok = bool((w - u[r] - v[cc] >= 0).all() and (v <= 0).all() and (v[unmatched] == 0).all())
+    if not ok:
+        return None
+    objective = int(data[arc].astype(np.int64).sum())
+    u_out = (hi - u) if maximize else (u + lo)
+    v_out = -v if maximize else v
+    t_end = time.perf_counter()
+    out = AssignResult(
+        status=FlowStatus.OPTIMAL,
+        row=np.arange(nr, dtype=np.int64),
+        col=mate,
+        objective=objective,
+        u=u_out,
+        v=v_out,
+        backend=backend,
+        message="optimal; dual certificate checked",
+        times={
+            "solve": t_cert - t_solve,
+            "certificate": t_end - t_cert,
+            "total": time.perf_counter() - t0,
+        },
+    )
+    return _untranspose(out) if transposed else out
 
 
 def _assign_via_flow(

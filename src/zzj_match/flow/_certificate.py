@@ -122,8 +122,6 @@ def _finish_queue(
     n = d.shape[0]
     dist = d.tolist()
     ptr = indptr.tolist()
-    heads = rh.tolist()
-    costs = rc.tolist()
     queue = deque(start.tolist())
     queued = [False] * n
     for v in queue:
@@ -139,9 +137,9 @@ def _finish_queue(
                 "flow returned by the solver is not optimal"
             )
         dv = dist[v]
-        for k in range(ptr[v], ptr[v + 1]):
-            h = heads[k]
-            nd = dv + costs[k]
+        lo, hi = ptr[v], ptr[v + 1]
+        for h, c in zip(rh[lo:hi].tolist(), rc[lo:hi].tolist(), strict=True):
+            nd = dv + c
             if nd < dist[h]:
                 dist[h] = nd
                 if not queued[h]:
