@@ -144,3 +144,76 @@ def test_lap_dense_ortools_mcf(benchmark: Any, n: int) -> None:
     obj = benchmark.pedantic(_ortools_lap_mcf, args=(cost,), rounds=1, iterations=1)
     assert obj == best
     _tag(benchmark, f"lap_dense_{n}", "ortools SimpleMinCostFlow (bipartite)", obj)
+
+
+@pytest.mark.parametrize("n", LAP_SIZES)
+def test_lap_dense_lapjv_float_input(benchmark: Any, n: int) -> None:
+    """lapjv on a matrix already in float64 (its conversion of int64 input is not timed)."""
+    lap = pytest.importorskip("lap")
+    cost, best = _lap(n)
+    as_float = cost.astype(np.float64)
+    out = benchmark.pedantic(lap.lapjv, args=(as_float,), rounds=ROUNDS, iterations=1)
+    assert int(cost[np.arange(n), out[1]].sum()) == best
+    _tag(benchmark, f"lap_dense_{n}", "lap.lapjv (float64 input, conversion untimed)", best)
+
+
+# ---------------------------------------------------------------- sparse assignment
+SPARSE = ("orlib_assign/assignp5000.txt", 48533) if FULL else ("orlib_assign/assignp800.txt", 2239)
+
+
+@cache
+def _sparse() -> Any:
+    from zzj_match.flow.instances import read_orlib_assign
+
+    return read_orlib_assign(reference_file(SPARSE[0])).tocsr()
+
+
+def test_lap_sparse_zzj_match(benchmark: Any) -> None:
+    cost = _sparse()
+    res = benchmark.pedantic(assign, args=(cost,), rounds=ROUNDS, iterations=1)
+    assert res.objective == SPARSE[1]
+    _tag(benchmark, "lap_sparse_orlib", "zzj_match", SPARSE[1])
+
+
+def test_lap_sparse_scipy(benchmark: Any) -> None:
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    cost = _sparse()
+
+    def run() -> int:
+        lifted = cost.astype(np.float64)
+        lifted.data += 1.0  # scipy drops stored zeros; lift keeps them (same optimum)
+        rows, cols = min_weight_full_bipartite_matching(lifted)
+        return int(cost[rows, cols].sum())
+
+    obj = benchmark.pedantic(run, rounds=ROUNDS, iterations=1)
+    assert obj == SPARSE[1]
+    _tag(benchmark, "lap_sparse_orlib", "scipy min_weight_full_bipartite_matching", obj)
+
+
+def test_lap_sparse_lapmod(benchmark: Any) -> None:
+    lap = pytest.importorskip("lap")
+    cost = _sparse()
+    n = cost.shape[0]
+    data = cost.data.astype(np.float64)
+    out = benchmark.pedantic(
+        lap.lapmod, args=(n, data, cost.indptr, cost.indices), rounds=ROUNDS, iterations=1
+    )
+    assert int(out[0]) == SPARSE[1]
+    _tag(benchmark, "lap_sparse_orlib", "lap.lapmod", SPARSE[1])
+
+
+def test_lap_sparse_ortools(benchmark: Any) -> None:
+    from ortools.graph.python import linear_sum_assignment
+
+    coo = _sparse().tocoo()
+
+    def run() -> int:
+        lsa = linear_sum_assignment.SimpleLinearSumAssignment()
+        lsa.add_arcs_with_cost(coo.row, coo.col, coo.data)
+        assert lsa.solve() == lsa.OPTIMAL
+        return int(lsa.optimal_cost())
+
+    obj = benchmark.pedantic(run, rounds=ROUNDS, iterations=1)
+    assert obj == SPARSE[1]
+    _tag(benchmark, "lap_sparse_orlib", "ortools SimpleLinearSumAssignment", obj)
