@@ -34,6 +34,26 @@ def _is_missing_scalar(v: Any) -> bool:
     return isinstance(v, float) and math.isnan(v)
 
 
+def _arrow_cast(text: pd.Series[str], kind: str) -> Any:
+    """Fast path: cast a pyarrow-backed text column (empty = null) in one go.
+
+    Returns a pyarrow array, or None when the column is not pyarrow-backed or any value does
+    not parse (the caller then takes the slower, per-value-tolerant pandas path).
+    """
+    if getattr(text.dtype, "storage", None) != "pyarrow":
+        return None
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
+
+    arr = pa.array(text)
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, type=arr.type), arr)
+    target = pa.float64() if kind == "float" else pa.timestamp("us")
+    try:
+        return pc.cast(arr, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def _object_to_text(values: np.ndarray[Any, Any]) -> tuple[pd.Series[str], BoolArray]:
     """Slow path: texts stay, numbers become their ``str``, anything else is bad."""
     out: list[Any] = []
@@ -117,8 +137,11 @@ def parse_number(s: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
         values = s.to_numpy(dtype=np.float64, na_value=np.nan)
         return values, np.isnan(values), np.zeros(n, dtype=bool)
     text, missing, bad = parse_text(s)
-    parsed = pd.to_numeric(text, errors="coerce")
-    values = np.asarray(parsed, dtype=np.float64).copy()
+    fast = _arrow_cast(text, "float") if not bad.any() else None
+    if fast is not None:
+        values = np.asarray(fast.to_numpy(zero_copy_only=False), dtype=np.float64).copy()
+    else:
+        values = np.asarray(pd.to_numeric(text, errors="coerce"), dtype=np.float64).copy()
     bad = bad | (~missing & np.isnan(values))
     values[missing | bad] = np.nan
     return values, missing, bad
@@ -257,7 +280,11 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
                 obj = obj.copy()
                 obj[not_dates] = None
                 s = pd.Series(obj, dtype=object)
-        parsed = _to_datetime(s.reset_index(drop=True))
+        fast = _arrow_cast(s, "date") if isinstance(dt, pd.StringDtype) else None
+        if fast is not None:
+            parsed = pd.Series(fast.to_pandas(date_as_object=False), dtype="datetime64[us]")
+        else:
+            parsed = _to_datetime(s.reset_index(drop=True))
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):
             parsed = pd.Series(np.full(n, np.datetime64("NaT", "ns")))
         bad = not_dates | (~missing & parsed.isna().to_numpy())
