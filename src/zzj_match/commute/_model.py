@@ -232,7 +232,7 @@ class CommuteModel:
                 weight = eff_minutes[e_link]
             else:
                 weight = vot_min * eff_minutes[e_link] + toll[e_link] + fuel * km[e_link]
-            tree = shortest(reduce_edges(n, tail, head, weight))
+            tree = shortest(reduce_edges(n, tail, head, weight))  # no edges: trivial
             wanted = {"km": km[e_link], "toll_cny": toll[e_link]}
             if s["route_by"] != "minutes":
                 wanted["minutes"] = eff_minutes[e_link]

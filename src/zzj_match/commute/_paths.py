@@ -150,6 +150,12 @@ def shortest(edges: EdgeSet) -> Tree:
     -------
     Tree
     """
+    n = edges.n
+    if not len(edges.tail):  # nothing to search: every other node is unreachable
+        dist = np.full((n, n), np.inf)
+        np.fill_diagonal(dist, 0.0)
+        pred0 = np.full((n, n), -9999, dtype=np.int32)
+        return Tree(dist, pred0, np.empty((0, n), dtype=np.int64), np.ones(n, np.int64), edges)
     dist, pred = dijkstra(edges.matrix(), directed=True, return_predecessors=True)
     dist = np.asarray(dist, dtype=np.float64)
     order = np.ascontiguousarray(np.argsort(dist, axis=1, kind="stable").T)
