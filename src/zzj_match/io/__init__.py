@@ -7,6 +7,7 @@ go through the same checks, so both paths accept and reject the same inputs.
 
 from __future__ import annotations
 
+from zzj_match.io._files import FILE_FORMATS, read_table_file, read_tables, write_tables
 from zzj_match.io._schema import SCHEMA_NAMES, json_schema, json_schemas, write_json_schemas
 from zzj_match.io._spec import (
     OCCUPATION_PATTERN,
@@ -20,6 +21,7 @@ from zzj_match.io._spec import (
 from zzj_match.io._validate import ZoneSet, as_frame, resolve_zones, validate_frames
 
 __all__ = [
+    "FILE_FORMATS",
     "OCCUPATION_PATTERN",
     "POOL_KINDS",
     "PRIORITY_GROUPS",
@@ -32,7 +34,10 @@ __all__ = [
     "empty_frame",
     "json_schema",
     "json_schemas",
+    "read_table_file",
+    "read_tables",
     "resolve_zones",
     "validate_frames",
     "write_json_schemas",
+    "write_tables",
 ]
