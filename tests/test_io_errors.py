@@ -243,3 +243,23 @@ def test_membership_sort_and_duplicates_without_arrow_storage() -> None:
     arrow = values.astype(pd.StringDtype("pyarrow", na_value=np.nan))
     assert isin(arrow, known).tolist() == isin(values, known).tolist()
     assert _argsort(arrow).tolist()[:4] == order.tolist()[:4]
+
+
+def test_doubled_column_is_reported_once() -> None:
+    p = pools()
+    p = pd.concat([p, p[["headcount"]]], axis=1)
+    with pytest.raises(InputError) as info:
+        LabourMarket.from_frames(enterprises(), vacancies(), p, zones=ZONES)
+    probs = info.value.problems
+    assert probs[["column", "message"]].values.tolist() == [
+        ["headcount", "column appears more than once"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "pools_arg",
+    ["pools.csv", Path("pools.csv"), {"pool_id": "p1", "kind": "jobseeker"}, [("p1", 3)]],
+)
+def test_wrong_container_is_a_type_error_naming_the_table(pools_arg: object) -> None:
+    with pytest.raises(TypeError, match="`pools` must be a DataFrame"):
+        LabourMarket.from_frames(enterprises(), vacancies(), pools_arg, zones=ZONES)

@@ -224,3 +224,14 @@ def test_default_zones_are_the_embedded_region() -> None:
     e.loc[0, "zone_id"] = "zs_atlantis"
     with pytest.raises(InputError, match="unknown zone id"):
         LabourMarket.from_frames(e, vacancies(), pools(), zones=region)
+
+
+def test_replace_validates_and_leaves_the_original(market: LabourMarket) -> None:
+    bigger = market.pools.assign(headcount=market.pools["headcount"] * 2)
+    m2 = market.replace(pools=bigger)
+    assert m2.pools["headcount"].sum() == 2 * market.pools["headcount"].sum()
+    assert m2.vacancies.equals(market.vacancies)
+    assert m2 != market
+    assert market.replace() == market
+    with pytest.raises(InputError, match="unknown lender"):
+        market.replace(enterprises=market.enterprises.iloc[:2])

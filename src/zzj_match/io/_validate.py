@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any
 
 import numpy as np
@@ -99,14 +100,35 @@ def as_frame(data: TableInput, table: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Never the caller's object (copy-on-write makes the copy cheap).
+
+    Raises
+    ------
+    TypeError
+        For anything else (a path, a single row, rows that are not mappings).
     """
     if data is None:
         return pd.DataFrame()
     if isinstance(data, pd.DataFrame):
         return data.reset_index(drop=True)
+    wrong = (
+        f"`{table}` must be a DataFrame, a list of rows (mappings or models) or a mapping of "
+        f"columns; got {type(data).__name__}"
+    )
+    if isinstance(data, (str, bytes, PathLike)) or hasattr(data, "model_dump"):
+        raise TypeError(wrong + " (files are read by LabourMarket.from_csv_dir)")
     if isinstance(data, Mapping):
-        return pd.DataFrame(dict(data))
-    rows = [r.model_dump() if hasattr(r, "model_dump") else dict(r) for r in data]
+        try:
+            return pd.DataFrame(dict(data))
+        except ValueError as exc:  # e.g. one row given as a mapping of scalars
+            raise TypeError(f"{wrong}: {exc}") from None
+    rows = []
+    for r in data:
+        if hasattr(r, "model_dump"):
+            rows.append(r.model_dump())
+        elif isinstance(r, Mapping):
+            rows.append(dict(r))
+        else:
+            raise TypeError(f"{wrong}; a row is a {type(r).__name__}")
     return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
 
 
@@ -163,6 +185,11 @@ def _cells(frame: pd.DataFrame, col: str) -> np.ndarray[Any, Any]:
 
 def _check_columns(t: _Table, specs: tuple[Column, ...]) -> None:
     known = [c.name for c in specs]
+    doubled = t.frame.columns.duplicated()
+    if doubled.any():
+        for col in dict.fromkeys(t.frame.columns[doubled]):
+            t.pc.add(t.name, None, str(col), None, "column appears more than once")
+        t.frame = t.frame.loc[:, ~doubled]
     for c in specs:
         if c.required and c.name not in t.frame.columns:
             t.pc.add(t.name, None, c.name, None, "required column is missing")

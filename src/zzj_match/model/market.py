@@ -445,6 +445,51 @@ class LabourMarket:
             zones=zones,
         )
 
+    def replace(
+        self,
+        *,
+        enterprises: TableInput = None,
+        vacancies: TableInput = None,
+        pools: TableInput = None,
+        workers: TableInput = None,
+        zones: Any = None,
+    ) -> LabourMarket:
+        """Return a new market with some tables (or the zones) replaced, validated again.
+
+        Parameters
+        ----------
+        enterprises, vacancies, pools, workers : DataFrame or iterable of mappings, optional
+            New tables; the ones left out are kept.
+        zones : Region, iterable of str or None, optional
+            New allowed zones; by default the zones this market was checked against.
+
+        Returns
+        -------
+        LabourMarket
+            The new market (this one is unchanged).
+
+        Raises
+        ------
+        InputError
+            If the combination is not valid (e.g. pools lent by an enterprise that is gone).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ent = pd.DataFrame({"enterprise_id": ["e1"], "zone_id": ["zs_guzhen"]})
+        >>> m = LabourMarket.from_frames(ent, [], [], zones=["zs_guzhen", "zh_doumen"])
+        >>> m.replace(enterprises=ent.assign(zone_id="zh_doumen")).enterprises.zone_id[0]
+        'zh_doumen'
+        """
+        f = self._frames
+        return type(self)(
+            f["enterprises"] if enterprises is None else enterprises,
+            f["vacancies"] if vacancies is None else vacancies,
+            f["pools"] if pools is None else pools,
+            f["workers"] if workers is None else workers,
+            zones=self._zones if zones is None else zones,
+        )
+
     # ----------------------------------------------------------------- views
     @property
     def enterprises(self) -> pd.DataFrame:
