@@ -318,3 +318,44 @@ def test_settings_are_a_copy(commute: CommuteModel) -> None:
     s["access_minutes"]["road"] = 99.0
     assert commute.settings["peak_factor"] == 1.3
     assert commute.settings["access_minutes"]["road"] == 10.0
+
+
+def test_compare_before_after(region: Region) -> None:
+    from zzj_match.commute import compare
+
+    before = CommuteModel(region.as_of(BEFORE_SZ))
+    after = CommuteModel(region.as_of(AFTER_SZ))
+    t = compare(before, after)
+    n = len(before.zone_ids)
+    assert len(t) == n * (n - 1)
+    assert (t["change"] <= 1e-9).all()
+    row = t.set_index(["origin", "destination"]).loc[("ext_sz_baoan", "zs_nanlang")]
+    assert row["change"] == pytest.approx(row["after"] - row["before"])
+    assert row["change"] < -50
+    small = Region.from_frames(
+        pd.DataFrame({"zone_id": ["a", "b"], "lat": [22.0, 22.1], "lon": [113.0, 113.0]}),
+        pd.DataFrame(
+            {"from_zone": ["a"], "to_zone": ["b"], "mode": ["road"], "minutes": [5.0], "km": [4.0]}
+        ),
+    )
+    with pytest.raises(InputError):
+        compare(before, CommuteModel(small))
+
+
+def test_enabled_by_tag_and_link_id(region: Region) -> None:
+    from zzj_match.commute import enabled_by
+
+    r = region.as_of("2025-01-16")
+    links0 = r.links.copy()
+    by_tag = enabled_by(r, "huangmaohai", max_minutes=70)
+    by_id = enabled_by(r, "bridge_huangmaohai", max_minutes=70)
+    pd.testing.assert_frame_equal(by_tag, by_id)
+    pd.testing.assert_frame_equal(r.links, links0)
+    assert len(by_tag) > 0
+    assert (by_tag["minutes"] <= 70).all()
+    assert (by_tag["minutes_without"] > 70).all()
+    c = CommuteModel(r)
+    for o, d in zip(by_tag["origin"], by_tag["destination"], strict=True):
+        assert "huangmaohai" in c.tags_used(o, d)
+    with pytest.raises(InputError):
+        enabled_by(r, "huangmahai")

@@ -24,5 +24,14 @@ from zzj_match.commute._model import (
     TRAVEL_MODES,
     CommuteModel,
 )
+from zzj_match.commute._scenarios import compare, enabled_by
 
-__all__ = ["DEFAULT_ACCESS_MINUTES", "KINDS", "PEAK_MODES", "TRAVEL_MODES", "CommuteModel"]
+__all__ = [
+    "DEFAULT_ACCESS_MINUTES",
+    "KINDS",
+    "PEAK_MODES",
+    "TRAVEL_MODES",
+    "CommuteModel",
+    "compare",
+    "enabled_by",
+]
