@@ -235,3 +235,14 @@ def test_replace_validates_and_leaves_the_original(market: LabourMarket) -> None
     assert market.replace() == market
     with pytest.raises(InputError, match="unknown lender"):
         market.replace(enterprises=market.enterprises.iloc[:2])
+
+
+@pytest.mark.parametrize(
+    "module", ["zzj_match.model.market", "zzj_match.io._schema", "zzj_match.io._spec"]
+)
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
