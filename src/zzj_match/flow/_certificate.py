@@ -12,7 +12,7 @@ lower(into S)`` proves that no feasible flow exists; the set comes from a maximu
 
 from __future__ import annotations
 
-__all__ = ["check_cut", "check_optimality", "residual_potentials"]
+__all__ = ["check_cut", "check_optimality", "free_arc_potentials", "residual_potentials"]
 
 from collections import deque
 from typing import Any
@@ -37,6 +37,8 @@ def residual_potentials(
     cost: npt.NDArray[Any],
     forward: npt.NDArray[np.bool_],
     backward: npt.NDArray[np.bool_],
+    *,
+    contract: bool = True,
 ) -> npt.NDArray[Any]:
     """Shortest-path potentials of the residual graph from a virtual zero-cost root.
 
@@ -49,6 +51,11 @@ def residual_potentials(
     forward, backward : numpy.ndarray of bool
         Which arcs can still be increased (``flow < capacity``) or decreased
         (``flow > lower``).
+    contract : bool, default True
+        First fix the potentials along arcs that are both (flow strictly between its bounds:
+        every optimal potential gives them reduced cost 0), then solve for one offset per tree
+        of these arcs. Long chains of such arcs are what makes Bellman-Ford take many rounds;
+        on NETGEN 8-13a this cuts them from ~110 to ~10.
 
     Returns
     -------
@@ -67,21 +74,52 @@ def residual_potentials(
     use_int = cost.dtype != object
     if use_int and rc.size:
         cmax = float(np.abs(rc).max())
-        use_int = _fits(cmax * (2.0 * n + 2.0))
+        use_int = _fits(cmax * (4.0 * n + 4.0))
     if not use_int:
         rc = rc.astype(object)
-    d: npt.NDArray[Any] = np.zeros(n, dtype=np.int64 if use_int else object)
+    if rc.size == 0 or n == 0:
+        return np.zeros(n, dtype=np.int64 if use_int else object)
+    forest = (
+        free_arc_potentials(n, tail, head, cost, forward & backward)
+        if (contract and use_int)
+        else None
+    )
+    if forest is None:
+        return _bellman_ford(n, rt, rh, rc)
+    q, labels, k = forest
+    length = rc + q[rt] - q[rh]
+    ct, ch = labels[rt], labels[rh]
+    inner = ct == ch
+    if (length[inner] < 0).any():
+        raise SolverError(_NEGATIVE_CYCLE)
+    outer = ~inner
+    offset = _bellman_ford(k, ct[outer], ch[outer], length[outer])
+    p: npt.NDArray[Any] = q + offset[labels]
+    return p
+
+
+_NEGATIVE_CYCLE = (
+    "certificate failed: the residual graph has a negative-cost cycle, so the flow returned by "
+    "the solver is not optimal"
+)
+
+
+def _bellman_ford(
+    n: int, rt: npt.NDArray[np.int64], rh: npt.NDArray[np.int64], rc: npt.NDArray[Any]
+) -> npt.NDArray[Any]:
+    """Distances from a virtual root joined to every node at length 0 (frontier rounds)."""
+    d: npt.NDArray[Any] = np.zeros(n, dtype=rc.dtype)
     if rc.size == 0 or n == 0:
         return d
     neg = rc < 0
     if not neg.any():
-        return d  # all residual costs non-negative: zero potentials already certify
+        return d  # all lengths non-negative: zero labels already satisfy every arc
     order = np.argsort(rt, kind="stable")
     rt, rh, rc = rt[order], rh[order], rc[order]
     counts = np.bincount(rt, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    # first round: only arcs of negative cost can improve on the all-zero start
+    # first round: only arcs of negative length can improve on the all-zero start
     sel_t, sel_h, sel_c = rt[neg[order]], rh[neg[order]], rc[neg[order]]
     for _ in range(n + 1):
         cand = d[sel_t] + sel_c
@@ -100,10 +138,62 @@ def residual_potentials(
             idx = np.repeat(indptr[changed] - (np.cumsum(cnt) - cnt), cnt)
             idx += np.arange(idx.size)
             sel_t, sel_h, sel_c = rt[idx], rh[idx], rc[idx]
-    raise SolverError(
-        "certificate failed: the residual graph has a negative-cost cycle, so the flow returned "
-        "by the solver is not optimal"
-    )
+    raise SolverError(_NEGATIVE_CYCLE)
+
+
+def free_arc_potentials(
+    n: int,
+    tail: npt.NDArray[np.int64],
+    head: npt.NDArray[np.int64],
+    cost: npt.NDArray[Any],
+    free: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int] | None:
+    """Potentials fixed along free arcs, up to one constant per tree of them.
+
+    Every optimal potential gives reduced cost 0 on an arc strictly between its bounds, so
+    along a spanning forest of these arcs the potentials are fixed up to one constant per
+    tree. They are summed along the tree paths by pointer jumping (``log depth`` vectorised
+    steps). Returns the potentials ``q``, the tree label of every node and the number of
+    trees; ``None`` when there is nothing to gain.
+    """
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    keep = free & (tail != head)
+    if cost.dtype == object or not keep.any() or n == 0:
+        return None
+    ft, fh, fc = tail[keep], head[keep], cost[keep]
+    if not _fits(float(np.abs(fc).max()) * (n + 1.0) * 4.0):
+        return None
+    ones = np.ones(ft.size)
+    graph = csr_array((ones, (ft, fh)), shape=(n, n))
+    k, labels = connected_components(graph, directed=False)
+    reps = np.unique(labels, return_index=True)[1]
+    root = n
+    ut = np.concatenate([ft, np.full(reps.size, root)])
+    uh = np.concatenate([fh, reps])
+    tree = csr_array((np.ones(ut.size), (ut, uh)), shape=(n + 1, n + 1))
+    _, pred = breadth_first_order(tree, root, directed=False, return_predecessors=True)
+    pred = pred.astype(np.int64)
+    pred[root] = root
+    # signed cost of the step pred[v] -> v: +c along a free arc, -c against it
+    width = n + 1
+    keys = np.concatenate([ft * width + fh, fh * width + ft])
+    vals = np.concatenate([fc, -fc]).astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys, vals = keys[order], vals[order]
+    nodes = np.arange(n)
+    want = pred[:n] * width + nodes
+    pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+    step = np.where(keys[pos] == want, vals[pos], 0)
+    step[pred[:n] == root] = 0
+    q = np.zeros(n + 1, dtype=np.int64)
+    q[:n] = step
+    anc = pred.copy()
+    while (anc != root).any():
+        q += q[anc]
+        anc = anc[anc]
+    return q[:n], labels.astype(np.int64), int(k)
 
 
 def _finish_queue(
@@ -132,10 +222,7 @@ def _finish_queue(
         queued[v] = False
         pops[v] += 1
         if pops[v] > n:
-            raise SolverError(
-                "certificate failed: the residual graph has a negative-cost cycle, so the "
-                "flow returned by the solver is not optimal"
-            )
+            raise SolverError(_NEGATIVE_CYCLE)
         dv = dist[v]
         lo, hi = ptr[v], ptr[v + 1]
         for h, c in zip(rh[lo:hi].tolist(), rc[lo:hi].tolist(), strict=True):

@@ -282,6 +282,7 @@ def _solve(
     flow = np.asarray(flow, dtype=np.int64)
 
     potential = residual_potentials(n, p.tail, p.head, icost, flow < p.capacity, flow > p.lower)
+
     check_optimality(n, p.tail, p.head, p.lower, p.capacity, icost, p.supply, flow, potential)
     times["certificate"] = time.perf_counter() - t0
     objective: int | float
