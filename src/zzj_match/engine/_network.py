@@ -171,7 +171,7 @@ def candidates(
     housing or a shuttle from the pool's zone. Everything is numpy on integer codes.
     """
     pol = prep.policy
-    p, v = prep.pools, prep.vacancies
+    p = prep.pools
     gr = _Groups(prep, vac_rows)
     mins = prep.commute.minutes
     nz = np.int64(prep.commute.zone_ids.size)
@@ -202,11 +202,14 @@ def candidates(
     zp = p["zi"].to_numpy()[t_p]
     zv = gr.g_zi[g]
     mm = mins[zp, zv]
-    reach = np.isfinite(mm) & (
-        (mm <= p["tol"].to_numpy()[t_p] + extra_min)
-        | gr.g_housing[g]
-        | np.isin(g * nz + zp, gr.g_shuttle)
-    )
+    if np.isfinite(extra_min):
+        reach = np.isfinite(mm) & (
+            (mm <= p["tol"].to_numpy()[t_p] + extra_min)
+            | gr.g_housing[g]
+            | np.isin(g * nz + zp, gr.g_shuttle)
+        )
+    else:  # explanations: every work zone, reachable or not
+        reach = np.ones(mm.shape[0], dtype=bool)
     sel = np.flatnonzero(reach)
     t_p, g, zp, zv = t_p[sel], g[sel], zp[sel], zv[sel]
     t_tr = pt_tr[own[sel]]
@@ -275,7 +278,7 @@ def build_network(prep: Prepared) -> ClassNetwork:
     # ---- pool classes: identical pools merged ----------------------------------------------
     active_p = (pools["headcount"].to_numpy() > 0) & pools["ok"].to_numpy(dtype=bool)
     act = np.flatnonzero(active_p)
-    pa = pools.loc[active_p, _PKEY + ["headcount"]]
+    pa = pools.loc[active_p, [*_PKEY, "headcount"]]
     pclass = np.full(len(pools), -1, dtype=np.int64)
     pa_id = _ngroup(pa, _PKEY)
     pclass[act] = pa_id
@@ -296,9 +299,6 @@ def build_network(prep: Prepared) -> ClassNetwork:
     v_h = vacs["headcount"].to_numpy(dtype=np.int64)[vrows]
     v_key = vacs["key"].to_numpy(dtype=bool)[vrows]
     v_cwv = vacs["cwv"].to_numpy(dtype=np.int64)[vrows]
-
-    h_sup = int(pc_h.sum())
-    h_dem = int(v_h.sum())
 
     # ---- candidate triples and their compatible subsets ------------------------------------
     rng = np.random.default_rng(_HASH_SEED)
@@ -563,7 +563,7 @@ def _combined_cost(net: ClassNetwork, weights: dict[str, int]) -> npt.NDArray[An
 
 
 def _fits_int64(net: ClassNetwork, comb: npt.NDArray[Any]) -> bool:
-    """Same bound as the flow layer's proof that OR-Tools cannot overflow."""
+    """Check the flow layer's bound proving that OR-Tools cannot overflow."""
     c = np.abs(comb.astype(np.float64))
     u = net.capacity.astype(np.float64)
     return bool(float(c @ u) < _SAFE and float(c.max(initial=0.0)) * (net.n_nodes + 2.0) ** 2

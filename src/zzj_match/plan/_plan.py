@@ -249,7 +249,7 @@ class AdjustmentPlan:
         return out.sort_index()
 
     def summary(self) -> str:
-        """A few lines for people: placements, fill rates, commute, flows, top reasons."""
+        """Return a few lines for people: placements, fill rates, commute, flows, reasons."""
         k = self.kpis
 
         def pct(x: Any) -> str:
@@ -302,7 +302,7 @@ class AdjustmentPlan:
 
     # ------------------------------------------------------------------ export
     def to_dict(self) -> dict[str, Any]:
-        """The plan as plain Python data (lists of records; NaN → None).
+        """Return the plan as plain Python data (lists of records; NaN → None).
 
         Returns
         -------
@@ -325,7 +325,7 @@ class AdjustmentPlan:
         }
 
     def to_json(self, **kwargs: Any) -> str:
-        """The plan as JSON (see :meth:`to_dict`); keyword arguments go to :func:`json.dumps`."""
+        """Return the plan as JSON (see :meth:`to_dict`); keywords go to :func:`json.dumps`."""
         kwargs.setdefault("ensure_ascii", False)
         return json.dumps(self.to_dict(), default=str, **kwargs)
 

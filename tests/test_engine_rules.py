@@ -1,0 +1,162 @@
+"""Compatibility rules and binding reasons on hand-made frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from test_engine_worked_example import worked_example
+from zzj_match.engine import (
+    CommuteTables,
+    load_retraining_matrix,
+    match_frames,
+    substitution_table,
+)
+from zzj_match.errors import InputError
+from zzj_match.model.policy import Policy
+
+D = pd.Timestamp
+
+
+def one_pair(pool: dict, vacancy: dict, *, minutes: float = 30.0, lends: bool = False,
+             policy: Policy | None = None):
+    """One pool (home zone_a) and one vacancy (at zone_b) with overrides."""
+    commute = CommuteTables.from_minutes(["zone_a", "zone_b"], ["c1", "c2"],
+                                         [[10.0, minutes], [minutes, 10.0]])
+    ent = pd.DataFrame({"enterprise_id": ["B", "L"], "name": "", "zone_id": ["zone_b", "zone_a"],
+                        "industry": "", "key_enterprise": [False, False]})
+    v = {"vacancy_id": "V", "enterprise_id": "B", "occupation": "6-24-05-01",
+         "min_skill_level": 2, "headcount": 2, "wage_cny": 5000.0,
+         "start_date": D("2025-03-01"), "end_date": D("2025-06-30"), "housing": False,
+         "shuttle_zones": ""}
+    p = {"pool_id": "P", "kind": "jobseeker", "zone_id": "zone_a", "occupation": "6-24-05-01",
+         "skill_level": 2, "headcount": 2, "reservation_wage_cny": 4000.0,
+         "max_commute_min": 60.0, "available_from": D("2025-01-01"), "available_to": pd.NaT,
+         "priority_group": "none", "lender_id": "", "contract_end": pd.NaT, "consent": True,
+         "dispatched": False}
+    v.update(vacancy)
+    p.update(pool)
+    pools = [p]
+    if lends:  # the borrower B also lends workers in this market
+        pools.append({**p, "pool_id": "Q", "kind": "secondment", "lender_id": "B",
+                      "occupation": "4-02-06-01", "contract_end": D("2026-01-01")})
+    return match_frames(ent, pd.DataFrame([v]), pd.DataFrame(pools), commute, policy)
+
+
+SEC = {"kind": "secondment", "lender_id": "L", "contract_end": D("2025-12-31")}
+
+
+@pytest.mark.parametrize(
+    ("pool", "vacancy", "kwargs", "reason"),
+    [
+        ({}, {}, {}, None),
+        ({"occupation": "6-25-04-07"}, {}, {}, "no_compatible_workers"),
+        ({"skill_level": 1}, {}, {}, "no_compatible_workers"),
+        ({"reservation_wage_cny": 5500.0}, {}, {}, "wage_gap"),
+        ({"available_from": D("2025-07-01")}, {}, {}, "period"),
+        ({"available_to": D("2025-02-01")}, {}, {}, "period"),
+        ({}, {}, {"minutes": 75.0}, "commute_limit"),
+        ({"max_commute_min": 25.0}, {}, {}, "commute_limit"),
+        ({}, {"housing": True}, {"minutes": 150.0}, None),
+        ({}, {"shuttle_zones": "zone_a"}, {"minutes": 150.0}, None),
+        ({}, {"shuttle_zones": "zone_b"}, {"minutes": 150.0}, "commute_limit"),
+        ({}, {}, {"minutes": np.inf}, "commute_limit"),
+        (SEC, {}, {}, None),
+        ({**SEC, "consent": False}, {}, {}, "sharing_rules"),
+        ({**SEC, "dispatched": True}, {}, {}, "sharing_rules"),
+        ({**SEC, "lender_id": "B"}, {}, {}, "sharing_rules"),
+        ({**SEC, "contract_end": D("2025-05-31")}, {}, {}, "sharing_rules"),
+        ({**SEC, "contract_end": D("2025-05-31"), "available_to": D("2025-05-15")}, {}, {},
+         None),
+        (SEC, {}, {"lends": True}, "sharing_rules"),
+        ({}, {}, {"lends": True}, None),  # job-seekers may join a lending enterprise
+    ],
+)
+def test_rules_and_binding_reasons(pool, vacancy, kwargs, reason) -> None:
+    plan = one_pair(pool, vacancy, **kwargs)
+    placed = int(plan.transfers.loc[plan.transfers["pool_id"] == "P", "headcount"].sum())
+    if reason is None:
+        assert placed == 2
+        assert plan.unmet.empty
+    else:
+        assert placed == 0
+        assert plan.unmet.set_index("vacancy_id").loc["V", "reason"] == reason
+        expected = "no_compatible_vacancies" if reason == "no_compatible_workers" else reason
+        assert plan.unplaced.set_index("pool_id").loc["P", "reason"] == expected
+
+
+def test_one_level_below_with_training() -> None:
+    assert one_pair({"skill_level": 1}, {}).transfers.empty
+    plan = one_pair({"skill_level": 1}, {}, policy=Policy(allow_skill_below=True))
+    row = plan.transfers.iloc[0]
+    assert row["headcount"] == 2
+    assert row["retraining_cost_cny"] == Policy().skill_training_cost_cny
+    assert row["retraining_days"] == Policy().skill_training_days
+    assert not one_pair({"skill_level": 0 + 1}, {"min_skill_level": 3},
+                        policy=Policy(allow_skill_below=True)).transfers.shape[0]
+
+
+def test_commute_limit_detail_counts_within_extra_minutes() -> None:
+    plan = one_pair({}, {}, minutes=70.0)
+    assert "2 would be within 15 more minutes" in plan.unmet["detail"].iloc[0]
+    plan = one_pair({}, {}, minutes=80.0)
+    assert "0 would be within 15 more minutes" in plan.unmet["detail"].iloc[0]
+
+
+def test_substitution_table_relations_and_policy_switch() -> None:
+    mat = load_retraining_matrix()
+    tab = substitution_table(["6-24-05-01", "6-24"], ["6-24-05-04", "6-24-01-00", "6-25"],
+                             Policy(), mat)
+    rel = {(a, b): r for a, b, r in tab[["pool_occupation", "vacancy_occupation",
+                                         "relation"]].itertuples(index=False)}
+    assert rel == {("6-24-05-01", "6-24-05-04"): "small",
+                   ("6-24-05-01", "6-24-01-00"): "medium",
+                   ("6-24", "6-24-05-04"): "medium", ("6-24", "6-24-01-00"): "medium"}
+    off = substitution_table(["6-24-05-01"], ["6-24-05-04", "6-24-05-01"],
+                             Policy(allow_substitution=False), mat)
+    assert off[["pool_occupation", "vacancy_occupation"]].values.tolist() == [
+        ["6-24-05-01", "6-24-05-01"]]
+
+
+def test_default_matrix_has_sources_and_a_fallback() -> None:
+    mat = load_retraining_matrix()
+    assert {"source", "estimate"} <= set(mat.columns)
+    assert mat["source"].str.len().min() > 10
+    assert {("*", "small"), ("*", "medium")} <= set(zip(mat["group"], mat["relation"],
+                                                        strict=True))
+
+
+def test_user_matrix_replaces_the_default(tmp_path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("group,relation,cost_cny,days\n*,small,24000,60\n*,medium,48000,120\n",
+                    encoding="utf-8")
+    plan = one_pair({"occupation": "6-24-05-04"}, {},
+                    policy=Policy(retraining_matrix=str(path)))
+    assert plan.transfers["retraining_cost_cny"].iloc[0] == 24000.0
+    assert plan.transfers["cost_cny"].iloc[0] == pytest.approx(300 + 24000 / 12)
+
+
+def test_bad_matrix_lists_every_problem(tmp_path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("group,relation,cost_cny,days\n*,tiny,-1,5\n*,small,x,5\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_retraining_matrix(path)
+    assert len(err.value.problems) == 3
+
+
+def test_unknown_zone_is_an_input_error() -> None:
+    ent, vac, pools, commute = worked_example()
+    pools.loc[0, "zone_id"] = "zh_nowhere"
+    with pytest.raises(InputError) as err:
+        match_frames(ent, vac, pools, commute)
+    assert err.value.problems["value"].tolist() == ["zh_nowhere"]
+
+
+def test_cost_and_local_first_preference() -> None:
+    base = one_pair({}, {})
+    assert base.transfers["cost_cny"].iloc[0] == pytest.approx(300.0)
+    pref = one_pair({}, {}, policy=Policy(cross_city_cost_cny=500.0))
+    assert pref.transfers["cost_cny"].iloc[0] == pytest.approx(800.0)
+    assert pref.transfers["cross_city"].iloc[0]
