@@ -247,3 +247,10 @@ def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_from_frames_takes_lists_of_models_with_shuttle_tuples(market: LabourMarket) -> None:
+    models = market.to_models()
+    assert LabourMarket.from_frames(**models, zones=ZONES) == market
+    with pytest.raises(TypeError, match="iterable of rows"):
+        LabourMarket.from_models(models["enterprises"][0], [], [], zones=ZONES)  # type: ignore[arg-type]

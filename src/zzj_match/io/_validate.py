@@ -22,7 +22,7 @@ from zzj_match.io._spec import OCCUPATION_PATTERN, TABLE_IDS, TABLES, Column, em
 
 __all__ = ["ZoneSet", "as_frame", "resolve_zones", "validate_frames"]
 
-TableInput = pd.DataFrame | Iterable[Mapping[str, Any]] | Mapping[str, Any] | None
+TableInput = pd.DataFrame | Mapping[str, Any] | Iterable[Any] | None
 
 _MAX_SUGGEST = 200  # unknown distinct values for which close matches are looked up
 
@@ -92,7 +92,8 @@ def as_frame(data: TableInput, table: str) -> pd.DataFrame:
     ----------
     data : DataFrame, iterable of mappings, mapping of columns, or None
         The table. ``None`` is an empty table with no columns. Models (anything with
-        ``model_dump``) in an iterable are dumped to mappings first.
+        ``model_dump``) in an iterable are dumped to mappings first; a list or tuple of zone
+        ids in a zone-list column (``shuttle_zones``) becomes its ``;``-joined text.
     table : str
         The table's name, for messages.
 
@@ -121,14 +122,19 @@ def as_frame(data: TableInput, table: str) -> pd.DataFrame:
             return pd.DataFrame(dict(data))
         except ValueError as exc:  # e.g. one row given as a mapping of scalars
             raise TypeError(f"{wrong}: {exc}") from None
+    lists = [c.name for c in TABLES.get(table, ()) if c.kind == "zones"]
     rows = []
     for r in data:
         if hasattr(r, "model_dump"):
-            rows.append(r.model_dump())
+            row = r.model_dump()
         elif isinstance(r, Mapping):
-            rows.append(dict(r))
+            row = dict(r)
         else:
             raise TypeError(f"{wrong}; a row is a {type(r).__name__}")
+        for key in lists:  # a tuple of zone ids → the ';'-joined text of frames and CSV
+            if isinstance(row.get(key), (list, tuple)):
+                row[key] = ";".join(str(z) for z in row[key])
+        rows.append(row)
     return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
 
 

@@ -7,7 +7,6 @@ so a market of a million pools builds in about a second.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from os import PathLike
 from typing import Any, ClassVar, Literal
@@ -17,7 +16,13 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from zzj_match.io._spec import HEADCOUNT_MAX, OCCUPATION_PATTERN, SKILL_MAX, SKILL_MIN, TABLES
-from zzj_match.io._validate import TableInput, ZoneSet, resolve_zones, validate_frames
+from zzj_match.io._validate import (
+    TableInput,
+    ZoneSet,
+    as_frame,
+    resolve_zones,
+    validate_frames,
+)
 from zzj_match.model._fields import Date, Id, RowModel
 
 __all__ = ["Enterprise", "LabourMarket", "Vacancy", "Worker", "WorkerPool"]
@@ -657,25 +662,8 @@ class LabourMarket:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _models_frame(
-    table: str, rows: Iterable[RowModel | Mapping[str, Any]]
-) -> pd.DataFrame:
+def _models_frame(table: str, rows: Iterable[RowModel | Mapping[str, Any]]) -> pd.DataFrame:
     """Rows (models or mappings) → a frame in the shape the CSV path produces."""
-    records: list[dict[str, Any]] = []
-    for r in rows:
-        rec = r.model_dump() if isinstance(r, RowModel) else dict(r)
-        if "shuttle_zones" in rec and isinstance(rec["shuttle_zones"], (tuple, list)):
-            rec["shuttle_zones"] = ";".join(str(z) for z in rec["shuttle_zones"])
-        records.append(rec)
-    if not records:
-        return pd.DataFrame({c.name: pd.Series([], dtype=object) for c in TABLES[table]})
-    frame = pd.DataFrame.from_records(records)
-    for col in frame.columns:
-        if frame[col].dtype == object:
-            vals = frame[col].to_numpy(dtype=object)
-            if any(isinstance(v, dt.date) for v in vals):
-                frame[col] = pd.Series(
-                    [v.isoformat() if isinstance(v, dt.date) else v for v in vals],
-                    dtype=object,
-                )
-    return frame
+    if isinstance(rows, (str, bytes, RowModel, Mapping)):
+        raise TypeError(f"`{table}` must be an iterable of rows, not a {type(rows).__name__}")
+    return as_frame(list(rows), table)
