@@ -10,7 +10,7 @@ cut from a maximum flow (:func:`infeasibility_cut`).
 
 from __future__ import annotations
 
-__all__ = ["exact_solve", "infeasibility_cut", "ortools_safe", "ortools_solve"]
+__all__ = ["absmax", "exact_solve", "infeasibility_cut", "ortools_safe", "ortools_solve"]
 
 import logging
 from typing import Any
@@ -23,6 +23,13 @@ from zzj_match.errors import SolverError
 logger = logging.getLogger(__name__)
 
 _SAFE = 2.0**60
+
+
+def absmax(values: npt.NDArray[Any]) -> int:
+    """Exact ``max |values|`` as a Python int (0 for an empty array)."""
+    if values.size == 0:
+        return 0
+    return max(-int(values.min()), int(values.max()))
 
 
 class OrtoolsRangeError(Exception):
@@ -45,6 +52,12 @@ def ortools_safe(
     if cap.dtype == object or cost.dtype == object or supply.dtype == object:
         return False
     if cap.size == 0:
+        return True
+    # quick exact test from the maxima (Python ints), then the sums if that is not enough
+    cmax, umax = absmax(cost), absmax(cap)
+    smax = absmax(supply)
+    m = cap.size
+    if cmax * umax * m < _SAFE and umax * m + smax * n < _SAFE and cmax * (n + 2) ** 2 < _SAFE:
         return True
     c = np.abs(cost.astype(np.float64))
     u = cap.astype(np.float64)

@@ -26,6 +26,13 @@ _SAFE = 2.0**60  # bounds below this are safe in int64 even after float rounding
 _SMALL_FRONTIER = 8  # below this many changed nodes a queue beats vectorised rounds
 
 
+def _absmax(values: npt.NDArray[Any]) -> int:
+    """Exact ``max |values|`` as a Python int (0 for an empty array)."""
+    if values.size == 0:
+        return 0
+    return max(-int(values.min()), int(values.max()))
+
+
 def _fits(bound: float) -> bool:
     return bound < _SAFE
 
@@ -264,9 +271,7 @@ def check_optimality(
         raise SolverError(
             f"certificate failed: flow {flow[i]} on arc {i} outside [{lower[i]}, {capacity[i]}]"
         )
-    mag = float(np.abs(flow.astype(np.float64)).sum()) + float(
-        np.abs(supply.astype(np.float64)).sum()
-    )
+    mag = float(_absmax(flow) * flow.size + _absmax(supply) * n)
     f = _exact_int(flow, mag)
     balance = np.zeros(n, dtype=f.dtype)
     np.add.at(balance, tail, f)
@@ -279,8 +284,8 @@ def check_optimality(
         )
     if tail.size == 0:
         return
-    pmax = float(np.abs(potential.astype(np.float64)).max()) if n else 0.0
-    cmax = float(np.abs(cost.astype(np.float64)).max())
+    pmax = float(_absmax(potential))
+    cmax = float(_absmax(cost))
     c = _exact_int(cost, 2.0 * pmax + cmax)
     p = potential if c.dtype != object else potential.astype(object)
     reduced = c + p[tail] - p[head]

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from zzj_match.errors import InputError, SolverError
 from zzj_match.flow._backends import (
     OrtoolsRangeError,
+    absmax,
     exact_solve,
     infeasibility_cut,
     ortools_safe,
@@ -63,6 +64,9 @@ def _objective(cost: npt.NDArray[Any], flow: npt.NDArray[Any]) -> int:
     """Exact ``sum(cost * flow)`` as a Python int."""
     if cost.size == 0:
         return 0
+    small = cost.dtype != object and flow.dtype != object
+    if small and absmax(cost) * absmax(flow) * cost.size < _SAFE:
+        return int(cost @ flow)
     bound = float(np.abs(cost.astype(np.float64)) @ np.abs(flow.astype(np.float64)))
     if bound < _SAFE and cost.dtype != object and flow.dtype != object:
         return int(cost @ flow)
