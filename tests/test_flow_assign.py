@@ -249,3 +249,16 @@ def test_agrees_with_brute_force(case: tuple[np.ndarray, bool]) -> None:
     assert ires_sp.objective == int(best)
     dense_view = np.where(allowed, cost, np.inf if not maximize else -np.inf)
     _check_duals(dense_view, ires_sp, maximize)
+
+
+def test_float_dense_solved_by_lapjv_and_certified_on_rounded_costs() -> None:
+    pytest.importorskip("lap")
+    from scipy.optimize import linear_sum_assignment
+
+    cost = np.random.default_rng(5).uniform(-50, 50, (80, 90))
+    res = assign(cost)
+    r, c = linear_sum_assignment(cost)
+    assert res.backend == "lapjv"
+    assert res.objective == pytest.approx(float(cost[r, c].sum()), abs=1e-9)
+    assert "rounded" in res.message
+    _check_duals(cost, res)

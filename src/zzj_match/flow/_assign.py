@@ -188,6 +188,8 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
     nr, nc = c.shape
     _check_dense_values(c, maximize)
     integer = c.dtype.kind in "iu"
+    presolved: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], str] | None = None
+    t_pre = 0.0
     # work matrix: float64 holding integers, minimisation
     if integer:
         cmin = int(c.min())
@@ -213,6 +215,11 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
         k = 0 if span_f == 0 else math.floor(math.log2(room / span_f))
         base = hi if maximize else lo
         diff = (base - c) if maximize else (c - base)  # >= 0, inf where forbidden
+        if forbidden is None and 0.0 < span_f < _LAP_LARGE and _lap_module() is not None:
+            # lapjv on the float costs themselves; certified below on the rounded integers
+            # (a near-tie the rounding reorders fails the check and goes to scipy)
+            t_pre = time.perf_counter()
+            presolved = _solve_dense(diff, span_f)
         w = np.rint(np.ldexp(diff, k))
         scale = math.ldexp(1.0, -k)
         exact = bool(np.all(np.ldexp(w, -k)[finite] == diff[finite]))
@@ -227,12 +234,17 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
     else:
         big = math.inf
     t_solve = time.perf_counter()
-    row, col, backend = _solve_dense(w, span if big == math.inf else big)
+    if presolved is not None:
+        row, col, backend = presolved
+        t_solve = t_pre
+    else:
+        row, col, backend = _solve_dense(w, span if big == math.inf else big)
     t_cert = time.perf_counter()
     if forbidden is not None and forbidden[row, col].any():
         return _infeasible_dense(c, maximize, t0)
     u_w, v_w = _dense_duals(w, row, col)
-    if u_w is None and backend == "lapjv":  # lapjv's answer failed: re-solve with scipy
+    if u_w is None and (backend == "lapjv" or presolved is not None):
+        # lapjv's answer (or the float pre-solve) failed the certificate: re-solve with scipy
         logger.info("lapjv's assignment failed the certificate; re-solving with scipy")
         row, col, backend = _solve_dense(w, math.inf, force_scipy=True)
         u_w, v_w = _dense_duals(w, row, col)
