@@ -254,3 +254,16 @@ def test_from_frames_takes_lists_of_models_with_shuttle_tuples(market: LabourMar
     assert LabourMarket.from_frames(**models, zones=ZONES) == market
     with pytest.raises(TypeError, match="iterable of rows"):
         LabourMarket.from_models(models["enterprises"][0], [], [], zones=ZONES)  # type: ignore[arg-type]
+
+
+def test_editing_the_input_frames_later_does_not_change_the_market() -> None:
+    p = pools()
+    p["headcount"] = p["headcount"].astype("int64")
+    p["max_commute_min"] = [75.0, 60.0, 45.0]
+    m = LabourMarket.from_frames(enterprises(), vacancies(), p, zones=ZONES)
+    before = m.pools
+    p.loc[0, "headcount"] = 999
+    p.loc[0, "max_commute_min"] = 1.0
+    p["skill_level"] = 5
+    assert m.pools.equals(before)
+    assert m.pools.loc[0, "headcount"] == 30

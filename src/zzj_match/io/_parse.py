@@ -24,8 +24,8 @@ STR = pd.StringDtype(na_value=np.nan)
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
-_DATE_LOW = pd.Timestamp("1678-01-01")
-_DATE_HIGH = pd.Timestamp("2261-12-31")
+_DATE_LOW_US = np.datetime64("1678-01-01", "us")
+_DATE_HIGH_US = np.datetime64("2261-12-31", "us")
 
 
 def _is_missing_scalar(v: Any) -> bool:
@@ -258,9 +258,11 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
     ):
         bad = s.notna().to_numpy()
         return pd.Series(np.full(n, np.datetime64("NaT", "ns"))), zeros, bad, zeros
+    nat = np.datetime64("NaT", "us")
+    parsed: np.ndarray[Any, Any]
     if pdt.is_datetime64_any_dtype(dt):
-        parsed = s.reset_index(drop=True)
-        missing = parsed.isna().to_numpy()
+        parsed = np.asarray(s.to_numpy(), dtype="datetime64[us]")
+        missing = np.isnat(parsed)
         bad = zeros.copy()
     else:
         not_dates = zeros.copy()
@@ -282,17 +284,19 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
                 s = pd.Series(obj, dtype=object)
         fast = _arrow_cast(s, "date") if isinstance(dt, pd.StringDtype) else None
         if fast is not None:
-            parsed = pd.Series(fast.to_pandas(date_as_object=False), dtype="datetime64[us]")
+            parsed = np.asarray(fast.to_numpy(zero_copy_only=False), dtype="datetime64[us]")
         else:
-            parsed = _to_datetime(s.reset_index(drop=True))
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = pd.Series(np.full(n, np.datetime64("NaT", "ns")))
-        bad = not_dates | (~missing & parsed.isna().to_numpy())
+            slow = _to_datetime(s.reset_index(drop=True))
+            if isinstance(slow.dtype, pd.DatetimeTZDtype):  # time zones are not dates
+                parsed = np.full(n, nat)
+            else:
+                parsed = np.asarray(slow.to_numpy(), dtype="datetime64[us]")
+        bad = not_dates | (~missing & np.isnat(parsed))
     present = ~missing & ~bad
-    out_of_range = present & ((parsed < _DATE_LOW) | (parsed > _DATE_HIGH)).to_numpy(dtype=bool)
+    out_of_range = present & ((parsed < _DATE_LOW_US) | (parsed > _DATE_HIGH_US))
     bad = bad | out_of_range
     keep = ~missing & ~bad
-    parsed = parsed.where(keep)
-    values = parsed.astype("datetime64[ns]")
-    timed = keep & (values != values.dt.normalize()).to_numpy(dtype=bool)
+    parsed = np.where(keep, parsed, nat)
+    timed = keep & (parsed != parsed.astype("datetime64[D]").astype("datetime64[us]"))
+    values = pd.Series(parsed.astype("datetime64[ns]"))
     return values, missing, bad, timed

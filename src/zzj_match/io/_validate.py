@@ -491,15 +491,11 @@ def _canonical(t: _Table, specs: tuple[Column, ...], id_col: str) -> pd.DataFram
     for c in specs:
         v = t.values[c.name]
         missing = t.missing[c.name]
-        if c.kind in ("id", "text", "choice", "occupation"):
-            s = pd.Series(v, dtype=STR).reset_index(drop=True)
+        if c.kind in ("id", "text", "choice", "occupation", "zones"):
+            s = v if v.dtype == STR else pd.Series(v, dtype=STR)
             if missing.any():
                 s = s.where(~missing, "" if c.default is None else c.default)
-            cols[c.name] = s.astype(STR)
-        elif c.kind == "zones":
-            s = pd.Series(v, dtype=STR).reset_index(drop=True)
-            s = s.where(~missing, "")
-            cols[c.name] = _canonical_zone_list(s)
+            cols[c.name] = _canonical_zone_list(s) if c.kind == "zones" else s
         elif c.kind == "int":
             arr = np.asarray(v, dtype=np.float64)
             if missing.any():
@@ -516,8 +512,8 @@ def _canonical(t: _Table, specs: tuple[Column, ...], id_col: str) -> pd.DataFram
                 arr = np.where(missing, bool(c.default), arr)
             cols[c.name] = arr
         else:
-            cols[c.name] = pd.Series(v).reset_index(drop=True).astype("datetime64[ns]")
-    frame = pd.DataFrame(cols)
+            cols[c.name] = np.asarray(v, dtype="datetime64[ns]")
+    frame = pd.DataFrame(cols)  # copies: never share memory with the caller's frames
     if t.order is not None:
         frame = frame.take(t.order).reset_index(drop=True)
     return frame
