@@ -197,10 +197,18 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
         span = float(cmax) - float(cmin)
         if max(abs(cmin), abs(cmax)) * 8.0 * (nc + 2) >= _EXACT:
             return _assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=True)
+        w: npt.NDArray[Any]
         if maximize:
             w = np.subtract(cmax, c, dtype=np.float64)  # cost' = max - c >= 0
+            offset = cmax
+        elif (cmin >= 0 and cmax < _LAP_LARGE) or span >= _LAP_LARGE:
+            # no shift needed (lapjv sees values in [0, LARGE), or scipy takes any values):
+            # the solver converts the matrix itself, the certificate reads it block by block
+            w = c
+            offset = 0
         else:
             w = np.subtract(c, cmin, dtype=np.float64)
+            offset = cmin
         resolution = 0.0
         forbidden = None
     else:
@@ -258,8 +266,7 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
     v_out: npt.NDArray[Any]
     if integer:
         objective = int(picked.astype(np.int64).sum())  # |c| * n far below 2**62 here
-        shift = cmax if maximize else cmin
-        u_out = u_w.astype(np.int64) + shift if not maximize else shift - u_w.astype(np.int64)
+        u_out = u_w.astype(np.int64) + offset if not maximize else offset - u_w.astype(np.int64)
         v_out = v_w.astype(np.int64) if not maximize else -v_w.astype(np.int64)
     else:
         objective = math.fsum(picked.tolist())
@@ -286,7 +293,7 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
 
 
 def _solve_dense(
-    w: npt.NDArray[np.float64], span: float, *, force_scipy: bool = False
+    w: npt.NDArray[Any], span: float, *, force_scipy: bool = False
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], str]:
     """Assign every row of ``w`` (nr <= nc); pairs sorted by row."""
     nr, nc = w.shape
@@ -306,7 +313,7 @@ def _solve_dense(
 
 
 def _dense_duals(
-    w: npt.NDArray[np.float64], row: npt.NDArray[np.int64], col: npt.NDArray[np.int64]
+    w: npt.NDArray[Any], row: npt.NDArray[np.int64], col: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None]:
     """Dual values certifying the assignment (``None, None`` if it is not optimal).
 
@@ -318,7 +325,7 @@ def _dense_duals(
     nr, nc = w.shape
     if nr != row.shape[0] or np.unique(col).shape[0] != nr:
         return None, None
-    a = w[row, col]
+    a = w[row, col].astype(np.float64)
     if not np.isfinite(a).all():
         return None, None
     block = max(1, _BLOCK_ELEMS // nc)
