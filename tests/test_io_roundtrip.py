@@ -136,11 +136,32 @@ def markets(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
                 "dispatched": draw(st.booleans()),
             }
         )
-    return {
+    pool_ids = [r["pool_id"] for r in pool_rows]
+    worker_rows = []
+    for wid in draw(st.lists(ids, max_size=4, unique=True)):
+        start = draw(days)
+        worker_rows.append(
+            {
+                "worker_id": wid,
+                "pool_id": draw(st.sampled_from(["", *pool_ids])),
+                "kind": "jobseeker",
+                "zone_id": draw(st.sampled_from(ZONES)),
+                "occupation": draw(occupations),
+                "skill_level": draw(st.integers(1, 5)),
+                "reservation_wage_cny": draw(money),
+                "available_from": start,
+                "available_to": start,
+                "priority_group": draw(st.sampled_from(["none", "migrant"])),
+            }
+        )
+    tables = {
         "enterprises": ent,
         "vacancies": pd.DataFrame(vac_rows),
         "pools": pd.DataFrame(pool_rows),
     }
+    if worker_rows:
+        tables["workers"] = pd.DataFrame(worker_rows)
+    return tables
 
 
 @FEW
@@ -151,7 +172,7 @@ def test_round_trips_and_shuffling_keep_the_market(
     m = LabourMarket.from_frames(**tables, zones=ZONES)
     # canonical: sorted ids, RangeIndex
     for name, id_col in (("enterprises", "enterprise_id"), ("vacancies", "vacancy_id"),
-                         ("pools", "pool_id")):
+                         ("pools", "pool_id"), ("workers", "worker_id")):
         frame = getattr(m, name)
         assert frame[id_col].tolist() == sorted(frame[id_col].tolist())
         assert isinstance(frame.index, pd.RangeIndex)
