@@ -56,7 +56,8 @@ class Enterprise(RowModel):
     zone_id: Id = Field(description="Zone id of the workplace (a zone of the region).")
     industry: str = Field("", description="Industry (free text; default empty).")
     key_enterprise: bool = Field(
-        False, description="Key enterprise 重点企业 (flag; default false): served first."
+        False,
+        description="Key enterprise 重点企业 (flag; default false); the policy may favour it.",
     )
 
 
