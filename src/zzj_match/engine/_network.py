@@ -134,6 +134,13 @@ class _Groups:
         n_occ = occ_codes.size
         self.occ_start = np.searchsorted(self.g_occ, np.arange(n_occ), side="left")
         self.occ_end = np.searchsorted(self.g_occ, np.arange(n_occ), side="right")
+        if brk.size:
+            self.g_wmax = np.maximum.reduceat(v["w"].to_numpy()[self.rows], brk)
+            self.g_endmax = np.maximum.reduceat(v["end"].to_numpy()[self.rows], brk)
+            self.g_startmin = np.minimum.reduceat(v["start"].to_numpy()[self.rows], brk)
+            self.g_mmin = np.minimum.reduceat(v["m"].to_numpy()[self.rows], brk)
+        else:
+            self.g_wmax = self.g_endmax = self.g_startmin = self.g_mmin = np.zeros(0)
         housing = v["housing"].to_numpy(dtype=bool)[self.rows]
         self.g_housing = np.add.reduceat(housing.astype(np.int64), brk) > 0 if brk.size else (
             np.zeros(0, bool))
@@ -163,12 +170,16 @@ def candidates(
     vac_rows: npt.NDArray[np.int64],
     *,
     extra_min: float = 0.0,
+    prefilter: bool = False,
 ) -> Candidates:
     """Enumerate candidate pairs by (pool, target occupation, work zone), checking every rule.
 
     Pairs are generated only for substitutable occupations and, per work zone, only where the
     commute is within the pool's tolerance plus ``extra_min``, or the zone has a vacancy with
-    housing or a shuttle from the pool's zone. Everything is numpy on integer codes.
+    housing or a shuttle from the pool's zone. With ``prefilter``, (pool, group) triples that
+    fail a necessary condition against the group's extremes (highest wage, latest end,
+    earliest start, lowest level) are dropped before expansion. Everything is numpy on
+    integer codes.
     """
     pol = prep.policy
     p = prep.pools
@@ -210,6 +221,14 @@ def candidates(
         )
     else:  # explanations: every work zone, reachable or not
         reach = np.ones(mm.shape[0], dtype=bool)
+    if prefilter:  # necessary conditions against the group's extremes: drop hopeless triples
+        lvl = p["skill"].to_numpy()[t_p] + pt_tr[own]
+        reach &= (
+            (p["r"].to_numpy()[t_p] <= gr.g_wmax[g])
+            & (p["af"].to_numpy()[t_p] <= gr.g_endmax[g])
+            & (p["at"].to_numpy()[t_p] >= gr.g_startmin[g])
+            & (lvl >= gr.g_mmin[g])
+        )
     sel = np.flatnonzero(reach)
     t_p, g, zp, zv = t_p[sel], g[sel], zp[sel], zv[sel]
     t_tr = pt_tr[own[sel]]
@@ -218,7 +237,11 @@ def candidates(
     tri, vi = _expand(gr.start[g], gr.count[g])
     vrow = gr.rows[vi]
     prow = t_p[tri]
-    flags = _pair_flags(prep, prow, vrow, t_tr[tri], zp[tri])
+    mm = mins[zp, zv]
+    tol = p["tol"].to_numpy()[t_p]
+    within = (np.isfinite(mm)[tri], (mm <= tol)[tri],
+              (mm <= tol + pol.explain_extra_min)[tri])
+    flags = _pair_flags(prep, prow, vrow, t_tr[tri], zp[tri], within)
     return Candidates(p=prow, v=vrow, trained=t_tr[tri], triple=tri, flags=flags, t_p=t_p,
                       t_trained=t_tr, t_g=g, t_cost=t_cost.astype(np.int64))
 
@@ -226,8 +249,13 @@ def candidates(
 def _pair_flags(
     prep: Prepared, pi: npt.NDArray[np.int64], vi: npt.NDArray[np.int64],
     trained: npt.NDArray[np.bool_], zp: npt.NDArray[np.int64],
+    within: tuple[npt.NDArray[np.bool_], ...] | None = None,
 ) -> dict[str, npt.NDArray[np.bool_]]:
-    """Rule flags of explicit pairs whose occupations are known to be substitutable."""
+    """Rule flags of explicit pairs whose occupations are known to be substitutable.
+
+    ``within``, when given, holds per pair (reachable, within the tolerance, within the
+    tolerance plus the explanation margin), computed once per zone pair by the caller.
+    """
     p, v = prep.pools, prep.vacancies
     s = p["skill"].to_numpy()[pi]
     m = v["m"].to_numpy()[vi]
@@ -247,17 +275,21 @@ def _pair_flags(
             & ~v["blocked"].to_numpy(dtype=bool)[vk]
             & (np.minimum(at[k], end[k]) <= p["ce"].to_numpy()[pk])
         )
-    zv = v["zi"].to_numpy()[vi]
-    mm = prep.commute.minutes[zp, zv]
-    tol = p["tol"].to_numpy()[pi]
+    if within is None:
+        zv = v["zi"].to_numpy()[vi]
+        mm = prep.commute.minutes[zp, zv]
+        tol = p["tol"].to_numpy()[pi]
+        fin = np.isfinite(mm)
+        inside, plus = mm <= tol, mm <= tol + prep.policy.explain_extra_min
+    else:
+        fin, inside, plus = within
     exempt = v["housing"].to_numpy(dtype=bool)[vi].copy()
     has_sh = prep.has_shuttle[vi]
     if has_sh.any():
         k = np.flatnonzero(has_sh)
         exempt[k] |= prep.in_shuttle(vi[k], zp[k])
-    fin = np.isfinite(mm)
-    ok_commute = fin & ((mm <= tol) | exempt)
-    ok_plus = fin & ((mm <= tol + prep.policy.explain_extra_min) | exempt)
+    ok_commute = fin & (inside | exempt)
+    ok_plus = fin & (plus | exempt)
     return {"ok_skill": ok_skill, "ok_wage": ok_wage, "ok_period": ok_period,
             "ok_sharing": ok_sharing, "ok_commute": ok_commute, "ok_commute_plus": ok_plus}
 
@@ -304,16 +336,19 @@ def build_network(prep: Prepared) -> ClassNetwork:
     rng = np.random.default_rng(_HASH_SEED)
     h1 = rng.integers(0, 2**63 - 1, size=len(vacs), dtype=np.int64).astype(np.uint64)
     h2 = rng.integers(0, 2**63 - 1, size=len(vacs), dtype=np.int64).astype(np.uint64)
-    cand = candidates(prep, rep, vrows)
+    cand = candidates(prep, rep, vrows, prefilter=True)
     ok = np.ones(cand.p.size, dtype=bool)
     for name in ("ok_skill", "ok_wage", "ok_period", "ok_sharing", "ok_commute"):
         ok &= cand.flags[name]
     n_t = cand.t_p.size
     cnt = np.bincount(cand.triple[ok], minlength=n_t).astype(np.int64)
-    sig1 = np.zeros(n_t, dtype=np.uint64)
-    sig2 = np.zeros(n_t, dtype=np.uint64)
-    np.add.at(sig1, cand.triple[ok], h1[cand.v[ok]])
-    np.add.at(sig2, cand.triple[ok], h2[cand.v[ok]])
+    if n_t:
+        starts = np.searchsorted(cand.triple, np.arange(n_t))  # every triple has >= 1 row
+        zero = np.uint64(0)
+        sig1 = np.add.reduceat(np.where(ok, h1[cand.v], zero), starts)  # uint64 wraps: exact
+        sig2 = np.add.reduceat(np.where(ok, h2[cand.v], zero), starts)
+    else:
+        sig1 = sig2 = np.zeros(0, dtype=np.uint64)
     live = np.flatnonzero(cnt > 0)
     # Y = (group, compatible subset); triples with equal subsets share one Y node
     ykeys = np.stack([cand.t_g[live].astype(np.uint64), cnt[live].astype(np.uint64), sig1[live],
