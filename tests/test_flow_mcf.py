@@ -305,3 +305,23 @@ def test_float_scaling_helper_resolution_is_a_power_of_two() -> None:
     assert np.log2(resolution) == int(np.log2(resolution))
     assert np.all(np.abs(scaled * resolution - cost) <= resolution / 2)
     assert bound <= 3 * resolution / 2
+
+
+def test_python_int_costs_beyond_int64() -> None:
+    big = 10**25
+    cost = np.array([big, 5 * big, -big + 7], dtype=object)
+    res = min_cost_flow([0, 0, 1], [1, 2, 2], [4, 2, 4], cost, [3, 0, -3])
+    assert res.backend == "exact"
+    assert res.objective == 3 * 7
+    assert res.flow.tolist() == [3, 0, 3]
+    red = cost + res.potential[[0, 0, 1]] - res.potential[[1, 2, 2]]
+    assert red[1] >= 0
+    # Python ints within int64 take the fast path
+    small = min_cost_flow([0, 0, 1], [1, 2, 2], [4, 2, 4], np.array([1, 5, 1], dtype=object),
+                          [3, 0, -3])
+    assert small.backend == "ortools"
+    assert small.objective == 6
+    with pytest.raises(InputError, match="capacity"):
+        min_cost_flow([0], [1], np.array([2**70], dtype=object), [1], [1, -1])
+    with pytest.raises(InputError, match="must be an integer"):
+        min_cost_flow([0], [1], [1], np.array([1.5], dtype=object), [1, -1])

@@ -23,7 +23,7 @@ class CheckedFlowInput:
     head: npt.NDArray[np.int64]
     lower: npt.NDArray[np.int64]
     capacity: npt.NDArray[np.int64]
-    cost: npt.NDArray[Any]  # int64 or float64
+    cost: npt.NDArray[Any]  # int64, float64, or object (Python ints beyond int64)
     supply: npt.NDArray[np.int64]
 
     @property
@@ -39,7 +39,7 @@ class CheckedFlowInput:
     @property
     def integer_costs(self) -> bool:
         """Whether the costs are integers (exact arithmetic all the way)."""
-        return self.cost.dtype.kind == "i"
+        return self.cost.dtype.kind in "iO"
 
 
 def _first(pc: ProblemCollector) -> str:
@@ -82,16 +82,33 @@ def _as_1d(
             return None
         return arr
     if kind == "O":
-        pc.add(
-            table,
-            None,
-            name,
-            f"dtype {arr.dtype}",
-            "must be an integer array within int64 (got Python objects or values too large)",
-        )
-        return None
+        return _object_ints(pc, table, name, arr, big_ok=allow_float)
     want = "an integer or float dtype" if allow_float else "an integer dtype"
     pc.add(table, None, name, f"dtype {arr.dtype}", f"must have {want} (got {arr.dtype})")
+    return None
+
+
+def _object_ints(
+    pc: ProblemCollector, table: str, name: str, arr: npt.NDArray[Any], *, big_ok: bool
+) -> npt.NDArray[Any] | None:
+    """Python ints in an object array: int64 when they fit, else (costs only) kept exact."""
+    bad = np.array(
+        [not isinstance(x, int | np.integer) or isinstance(x, bool | np.bool_) for x in arr],
+        dtype=bool,
+    )
+    if bad.any():
+        pc.add_mask(table, bad, name, arr, "must be an integer")
+        return None
+    ints = [int(x) for x in arr]
+    lo, hi = min(ints, default=0), max(ints, default=0)
+    if lo >= -(2**63) and hi < 2**63:
+        return np.array(ints, dtype=np.int64)
+    if big_ok:
+        out = np.empty(len(ints), dtype=object)
+        out[:] = ints
+        return out
+    too_big = np.array([not -(2**63) <= x < 2**63 for x in ints], dtype=bool)
+    pc.add_mask(table, too_big, name, arr, "exceeds the int64 range")
     return None
 
 
