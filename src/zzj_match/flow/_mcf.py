@@ -96,7 +96,8 @@ def min_cost_flow(
         Upper bound of each arc's flow (int64 range).
     cost : array_like of int or float, length m
         Cost per unit of flow; may be negative (negative cycles included). Float costs are
-        rounded to a power-of-two resolution (see Notes); NaN and inf are rejected.
+        rounded to a power-of-two resolution (see Notes); NaN and inf are rejected. An
+        object array of Python ints may go beyond int64 (solved by the exact back-end).
     supply : array_like of int, length n
         Net supply of each node: positive at sources, negative at sinks.
     lower : array_like of int, length m, optional
