@@ -404,21 +404,21 @@ def _explain(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     p_reason, p_detail = _reasons(unpl_rows, stages, plus, spare, n_comp, "positions",
                                   pol.explain_extra_min)
     not_ok = ~p["ok"].to_numpy(dtype=bool)[unpl_rows]
-    for k in np.flatnonzero(not_ok):
-        r = unpl_rows[k]
+    for k in np.flatnonzero(not_ok).tolist():
+        row = int(unpl_rows[k])
         p_reason[k] = "sharing_rules"
         why = []
-        if not bool(p["consent"].to_numpy()[r]):
+        if not bool(p["consent"].to_numpy()[row]):
             why.append("the workers have not consented to secondment")
-        if bool(p["dispatched"].to_numpy()[r]):
+        if bool(p["dispatched"].to_numpy()[row]):
             why.append("dispatched (劳务派遣) workers may never be shared")
         p_detail[k] = "共享用工 rules: " + "; ".join(why)
-    for k in np.flatnonzero(np.asarray(p_reason) == "wage_gap"):
-        r = unpl_rows[k]
+    for k in np.flatnonzero(np.asarray(p_reason) == "wage_gap").tolist():
+        row = int(unpl_rows[k])
         p_detail[k] = _REASON_TEXT["wage_gap"].format(
             who="positions",
             wage=f"every one pays less than the reservation wage "
-                 f"({p['r'].to_numpy()[r]:,.0f} CNY)",
+                 f"({p['r'].to_numpy()[row]:,.0f} CNY)",
         )
     unplaced = pd.DataFrame(
         {

@@ -87,7 +87,9 @@ def _ngroup(frame: pd.DataFrame, cols: list[str]) -> npt.NDArray[np.int64]:
     """Dense ids of the distinct rows of ``frame[cols]``, numbered in sorted key order."""
     if len(frame) == 0:
         return np.zeros(0, dtype=np.int64)
-    return frame.groupby(cols, sort=True, dropna=False).ngroup().to_numpy(dtype=np.int64)
+    out: npt.NDArray[Any] = frame.groupby(cols, sort=True, dropna=False).ngroup().to_numpy(
+        dtype=np.int64)
+    return out
 
 
 _PKEY = ["zi", "occ", "skill", "tol", "r", "af", "at", "sec", "lender", "ce", "prio", "cwp"]
@@ -454,7 +456,8 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
     h = net.head[mid] - net.p_offset
     n_mid = n_pc + n_y + n_v
     graph = coo_matrix((np.ones(t.size), (t, h)), shape=(n_mid, n_mid)).tocsr()
-    n_comp, label = connected_components(graph, directed=False)
+    n_comp, label32 = connected_components(graph, directed=False)
+    label = label32.astype(np.int64)
     deg = np.bincount(np.r_[t, h], minlength=n_mid)
     label = np.where(deg > 0, label, -1)
     pool_arc = net.layer == L_POOL

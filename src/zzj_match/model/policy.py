@@ -44,7 +44,7 @@ class Policy(BaseModel):
     objective: tuple[
         Literal["key_positions", "priority_placements", "placements", "cost"], ...
     ] = Field(
-        default=OBJECTIVE_LEVELS,
+        default=("key_positions", "priority_placements", "placements", "cost"),
         description=(
             "Lexicographic objective, most important first. Count levels (maximised): "
             "'key_positions' = positions of key enterprises (重点企业) filled, "
