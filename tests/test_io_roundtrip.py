@@ -324,3 +324,22 @@ def test_every_bad_row_is_reported(kinds: list[int]) -> None:
     assert set(probs.loc[probs["column"] == "headcount", "row"]) == set(
         np.flatnonzero(arr == 1).tolist()
     )
+
+
+def test_one_workbook_with_a_sheet_per_table(market: LabourMarket, tmp_path: Path) -> None:
+    book = tmp_path / "market.xlsx"
+    with pd.ExcelWriter(book) as xl:
+        for name, frame in market.to_frames().items():
+            frame.to_excel(xl, sheet_name=name.capitalize(), index=False)
+    assert LabourMarket.from_csv_dir(book, zones=ZONES) == market
+    partial = tmp_path / "partial.xlsx"
+    with pd.ExcelWriter(partial) as xl:
+        market.enterprises.to_excel(xl, sheet_name="enterprises", index=False)
+        market.pools.to_excel(xl, sheet_name="pool", index=False)
+    with pytest.raises(InputError) as info:
+        LabourMarket.from_csv_dir(partial, zones=ZONES)
+    messages = info.value.problems["message"].tolist()
+    assert messages == [
+        "no sheet named 'vacancies'",
+        "no sheet named 'pools' (did you mean 'pool'?)",
+    ]

@@ -63,23 +63,26 @@ def read_tables(path: str | PathLike[str]) -> dict[str, pd.DataFrame]:
     ----------
     path : str or path-like
         A directory holding ``enterprises``, ``vacancies``, ``pools`` and optionally
-        ``workers``, each as ``.csv``, ``.parquet`` or ``.xlsx`` (one file per table).
+        ``workers``, each as ``.csv``, ``.parquet`` or ``.xlsx`` (one file per table); or one
+        ``.xlsx`` workbook with a sheet per table, named after the table.
 
     Returns
     -------
     dict of str to DataFrame
-        The raw tables (``workers`` only when its file exists).
+        The raw tables (``workers`` only when its file or sheet exists).
 
     Raises
     ------
     InputError
-        If the directory is missing, a required table has no file, a table has more than one
-        file, or a file cannot be parsed (table ``files``; all such problems in one report).
+        If the directory is missing, a required table has no file (or sheet), a table has more
+        than one file, or a file cannot be parsed (table ``files``; all in one report).
     """
     p = Path(path)
     pc = ProblemCollector()
+    if p.is_file() and p.suffix.lower() == ".xlsx":
+        return _read_workbook(p)
     if not p.is_dir():
-        pc.add("files", None, None, str(p), "not a directory")
+        pc.add("files", None, None, str(p), "not a directory (nor an .xlsx workbook)")
         pc.raise_if_any()
     present = sorted(x.name for x in p.iterdir() if x.suffix.lower() in FILE_FORMATS)
     out: dict[str, pd.DataFrame] = {}
@@ -105,6 +108,27 @@ def read_tables(path: str | PathLike[str]) -> dict[str, pd.DataFrame]:
         except (ValueError, OSError, pd.errors.ParserError) as exc:
             pc.add("files", None, name, found[0].name, f"cannot read the file: {exc}")
     pc.raise_if_any(summary=f"cannot read the market tables in {p}")
+    return out
+
+
+def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
+    """One workbook, one sheet per table (sheet names as the table names)."""
+    pc = ProblemCollector()
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object)
+    except (ValueError, OSError) as exc:
+        pc.add("files", None, None, path.name, f"cannot read the workbook: {exc}")
+        pc.raise_if_any()
+    names = {str(k).strip().lower(): k for k in sheets}
+    out: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        if name in names:
+            out[name] = sheets[names[name]]
+        elif name in _REQUIRED:
+            close = difflib.get_close_matches(name, [str(k) for k in sheets], n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            pc.add("files", None, name, path.name, f"no sheet named {name!r}{hint}")
+    pc.raise_if_any(summary=f"cannot read the market tables in {path.name}")
     return out
 
 

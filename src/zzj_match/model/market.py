@@ -425,11 +425,12 @@ class LabourMarket:
 
         Reads ``enterprises``, ``vacancies``, ``pools`` and, if present, ``workers``, each
         from ``<name>.csv``, ``<name>.parquet`` or ``<name>.xlsx`` (exactly one per table).
+        ``path`` may also be one ``.xlsx`` workbook with a sheet per table.
 
         Parameters
         ----------
         path : str or path-like
-            The directory.
+            The directory (or workbook).
         zones : Region, iterable of str or None, optional
             The allowed zones; ``None`` = the embedded 珠中江 region.
 
