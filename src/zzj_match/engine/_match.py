@@ -13,9 +13,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zzj_match.engine._network import build_network, candidates, disaggregate, solve_all
+from zzj_match.engine._network import (
+    _nw_merge,
+    build_network,
+    candidates,
+    disaggregate,
+    solve_all,
+)
 from zzj_match.engine._rules import CommuteTables, Prepared, pair_rules, prepare
-from zzj_match.errors import InputError, SolverError
+from zzj_match.errors import InputError, ProblemCollector, SolverError
 from zzj_match.model.policy import Policy
 from zzj_match.plan._plan import (
     TRANSFER_COLUMNS,
@@ -111,7 +117,10 @@ def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> A
     Parameters
     ----------
     market : LabourMarket
-        The surplus (pools) and shortage (vacancies); ``market.workers`` are not used yet.
+        The surplus (pools, and individual workers if any) and the shortage (vacancies).
+        A worker naming a pool is one of its people: the pool's placements go to its listed
+        workers in ``worker_id`` order (one transfer row each, ``worker_id`` set); a worker
+        without a pool is a pool of one named by its ``worker_id``.
     region : Region, optional
         The transport network; default :func:`zzj_match.datasets.zzj_region`. Taken as of
         ``policy.reference_date`` when that is set.
@@ -149,8 +158,9 @@ def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> A
     t0 = time.perf_counter()
     tables = commute_tables(region, policy.commute)
     t_commute = time.perf_counter() - t0
+    workers = getattr(market, "workers", None)
     plan = match_frames(
-        market.enterprises, market.vacancies, market.pools, tables, policy,
+        market.enterprises, market.vacancies, market.pools, tables, policy, workers=workers,
     )
     plan.stats["seconds_commute"] = t_commute
     plan.stats["seconds_total"] = time.perf_counter() - t0
@@ -163,6 +173,8 @@ def match_frames(
     pools: pd.DataFrame,
     commute: CommuteTables,
     policy: Policy | None = None,
+    *,
+    workers: pd.DataFrame | None = None,
 ) -> AdjustmentPlan:
     """:func:`match` on canonical frames and ready commute tables (tests, services).
 
@@ -172,6 +184,8 @@ def match_frames(
         Canonical market frames (docs/architecture.md).
     commute : CommuteTables
     policy : Policy, optional
+    workers : DataFrame, optional
+        Individual workers (see :func:`match`).
 
     Returns
     -------
@@ -180,6 +194,9 @@ def match_frames(
     policy = Policy() if policy is None else policy
     times: dict[str, float] = {}
     t = time.perf_counter()
+    members = None
+    if workers is not None and len(workers):
+        pools, members = _workers_as_pools(pools, workers)
     prep = prepare(enterprises, vacancies, pools, commute, policy)
     times["seconds_prepare"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -201,6 +218,8 @@ def match_frames(
             f"plan cost {total_cost} differs from the optimum {out.levels['cost']} of the class "
             "network"
         )
+    if members is not None:
+        transfers = _split_to_workers(transfers, members)
     times["seconds_disaggregate"] = time.perf_counter() - t
     t = time.perf_counter()
     unmet, unplaced = _explain(prep, pairs)
@@ -220,6 +239,62 @@ def match_frames(
         all_vacancies=prep.vacancies[["vacancy_id", "headcount"]],
         all_pools=prep.pools[["pool_id", "headcount"]],
     )
+
+
+def _workers_as_pools(
+    pools: pd.DataFrame, workers: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Standalone workers become pools of one; return the pools and the pool members."""
+    wid = workers["worker_id"].astype(str)
+    wpool = workers["pool_id"].astype(object).where(workers["pool_id"].notna(), "").astype(str)
+    alone = (wpool == "").to_numpy()
+    pc = ProblemCollector()
+    known = set(pools["pool_id"].astype(str))
+    clash = alone & wid.isin(known).to_numpy()
+    pc.add_mask("workers", clash, "worker_id", wid,
+                "a worker without a pool is matched as a pool of one named by its worker_id, "
+                "and a pool already has this id")
+    unknown = ~alone & ~wpool.isin(known).to_numpy()
+    pc.add_mask("workers", unknown, "pool_id", wpool, "unknown pool")
+    pc.raise_if_any()
+    solo = workers.loc[alone].drop(columns=["pool_id"]).rename(columns={"worker_id": "pool_id"})
+    solo = solo.assign(headcount=1)
+    cols = [c for c in pools.columns if c in solo.columns]
+    merged = pd.concat([pools, solo[cols]], ignore_index=True) if len(solo) else pools
+    members = pd.DataFrame({"pool_id": np.r_[wpool[~alone].to_numpy(dtype=object),
+                                             wid[alone].to_numpy(dtype=object)],
+                            "worker_id": np.r_[wid[~alone].to_numpy(dtype=object),
+                                               wid[alone].to_numpy(dtype=object)]})
+    return merged, members.sort_values(["pool_id", "worker_id"]).reset_index(drop=True)
+
+
+def _split_to_workers(transfers: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Give each pool's placements to its listed workers in worker_id order (one row each)."""
+    if transfers.empty or members.empty:
+        return transfers
+    has = transfers["pool_id"].isin(set(members["pool_id"])).to_numpy()
+    t = transfers.loc[has].sort_values(["pool_id", "vacancy_id"], kind="stable")
+    placed = t.groupby("pool_id", sort=True)["headcount"].sum()
+    mem = members[members["pool_id"].isin(placed.index)].copy()
+    rank = mem.groupby("pool_id", sort=True).cumcount().to_numpy()
+    mem = mem.loc[rank < placed.reindex(mem["pool_id"]).to_numpy()]
+    named = mem.groupby("pool_id", sort=True).size().reindex(placed.index, fill_value=0)
+    anon = pd.DataFrame({"pool_id": placed.index, "worker_id": "",
+                         "a": (placed - named).to_numpy()})
+    slots = pd.concat([mem.assign(a=1), anon[anon["a"] > 0]], ignore_index=True)
+    slots["last"] = slots["worker_id"] == ""
+    slots = slots.sort_values(["pool_id", "last", "worker_id"], kind="stable")
+    g_in = pd.factorize(t["pool_id"], sort=True)[0]
+    codes = {k: i for i, k in enumerate(sorted(set(t["pool_id"])))}
+    g_out = slots["pool_id"].map(codes).to_numpy()
+    i, j, amt = _nw_merge(g_in.astype(np.int64), t["headcount"].to_numpy(dtype=np.int64),
+                          g_out.astype(np.int64), slots["a"].to_numpy(dtype=np.int64))
+    rows = t.iloc[i].reset_index(drop=True)
+    rows["worker_id"] = slots["worker_id"].to_numpy(dtype=object)[j]
+    rows["headcount"] = amt
+    out = pd.concat([transfers.loc[~has], rows], ignore_index=True)
+    out = out.sort_values(["pool_id", "vacancy_id", "worker_id"], kind="stable")
+    return out.reset_index(drop=True).loc[:, list(TRANSFER_COLUMNS)]
 
 
 def _transfers(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
