@@ -262,3 +262,25 @@ def test_float_dense_solved_by_lapjv_and_certified_on_rounded_costs() -> None:
     assert res.objective == pytest.approx(float(cost[r, c].sum()), abs=1e-9)
     assert "rounded" in res.message
     _check_duals(cost, res)
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+def test_mostly_forbidden_dense_and_float_sparse_take_the_fast_sparse_path(
+    maximize: bool,
+) -> None:
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(11)
+    cost = rng.uniform(0, 100, (60, 70))
+    cost[rng.random(cost.shape) < 0.8] = -np.inf if maximize else np.inf
+    np.fill_diagonal(cost, rng.uniform(0, 100, 60))  # a full matching exists
+    r, c = linear_sum_assignment(cost, maximize=maximize)
+    best = float(cost[r, c].sum())
+    res = assign(cost, maximize=maximize)
+    assert not res.backend.startswith("min_cost_flow")
+    assert res.objective == pytest.approx(best, abs=1e-9)
+    _check_duals(cost, res, maximize)
+    rr, cc = np.nonzero(np.isfinite(cost))
+    sres = assign(sp.csr_array((cost[rr, cc], (rr, cc)), shape=cost.shape), maximize=maximize)
+    assert not sres.backend.startswith("min_cost_flow")
+    assert sres.objective == pytest.approx(best, abs=1e-9)

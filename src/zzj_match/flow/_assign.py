@@ -233,6 +233,13 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
         exact = bool(np.all(np.ldexp(w, -k)[finite] == diff[finite]))
         resolution = 0.0 if exact else scale
         span = float(np.rint(math.ldexp(span_f, k)))
+    if forbidden is not None and forbidden.mean() > 0.5:
+        # mostly forbidden: the allowed pairs as a sparse problem
+        rr, cc = np.nonzero(~forbidden)
+        fast = _assign_sparse_fast(rr, cc, c[rr, cc], nr, nc, maximize, t0)
+        if fast is not None:
+            return fast
+        return _assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=integer)
     if forbidden is not None:
         # a pair-forbidding weight M larger than any all-allowed assignment can make up for
         big = (span + 1.0) * (nr + 1.0)
@@ -521,20 +528,37 @@ def _assign_sparse_fast(
     maximize: bool,
     t0: float,
 ) -> AssignResult | None:
-    """Integer sparse costs: a fast matcher and the column-graph certificate.
+    """Sparse costs: a fast matcher and the column-graph certificate.
 
-    ``None`` hands the case to the certified min-cost-flow path (float costs, magnitudes
-    beyond the exact range, no full matching, or an answer that fails the certificate).
+    Float costs are rounded to integers ``round((cost - base) * 2**k)`` below 2**52 / (16 (nc
+    + 2)), as in the dense case. ``None`` hands the case to the certified min-cost-flow path
+    (magnitudes beyond the exact range, no full matching, or an answer that fails the
+    certificate).
     """
-    if data.dtype.kind not in "iu" or data.size == 0:
+    if data.dtype.kind not in "iuf" or data.size == 0:
         return None
     transposed = nr > nc
     if transposed:
         r, cc, nr, nc = cc, r, nc, nr
-    lo, hi = int(data.min()), int(data.max())
-    if max(abs(lo), abs(hi)) * 8.0 * (nc + 2) >= _EXACT:
-        return None
-    w = (hi - data.astype(np.int64)) if maximize else (data.astype(np.int64) - lo)
+    integer = data.dtype.kind in "iu"
+    scale, resolution = 1.0, 0.0
+    base: int | float
+    if integer:
+        lo, hi = int(data.min()), int(data.max())
+        if max(abs(lo), abs(hi)) * 8.0 * (nc + 2) >= _EXACT:
+            return None
+        base = hi if maximize else lo
+        w = (hi - data.astype(np.int64)) if maximize else (data.astype(np.int64) - lo)
+    else:
+        lo_f, hi_f = float(data.min()), float(data.max())
+        span_f = hi_f - lo_f
+        k = 0 if span_f == 0 else math.floor(math.log2(_EXACT / 16.0 / (nc + 2) / span_f))
+        base = hi_f if maximize else lo_f
+        diff = (base - data) if maximize else (data - base)
+        wf = np.rint(np.ldexp(diff, k))
+        scale = math.ldexp(1.0, -k)
+        resolution = 0.0 if bool(np.all(np.ldexp(wf, -k) == diff)) else scale
+        w = wf.astype(np.int64)
     t_solve = time.perf_counter()
     solved = _solve_sparse(r, cc, w, nr, nc)
     if solved is None:
@@ -561,9 +585,20 @@ def _assign_sparse_fast(
     ok = bool((w - u[r] - v[cc] >= 0).all() and (v <= 0).all() and (v[unmatched] == 0).all())
     if not ok:
         return None
-    objective = int(data[arc].astype(np.int64).sum())
-    u_out = (hi - u) if maximize else (u + lo)
-    v_out = -v if maximize else v
+    objective: int | float
+    u_out: npt.NDArray[Any]
+    v_out: npt.NDArray[Any]
+    if integer:
+        objective = int(data[arc].astype(np.int64).sum())
+        u_out = (base - u) if maximize else (u + base)
+        v_out = -v if maximize else v
+    else:
+        objective = math.fsum(data[arc].tolist())
+        u_out = (base - u * scale) if maximize else (u * scale + base)
+        v_out = -v * scale if maximize else v * scale
+    message = "optimal; dual certificate checked"
+    if resolution:
+        message += f" on costs rounded to {resolution:g}"
     t_end = time.perf_counter()
     out = AssignResult(
         status=FlowStatus.OPTIMAL,
@@ -573,7 +608,7 @@ def _assign_sparse_fast(
         u=u_out,
         v=v_out,
         backend=backend,
-        message="optimal; dual certificate checked",
+        message=message,
         times={
             "solve": t_cert - t_solve,
             "certificate": t_end - t_cert,
