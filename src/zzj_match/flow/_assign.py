@@ -2,17 +2,23 @@
 
 Back-ends, chosen per case (measured, see ``benchmarks/test_bench_flow.py``):
 
-* dense, integer-valued costs whose range is below ``lap.LARGE`` (10**6): ``lap.lapjv``
-  (fastest; beyond that range it returns non-optimal assignments, measured: the certificate
-  rejects them, so it is never used there);
-* other dense costs: ``scipy.optimize.linear_sum_assignment``;
-* sparse integer costs: OR-Tools ``SimpleLinearSumAssignment`` (square) or scipy's
-  ``min_weight_full_bipartite_matching`` (rectangular) on weights lifted to >= 1 (scipy drops
-  explicitly stored zeros otherwise), certified like the dense case on the stored pairs;
-* sparse float costs, magnitudes beyond exact float64 arithmetic, no full matching, or a
-  fast answer that fails its certificate: the bipartite network through
-  :func:`~zzj_match.flow.min_cost_flow` (OR-Tools, certified; exact back-end beyond int64;
-  an infeasible answer comes with a certified cut).
+* dense costs whose range is below ``lap.LARGE`` (10**6) and with no forbidden pair:
+  ``lap.lapjv`` (fastest; beyond that range it returns non-optimal assignments — measured on
+  uniform costs up to 10**8 — so it is never used there, and the certificate would reject
+  them anyway); without ``lap`` installed, scipy;
+* other dense costs: ``scipy.optimize.linear_sum_assignment``; forbidden pairs become a weight
+  larger than any assignment of allowed pairs can make up for;
+* sparse costs, and dense matrices with more than half of the pairs forbidden: OR-Tools
+  ``SimpleLinearSumAssignment`` (square, small weights) or scipy's
+  ``min_weight_full_bipartite_matching`` on weights lifted to >= 1 (scipy drops explicitly
+  stored zeros otherwise), certified on the stored pairs;
+* magnitudes beyond exact float64 arithmetic, no full matching, or a fast answer that fails
+  its certificate: the bipartite network through :func:`~zzj_match.flow.min_cost_flow`
+  (OR-Tools, certified; exact back-end beyond int64; an infeasible answer comes with a
+  certified cut).
+
+Float costs are rounded to integers ``round((cost - base) * 2**k)`` small enough for exact
+float64 sums; the certificate is checked on those, the objective summed from the originals.
 
 Certificate (dense): dual values ``u, v`` with ``u[i] + v[j] <= cost[i, j]`` on every allowed
 pair and equality on the matched ones. ``v`` are shortest-path distances in the graph on
