@@ -24,7 +24,9 @@ __all__ = ["ZoneSet", "as_frame", "resolve_zones", "validate_frames"]
 
 TableInput = pd.DataFrame | Mapping[str, Any] | Iterable[Any] | None
 
-_MAX_SUGGEST = 200  # unknown distinct values for which close matches are looked up
+# close-match suggestions cost (distinct unknown values) x (known ids): keep the error path fast
+_MAX_SUGGEST = 50
+_SUGGEST_BUDGET = 200_000
 
 
 @dataclass(frozen=True)
@@ -411,10 +413,8 @@ def _check_refs(
     bad_vals = values[unknown]
     distinct = pd.unique(bad_vals.to_numpy(dtype=object))
     cands = list(known)
-    hint = {
-        v: _suggest(str(v), cands) if i < _MAX_SUGGEST and len(cands) < 100_000 else ""
-        for i, v in enumerate(distinct)
-    }
+    n_hints = min(_MAX_SUGGEST, _SUGGEST_BUDGET // max(len(cands), 1))
+    hint = {v: _suggest(str(v), cands) if i < n_hints else "" for i, v in enumerate(distinct)}
     msgs = np.full(t.n, "", dtype=object)
     msgs[unknown] = [f"unknown {what}{hint[v]}" for v in bad_vals.to_numpy(dtype=object)]
     t.add(unknown, col, msgs)
