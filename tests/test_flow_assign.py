@@ -284,3 +284,10 @@ def test_mostly_forbidden_dense_and_float_sparse_take_the_fast_sparse_path(
     sres = assign(sp.csr_array((cost[rr, cc], (rr, cc)), shape=cost.shape), maximize=maximize)
     assert not sres.backend.startswith("min_cost_flow")
     assert sres.objective == pytest.approx(best, abs=1e-9)
+
+
+def test_bad_index_refers_to_the_matrix_as_given() -> None:
+    tall = np.zeros((4, 2))
+    tall[3, 1] = np.nan
+    with pytest.raises(InputError, match=r"at index 7 \(row 3, column 1\)"):
+        assign(tall)

@@ -137,6 +137,7 @@ def assign(cost: Any, *, maximize: bool = False) -> AssignResult:
         raise _bad("cost", "must be two-dimensional", f"shape {c.shape}")
     if c.dtype.kind not in "iuf" or c.dtype.kind == "b":
         raise _bad("cost", f"must have an integer or float dtype (got {c.dtype})", str(c.dtype))
+    _check_dense_values(c, maximize)  # before any transposition: indices as given
     nr, nc = c.shape
     if nr == 0 or nc == 0:
         return _empty(nr, nc, t0)
@@ -192,7 +193,6 @@ def _check_dense_values(c: npt.NDArray[Any], maximize: bool) -> None:
 
 def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResult:
     nr, nc = c.shape
-    _check_dense_values(c, maximize)
     integer = c.dtype.kind in "iu"
     presolved: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], str] | None = None
     t_pre = 0.0
