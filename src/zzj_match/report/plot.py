@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.report.summary import city_flows
+from zzj_match.report.summary import CITY_ORDER, city_flows
 
 __all__ = [
     "plot_bridge_comparison",
@@ -36,6 +36,21 @@ def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
     return new
 
 
+_SHORT = {
+    "zhuhai": "ZH",
+    "zhongshan": "ZS",
+    "jiangmen": "JM",
+    "shenzhen": "SZ",
+    "guangzhou": "GZ",
+    "macau": "MO",
+    "hongkong": "HK",
+}
+
+
+def _short(city: str) -> str:
+    return _SHORT.get(city, city[:3].upper())
+
+
 def plot_city_flows(plan: Any, ax: Any = None, *, cmap: str = "Blues") -> Any:
     """Draw a heat map of placed workers by home city (rows) and work city (columns).
 
@@ -55,6 +70,8 @@ def plot_city_flows(plan: Any, ax: Any = None, *, cmap: str = "Blues") -> Any:
     """
     ax = _axes(ax, (5.5, 4.5))
     flows = city_flows(plan)
+    core = [c in CITY_ORDER for c in flows.index]
+    flows = flows.loc[(flows.sum(axis=1) > 0).to_numpy() | np.asarray(core)]
     data = flows.to_numpy(dtype=float)
     im = ax.imshow(data, cmap=cmap)
     ax.set_xticks(range(data.shape[1]), [str(c) for c in flows.columns], rotation=30, ha="right")
@@ -212,8 +229,9 @@ def plot_bridge_comparison(
     x = np.arange(len(pairs))
     ax.bar(x - 0.2, va, width=0.4, label=labels[0], color="#3182bd")
     ax.bar(x + 0.2, vb, width=0.4, label=labels[1], color="#e6550d")
-    ax.set_xticks(x, [f"{h}\n-> {w}" for h, w in pairs], fontsize=8)
+    ax.set_xticks(x, [f"{_short(h)} → {_short(w)}" for h, w in pairs], fontsize=9)
+    ax.set_xlabel("home city → work city")
     ax.set_ylabel("workers")
-    ax.set_title("City-to-city placements: " + " vs ".join(labels))
+    ax.set_title("City-to-city placements")
     ax.legend()
     return ax
