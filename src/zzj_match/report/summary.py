@@ -219,7 +219,9 @@ def format_summary(
     fill = summary["fill_by_city"].copy()
     fill["fill_rate"] = [_pct(x) for x in fill["fill_rate"]]
     lines += [fill.to_string(), "", "City x city flows (rows: home city, columns: work city)"]
-    lines += [summary["city_flows"].to_string(), ""]
+    flows = summary["city_flows"]
+    keep = (flows.sum(axis=1) > 0).to_numpy() | np.isin(flows.index.to_numpy(dtype=str), CITY_ORDER)
+    lines += [flows.loc[keep].to_string(), ""]
     for key, label in (("unmet_reasons", "unfilled positions"), ("unplaced_reasons", "unplaced")):
         s = summary[key].head(top)
         lines.append(f"Top reasons: {label}")
