@@ -176,18 +176,23 @@ class _Table:
 
     def add(self, mask: BoolArray, col: str, message: str | np.ndarray[Any, Any]) -> None:
         if mask.any():
-            self.pc.add_mask(self.name, mask, col, _cells(self.frame, col), message)
+            self.pc.add_mask(self.name, mask, col, _cells(self.frame, col, mask), message)
 
 
-def _cells(frame: pd.DataFrame, col: str) -> np.ndarray[Any, Any]:
-    """Return the column's cells as objects, missing ones (NaN, NaT, None, "") as None."""
+def _cells(frame: pd.DataFrame, col: str, mask: BoolArray) -> np.ndarray[Any, Any]:
+    """Return the column's cells under ``mask`` as objects (missing ones as None).
+
+    Only the masked cells are read (the others stay None), so naming a few bad rows of a big
+    table costs little.
+    """
+    cells = np.full(len(frame), None, dtype=object)
     if col not in frame.columns:
-        return np.full(len(frame), None, dtype=object)
-    cells = frame[col].to_numpy(dtype=object)
-    gone = pd.isna(cells) | (cells == "")
-    if gone.any():
-        cells = cells.copy()
-        cells[gone] = None
+        return cells
+    idx = np.flatnonzero(mask)
+    got = np.array(frame[col].iloc[idx].to_numpy(dtype=object), dtype=object)  # writable
+    gone = pd.isna(got) | (got == "")
+    got[gone] = None
+    cells[idx] = got
     return cells
 
 
@@ -483,7 +488,7 @@ def _check_person_rules(t: _Table) -> None:
 
 def _add_rule(t: _Table, mask: BoolArray, col: str, message: str) -> None:
     if mask.any():
-        t.pc.add_mask(t.name, mask, col, _cells(t.frame, col), message)
+        t.pc.add_mask(t.name, mask, col, _cells(t.frame, col, mask), message)
 
 
 def _canonical(t: _Table, specs: tuple[Column, ...], id_col: str) -> pd.DataFrame:
