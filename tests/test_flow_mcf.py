@@ -325,3 +325,14 @@ def test_python_int_costs_beyond_int64() -> None:
         min_cost_flow([0], [1], np.array([2**70], dtype=object), [1], [1, -1])
     with pytest.raises(InputError, match="must be an integer"):
         min_cost_flow([0], [1], [1], np.array([1.5], dtype=object), [1, -1])
+
+
+def test_read_only_inputs_are_never_written() -> None:
+    arrays = [np.array(a) for a in ([0, 0, 1, 2], [1, 2, 2, 2], [4, 2, 4, 3], [1, 5, 1, -1],
+                                    [3, 0, -3], [0, 0, 1, 0])]
+    for a in arrays:
+        a.flags.writeable = False
+    for backend in ("ortools", "exact"):
+        res = min_cost_flow(*arrays[:5], lower=arrays[5], backend=backend)  # type: ignore[arg-type]
+        assert res.objective == 3
+        assert res.flow.tolist() == [3, 0, 3, 3]
