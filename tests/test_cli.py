@@ -160,3 +160,19 @@ def test_demo_close_huangmaohai_cuts_zhuhai_jiangmen(
     row = cmp.loc["zhuhai<->jiangmen"]
     assert row.iloc[1] < row.iloc[0]
     assert cmp.loc["bridge_dependent"].iloc[1] <= cmp.loc["bridge_dependent"].iloc[0]
+
+
+@needs_engine
+def test_solve_user_csvs_with_policy(
+    market_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(zm.Policy(max_commute_min=45).to_json(), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["solve", str(market_dir), "--policy", str(policy), "--out", str(out), "-q"]) == 0
+    text = capsys.readouterr().out
+    assert "positions filled" in text
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert {"kpi", "value"} <= set(kpis.columns)
+    t = pd.read_csv(out / "transfers.csv")
+    assert (t["minutes"] <= 45 + 1e-9).sum() >= 0.5 * len(t)

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import zzj_match as zm
 from zzj_match.datasets._market import calibration_tables, market_frames
@@ -261,3 +263,17 @@ def test_zzj_market_builds_a_labour_market() -> None:
     frames = market_frames(scale=0.05, seed=0)
     assert len(market.vacancies) == len(frames["vacancies"])
     assert int(market.pools["headcount"].sum()) == int(frames["pools"]["headcount"].sum())
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    scale=st.floats(min_value=0.002, max_value=0.05, allow_nan=False),
+    seed=st.integers(min_value=0, max_value=2**32),
+)
+def test_any_seed_gives_a_valid_market(scale: float, seed: int) -> None:
+    """Every generated market passes the library's own validation (all rules, all zones)."""
+    pytest.importorskip("zzj_match.datasets._region")
+    market = zm.datasets.zzj_market(scale=scale, seed=seed)
+    frames = market_frames(scale=scale, seed=seed)
+    assert len(market.pools) == len(frames["pools"])
+    assert int(market.vacancies["headcount"].sum()) == int(frames["vacancies"]["headcount"].sum())
