@@ -353,10 +353,17 @@ def build_network(prep: Prepared) -> ClassNetwork:
         sig1 = sig2 = np.zeros(0, dtype=np.uint64)
     live = np.flatnonzero(cnt > 0)
     # Y = (group, compatible subset); triples with equal subsets share one Y node
-    ykeys = np.stack([cand.t_g[live].astype(np.uint64), cnt[live].astype(np.uint64), sig1[live],
-                      sig2[live]], axis=1)
-    _, first, y_of = np.unique(ykeys, axis=0, return_index=True, return_inverse=True)
-    y_of = y_of.ravel()
+    kg, kc, k1, k2 = cand.t_g[live], cnt[live], sig1[live], sig2[live]
+    order = np.lexsort((k2, k1, kc, kg))
+    if order.size:
+        new_key = np.r_[True, (np.diff(kg[order]) != 0) | (np.diff(kc[order]) != 0)
+                        | (k1[order][1:] != k1[order][:-1]) | (k2[order][1:] != k2[order][:-1])]
+    else:
+        new_key = np.zeros(0, dtype=bool)
+    rank = np.cumsum(new_key) - 1
+    y_of = np.empty(order.size, dtype=np.int64)
+    y_of[order] = rank
+    first = order[new_key]
     n_y = first.size
     y_of_triple = np.full(n_t, -1, dtype=np.int64)
     y_of_triple[live] = y_of

@@ -224,23 +224,27 @@ def substitution_table(
             "group": b_med[keep],
         }
     )
-    mat = matrix.set_index(["group", "relation"])
-    cost = np.zeros(len(out))
-    days = np.zeros(len(out))
-    for i, (grp, relation) in enumerate(zip(out["group"], out["relation"], strict=True)):
-        if relation == "same":
-            continue
-        if (grp, relation) in mat.index:
-            row = mat.loc[(grp, relation)]
-        elif ("*", relation) in mat.index:
-            row = mat.loc[("*", relation)]
-        else:
-            raise InputError(
-                [{"table": "retraining", "row": None, "column": "group", "value": grp,
-                  "message": f"no row for group {grp!r} or '*' with relation {relation!r}"}]
-            )
-        cost[i] = float(row["cost_cny"])
-        days[i] = float(row["days"])
+    mat = matrix.drop_duplicates(["group", "relation"]).set_index(["group", "relation"])
+    specific = mat.reindex(pd.MultiIndex.from_arrays([out["group"], out["relation"]]))
+    fallback = mat.reindex(pd.MultiIndex.from_arrays([np.full(len(out), "*", dtype=object),
+                                                      out["relation"]]))
+    cost = specific["cost_cny"].to_numpy(dtype=np.float64).copy()
+    days = specific["days"].to_numpy(dtype=np.float64).copy()
+    miss = np.isnan(cost)
+    cost[miss] = fallback["cost_cny"].to_numpy(dtype=np.float64)[miss]
+    days[miss] = fallback["days"].to_numpy(dtype=np.float64)[miss]
+    same = (out["relation"] == "same").to_numpy()
+    cost[same] = 0.0
+    days[same] = 0.0
+    bad = np.isnan(cost) & ~same
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            [{"table": "retraining", "row": None, "column": "group",
+              "value": out["group"].iloc[k],
+              "message": f"no row for group {out['group'].iloc[k]!r} or '*' with relation "
+                         f"{out['relation'].iloc[k]!r}"}]
+        )
     out["retraining_cost_cny"] = cost
     out["retraining_days"] = days
     out = out.drop(columns="group")
@@ -402,7 +406,8 @@ def prepare(
     v["shuttle"] = shuttle
     v["key"] = ent_key[ei_c]
     lenders = np.unique(p["lender"].to_numpy(dtype=object)[sec & (p["headcount"].to_numpy() > 0)])
-    v["blocked"] = np.isin(v["enterprise_id"].to_numpy(dtype=object), lenders)
+    v["blocked"] = pd.Series(v["enterprise_id"].to_numpy(dtype=object)).isin(
+        set(lenders.tolist())).to_numpy(dtype=bool)
     v["headcount"] = vf["headcount"].to_numpy(dtype=np.int64)
     v["cwv"] = np.rint(policy.wage_gap_cost_per_cny * v["w"].to_numpy() / res).astype(np.int64)
 
