@@ -336,3 +336,23 @@ def test_read_only_inputs_are_never_written() -> None:
         res = min_cost_flow(*arrays[:5], lower=arrays[5], backend=backend)  # type: ignore[arg-type]
         assert res.objective == 3
         assert res.flow.tolist() == [3, 0, 3, 3]
+
+
+@pytest.mark.parametrize("n", [3, 40, 400])
+def test_potentials_detect_a_negative_cycle(n: int) -> None:
+    from zzj_match.flow._certificate import residual_potentials
+
+    ring_t = np.arange(n)
+    ring_h = (np.arange(n) + 1) % n
+    cost = np.full(n, 2, dtype=np.int64)
+    cost[0] = -2 * n + 1  # the ring sums to -1
+    every = np.ones(n, dtype=bool)
+    none = np.zeros(n, dtype=bool)
+    with pytest.raises(SolverError, match="negative-cost cycle"):
+        residual_potentials(n, ring_t, ring_h, cost, every, none)
+    with pytest.raises(SolverError, match="negative-cost cycle"):
+        residual_potentials(n, ring_t, ring_h, cost.astype(object), every, none)
+    cost[0] += 1  # now the ring sums to 0: potentials exist
+    for c in (cost, cost.astype(object) * 10**20):
+        p = residual_potentials(n, ring_t, ring_h, c, every, none)
+        assert ((c + p[ring_t] - p[ring_h]) >= 0).all()

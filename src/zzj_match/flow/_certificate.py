@@ -228,7 +228,7 @@ def _finish_queue(
         v = queue.popleft()
         queued[v] = False
         pops[v] += 1
-        if pops[v] > n:
+        if pops[v] > n + 1:  # FIFO passes: at most n pops per node without a negative cycle
             raise SolverError(_NEGATIVE_CYCLE)
         dv = dist[v]
         lo, hi = ptr[v], ptr[v + 1]
