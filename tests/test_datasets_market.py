@@ -265,7 +265,7 @@ def test_zzj_market_builds_a_labour_market() -> None:
     assert int(market.pools["headcount"].sum()) == int(frames["pools"]["headcount"].sum())
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(
     scale=st.floats(min_value=0.002, max_value=0.05, allow_nan=False),
     seed=st.integers(min_value=0, max_value=2**32),
