@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix, csr_array
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
 from zzj_match.engine._rules import Prepared, training_cost_units
@@ -713,13 +713,13 @@ def max_level(net: ClassNetwork, level: str) -> int:
     cap[net.arc_bypass] = 0
     n = net.n_nodes
     keep = cap > 0
-    graph = csr_matrix((cap[keep].astype(np.int32), (net.tail[keep], net.head[keep])),
-                       shape=(n, n))
+    graph: Any = csr_array((cap[keep].astype(np.int32), (net.tail[keep], net.head[keep])),
+                           shape=(n, n))
     graph.sum_duplicates()
     res = maximum_flow(graph, S, T, method="dinic")
     value = int(res.flow_value)
     # certificate: no augmenting path left in the residual graph
-    resid = (graph - res.flow).tocsr()
+    resid: Any = csr_array(graph - res.flow)
     resid.data = (resid.data > 0).astype(np.int8)
     resid.eliminate_zeros()
     reach = breadth_first_order(resid, S, directed=True, return_predecessors=False)
