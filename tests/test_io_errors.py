@@ -244,6 +244,15 @@ def test_membership_sort_and_duplicates_without_arrow_storage() -> None:
     assert isin(arrow, known).tolist() == isin(values, known).tolist()
     assert _argsort(arrow).tolist()[:4] == order.tolist()[:4]
 
+    from zzj_match.io._parse import text_blank_edges, text_contains, text_empty, text_equals
+
+    words = pd.Series(["a", " a", "", None, "a;b"], dtype=py)
+    for s in (words, words.astype(pd.StringDtype("pyarrow", na_value=np.nan))):
+        assert text_equals(s, "a").tolist() == [True, False, False, False, False]
+        assert text_empty(s).tolist() == [False, False, True, True, False]
+        assert text_blank_edges(s).tolist() == [False, True, False, False, False]
+        assert text_contains(s, ";").tolist() == [False, False, False, False, True]
+
 
 def test_doubled_column_is_reported_once() -> None:
     p = pools()

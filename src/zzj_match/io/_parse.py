@@ -17,7 +17,17 @@ from pandas.api import types as pdt
 
 from zzj_match.io._spec import BOOL_FALSE, BOOL_TRUE
 
-__all__ = ["STR", "parse_bool", "parse_date", "parse_number", "parse_text"]
+__all__ = [
+    "STR",
+    "parse_bool",
+    "parse_date",
+    "parse_number",
+    "parse_text",
+    "text_blank_edges",
+    "text_contains",
+    "text_empty",
+    "text_equals",
+]
 
 STR = pd.StringDtype(na_value=np.nan)
 
@@ -32,6 +42,110 @@ def _is_missing_scalar(v: Any) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
         return True
     return isinstance(v, float) and math.isnan(v)
+
+
+def _pa(values: pd.Series[Any]) -> Any:
+    """Return the pyarrow array behind a pyarrow-backed text Series, else None."""
+    if getattr(values.dtype, "storage", None) != "pyarrow":
+        return None
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+
+    return pa.array(values)
+
+
+def _np_bool(arrow_bools: Any, null: bool) -> BoolArray:
+    return np.asarray(
+        arrow_bools.fill_null(null).to_numpy(zero_copy_only=False), dtype=bool
+    )
+
+
+def text_equals(values: pd.Series[str], text: str) -> BoolArray:
+    """Return ``values == text`` as a numpy mask (missing values: False).
+
+    Parameters
+    ----------
+    values : Series of str
+        Text values.
+    text : str
+        The value to compare with.
+
+    Returns
+    -------
+    ndarray of bool
+        One entry per value.
+    """
+    arr = _pa(values)
+    if arr is None:
+        return (values == text).to_numpy(dtype=bool, na_value=False)
+    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
+
+    return _np_bool(pc.equal(arr, text), False)
+
+
+def text_empty(values: pd.Series[str]) -> BoolArray:
+    """Return a mask of missing (NaN/None) or empty values.
+
+    Parameters
+    ----------
+    values : Series of str
+        Text values.
+
+    Returns
+    -------
+    ndarray of bool
+        True where the value is missing or ``""``.
+    """
+    arr = _pa(values)
+    if arr is None:
+        return (values.isna() | (values == "")).to_numpy(dtype=bool, na_value=True)
+    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
+
+    return _np_bool(pc.equal(arr, ""), True)
+
+
+def text_blank_edges(values: pd.Series[str]) -> BoolArray:
+    """Return a mask of values with leading or trailing white space (missing: False).
+
+    Parameters
+    ----------
+    values : Series of str
+        Text values.
+
+    Returns
+    -------
+    ndarray of bool
+        True where stripping the value changes it.
+    """
+    arr = _pa(values)
+    if arr is None:
+        edges = (values.str.strip() != values) & values.notna()
+        return edges.to_numpy(dtype=bool, na_value=False)
+    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
+
+    return _np_bool(pc.not_equal(pc.utf8_trim_whitespace(arr), arr), False)
+
+
+def text_contains(values: pd.Series[str], part: str) -> BoolArray:
+    """Return a mask of values containing ``part`` literally (missing: False).
+
+    Parameters
+    ----------
+    values : Series of str
+        Text values.
+    part : str
+        The text looked for.
+
+    Returns
+    -------
+    ndarray of bool
+        True where ``part`` occurs.
+    """
+    arr = _pa(values)
+    if arr is None:
+        return values.str.contains(part, regex=False).to_numpy(dtype=bool, na_value=False)
+    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
+
+    return _np_bool(pc.match_substring(arr, part), False)
 
 
 def _arrow_cast(text: pd.Series[str], kind: str) -> Any:
@@ -107,7 +221,7 @@ def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]
         else:
             values, bad = _object_to_text(s.to_numpy(dtype=object))
     values = values.reset_index(drop=True)
-    missing = (values.isna() | (values == "")).to_numpy(dtype=bool) & ~bad
+    missing = text_empty(values) & ~bad
     return values, missing, bad
 
 
@@ -267,7 +381,7 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
     else:
         not_dates = zeros.copy()
         if isinstance(dt, pd.StringDtype):
-            missing = (s.isna() | (s == "")).to_numpy(dtype=bool)
+            missing = text_empty(s)
         else:
             obj = s.to_numpy(dtype=object)
             missing = np.fromiter(

@@ -17,7 +17,18 @@ import numpy as np
 import pandas as pd
 
 from zzj_match.errors import ProblemCollector
-from zzj_match.io._parse import STR, BoolArray, parse_bool, parse_date, parse_number, parse_text
+from zzj_match.io._parse import (
+    STR,
+    BoolArray,
+    parse_bool,
+    parse_date,
+    parse_number,
+    parse_text,
+    text_blank_edges,
+    text_contains,
+    text_empty,
+    text_equals,
+)
 from zzj_match.io._spec import OCCUPATION_PATTERN, TABLE_IDS, TABLES, Column, empty_frame
 
 __all__ = ["ZoneSet", "as_frame", "resolve_zones", "validate_frames"]
@@ -231,10 +242,9 @@ def _parse_column(t: _Table, c: Column) -> None:
         t.add(bad, name, "must be text")
         ok = ~missing & ~bad
         if kind == "id":
-            stripped = values.str.strip()
-            blanks = ok & (stripped != values).to_numpy(dtype=bool)
+            blanks = ok & text_blank_edges(values)
             t.add(blanks, name, "an id must not start or end with blanks")
-            semi = ok & values.str.contains(";", regex=False).to_numpy(dtype=bool)
+            semi = ok & text_contains(values, ";")
             t.add(semi, name, "an id must not contain ';'")
             ok = ok & ~blanks & ~semi
         elif kind == "choice":
@@ -310,8 +320,8 @@ def _check_zone_list(t: _Table, c: Column, values: pd.Series[str], ok: BoolArray
     pos = items.index.to_numpy()
     text = items.astype(STR)
     bad_item = (
-        text.isna() | (text == "") | (text.str.strip() != text)
-    ).to_numpy(dtype=bool)
+        text_empty(text) | text_blank_edges(text)
+    )
     bad_rows = np.zeros(t.n, dtype=bool)
     bad_rows[pos[bad_item]] = True
     t.add(bad_rows, c.name, "zone list: ';'-joined zone ids without blanks or empty items")
@@ -411,7 +421,7 @@ def _check_refs(
     values: pd.Series[str] = t.values[col]
     ok = t.ok[col]
     if optional:
-        ok = ok & (values != "").to_numpy(dtype=bool)
+        ok = ok & ~text_empty(values)
     unknown = ok & ~isin(values, known)
     if not unknown.any():
         return
@@ -430,7 +440,7 @@ def _check_zone_list_refs(t: _Table, col: str, zones: pd.Index[str]) -> None:
     if not t.usable[col]:
         return
     values: pd.Series[str] = t.values[col]
-    ok = t.ok[col] & (values != "").to_numpy(dtype=bool)
+    ok = t.ok[col] & ~text_empty(values)
     rows = np.flatnonzero(ok)
     if rows.size == 0:
         return
@@ -461,8 +471,8 @@ def _check_person_rules(t: _Table) -> None:
     if not t.usable["kind"]:
         return
     kind: pd.Series[str] = t.values["kind"]
-    sec = t.ok["kind"] & (kind == "secondment").to_numpy(dtype=bool)
-    job = t.ok["kind"] & (kind == "jobseeker").to_numpy(dtype=bool)
+    sec = t.ok["kind"] & text_equals(kind, "secondment")
+    job = t.ok["kind"] & text_equals(kind, "jobseeker")
     lender_given = ~t.missing["lender_id"]
     end_given = ~t.missing["contract_end"]
     _add_rule(t, sec & t.missing["lender_id"], "lender_id",
@@ -526,7 +536,7 @@ def _canonical(t: _Table, specs: tuple[Column, ...], id_col: str) -> pd.DataFram
 
 def _canonical_zone_list(s: pd.Series[str]) -> pd.Series[str]:
     """Sort and de-duplicate the items of each ``;``-joined list."""
-    multi = s.str.contains(";", regex=False).to_numpy(dtype=bool)
+    multi = text_contains(s, ";")
     if not multi.any():
         return s
     out = s.copy()
