@@ -311,7 +311,10 @@ def _solve_dense(
     """Assign every row of ``w`` (nr <= nc); pairs sorted by row."""
     nr, nc = w.shape
     lap = None if force_scipy else _lap_module()
-    if lap is not None and span < _LAP_LARGE:
+    # lapjv pads a rectangular matrix to a square one; scipy works on the rectangle itself
+    # and is faster once the shape is clearly rectangular (measured: 500 x 4000 5x, 1000 x
+    # 2000 1.6x)
+    if lap is not None and span < _LAP_LARGE and nc * 4 < nr * 5:
         if nr == nc:
             _, x, _ = lap.lapjv(w, extend_cost=False, return_cost=True)
         else:
