@@ -127,8 +127,13 @@ def test_internal_error_exits_1(
 def test_demo_prints_summary_and_writes_outputs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["demo", "--scale", "0.03", "--out", str(tmp_path), "-q"]) == 0
-    out = capsys.readouterr().out
+    assert main(["demo", "--scale", "0.03", "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    # not a terminal: one progress line per stage on stderr, none on stdout
+    assert "zzj-match [" in captured.err
+    assert "solving" in captured.err
+    assert "zzj-match [" not in out
     for needle in (
         "placements",
         "positions filled",
