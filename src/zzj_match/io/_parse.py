@@ -315,10 +315,20 @@ def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
         text = s.astype(STR).reset_index(drop=True)
     else:
         text = _object_to_bool_text(s.to_numpy(dtype=object))
-    low = text.str.strip().str.lower()
-    missing = (low.isna() | (low == "")).to_numpy(dtype=bool)
-    is_true = low.isin(list(BOOL_TRUE)).to_numpy(dtype=bool)
-    is_false = low.isin(list(BOOL_FALSE)).to_numpy(dtype=bool)
+    arr = _pa(text)
+    if arr is not None:
+        import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+        import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
+
+        low = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+        missing = _np_bool(pc.equal(low, ""), True)
+        is_true = _np_bool(pc.is_in(low, value_set=pa.array(sorted(BOOL_TRUE))), False)
+        is_false = _np_bool(pc.is_in(low, value_set=pa.array(sorted(BOOL_FALSE))), False)
+    else:
+        low_s = text.str.strip().str.lower()
+        missing = (low_s.isna() | (low_s == "")).to_numpy(dtype=bool)
+        is_true = low_s.isin(list(BOOL_TRUE)).to_numpy(dtype=bool)
+        is_false = low_s.isin(list(BOOL_FALSE)).to_numpy(dtype=bool)
     bad = ~missing & ~is_true & ~is_false
     return is_true, missing, bad
 
