@@ -312,7 +312,7 @@ def build_network(prep: Prepared) -> ClassNetwork:
     # ---- pool classes: identical pools merged ----------------------------------------------
     active_p = (pools["headcount"].to_numpy() > 0) & pools["ok"].to_numpy(dtype=bool)
     act = np.flatnonzero(active_p)
-    pa = pools.loc[active_p, [*_PKEY, "headcount"]]
+    pa = pd.DataFrame({c: pools[c].to_numpy()[active_p] for c in [*_PKEY, "headcount"]})
     pclass = np.full(len(pools), -1, dtype=np.int64)
     pa_id = _ngroup(pa, _PKEY)
     pclass[act] = pa_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "CommuteTables",
     "Prepared",
+    "Table",
     "load_retraining_matrix",
     "pair_candidates",
     "pair_rules",
@@ -271,6 +272,60 @@ def _text(values: pd.Series[Any]) -> npt.NDArray[Any]:
         str).to_numpy(dtype=object)
 
 
+class _Arr(np.ndarray[Any, Any]):
+    """A numpy array that also answers ``to_numpy()`` (so Table columns read like pandas)."""
+
+    def to_numpy(self, dtype: Any = None) -> npt.NDArray[Any]:
+        """Return the values as a plain numpy array."""
+        return np.asarray(self, dtype=dtype)
+
+
+class Table:
+    """Named numpy columns of equal length: the engine's light-weight frame.
+
+    Reading a column costs a dictionary look-up instead of a pandas ``__getitem__``; a list
+    of names gives a pandas DataFrame.
+    """
+
+    def __init__(self, columns: dict[str, Any] | None = None) -> None:
+        self._c: dict[str, npt.NDArray[Any]] = {}
+        self._n = 0
+        for key, value in (columns or {}).items():
+            self[key] = value
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._c
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names in insertion order."""
+        return list(self._c)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, list):
+            return self.frame(key)
+        return self._c[key].view(_Arr)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        arr = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value)
+        if not self._c:
+            self._n = int(arr.shape[0]) if arr.ndim else 1
+        if arr.ndim == 0:
+            arr = np.full(self._n, arr.item(), dtype=arr.dtype if arr.dtype != np.str_
+                          else object)
+        if arr.shape[0] != self._n:
+            raise ValueError(f"column {key!r} has {arr.shape[0]} rows, the table {self._n}")
+        self._c[key] = np.asarray(arr)
+
+    def frame(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """Return the columns (all by default) as a pandas DataFrame."""
+        cols = self.columns if columns is None else columns
+        return pd.DataFrame({c: self._c[c] for c in cols})
+
+
 @dataclass(frozen=True)
 class Prepared:
     """Pools and vacancies reduced to the numbers the rules compare (one row each).
@@ -282,8 +337,8 @@ class Prepared:
     integer retraining costs; ``czone`` is the integer zone-pair cost matrix.
     """
 
-    pools: pd.DataFrame
-    vacancies: pd.DataFrame
+    pools: Table
+    vacancies: Table
     subst: pd.DataFrame
     commute: CommuteTables
     czone: npt.NDArray[np.int64]
@@ -358,7 +413,7 @@ def prepare(
 
     # --- pools -----------------------------------------------------------------------------
     pf = pools
-    p = pd.DataFrame({"pool_id": pf["pool_id"].astype(str).to_numpy(dtype=object)})
+    p = Table({"pool_id": pf["pool_id"].astype(str).to_numpy(dtype=object)})
     p["zi"] = _zone_index(zone_ids, pf["zone_id"].astype(str).to_numpy(dtype=object), "pools",
                           "zone_id", pc)
     p["occ"] = pf["occupation"].astype(str).to_numpy(dtype=object)
@@ -386,7 +441,7 @@ def prepare(
 
     # --- vacancies -------------------------------------------------------------------------
     vf = vacancies
-    v = pd.DataFrame({"vacancy_id": vf["vacancy_id"].astype(str).to_numpy(dtype=object)})
+    v = Table({"vacancy_id": vf["vacancy_id"].astype(str).to_numpy(dtype=object)})
     v["enterprise_id"] = vf["enterprise_id"].astype(str).to_numpy(dtype=object)
     ei = np.searchsorted(ent_ids, v["enterprise_id"].to_numpy(dtype=object))
     ei_c = np.clip(ei, 0, max(ent_ids.size - 1, 0))

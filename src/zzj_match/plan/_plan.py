@@ -48,7 +48,7 @@ def _rate(num: float, den: float) -> float:
 
 
 def compute_kpis(
-    transfers: pd.DataFrame, vacancies: pd.DataFrame, pools: pd.DataFrame,
+    transfers: pd.DataFrame, vacancies: Any, pools: Any,
     *, key_vacancy: np.ndarray[Any, Any], priority_pool: np.ndarray[Any, Any],
 ) -> dict[str, int | float]:
     """Plan KPIs from the transfers and the market's vacancies and pools.
@@ -57,7 +57,7 @@ def compute_kpis(
     ----------
     transfers : DataFrame
         :attr:`AdjustmentPlan.transfers`.
-    vacancies, pools : DataFrame
+    vacancies, pools : DataFrame or table of columns
         With ``headcount``; aligned with ``key_vacancy`` and ``priority_pool``.
     key_vacancy, priority_pool : array of bool
         Vacancies of key enterprises; pools of a priority group.
