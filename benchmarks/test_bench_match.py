@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import zzj_match as zm
-from _registry import CASES, FULL, peak_rss_mb, record
+from _registry import CASES, FULL, record
 from zzj_match.engine import commute_tables, pair_table, prepare
 
 CASE = CASES["market"]
@@ -124,12 +124,68 @@ def test_match_direct_ortools_peer(benchmark: Any, market: Any, region: Any) -> 
     record(benchmark, objective=levels, peer="direct pool x vacancy, raw OR-Tools")
 
 
+def _match_in_child(scale: float, seed: int, limit_bytes: int) -> dict[str, Any]:
+    """Run ``match`` on the default market in a forked child capped at ``limit_bytes``.
+
+    The child's address space is limited (``RLIMIT_AS``) so that a market too large for the
+    budget fails with ``MemoryError`` in the child instead of exhausting the machine.
+    """
+    import json
+    import os
+    import resource
+    import time
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read_fd)
+        out: dict[str, Any] = {}
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+            region = zm.datasets.zzj_region()
+            commute_tables(region)
+            market = zm.datasets.zzj_market(scale=scale, seed=seed)
+            t0 = time.perf_counter()
+            plan = zm.match(market, region=region)
+            out = {"ok": True, "seconds": time.perf_counter() - t0,
+                   "objective": _levels(plan), "arcs": plan.stats["arcs"]}
+        except MemoryError:
+            out = {"ok": False, "error": "MemoryError"}
+        except Exception as exc:  # report, never hang the parent
+            out = {"ok": False, "error": repr(exc)}
+        finally:
+            out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            os.write(write_fd, json.dumps(out).encode())
+            os._exit(0)
+    os.close(write_fd)
+    chunks = []
+    while True:
+        chunk = os.read(read_fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read_fd)
+    os.waitpid(pid, 0)
+    result: dict[str, Any] = json.loads(b"".join(chunks) or b"{}")
+    return result
+
+
 def test_match_scale_x10(benchmark: Any, region: Any) -> None:
-    market = zm.datasets.zzj_market(**CASE_X10.params)
-    commute_tables(region)
-    plan = benchmark.pedantic(zm.match, args=(market,), kwargs={"region": region},
-                              rounds=1, iterations=1)
-    plan.check_conservation()
-    rss = peak_rss_mb(lambda: zm.match(market, region=region)) if FULL else float("nan")
-    benchmark.group = f"match_scale_{CASE_X10.params['scale']}"
-    record(benchmark, objective=_levels(plan), peak_rss_mb=rss, arcs=plan.stats["arcs"])
+    params = CASE_X10.params
+    if not FULL:
+        market = zm.datasets.zzj_market(**params)
+        commute_tables(region)
+        plan = benchmark.pedantic(zm.match, args=(market,), kwargs={"region": region},
+                                  rounds=1, iterations=1)
+        plan.check_conservation()
+        benchmark.group = f"match_scale_{params['scale']}"
+        record(benchmark, objective=_levels(plan), arcs=plan.stats["arcs"])
+        return
+    limit = 4 * 1024**3
+    result = benchmark.pedantic(_match_in_child, args=(params["scale"], params["seed"], limit),
+                                rounds=1, iterations=1)
+    benchmark.group = f"match_scale_{params['scale']}"
+    record(benchmark, **{k: str(v) for k, v in result.items()})
+    if not result.get("ok"):
+        pytest.xfail(f"scale {params['scale']} within 4 GB: {result.get('error')} "
+                     "(candidate pairs grow as pools x vacancies; see the engine report)")
