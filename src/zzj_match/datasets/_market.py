@@ -144,6 +144,15 @@ def _alloc(total: float, shares: FloatArray) -> IntArray:
     return out
 
 
+def _take(frame: pd.DataFrame, column: str, keys: Any, dtype: Any) -> np.ndarray[Any, Any]:
+    """``frame.loc[keys, column]`` as a numpy array, through one indexer (no pandas take)."""
+    pos = frame.index.get_indexer(pd.Index(np.asarray(keys, dtype=object)))
+    if (pos < 0).any():  # pragma: no cover - the calibration tables are consistent
+        raise KeyError(f"unknown keys for {column}")
+    out: np.ndarray[Any, Any] = frame[column].to_numpy(dtype=dtype)[pos]
+    return out
+
+
 def _choice_by_group(
     rng: np.random.Generator,
     groups: np.ndarray[Any, Any],
@@ -158,12 +167,15 @@ def _choice_by_group(
     deterministic), never a Python loop over rows.
     """
     out = np.empty(len(groups), dtype=object)
+    keys = table[key].to_numpy(dtype=object)
+    values = table[value].to_numpy(dtype=object)
+    weights = table[weight].to_numpy(dtype=float)
     for g in np.unique(groups):
-        rows = table[table[key] == g]
+        sel = keys == g
         idx = np.flatnonzero(groups == g)
-        p = rows[weight].to_numpy(dtype=float)
-        pick = rng.choice(len(rows), size=idx.size, p=p / p.sum())
-        out[idx] = rows[value].to_numpy(dtype=object)[pick]
+        p = weights[sel]
+        pick = rng.choice(int(sel.sum()), size=idx.size, p=p / p.sum())
+        out[idx] = values[sel][pick]
     return out
 
 
@@ -213,7 +225,7 @@ def _enterprises(
         zone = rows["zone_id"].to_numpy(dtype=object)[pick]
         industry = rows["industry"].to_numpy(dtype=object)[pick]
         zh = rows["name_zh"].to_numpy(dtype=object)[pick]
-        ind_zh = ind.loc[industry, "name_zh"].to_numpy(dtype=object)
+        ind_zh = _take(ind, "name_zh", industry, object)
         names = zh + ind_zh + "企业" + np.char.zfill(num.astype(str), 5).astype(object) + " (合成)"
         parts.append(
             pd.DataFrame(
@@ -225,9 +237,9 @@ def _enterprises(
                     "key_enterprise": key,
                     "_city": city,
                     "_size": size,
-                    "_vf": zones.loc[zone, "vacancy_factor"].to_numpy(dtype=float)
-                    * ind.loc[industry, "vacancy_factor"].to_numpy(dtype=float),
-                    "_sf": zones.loc[zone, "surplus_factor"].to_numpy(dtype=float),
+                    "_vf": _take(zones, "vacancy_factor", zone, float)
+                    * _take(ind, "vacancy_factor", industry, float),
+                    "_sf": _take(zones, "surplus_factor", zone, float),
                 }
             )
         )
@@ -271,16 +283,16 @@ def _vacancies(
     n = len(v)
     industry = v["_industry"].to_numpy(dtype=object)
     occ = _choice_by_group(rng, industry, t["occupations"], "industry", "occupation", "weight")
-    shift = ind.loc[industry, "skill_shift"].to_numpy(dtype=float)
+    shift = _take(ind, "skill_shift", industry, float)
     level = _skill(rng, shift, 0.9)
-    base = cities.loc[v["_city"], "production_wage_cny"].to_numpy(dtype=float)
-    floor = cities.loc[v["_city"], "min_wage_cny"].to_numpy(dtype=float) * 1.15
-    wage = base * ind.loc[industry, "wage_factor"].to_numpy(dtype=float)
+    base = _take(cities, "production_wage_cny", v["_city"], float)
+    floor = _take(cities, "min_wage_cny", v["_city"], float) * 1.15
+    wage = base * _take(ind, "wage_factor", industry, float)
     wage = wage * (1 + 0.15 * (level - 1)) * rng.lognormal(0.0, 0.10, size=n)
     wage = np.round(np.maximum(wage, floor), -1)
     start = rng.integers(0, 61, size=n)
     months = rng.integers(1, 7, size=n)
-    zf = t["zones"].set_index("zone_id").loc[v["_zone"], "vacancy_factor"].to_numpy(dtype=float)
+    zf = _take(t["zones"].set_index("zone_id"), "vacancy_factor", v["_zone"], float)
     housing = rng.random(n) < p.housing_rate * np.where(zf > 1.3, 1.5, 1.0)
     shuttles = dict(zip(t["shuttles"]["zone_id"], t["shuttles"]["shuttle_zones"], strict=True))
     shuttle = np.where(
@@ -336,7 +348,7 @@ def _pools(
         # --- idle staff of lending enterprises (共享用工)
         e = ent[ent["_city"] == city].reset_index(drop=True)
         lw = (
-            ind.loc[e["industry"], "lend_prob"].to_numpy(dtype=float)
+            _take(ind, "lend_prob", e["industry"], float)
             * e["_sf"].to_numpy(dtype=float)
             * np.sqrt(e["_size"].to_numpy(dtype=float))
         )
@@ -380,12 +392,12 @@ def _pools(
     is_sec = (pools["kind"] == "secondment").to_numpy()
     industry = pools["_industry"].to_numpy(dtype=object)
     occ = _choice_by_group(rng, industry, t["occupations"], "industry", "occupation", "weight")
-    shift = ind.loc[industry, "skill_shift"].to_numpy(dtype=float)
+    shift = _take(ind, "skill_shift", industry, float)
     level = _skill(rng, shift, np.where(is_sec, 1.2, 1.0))
     city = pools["_city"].to_numpy(dtype=object)
-    minw = cities.loc[city, "min_wage_cny"].to_numpy(dtype=float)
-    prod = cities.loc[city, "production_wage_cny"].to_numpy(dtype=float)
-    res_sec = prod * ind.loc[industry, "wage_factor"].to_numpy(dtype=float) * 0.85
+    minw = _take(cities, "min_wage_cny", city, float)
+    prod = _take(cities, "production_wage_cny", city, float)
+    res_sec = prod * _take(ind, "wage_factor", industry, float) * 0.85
     res_sec = res_sec * (1 + 0.12 * (level - 1)) * rng.lognormal(0.0, 0.08, size=n)
     res_job = minw * rng.uniform(1.0, 2.2, size=n)
     reservation = np.round(np.where(is_sec, res_sec, res_job), -1)
