@@ -23,6 +23,7 @@ import numpy.typing as npt
 from zzj_match.errors import SolverError
 
 _SAFE = 2.0**60  # bounds below this are safe in int64 even after float rounding of the bound
+_TREE_EVERY = 16  # rounds between two propagations along the predecessor forest
 _SMALL_FRONTIER = 8  # below this many changed nodes a queue beats vectorised rounds
 
 
@@ -128,13 +129,23 @@ def _bellman_ford(
     np.cumsum(counts, out=indptr[1:])
     # first round: only arcs of negative length can improve on the all-zero start
     sel_t, sel_h, sel_c = rt[neg[order]], rh[neg[order]], rc[neg[order]]
-    for _ in range(n + 1):
+    pred_t = np.full(n, -1, dtype=np.int64)  # tail of the arc that last lowered each label
+    pred_c = np.zeros(n, dtype=rc.dtype)
+    for rnd in range(n + 1):
         cand = d[sel_t] + sel_c
         better = cand < d[sel_h]
         if not better.any():
             return d
         old = d.copy()
-        np.minimum.at(d, sel_h[better], cand[better])
+        bh, bc = sel_h[better], cand[better]
+        np.minimum.at(d, bh, bc)
+        won = bc == d[bh]
+        pred_t[bh[won]] = sel_t[better][won]
+        pred_c[bh[won]] = sel_c[better][won]
+        if rnd % _TREE_EVERY == _TREE_EVERY - 1:
+            # deep chains: a label that dropped lowers its whole subtree of the predecessor
+            # forest at once (pointer jumping), instead of one arc per round
+            np.minimum(d, _tree_lengths(pred_t, pred_c), out=d)
         changed = np.flatnonzero(d < old)
         if changed.size <= _SMALL_FRONTIER:
             return _finish_queue(d, changed, indptr, rh, rc)
@@ -201,6 +212,26 @@ def free_arc_potentials(
         q += q[anc]
         anc = anc[anc]
     return q[:n], labels.astype(np.int64), int(k)
+
+
+def _tree_lengths(pred_t: npt.NDArray[np.int64], pred_c: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Length of every node's path in the predecessor forest (pointer jumping).
+
+    Roots (no predecessor) keep the start label 0. A cycle in the predecessor forest can only
+    come from a negative cycle (labels only ever drop strictly), so it raises.
+    """
+    n = pred_t.shape[0]
+    acc = np.where(pred_t >= 0, pred_c, 0).astype(pred_c.dtype)
+    anc = pred_t.copy()
+    live = np.flatnonzero(anc >= 0)
+    for _ in range(2 * max(n, 2).bit_length() + 2):
+        if live.size == 0:
+            return acc
+        up = anc[live]
+        acc[live] += acc[up]
+        anc[live] = anc[up]
+        live = live[anc[live] >= 0]
+    raise SolverError(_NEGATIVE_CYCLE)
 
 
 def _finish_queue(
