@@ -51,7 +51,7 @@ def test_lexicographic_order_matches_brute_force(market, pi, method) -> None:
     assert plan_levels(plan) == brute_force_optimum(ent, vac, pools, commute, policy)
 
 
-@_SETTINGS
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(market=markets())
 def test_conservation_and_admissibility(market) -> None:
     ent, vac, pools, commute = market
@@ -74,7 +74,7 @@ def test_conservation_and_admissibility(market) -> None:
         "competition", "not_selected"}
 
 
-@_SETTINGS
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(market=markets(), seed=st.integers(0, 2**16))
 def test_shuffled_input_gives_the_identical_plan(market, seed) -> None:
     ent, vac, pools, commute = market
