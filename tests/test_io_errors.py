@@ -229,7 +229,7 @@ def test_membership_sort_and_duplicates_without_arrow_storage() -> None:
     """The fallbacks used when pandas stores text in Python objects (no pyarrow)."""
     import numpy as np
 
-    from zzj_match.io._validate import _adjacent_equal, _argsort, isin
+    from zzj_match.io._validate import _adjacent_equal, _argsort, _is_sorted, isin
 
     py = pd.StringDtype("python", na_value=np.nan)
     values = pd.Series(["b", "a", None, "b", "c"], dtype=py)
@@ -243,6 +243,11 @@ def test_membership_sort_and_duplicates_without_arrow_storage() -> None:
     arrow = values.astype(pd.StringDtype("pyarrow", na_value=np.nan))
     assert isin(arrow, known).tolist() == isin(values, known).tolist()
     assert _argsort(arrow).tolist()[:4] == order.tolist()[:4]
+    for storage in ("python", "pyarrow"):
+        dtype = pd.StringDtype(storage, na_value=np.nan)
+        assert _is_sorted(pd.Series(["B", "a", "a", "é"], dtype=dtype))
+        assert not _is_sorted(pd.Series(["b", "a"], dtype=dtype))
+        assert not _is_sorted(pd.Series(["a", None], dtype=dtype))
 
     from zzj_match.io._parse import text_blank_edges, text_contains, text_empty, text_equals
 

@@ -360,6 +360,22 @@ def _argsort(values: pd.Series[str]) -> np.ndarray[Any, np.dtype[np.intp]]:
     return np.asarray(np.lexsort((keys, last)), dtype=np.intp)  # lexsort is stable
 
 
+def _is_sorted(values: pd.Series[str]) -> bool:
+    """Whether the text values are in non-decreasing code-point order with none missing."""
+    n = len(values)
+    if n < 2:
+        return bool(values.notna().all())
+    if _is_arrow(values):
+        import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+        import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
+
+        arr = pa.array(values)
+        if arr.null_count:
+            return False
+        return bool(pc.all(pc.less_equal(arr.slice(0, n - 1), arr.slice(1))).as_py())
+    return bool(values.is_monotonic_increasing)
+
+
 def _adjacent_equal(sorted_values: pd.Series[str]) -> BoolArray:
     """``out[i]`` is true when ``sorted_values[i] == sorted_values[i - 1]`` (never for NaN)."""
     n = len(sorted_values)
@@ -385,7 +401,7 @@ def _check_unique(t: _Table, col: str) -> None:
         return
     values: pd.Series[str] = t.values[col]
     ok = t.ok[col]
-    if values.is_monotonic_increasing:
+    if _is_sorted(values):
         order = None
         sorted_values = values
         sorted_ok = ok
