@@ -277,3 +277,15 @@ def test_doubled_column_is_reported_once() -> None:
 def test_wrong_container_is_a_type_error_naming_the_table(pools_arg: object) -> None:
     with pytest.raises(TypeError, match="`pools` must be a DataFrame"):
         LabourMarket.from_frames(enterprises(), vacancies(), pools_arg, zones=ZONES)
+
+
+def test_a_missing_id_column_does_not_cascade_into_unknown_references() -> None:
+    with pytest.raises(InputError) as info:
+        LabourMarket.from_frames(
+            enterprises().drop(columns=["enterprise_id"]), vacancies(),
+            pools().drop(columns=["pool_id"]), workers(), zones=ZONES,
+        )
+    probs = info.value.problems
+    assert probs[["table", "column"]].values.tolist() == [
+        ["enterprises", "enterprise_id"], ["pools", "pool_id"]
+    ]

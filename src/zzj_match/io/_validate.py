@@ -623,16 +623,21 @@ def validate_frames(
         else pd.Index([], dtype=STR)
     )
 
+    # references into a table whose id column is missing are not checked (no cascade)
+    have_ents = ent.usable["enterprise_id"]
     _check_refs(ent, "zone_id", zone_ids, "zone id")
-    _check_refs(vac, "enterprise_id", ent_ids, "enterprise id")
+    if have_ents:
+        _check_refs(vac, "enterprise_id", ent_ids, "enterprise id")
     _check_order(vac, "start_date", "end_date")
     _check_zone_list_refs(vac, "shuttle_zones", zone_ids)
     for person in (pool, work):
         _check_refs(person, "zone_id", zone_ids, "zone id")
-        _check_refs(person, "lender_id", ent_ids, "lender (enterprise id)", optional=True)
+        if have_ents:
+            _check_refs(person, "lender_id", ent_ids, "lender (enterprise id)", optional=True)
         _check_order(person, "available_from", "available_to")
         _check_person_rules(person)
-    _check_refs(work, "pool_id", pool_ids, "pool id", optional=True)
+    if pool.usable["pool_id"]:
+        _check_refs(work, "pool_id", pool_ids, "pool id", optional=True)
 
     pc.raise_if_any()
     return {name: _canonical(t, TABLES[name], TABLE_IDS[name]) for name, t in tables.items()}
