@@ -517,7 +517,8 @@ def _add_rule(t: _Table, mask: BoolArray, col: str, message: str) -> None:
         t.pc.add_mask(t.name, mask, col, _cells(t.frame, col, mask), message)
 
 
-def _canonical(t: _Table, specs: tuple[Column, ...], id_col: str) -> pd.DataFrame:
+def _canonical(t: _Table, specs: tuple[Column, ...]) -> pd.DataFrame:
+    """Build the canonical frame: defaults filled, canonical dtypes, rows in id order."""
     cols: dict[str, Any] = {}
     for c in specs:
         v = t.values[c.name]
@@ -640,4 +641,4 @@ def validate_frames(
         _check_refs(work, "pool_id", pool_ids, "pool id", optional=True)
 
     pc.raise_if_any()
-    return {name: _canonical(t, TABLES[name], TABLE_IDS[name]) for name, t in tables.items()}
+    return {name: _canonical(t, TABLES[name]) for name, t in tables.items()}
