@@ -125,3 +125,16 @@ def test_objective_order_is_honoured_over_any_amount_of_later_levels() -> None:
     # placements first, cost last: with only the cost level, nobody is placed (cost >= 0)
     only_cost = match_frames(ent, vac, pools, commute, Policy(objective=("cost",)))
     assert only_cost.kpis["objective_placements"] == 0
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(market=markets(), caps=st.dictionaries(
+    st.sampled_from(["c1->c1", "c1->c2", "c2->c1", "c2->c2"]), st.integers(0, 4), max_size=3))
+def test_city_pair_caps_equal_the_direct_formulation(market, caps) -> None:
+    ent, vac, pools, commute = market
+    policy = Policy(city_pair_caps=caps or None)
+    plan = match_frames(ent, vac, pools, commute, policy)
+    assert plan_levels(plan) == direct_optimum(ent, vac, pools, commute, policy)
+    flows = plan.transfers.groupby(["home_city", "work_city"])["headcount"].sum()
+    for key, cap in policy.city_pairs().items():
+        assert flows.get(key, 0) <= cap

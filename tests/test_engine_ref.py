@@ -153,6 +153,16 @@ def direct_optimum(enterprises, vacancies, pools, commute, policy) -> dict[str, 
     cons = [LinearConstraint(a_p, 0, pools["headcount"].to_numpy(float)),
             LinearConstraint(a_v, 0, vacancies["headcount"].to_numpy(float))]
     vec = _level_vectors(pairs, enterprises, vacancies, pools)
+    if policy.city_pair_caps:
+        zpos = {z: i for i, z in enumerate(commute.zone_ids)}
+        home = dict(zip(pools["pool_id"], pools["zone_id"], strict=True))
+        ent = enterprises.set_index("enterprise_id")["zone_id"]
+        work = {v.vacancy_id: ent[v.enterprise_id] for v in vacancies.itertuples()}
+        for (a, b), cap in policy.city_pairs().items():
+            row = np.array([1.0 if (commute.city[zpos[home[p]]] == a
+                                    and commute.city[zpos[work[v]]] == b) else 0.0
+                            for p, v, _ in pairs])
+            cons.append(LinearConstraint(row[None, :], -np.inf, cap))
     for level in policy.objective:
         sign = 1.0 if level == "cost" else -1.0
         r = milp(sign * vec[level], constraints=cons, integrality=np.ones(n),

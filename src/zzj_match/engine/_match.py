@@ -19,6 +19,7 @@ from zzj_match.engine._network import (
     candidates,
     disaggregate,
     solve_all,
+    solve_with_caps,
 )
 from zzj_match.engine._rules import CommuteTables, Prepared, pair_rules, prepare
 from zzj_match.errors import InputError, ProblemCollector, SolverError
@@ -200,15 +201,13 @@ def match_frames(
     prep = prepare(enterprises, vacancies, pools, commute, policy)
     times["seconds_prepare"] = time.perf_counter() - t
     t = time.perf_counter()
-    if policy.city_pair_caps:
-        raise NotImplementedError(
-            "city_pair_caps are not supported yet: per city-pair caps make the problem a "
-            "bundle-constrained flow; leave Policy.city_pair_caps as None"
-        )
     net = build_network(prep)
     times["seconds_build"] = time.perf_counter() - t
     t = time.perf_counter()
-    out = solve_all(net, policy.objective, policy.lexicographic)
+    if policy.city_pair_caps:
+        out = solve_with_caps(net, policy.objective, commute.city, policy.city_pairs())
+    else:
+        out = solve_all(net, policy.objective, policy.lexicographic)
     times["seconds_solve"] = time.perf_counter() - t
     t = time.perf_counter()
     pairs = disaggregate(prep, net, out.pieces)

@@ -23,6 +23,7 @@ __all__ = [
     "components",
     "decompose",
     "solve_all",
+    "solve_with_caps",
     "solve_lexicographic",
 ]
 
@@ -80,6 +81,8 @@ class ClassNetwork:
     arc_bypass: int
     pc_ids: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     vc_ids: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    arc_home_zone: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    arc_work_zone: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     stats: dict[str, int] = field(default_factory=dict)
 
 
@@ -113,6 +116,8 @@ class Candidates:
     t_trained: npt.NDArray[np.bool_]
     t_g: npt.NDArray[np.int64]
     t_cost: npt.NDArray[np.int64]
+    t_zp: npt.NDArray[np.int64]
+    t_zv: npt.NDArray[np.int64]
 
 
 class _Groups:
@@ -245,7 +250,8 @@ def candidates(
               (mm <= tol + pol.explain_extra_min)[tri])
     flags = _pair_flags(prep, prow, vrow, t_tr[tri], zp[tri], within)
     return Candidates(p=prow, v=vrow, trained=t_tr[tri], triple=tri, flags=flags, t_p=t_p,
-                      t_trained=t_tr, t_g=g, t_cost=t_cost.astype(np.int64))
+                      t_trained=t_tr, t_g=g, t_cost=t_cost.astype(np.int64), t_zp=zp,
+                      t_zv=zv)
 
 
 def _pair_flags(
@@ -382,6 +388,11 @@ def build_network(prep: Prepared) -> ClassNetwork:
     )
     net.pool_class = pclass
     net.vac_class = vclass
+    py_arcs = np.flatnonzero(net.layer == L_PY)
+    net.arc_home_zone = np.full(net.tail.size, -1, dtype=np.int64)
+    net.arc_work_zone = np.full(net.tail.size, -1, dtype=np.int64)
+    net.arc_home_zone[py_arcs] = cand.t_zp[live]
+    net.arc_work_zone[py_arcs] = cand.t_zv[live]
     net.stats.update({"pools": len(pools), "vacancies": len(vacs),
                       "candidate_pairs": int(cand.p.size), "compatible_pairs": int(ok.sum()),
                       "triples": int(live.size)})
@@ -835,6 +846,90 @@ def solve_all(net: ClassNetwork, objective: tuple[str, ...], method: str) -> Sol
         "seconds_solve": time.perf_counter() - t0 - t_split,
     }
     return SolveOutcome(pieces=frame, levels=levels, potentials=pots, stats=stats)
+
+
+def solve_with_caps(
+    net: ClassNetwork, objective: tuple[str, ...], city: npt.NDArray[Any],
+    caps: dict[tuple[str, str], int],
+) -> SolveOutcome:
+    """Exact lexicographic solve with caps on placements per (home city, work city).
+
+    A cap bundles many arcs, which a network flow cannot express, so each level is one
+    integer programme (scipy's HiGHS ``milp``) over the arc flows of the whole class network:
+    flow conservation at every node, the arc bounds, one row per capped city pair; earlier
+    levels fixed by lower = upper on their arc. Exact, but slower than the flow path.
+
+    Parameters
+    ----------
+    net : ClassNetwork
+        The whole network (with ``arc_home_zone`` / ``arc_work_zone``).
+    objective : tuple of str
+    city : array of str
+        City of each zone index.
+    caps : dict
+        ``{(home_city, work_city): cap}``.
+
+    Returns
+    -------
+    SolveOutcome
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    t0 = time.perf_counter()
+    m = net.tail.size
+    cols = np.arange(m)
+    inc = coo_matrix(
+        (np.r_[np.ones(m), -np.ones(m)], (np.r_[net.tail, net.head], np.r_[cols, cols])),
+        shape=(net.n_nodes, m),
+    ).tocsr()
+    sup = net.supply.astype(np.float64)
+    cons = [LinearConstraint(inc, sup, sup)]
+    py = np.flatnonzero(net.arc_home_zone >= 0)
+    hc = city[net.arc_home_zone[py]]
+    wc = city[net.arc_work_zone[py]]
+    rows, cols_b, ub = [], [], []
+    for k, ((a, b), cap) in enumerate(sorted(caps.items())):
+        sel = py[(hc == a) & (wc == b)]
+        rows.append(np.full(sel.size, k))
+        cols_b.append(sel)
+        ub.append(float(cap))
+    if ub:
+        bundle = coo_matrix((np.ones(sum(r.size for r in rows)),
+                             (np.concatenate(rows), np.concatenate(cols_b))),
+                            shape=(len(ub), m)).tocsr()
+        cons.append(LinearConstraint(bundle, -np.inf, np.asarray(ub)))
+    lower = np.zeros(m, dtype=np.float64)
+    upper = net.capacity.astype(np.float64)
+    x = np.zeros(m)
+    for level in objective:
+        if level == "cost":
+            c = net.cost.astype(np.float64)
+        else:
+            arc, sign = _level_arc(net, level)
+            c = np.zeros(m)
+            c[arc] = sign
+        res = milp(c, integrality=np.ones(m), bounds=Bounds(lower, upper), constraints=cons)
+        if res.status != 0 or res.x is None:
+            raise SolverError(f"the capped problem could not be solved: {res.message}")
+        x = np.rint(res.x)
+        if level != "cost":
+            arc, _ = _level_arc(net, level)
+            lower[arc] = upper[arc] = x[arc]
+    flow = x.astype(np.int64)
+    if (flow < net.capacity * 0).any() or (flow > net.capacity).any():
+        raise SolverError("the capped solution breaks an arc bound")
+    bal = np.bincount(net.tail, weights=flow, minlength=net.n_nodes) - np.bincount(
+        net.head, weights=flow, minlength=net.n_nodes)
+    if not np.array_equal(bal.astype(np.int64), net.supply):
+        raise SolverError("the capped solution does not conserve flow")
+    pieces = decompose(net, flow)
+    return SolveOutcome(
+        pieces=pieces, levels=level_values(net, flow), potentials=[],
+        stats={"components": 1, "solves": len(objective), "backends": "highs-milp",
+               "level_groups": "milp:" + "|".join(objective),
+               "seconds_solve": time.perf_counter() - t0,
+               "largest_component_arcs": m},
+    )
 
 
 def first_fill(
