@@ -908,7 +908,8 @@ def solve_with_caps(
             arc, sign = _level_arc(net, level)
             c = np.zeros(m)
             c[arc] = sign
-        res = milp(c, integrality=np.ones(m, dtype=np.int64), bounds=Bounds(lower, upper), constraints=cons)
+        res = milp(c, integrality=np.ones(m, dtype=np.int64), bounds=Bounds(lower, upper),
+                   constraints=cons)
         if res.status != 0 or res.x is None:
             raise SolverError(f"the capped problem could not be solved: {res.message}")
         x = np.rint(res.x)
