@@ -556,7 +556,7 @@ def _shadow_prices(prep: Prepared, net: Any, out: Any) -> pd.DataFrame:
             continue
         marg = (pot[1] - pot[comp.p_offset:comp.p_offset + comp.n_pclass]).astype(np.float64)
         rows.append(pd.DataFrame({"pc": comp.pc_ids, "m": marg}))
-    if not rows or "cost" not in out.stats.get("level_groups", ""):
+    if not rows or not out.stats.get("cost_solved_alone", False):
         return pd.DataFrame(cols)
     frame = pd.concat(rows, ignore_index=True)
     # one representative pool row per class

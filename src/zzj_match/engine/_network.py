@@ -837,6 +837,7 @@ def solve_all(net: ClassNetwork, objective: tuple[str, ...], method: str) -> Sol
                            "headcount": np.zeros(0, np.int64)}))
     frame = frame.sort_values(["pc", "vc"], kind="stable").reset_index(drop=True)
     stats = {
+        "cost_solved_alone": all(m.split("+")[-1] == "cost" for m in methods),
         "components": len(comps),
         "largest_component_arcs": max((c.tail.size for c in comps), default=0),
         "solves": solves,
