@@ -203,6 +203,8 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
         span = float(cmax) - float(cmin)
         if max(abs(cmin), abs(cmax)) * 8.0 * (nc + 2) >= _EXACT:
             return _assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=True)
+        if c.dtype.kind == "u":
+            c = c.astype(np.int64)  # signed arithmetic in the passes (values are small here)
         w: npt.NDArray[Any]
         if maximize:
             w = np.subtract(cmax, c, dtype=np.float64)  # cost' = max - c >= 0
@@ -330,7 +332,7 @@ def _solve_dense(
 
 def _dense_duals(
     w: npt.NDArray[Any], row: npt.NDArray[np.int64], col: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None]:
+) -> tuple[npt.NDArray[Any] | None, npt.NDArray[Any] | None]:
     """Dual values certifying the assignment (``None, None`` if it is not optimal).
 
     Column potentials ``v`` are shortest distances in the column graph (arc ``col[i] -> j``
@@ -341,15 +343,18 @@ def _dense_duals(
     nr, nc = w.shape
     if nr != row.shape[0] or np.unique(col).shape[0] != nr:
         return None, None
-    a = w[row, col].astype(np.float64)
-    if not np.isfinite(a).all():
+    # work in the matrix's own kind: int64 for integer matrices (no casts in the passes),
+    # float64 holding integers otherwise
+    dt: type[np.int64] | type[np.float64] = np.int64 if w.dtype.kind in "iu" else np.float64
+    a = w[row, col].astype(dt)
+    if dt is np.float64 and not np.isfinite(a).all():
         return None, None
     block = max(1, _BLOCK_ELEMS // nc)
     # the spread of the first Bellman-Ford round, estimated on every 16th row, sets how long
     # a candidate arc may be; pass 1 collects the candidates (misses are caught below)
     step = 16 if nr >= 256 else 1
     colmin = (w[::step] - a[::step, None]).min(axis=0)
-    theta = 2.0 * max(-float(colmin.min()), 0.0)
+    theta = dt(2 * max(-colmin.min(), 0))
     cand_r: list[npt.NDArray[np.int64]] = []
     cand_c: list[npt.NDArray[np.int64]] = []
     limit = a + theta
@@ -364,7 +369,7 @@ def _dense_duals(
     unmatched[col] = False
     rows_all = np.zeros(0, dtype=np.int64)
     cols_all = np.zeros(0, dtype=np.int64)
-    red_buf = np.empty((block, nc), dtype=np.float64)
+    red_buf = np.empty((block, nc), dtype=dt)
     for _ in range(64):
         rows_all = np.concatenate([rows_all, *cand_r])
         cols_all = np.concatenate([cols_all, *cand_c])
@@ -372,7 +377,7 @@ def _dense_duals(
         vi = _column_potentials(nc, col[rows_all], cols_all, length, unmatched)
         if vi is None:
             return None, None  # a negative cycle among real pairs: not optimal
-        v = vi.astype(np.float64)
+        v = vi.astype(dt)
         u = a - v[col]
         # verification pass: every pair, exactly (integers below 2**53)
         cand_r, cand_c = [], []
