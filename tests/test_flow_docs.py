@@ -7,7 +7,12 @@ import importlib
 
 import pytest
 
-MODULES = ["zzj_match.flow._mcf", "zzj_match.flow._assign", "zzj_match.flow._result"]
+MODULES = [
+    "zzj_match.flow",
+    "zzj_match.flow._mcf",
+    "zzj_match.flow._assign",
+    "zzj_match.flow._result",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

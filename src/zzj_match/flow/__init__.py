@@ -1,7 +1,23 @@
 """The flow layer: exact min-cost flow and assignment on plain arrays, certificates checked.
 
 The layer knows nothing of labour markets. Every answer is certified before it is returned:
-optimal flows by node potentials, infeasible problems by a cut, assignments by dual values.
+optimal flows by node potentials (reduced costs checked in exact integers), infeasible
+problems by a node cut (Hoffman's condition), assignments by dual values. A back-end answer
+that fails its check raises :class:`~zzj_match.SolverError` (or is re-solved by the next
+back-end), never comes back as a result.
+
+* :func:`min_cost_flow` — OR-Tools when int64 safety is proven, an exact Python-int path
+  otherwise; lower bounds, negative costs and cycles, parallel arcs, self-loops, float costs.
+* :func:`assign` — dense or sparse, rectangular, forbidden pairs, maximise; the fastest
+  correct matcher per case (``lap.lapjv``, scipy, OR-Tools), see ``_assign`` for the rules.
+* :mod:`zzj_match.flow.instances` — readers for DIMACS, Library Checker and OR-Library files.
+
+Examples
+--------
+>>> import zzj_match as zm
+>>> res = zm.flow.min_cost_flow([0, 1], [1, 2], [5, 5], [2, 3], [4, 0, -4])
+>>> res.status, res.objective
+(<FlowStatus.OPTIMAL: 'optimal'>, 20)
 """
 
 from __future__ import annotations
