@@ -36,13 +36,25 @@ class SolverError(RuntimeError, ZzjMatchError):
 
 
 def _as_text(value: Any) -> str:
-    if value is None:
+    if value is None or value is pd.NA:
         return "<missing>"
     if isinstance(value, float) and np.isnan(value):
         return "NaN"
-    if value is pd.NaT:
+    if value is pd.NaT or (isinstance(value, np.datetime64) and np.isnat(value)):
         return "NaT"
     return str(value)
+
+
+def _texts(values: Any) -> np.ndarray[Any, np.dtype[np.object_]]:
+    """Render values as text in bulk; only missing values take the per-value path."""
+    arr = np.asarray(values, dtype=object)
+    if arr.ndim != 1:
+        arr = arr.reshape(-1)
+    out = arr.astype(str).astype(object)
+    missing = np.flatnonzero(pd.isna(arr))
+    for i in missing:
+        out[i] = _as_text(arr[i])
+    return out
 
 
 class InputError(ValueError, ZzjMatchError):
@@ -84,12 +96,12 @@ class InputError(ValueError, ZzjMatchError):
             if col not in frame.columns:
                 frame[col] = None
         frame = frame.loc[:, list(PROBLEM_COLUMNS)].copy()
-        frame["value"] = [_as_text(v) for v in frame["value"]]
-        frame["row"] = pd.array(frame["row"], dtype="Int64")
+        frame["value"] = _texts(frame["value"].to_numpy(dtype=object))
+        frame["row"] = frame["row"].astype("Int64")
         frame = frame.reset_index(drop=True)
         self.problems: pd.DataFrame = frame
         n = len(frame)
-        tables = list(dict.fromkeys(str(t) for t in frame["table"]))
+        tables = [str(t) for t in pd.unique(frame["table"].to_numpy(dtype=object))]
         if summary is None:
             summary = (
                 f"{n} problem{'s' if n != 1 else ''} in the input "
@@ -104,7 +116,7 @@ class InputError(ValueError, ZzjMatchError):
         for rec in shown.itertuples(index=False):
             where = str(rec.table)
             if rec.row is not pd.NA and rec.row is not None:
-                where += f" row {rec.row}"
+                where += f" row {rec.row!s}"
             if rec.column is not None and not (isinstance(rec.column, float)):
                 where += f", column {rec.column!r}"
             value = str(rec.value)
@@ -218,7 +230,7 @@ class ProblemCollector:
                     "table": table,
                     "row": pd.array(row_pos.astype(np.int64), dtype="Int64"),
                     "column": column,
-                    "value": [_as_text(v) for v in vals],
+                    "value": _texts(vals),
                     "message": msg,
                 }
             )
@@ -237,8 +249,8 @@ class ProblemCollector:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS})
         parts = [p for p in self._parts if len(p)]
         frame = pd.concat(parts, ignore_index=True)
-        order = {t: i for i, t in enumerate(dict.fromkeys(frame["table"]))}
-        frame["_t"] = frame["table"].map(order)
+        tables = frame["table"].to_numpy(dtype=object)
+        frame["_t"] = pd.Categorical(tables, categories=pd.unique(tables)).codes
         frame["_r"] = frame["row"].fillna(-1)
         frame = frame.sort_values(["_t", "_r"], kind="stable").drop(columns=["_t", "_r"])
         return frame.reset_index(drop=True)
