@@ -121,14 +121,19 @@ class Candidates:
 
 
 class _Groups:
-    """Vacancies sorted by (occupation, work zone, id): contiguous groups G."""
+    """Vacancies sorted by (occupation, work zone, min level, id): contiguous groups G.
+
+    ``le[G, L]`` counts the vacancies of G with a minimum level <= L, so the vacancies a
+    worker of level L qualifies for are a prefix of G.
+    """
 
     def __init__(self, prep: Prepared, vac_rows: npt.NDArray[np.int64]) -> None:
         v = prep.vacancies
         occ_codes = prep.occ_codes
         vocc = np.searchsorted(occ_codes, v["occ"].to_numpy(dtype=object)[vac_rows])
         vz = v["zi"].to_numpy()[vac_rows]
-        order = np.lexsort((vac_rows, vz, vocc))
+        vm = v["m"].to_numpy()[vac_rows]
+        order = np.lexsort((vac_rows, vm, vz, vocc))
         self.rows = vac_rows[order]
         self.occ = vocc[order]
         self.zi = vz[order]
@@ -141,6 +146,11 @@ class _Groups:
         n_occ = occ_codes.size
         self.occ_start = np.searchsorted(self.g_occ, np.arange(n_occ), side="left")
         self.occ_end = np.searchsorted(self.g_occ, np.arange(n_occ), side="right")
+        m_sorted = vm[order]
+        self.le = np.zeros((brk.size, 7), dtype=np.int64)
+        if brk.size:
+            for lv in range(7):
+                self.le[:, lv] = np.add.reduceat((m_sorted <= lv).astype(np.int64), brk)
         if brk.size:
             self.g_wmax = np.maximum.reduceat(v["w"].to_numpy()[self.rows], brk)
             self.g_endmax = np.maximum.reduceat(v["end"].to_numpy()[self.rows], brk)
@@ -236,12 +246,21 @@ def candidates(
             & (p["at"].to_numpy()[t_p] >= gr.g_startmin[g])
             & (lvl >= gr.g_mmin[g])
         )
+    if prefilter:  # only the vacancies of the worker's level: a prefix (or a slice) of G
+        s_lv = np.minimum(p["skill"].to_numpy()[t_p], 6)
+        lo = np.where(pt_tr[own], gr.le[g, s_lv], 0)
+        hi = np.where(pt_tr[own], gr.le[g, np.minimum(s_lv + 1, 6)], gr.le[g, s_lv])
+        reach &= hi > lo
+    else:
+        lo = np.zeros(g.size, dtype=np.int64)
+        hi = gr.count[g]
     sel = np.flatnonzero(reach)
     t_p, g, zp, zv = t_p[sel], g[sel], zp[sel], zv[sel]
+    lo, hi = lo[sel], hi[sel]
     t_tr = pt_tr[own[sel]]
     t_cost = pt_cost[own[sel]] + prep.czone[zp, zv]
     # expand triples to vacancies
-    tri, vi = _expand(gr.start[g], gr.count[g])
+    tri, vi = _expand(gr.start[g] + lo, hi - lo)
     vrow = gr.rows[vi]
     prow = t_p[tri]
     mm = mins[zp, zv]
