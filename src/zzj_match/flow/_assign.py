@@ -592,11 +592,24 @@ def _assign_sparse_fast(
     a = w[arc]
     unmatched = np.ones(nc, dtype=bool)
     unmatched[mate] = False
-    v = _column_potentials(nc, mate[r], cc, w - a[r], unmatched)
-    if v is None:
+    length = w - a[r]
+    # shortest paths on the short arcs first (as in the dense case), then every stored pair
+    # is checked and the violated ones are added until none is left
+    first = np.zeros(nc, dtype=np.int64)
+    np.minimum.at(first, cc, length)
+    sel = length <= 2 * max(-int(first.min()), 0)
+    for _ in range(64):
+        v = _column_potentials(nc, mate[r[sel]], cc[sel], length[sel], unmatched)
+        if v is None:
+            return None
+        u = a - v[mate]
+        bad = w - u[r] - v[cc] < 0
+        if not bad.any():
+            break
+        sel |= bad
+    else:
         return None
-    u = a - v[mate]
-    ok = bool((w - u[r] - v[cc] >= 0).all() and (v <= 0).all() and (v[unmatched] == 0).all())
+    ok = bool((v <= 0).all() and (v[unmatched] == 0).all())
     if not ok:
         return None
     objective: int | float
