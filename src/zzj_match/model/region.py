@@ -504,7 +504,7 @@ class Region:
         The date given to :meth:`as_of`, when the region is a dated view.
     """
 
-    __slots__ = ("_links", "_zones", "as_of_date")
+    __slots__ = ("_closed_names", "_links", "_zones", "as_of_date")
 
     def __init__(self, zones: pd.DataFrame, links: pd.DataFrame) -> None:
         pc = ProblemCollector()
@@ -517,17 +517,32 @@ class Region:
         self._zones: pd.DataFrame = _sorted(z, "zone_id")
         self._links: pd.DataFrame = _sorted(lk, "link_id")
         self.as_of_date: pd.Timestamp | None = None
+        self._closed_names: frozenset[str] = frozenset()
 
     @classmethod
     def _trusted(
-        cls, zones: pd.DataFrame, links: pd.DataFrame, as_of_date: pd.Timestamp | None
+        cls,
+        zones: pd.DataFrame,
+        links: pd.DataFrame,
+        as_of_date: pd.Timestamp | None,
+        closed_names: frozenset[str] = frozenset(),
     ) -> Region:
-        """Build from frames already canonical (scenario edits); no checks."""
+        """Build from frames already canonical (scenario edits); no checks.
+
+        ``closed_names`` are the ids and tags of links that earlier scenario edits removed, so
+        that closing them again (``as_of(...).without("huangmaohai")``) is a no-op, not an error.
+        """
         obj = cls.__new__(cls)
         obj._zones = zones
         obj._links = _sorted(links, "link_id")
         obj.as_of_date = as_of_date
+        obj._closed_names = closed_names
         return obj
+
+    def _removing(self, keep: BoolArray) -> frozenset[str]:
+        """Names (ids and tags) of the links that ``keep`` drops, added to those already gone."""
+        gone = self._links.loc[~keep]
+        return self._closed_names | set(gone["link_id"]) | set(_all_tags(gone["tags"]))
 
     # -- constructors -------------------------------------------------------------------------
 
@@ -750,7 +765,8 @@ class Region:
         open_ = (lk["opened"].isna() | (lk["opened"] <= ts)) & (
             lk["closed"].isna() | (lk["closed"] > ts)
         )
-        return Region._trusted(self._zones, lk.loc[open_.to_numpy(dtype=bool)], ts)
+        keep = open_.to_numpy(dtype=bool)
+        return Region._trusted(self._zones, lk.loc[keep], ts, self._removing(keep))
 
     def without(self, *ids_or_tags: str) -> Region:
         """Return the region with some links closed (removed).
@@ -768,10 +784,14 @@ class Region:
         Raises
         ------
         InputError
-            Naming each argument that is neither a link id nor a tag of this region.
+            Naming each argument that is neither a link id nor a tag of this region. Names of
+            links that an earlier scenario edit removed (e.g. a bridge not yet open in
+            ``as_of``) are accepted and change nothing.
         """
         keep = ~self._match(ids_or_tags, strict=True)
-        return Region._trusted(self._zones, self._links.loc[keep], self.as_of_date)
+        return Region._trusted(
+            self._zones, self._links.loc[keep], self.as_of_date, self._removing(keep)
+        )
 
     def with_toll(self, id_or_tag: str, cny: float) -> Region:
         """Return the region with a new toll (CNY per trip) on the matching links.
@@ -929,9 +949,14 @@ class Region:
         for i, name in enumerate(names):
             by_id = (lk["link_id"] == name).to_numpy(dtype=bool)
             by_tag = tag_lists.map(lambda ts, n=name: n in ts).to_numpy(dtype=bool)
-            if strict and not by_id.any() and name not in known_tags:
+            if (
+                strict
+                and not by_id.any()
+                and name not in known_tags
+                and name not in self._closed_names
+            ):
                 close = difflib.get_close_matches(
-                    name, sorted(known_tags | set(lk["link_id"])), n=1
+                    name, sorted(known_tags | set(lk["link_id"]) | self._closed_names), n=1
                 )
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 pc.add("scenario", i, "ids_or_tags", name, f"neither a link id nor a tag{hint}")
