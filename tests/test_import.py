@@ -33,3 +33,10 @@ def test_errors_are_builtin_and_own() -> None:
     assert issubclass(zm.InputError, ValueError)
     assert issubclass(zm.InputError, zm.ZzjMatchError)
     assert issubclass(zm.SolverError, RuntimeError)
+
+
+def test_every_lazy_submodule_imports() -> None:
+    import zzj_match as zm
+
+    for name in zm._SUBMODULES:
+        assert getattr(zm, name).__name__ == f"zzj_match.{name}"

@@ -38,7 +38,7 @@ _LAZY: dict[str, str] = {
     "AdjustmentPlan": "zzj_match.plan",
     "match": "zzj_match.engine",
 }
-_SUBMODULES = ("flow", "datasets", "io", "commute", "engine", "plan", "analysis", "report")
+_SUBMODULES = ("flow", "datasets", "io", "commute", "engine", "plan", "report")
 
 __all__ = [
     "AdjustmentPlan",
