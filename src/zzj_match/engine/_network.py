@@ -265,9 +265,14 @@ def candidates(
     prow = t_p[tri]
     mm = mins[zp, zv]
     tol = p["tol"].to_numpy()[t_p]
-    within = (np.isfinite(mm)[tri], (mm <= tol)[tri],
-              (mm <= tol + pol.explain_extra_min)[tri])
-    flags = _pair_flags(prep, prow, vrow, t_tr[tri], zp[tri], within)
+    fin_t = np.isfinite(mm)
+    inside_t = mm <= tol
+    if prefilter:  # building: levels hold by construction, no explanation margin needed
+        within = (fin_t[tri], inside_t[tri], inside_t[tri])
+    else:
+        within = (fin_t[tri], inside_t[tri], (mm <= tol + pol.explain_extra_min)[tri])
+    flags = _pair_flags(prep, prow, vrow, t_tr[tri], zp[tri], within,
+                        levels_known=prefilter)
     return Candidates(p=prow, v=vrow, trained=t_tr[tri], triple=tri, flags=flags, t_p=t_p,
                       t_trained=t_tr, t_g=g, t_cost=t_cost.astype(np.int64), t_zp=zp,
                       t_zv=zv)
@@ -277,6 +282,8 @@ def _pair_flags(
     prep: Prepared, pi: npt.NDArray[np.int64], vi: npt.NDArray[np.int64],
     trained: npt.NDArray[np.bool_], zp: npt.NDArray[np.int64],
     within: tuple[npt.NDArray[np.bool_], ...] | None = None,
+    *,
+    levels_known: bool = False,
 ) -> dict[str, npt.NDArray[np.bool_]]:
     """Rule flags of explicit pairs whose occupations are known to be substitutable.
 
@@ -284,9 +291,12 @@ def _pair_flags(
     tolerance plus the explanation margin), computed once per zone pair by the caller.
     """
     p, v = prep.pools, prep.vacancies
-    s = p["skill"].to_numpy()[pi]
-    m = v["m"].to_numpy()[vi]
-    ok_skill = np.where(trained, m == s + 1, m <= s)
+    if levels_known:
+        ok_skill = np.ones(pi.size, dtype=bool)
+    else:
+        s = p["skill"].to_numpy()[pi]
+        m = v["m"].to_numpy()[vi]
+        ok_skill = np.where(trained, m == s + 1, m <= s)
     ok_wage = p["r"].to_numpy()[pi] <= v["w"].to_numpy()[vi]
     af, at = p["af"].to_numpy()[pi], p["at"].to_numpy()[pi]
     end = v["end"].to_numpy()[vi]
