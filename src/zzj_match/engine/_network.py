@@ -689,9 +689,10 @@ def solve_lexicographic(net: ClassNetwork, objective: tuple[str, ...], method: s
     if method == "auto" and levels and levels[-1] == "cost":
         # count levels by maximum flows: their individual maxima are attained together
         # (see max_level), so fix each at its maximum and solve the cost level once
+        graph = max_flow_graph(net)
         for level in levels[:-1]:
             arc, _ = _level_arc(net, level)
-            value = max_level(net, level)
+            value = max_level(net, level, graph)
             val_arc = net.total_supply - value if level == "placements" else value
             lower[arc] = cap[arc] = val_arc
             solves += 1
@@ -733,7 +734,7 @@ def solve_lexicographic(net: ClassNetwork, objective: tuple[str, ...], method: s
     )
 
 
-def max_level(net: ClassNetwork, level: str) -> int:
+def max_level(net: ClassNetwork, level: str, graph: Any = None) -> int:
     """Maximum of one count level alone, by a maximum flow (scipy's Dinic), certified by a cut.
 
     Why the maxima of the count levels can be fixed one by one: flows of the class network
@@ -745,27 +746,42 @@ def max_level(net: ClassNetwork, level: str) -> int:
     one flow attains the three maxima at once, and the lexicographic optimum of the count
     levels, in any order, is their individual maxima.
     """
-    cap = net.capacity.copy()
+    if graph is None:
+        graph = max_flow_graph(net)
+    g = graph.copy()
     if level == "key_positions":
-        cap[net.arc_nonkey] = 0
+        g.data[_csr_pos(g, VN, T)] = 0
     elif level == "priority_placements":
-        cap[net.arc_non] = 0
-    cap[net.arc_bypass] = 0
-    n = net.n_nodes
-    keep = cap > 0
-    graph: Any = csr_array((cap[keep].astype(np.int32), (net.tail[keep], net.head[keep])),
-                           shape=(n, n))
-    graph.sum_duplicates()
-    res = maximum_flow(graph, S, T, method="dinic")
+        g.data[_csr_pos(g, S, PN)] = 0
+    res = maximum_flow(g, S, T, method="dinic")
     value = int(res.flow_value)
     # certificate: no augmenting path left in the residual graph
-    resid: Any = csr_array(graph - res.flow)
+    resid: Any = csr_array(g - res.flow)
     resid.data = (resid.data > 0).astype(np.int8)
     resid.eliminate_zeros()
     reach = breadth_first_order(resid, S, directed=True, return_predecessors=False)
-    if T in set(reach.tolist()):
+    if bool((reach == T).any()):
         raise SolverError(f"maximum flow for {level} is not maximal (augmenting path left)")
     return value
+
+
+def max_flow_graph(net: ClassNetwork) -> Any:
+    """The network as a capacity matrix for maximum flows (without the unplaced arc)."""
+    cap = net.capacity.copy()
+    cap[net.arc_bypass] = 0
+    keep = cap > 0
+    keep[[net.arc_non, net.arc_nonkey]] = True  # keep their entries, even at 0
+    n = net.n_nodes
+    graph: Any = csr_array((cap[keep].astype(np.int32), (net.tail[keep], net.head[keep])),
+                           shape=(n, n))
+    graph.sum_duplicates()
+    return graph
+
+
+def _csr_pos(graph: Any, row: int, col: int) -> int:
+    lo, hi = int(graph.indptr[row]), int(graph.indptr[row + 1])
+    hit = np.flatnonzero(graph.indices[lo:hi] == col)
+    return lo + int(hit[0])
 
 
 def _nw_merge(
