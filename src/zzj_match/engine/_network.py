@@ -766,7 +766,7 @@ def max_level(net: ClassNetwork, level: str, graph: Any = None) -> int:
 
 
 def max_flow_graph(net: ClassNetwork) -> Any:
-    """The network as a capacity matrix for maximum flows (without the unplaced arc)."""
+    """Return the network as a capacity matrix for maximum flows (no unplaced arc)."""
     cap = net.capacity.copy()
     cap[net.arc_bypass] = 0
     keep = cap > 0
