@@ -97,6 +97,22 @@ def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> Commu
     return tables
 
 
+_AS_OF: OrderedDict[tuple[int, str], tuple[Any, Any]] = OrderedDict()
+
+
+def _as_of(region: Any, date: Any) -> Any:
+    """``region.as_of(date)``, cached per region object and date (so are its commute tables)."""
+    key = (id(region), str(date))
+    hit = _AS_OF.get(key)
+    if hit is not None and hit[0] is region:
+        return hit[1]
+    dated = region.as_of(date)
+    _AS_OF[key] = (region, dated)
+    while len(_AS_OF) > _CACHE_SIZE:
+        _AS_OF.popitem(last=False)
+    return dated
+
+
 def _default_region() -> Any:
     from zzj_match.datasets import zzj_region
 
@@ -155,7 +171,7 @@ def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> A
     if region is None:
         region = _default_region()
     if policy.reference_date is not None:
-        region = region.as_of(policy.reference_date)
+        region = _as_of(region, policy.reference_date)
     t0 = time.perf_counter()
     tables = commute_tables(region, policy.commute)
     t_commute = time.perf_counter() - t0
