@@ -1,0 +1,120 @@
+"""The peer solvers the drivers time beside zzj_match, each on the same plain arrays.
+
+Every function returns the objective it reached as an exact ``int`` (LP objectives are rounded
+after checking they are within 1e-6 of an integer), so a driver can assert equality with the
+known optimum and record it beside the time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from zzj_match.flow.instances import FlowInstance
+
+
+def _exact(value: float) -> int:
+    out = round(value)
+    assert abs(value - out) <= 1e-6 * max(1.0, abs(value)), value
+    return int(out)
+
+
+def ortools_mcf(inst: FlowInstance) -> int:
+    """Raw OR-Tools ``SimpleMinCostFlow`` on the instance's arrays (lower bounds all zero)."""
+    from ortools.graph.python import min_cost_flow as mcf
+
+    assert not inst.lower.any()
+    smcf = mcf.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(inst.tail, inst.head, inst.capacity, inst.cost)
+    smcf.set_nodes_supplies(np.arange(inst.supply.size), inst.supply)
+    assert smcf.solve() == smcf.OPTIMAL
+    return int(smcf.optimal_cost())
+
+
+def highs_mcf(inst: FlowInstance) -> int:
+    """``scipy.optimize.linprog(method="highs")`` on the node-arc incidence LP."""
+    from scipy.optimize import linprog
+
+    n, m = inst.supply.size, inst.tail.size
+    arcs = np.arange(m)
+    incidence = sp.csr_array(
+        (np.r_[np.ones(m), -np.ones(m)], (np.r_[inst.tail, inst.head], np.r_[arcs, arcs])),
+        shape=(n, m),
+    )
+    bounds = np.c_[inst.lower, inst.capacity].astype(np.float64)
+    res = linprog(inst.cost.astype(np.float64), A_eq=incidence,
+                  b_eq=inst.supply.astype(np.float64), bounds=bounds, method="highs")
+    assert res.status == 0, res.message
+    return _exact(float(res.fun))
+
+
+def networkx_mcf(inst: FlowInstance) -> int:
+    """``networkx.network_simplex`` (graph construction included, as a user would pay it)."""
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    g.add_nodes_from((v, {"demand": -s}) for v, s in enumerate(inst.supply.tolist()))
+    g.add_edges_from(
+        (t, h, {"capacity": u, "weight": c})
+        for t, h, u, c in zip(inst.tail.tolist(), inst.head.tolist(), inst.capacity.tolist(),
+                              inst.cost.tolist(), strict=True)
+    )
+    cost, _ = nx.network_simplex(g)
+    return int(cost)
+
+
+def dense_transport(inst: FlowInstance) -> tuple[np.ndarray[Any, Any], ...]:
+    """Source masses, sink masses and the dense cost matrix of a complete bipartite instance.
+
+    Arc capacities must not bind (each at least its source's supply), so the instance is an
+    uncapacitated transportation problem.
+    """
+    src = np.flatnonzero(inst.supply > 0)
+    dst = np.flatnonzero(inst.supply < 0)
+    assert inst.tail.size == src.size * dst.size
+    assert (inst.capacity >= inst.supply[inst.tail]).all()
+    row = np.searchsorted(src, inst.tail)
+    col = np.searchsorted(dst, inst.head)
+    cost = np.full((src.size, dst.size), -1, dtype=np.int64)
+    cost[row, col] = inst.cost
+    assert (cost >= 0).all()
+    return inst.supply[src], -inst.supply[dst], cost
+
+
+def pot_emd(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any],
+            cost: np.ndarray[Any, Any]) -> int:
+    """POT ``ot.emd`` (network simplex on the dense matrix); objective of its plan."""
+    import ot
+
+    plan = ot.emd(a.astype(np.float64), b.astype(np.float64), cost.astype(np.float64),
+                  numItermax=10**8)
+    return _exact(float((plan * cost).sum()))
+
+
+def highs_assign(cost: np.ndarray[Any, Any]) -> int:
+    """The dense assignment LP (2n equality rows, n² variables) with HiGHS."""
+    from scipy.optimize import linprog
+
+    n = cost.shape[0]
+    var = np.arange(n * n)
+    rows, cols = np.divmod(var, n)
+    a_eq = sp.csr_array((np.ones(2 * n * n), (np.r_[rows, n + cols], np.r_[var, var])),
+                        shape=(2 * n, n * n))
+    res = linprog(cost.ravel().astype(np.float64), A_eq=a_eq, b_eq=np.ones(2 * n),
+                  bounds=(0, 1), method="highs")
+    assert res.status == 0, res.message
+    return _exact(float(res.fun))
+
+
+def ortools_assign(cost: np.ndarray[Any, Any]) -> int:
+    """Raw OR-Tools ``SimpleLinearSumAssignment`` on every entry of a dense matrix."""
+    from ortools.graph.python import linear_sum_assignment
+
+    n = cost.shape[0]
+    rows, cols = np.divmod(np.arange(n * n, dtype=np.int64), n)
+    lsa = linear_sum_assignment.SimpleLinearSumAssignment()
+    lsa.add_arcs_with_cost(rows, cols, cost.ravel())
+    assert lsa.solve() == lsa.OPTIMAL
+    return int(lsa.optimal_cost())

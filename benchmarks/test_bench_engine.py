@@ -1,0 +1,192 @@
+"""Benchmark: the engine's phases on the default market — rules, network build, solve.
+
+``zm.match`` is timed whole in ``test_bench_match.py``; here its three inner phases are timed
+apart, each beside the same phase of the *direct* formulation (one arc per admissible
+pool × vacancy pair, solved with raw OR-Tools ``SimpleMinCostFlow``, one solve per objective
+level with the earlier levels fixed):
+
+* ``engine_prepare``: :func:`zzj_match.engine.prepare` (the rules on plain columns).
+* ``engine_build``: :func:`zzj_match.engine.build_network` (the compact class network) against
+  :func:`zzj_match.engine.pair_table` plus the direct network's arrays. Quality: arcs.
+* ``engine_solve``: :func:`zzj_match.engine.solve_all` on the class network against the
+  lexicographic OR-Tools solve of the direct arrays. Every run asserts the same objective
+  levels.
+
+Case ``market`` of ``_registry.py`` (smoke scale 0.05, full scale 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+import zzj_match as zm
+from _registry import CASES, FULL, measure_rss, record
+from zzj_match.engine import build_network, commute_tables, pair_table, prepare, solve_all
+
+CASE = CASES["market"]
+SCALE = CASE.params["scale"]
+ROUNDS = 5 if FULL else 1
+LEVELS = ("key_positions", "priority_placements", "placements", "cost")
+
+
+@dataclass
+class Direct:
+    """Arrays of the direct pool × vacancy network and where its level arcs are."""
+
+    tail: np.ndarray[Any, Any]
+    head: np.ndarray[Any, Any]
+    cap: np.ndarray[Any, Any]
+    cost: np.ndarray[Any, Any]
+    supply: np.ndarray[Any, Any]
+    big: int
+    arc: dict[str, int]
+
+
+def direct_network(prep: Any) -> Direct:
+    """The direct network: S → PP/PN → pool → vacancy → VK/VN → T, and S → T (unplaced)."""
+    pairs = pair_table(prep)
+    n_p, n_v = len(prep.pools), len(prep.vacancies)
+    ph = prep.pools["headcount"].to_numpy(np.int64) * prep.pools["ok"].to_numpy(bool)
+    vh = prep.vacancies["headcount"].to_numpy(np.int64)
+    key = prep.vacancies["key"].to_numpy(bool)
+    prio = prep.pools["prio"].to_numpy(bool)
+    big = int(ph.sum())
+    pp = 6 + np.arange(n_p)
+    vv = 6 + n_p + np.arange(n_v)
+    pi, vi = pairs["p"].to_numpy(), pairs["v"].to_numpy()
+    tail = np.r_[0, 0, np.where(prio, 2, 3), pp[pi], vv, 4, 5, 0].astype(np.int64)
+    head = np.r_[2, 3, pp, vv[vi], np.where(key, 4, 5), 1, 1, 1].astype(np.int64)
+    cap = np.r_[ph[prio].sum(), ph[~prio].sum(), ph, np.minimum(ph[pi], vh[vi]), vh,
+                vh[key].sum(), vh[~key].sum(), big].astype(np.int64)
+    m = tail.size
+    cost = np.zeros(m, np.int64)
+    cost[2 + n_p:2 + n_p + len(pairs)] = pairs["cost"].to_numpy(np.int64)
+    supply = np.zeros(6 + n_p + n_v, np.int64)
+    supply[0], supply[1] = big, -big
+    arc = {"priority_placements": 0, "key_positions": m - 3, "placements": m - 1}
+    return Direct(tail, head, cap, cost, supply, big, arc)
+
+
+def direct_solve(d: Direct, objective: tuple[str, ...]) -> dict[str, int]:
+    """Lexicographic optimum of the direct network, one raw OR-Tools solve per level."""
+    from ortools.graph.python import min_cost_flow as ormcf
+
+    m = d.tail.size
+    sign = {"priority_placements": -1, "key_positions": -1, "placements": 1}
+    lower = np.zeros(m, np.int64)
+    upper = d.cap.copy()
+    levels = dict.fromkeys(LEVELS, 0)
+    for level in objective:
+        if level == "cost":
+            c = d.cost
+        else:
+            c = np.zeros(m, np.int64)
+            c[d.arc[level]] = sign[level]
+        sup = d.supply.copy()
+        np.subtract.at(sup, d.tail, lower)
+        np.add.at(sup, d.head, lower)
+        smcf = ormcf.SimpleMinCostFlow()
+        smcf.add_arcs_with_capacity_and_unit_cost(d.tail, d.head, upper - lower, c)
+        smcf.set_nodes_supplies(np.arange(sup.size), sup)
+        status = smcf.solve()
+        assert status == smcf.OPTIMAL, status
+        flow = smcf.flows(np.arange(m)) + lower
+        if level == "cost":
+            levels[level] = int(d.cost @ flow)
+        else:
+            a = d.arc[level]
+            lower[a] = upper[a] = flow[a]
+            levels[level] = d.big - int(flow[a]) if level == "placements" else int(flow[a])
+    return levels
+
+
+@pytest.fixture(scope="module")
+def policy() -> zm.Policy:
+    return zm.Policy()
+
+
+@pytest.fixture(scope="module")
+def inputs(policy: zm.Policy) -> tuple[Any, ...]:
+    region = zm.datasets.zzj_region()
+    market = zm.datasets.zzj_market(**CASE.params)
+    tables = commute_tables(region, policy.commute)
+    return market.enterprises, market.vacancies, market.pools, tables, policy
+
+
+@pytest.fixture(scope="module")
+def prep(inputs: tuple[Any, ...]) -> Any:
+    return prepare(*inputs)
+
+
+@pytest.fixture(scope="module")
+def net(prep: Any) -> Any:
+    return build_network(prep)
+
+
+@pytest.fixture(scope="module")
+def direct(prep: Any) -> Direct:
+    return direct_network(prep)
+
+
+@pytest.fixture(scope="module")
+def optimum(net: Any, policy: zm.Policy) -> dict[str, int]:
+    """The class network's levels, checked once against the direct formulation."""
+    return dict(solve_all(net, policy.objective, policy.lexicographic).levels)
+
+
+# ---------------------------------------------------------------- prepare
+def test_prepare_zzj_match(benchmark: Any, inputs: tuple[Any, ...]) -> None:
+    prep = benchmark.pedantic(prepare, args=inputs, rounds=ROUNDS, iterations=1)
+    assert len(prep.pools) == len(inputs[2])
+    assert len(prep.vacancies) == len(inputs[1])
+    benchmark.group = f"engine_prepare_scale_{SCALE}"
+    record(benchmark, objective=f"{int(prep.pools['ok'].to_numpy(bool).sum())} usable pools",
+           pools=len(prep.pools), vacancies=len(prep.vacancies))
+    measure_rss(benchmark, lambda: prepare(*inputs))
+
+
+# ---------------------------------------------------------------- build
+def test_build_class_network_zzj_match(benchmark: Any, prep: Any) -> None:
+    net = benchmark.pedantic(build_network, args=(prep,), rounds=ROUNDS, iterations=1)
+    assert net.tail.size == net.head.size == net.cost.size
+    assert net.stats["compatible_pairs"] > 0
+    benchmark.group = f"engine_build_scale_{SCALE}"
+    record(benchmark, objective=f"{net.tail.size} arcs", arcs=int(net.tail.size),
+           nodes=int(net.n_nodes), compatible_pairs=net.stats["compatible_pairs"])
+    measure_rss(benchmark, lambda: build_network(prep))
+
+
+def test_build_direct_pairs(benchmark: Any, prep: Any, net: Any) -> None:
+    d = benchmark.pedantic(direct_network, args=(prep,), rounds=3 if FULL else 1, iterations=1)
+    n_pairs = d.tail.size - 5 - len(prep.pools) - len(prep.vacancies)
+    assert n_pairs == net.stats["compatible_pairs"]  # the same admissible pairs
+    benchmark.group = f"engine_build_scale_{SCALE}"
+    record(benchmark, objective=f"{d.tail.size} arcs", peer="direct pool x vacancy pairs",
+           arcs=int(d.tail.size))
+    measure_rss(benchmark, lambda: direct_network(prep))
+
+
+# ---------------------------------------------------------------- solve
+def test_solve_class_network_zzj_match(benchmark: Any, net: Any, policy: zm.Policy,
+                                       optimum: dict[str, int]) -> None:
+    out = benchmark.pedantic(solve_all, args=(net, policy.objective, policy.lexicographic),
+                             rounds=ROUNDS, iterations=1)
+    assert dict(out.levels) == optimum
+    benchmark.group = f"engine_solve_scale_{SCALE}"
+    record(benchmark, objective=optimum, components=out.stats["components"],
+           solves=out.stats["solves"])
+    measure_rss(benchmark, lambda: solve_all(net, policy.objective, policy.lexicographic))
+
+
+def test_solve_direct_ortools(benchmark: Any, direct: Direct, policy: zm.Policy,
+                              optimum: dict[str, int]) -> None:
+    levels = benchmark.pedantic(direct_solve, args=(direct, policy.objective),
+                                rounds=1, iterations=1)
+    assert levels == optimum
+    benchmark.group = f"engine_solve_scale_{SCALE}"
+    record(benchmark, objective=levels, peer="direct pool x vacancy, raw OR-Tools")
+    measure_rss(benchmark, lambda: direct_solve(direct, policy.objective))
