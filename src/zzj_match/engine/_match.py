@@ -74,10 +74,14 @@ def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> Commu
     )
     n = zone_ids.size
     bridges = np.full((n, n), "", dtype=object)
+    without: dict[str, Any] = {}
     for tag in bridge_tags:
         used = model.uses(tag)
         if used.any():
             bridges = np.where(used, np.where(bridges == "", tag, bridges + ";" + tag), bridges)
+            alt_t = CommuteModel(region.without(tag), **settings)
+            without[tag] = (used, alt_t.array("minutes").astype(np.float64),
+                            alt_t.array("cost_cny").astype(np.float64))
     minutes = model.array("minutes").astype(np.float64)
     cost = model.array("cost_cny").astype(np.float64)
     if bridge_links.any():
@@ -89,7 +93,7 @@ def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> Commu
     tables = CommuteTables(
         zone_ids=zone_ids, city=city, minutes=minutes, km=model.array("km").astype(np.float64),
         cost_cny=cost, mode=np.asarray(model.array("mode"), dtype=object), bridges=bridges,
-        minutes_nobridge=minutes_nb, cost_nobridge=cost_nb,
+        minutes_nobridge=minutes_nb, cost_nobridge=cost_nb, without_bridge=without,
     )
     _CACHE[key] = (region, tables)
     while len(_CACHE) > _CACHE_SIZE:
@@ -351,11 +355,19 @@ def _transfers(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     bridges = ct.bridges[zp, zv]
     tol = p["tol"].to_numpy()[pi]
     exempt = v["housing"].to_numpy(dtype=bool)[vi] | prep.in_shuttle(vi, zp)
-    mins_nb = ct.minutes_nobridge[zp, zv]
-    cost_nb = ct.cost_nobridge[zp, zv]
-    infeasible_nb = ~np.isfinite(mins_nb) | ((mins_nb > tol) & ~exempt)
-    dearer_nb = cost_nb > commute_cost + 1e-9
-    bridge_dep = (bridges != "") & (infeasible_nb | dearer_nb)
+    def worse(mins_alt: npt.NDArray[np.float64],
+              cost_alt: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        infeasible = ~np.isfinite(mins_alt) | ((mins_alt > tol) & ~exempt)
+        out: npt.NDArray[np.bool_] = infeasible | (cost_alt > commute_cost + 1e-9)
+        return out
+
+    if ct.without_bridge:  # bridge by bridge: would losing this bridge hurt the match?
+        bridge_dep = np.zeros(pi.size, dtype=bool)
+        for used, mins_t, cost_t in ct.without_bridge.values():
+            bridge_dep |= used[zp, zv] & worse(mins_t[zp, zv], cost_t[zp, zv])
+    else:
+        bridge_dep = (bridges != "") & worse(ct.minutes_nobridge[zp, zv],
+                                             ct.cost_nobridge[zp, zv])
     frame = pd.DataFrame(
         {
             "pool_id": p["pool_id"].to_numpy(dtype=object)[pi],

@@ -20,7 +20,7 @@ __all__ = [
 ]
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,9 @@ class CommuteTables:
         ``;``-joined tags of the bridges on the best path (``""`` for none).
     minutes_nobridge, cost_nobridge : ndarray of float, shape (n, n)
         The same without any bridge (for the bridge-dependence test).
+    without_bridge : dict
+        Per bridge tag: (does the best path use it, minutes and cost without that bridge).
+        When given, bridge dependence is judged bridge by bridge.
     """
 
     zone_ids: npt.NDArray[Any]
@@ -71,6 +74,8 @@ class CommuteTables:
     bridges: npt.NDArray[Any]
     minutes_nobridge: npt.NDArray[np.float64]
     cost_nobridge: npt.NDArray[np.float64]
+    without_bridge: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64],
+                                    npt.NDArray[np.float64]]] = field(default_factory=dict)
 
     @classmethod
     def from_minutes(
