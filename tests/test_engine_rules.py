@@ -160,3 +160,25 @@ def test_cost_and_local_first_preference() -> None:
     pref = one_pair({}, {}, policy=Policy(cross_city_cost_cny=500.0))
     assert pref.transfers["cost_cny"].iloc[0] == pytest.approx(800.0)
     assert pref.transfers["cross_city"].iloc[0]
+
+
+def test_bridge_dependence_bridge_by_bridge() -> None:
+    import dataclasses
+
+    ent, vac, pools, commute = worked_example()
+    n = commute.zone_ids.size
+    used = np.zeros((n, n), dtype=bool)
+    used[0, 1] = True  # jm_taishan -> zh_gongbei uses the "hmh" bridge
+    bridges = np.where(used, "hmh", "").astype(object)
+    worse = commute.minutes.copy()
+    worse[0, 1] = 95.0
+    same = commute.minutes.copy()
+    for alt, dependent in ((worse, True), (same, False)):
+        ct = dataclasses.replace(commute, bridges=bridges,
+                                 without_bridge={"hmh": (used, alt, alt * 10.0)})
+        plan = match_frames(ent, vac, pools, ct)
+        t = plan.transfers.set_index("pool_id")
+        assert t.loc["P2", "bridges"] == "hmh"
+        # the shuttle waives the limit, so only a dearer commute makes the match dependent
+        assert bool(t.loc["P2", "bridge_dependent"]) is dependent
+        assert not bool(t.loc["P1", "bridge_dependent"])
