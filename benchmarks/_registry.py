@@ -7,6 +7,7 @@ objectives asserted), and a *full* size, run by ``python benchmarks/run.py`` (se
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -93,6 +94,20 @@ def _status_mb() -> tuple[float, float]:
     return values["VmRSS"], values["VmHWM"]
 
 
+def _release_free_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the kernel (glibc ``malloc_trim``).
+
+    Without it, memory the test session freed earlier is still resident and gets reused by the
+    measured call without raising the resident size, so the call's need would be understated.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def rss_profile(fn: Callable[[], object]) -> tuple[float, float]:
     """Run ``fn`` once in a forked child; return (peak RSS, peak RSS added by ``fn``) in MB.
 
@@ -100,7 +115,8 @@ def rss_profile(fn: Callable[[], object]) -> tuple[float, float]:
     whatever the test session holds), so the first figure depends on the session; the second,
     peak minus the child's resident size just before ``fn``, is the memory the call itself
     needed and compares across implementations. The child's high-water mark is reset first
-    (``/proc/self/clear_refs``) where the kernel allows it. A child that fails raises here.
+    (``/proc/self/clear_refs``) where the kernel allows it, after freed heap memory has been
+    returned to the kernel. A child that fails raises here.
     """
     if sys.platform != "linux":  # pragma: no cover - /proc and fork needed
         return float("nan"), float("nan")
@@ -115,6 +131,7 @@ def rss_profile(fn: Callable[[], object]) -> tuple[float, float]:
                     fh.write("5")
             except OSError:
                 pass
+            _release_free_memory()
             start, _ = _status_mb()
             fn()
             _, peak = _status_mb()

@@ -76,6 +76,7 @@ def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
                 "peak_rss_mb": _float(info.get("peak_rss_mb")),
                 "added_rss_mb": _float(info.get("added_rss_mb")),
                 "fullname": b["fullname"],
+                "failed": info.get("error") if str(info.get("ok", "")) == "False" else None,
             }
         )
     return rows
@@ -110,12 +111,12 @@ def _objective(value: Any) -> str:
 
 
 def _rss(m: dict[str, Any]) -> str:
-    if m["peak_rss_mb"] is None:
-        return ""
-    text = f"{m['peak_rss_mb']:.0f} MB"
+    """Memory the call added at its peak; a whole-process peak is marked as such."""
     if m["added_rss_mb"] is not None:
-        text += f" (+{m['added_rss_mb']:.0f})"
-    return text
+        return f"{m['added_rss_mb']:.0f} MB"
+    if m["peak_rss_mb"] is not None:
+        return f"{m['peak_rss_mb']:.0f} MB (process)"
+    return ""
 
 
 def table(data: dict[str, Any], baseline: dict[str, Any] | None) -> tuple[str, list[str]]:
@@ -132,8 +133,8 @@ def table(data: dict[str, Any], baseline: dict[str, Any] | None) -> tuple[str, l
         f"Machine: {_machine()}.{_load(data)}",
         "",
         "Ratio = median time / median of the group's zzj_match entry (above 1: zzj_match is "
-        "faster). Peak RSS: the forked child measuring the call once (in brackets: added by the "
-        "call itself). Every objective is asserted equal across the group before it is "
+        "faster). Peak RSS: the most resident memory the call added, measured once in a forked "
+        "child (full runs). Every objective is asserted equal across the group before it is "
         "recorded.",
         "",
         "| group | implementation | median | rounds | ratio to zzj_match | objective | peak RSS "
@@ -157,8 +158,12 @@ def table(data: dict[str, Any], baseline: dict[str, Any] | None) -> tuple[str, l
                     vs += " **REGRESSION**"
                     regressions.append(f"{m['name']}: {change:.2f}× the baseline median")
             objective = _objective(m["objective"])
+            median = _fmt(m["median"])
+            if m["failed"]:  # a run that did not finish (e.g. a memory cap): no time to compare
+                objective = f"not solved: {m['failed']}"
+                median, ratio, vs = f"({median} to fail)", "", ""
             lines.append(
-                f"| {group} | {m['label']} | {_fmt(m['median'])} | {m['rounds']} | {ratio} | "
+                f"| {group} | {m['label']} | {median} | {m['rounds']} | {ratio} | "
                 f"{objective} | {_rss(m)} | {vs} |"
             )
     if baseline is not None and not comparable:

@@ -19,7 +19,7 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from _registry import CASES, FULL, record
+from _registry import CASES, FULL, measure_rss, record
 from zzj_match.commute import CommuteModel
 from zzj_match.model.region import Region
 
@@ -97,6 +97,7 @@ def test_commute_all_pairs_zzj_match(benchmark: Any, region: Region) -> None:
         n_zones=N,
         modes=",".join(commute.modes),
     )
+    measure_rss(benchmark, lambda: CommuteModel(region))
 
 
 def test_commute_uses_tag(benchmark: Any, region: Region) -> None:
@@ -108,6 +109,7 @@ def test_commute_uses_tag(benchmark: Any, region: Region) -> None:
     assert not uses[np.eye(len(uses), dtype=bool)].any()
     benchmark.group = GROUP + "_with_tags"
     record(benchmark, objective=int(uses.sum()), n_zones=N)
+    measure_rss(benchmark, run)
 
 
 def test_commute_scipy_dijkstra_raw(benchmark: Any, region: Region) -> None:
@@ -118,6 +120,7 @@ def test_commute_scipy_dijkstra_raw(benchmark: Any, region: Region) -> None:
     assert np.isfinite(dist).all()
     benchmark.group = GROUP
     record(benchmark, peer="scipy dijkstra (road minutes only)", n_zones=N)
+    measure_rss(benchmark, lambda: dijkstra(csr, directed=True))
 
 
 def test_commute_networkx(benchmark: Any, region: Region) -> None:

@@ -76,6 +76,7 @@ def test_ortools_linear_sum_assignment(benchmark: Any) -> None:
 
 
 def test_pot_emd(benchmark: Any) -> None:
+    pytest.importorskip("ot")  # imported before timing
     cost = _cost()
     ones = np.ones(cost.shape[0])
     obj = benchmark.pedantic(pot_emd, args=(ones, ones, cost), rounds=ROUNDS, iterations=1)

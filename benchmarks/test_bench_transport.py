@@ -81,6 +81,7 @@ def test_networkx(benchmark: Any, case: str) -> None:
 
 def test_pot_emd(benchmark: Any) -> None:
     case = "mcf_transport"
+    pytest.importorskip("ot")  # imported before timing
     a, b, cost = dense_transport(_instance(case))
     obj = benchmark.pedantic(pot_emd, args=(a, b, cost), rounds=ROUNDS, iterations=1)
     assert obj == _optimum(case)

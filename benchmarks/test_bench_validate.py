@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _registry import CASES, record
+from _registry import CASES, measure_rss, record
 from zzj_match.model.market import LabourMarket
 
 CASE = CASES["pools_1m"]
@@ -118,6 +118,7 @@ def _run(benchmark: Any, tables: dict[str, pd.DataFrame], pools: pd.DataFrame,
     _check(market, tables)
     record(benchmark, objective=int(market.pools["headcount"].sum()), rows=ROWS,
            variant=variant)
+    measure_rss(benchmark, build)
 
 
 @pytest.mark.benchmark(group="validate_pools")
@@ -153,3 +154,4 @@ def test_from_models_service_request(benchmark: Any) -> None:
     assert market.pools["pool_id"].is_monotonic_increasing
     record(benchmark, objective=int(market.pools["headcount"].sum()), rows=200,
            variant="JSON rows via from_models")
+    measure_rss(benchmark, build)
