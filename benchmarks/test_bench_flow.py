@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from _registry import FULL, reference_file
+from _registry import FULL, measure_rss, reference_file
 from zzj_match.flow import assign, min_cost_flow
 from zzj_match.flow.instances import FlowInstance, read_dimacs_min
 
@@ -76,6 +76,7 @@ def test_mcf_netgen_zzj_match(benchmark: Any) -> None:
     assert res.objective == NETGEN[1]
     assert res.backend == "ortools"
     _tag(benchmark, "mcf_netgen", "zzj_match", res.objective)
+    measure_rss(benchmark, lambda: min_cost_flow(**inst.kwargs()))
 
 
 def test_mcf_netgen_ortools_raw(benchmark: Any) -> None:
@@ -99,6 +100,7 @@ def test_lap_dense_zzj_match(benchmark: Any, n: int) -> None:
     res = benchmark.pedantic(assign, args=(cost,), rounds=ROUNDS, iterations=1)
     assert res.objective == best
     _tag(benchmark, f"lap_dense_{n}", "zzj_match", best)
+    measure_rss(benchmark, lambda: assign(cost))
 
 
 @pytest.mark.parametrize("n", LAP_SIZES)
@@ -173,6 +175,7 @@ def test_lap_sparse_zzj_match(benchmark: Any) -> None:
     res = benchmark.pedantic(assign, args=(cost,), rounds=ROUNDS, iterations=1)
     assert res.objective == SPARSE[1]
     _tag(benchmark, "lap_sparse_orlib", "zzj_match", SPARSE[1])
+    measure_rss(benchmark, lambda: assign(cost))
 
 
 def test_lap_sparse_scipy(benchmark: Any) -> None:

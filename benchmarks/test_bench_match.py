@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import zzj_match as zm
-from _registry import CASES, FULL, record
+from _registry import CASES, FULL, measure_rss, record
 from zzj_match.engine import commute_tables, pair_table, prepare
 
 CASE = CASES["market"]
@@ -112,6 +112,7 @@ def test_match_default_market(benchmark: Any, market: Any, region: Any) -> None:
            positions=plan.kpis["positions"], arcs=plan.stats["arcs"],
            compatible_pairs=plan.stats["compatible_pairs"],
            components=plan.stats["components"])
+    measure_rss(benchmark, lambda: zm.match(market, region=region))
 
 
 def test_match_direct_ortools_peer(benchmark: Any, market: Any, region: Any) -> None:
