@@ -63,6 +63,8 @@ CASES: dict[str, Case] = {
              "uniform integer costs 0..10^6"),
         Case("market", "match", {"scale": 0.05, "seed": 0}, {"scale": 1.0, "seed": 0},
              "the synthetic default 珠中江 market"),
+        Case("market_tenth", "match", {"scale": 0.02, "seed": 0}, {"scale": 0.1, "seed": 0},
+             "the default market at scale 0.1 (a city-sized request)"),
         Case("market_x10", "match", {"scale": 0.1, "seed": 0}, {"scale": 10.0, "seed": 0},
              "the default market at scale 10"),
         Case("region_1000", "commute", {"n_zones": 100, "seed": 0},

@@ -12,7 +12,9 @@ level with the earlier levels fixed):
   lexicographic OR-Tools solve of the direct arrays. Every run asserts the same objective
   levels.
 
-Case ``market`` of ``_registry.py`` (smoke scale 0.05, full scale 1).
+Case ``market`` of ``_registry.py`` (smoke scale 0.05, full scale 1). The whole ``match`` at
+scale 0.1 (case ``market_tenth``, smoke 0.02) is here too, against the whole direct pipeline
+(rules, pairs, solves); scales 1 and 10 are in ``test_bench_match.py``.
 """
 
 from __future__ import annotations
@@ -190,3 +192,46 @@ def test_solve_direct_ortools(benchmark: Any, direct: Direct, policy: zm.Policy,
     benchmark.group = f"engine_solve_scale_{SCALE}"
     record(benchmark, objective=levels, peer="direct pool x vacancy, raw OR-Tools")
     measure_rss(benchmark, lambda: direct_solve(direct, policy.objective))
+
+
+# ---------------------------------------------------------------- whole match at scale 0.1
+TENTH = CASES["market_tenth"].params
+
+
+@pytest.fixture(scope="module")
+def tenth() -> tuple[Any, Any]:
+    region = zm.datasets.zzj_region()
+    commute_tables(region)  # cached per region, as in a service
+    return zm.datasets.zzj_market(**TENTH), region
+
+
+def _plan_levels(plan: zm.AdjustmentPlan) -> dict[str, int]:
+    return {k: int(plan.kpis[f"objective_{k}"]) for k in LEVELS}
+
+
+def test_match_tenth_zzj_match(benchmark: Any, tenth: tuple[Any, Any]) -> None:
+    market, region = tenth
+    plan = benchmark.pedantic(zm.match, args=(market,), kwargs={"region": region},
+                              rounds=ROUNDS, iterations=1)
+    plan.check_conservation()
+    assert plan.kpis["workers_placed"] > 0
+    benchmark.group = f"match_scale_{TENTH['scale']}"
+    record(benchmark, objective=_plan_levels(plan), workers=plan.kpis["workers"],
+           positions=plan.kpis["positions"])
+    measure_rss(benchmark, lambda: zm.match(market, region=region))
+
+
+def test_match_tenth_direct_ortools(benchmark: Any, tenth: tuple[Any, Any],
+                                    policy: zm.Policy) -> None:
+    market, region = tenth
+
+    def run() -> dict[str, int]:
+        tables = commute_tables(region, policy.commute)
+        prep = prepare(market.enterprises, market.vacancies, market.pools, tables, policy)
+        return direct_solve(direct_network(prep), policy.objective)
+
+    levels = benchmark.pedantic(run, rounds=ROUNDS, iterations=1)
+    assert levels == _plan_levels(zm.match(market, region=region, policy=policy))
+    benchmark.group = f"match_scale_{TENTH['scale']}"
+    record(benchmark, objective=levels, peer="direct pool x vacancy, raw OR-Tools")
+    measure_rss(benchmark, run)
