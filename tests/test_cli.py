@@ -13,17 +13,6 @@ import zzj_match as zm
 from zzj_match.cli import main
 
 
-def _has_engine() -> bool:
-    try:
-        from zzj_match.engine import match  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_engine = pytest.mark.skipif(not _has_engine(), reason="zzj_match.engine.match not landed")
-
-
 @pytest.fixture(scope="module")
 def market_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("market")
@@ -123,7 +112,6 @@ def test_internal_error_exits_1(
     assert "Traceback" not in err
 
 
-@needs_engine
 def test_demo_prints_summary_and_writes_outputs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -147,11 +135,9 @@ def test_demo_prints_summary_and_writes_outputs(
         assert (tmp_path / f"{name}.csv").is_file()
     t = pd.read_csv(tmp_path / "transfers.csv")
     assert t["headcount"].sum() > 0
-    if pytest.importorskip("openpyxl"):
-        assert (tmp_path / "plan.xlsx").is_file()
+    assert (tmp_path / "plan.xlsx").is_file()  # openpyxl is in the test extra
 
 
-@needs_engine
 def test_demo_close_huangmaohai_cuts_zhuhai_jiangmen(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -167,7 +153,6 @@ def test_demo_close_huangmaohai_cuts_zhuhai_jiangmen(
     assert cmp.loc["bridge_dependent"].iloc[1] <= cmp.loc["bridge_dependent"].iloc[0]
 
 
-@needs_engine
 def test_solve_user_csvs_with_policy(
     market_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -179,5 +164,13 @@ def test_solve_user_csvs_with_policy(
     assert "positions filled" in text
     kpis = pd.read_csv(out / "kpis.csv")
     assert {"kpi", "value"} <= set(kpis.columns)
-    t = pd.read_csv(out / "transfers.csv")
-    assert (t["minutes"] <= 45 + 1e-9).sum() >= 0.5 * len(t)
+    t = pd.read_csv(out / "transfers.csv", dtype={"home_zone": str, "vacancy_id": str})
+    assert len(t) > 0
+    # the 45-minute cap is hard, waived only for housing or a shuttle from the home zone
+    vac = pd.read_csv(market_dir / "vacancies.csv", dtype=str, keep_default_na=False)
+    vac = vac.set_index("vacancy_id")
+    over = t.loc[t["minutes"] > 45 + 1e-9]
+    housing = vac.loc[over["vacancy_id"], "housing"].str.lower().isin(["true", "1", "yes"])
+    shuttles = vac.loc[over["vacancy_id"], "shuttle_zones"].str.split(";")
+    shuttle = [z in zs for z, zs in zip(over["home_zone"], shuttles, strict=True)]
+    assert (housing.to_numpy() | pd.array(shuttle, dtype=bool)).all()

@@ -248,17 +248,12 @@ def test_every_calibration_row_is_sourced() -> None:
 
 
 def test_zone_ids_are_the_embedded_regions() -> None:
-    region_zones = DATA / "zones.csv"
-    if not region_zones.exists():
-        pytest.skip("embedded region zones.csv not landed yet")
-    z = _ids(region_zones)
+    z = _ids(DATA / "zones.csv")
     m = _ids(DATA / "market_zones.csv")
     assert m <= z
 
 
 def test_zzj_market_builds_a_labour_market() -> None:
-    pytest.importorskip("zzj_match.model.market")
-    pytest.importorskip("zzj_match.datasets._region")
     market = zm.datasets.zzj_market(scale=0.05, seed=0)
     frames = market_frames(scale=0.05, seed=0)
     assert len(market.vacancies) == len(frames["vacancies"])
@@ -272,7 +267,6 @@ def test_zzj_market_builds_a_labour_market() -> None:
 )
 def test_any_seed_gives_a_valid_market(scale: float, seed: int) -> None:
     """Every generated market passes the library's own validation (all rules, all zones)."""
-    pytest.importorskip("zzj_match.datasets._region")
     market = zm.datasets.zzj_market(scale=scale, seed=seed)
     frames = market_frames(scale=scale, seed=seed)
     assert len(market.pools) == len(frames["pools"])

@@ -15,17 +15,6 @@ SOURCE = EXAMPLES / "bridge_scenarios.py"
 NOTEBOOK = EXAMPLES / "bridge_scenarios.ipynb"
 
 
-def _has_engine() -> bool:
-    try:
-        from zzj_match.engine import match  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_engine = pytest.mark.skipif(not _has_engine(), reason="zzj_match.engine.match not landed")
-
-
 def _code_cells_of_py(text: str) -> list[str]:
     """Code cells of a jupytext percent-format file (header and markdown cells dropped)."""
     cells: list[str] = []
@@ -54,7 +43,6 @@ def test_notebook_is_paired_with_source() -> None:
     assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
 
 
-@needs_engine
 def test_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Execute the .ipynb in a kernel (nbclient), else the .py source as a script."""
     pytest.importorskip("matplotlib")

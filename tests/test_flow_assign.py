@@ -252,7 +252,6 @@ def test_agrees_with_brute_force(case: tuple[np.ndarray, bool]) -> None:
 
 
 def test_float_dense_solved_by_lapjv_and_certified_on_rounded_costs() -> None:
-    pytest.importorskip("lap")
     from scipy.optimize import linear_sum_assignment
 
     cost = np.random.default_rng(5).uniform(-50, 50, (80, 90))
