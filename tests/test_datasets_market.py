@@ -271,3 +271,23 @@ def test_any_seed_gives_a_valid_market(scale: float, seed: int) -> None:
     frames = market_frames(scale=scale, seed=seed)
     assert len(market.pools) == len(frames["pools"])
     assert int(market.vacancies["headcount"].sum()) == int(frames["vacancies"]["headcount"].sum())
+
+
+@pytest.mark.parametrize(
+    "module", ["zzj_match.datasets", "zzj_match.datasets._region", "zzj_match.datasets._market"]
+)
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_front_door_is_the_documented_function() -> None:
+    from zzj_match.datasets import _market, _region
+
+    assert zm.datasets.zzj_market is _market.zzj_market
+    assert zm.datasets.zzj_region is _region.zzj_region
+    assert "Parameters" in (zm.datasets.zzj_market.__doc__ or "")

@@ -514,6 +514,11 @@ class CommuteModel:
     def unreachable(self, mode: str | None = None) -> pd.DataFrame:
         """Pairs of zones with no path by the allowed modes (or by ``mode``).
 
+        Parameters
+        ----------
+        mode : str, optional
+            A travel mode; by default the best of the allowed modes.
+
         Returns
         -------
         DataFrame

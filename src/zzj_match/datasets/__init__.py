@@ -1,34 +1,41 @@
 """Embedded default data: the 珠中江 region network and a synthetic, seeded labour market.
 
-Everything ships inside the package; nothing is downloaded at run time.
+Everything ships inside the package; nothing is downloaded at run time. The two functions are
+loaded on first use, so importing this package stays light.
+
+Examples
+--------
+>>> import zzj_match as zm
+>>> region = zm.datasets.zzj_region()
+>>> "zs_guzhen" in region.zone_ids
+True
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["zzj_market", "zzj_region"]
 
-if TYPE_CHECKING:  # pragma: no cover
-    from zzj_match.model.market import LabourMarket
-    from zzj_match.model.region import Region
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from zzj_match.datasets._market import zzj_market
+    from zzj_match.datasets._region import zzj_region
+
+# public name -> private module that defines it (with the full docstring)
+_LAZY: dict[str, str] = {
+    "zzj_market": "zzj_match.datasets._market",
+    "zzj_region": "zzj_match.datasets._region",
+}
 
 
-def zzj_region() -> Region:
-    """Return the embedded 珠中江 region: zones, roads, bridges, rail and bus links.
-
-    See :func:`zzj_match.datasets._region.zzj_region` for the sources of every row.
-    """
-    from zzj_match.datasets._region import zzj_region as _impl
-
-    return _impl()
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'zzj_match.datasets' has no attribute {name!r}")
 
 
-def zzj_market(scale: float = 1.0, seed: int = 0) -> LabourMarket:
-    """Return the synthetic, seeded 珠中江 labour market (calibrated; not real records).
-
-    See :func:`zzj_match.datasets._market.zzj_market` for the calibration.
-    """
-    from zzj_match.datasets._market import zzj_market as _impl
-
-    return _impl(scale=scale, seed=seed)
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -43,7 +43,13 @@ class FlowInstance:
     expected: int | None = None
 
     def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`~zzj_match.flow.min_cost_flow`."""
+        """Keyword arguments for :func:`~zzj_match.flow.min_cost_flow`.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``tail``, ``head``, ``capacity``, ``cost``, ``supply`` and ``lower``.
+        """
         return {
             "tail": self.tail,
             "head": self.head,
@@ -55,7 +61,18 @@ class FlowInstance:
 
 
 def read_dimacs_min(path: str | Path) -> FlowInstance:
-    """Read a DIMACS ``.min`` file (node ids made 0-based)."""
+    """Read a DIMACS ``.min`` file (node ids made 0-based).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    FlowInstance
+        With ``expected=None`` (DIMACS files carry no optimum).
+    """
     n = 0
     nodes: list[tuple[int, int]] = []
     arcs: list[str] = []
@@ -83,7 +100,18 @@ def read_dimacs_min(path: str | Path) -> FlowInstance:
 
 
 def read_bflow(path: str | Path) -> FlowInstance:
-    """Read a Library Checker / AOJ b-flow file with the expected answer on line 1."""
+    """Read a Library Checker / AOJ b-flow file with the expected answer on line 1.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    FlowInstance
+        With ``expected`` the known optimum, ``None`` when the file says ``infeasible``.
+    """
     tokens = Path(path).read_text(encoding="ascii").split()
     n, m = int(tokens[0]), int(tokens[1])
     expected = None if tokens[2] == "infeasible" else int(tokens[2])
@@ -101,7 +129,20 @@ def read_bflow(path: str | Path) -> FlowInstance:
 
 
 def read_assignment_lc(path: str | Path) -> tuple[npt.NDArray[np.int64], int]:
-    """Read a Library Checker ``assignment`` file: the dense matrix and its optimum."""
+    """Read a Library Checker ``assignment`` file: the dense matrix and its optimum.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    cost : numpy.ndarray of int64, shape (n, n)
+        The cost matrix.
+    expected : int
+        The minimum total cost.
+    """
     tokens = Path(path).read_text(encoding="ascii").split()
     n, expected = int(tokens[0]), int(tokens[1])
     return np.array(tokens[2 : 2 + n * n], dtype=np.int64).reshape(n, n), expected
@@ -112,7 +153,15 @@ def read_orlib_assign(
 ) -> npt.NDArray[np.int64] | sp.csr_array:
     """Read an OR-Library assignment file: dense ``assignN`` or sparse ``assignpN``.
 
-    The sparse form is returned as a CSR array whose stored entries are the allowed pairs.
+    Parameters
+    ----------
+    path : str or Path
+        The file; a name starting with ``assignp`` is read as triples ``i j c``.
+
+    Returns
+    -------
+    numpy.ndarray of int64 or scipy.sparse.csr_array
+        The dense ``n × n`` matrix, or a CSR array whose stored entries are the allowed pairs.
     """
     tokens = np.array(Path(path).read_text(encoding="ascii").split(), dtype=np.int64)
     n = int(tokens[0])
