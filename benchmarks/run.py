@@ -119,6 +119,40 @@ def _rss(m: dict[str, Any]) -> str:
     return ""
 
 
+def header(data: dict[str, Any]) -> str:
+    """The machine and its load during the run."""
+    return f"Machine: {_machine()}.{_load(data)}\n"
+
+
+def summary(data: dict[str, Any]) -> str:
+    """One line per group: zzj_match's median and memory, and each peer's time ratio."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in _rows(data):
+        groups.setdefault(r["group"], []).append(r)
+    lines = [
+        "| case | zzj_match median | zzj_match peak RSS | peers: time / zzj_match time |",
+        "|---|---:|---:|---|",
+    ]
+    for group, members in sorted(groups.items()):
+        own = sorted((m for m in members if m["peer"] == "zzj_match"), key=lambda m: m["median"])
+        if not own:
+            continue
+        ref = own[0]
+        peers = sorted((m for m in members if m["peer"] != "zzj_match"),
+                       key=lambda m: m["median"])
+        if ref["failed"]:
+            time, text = "not solved", f"{ref['failed']}"
+        else:
+            time = _fmt(ref["median"])
+            text = "; ".join(f"{m['label']} {m['median'] / ref['median']:.2f}×" for m in peers)
+        if len(own) > 1 and not peers:
+            text = "; ".join(f"{m['label']} {_fmt(m['median'])}" for m in own[1:])
+        if ref["label"] != "zzj_match":
+            time += f" ({ref['label'].removeprefix('zzj_match ').strip('()')})"
+        lines.append(f"| {group} | {time} | {_rss(ref)} | {text} |")
+    return "\n".join(lines) + "\n"
+
+
 def table(data: dict[str, Any], baseline: dict[str, Any] | None) -> tuple[str, list[str]]:
     """Return the markdown table and the list of regressions against ``baseline``.
 
@@ -130,8 +164,6 @@ def table(data: dict[str, Any], baseline: dict[str, Any] | None) -> tuple[str, l
     comparable = baseline is not None and _full(baseline) == _full(data)
     base = {r["fullname"]: r["median"] for r in _rows(baseline)} if baseline and comparable else {}
     lines = [
-        f"Machine: {_machine()}.{_load(data)}",
-        "",
         "Ratio = median time / median of the group's zzj_match entry (above 1: zzj_match is "
         "faster). Peak RSS: the most resident memory the call added, measured once in a forked "
         "child (full runs). Every objective is asserted equal across the group before it is "
@@ -222,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     data = json.loads(out.read_text())
     baseline = json.loads(args.baseline.read_text()) if args.baseline.is_file() else None
     md, regressions = table(data, baseline)
+    md = f"{header(data)}\n## Summary\n\n{summary(data)}\n## All entries\n\n{md}"
     if wall is not None:
         sizes = "smoke" if args.smoke else "full"
         md += f"\nWhole run (pytest, {sizes} sizes): {wall / 60:.1f} min.\n"

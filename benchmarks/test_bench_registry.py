@@ -49,7 +49,7 @@ def _result(name: str, group: str, median: float, peer: str = "zzj_match",
 
 
 def test_table_ratios_regressions_and_failures() -> None:
-    from run import table
+    from run import header, summary, table
 
     machine = {"zzj_bench_full": True, "load_average_start": [1.0, 1.0, 1.0],
                "load_average_end": [2.0, 1.0, 1.0]}
@@ -71,7 +71,9 @@ def test_table_ratios_regressions_and_failures() -> None:
     assert "not solved: MemoryError" in lines["zzj_match"]  # the last zzj_match row: group k
     assert "700 MB (process)" in md
     assert regressions == ["a: 2.00× the baseline median"]  # c: 1.11× is within 25 %; b a peer
-    assert "Load average" in md
+    assert "Load average" in header(now)
+    assert "| g | 2.00 s | 120 MB | peer b 2.50× |" in summary(now)
+    assert "| k | not solved |" in summary(now)
 
     smoke = {**now, "machine_info": {**machine, "zzj_bench_full": False}}
     md, regressions = table(smoke, before)
