@@ -274,22 +274,59 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
     if u_w is None or v_w is None:
         raise SolverError(f"the {backend} assignment did not pass the dual certificate check")
     t_end = time.perf_counter()
-    # objective and duals in the caller's units
-    picked = c[row, col]
+    return _certified(
+        row,
+        col,
+        c[row, col],
+        u_w,
+        v_w,
+        integer=integer,
+        maximize=maximize,
+        base=offset if integer else base,
+        scale=1.0 if integer else scale,
+        resolution=resolution,
+        backend=backend,
+        times=(t0, t_solve, t_cert, t_end),
+    )
+
+
+def _certified(
+    row: npt.NDArray[np.int64],
+    col: npt.NDArray[np.int64],
+    picked: npt.NDArray[Any],
+    u: npt.NDArray[Any],
+    v: npt.NDArray[Any],
+    *,
+    integer: bool,
+    maximize: bool,
+    base: int | float,
+    scale: float,
+    resolution: float,
+    backend: str,
+    times: tuple[float, float, float, float],
+) -> AssignResult:
+    """Build the certified answer in the caller's units.
+
+    ``u``, ``v`` are the duals of the shifted weights ``(cost - base) / scale`` (``(base -
+    cost) / scale`` when maximising); ``picked`` are the caller's costs of the matched pairs;
+    ``times`` are the clock readings at the start, solve, certificate and end.
+    """
+    t0, t_solve, t_cert, t_end = times
     objective: int | float
     u_out: npt.NDArray[Any]
     v_out: npt.NDArray[Any]
     if integer:
         objective = int(picked.astype(np.int64).sum())  # |c| * n far below 2**62 here
-        u_out = u_w.astype(np.int64) + offset if not maximize else offset - u_w.astype(np.int64)
-        v_out = v_w.astype(np.int64) if not maximize else -v_w.astype(np.int64)
+        u_i, v_i = u.astype(np.int64), v.astype(np.int64)
+        u_out = (base - u_i) if maximize else (u_i + base)
+        v_out = -v_i if maximize else v_i
     else:
         objective = math.fsum(picked.tolist())
-        u_out = (base - u_w * scale) if maximize else (u_w * scale + base)
-        v_out = -v_w * scale if maximize else v_w * scale
-    msg = "optimal; dual certificate checked"
+        u_out = (base - u * scale) if maximize else (u * scale + base)
+        v_out = -v * scale if maximize else v * scale
+    message = "optimal; dual certificate checked"
     if resolution:
-        msg += f" on costs rounded to {resolution:g}"
+        message += f" on costs rounded to {resolution:g}"
     return AssignResult(
         status=FlowStatus.OPTIMAL,
         row=row,
@@ -298,7 +335,7 @@ def _assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResul
         u=u_out,
         v=v_out,
         backend=backend,
-        message=msg,
+        message=message,
         times={
             "solve": t_cert - t_solve,
             "certificate": t_end - t_cert,
@@ -612,35 +649,19 @@ def _assign_sparse_fast(
     ok = bool((v <= 0).all() and (v[unmatched] == 0).all())
     if not ok:
         return None
-    objective: int | float
-    u_out: npt.NDArray[Any]
-    v_out: npt.NDArray[Any]
-    if integer:
-        objective = int(data[arc].astype(np.int64).sum())
-        u_out = (base - u) if maximize else (u + base)
-        v_out = -v if maximize else v
-    else:
-        objective = math.fsum(data[arc].tolist())
-        u_out = (base - u * scale) if maximize else (u * scale + base)
-        v_out = -v * scale if maximize else v * scale
-    message = "optimal; dual certificate checked"
-    if resolution:
-        message += f" on costs rounded to {resolution:g}"
-    t_end = time.perf_counter()
-    out = AssignResult(
-        status=FlowStatus.OPTIMAL,
-        row=np.arange(nr, dtype=np.int64),
-        col=mate,
-        objective=objective,
-        u=u_out,
-        v=v_out,
+    out = _certified(
+        np.arange(nr, dtype=np.int64),
+        mate,
+        data[arc],
+        u,
+        v,
+        integer=integer,
+        maximize=maximize,
+        base=base,
+        scale=scale,
+        resolution=resolution,
         backend=backend,
-        message=message,
-        times={
-            "solve": t_cert - t_solve,
-            "certificate": t_end - t_cert,
-            "total": time.perf_counter() - t0,
-        },
+        times=(t0, t_solve, t_cert, time.perf_counter()),
     )
     return _untranspose(out) if transposed else out
 
