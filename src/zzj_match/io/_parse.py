@@ -9,6 +9,7 @@ operations; ``object`` columns of mixed Python values fall back to an element lo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,25 @@ def _np_bool(arrow_bools: Any, null: bool) -> BoolArray:
     )
 
 
+def _text_mask(
+    values: pd.Series[str],
+    on_pandas: Callable[[pd.Series[str]], pd.Series[bool]],
+    on_arrow: Callable[[Any, Any], Any],
+    missing: bool,
+) -> BoolArray:
+    """One mask over a text column: by pyarrow compute when the column is pyarrow-backed.
+
+    ``on_arrow(pc, arr)`` gets ``pyarrow.compute`` and the array; missing values give
+    ``missing`` on both paths.
+    """
+    arr = _pa(values)
+    if arr is None:
+        return on_pandas(values).to_numpy(dtype=bool, na_value=missing)
+    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
+
+    return _np_bool(on_arrow(pc, arr), missing)
+
+
 def text_equals(values: pd.Series[str], text: str) -> BoolArray:
     """Return ``values == text`` as a numpy mask (missing values: False).
 
@@ -74,12 +94,7 @@ def text_equals(values: pd.Series[str], text: str) -> BoolArray:
     ndarray of bool
         One entry per value.
     """
-    arr = _pa(values)
-    if arr is None:
-        return (values == text).to_numpy(dtype=bool, na_value=False)
-    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
-
-    return _np_bool(pc.equal(arr, text), False)
+    return _text_mask(values, lambda v: v == text, lambda pc, a: pc.equal(a, text), False)
 
 
 def text_empty(values: pd.Series[str]) -> BoolArray:
@@ -95,12 +110,7 @@ def text_empty(values: pd.Series[str]) -> BoolArray:
     ndarray of bool
         True where the value is missing or ``""``.
     """
-    arr = _pa(values)
-    if arr is None:
-        return (values.isna() | (values == "")).to_numpy(dtype=bool, na_value=True)
-    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
-
-    return _np_bool(pc.equal(arr, ""), True)
+    return _text_mask(values, lambda v: v.isna() | (v == ""), lambda pc, a: pc.equal(a, ""), True)
 
 
 def text_blank_edges(values: pd.Series[str]) -> BoolArray:
@@ -116,13 +126,12 @@ def text_blank_edges(values: pd.Series[str]) -> BoolArray:
     ndarray of bool
         True where stripping the value changes it.
     """
-    arr = _pa(values)
-    if arr is None:
-        edges = (values.str.strip() != values) & values.notna()
-        return edges.to_numpy(dtype=bool, na_value=False)
-    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
-
-    return _np_bool(pc.not_equal(pc.utf8_trim_whitespace(arr), arr), False)
+    return _text_mask(
+        values,
+        lambda v: (v.str.strip() != v) & v.notna(),
+        lambda pc, a: pc.not_equal(pc.utf8_trim_whitespace(a), a),
+        False,
+    )
 
 
 def text_contains(values: pd.Series[str], part: str) -> BoolArray:
@@ -140,12 +149,12 @@ def text_contains(values: pd.Series[str], part: str) -> BoolArray:
     ndarray of bool
         True where ``part`` occurs.
     """
-    arr = _pa(values)
-    if arr is None:
-        return values.str.contains(part, regex=False).to_numpy(dtype=bool, na_value=False)
-    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
-
-    return _np_bool(pc.match_substring(arr, part), False)
+    return _text_mask(
+        values,
+        lambda v: v.str.contains(part, regex=False),
+        lambda pc, a: pc.match_substring(a, part),
+        False,
+    )
 
 
 def _arrow_cast(text: pd.Series[str], kind: str) -> Any:
