@@ -174,3 +174,15 @@ def test_solve_user_csvs_with_policy(
     shuttles = vac.loc[over["vacancy_id"], "shuttle_zones"].str.split(";")
     shuttle = [z in zs for z, zs in zip(over["home_zone"], shuttles, strict=True)]
     assert (housing.to_numpy() | pd.array(shuttle, dtype=bool)).all()
+
+
+def test_out_path_that_is_a_file_is_bad_input_before_solving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "taken.txt"
+    target.write_text("x", encoding="utf-8")
+    assert main(["demo", "--scale", "0.01", "--out", str(target), "-q"]) == 2
+    captured = capsys.readouterr()
+    assert "--out" in captured.err
+    assert "not a directory" in captured.err
+    assert "Plan" not in captured.out  # refused before any solving

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import importlib.util
 import sys
 import time
@@ -192,21 +191,33 @@ def _write_outputs(plan: Any, out: Path, comparison: Any | None) -> list[Path]:
     return written
 
 
-def _matcher() -> Any:
-    try:
-        engine = importlib.import_module("zzj_match.engine")
-    except ImportError:
-        return None
-    return getattr(engine, "match", None)
+def _check_out(out: Path | None) -> None:
+    """Refuse an output path that is an existing file before any solving starts."""
+    if out is not None and out.exists() and not out.is_dir():
+        import zzj_match as zm
+
+        raise zm.InputError(
+            [
+                {
+                    "table": "arguments",
+                    "row": None,
+                    "column": "--out",
+                    "value": str(out),
+                    "message": "exists and is not a directory",
+                }
+            ]
+        )
 
 
 def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     import zzj_match as zm
+    from zzj_match.engine import match
     from zzj_match.report.summary import compare_plans, format_summary, plan_summary
 
     scenario_given = args.as_of is not None or bool(args.close)
     stages = _Stages(4 + int(scenario_given), stream=stderr, quiet=args.quiet)
     try:
+        _check_out(args.out)
         policy = _policy(args.policy)
         if args.command == "demo":
             stages.start(
@@ -226,10 +237,6 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         scenario, label = _scenario(region, args.as_of, args.close)
         stages.done()
         stdout.write(f"{title}\n{market!r}\n\n{market.summary().to_string()}\n\n")
-        match = _matcher()
-        if match is None:
-            stdout.write("the matching engine (zzj_match.engine) is not available in this build\n")
-            return EXIT_OK
         base = None
         if scenario_given:
             stages.start("solving on the open network")
