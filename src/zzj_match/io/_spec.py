@@ -7,7 +7,6 @@ same facts as ``Field`` arguments; a test checks that both agree.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -33,7 +32,6 @@ __all__ = [
 #: Regular expression of an occupation code of the 2022 classification (职业分类大典):
 #: medium group ``6-24``, small group ``6-24-01`` or occupation ``6-24-01-02``.
 OCCUPATION_PATTERN = r"^[1-8]-\d{2}(-\d{2}(-\d{2})?)?$"
-OCCUPATION_RE = re.compile(OCCUPATION_PATTERN)
 
 #: Allowed values of ``pools.kind``.
 POOL_KINDS: tuple[str, ...] = ("jobseeker", "secondment")

@@ -242,13 +242,6 @@ class Worker(_Person):
     )
 
 
-_MODELS: dict[str, type[RowModel]] = {
-    "enterprises": Enterprise,
-    "vacancies": Vacancy,
-    "pools": WorkerPool,
-    "workers": Worker,
-}
-
 _PREFIX_CITY = {"zh": "zhuhai", "zs": "zhongshan", "jm": "jiangmen", "ext": "external"}
 
 
