@@ -202,6 +202,23 @@ def test_unknown_zone_suggests_a_close_match() -> None:
         Region.from_frames(_zones(), links)
 
 
+def test_every_row_with_an_unknown_zone_is_named_with_its_own_hint() -> None:
+    links = pd.concat([_links()] * 3, ignore_index=True)
+    links["link_id"] = [f"l{i}" for i in range(len(links))]
+    links.loc[[0, 2, 4], "from_zone"] = ["bb", "zzzz", "bb"]
+    with pytest.raises(InputError) as info:
+        Region.from_frames(_zones(), links)
+    p = info.value.problems
+    p = p.loc[p["column"] == "from_zone"]
+    assert p["row"].tolist() == [0, 2, 4]
+    assert p["value"].tolist() == ["bb", "zzzz", "bb"]
+    assert p["message"].tolist() == [
+        "unknown zone; did you mean 'b'?",
+        "unknown zone",
+        "unknown zone; did you mean 'b'?",
+    ]
+
+
 def test_models_round_trip() -> None:
     zones = [Zone(zone_id=z, lat=22.0 + i / 10, lon=113.0) for i, z in enumerate("abc")]
     links = [

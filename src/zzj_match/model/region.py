@@ -379,13 +379,13 @@ def _validate_links(
         unknown = s.notna().to_numpy() & ~s.isin(zone_ids).to_numpy(dtype=bool)
         if unknown.any():
             vals = s.to_numpy(dtype=object)
-            msgs = np.array(
-                [
-                    _unknown_zone_message(str(v), zone_ids) if u else ""
-                    for v, u in zip(vals, unknown, strict=True)
-                ],
-                dtype=object,
+            # one close-match search per distinct unknown value, not per row
+            codes, distinct = pd.factorize(vals[unknown])
+            texts = np.array(
+                [_unknown_zone_message(str(v), zone_ids) for v in distinct], dtype=object
             )
+            msgs = np.full(len(vals), "", dtype=object)
+            msgs[unknown] = texts[codes]
             pc.add_mask(t, unknown, col, vals, msgs)
     loop = (frm == to).fillna(False).to_numpy(dtype=bool)
     pc.add_mask(
