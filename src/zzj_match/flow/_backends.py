@@ -12,15 +12,12 @@ from __future__ import annotations
 
 __all__ = ["absmax", "exact_solve", "infeasibility_cut", "ortools_safe", "ortools_solve"]
 
-import logging
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from zzj_match.errors import SolverError
-
-logger = logging.getLogger(__name__)
 
 _SAFE = 2.0**60
 

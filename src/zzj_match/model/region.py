@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -53,8 +52,6 @@ __all__ = [
     "Zone",
     "haversine_km",
 ]
-
-logger = logging.getLogger(__name__)
 
 #: Allowed values of ``zones.kind``.
 ZONE_KINDS: tuple[str, ...] = ("area", "district", "external", "street", "town")
