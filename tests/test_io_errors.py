@@ -134,6 +134,31 @@ def test_not_a_directory(tmp_path: Path) -> None:
         LabourMarket.from_csv_dir(tmp_path / "nope", zones=ZONES)
 
 
+def test_files_that_are_not_what_their_extension_says(tmp_path: Path) -> None:
+    """Broken files are named in the one report, never a bare KeyError or BadZipFile."""
+    import zipfile
+
+    LabourMarket.from_frames(enterprises(), vacancies(), pools(), zones=ZONES).to_csv_dir(tmp_path)
+    (tmp_path / "pools.csv").unlink()
+    with zipfile.ZipFile(tmp_path / "pools.xlsx", "w") as z:  # a zip, but not a workbook
+        z.writestr("readme.txt", "hello")
+    (tmp_path / "vacancies.csv").unlink()
+    (tmp_path / "vacancies.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(InputError) as info:
+        LabourMarket.from_csv_dir(tmp_path, zones=ZONES)
+    probs = info.value.problems
+    assert probs[["table", "column", "value"]].values.tolist() == [
+        ["files", "vacancies", "vacancies.parquet"],
+        ["files", "pools", "pools.xlsx"],
+    ]
+    assert probs["message"].str.startswith("cannot read the file").all()
+    assert probs["message"].iloc[1] == "cannot read the file: not a valid Excel workbook"
+    book = tmp_path / "book.xlsx"
+    book.write_bytes((tmp_path / "pools.xlsx").read_bytes())
+    with pytest.raises(InputError, match="cannot read the workbook"):
+        LabourMarket.from_csv_dir(book, zones=ZONES)
+
+
 @pytest.mark.parametrize(
     ("table", "column", "value", "message"),
     [

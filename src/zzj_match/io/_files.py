@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import zipfile
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +19,15 @@ __all__ = ["FILE_FORMATS", "read_table_file", "read_tables", "write_tables"]
 #: File extensions read by :func:`read_tables`, in the order they are looked for.
 FILE_FORMATS: tuple[str, ...] = (".csv", ".parquet", ".xlsx")
 _REQUIRED = ("enterprises", "vacancies", "pools")
+#: What the readers raise on a file that is not what its extension says (a broken or foreign
+#: zip under ``.xlsx`` gives ``BadZipFile`` or ``KeyError`` from openpyxl).
+_UNREADABLE = (ValueError, OSError, KeyError, zipfile.BadZipFile, pd.errors.ParserError)
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, (KeyError, zipfile.BadZipFile)):
+        return "not a valid Excel workbook"
+    return str(exc)
 
 
 def read_table_file(file: str | PathLike[str]) -> pd.DataFrame:
@@ -105,8 +115,8 @@ def read_tables(path: str | PathLike[str]) -> dict[str, pd.DataFrame]:
             continue
         try:
             out[name] = read_table_file(found[0])
-        except (ValueError, OSError, pd.errors.ParserError) as exc:
-            pc.add("files", None, name, found[0].name, f"cannot read the file: {exc}")
+        except _UNREADABLE as exc:
+            pc.add("files", None, name, found[0].name, f"cannot read the file: {_why(exc)}")
     pc.raise_if_any(summary=f"cannot read the market tables in {p}")
     return out
 
@@ -116,8 +126,8 @@ def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
     pc = ProblemCollector()
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object)
-    except (ValueError, OSError) as exc:
-        pc.add("files", None, None, path.name, f"cannot read the workbook: {exc}")
+    except _UNREADABLE as exc:
+        pc.add("files", None, None, path.name, f"cannot read the workbook: {_why(exc)}")
         pc.raise_if_any()
     names = {str(k).strip().lower(): k for k in sheets}
     out: dict[str, pd.DataFrame] = {}
