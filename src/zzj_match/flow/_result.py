@@ -30,6 +30,15 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _repr(kind: str, parts: list[str], res: FlowResult | AssignResult) -> str:
+    """``Kind(parts..., time=..., message=...)``: the message only when not optimal."""
+    if "total" in res.times:
+        parts.append(f"time={res.times['total']:.3g}s")
+    if res.message and not res.optimal:
+        parts.append(f"message={res.message!r}")
+    return f"{kind}({', '.join(parts)})"
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class FlowResult:
     """Answer of :func:`zzj_match.flow.min_cost_flow`, checked against its certificate.
@@ -92,11 +101,7 @@ class FlowResult:
             parts.append(f"resolution={self.resolution:g}")
             parts.append(f"objective_error_bound={self.objective_error_bound:g}")
         parts.append(f"backend={self.backend!r}")
-        if "total" in self.times:
-            parts.append(f"time={self.times['total']:.3g}s")
-        if self.message and not self.optimal:
-            parts.append(f"message={self.message!r}")
-        return f"FlowResult({', '.join(parts)})"
+        return _repr("FlowResult", parts, self)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -146,8 +151,4 @@ class AssignResult:
             f"pairs={int(self.row.shape[0])}",
             f"backend={self.backend!r}",
         ]
-        if "total" in self.times:
-            parts.append(f"time={self.times['total']:.3g}s")
-        if self.message and not self.optimal:
-            parts.append(f"message={self.message!r}")
-        return f"AssignResult({', '.join(parts)})"
+        return _repr("AssignResult", parts, self)
