@@ -68,12 +68,11 @@ def city_flows(plan: Any) -> pd.DataFrame:
     5
     """
     t = _frame(plan, "transfers")
-    cities = _ordered(
-        list(CITY_ORDER) + t["home_city"].astype(str).tolist() + t["work_city"].astype(str).tolist()
-    )
+    home, work = t["home_city"].astype(str), t["work_city"].astype(str)
+    cities = _ordered([*CITY_ORDER, *pd.unique(home), *pd.unique(work)])
     out = pd.crosstab(
-        t["home_city"].astype(str),
-        t["work_city"].astype(str),
+        home,
+        work,
         values=t["headcount"].astype("int64"),
         aggfunc="sum",
     )
