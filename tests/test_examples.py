@@ -45,7 +45,6 @@ def test_notebook_is_paired_with_source() -> None:
 
 def test_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Execute the .ipynb in a kernel (nbclient), else the .py source as a script."""
-    pytest.importorskip("matplotlib")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("ZZJ_EXAMPLE_SCALE", "0.03")
     monkeypatch.setenv("ZZJ_EXAMPLE_OUT", str(tmp_path))

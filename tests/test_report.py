@@ -136,7 +136,8 @@ def test_compare_plans_shows_bridge_effect() -> None:
 
 @pytest.fixture(scope="module")
 def mpl() -> object:
-    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib  # the test extra installs every report extra: no silent skips
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -207,7 +208,8 @@ def test_bridge_comparison_bars(mpl: object) -> None:
 
 
 def test_explore_offline_map() -> None:
-    folium = pytest.importorskip("folium")
+    import folium
+
     from zzj_match.report.maps import explore
 
     m = explore(fake_plan(), region=ZONES, tiles=None)
@@ -224,7 +226,6 @@ def test_explore_offline_map() -> None:
 
 
 def test_explore_rejects_zones_without_coordinates() -> None:
-    pytest.importorskip("folium")
     from zzj_match.report.maps import explore
 
     with pytest.raises(ValueError, match="lat"):
@@ -232,7 +233,6 @@ def test_explore_rejects_zones_without_coordinates() -> None:
 
 
 def test_write_excel(tmp_path: Path) -> None:
-    pytest.importorskip("openpyxl")
     from zzj_match.report.excel import write_excel
 
     path = write_excel(
