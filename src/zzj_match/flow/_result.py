@@ -30,17 +30,29 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _repr(kind: str, parts: list[str], res: FlowResult | AssignResult) -> str:
-    """``Kind(parts..., time=..., message=...)``: the message only when not optimal."""
-    if "total" in res.times:
-        parts.append(f"time={res.times['total']:.3g}s")
-    if res.message and not res.optimal:
-        parts.append(f"message={res.message!r}")
-    return f"{kind}({', '.join(parts)})"
+class _Outcome:
+    """What both results share: the status test and the end of their repr."""
+
+    status: FlowStatus
+    message: str
+    times: dict[str, float]
+
+    @property
+    def optimal(self) -> bool:
+        """Whether the status is ``"optimal"``."""
+        return self.status is FlowStatus.OPTIMAL
+
+    def _repr(self, parts: list[str]) -> str:
+        """``Kind(parts..., time=..., message=...)``: the message only when not optimal."""
+        if "total" in self.times:
+            parts.append(f"time={self.times['total']:.3g}s")
+        if self.message and not self.optimal:
+            parts.append(f"message={self.message!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class FlowResult:
+class FlowResult(_Outcome):
     """Answer of :func:`zzj_match.flow.min_cost_flow`, checked against its certificate.
 
     Attributes
@@ -86,11 +98,6 @@ class FlowResult:
     message: str = ""
     times: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def optimal(self) -> bool:
-        """Whether the status is ``"optimal"``."""
-        return self.status is FlowStatus.OPTIMAL
-
     def __repr__(self) -> str:
         m = 0 if self.flow is None else int(self.flow.shape[0])
         n = 0 if self.potential is None else int(self.potential.shape[0])
@@ -101,11 +108,11 @@ class FlowResult:
             parts.append(f"resolution={self.resolution:g}")
             parts.append(f"objective_error_bound={self.objective_error_bound:g}")
         parts.append(f"backend={self.backend!r}")
-        return _repr("FlowResult", parts, self)
+        return self._repr(parts)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class AssignResult:
+class AssignResult(_Outcome):
     """Answer of :func:`zzj_match.flow.assign`, checked against its dual certificate.
 
     Attributes
@@ -139,11 +146,6 @@ class AssignResult:
     message: str = ""
     times: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def optimal(self) -> bool:
-        """Whether the status is ``"optimal"``."""
-        return self.status is FlowStatus.OPTIMAL
-
     def __repr__(self) -> str:
         parts = [
             f"status={self.status.value!r}",
@@ -151,4 +153,4 @@ class AssignResult:
             f"pairs={int(self.row.shape[0])}",
             f"backend={self.backend!r}",
         ]
-        return _repr("AssignResult", parts, self)
+        return self._repr(parts)
