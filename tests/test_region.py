@@ -336,6 +336,15 @@ def test_with_link_derives_km_and_minutes() -> None:
         )
 
 
+def test_from_csv_names_unreadable_files(tmp_path: Path) -> None:
+    (tmp_path / "links.csv").write_bytes(b"link_id,from_zone\n\xff\xfe,a\n")
+    with pytest.raises(InputError) as info:
+        Region.from_csv(tmp_path / "zones.csv", tmp_path / "links.csv")
+    p = info.value.problems
+    assert p[["table", "column"]].values.tolist() == [["files", "zones"], ["files", "links"]]
+    assert p["message"].str.startswith("cannot read the file").all()
+
+
 def test_from_csv_round_trip(tmp_path: Path) -> None:
     region = zzj_region()
     r = Region.from_csv(DATA / "zones.csv", DATA / "links.csv")

@@ -592,10 +592,24 @@ class Region:
         Returns
         -------
         Region
+
+        Raises
+        ------
+        InputError
+            A file that is missing or not UTF-8 CSV (table ``files``), or any problem of the
+            tables' content.
         """
-        zones = pd.read_csv(zones_path, dtype=str, keep_default_na=False, encoding="utf-8")
-        links = pd.read_csv(links_path, dtype=str, keep_default_na=False, encoding="utf-8")
-        return cls(zones, links)
+        pc = ProblemCollector()
+        frames: dict[str, pd.DataFrame] = {}
+        for name, path in (("zones", zones_path), ("links", links_path)):
+            try:
+                frames[name] = pd.read_csv(
+                    path, dtype=str, keep_default_na=False, encoding="utf-8"
+                )
+            except (OSError, ValueError, pd.errors.ParserError) as exc:
+                pc.add("files", None, name, str(path), f"cannot read the file: {exc}")
+        pc.raise_if_any("cannot read the region tables")
+        return cls(frames["zones"], frames["links"])
 
     @classmethod
     def from_networkx(
