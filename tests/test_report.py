@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from zzj_match.errors import InputError
 from zzj_match.report.summary import city_flows, compare_plans, format_summary, plan_summary
 
 ZONES = pd.DataFrame(
@@ -228,8 +229,9 @@ def test_explore_offline_map() -> None:
 def test_explore_rejects_zones_without_coordinates() -> None:
     from zzj_match.report.maps import explore
 
-    with pytest.raises(ValueError, match="lat"):
-        explore(fake_plan(), region=ZONES.drop(columns=["lat"]), tiles=None)
+    with pytest.raises(InputError, match="lat") as info:
+        explore(fake_plan(), region=ZONES.drop(columns=["lat", "lon"]), tiles=None)
+    assert info.value.problems["column"].tolist() == ["lat", "lon"]
 
 
 def test_write_excel(tmp_path: Path) -> None:

@@ -33,7 +33,16 @@ def _zones(region: Any) -> pd.DataFrame:
     need = {"zone_id", "lat", "lon"}
     missing = need - set(zones.columns)
     if missing:
-        raise ValueError(f"`region` zones lack the columns {sorted(missing)}")
+        from zzj_match.errors import InputError
+
+        raise InputError(
+            [
+                {"table": "zones", "row": None, "column": c, "value": None,
+                 "message": "required column is missing"}
+                for c in sorted(missing)
+            ],
+            summary=f"`region` zones lack the columns {sorted(missing)}",
+        )
     out = zones.copy()
     for col in ("name", "name_zh", "city"):
         if col not in out.columns:
@@ -86,6 +95,8 @@ def explore(
     ------
     ImportError
         When folium is not installed.
+    InputError
+        When the zones lack ``zone_id``, ``lat`` or ``lon``.
     """
     try:
         import folium as _folium
