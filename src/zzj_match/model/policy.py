@@ -162,9 +162,11 @@ class Policy(BaseModel):
     lexicographic: Literal["auto", "weights", "levels"] = Field(
         default="auto",
         description=(
-            "How the exact lexicographic objective is solved: 'weights' = one min-cost flow "
-            "with level weights proven large enough (Python ints), 'levels' = one solve per "
-            "level with earlier optima fixed, 'auto' = weights when they fit in int64."
+            "How the exact lexicographic objective is solved: 'auto' = certified maximum "
+            "flows for the count levels (their maxima are attained together) and one "
+            "min-cost flow for the cost; 'weights' = one min-cost flow with level weights "
+            "proven large enough (Python ints); 'levels' = one solve per level with earlier "
+            "optima fixed. All three give the same optimum."
         ),
     )
     explain_extra_min: float = Field(
