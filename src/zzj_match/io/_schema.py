@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from os import PathLike
 from pathlib import Path
@@ -117,7 +116,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     dict of str to dict
         ``{name: json_schema(name)}`` for each of :data:`SCHEMA_NAMES`.
     """
-    return {name: copy.deepcopy(json_schema(name)) for name in SCHEMA_NAMES}
+    return {name: json_schema(name) for name in SCHEMA_NAMES}  # each one fresh
 
 
 def write_json_schemas(directory: str | PathLike[str]) -> list[Path]:
