@@ -3,14 +3,14 @@
 Layers (see docs/engine.md for the proof that the optimum equals the direct pool × vacancy
 formulation)::
 
-    S ─► PP / PN ─► P (pool class) ─► X (home zone, vacancy occupation, level, tolerance, ω)
-      ─► Y (work zone, vacancy occupation, level, ω, housing) ─► V (vacancy class) ─► VK / VN ─► T
-    S ─► T  (unplaced)            X ─► V  (shuttle from the home zone, beyond the tolerance)
+    S ─► PP / PN ─► P (pool class) ─► Y (work-zone group G, compatible subset of G) ─► V
+      ─► VK / VN ─► T                                     S ─► T  (unplaced)
 
-ω is the pool's *signature*: where its reservation wage, availability dates and contract end
-fall among the vacancies' wages and dates, and its 共享用工 status (secondment, lender). Pools with
-equal signatures are indistinguishable to every vacancy, so the network merges them after the
-occupation/skill stage (X) and after the commute stage (Y).
+A group G is the set of vacancies of one occupation in one work zone. For every pool class
+and every group within its reach, the rules pick the subset of G it may fill; (pool, group)
+pairs with the same subset share one Y node, which has one arc to each vacancy of the subset.
+The pool → Y arc carries the commute and retraining cost, the pool and vacancy arcs the wage
+parts, so every path costs exactly what its pool-vacancy pair costs in the direct formulation.
 """
 
 from __future__ import annotations
