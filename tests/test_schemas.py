@@ -107,3 +107,15 @@ def test_schema_columns_defaults_and_units_match_the_frame_spec(name: str, table
             assert c.name not in required, c.name
             if c.default is not None and c.kind != "zones":
                 assert props[c.name]["default"] == c.default, c.name
+
+
+def test_every_call_builds_a_fresh_schema() -> None:
+    from zzj_match.io import json_schema, json_schemas
+
+    first = json_schemas()
+    first["vacancy"]["properties"]["headcount"]["changed"] = True
+    first["labour_market"]["$defs"]["Vacancy"]["properties"]["headcount"]["changed"] = True
+    again = json_schemas()
+    assert "changed" not in again["vacancy"]["properties"]["headcount"]
+    assert "changed" not in again["labour_market"]["$defs"]["Vacancy"]["properties"]["headcount"]
+    assert json_schema("vacancy") == again["vacancy"]
