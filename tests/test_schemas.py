@@ -110,8 +110,6 @@ def test_schema_columns_defaults_and_units_match_the_frame_spec(name: str, table
 
 
 def test_every_call_builds_a_fresh_schema() -> None:
-    from zzj_match.io import json_schema, json_schemas
-
     first = json_schemas()
     first["vacancy"]["properties"]["headcount"]["changed"] = True
     first["labour_market"]["$defs"]["Vacancy"]["properties"]["headcount"]["changed"] = True
