@@ -157,6 +157,32 @@ def test_one_way_link_is_not_symmetric() -> None:
     assert c.tags_used("b", "a") == ()
 
 
+def test_minutes_are_the_exact_sum_of_the_links() -> None:
+    """The routing epsilon never reaches the minutes: a 45-minute trip stays within a 45 cap."""
+    zones = pd.DataFrame(
+        {"zone_id": ["a", "b", "c", "d"], "lat": [22.0] * 4, "lon": [113.0, 113.1, 113.2, 113.3]}
+    )
+    links = pd.DataFrame(
+        {
+            "link_id": ["ab", "bc", "cd"],
+            "from_zone": ["a", "b", "c"],
+            "to_zone": ["b", "c", "d"],
+            "mode": ["road"] * 3,
+            "minutes": [15.0, 20.0, 10.0],
+            "km": [1.0, 1.0, 1.0],
+        }
+    )
+    c = CommuteModel(
+        Region.from_frames(zones, links),
+        peak_factor=1.0,
+        modes=("road",),
+        access_minutes={"road": 0.0},
+    )
+    assert c.minutes("a", "d") == 45.0
+    assert c.minutes("a", "c") == 35.0
+    assert c.minutes("d", "b") == 30.0
+
+
 def test_unreachable_pairs_reported_not_dropped(region: Region) -> None:
     cut = region.without("huangmaohai", "x_jm_jianghai__zh_doumen")
     c = CommuteModel(cut, modes=("rail",))

@@ -233,12 +233,11 @@ class CommuteModel:
             else:
                 weight = vot_min * eff_minutes[e_link] + toll[e_link] + fuel * km[e_link]
             tree = shortest(reduce_edges(n, tail, head, weight))  # no edges: trivial
-            wanted = {"km": km[e_link], "toll_cny": toll[e_link]}
-            if s["route_by"] != "minutes":
-                wanted["minutes"] = eff_minutes[e_link]
+            # minutes summed along the path too: the routing weights carry a tiny epsilon
+            # per edge (see commute._paths.EPSILON) that must not reach the reported minutes
+            wanted = {"km": km[e_link], "toll_cny": toll[e_link], "minutes": eff_minutes[e_link]}
             sums = path_sums(tree, wanted)
-            path_minutes = sums.get("minutes", tree.dist)
-            minutes = path_minutes + s["access_minutes"][m]
+            minutes = sums["minutes"] + s["access_minutes"][m]
             km_m = sums["km"]
             toll_m = sums["toll_cny"]
             minutes[eye] = s["intrazone_minutes"]
