@@ -149,8 +149,9 @@ class ProblemCollector:
     >>> pc = ProblemCollector()
     >>> pc.add_mask("pools", np.array([False, True]), "headcount", np.array([3, -1]),
     ...             "must be a non-negative integer")
-    >>> len(pc)
     1
+    >>> pc.frame().loc[0, "value"]
+    '-1'
     """
 
     def __init__(self) -> None:

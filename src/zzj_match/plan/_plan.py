@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["AdjustmentPlan", "compare", "compute_kpis"]
+__all__ = [
+    "CITY_ORDER",
+    "AdjustmentPlan",
+    "city_flow_table",
+    "compare",
+    "compute_kpis",
+    "order_cities",
+]
 
 import json
 import math
@@ -219,18 +226,10 @@ class AdjustmentPlan:
         Returns
         -------
         pandas.DataFrame
-            Integer headcounts; cities sorted; zero where no flow.
+            Square, int64: Zhuhai, Zhongshan and Jiangmen first (always present), then every
+            other city met, alphabetically; zero where nobody moves.
         """
-        t = self.transfers
-        if len(t) == 0:
-            return pd.DataFrame(dtype=np.int64)
-        out = t.pivot_table(index="home_city", columns="work_city", values="headcount",
-                            aggfunc="sum", fill_value=0)
-        cities = sorted(set(out.index) | set(out.columns))
-        out = out.reindex(index=cities, columns=cities, fill_value=0).astype(np.int64)
-        out.index.name = "home_city"
-        out.columns.name = "work_city"
-        return out
+        return city_flow_table(self.transfers)
 
     def reasons(self) -> pd.DataFrame:
         """Unfilled positions and unplaced workers by reason, headcounts.
@@ -339,6 +338,48 @@ class AdjustmentPlan:
         return explore(self, **kwargs)
 
 
+#: The three cities in display order; other cities follow alphabetically.
+CITY_ORDER: tuple[str, ...] = ("zhuhai", "zhongshan", "jiangmen")
+
+
+def order_cities(cities: Any) -> list[str]:
+    """Return ``cities`` (any iterable) without repeats, the three cities first."""
+    found = {str(c) for c in cities}
+    head = [c for c in CITY_ORDER if c in found]
+    return head + sorted(found - set(head))
+
+
+def city_flow_table(transfers: pd.DataFrame) -> pd.DataFrame:
+    """Placed headcounts by home city (rows) and work city (columns) from a transfers frame.
+
+    Parameters
+    ----------
+    transfers : pandas.DataFrame
+        Needs the columns ``home_city``, ``work_city`` and ``headcount``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square, int64, Zhuhai, Zhongshan and Jiangmen first (always present), then every other
+        city met; zero where nobody moves.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"home_city": ["jiangmen"], "work_city": ["zhuhai"], "headcount": [5]})
+    >>> city_flow_table(t).loc["jiangmen", "zhuhai"].item()
+    5
+    """
+    home = transfers["home_city"].astype(str)
+    work = transfers["work_city"].astype(str)
+    cities = order_cities([*CITY_ORDER, *pd.unique(home), *pd.unique(work)])
+    out = pd.crosstab(home, work, values=transfers["headcount"].astype("int64"), aggfunc="sum")
+    out = out.reindex(index=cities, columns=cities).fillna(0).astype("int64")
+    out.index.name = "home_city"
+    out.columns.name = "work_city"
+    return out
+
+
 def compare(plan_a: AdjustmentPlan, plan_b: AdjustmentPlan, *,
             names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
     """Compare the KPIs of two plans (e.g. with and without the 黄茅海 passage).
@@ -356,7 +397,14 @@ def compare(plan_a: AdjustmentPlan, plan_b: AdjustmentPlan, *,
 
     Examples
     --------
-    >>> # compare(plan_open, plan_closed, names=("open", "closed"))  # doctest: +SKIP
+    >>> import zzj_match as zm
+    >>> market = zm.datasets.zzj_market(scale=0.01, seed=0)
+    >>> region = zm.datasets.zzj_region()
+    >>> table = compare(zm.match(market, region=region),
+    ...                 zm.match(market, region=region.without("huangmaohai")),
+    ...                 names=("open", "closed"))
+    >>> list(table.columns)
+    ['open', 'closed', 'change']
     """
     keys = [k for k in plan_a.kpis if k in plan_b.kpis]
     a = pd.Series({k: float(plan_a.kpis[k]) for k in keys}, name=names[0])

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zzj_match.plan._plan import CITY_ORDER, city_flow_table, order_cities
+
 __all__ = [
     "CITY_ORDER",
     "city_flows",
@@ -21,8 +23,6 @@ __all__ = [
     "plan_summary",
 ]
 
-#: Cities in display order (others follow alphabetically).
-CITY_ORDER: tuple[str, ...] = ("zhuhai", "zhongshan", "jiangmen")
 
 _PAIRS: tuple[tuple[str, str], ...] = (
     ("zhuhai", "jiangmen"),
@@ -37,12 +37,6 @@ def _frame(plan: Any, name: str) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):  # pragma: no cover - defensive
         raise TypeError(f"plan.{name} is not a DataFrame")
     return frame
-
-
-def _ordered(cities: Any) -> list[str]:
-    found = {str(c) for c in cities}
-    head = [c for c in CITY_ORDER if c in found]
-    return head + sorted(found - set(head))
 
 
 def city_flows(plan: Any) -> pd.DataFrame:
@@ -67,19 +61,7 @@ def city_flows(plan: Any) -> pd.DataFrame:
     >>> int(city_flows(SimpleNamespace(transfers=t)).loc["jiangmen", "zhuhai"])
     5
     """
-    t = _frame(plan, "transfers")
-    home, work = t["home_city"].astype(str), t["work_city"].astype(str)
-    cities = _ordered([*CITY_ORDER, *pd.unique(home), *pd.unique(work)])
-    out = pd.crosstab(
-        home,
-        work,
-        values=t["headcount"].astype("int64"),
-        aggfunc="sum",
-    )
-    out = out.reindex(index=cities, columns=cities).fillna(0).astype("int64")
-    out.index.name = "home_city"
-    out.columns.name = "work_city"
-    return out
+    return city_flow_table(_frame(plan, "transfers"))
 
 
 def _weighted_mean(values: pd.Series[Any], weights: pd.Series[Any]) -> float:
@@ -148,7 +130,7 @@ def plan_summary(plan: Any) -> dict[str, Any]:
         if len(unmet)
         else pd.Series(dtype="int64")
     )
-    cities = _ordered(set(by_city_filled.index) | set(by_city_unfilled.index))
+    cities = order_cities(set(by_city_filled.index) | set(by_city_unfilled.index))
     fill = pd.DataFrame(
         {
             "filled": by_city_filled.reindex(cities).fillna(0).astype("int64"),
