@@ -181,26 +181,27 @@ def _expand(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> tup
     return owner, idx
 
 
-def candidates(
-    prep: Prepared,
-    pool_rows: npt.NDArray[np.int64],
-    vac_rows: npt.NDArray[np.int64],
-    *,
-    extra_min: float = 0.0,
-    prefilter: bool = False,
-) -> Candidates:
-    """Enumerate candidate pairs by (pool, target occupation, work zone), checking every rule.
+@dataclass
+class _Triples:
+    """(pool, target occupation, work zone) triples with the level slice ``[lo, hi)`` of G."""
 
-    Pairs are generated only for substitutable occupations and, per work zone, only where the
-    commute is within the pool's tolerance plus ``extra_min``, or the zone has a vacancy with
-    housing or a shuttle from the pool's zone. With ``prefilter``, (pool, group) triples that
-    fail a necessary condition against the group's extremes (highest wage, latest end,
-    earliest start, lowest level) are dropped before expansion. Everything is numpy on
-    integer codes.
-    """
+    p: npt.NDArray[np.int64]
+    g: npt.NDArray[np.int64]
+    zp: npt.NDArray[np.int64]
+    zv: npt.NDArray[np.int64]
+    lo: npt.NDArray[np.int64]
+    hi: npt.NDArray[np.int64]
+    trained: npt.NDArray[np.bool_]
+    cost: npt.NDArray[np.int64]
+
+
+def _triples(
+    prep: Prepared, gr: _Groups, pool_rows: npt.NDArray[np.int64], *, extra_min: float,
+    prefilter: bool,
+) -> _Triples:
+    """Candidate (pool, target occupation, work zone) triples; see :func:`candidates`."""
     pol = prep.policy
     p = prep.pools
-    gr = _Groups(prep, vac_rows)
     mins = prep.commute.minutes
     nz = np.int64(prep.commute.zone_ids.size)
     occ_codes = prep.occ_codes
@@ -256,11 +257,37 @@ def candidates(
         hi = gr.count[g]
     sel = np.flatnonzero(reach)
     t_p, g, zp, zv = t_p[sel], g[sel], zp[sel], zv[sel]
-    lo, hi = lo[sel], hi[sel]
-    t_tr = pt_tr[own[sel]]
     t_cost = pt_cost[own[sel]] + prep.czone[zp, zv]
+    return _Triples(p=t_p, g=g, zp=zp, zv=zv, lo=lo[sel].astype(np.int64),
+                    hi=hi[sel].astype(np.int64), trained=pt_tr[own[sel]],
+                    cost=t_cost.astype(np.int64))
+
+
+def candidates(
+    prep: Prepared,
+    pool_rows: npt.NDArray[np.int64],
+    vac_rows: npt.NDArray[np.int64],
+    *,
+    extra_min: float = 0.0,
+    prefilter: bool = False,
+) -> Candidates:
+    """Enumerate candidate pairs by (pool, target occupation, work zone), checking every rule.
+
+    Pairs are generated only for substitutable occupations and, per work zone, only where the
+    commute is within the pool's tolerance plus ``extra_min``, or the zone has a vacancy with
+    housing or a shuttle from the pool's zone. With ``prefilter``, (pool, group) triples that
+    fail a necessary condition against the group's extremes (highest wage, latest end,
+    earliest start, lowest level) are dropped before expansion. Everything is numpy on
+    integer codes.
+    """
+    pol = prep.policy
+    p = prep.pools
+    gr = _Groups(prep, vac_rows)
+    mins = prep.commute.minutes
+    tr = _triples(prep, gr, pool_rows, extra_min=extra_min, prefilter=prefilter)
+    t_p, g, zp, zv, t_tr = tr.p, tr.g, tr.zp, tr.zv, tr.trained
     # expand triples to vacancies
-    tri, vi = _expand(gr.start[g] + lo, hi - lo)
+    tri, vi = _expand(gr.start[g] + tr.lo, tr.hi - tr.lo)
     vrow = gr.rows[vi]
     prow = t_p[tri]
     mm = mins[zp, zv]
@@ -274,8 +301,7 @@ def candidates(
     flags = _pair_flags(prep, prow, vrow, t_tr[tri], zp[tri], within,
                         levels_known=prefilter)
     return Candidates(p=prow, v=vrow, trained=t_tr[tri], triple=tri, flags=flags, t_p=t_p,
-                      t_trained=t_tr, t_g=g, t_cost=t_cost.astype(np.int64), t_zp=zp,
-                      t_zv=zv)
+                      t_trained=t_tr, t_g=g, t_cost=tr.cost, t_zp=zp, t_zv=zv)
 
 
 def _pair_flags(
