@@ -97,7 +97,6 @@ def _ngroup(frame: pd.DataFrame, cols: list[str]) -> npt.NDArray[np.int64]:
 
 
 _PKEY = ["zi", "occ", "skill", "tol", "r", "af", "at", "sec", "lender", "ce", "prio", "cwp"]
-_HASH_SEED = 20250116  # date of the 珠中江 agreement; any fixed seed works
 _CHUNK_ROWS = 2_000_000
 
 
@@ -526,83 +525,103 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
         clean = np.zeros(tp.size, dtype=bool)
     # lender != borrower holds on every chain of a secondment pool: an active pool's lender
     # lends in this market, so all of its vacancies are blocked and left out of the chain
-    # ---- trim chain prefixes no triple enters; number chain nodes ----
     ci = np.flatnonzero(clean)
-    min_entry = np.full(n_ch, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(min_entry, ch[ci], entry[ci])
-    kept = np.arange(own.size) >= min_entry[own]
-    # one node per entry point: a node serves the members up to the next entry point
-    is_entry = np.zeros(own.size, dtype=bool)
-    is_entry[entry[ci]] = True
-    node = np.cumsum(is_entry) - 1
-    n_cn = int(is_entry.sum())
-    k_idx = np.flatnonzero(kept)
-    e_idx = np.flatnonzero(is_entry)
-    nxt = e_idx[:-1][own[e_idx[:-1]] == own[e_idx[1:]]]
-    yy_t, yy_h = node[nxt], node[nxt] + 1
-    yv_y_c, yv_v_c = node[k_idx], vclass[vrow[k_idx]]
-    # ---- explicit subsets for the rest ----
+    link_c = _link(own, ch[ci], entry[ci])
+    # ---- filtered chains where a date rule binds inside the suffix ----
+    # the members a triple keeps are those with end rank in [afr, cer) and start rank < atr;
+    # on a fixed chain these sets are identified by how many members fall below each bound
     fb = np.flatnonzero(alive & ~clean)
-    fo, fi = _expand(entry[fb], cend[ch[fb]] - entry[fb])
-    fp, fv = tp[fb][fo], vrow[fi]
-    ok = (
-        (m_e[fi] >= pools["afr"].to_numpy()[fp])
-        & (m_s[fi] < pools["atr"].to_numpy()[fp])
-        & (m_e[fi] < pools["cer"].to_numpy()[fp])
-        & (~pools["sec"].to_numpy(dtype=bool)[fp]
-           | (prep.lender_code[fp] != prep.enterprise_code[fv]))
-    )
-    n_f = fb.size
-    cnt = np.bincount(fo[ok], minlength=n_f).astype(np.int64)
-    rng = np.random.default_rng(_HASH_SEED)
-    h1 = rng.integers(0, 2**63 - 1, size=len(vacs), dtype=np.int64).astype(np.uint64)
-    h2 = rng.integers(0, 2**63 - 1, size=len(vacs), dtype=np.int64).astype(np.uint64)
-    if n_f:
-        starts = np.searchsorted(fo, np.arange(n_f))  # every fallback triple has >= 1 row
-        zero = np.uint64(0)
-        sig1 = np.add.reduceat(np.where(ok, h1[fv], zero), starts)  # uint64 wraps: exact
-        sig2 = np.add.reduceat(np.where(ok, h2[fv], zero), starts)
-    else:
-        sig1 = sig2 = np.zeros(0, dtype=np.uint64)
-    live = np.flatnonzero(cnt > 0)
-    kg, kc, k1, k2 = tr.g[fb][live], cnt[live], sig1[live], sig2[live]
-    order = np.lexsort((k2, k1, kc, kg))
-    if order.size:
-        new_key = np.r_[True, (np.diff(kg[order]) != 0) | (np.diff(kc[order]) != 0)
-                        | (k1[order][1:] != k1[order][:-1]) | (k2[order][1:] != k2[order][:-1])]
-    else:
-        new_key = np.zeros(0, dtype=bool)
-    rank = np.cumsum(new_key) - 1
-    y_of = np.empty(order.size, dtype=np.int64)
-    y_of[order] = rank
-    n_y2 = int(new_key.sum())
-    y_of_f = np.full(n_f, -1, dtype=np.int64)
-    y_of_f[live] = y_of
-    is_rep = np.zeros(n_f, dtype=bool)
-    is_rep[live[order[new_key]]] = True
-    yv_mask = ok & is_rep[fo]
-    yv_y_f = n_cn + y_of_f[fo[yv_mask]]
-    yv_v_f = vclass[fv[yv_mask]]
+    fp = tp[fb]
+    fch = ch[fb]
+    afr = pools["afr"].to_numpy().astype(np.int64)[fp]
+    cer = pools["cer"].to_numpy().astype(np.int64)[fp]
+    atr = pools["atr"].to_numpy().astype(np.int64)[fp]
+    emod = np.int64(int(m_e.max(initial=0)) + 2)
+    smod = np.int64(int(m_s.max(initial=0)) + 2)
+    e_sorted = np.sort(own * emod + m_e)
+    s_sorted = np.sort(own * smod + m_s)
+
+    def below(srt: npt.NDArray[np.int64], mod: np.int64, x: npt.NDArray[np.int64]) -> Any:
+        return np.searchsorted(srt, fch * mod + np.clip(x, 0, mod - 1), side="left")
+
+    ka = below(e_sorted, emod, afr)
+    kc = below(e_sorted, emod, cer)
+    kb = below(s_sorted, smod, atr)
+    fkey = pd.DataFrame({"ch": fch, "a": ka, "c": kc, "b": kb})
+    fid = _ngroup(fkey, ["ch", "a", "c", "b"])
+    n_fc = int(fid.max()) + 1 if fid.size else 0
+    f_rep = np.full(n_fc, -1, dtype=np.int64)
+    f_rep[fid[::-1]] = np.arange(fid.size - 1, -1, -1, dtype=np.int64)
+    f_from = np.full(n_fc, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(f_from, fid, entry[fb])
+    f_own, f_pos = _expand(f_from, cend[fch[f_rep]] - f_from)
+    r = f_rep[f_own]
+    keep_f = (m_e[f_pos] >= afr[r]) & (m_e[f_pos] < cer[r]) & (m_s[f_pos] < atr[r])
+    f_own, f_pos = f_own[keep_f], f_pos[keep_f]
+    # a triple enters its filtered chain at the first kept member at or after its entry
+    pmod = np.int64(own.size + 1)
+    f_entry = np.searchsorted(f_own * pmod + f_pos, fid * pmod + entry[fb], side="left")
+    f_alive = f_entry < np.searchsorted(f_own, fid, side="right")
+    fl_idx = np.flatnonzero(f_alive)
+    link_f = _link(f_own, fid[fl_idx], f_entry[fl_idx])
+    n_cn = link_c["n"]
     # ---- arcs ----
-    fl_live = fb[live]
-    py_t = np.r_[ci, fl_live]
-    y_chain = np.r_[own[e_idx], n_ch + np.arange(n_y2, dtype=np.int64)].astype(np.int64)
+    py_t = np.r_[ci, fb[fl_idx]]
     stats = {
-        "candidate_pairs": int(fo.size),
-        "compatible_pairs": int((cend[ch[ci]] - entry[ci]).sum() + ok.sum()),
+        "candidate_pairs": int(f_pos.size + keep_f.size - keep_f.sum()),
+        "compatible_pairs": int((cend[ch[ci]] - entry[ci]).sum()
+                                + (np.searchsorted(f_own, fid, side="right") - f_entry)[
+                                    fl_idx].sum()),
         "triples": int(py_t.size),
         "chain_triples": int(ci.size),
-        "subset_triples": int(fl_live.size),
-        "chain_nodes": n_cn,
-        "subset_nodes": n_y2,
+        "filtered_triples": int(fl_idx.size),
+        "chains": n_ch,
+        "filtered_chains": n_fc,
+        "chain_nodes": int(n_cn + link_f["n"]),
     }
     return _Middle(
-        py_p=tp[py_t], py_y=np.r_[node[entry[ci]], n_cn + y_of].astype(np.int64),
+        py_p=tp[py_t], py_y=np.r_[link_c["entry"], n_cn + link_f["entry"]],
         py_cost=tr.cost[py_t], py_zp=tr.zp[py_t], py_zv=tr.zv[py_t],
-        yy_t=yy_t.astype(np.int64), yy_h=yy_h.astype(np.int64),
-        yv_y=np.r_[yv_y_c, yv_y_f].astype(np.int64), yv_v=np.r_[yv_v_c, yv_v_f].astype(np.int64),
-        y_chain=y_chain, stats=stats,
+        yy_t=np.r_[link_c["yy_t"], n_cn + link_f["yy_t"]],
+        yy_h=np.r_[link_c["yy_h"], n_cn + link_f["yy_h"]],
+        yv_y=np.r_[link_c["yv_y"], n_cn + link_f["yv_y"]],
+        yv_v=vclass[np.r_[vrow[link_c["yv_m"]], vrow[f_pos[link_f["yv_m"]]]]],
+        y_chain=np.r_[link_c["chain"], n_ch + link_f["chain"]],
+        stats=stats,
     )
+
+
+def _link(
+    mem_chain: npt.NDArray[np.int64], t_chain: npt.NDArray[np.int64],
+    t_entry: npt.NDArray[np.int64],
+) -> dict[str, Any]:
+    """Nodes and arcs of chains: members sorted by chain, then wage; triples enter at members.
+
+    One node per distinct entry member; a node serves its member and those after it up to
+    the next entry (members before a chain's first entry are unreachable and dropped).
+    Returns the node of each triple's entry, the chain arcs, the exit arcs (node, member) and
+    the chain of each node, nodes numbered in chain order.
+    """
+    n_mem = mem_chain.size
+    n_ch = int(mem_chain.max()) + 1 if n_mem else 0
+    min_entry = np.full(n_ch, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(min_entry, t_chain, t_entry)
+    kept = np.arange(n_mem) >= min_entry[mem_chain] if n_mem else np.zeros(0, dtype=bool)
+    is_entry = np.zeros(n_mem, dtype=bool)
+    is_entry[t_entry] = True
+    node = np.cumsum(is_entry) - 1
+    k_idx = np.flatnonzero(kept)
+    e_idx = np.flatnonzero(is_entry)
+    nxt = e_idx[:-1][mem_chain[e_idx[:-1]] == mem_chain[e_idx[1:]]]
+    return {
+        "n": int(e_idx.size),
+        "entry": node[t_entry].astype(np.int64),
+        "yy_t": node[nxt].astype(np.int64),
+        "yy_h": (node[nxt] + 1).astype(np.int64),
+        "yv_y": node[k_idx].astype(np.int64),
+        "yv_m": k_idx.astype(np.int64),
+        "chain": mem_chain[e_idx].astype(np.int64),
+    }
 
 
 def assemble(
