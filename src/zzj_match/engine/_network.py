@@ -3,14 +3,16 @@
 Layers (see docs/engine.md for the proof that the optimum equals the direct pool × vacancy
 formulation)::
 
-    S ─► PP / PN ─► P (pool class) ─► Y (work-zone group G, compatible subset of G) ─► V
-      ─► VK / VN ─► T                                     S ─► T  (unplaced)
+    S ─► PP / PN ─► P (pool class) ─► Y (chain node) ─► … ─► Y ─► V ─► VK / VN ─► T
+    S ─► T  (unplaced)
 
 A group G is the set of vacancies of one occupation in one work zone. For every pool class
-and every group within its reach, the rules pick the subset of G it may fill; (pool, group)
-pairs with the same subset share one Y node, which has one arc to each vacancy of the subset.
-The pool → Y arc carries the commute and retraining cost, the pool and vacancy arcs the wage
-parts, so every path costs exactly what its pool-vacancy pair costs in the direct formulation.
+and every group within its reach (a *triple*), the rules pick the vacancies of G it may fill:
+they are a suffix of a wage-sorted chain of G's vacancies (filtered by the triple's date
+bounds where those bind), so the triple has one arc into the chain, whose zero-cost arcs lead
+on to every later vacancy. The pool → Y arc carries the commute and retraining cost, the pool
+and vacancy arcs the wage parts, so every path costs exactly what its pool-vacancy pair costs
+in the direct formulation.
 """
 
 from __future__ import annotations
@@ -452,7 +454,7 @@ def _suffix_extreme(values: npt.NDArray[np.int64], seg: npt.NDArray[np.int64], n
 
 def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.int64],
             vclass: npt.NDArray[np.int64]) -> _Middle:
-    """Wage chains and explicit subsets between pool classes and vacancies.
+    """Wage chains (plain and date-filtered) between pool classes and vacancies.
 
     Every (pool, target occupation, work zone) triple selects its level slice of the group G
     (vacancies sorted by minimum level). Its *chain* is the slice restricted to the vacancies
@@ -463,9 +465,9 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     then a suffix of its chain (from the first wage >= the reservation wage). When every
     vacancy of that suffix also passes the period and contract-term rules (checked in O(1)
     with suffix minima and maxima of the date ranks), the triple enters the chain there;
-    otherwise its compatible subset is enumerated explicitly and gets a Y node of its own,
-    shared by triples with the same subset of G. Either way the vacancies reachable from a
-    triple are exactly its admissible partners.
+    otherwise it enters the chain filtered by its date bounds (end rank in ``[afr, cer)``,
+    start rank ``< atr``), shared by triples whose bounds cut the chain at the same places.
+    Either way the vacancies reachable from a triple are exactly its admissible partners.
     """
     pools, vacs = prep.pools, prep.vacancies
     gr = _Groups(prep, vrows)
@@ -636,7 +638,7 @@ def assemble(
     """Lay out the arc arrays of a class network from its middle layers (local indices).
 
     ``yy_t → yy_h`` are the zero-cost chain arcs between Y nodes; ``y_chain`` labels the chain
-    of each Y node (its nodes numbered in chain order; a subset node is a chain of one).
+    of each Y node (its nodes numbered in chain order; default: every Y node a chain of one).
     """
     if yy_t is None or yy_h is None:
         yy_t = yy_h = np.zeros(0, dtype=np.int64)
