@@ -405,7 +405,7 @@ def build_network(prep: Prepared) -> ClassNetwork:
         py_p=t_pc, py_y=mid.py_y, py_cost=mid.py_cost, yv_y=mid.yv_y, yv_v=mid.yv_v,
         n_y=mid.y_chain.size, pc_ids=np.arange(n_pc, dtype=np.int64),
         vc_ids=np.arange(n_v, dtype=np.int64), yy_t=mid.yy_t, yy_h=mid.yy_h,
-        y_chain=mid.y_chain,
+        yy_cap=mid.yy_cap, y_chain=mid.y_chain,
     )
     net.pool_class = pclass
     net.vac_class = vclass
@@ -429,6 +429,7 @@ class _Middle:
     py_zv: npt.NDArray[np.int64]
     yy_t: npt.NDArray[np.int64]
     yy_h: npt.NDArray[np.int64]
+    yy_cap: npt.NDArray[np.int64]
     yv_y: npt.NDArray[np.int64]
     yv_v: npt.NDArray[np.int64]
     y_chain: npt.NDArray[np.int64]
@@ -528,7 +529,8 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     # lender != borrower holds on every chain of a secondment pool: an active pool's lender
     # lends in this market, so all of its vacancies are blocked and left out of the chain
     ci = np.flatnonzero(clean)
-    link_c = _link(own, ch[ci], entry[ci])
+    v_head = vacs["headcount"].to_numpy().astype(np.int64)
+    link_c = _link(own, ch[ci], entry[ci], v_head[vrow])
     # ---- filtered chains where a date rule binds inside the suffix ----
     # the members a triple keeps are those with end rank in [afr, cer) and start rank < atr;
     # on a fixed chain these sets are identified by how many members fall below each bound
@@ -565,7 +567,7 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     f_entry = np.searchsorted(f_own * pmod + f_pos, fid * pmod + entry[fb], side="left")
     f_alive = f_entry < np.searchsorted(f_own, fid, side="right")
     fl_idx = np.flatnonzero(f_alive)
-    link_f = _link(f_own, fid[fl_idx], f_entry[fl_idx])
+    link_f = _link(f_own, fid[fl_idx], f_entry[fl_idx], v_head[vrow[f_pos]])
     n_cn = link_c["n"]
     # ---- arcs ----
     py_t = np.r_[ci, fb[fl_idx]]
@@ -586,6 +588,7 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
         py_cost=tr.cost[py_t], py_zp=tr.zp[py_t], py_zv=tr.zv[py_t],
         yy_t=np.r_[link_c["yy_t"], n_cn + link_f["yy_t"]],
         yy_h=np.r_[link_c["yy_h"], n_cn + link_f["yy_h"]],
+        yy_cap=np.r_[link_c["yy_cap"], link_f["yy_cap"]],
         yv_y=np.r_[link_c["yv_y"], n_cn + link_f["yv_y"]],
         yv_v=vclass[np.r_[vrow[link_c["yv_m"]], vrow[f_pos[link_f["yv_m"]]]]],
         y_chain=np.r_[link_c["chain"], n_ch + link_f["chain"]],
@@ -595,7 +598,7 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
 
 def _link(
     mem_chain: npt.NDArray[np.int64], t_chain: npt.NDArray[np.int64],
-    t_entry: npt.NDArray[np.int64],
+    t_entry: npt.NDArray[np.int64], mem_head: npt.NDArray[np.int64],
 ) -> dict[str, Any]:
     """Nodes and arcs of chains: members sorted by chain, then wage; triples enter at members.
 
@@ -615,11 +618,18 @@ def _link(
     k_idx = np.flatnonzero(kept)
     e_idx = np.flatnonzero(is_entry)
     nxt = e_idx[:-1][mem_chain[e_idx[:-1]] == mem_chain[e_idx[1:]]]
+    # a chain arc carries at most the headcount of the vacancies after it (a redundant bound
+    # that keeps the solvers from pushing surplus down a chain)
+    cs = np.cumsum(mem_head)
+    last = np.searchsorted(mem_chain, mem_chain, side="right") - 1
+    after = e_idx[1:][mem_chain[e_idx[:-1]] == mem_chain[e_idx[1:]]]
+    yy_cap = cs[last[after]] - cs[after] + mem_head[after]
     return {
         "n": int(e_idx.size),
         "entry": node[t_entry].astype(np.int64),
         "yy_t": node[nxt].astype(np.int64),
         "yy_h": (node[nxt] + 1).astype(np.int64),
+        "yy_cap": yy_cap.astype(np.int64),
         "yv_y": node[k_idx].astype(np.int64),
         "yv_m": k_idx.astype(np.int64),
         "chain": mem_chain[e_idx].astype(np.int64),
@@ -633,7 +643,7 @@ def assemble(
     py_cost: npt.NDArray[np.int64], yv_y: npt.NDArray[np.int64], yv_v: npt.NDArray[np.int64],
     n_y: int, pc_ids: npt.NDArray[np.int64], vc_ids: npt.NDArray[np.int64],
     yy_t: npt.NDArray[np.int64] | None = None, yy_h: npt.NDArray[np.int64] | None = None,
-    y_chain: npt.NDArray[np.int64] | None = None,
+    y_chain: npt.NDArray[np.int64] | None = None, yy_cap: npt.NDArray[np.int64] | None = None,
 ) -> ClassNetwork:
     """Lay out the arc arrays of a class network from its middle layers (local indices).
 
@@ -667,7 +677,8 @@ def assemble(
     add(np.where(pc_prio, PP, PN), p_off + np.arange(n_pc), pc_h, -pc_cwp, L_POOL)
     add(p_off + py_p, y_off + py_y, pc_h[py_p], py_cost, L_PY)
     add(y_off + yv_y, v_off + yv_v, v_h[yv_v], 0, L_YV)
-    add(y_off + yy_t, y_off + yy_h, min(h_sup, h_dem), 0, L_YY)
+    add(y_off + yy_t, y_off + yy_h,
+        min(h_sup, h_dem) if yy_cap is None else np.minimum(yy_cap, h_sup), 0, L_YY)
     add(v_off + np.arange(n_v), np.where(v_key, VK, VN), v_h, v_cwv, L_VAC)
     add([VK], [T], [h_key], [0], L_KEY)
     add([VN], [T], [h_dem - h_key], [0], L_NONKEY)
@@ -730,6 +741,7 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
     yv_y, yv_v = net.tail[yv] - y_off, net.head[yv] - net.v_offset
     yy = net.layer == L_YY
     yy_t, yy_h = net.tail[yy] - y_off, net.head[yy] - y_off
+    yy_cap = net.capacity[yy]
     lab_p, lab_y, lab_v = label[:n_pc], label[n_pc:n_pc + n_y], label[n_pc + n_y:]
     # local index of each node within its component
     def local(lab: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -774,7 +786,7 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
             v_cwv=v_cwv[vm], py_p=loc_p[py_p[a]], py_y=loc_y[py_y[a]], py_cost=py_c[a],
             yv_y=loc_y[yv_y[b]], yv_v=loc_v[yv_v[b]], n_y=int(y_count[k]),
             pc_ids=net.pc_ids[pm], vc_ids=net.vc_ids[vm], yy_t=loc_y[yy_t[c]],
-            yy_h=loc_y[yy_h[c]], y_chain=net.y_chain[ym],
+            yy_h=loc_y[yy_h[c]], y_chain=net.y_chain[ym], yy_cap=yy_cap[c],
         ))
     return out
 
