@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = ["commute_tables", "match", "match_frames"]
 
+import itertools
 import logging
 import time
 from collections import OrderedDict
@@ -444,24 +445,36 @@ def _explain_counts(
     """Per-row candidate counts for the explanations, in chunks of the explained rows.
 
     The explained rows (vacancies when ``by_vacancy``, else pools) are split so that each
-    chunk enumerates about ``_EXPLAIN_PAIRS`` candidate pairs at most (every count is a sum
-    over one explained row's pairs, so chunks add up exactly). ``weight`` and ``left`` are
-    the headcount and the unmatched headcount of the partner side. Returns the cumulative
-    stage counts, the heads within the limit plus the margin, spare and compatible partner
-    heads, and (for vacancies) the lowest reservation wage among the candidates.
+    chunk enumerates about ``_EXPLAIN_PAIRS`` candidate pairs (counted from the occupations;
+    every count is a sum over one explained row's pairs, so chunks add up exactly).
+    ``weight`` and ``left`` are the headcount and the unmatched headcount of the partner
+    side. Returns the cumulative stage counts, the heads within the limit plus the margin,
+    spare and compatible partner heads, and (for vacancies) the lowest reservation wage among
+    the candidates.
     """
     n = len(prep.vacancies) if by_vacancy else len(prep.pools)
     rows = vac_rows if by_vacancy else pool_rows
     other = pool_rows if by_vacancy else vac_rows
-    step = max(1, _EXPLAIN_PAIRS // max(1, other.size))
+    # pairs per explained row: partners of a substitutable occupation (twice with training)
+    own_t, oth_t = (prep.vacancies, prep.pools) if by_vacancy else (prep.pools, prep.vacancies)
+    a, b = (("vacancy_occupation", "pool_occupation") if by_vacancy else
+            ("pool_occupation", "vacancy_occupation"))
+    occ_n = pd.Series(oth_t["occ"].to_numpy(dtype=object)[other]).value_counts()
+    per_occ = (prep.subst[[a, b]].assign(k=prep.subst[b].map(occ_n).fillna(0).to_numpy())
+               .groupby(a)["k"].sum())
+    npair = per_occ.reindex(own_t["occ"].to_numpy(dtype=object)[rows]).fillna(0).to_numpy()
+    npair = npair * (2 if prep.policy.allow_skill_below else 1) + 1
+    cut = np.searchsorted(np.cumsum(npair), np.arange(1, int(npair.sum() // _EXPLAIN_PAIRS)
+                                                      + 1) * _EXPLAIN_PAIRS)
+    bounds = np.unique(np.r_[0, cut, rows.size])
     stages = [np.zeros(n, dtype=np.int64) for _ in _STAGES]
     plus = np.zeros(n, dtype=np.int64)
     spare = np.zeros(n, dtype=np.float64)
     n_comp = np.zeros(n, dtype=np.float64)
     minr = np.full(n, np.nan, dtype=np.float64)
     r = prep.pools["r"].to_numpy()
-    for k in range(0, rows.size, step):
-        chunk = rows[k:k + step]
+    for lo, hi in itertools.pairwise(bounds):
+        chunk = rows[lo:hi]
         if by_vacancy:
             cand = candidates(prep, other, chunk, extra_min=np.inf)
             own, oth = cand.v, cand.p
