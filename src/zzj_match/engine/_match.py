@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = ["commute_tables", "match", "match_frames"]
 
+import itertools
 import logging
 import time
 from collections import OrderedDict
@@ -433,6 +434,69 @@ def _stage_counts(
     return out
 
 
+_EXPLAIN_PAIRS = 4_000_000
+
+
+def _explain_counts(
+    prep: Prepared, pool_rows: npt.NDArray[np.int64], vac_rows: npt.NDArray[np.int64],
+    weight: npt.NDArray[np.int64], left: npt.NDArray[np.int64], *, by_vacancy: bool,
+) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64], npt.NDArray[Any],
+           npt.NDArray[Any], npt.NDArray[np.float64]]:
+    """Per-row candidate counts for the explanations, in chunks of the explained rows.
+
+    The explained rows (vacancies when ``by_vacancy``, else pools) are split so that each
+    chunk enumerates about ``_EXPLAIN_PAIRS`` candidate pairs (counted from the occupations;
+    every count is a sum over one explained row's pairs, so chunks add up exactly).
+    ``weight`` and ``left`` are the headcount and the unmatched headcount of the partner
+    side. Returns the cumulative stage counts, the heads within the limit plus the margin,
+    spare and compatible partner heads, and (for vacancies) the lowest reservation wage among
+    the candidates.
+    """
+    n = len(prep.vacancies) if by_vacancy else len(prep.pools)
+    rows = vac_rows if by_vacancy else pool_rows
+    other = pool_rows if by_vacancy else vac_rows
+    # pairs per explained row: partners of a substitutable occupation (twice with training)
+    own_t, oth_t = (prep.vacancies, prep.pools) if by_vacancy else (prep.pools, prep.vacancies)
+    a, b = (("vacancy_occupation", "pool_occupation") if by_vacancy else
+            ("pool_occupation", "vacancy_occupation"))
+    occ_n = pd.Series(oth_t["occ"].to_numpy(dtype=object)[other]).value_counts()
+    per_occ = (prep.subst[[a, b]].assign(k=prep.subst[b].map(occ_n).fillna(0).to_numpy())
+               .groupby(a)["k"].sum())
+    npair = per_occ.reindex(own_t["occ"].to_numpy(dtype=object)[rows]).fillna(0).to_numpy()
+    npair = npair * (2 if prep.policy.allow_skill_below else 1) + 1
+    cut = np.searchsorted(np.cumsum(npair), np.arange(1, int(npair.sum() // _EXPLAIN_PAIRS)
+                                                      + 1) * _EXPLAIN_PAIRS)
+    bounds = np.unique(np.r_[0, cut, rows.size])
+    stages = [np.zeros(n, dtype=np.int64) for _ in _STAGES]
+    plus = np.zeros(n, dtype=np.int64)
+    spare = np.zeros(n, dtype=np.float64)
+    n_comp = np.zeros(n, dtype=np.float64)
+    minr = np.full(n, np.nan, dtype=np.float64)
+    r = prep.pools["r"].to_numpy()
+    for lo, hi in itertools.pairwise(bounds):
+        chunk = rows[lo:hi]
+        if by_vacancy:
+            cand = candidates(prep, other, chunk, extra_min=np.inf)
+            own, oth = cand.v, cand.p
+        else:
+            cand = candidates(prep, chunk, other, extra_min=np.inf)
+            own, oth = cand.p, cand.v
+        for acc, add in zip(stages, _stage_counts(own, cand.flags, n), strict=True):
+            acc += add
+        sel = (cand.flags["ok_skill"] & cand.flags["ok_wage"] & cand.flags["ok_period"]
+               & cand.flags["ok_sharing"] & cand.flags["ok_commute_plus"])
+        plus += np.bincount(own[sel], weights=weight[oth[sel]], minlength=n).astype(np.int64)
+        comp = np.flatnonzero(np.all([cand.flags[s] for s in _STAGES], axis=0))
+        spare += np.bincount(own[comp], weights=left[oth[comp]], minlength=n)
+        n_comp += np.bincount(own[comp], weights=weight[oth[comp]], minlength=n)
+        if by_vacancy and own.size:
+            low = np.full(n, np.inf)
+            np.minimum.at(low, own, r[oth])
+            seen = np.isfinite(low)
+            minr[seen] = np.fmin(minr[seen], low[seen])
+    return stages, plus, spare, n_comp, minr
+
+
 def _explain(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Unmet vacancies and unplaced pools, each with the binding reason in domain terms.
 
@@ -457,18 +521,8 @@ def _explain(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     v_left = v_h - filled
 
     # --- unmet vacancies ---------------------------------------------------------------
-    cand = candidates(prep, active_p, unmet_rows, extra_min=np.inf)
-    stages = _stage_counts(cand.v, cand.flags, len(v))
-    pre_commute = cand.flags["ok_skill"] & cand.flags["ok_wage"] & cand.flags["ok_period"] & (
-        cand.flags["ok_sharing"])
-    plus = np.bincount(cand.v[pre_commute & cand.flags["ok_commute_plus"]],
-                       weights=p_h[cand.p[pre_commute & cand.flags["ok_commute_plus"]]],
-                       minlength=len(v)).astype(np.int64)
-    comp = np.flatnonzero(np.all([cand.flags[s] for s in _STAGES], axis=0))
-    spare = np.bincount(cand.v[comp], weights=p_left[cand.p[comp]], minlength=len(v))
-    n_comp = np.bincount(cand.v[comp], weights=p_h[cand.p[comp]], minlength=len(v))
-    minr = pd.Series(p["r"].to_numpy()[cand.p[stages[0][cand.v] >= 0]]).groupby(
-        cand.v).min().reindex(np.arange(len(v))).to_numpy()
+    stages, plus, spare, n_comp, minr = _explain_counts(prep, active_p, unmet_rows, p_h,
+                                                        p_left, by_vacancy=True)
     u_reason, u_detail = _reasons(unmet_rows, stages, plus, spare, n_comp, "workers",
                                   pol.explain_extra_min)
     for k, r in enumerate(unmet_rows):
@@ -494,15 +548,8 @@ def _explain(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     )
 
     # --- unplaced pools ----------------------------------------------------------------
-    cand = candidates(prep, unpl_rows, active_v, extra_min=np.inf)
-    stages = _stage_counts(cand.p, cand.flags, len(p))
-    pre_commute = cand.flags["ok_skill"] & cand.flags["ok_wage"] & cand.flags["ok_period"] & (
-        cand.flags["ok_sharing"])
-    sel = pre_commute & cand.flags["ok_commute_plus"]
-    plus = np.bincount(cand.p[sel], weights=v_h[cand.v[sel]], minlength=len(p)).astype(np.int64)
-    comp = np.flatnonzero(np.all([cand.flags[s] for s in _STAGES], axis=0))
-    spare = np.bincount(cand.p[comp], weights=v_left[cand.v[comp]], minlength=len(p))
-    n_comp = np.bincount(cand.p[comp], weights=v_h[cand.v[comp]], minlength=len(p))
+    stages, plus, spare, n_comp, _ = _explain_counts(prep, unpl_rows, active_v, v_h, v_left,
+                                                     by_vacancy=False)
     p_reason, p_detail = _reasons(unpl_rows, stages, plus, spare, n_comp, "positions",
                                   pol.explain_extra_min)
     not_ok = ~p["ok"].to_numpy(dtype=bool)[unpl_rows]

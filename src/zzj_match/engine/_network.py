@@ -3,14 +3,16 @@
 Layers (see docs/engine.md for the proof that the optimum equals the direct pool × vacancy
 formulation)::
 
-    S ─► PP / PN ─► P (pool class) ─► Y (work-zone group G, compatible subset of G) ─► V
-      ─► VK / VN ─► T                                     S ─► T  (unplaced)
+    S ─► PP / PN ─► P (pool class) ─► Y (chain node) ─► … ─► Y ─► V ─► VK / VN ─► T
+    S ─► T  (unplaced)
 
 A group G is the set of vacancies of one occupation in one work zone. For every pool class
-and every group within its reach, the rules pick the subset of G it may fill; (pool, group)
-pairs with the same subset share one Y node, which has one arc to each vacancy of the subset.
-The pool → Y arc carries the commute and retraining cost, the pool and vacancy arcs the wage
-parts, so every path costs exactly what its pool-vacancy pair costs in the direct formulation.
+and every group within its reach (a *triple*), the rules pick the vacancies of G it may fill:
+they are a suffix of a wage-sorted chain of G's vacancies (filtered by the triple's date
+bounds where those bind), so the triple has one arc into the chain, whose zero-cost arcs lead
+on to every later vacancy. The pool → Y arc carries the commute and retraining cost, the pool
+and vacancy arcs the wage parts, so every path costs exactly what its pool-vacancy pair costs
+in the direct formulation.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ S, T, PP, PN, VK, VN = 0, 1, 2, 3, 4, 5
 _FIXED = 6
 
 # arc layers
-L_LEVEL_PRIO, L_LEVEL_NON, L_POOL, L_PY, L_YV, L_VAC, L_KEY, L_NONKEY, L_BYPASS = range(9)
+L_LEVEL_PRIO, L_LEVEL_NON, L_POOL, L_PY, L_YV, L_VAC, L_KEY, L_NONKEY, L_BYPASS, L_YY = range(10)
 
 
 @dataclass
@@ -83,6 +85,7 @@ class ClassNetwork:
     vc_ids: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     arc_home_zone: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     arc_work_zone: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    y_chain: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     stats: dict[str, int] = field(default_factory=dict)
 
 
@@ -96,7 +99,6 @@ def _ngroup(frame: pd.DataFrame, cols: list[str]) -> npt.NDArray[np.int64]:
 
 
 _PKEY = ["zi", "occ", "skill", "tol", "r", "af", "at", "sec", "lender", "ce", "prio", "cwp"]
-_HASH_SEED = 20250116  # date of the 珠中江 agreement; any fixed seed works
 _CHUNK_ROWS = 2_000_000
 
 
@@ -181,26 +183,27 @@ def _expand(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> tup
     return owner, idx
 
 
-def candidates(
-    prep: Prepared,
-    pool_rows: npt.NDArray[np.int64],
-    vac_rows: npt.NDArray[np.int64],
-    *,
-    extra_min: float = 0.0,
-    prefilter: bool = False,
-) -> Candidates:
-    """Enumerate candidate pairs by (pool, target occupation, work zone), checking every rule.
+@dataclass
+class _Triples:
+    """(pool, target occupation, work zone) triples with the level slice ``[lo, hi)`` of G."""
 
-    Pairs are generated only for substitutable occupations and, per work zone, only where the
-    commute is within the pool's tolerance plus ``extra_min``, or the zone has a vacancy with
-    housing or a shuttle from the pool's zone. With ``prefilter``, (pool, group) triples that
-    fail a necessary condition against the group's extremes (highest wage, latest end,
-    earliest start, lowest level) are dropped before expansion. Everything is numpy on
-    integer codes.
-    """
+    p: npt.NDArray[np.int64]
+    g: npt.NDArray[np.int64]
+    zp: npt.NDArray[np.int64]
+    zv: npt.NDArray[np.int64]
+    lo: npt.NDArray[np.int64]
+    hi: npt.NDArray[np.int64]
+    trained: npt.NDArray[np.bool_]
+    cost: npt.NDArray[np.int64]
+
+
+def _triples(
+    prep: Prepared, gr: _Groups, pool_rows: npt.NDArray[np.int64], *, extra_min: float,
+    prefilter: bool,
+) -> _Triples:
+    """Candidate (pool, target occupation, work zone) triples; see :func:`candidates`."""
     pol = prep.policy
     p = prep.pools
-    gr = _Groups(prep, vac_rows)
     mins = prep.commute.minutes
     nz = np.int64(prep.commute.zone_ids.size)
     occ_codes = prep.occ_codes
@@ -256,11 +259,37 @@ def candidates(
         hi = gr.count[g]
     sel = np.flatnonzero(reach)
     t_p, g, zp, zv = t_p[sel], g[sel], zp[sel], zv[sel]
-    lo, hi = lo[sel], hi[sel]
-    t_tr = pt_tr[own[sel]]
     t_cost = pt_cost[own[sel]] + prep.czone[zp, zv]
+    return _Triples(p=t_p, g=g, zp=zp, zv=zv, lo=lo[sel].astype(np.int64),
+                    hi=hi[sel].astype(np.int64), trained=pt_tr[own[sel]],
+                    cost=t_cost.astype(np.int64))
+
+
+def candidates(
+    prep: Prepared,
+    pool_rows: npt.NDArray[np.int64],
+    vac_rows: npt.NDArray[np.int64],
+    *,
+    extra_min: float = 0.0,
+    prefilter: bool = False,
+) -> Candidates:
+    """Enumerate candidate pairs by (pool, target occupation, work zone), checking every rule.
+
+    Pairs are generated only for substitutable occupations and, per work zone, only where the
+    commute is within the pool's tolerance plus ``extra_min``, or the zone has a vacancy with
+    housing or a shuttle from the pool's zone. With ``prefilter``, (pool, group) triples that
+    fail a necessary condition against the group's extremes (highest wage, latest end,
+    earliest start, lowest level) are dropped before expansion. Everything is numpy on
+    integer codes.
+    """
+    pol = prep.policy
+    p = prep.pools
+    gr = _Groups(prep, vac_rows)
+    mins = prep.commute.minutes
+    tr = _triples(prep, gr, pool_rows, extra_min=extra_min, prefilter=prefilter)
+    t_p, g, zp, zv, t_tr = tr.p, tr.g, tr.zp, tr.zv, tr.trained
     # expand triples to vacancies
-    tri, vi = _expand(gr.start[g] + lo, hi - lo)
+    tri, vi = _expand(gr.start[g] + tr.lo, tr.hi - tr.lo)
     vrow = gr.rows[vi]
     prow = t_p[tri]
     mm = mins[zp, zv]
@@ -274,8 +303,7 @@ def candidates(
     flags = _pair_flags(prep, prow, vrow, t_tr[tri], zp[tri], within,
                         levels_known=prefilter)
     return Candidates(p=prow, v=vrow, trained=t_tr[tri], triple=tri, flags=flags, t_p=t_p,
-                      t_trained=t_tr, t_g=g, t_cost=t_cost.astype(np.int64), t_zp=zp,
-                      t_zv=zv)
+                      t_trained=t_tr, t_g=g, t_cost=tr.cost, t_zp=zp, t_zv=zv)
 
 
 def _pair_flags(
@@ -369,63 +397,243 @@ def build_network(prep: Prepared) -> ClassNetwork:
     v_key = vacs["key"].to_numpy(dtype=bool)[vrows]
     v_cwv = vacs["cwv"].to_numpy(dtype=np.int64)[vrows]
 
-    # ---- candidate triples and their compatible subsets ------------------------------------
-    rng = np.random.default_rng(_HASH_SEED)
-    h1 = rng.integers(0, 2**63 - 1, size=len(vacs), dtype=np.int64).astype(np.uint64)
-    h2 = rng.integers(0, 2**63 - 1, size=len(vacs), dtype=np.int64).astype(np.uint64)
-    cand = candidates(prep, rep, vrows, prefilter=True)
-    ok = np.ones(cand.p.size, dtype=bool)
-    for name in ("ok_skill", "ok_wage", "ok_period", "ok_sharing", "ok_commute"):
-        ok &= cand.flags[name]
-    n_t = cand.t_p.size
-    cnt = np.bincount(cand.triple[ok], minlength=n_t).astype(np.int64)
-    if n_t:
-        starts = np.searchsorted(cand.triple, np.arange(n_t))  # every triple has >= 1 row
-        zero = np.uint64(0)
-        sig1 = np.add.reduceat(np.where(ok, h1[cand.v], zero), starts)  # uint64 wraps: exact
-        sig2 = np.add.reduceat(np.where(ok, h2[cand.v], zero), starts)
-    else:
-        sig1 = sig2 = np.zeros(0, dtype=np.uint64)
-    live = np.flatnonzero(cnt > 0)
-    # Y = (group, compatible subset); triples with equal subsets share one Y node
-    kg, kc, k1, k2 = cand.t_g[live], cnt[live], sig1[live], sig2[live]
-    order = np.lexsort((k2, k1, kc, kg))
-    if order.size:
-        new_key = np.r_[True, (np.diff(kg[order]) != 0) | (np.diff(kc[order]) != 0)
-                        | (k1[order][1:] != k1[order][:-1]) | (k2[order][1:] != k2[order][:-1])]
-    else:
-        new_key = np.zeros(0, dtype=bool)
-    rank = np.cumsum(new_key) - 1
-    y_of = np.empty(order.size, dtype=np.int64)
-    y_of[order] = rank
-    first = order[new_key]
-    n_y = first.size
-    y_of_triple = np.full(n_t, -1, dtype=np.int64)
-    y_of_triple[live] = y_of
-    rep_triple = live[first]
-    is_rep = np.zeros(n_t, dtype=bool)
-    is_rep[rep_triple] = True
-    yv_mask = ok & is_rep[cand.triple]
-    yv_y = y_of_triple[cand.triple[yv_mask]]
-    yv_v = vclass[cand.v[yv_mask]]
-
-    t_pc = pclass[cand.t_p[live]]
+    # ---- middle layer: wage chains, explicit subsets where a chain is not exact -------------
+    mid = _middle(prep, rep, vrows, vclass)
+    t_pc = pclass[mid.py_p]
     net = assemble(
         pc_h=pc_h, pc_prio=pc_prio, pc_cwp=pc_cwp, v_h=v_h, v_key=v_key, v_cwv=v_cwv,
-        py_p=t_pc, py_y=y_of, py_cost=cand.t_cost[live], yv_y=yv_y, yv_v=yv_v, n_y=n_y,
-        pc_ids=np.arange(n_pc, dtype=np.int64), vc_ids=np.arange(n_v, dtype=np.int64),
+        py_p=t_pc, py_y=mid.py_y, py_cost=mid.py_cost, yv_y=mid.yv_y, yv_v=mid.yv_v,
+        n_y=mid.y_chain.size, pc_ids=np.arange(n_pc, dtype=np.int64),
+        vc_ids=np.arange(n_v, dtype=np.int64), yy_t=mid.yy_t, yy_h=mid.yy_h,
+        yy_cap=mid.yy_cap, y_chain=mid.y_chain,
     )
     net.pool_class = pclass
     net.vac_class = vclass
     py_arcs = np.flatnonzero(net.layer == L_PY)
     net.arc_home_zone = np.full(net.tail.size, -1, dtype=np.int64)
     net.arc_work_zone = np.full(net.tail.size, -1, dtype=np.int64)
-    net.arc_home_zone[py_arcs] = cand.t_zp[live]
-    net.arc_work_zone[py_arcs] = cand.t_zv[live]
-    net.stats.update({"pools": len(pools), "vacancies": len(vacs),
-                      "candidate_pairs": int(cand.p.size), "compatible_pairs": int(ok.sum()),
-                      "triples": int(live.size)})
+    net.arc_home_zone[py_arcs] = mid.py_zp
+    net.arc_work_zone[py_arcs] = mid.py_zv
+    net.stats.update({"pools": len(pools), "vacancies": len(vacs), **mid.stats})
     return net
+
+
+@dataclass
+class _Middle:
+    """The middle layer of the class network (pool-class rows, local Y ids)."""
+
+    py_p: npt.NDArray[np.int64]
+    py_y: npt.NDArray[np.int64]
+    py_cost: npt.NDArray[np.int64]
+    py_zp: npt.NDArray[np.int64]
+    py_zv: npt.NDArray[np.int64]
+    yy_t: npt.NDArray[np.int64]
+    yy_h: npt.NDArray[np.int64]
+    yy_cap: npt.NDArray[np.int64]
+    yv_y: npt.NDArray[np.int64]
+    yv_v: npt.NDArray[np.int64]
+    y_chain: npt.NDArray[np.int64]
+    stats: dict[str, int]
+
+
+def _suffix_extreme(values: npt.NDArray[np.int64], seg: npt.NDArray[np.int64], n_seg: int,
+                    *, maximum: bool) -> npt.NDArray[np.int64]:
+    """Suffix minimum (or maximum) of ``values`` within each segment (``seg`` sorted)."""
+    if values.size == 0:
+        return values.copy()
+    big = np.int64(int(values.max()) - int(values.min()) + 1)
+    base = values - values.min()
+    if maximum:  # later segments (processed first when reversed) must not leak: lift earlier
+        off = (np.int64(n_seg - 1) - seg) * big
+        acc = np.maximum.accumulate((base + off)[::-1])[::-1]
+    else:
+        off = seg * big
+        acc = np.minimum.accumulate((base + off)[::-1])[::-1]
+    out: npt.NDArray[np.int64] = acc - off + values.min()
+    return out
+
+
+def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.int64],
+            vclass: npt.NDArray[np.int64]) -> _Middle:
+    """Wage chains (plain and date-filtered) between pool classes and vacancies.
+
+    Every (pool, target occupation, work zone) triple selects its level slice of the group G
+    (vacancies sorted by minimum level). Its *chain* is the slice restricted to the vacancies
+    whose commute rule holds for it (all of them within the tolerance; else those with housing
+    or a shuttle from the pool's zone) and, for secondment pools, to vacancies of enterprises
+    that do not lend; the chain is sorted by wage, and its nodes are linked in that order by
+    zero-cost arcs, each with an arc to its vacancy. A triple's wage-admissible vacancies are
+    then a suffix of its chain (from the first wage >= the reservation wage). When every
+    vacancy of that suffix also passes the period and contract-term rules (checked in O(1)
+    with suffix minima and maxima of the date ranks), the triple enters the chain there;
+    otherwise it enters the chain filtered by its date bounds (end rank in ``[afr, cer)``,
+    start rank ``< atr``), shared by triples whose bounds cut the chain at the same places.
+    Either way the vacancies reachable from a triple are exactly its admissible partners.
+    """
+    pools, vacs = prep.pools, prep.vacancies
+    gr = _Groups(prep, vrows)
+    tr = _triples(prep, gr, rep, extra_min=0.0, prefilter=True)
+    nz = np.int64(prep.commute.zone_ids.size)
+    tol = pools["tol"].to_numpy()[tr.p]
+    inside = prep.commute.minutes[tr.zp, tr.zv] <= tol
+    shut = np.isin(tr.g * nz + tr.zp, gr.g_shuttle)
+    cfl = np.where(inside, -2, np.where(shut, tr.zp, -1)).astype(np.int64)
+    tsec = pools["sec"].to_numpy(dtype=bool)[tr.p]
+    # ---- chains: distinct (group, level slice, commute flavour, secondment) ----
+    keys = pd.DataFrame({"g": tr.g, "lo": tr.lo, "hi": tr.hi, "fl": cfl, "sec": tsec})
+    ch = _ngroup(keys, ["g", "lo", "hi", "fl", "sec"])
+    n_ch = int(ch.max()) + 1 if ch.size else 0
+    first = np.full(n_ch, -1, dtype=np.int64)
+    first[ch[::-1]] = np.arange(ch.size - 1, -1, -1, dtype=np.int64)
+    c_g, c_lo, c_hi = tr.g[first], tr.lo[first], tr.hi[first]
+    c_fl, c_sec = cfl[first], tsec[first]
+    own, gi = _expand(gr.start[c_g] + c_lo, c_hi - c_lo)
+    vrow = gr.rows[gi]
+    keep = np.ones(vrow.size, dtype=bool)
+    fl = c_fl[own]
+    out_k = np.flatnonzero(fl != -2)
+    if out_k.size:
+        ex = vacs["housing"].to_numpy(dtype=bool)[vrow[out_k]]
+        sk = fl[out_k] >= 0
+        if sk.any():
+            kk = out_k[sk]
+            ex[sk] |= prep.in_shuttle(vrow[kk], fl[kk])
+        keep[out_k] = ex
+    sec_m = c_sec[own]
+    keep[sec_m] &= ~vacs["blocked"].to_numpy(dtype=bool)[vrow[sec_m]]
+    own, vrow = own[keep], vrow[keep]
+    widx = vacs["widx"].to_numpy().astype(np.int64)[vrow]
+    order = np.lexsort((vrow, widx, own))
+    own, vrow, widx = own[order], vrow[order], widx[order]
+    m_e = vacs["eidx"].to_numpy().astype(np.int64)[vrow]
+    m_s = vacs["sidx"].to_numpy().astype(np.int64)[vrow]
+    cend = np.searchsorted(own, np.arange(n_ch), side="right").astype(np.int64)
+    # ---- entry points and exactness of the chain suffix ----
+    wmod = np.int64(int(widx.max(initial=0)) + 2)
+    wr = np.minimum(pools["wr"].to_numpy().astype(np.int64)[tr.p], wmod - 1)
+    entry = np.searchsorted(own * wmod + widx, ch * wmod + wr, side="left").astype(np.int64)
+    alive = entry < cend[ch]
+    smin_e = _suffix_extreme(m_e, own, n_ch, maximum=False)
+    smax_e = _suffix_extreme(m_e, own, n_ch, maximum=True)
+    smax_s = _suffix_extreme(m_s, own, n_ch, maximum=True)
+    e = np.minimum(entry, max(own.size - 1, 0))
+    tp = tr.p
+    if own.size:
+        clean = alive & (
+            (smin_e[e] >= pools["afr"].to_numpy()[tp])
+            & (smax_s[e] < pools["atr"].to_numpy()[tp])
+            & (smax_e[e] < pools["cer"].to_numpy()[tp])
+        )
+    else:
+        clean = np.zeros(tp.size, dtype=bool)
+    # lender != borrower holds on every chain of a secondment pool: an active pool's lender
+    # lends in this market, so all of its vacancies are blocked and left out of the chain
+    ci = np.flatnonzero(clean)
+    v_head = vacs["headcount"].to_numpy().astype(np.int64)
+    link_c = _link(own, ch[ci], entry[ci], v_head[vrow])
+    # ---- filtered chains where a date rule binds inside the suffix ----
+    # the members a triple keeps are those with end rank in [afr, cer) and start rank < atr;
+    # on a fixed chain these sets are identified by how many members fall below each bound
+    fb = np.flatnonzero(alive & ~clean)
+    fp = tp[fb]
+    fch = ch[fb]
+    afr = pools["afr"].to_numpy().astype(np.int64)[fp]
+    cer = pools["cer"].to_numpy().astype(np.int64)[fp]
+    atr = pools["atr"].to_numpy().astype(np.int64)[fp]
+    emod = np.int64(int(m_e.max(initial=0)) + 2)
+    smod = np.int64(int(m_s.max(initial=0)) + 2)
+    e_sorted = np.sort(own * emod + m_e)
+    s_sorted = np.sort(own * smod + m_s)
+
+    def below(srt: npt.NDArray[np.int64], mod: np.int64, x: npt.NDArray[np.int64]) -> Any:
+        return np.searchsorted(srt, fch * mod + np.clip(x, 0, mod - 1), side="left")
+
+    ka = below(e_sorted, emod, afr)
+    kc = below(e_sorted, emod, cer)
+    kb = below(s_sorted, smod, atr)
+    fkey = pd.DataFrame({"ch": fch, "a": ka, "c": kc, "b": kb})
+    fid = _ngroup(fkey, ["ch", "a", "c", "b"])
+    n_fc = int(fid.max()) + 1 if fid.size else 0
+    f_rep = np.full(n_fc, -1, dtype=np.int64)
+    f_rep[fid[::-1]] = np.arange(fid.size - 1, -1, -1, dtype=np.int64)
+    f_from = np.full(n_fc, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(f_from, fid, entry[fb])
+    f_own, f_pos = _expand(f_from, cend[fch[f_rep]] - f_from)
+    r = f_rep[f_own]
+    keep_f = (m_e[f_pos] >= afr[r]) & (m_e[f_pos] < cer[r]) & (m_s[f_pos] < atr[r])
+    f_own, f_pos = f_own[keep_f], f_pos[keep_f]
+    # a triple enters its filtered chain at the first kept member at or after its entry
+    pmod = np.int64(own.size + 1)
+    f_entry = np.searchsorted(f_own * pmod + f_pos, fid * pmod + entry[fb], side="left")
+    f_alive = f_entry < np.searchsorted(f_own, fid, side="right")
+    fl_idx = np.flatnonzero(f_alive)
+    link_f = _link(f_own, fid[fl_idx], f_entry[fl_idx], v_head[vrow[f_pos]])
+    n_cn = link_c["n"]
+    # ---- arcs ----
+    py_t = np.r_[ci, fb[fl_idx]]
+    stats = {
+        "candidate_pairs": int(f_pos.size + keep_f.size - keep_f.sum()),
+        "compatible_pairs": int((cend[ch[ci]] - entry[ci]).sum()
+                                + (np.searchsorted(f_own, fid, side="right") - f_entry)[
+                                    fl_idx].sum()),
+        "triples": int(py_t.size),
+        "chain_triples": int(ci.size),
+        "filtered_triples": int(fl_idx.size),
+        "chains": n_ch,
+        "filtered_chains": n_fc,
+        "chain_nodes": int(n_cn + link_f["n"]),
+    }
+    return _Middle(
+        py_p=tp[py_t], py_y=np.r_[link_c["entry"], n_cn + link_f["entry"]],
+        py_cost=tr.cost[py_t], py_zp=tr.zp[py_t], py_zv=tr.zv[py_t],
+        yy_t=np.r_[link_c["yy_t"], n_cn + link_f["yy_t"]],
+        yy_h=np.r_[link_c["yy_h"], n_cn + link_f["yy_h"]],
+        yy_cap=np.r_[link_c["yy_cap"], link_f["yy_cap"]],
+        yv_y=np.r_[link_c["yv_y"], n_cn + link_f["yv_y"]],
+        yv_v=vclass[np.r_[vrow[link_c["yv_m"]], vrow[f_pos[link_f["yv_m"]]]]],
+        y_chain=np.r_[link_c["chain"], n_ch + link_f["chain"]],
+        stats=stats,
+    )
+
+
+def _link(
+    mem_chain: npt.NDArray[np.int64], t_chain: npt.NDArray[np.int64],
+    t_entry: npt.NDArray[np.int64], mem_head: npt.NDArray[np.int64],
+) -> dict[str, Any]:
+    """Nodes and arcs of chains: members sorted by chain, then wage; triples enter at members.
+
+    One node per distinct entry member; a node serves its member and those after it up to
+    the next entry (members before a chain's first entry are unreachable and dropped).
+    Returns the node of each triple's entry, the chain arcs, the exit arcs (node, member) and
+    the chain of each node, nodes numbered in chain order.
+    """
+    n_mem = mem_chain.size
+    n_ch = int(mem_chain.max()) + 1 if n_mem else 0
+    min_entry = np.full(n_ch, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(min_entry, t_chain, t_entry)
+    kept = np.arange(n_mem) >= min_entry[mem_chain] if n_mem else np.zeros(0, dtype=bool)
+    is_entry = np.zeros(n_mem, dtype=bool)
+    is_entry[t_entry] = True
+    node = np.cumsum(is_entry) - 1
+    k_idx = np.flatnonzero(kept)
+    e_idx = np.flatnonzero(is_entry)
+    nxt = e_idx[:-1][mem_chain[e_idx[:-1]] == mem_chain[e_idx[1:]]]
+    # a chain arc carries at most the headcount of the vacancies after it (a redundant bound
+    # that keeps the solvers from pushing surplus down a chain)
+    cs = np.cumsum(mem_head)
+    last = np.searchsorted(mem_chain, mem_chain, side="right") - 1
+    after = e_idx[1:][mem_chain[e_idx[:-1]] == mem_chain[e_idx[1:]]]
+    yy_cap = cs[last[after]] - cs[after] + mem_head[after]
+    return {
+        "n": int(e_idx.size),
+        "entry": node[t_entry].astype(np.int64),
+        "yy_t": node[nxt].astype(np.int64),
+        "yy_h": (node[nxt] + 1).astype(np.int64),
+        "yy_cap": yy_cap.astype(np.int64),
+        "yv_y": node[k_idx].astype(np.int64),
+        "yv_m": k_idx.astype(np.int64),
+        "chain": mem_chain[e_idx].astype(np.int64),
+    }
 
 
 def assemble(
@@ -434,8 +642,18 @@ def assemble(
     v_cwv: npt.NDArray[np.int64], py_p: npt.NDArray[np.int64], py_y: npt.NDArray[np.int64],
     py_cost: npt.NDArray[np.int64], yv_y: npt.NDArray[np.int64], yv_v: npt.NDArray[np.int64],
     n_y: int, pc_ids: npt.NDArray[np.int64], vc_ids: npt.NDArray[np.int64],
+    yy_t: npt.NDArray[np.int64] | None = None, yy_h: npt.NDArray[np.int64] | None = None,
+    y_chain: npt.NDArray[np.int64] | None = None, yy_cap: npt.NDArray[np.int64] | None = None,
 ) -> ClassNetwork:
-    """Lay out the arc arrays of a class network from its middle layers (local indices)."""
+    """Lay out the arc arrays of a class network from its middle layers (local indices).
+
+    ``yy_t → yy_h`` are the zero-cost chain arcs between Y nodes; ``y_chain`` labels the chain
+    of each Y node (its nodes numbered in chain order; default: every Y node a chain of one).
+    """
+    if yy_t is None or yy_h is None:
+        yy_t = yy_h = np.zeros(0, dtype=np.int64)
+    if y_chain is None:
+        y_chain = np.arange(n_y, dtype=np.int64)
     n_pc, n_v = pc_h.size, v_h.size
     p_off = _FIXED
     y_off = p_off + n_pc
@@ -459,6 +677,8 @@ def assemble(
     add(np.where(pc_prio, PP, PN), p_off + np.arange(n_pc), pc_h, -pc_cwp, L_POOL)
     add(p_off + py_p, y_off + py_y, pc_h[py_p], py_cost, L_PY)
     add(y_off + yv_y, v_off + yv_v, v_h[yv_v], 0, L_YV)
+    add(y_off + yy_t, y_off + yy_h,
+        min(h_sup, h_dem) if yy_cap is None else np.minimum(yy_cap, h_sup), 0, L_YY)
     add(v_off + np.arange(n_v), np.where(v_key, VK, VN), v_h, v_cwv, L_VAC)
     add([VK], [T], [h_key], [0], L_KEY)
     add([VN], [T], [h_dem - h_key], [0], L_NONKEY)
@@ -480,7 +700,7 @@ def assemble(
         p_offset=p_off, v_offset=v_off, n_pclass=n_pc, n_vclass=n_v, total_supply=h_sup,
         total_demand=h_dem, arc_prio=idx[L_LEVEL_PRIO], arc_non=idx[L_LEVEL_NON],
         arc_key=idx[L_KEY], arc_nonkey=idx[L_NONKEY], arc_bypass=idx[L_BYPASS],
-        pc_ids=pc_ids, vc_ids=vc_ids,
+        pc_ids=pc_ids, vc_ids=vc_ids, y_chain=np.asarray(y_chain, dtype=np.int64),
         stats={"pool_classes": n_pc, "vacancy_nodes": n_v, "y_nodes": n_y, "nodes": n_nodes,
                "arcs": int(tail.size)},
     )
@@ -498,7 +718,7 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
     n_pc, n_v = net.n_pclass, net.n_vclass
     y_off = net.p_offset + n_pc
     n_y = net.v_offset - y_off
-    mid = (net.layer == L_PY) | (net.layer == L_YV)
+    mid = (net.layer == L_PY) | (net.layer == L_YV) | (net.layer == L_YY)
     t = net.tail[mid] - net.p_offset
     h = net.head[mid] - net.p_offset
     n_mid = n_pc + n_y + n_v
@@ -519,6 +739,9 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
     yv = net.layer == L_YV
     py_p, py_y, py_c = net.tail[py] - net.p_offset, net.head[py] - y_off, net.cost[py]
     yv_y, yv_v = net.tail[yv] - y_off, net.head[yv] - net.v_offset
+    yy = net.layer == L_YY
+    yy_t, yy_h = net.tail[yy] - y_off, net.head[yy] - y_off
+    yy_cap = net.capacity[yy]
     lab_p, lab_y, lab_v = label[:n_pc], label[n_pc:n_pc + n_y], label[n_pc + n_y:]
     # local index of each node within its component
     def local(lab: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -536,6 +759,11 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
     yv_lab = lab_y[yv_y]
     py_order = np.argsort(py_lab, kind="stable")
     yv_order = np.argsort(yv_lab, kind="stable")
+    yy_lab = lab_y[yy_t]
+    yy_order = np.argsort(yy_lab, kind="stable")
+    yy_b = np.searchsorted(yy_lab[yy_order], np.arange(n_comp + 1))
+    y_members = np.argsort(lab_y, kind="stable")
+    y_b = np.searchsorted(lab_y[y_members], np.arange(n_comp + 1))
     py_b = np.searchsorted(py_lab[py_order], np.arange(n_comp + 1))
     yv_b = np.searchsorted(yv_lab[yv_order], np.arange(n_comp + 1))
     p_members = np.argsort(lab_p, kind="stable")
@@ -551,11 +779,14 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
             continue
         a = py_order[py_b[k]:py_b[k + 1]]
         b = yv_order[yv_b[k]:yv_b[k + 1]]
+        c = yy_order[yy_b[k]:yy_b[k + 1]]
+        ym = y_members[y_b[k]:y_b[k + 1]]
         out.append(assemble(
             pc_h=pc_h[pm], pc_prio=pc_prio[pm], pc_cwp=pc_cwp[pm], v_h=v_h[vm], v_key=v_key[vm],
             v_cwv=v_cwv[vm], py_p=loc_p[py_p[a]], py_y=loc_y[py_y[a]], py_cost=py_c[a],
             yv_y=loc_y[yv_y[b]], yv_v=loc_v[yv_v[b]], n_y=int(y_count[k]),
-            pc_ids=net.pc_ids[pm], vc_ids=net.vc_ids[vm],
+            pc_ids=net.pc_ids[pm], vc_ids=net.vc_ids[vm], yy_t=loc_y[yy_t[c]],
+            yy_h=loc_y[yy_h[c]], y_chain=net.y_chain[ym], yy_cap=yy_cap[c],
         ))
     return out
 
@@ -577,7 +808,7 @@ class LexResult:
 def level_values(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> dict[str, int]:
     """Values of every objective level for a flow on ``net``."""
     placed = net.total_supply - int(flow[net.arc_bypass])
-    cost_arcs = np.isin(net.layer, (L_POOL, L_PY, L_YV, L_VAC))
+    cost_arcs = np.isin(net.layer, (L_POOL, L_PY, L_YV, L_YY, L_VAC))
     cost = int(np.dot(net.cost[cost_arcs].astype(object), flow[cost_arcs].astype(object)))
     return {
         "key_positions": int(flow[net.arc_key]),
@@ -810,9 +1041,11 @@ def _nw_merge(
 def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
     """Split the class flow into (pool class, vacancy, headcount) pieces.
 
-    Every Y node pairs its inflows (sorted by pool class) with its outflows (sorted by
-    vacancy) north-west-corner fashion: deterministic, and every piece is a compatible pair
-    because every pool class entering Y is compatible with every vacancy leaving it.
+    Every chain pairs its inflows (sorted by node, then pool class) with its outflows
+    (sorted by node, then vacancy) north-west-corner fashion, first in first out: the flow
+    on a chain arc is what entered before it minus what left, never negative, so every unit
+    leaves at or after the node where it entered, and every vacancy reachable from a node is
+    compatible with every pool class entering there. A subset node is a chain of one node.
 
     Returns
     -------
@@ -821,14 +1054,23 @@ def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
     """
     used = flow > 0
     lay = net.layer
+    y_off = net.p_offset + net.n_pclass
+    y_chain = net.y_chain
+    if y_chain.size != net.v_offset - y_off:  # a network without chain labels
+        y_chain = np.arange(net.v_offset - y_off, dtype=np.int64)
     m_in = used & (lay == L_PY)
-    seg = pd.DataFrame({"node": net.head[m_in], "pc": net.tail[m_in] - net.p_offset,
-                        "a": flow[m_in]}).sort_values(["node", "pc"], kind="stable")
+    seg = pd.DataFrame({"chain": y_chain[net.head[m_in] - y_off], "node": net.head[m_in],
+                        "pc": net.tail[m_in] - net.p_offset, "a": flow[m_in]}).sort_values(
+        ["chain", "node", "pc"], kind="stable")
     m_out = used & (lay == L_YV)
-    out = pd.DataFrame({"node": net.tail[m_out], "vc": net.head[m_out] - net.v_offset,
-                        "a": flow[m_out]}).sort_values(["node", "vc"], kind="stable")
-    i, j, amt = _nw_merge(seg["node"].to_numpy(), seg["a"].to_numpy(),
-                          out["node"].to_numpy(), out["a"].to_numpy())
+    out = pd.DataFrame({"chain": y_chain[net.tail[m_out] - y_off], "node": net.tail[m_out],
+                        "vc": net.head[m_out] - net.v_offset, "a": flow[m_out]}).sort_values(
+        ["chain", "node", "vc"], kind="stable")
+    i, j, amt = _nw_merge(seg["chain"].to_numpy(), seg["a"].to_numpy(),
+                          out["chain"].to_numpy(), out["a"].to_numpy())
+    # first in, first out along a chain: a unit leaves at or after the node it entered
+    if i.size and (seg["node"].to_numpy()[i] > out["node"].to_numpy()[j]).any():
+        raise SolverError("flow decomposition: a chain is left before it is entered")
     res = pd.DataFrame({"pc": net.pc_ids[seg["pc"].to_numpy()[i]],
                         "vc": net.vc_ids[out["vc"].to_numpy()[j]], "headcount": amt})
     res = res.groupby(["pc", "vc"], sort=True)["headcount"].sum().reset_index()
