@@ -128,12 +128,12 @@ def rss_profile(fn: Callable[[], object]) -> tuple[float, float]:
         status = 1
         try:
             os.close(read_fd)
+            _release_free_memory()  # first: the high-water mark is reset below this
             try:
                 with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
                     fh.write("5")
             except OSError:
                 pass
-            _release_free_memory()
             start, _ = _status_mb()
             fn()
             _, peak = _status_mb()

@@ -19,8 +19,10 @@ def test_rss_profile_sees_an_allocation() -> None:
     peak, added = rss_profile(allocate)
     assert added >= 150
     assert peak >= added
+    chunks = [np.ones(10_000) for _ in range(2_500)]  # 200 MB of heap blocks
+    del chunks[::2]  # 100 MB freed inside the heap: trimmed, never counted as the call's
     _, idle = rss_profile(lambda: None)
-    assert idle < 50
+    assert idle < 25
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork and /proc needed")
