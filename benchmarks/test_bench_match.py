@@ -125,49 +125,49 @@ def test_match_direct_ortools_peer(benchmark: Any, market: Any, region: Any) -> 
     record(benchmark, objective=levels, peer="direct pool x vacancy, raw OR-Tools")
 
 
+_CHILD = """
+import json, resource, sys, time
+limit = int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+out = {}
+try:
+    import zzj_match as zm
+    from zzj_match.engine import commute_tables
+    region = zm.datasets.zzj_region()
+    commute_tables(region)
+    market = zm.datasets.zzj_market(scale=float(sys.argv[1]), seed=int(sys.argv[2]))
+    t0 = time.perf_counter()
+    plan = zm.match(market, region=region)
+    levels = ("key_positions", "priority_placements", "placements", "cost")
+    out = {"ok": True, "seconds": time.perf_counter() - t0, "arcs": plan.stats["arcs"],
+           "objective": {k: int(plan.kpis["objective_" + k]) for k in levels}}
+except MemoryError:
+    out = {"ok": False, "error": "MemoryError"}
+except Exception as exc:
+    out = {"ok": False, "error": repr(exc)}
+out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
 def _match_in_child(scale: float, seed: int, limit_bytes: int) -> dict[str, Any]:
-    """Run ``match`` on the default market in a forked child capped at ``limit_bytes``.
+    """Run ``match`` on the default market in a fresh interpreter capped at ``limit_bytes``.
 
     The child's address space is limited (``RLIMIT_AS``) so that a market too large for the
-    budget fails with ``MemoryError`` in the child instead of exhausting the machine.
+    budget fails with ``MemoryError`` in the child instead of exhausting the machine. A fresh
+    process (not a fork of the test session) so that what the session holds does not count
+    against the cap. ``seconds`` is the time of ``match`` alone, measured in the child.
     """
     import json
-    import os
-    import resource
-    import time
+    import subprocess
+    import sys
 
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(read_fd)
-        out: dict[str, Any] = {}
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
-            region = zm.datasets.zzj_region()
-            commute_tables(region)
-            market = zm.datasets.zzj_market(scale=scale, seed=seed)
-            t0 = time.perf_counter()
-            plan = zm.match(market, region=region)
-            out = {"ok": True, "seconds": time.perf_counter() - t0,
-                   "objective": _levels(plan), "arcs": plan.stats["arcs"]}
-        except MemoryError:
-            out = {"ok": False, "error": "MemoryError"}
-        except Exception as exc:  # report, never hang the parent
-            out = {"ok": False, "error": repr(exc)}
-        finally:
-            out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            os.write(write_fd, json.dumps(out).encode())
-            os._exit(0)
-    os.close(write_fd)
-    chunks = []
-    while True:
-        chunk = os.read(read_fd, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(read_fd)
-    os.waitpid(pid, 0)
-    result: dict[str, Any] = json.loads(b"".join(chunks) or b"{}")
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(scale), str(seed),
+                           str(limit_bytes)], capture_output=True, text=True, check=False)
+    lines = done.stdout.strip().splitlines()
+    if not lines:
+        return {"ok": False, "error": f"child exited {done.returncode}: {done.stderr[-300:]}"}
+    result: dict[str, Any] = json.loads(lines[-1])
     return result
 
 
