@@ -2,17 +2,24 @@
 
 Every function returns the objective it reached as an exact ``int`` (LP objectives are rounded
 after checking they are within 1e-6 of an integer), so a driver can assert equality with the
-known optimum and record it beside the time.
+known optimum and record it beside the time. The direct pool × vacancy formulation of the
+engine (one arc per admissible pair, solved level by level on raw OR-Tools) lives here too, so
+the engine-phase and whole-match drivers time the same peer.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from zzj_match.engine import commute_tables, pair_table, prepare
 from zzj_match.flow.instances import FlowInstance
+
+#: The engine's objective levels, in the default lexicographic order.
+LEVELS = ("key_positions", "priority_placements", "placements", "cost")
 
 
 def _exact(value: float) -> int:
@@ -118,3 +125,89 @@ def ortools_assign(cost: np.ndarray[Any, Any]) -> int:
     lsa.add_arcs_with_cost(rows, cols, cost.ravel())
     assert lsa.solve() == lsa.OPTIMAL
     return int(lsa.optimal_cost())
+
+
+# ---------------------------------------------- the direct pool × vacancy formulation
+
+
+@dataclass
+class Direct:
+    """Arrays of the direct pool × vacancy network and where its level arcs are."""
+
+    tail: np.ndarray[Any, Any]
+    head: np.ndarray[Any, Any]
+    cap: np.ndarray[Any, Any]
+    cost: np.ndarray[Any, Any]
+    supply: np.ndarray[Any, Any]
+    big: int
+    arc: dict[str, int]
+
+
+def direct_network(prep: Any) -> Direct:
+    """The direct network: S → PP/PN → pool → vacancy → VK/VN → T, and S → T (unplaced)."""
+    pairs = pair_table(prep)
+    n_p, n_v = len(prep.pools), len(prep.vacancies)
+    ph = prep.pools["headcount"].to_numpy(np.int64) * prep.pools["ok"].to_numpy(bool)
+    vh = prep.vacancies["headcount"].to_numpy(np.int64)
+    key = prep.vacancies["key"].to_numpy(bool)
+    prio = prep.pools["prio"].to_numpy(bool)
+    big = int(ph.sum())
+    pp = 6 + np.arange(n_p)
+    vv = 6 + n_p + np.arange(n_v)
+    pi, vi = pairs["p"].to_numpy(), pairs["v"].to_numpy()
+    tail = np.r_[0, 0, np.where(prio, 2, 3), pp[pi], vv, 4, 5, 0].astype(np.int64)
+    head = np.r_[2, 3, pp, vv[vi], np.where(key, 4, 5), 1, 1, 1].astype(np.int64)
+    cap = np.r_[ph[prio].sum(), ph[~prio].sum(), ph, np.minimum(ph[pi], vh[vi]), vh,
+                vh[key].sum(), vh[~key].sum(), big].astype(np.int64)
+    m = tail.size
+    cost = np.zeros(m, np.int64)
+    cost[2 + n_p:2 + n_p + len(pairs)] = pairs["cost"].to_numpy(np.int64)
+    supply = np.zeros(6 + n_p + n_v, np.int64)
+    supply[0], supply[1] = big, -big
+    arc = {"priority_placements": 0, "key_positions": m - 3, "placements": m - 1}
+    return Direct(tail, head, cap, cost, supply, big, arc)
+
+
+def direct_solve(d: Direct, objective: tuple[str, ...]) -> dict[str, int]:
+    """Lexicographic optimum of the direct network, one raw OR-Tools solve per level."""
+    from ortools.graph.python import min_cost_flow as ormcf
+
+    m = d.tail.size
+    sign = {"priority_placements": -1, "key_positions": -1, "placements": 1}
+    lower = np.zeros(m, np.int64)
+    upper = d.cap.copy()
+    levels = dict.fromkeys(LEVELS, 0)
+    for level in objective:
+        if level == "cost":
+            c = d.cost
+        else:
+            c = np.zeros(m, np.int64)
+            c[d.arc[level]] = sign[level]
+        sup = d.supply.copy()
+        np.subtract.at(sup, d.tail, lower)
+        np.add.at(sup, d.head, lower)
+        smcf = ormcf.SimpleMinCostFlow()
+        smcf.add_arcs_with_capacity_and_unit_cost(d.tail, d.head, upper - lower, c)
+        smcf.set_nodes_supplies(np.arange(sup.size), sup)
+        status = smcf.solve()
+        assert status == smcf.OPTIMAL, status
+        flow = smcf.flows(np.arange(m)) + lower
+        if level == "cost":
+            levels[level] = int(d.cost @ flow)
+        else:
+            a = d.arc[level]
+            lower[a] = upper[a] = flow[a]
+            levels[level] = d.big - int(flow[a]) if level == "placements" else int(flow[a])
+    return levels
+
+
+def direct_pipeline(market: Any, region: Any, policy: Any) -> dict[str, int]:
+    """The whole direct peer: the engine's rules, one arc per admissible pair, raw OR-Tools."""
+    tables = commute_tables(region, policy.commute)
+    prep = prepare(market.enterprises, market.vacancies, market.pools, tables, policy)
+    return direct_solve(direct_network(prep), policy.objective)
+
+
+def plan_levels(plan: Any) -> dict[str, int]:
+    """The four objective levels a plan reached, for comparison with the direct peer."""
+    return {k: int(plan.kpis[f"objective_{k}"]) for k in LEVELS}

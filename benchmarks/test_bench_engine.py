@@ -19,91 +19,18 @@ scale 0.1 (case ``market_tenth``, smoke 0.02) is here too, against the whole dir
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pytest
 
 import zzj_match as zm
+from _peers import Direct, direct_network, direct_pipeline, direct_solve, plan_levels
 from _registry import CASES, FULL, measure_rss, record
-from zzj_match.engine import build_network, commute_tables, pair_table, prepare, solve_all
+from zzj_match.engine import build_network, commute_tables, prepare, solve_all
 
 CASE = CASES["market"]
 SCALE = CASE.params["scale"]
 ROUNDS = 5 if FULL else 1
-LEVELS = ("key_positions", "priority_placements", "placements", "cost")
-
-
-@dataclass
-class Direct:
-    """Arrays of the direct pool × vacancy network and where its level arcs are."""
-
-    tail: np.ndarray[Any, Any]
-    head: np.ndarray[Any, Any]
-    cap: np.ndarray[Any, Any]
-    cost: np.ndarray[Any, Any]
-    supply: np.ndarray[Any, Any]
-    big: int
-    arc: dict[str, int]
-
-
-def direct_network(prep: Any) -> Direct:
-    """The direct network: S → PP/PN → pool → vacancy → VK/VN → T, and S → T (unplaced)."""
-    pairs = pair_table(prep)
-    n_p, n_v = len(prep.pools), len(prep.vacancies)
-    ph = prep.pools["headcount"].to_numpy(np.int64) * prep.pools["ok"].to_numpy(bool)
-    vh = prep.vacancies["headcount"].to_numpy(np.int64)
-    key = prep.vacancies["key"].to_numpy(bool)
-    prio = prep.pools["prio"].to_numpy(bool)
-    big = int(ph.sum())
-    pp = 6 + np.arange(n_p)
-    vv = 6 + n_p + np.arange(n_v)
-    pi, vi = pairs["p"].to_numpy(), pairs["v"].to_numpy()
-    tail = np.r_[0, 0, np.where(prio, 2, 3), pp[pi], vv, 4, 5, 0].astype(np.int64)
-    head = np.r_[2, 3, pp, vv[vi], np.where(key, 4, 5), 1, 1, 1].astype(np.int64)
-    cap = np.r_[ph[prio].sum(), ph[~prio].sum(), ph, np.minimum(ph[pi], vh[vi]), vh,
-                vh[key].sum(), vh[~key].sum(), big].astype(np.int64)
-    m = tail.size
-    cost = np.zeros(m, np.int64)
-    cost[2 + n_p:2 + n_p + len(pairs)] = pairs["cost"].to_numpy(np.int64)
-    supply = np.zeros(6 + n_p + n_v, np.int64)
-    supply[0], supply[1] = big, -big
-    arc = {"priority_placements": 0, "key_positions": m - 3, "placements": m - 1}
-    return Direct(tail, head, cap, cost, supply, big, arc)
-
-
-def direct_solve(d: Direct, objective: tuple[str, ...]) -> dict[str, int]:
-    """Lexicographic optimum of the direct network, one raw OR-Tools solve per level."""
-    from ortools.graph.python import min_cost_flow as ormcf
-
-    m = d.tail.size
-    sign = {"priority_placements": -1, "key_positions": -1, "placements": 1}
-    lower = np.zeros(m, np.int64)
-    upper = d.cap.copy()
-    levels = dict.fromkeys(LEVELS, 0)
-    for level in objective:
-        if level == "cost":
-            c = d.cost
-        else:
-            c = np.zeros(m, np.int64)
-            c[d.arc[level]] = sign[level]
-        sup = d.supply.copy()
-        np.subtract.at(sup, d.tail, lower)
-        np.add.at(sup, d.head, lower)
-        smcf = ormcf.SimpleMinCostFlow()
-        smcf.add_arcs_with_capacity_and_unit_cost(d.tail, d.head, upper - lower, c)
-        smcf.set_nodes_supplies(np.arange(sup.size), sup)
-        status = smcf.solve()
-        assert status == smcf.OPTIMAL, status
-        flow = smcf.flows(np.arange(m)) + lower
-        if level == "cost":
-            levels[level] = int(d.cost @ flow)
-        else:
-            a = d.arc[level]
-            lower[a] = upper[a] = flow[a]
-            levels[level] = d.big - int(flow[a]) if level == "placements" else int(flow[a])
-    return levels
 
 
 @pytest.fixture(scope="module")
@@ -205,10 +132,6 @@ def tenth() -> tuple[Any, Any]:
     return zm.datasets.zzj_market(**TENTH), region
 
 
-def _plan_levels(plan: zm.AdjustmentPlan) -> dict[str, int]:
-    return {k: int(plan.kpis[f"objective_{k}"]) for k in LEVELS}
-
-
 def test_match_tenth_zzj_match(benchmark: Any, tenth: tuple[Any, Any]) -> None:
     market, region = tenth
     plan = benchmark.pedantic(zm.match, args=(market,), kwargs={"region": region},
@@ -216,7 +139,7 @@ def test_match_tenth_zzj_match(benchmark: Any, tenth: tuple[Any, Any]) -> None:
     plan.check_conservation()
     assert plan.kpis["workers_placed"] > 0
     benchmark.group = f"match_scale_{TENTH['scale']}"
-    record(benchmark, objective=_plan_levels(plan), workers=plan.kpis["workers"],
+    record(benchmark, objective=plan_levels(plan), workers=plan.kpis["workers"],
            positions=plan.kpis["positions"])
     measure_rss(benchmark, lambda: zm.match(market, region=region))
 
@@ -224,14 +147,9 @@ def test_match_tenth_zzj_match(benchmark: Any, tenth: tuple[Any, Any]) -> None:
 def test_match_tenth_direct_ortools(benchmark: Any, tenth: tuple[Any, Any],
                                     policy: zm.Policy) -> None:
     market, region = tenth
-
-    def run() -> dict[str, int]:
-        tables = commute_tables(region, policy.commute)
-        prep = prepare(market.enterprises, market.vacancies, market.pools, tables, policy)
-        return direct_solve(direct_network(prep), policy.objective)
-
-    levels = benchmark.pedantic(run, rounds=ROUNDS, iterations=1)
-    assert levels == _plan_levels(zm.match(market, region=region, policy=policy))
+    levels = benchmark.pedantic(direct_pipeline, args=(market, region, policy), rounds=ROUNDS,
+                                iterations=1)
+    assert levels == plan_levels(zm.match(market, region=region, policy=policy))
     benchmark.group = f"match_scale_{TENTH['scale']}"
     record(benchmark, objective=levels, peer="direct pool x vacancy, raw OR-Tools")
-    measure_rss(benchmark, run)
+    measure_rss(benchmark, lambda: direct_pipeline(market, region, policy))
