@@ -40,6 +40,20 @@ def ortools_mcf(inst: FlowInstance) -> int:
     return int(smcf.optimal_cost())
 
 
+def lemon_mcf(inst: FlowInstance) -> int:
+    """Raw LEMON network simplex (``pylmcf``) on the instance's arrays (costs >= 0, no lower)."""
+    import pylmcf
+
+    assert not inst.lower.any() and not (inst.cost < 0).any()
+    order = np.lexsort((inst.head, inst.tail))
+    g = pylmcf.Graph(inst.supply.size, inst.tail[order], inst.head[order])
+    g.set_node_supply(inst.supply)
+    g.set_edge_costs(inst.cost[order])
+    g.set_edge_capacities(inst.capacity[order])
+    g.solve()
+    return int(g.total_cost())
+
+
 def highs_mcf(inst: FlowInstance) -> int:
     """``scipy.optimize.linprog(method="highs")`` on the node-arc incidence LP."""
     from scipy.optimize import linprog

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from _peers import lemon_mcf
 from _registry import FULL, measure_rss, reference_file
 from zzj_match.flow import assign, min_cost_flow
 from zzj_match.flow.instances import FlowInstance, read_dimacs_min
@@ -74,7 +75,7 @@ def test_mcf_netgen_zzj_match(benchmark: Any) -> None:
     inst = _netgen()
     res = benchmark.pedantic(min_cost_flow, kwargs=inst.kwargs(), rounds=ROUNDS, iterations=1)
     assert res.objective == NETGEN[1]
-    assert res.backend == "ortools"
+    assert res.backend == "lemon"
     _tag(benchmark, "mcf_netgen", "zzj_match", res.objective)
     measure_rss(benchmark, lambda: min_cost_flow(**inst.kwargs()))
 
@@ -84,6 +85,13 @@ def test_mcf_netgen_ortools_raw(benchmark: Any) -> None:
     obj = benchmark.pedantic(_ortools_mcf, args=(inst,), rounds=ROUNDS, iterations=1)
     assert obj == NETGEN[1]
     _tag(benchmark, "mcf_netgen", "ortools SimpleMinCostFlow (raw)", obj)
+
+
+def test_mcf_netgen_lemon_raw(benchmark: Any) -> None:
+    inst = _netgen()
+    obj = benchmark.pedantic(lemon_mcf, args=(inst,), rounds=ROUNDS, iterations=1)
+    assert obj == NETGEN[1]
+    _tag(benchmark, "mcf_netgen", "LEMON network simplex via pylmcf (raw)", obj)
 
 
 def test_mcf_netgen_networkx(benchmark: Any) -> None:

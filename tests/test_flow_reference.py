@@ -103,11 +103,12 @@ def test_bflow_exact_backend_agrees(reference_dir: Path, name: str) -> None:
 @pytest.mark.parametrize("name", sorted(DIMACS))
 def test_dimacs_known_optimum(reference_dir: Path, name: str) -> None:
     inst = read_dimacs_min(REF / "dimacs_mcf" / f"{name}.min")
-    res = min_cost_flow(**inst.kwargs())
-    assert res.status == "optimal"
-    assert res.backend == "ortools"
-    assert res.objective == DIMACS[name]
-    _check_flow(inst, res)
+    for backend in ("lemon", "ortools"):
+        res = min_cost_flow(**inst.kwargs(), backend=backend)
+        assert res.status == "optimal"
+        assert res.backend == backend
+        assert res.objective == DIMACS[name]
+        _check_flow(inst, res)
 
 
 @pytest.mark.parametrize("name", sorted(ORLIB))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("matplotlib", "folium", "typer", "rich", "tqdm", "ortools", "lap", "ot")
+HEAVY = ("matplotlib", "folium", "typer", "rich", "tqdm", "ortools", "pylmcf", "lap", "ot")
 
 
 def test_import_is_light() -> None:

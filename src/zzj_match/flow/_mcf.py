@@ -17,7 +17,10 @@ from zzj_match.flow._backends import (
     OrtoolsRangeError,
     absmax,
     exact_solve,
+    have_lemon,
     infeasibility_cut,
+    lemon_safe,
+    lemon_solve,
     ortools_safe,
     ortools_solve,
 )
@@ -30,8 +33,8 @@ logger = logging.getLogger(__name__)
 _SAFE = 2.0**60
 #: Float costs are scaled by a power of two so that the largest scaled cost is at most this.
 FLOAT_COST_LIMIT = 2.0**40
-Backend = Literal["auto", "ortools", "exact"]
-_BACKENDS = ("auto", "ortools", "exact")
+Backend = Literal["auto", "lemon", "ortools", "exact"]
+_BACKENDS = ("auto", "lemon", "ortools", "exact")
 
 
 def _scale_float_costs(
@@ -102,10 +105,12 @@ def min_cost_flow(
         Net supply of each node: positive at sources, negative at sinks.
     lower : array_like of int, length m, optional
         Lower bound of each arc's flow (may be negative); 0 by default.
-    backend : {"auto", "ortools", "exact"}
-        ``"ortools"``: OR-Tools ``SimpleMinCostFlow`` (fast, int64 only);
+    backend : {"auto", "lemon", "ortools", "exact"}
+        ``"lemon"``: LEMON's network simplex via ``pylmcf`` (fastest, int64 only);
+        ``"ortools"``: OR-Tools ``SimpleMinCostFlow`` (cost scaling, int64 only);
         ``"exact"``: ``networkx.network_simplex`` on Python ints (any magnitude, slow);
-        ``"auto"`` (default): OR-Tools when the int64 bounds are proven safe, else exact.
+        ``"auto"`` (default): LEMON when its int64 bounds are proven safe, else OR-Tools
+        when its (stricter) bounds are, else exact.
 
     Returns
     -------
@@ -118,8 +123,8 @@ def min_cost_flow(
     ------
     InputError
         Malformed arrays: wrong length or dtype, node index out of range, capacity below
-        lower, NaN or inf costs; or ``backend="ortools"`` on magnitudes that may overflow
-        int64. The message names the parameter and the first offending index.
+        lower, NaN or inf costs; or ``backend="lemon"`` / ``"ortools"`` on magnitudes that may
+        overflow int64. The message names the parameter and the first offending index.
     SolverError
         When the back-end fails or its answer does not pass the certificate check.
 
@@ -218,8 +223,10 @@ def _solve(
     else:
         st, sh, su, sc = p.tail, p.head, span, icost
 
-    safe = small and ortools_safe(n, su, sc, sup_shift)
-    if backend == "ortools" and not safe:
+    safe_or = small and ortools_safe(n, su, sc, sup_shift)
+    safe_lemon = small and have_lemon() and lemon_safe(n, su, sc, sup_shift)
+    safe = safe_lemon if backend == "lemon" else safe_or
+    if backend in ("ortools", "lemon") and not safe:
         raise InputError(
             [
                 {
@@ -227,16 +234,25 @@ def _solve(
                     "row": None,
                     "column": "backend",
                     "value": backend,
-                    "message": "int64 safety of OR-Tools cannot be proven for these magnitudes",
+                    "message": f"int64 safety of {backend} cannot be proven for these magnitudes",
                 }
             ],
-            summary="bad input: `backend`='ortools' cannot be used: the costs, capacities or "
+            summary=f"bad input: `backend`={backend!r} cannot be used: the costs, capacities or "
             "supplies are too large to prove that int64 arithmetic cannot overflow; use "
             "backend='auto' or 'exact'",
         )
-    use = "ortools" if (backend == "ortools" or (backend == "auto" and safe)) else "exact"
+    if backend != "auto":
+        use = backend
+    elif safe_lemon:
+        use = "lemon"
+    elif safe_or:
+        use = "ortools"
+    else:
+        use = "exact"
     t0 = time.perf_counter()
     x: npt.NDArray[Any] | None
+    if use == "lemon":
+        x = lemon_solve(n, st, sh, su, sc, sup_shift)
     if use == "ortools":
         try:
             x = ortools_solve(n, st, sh, su, sc, sup_shift)
