@@ -15,9 +15,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match.engine._network import (
+    ChainStructure,
     _nw_merge,
     build_network,
     candidates,
+    compatible_sums,
     disaggregate,
     solve_all,
     solve_with_caps,
@@ -242,7 +244,7 @@ def match_frames(
         transfers = _split_to_workers(transfers, members)
     times["seconds_disaggregate"] = time.perf_counter() - t
     t = time.perf_counter()
-    unmet, unplaced = _explain(prep, pairs)
+    unmet, unplaced = _explain(prep, pairs, net.structure)
     times["seconds_explain"] = time.perf_counter() - t
     kpis = compute_kpis(
         transfers, prep.vacancies, prep.pools,
@@ -497,7 +499,37 @@ def _explain_counts(
     return stages, plus, spare, n_comp, minr
 
 
-def _explain(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _explain_rows(
+    prep: Prepared, pool_rows: npt.NDArray[np.int64], vac_rows: npt.NDArray[np.int64],
+    weight: npt.NDArray[np.int64], left: npt.NDArray[np.int64], comp: npt.NDArray[np.int64],
+    spare_heads: npt.NDArray[np.int64], st: ChainStructure | None, *, by_vacancy: bool,
+) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64], npt.NDArray[Any],
+           npt.NDArray[Any], npt.NDArray[np.float64]]:
+    """:func:`_explain_counts`, enumerating only the rows without any admissible partner.
+
+    With the chain structure, a row with admissible partners is explained by ``competition``
+    or ``not_selected`` from its partner sums ``comp`` and ``spare_heads`` alone.
+    """
+    if st is None:
+        return _explain_counts(prep, pool_rows, vac_rows, weight, left, by_vacancy=by_vacancy)
+    rows = vac_rows if by_vacancy else pool_rows
+    has = comp[rows] > 0
+    lone = rows[~has]
+    if by_vacancy:
+        out = _explain_counts(prep, pool_rows, lone, weight, left, by_vacancy=True)
+    else:
+        out = _explain_counts(prep, lone, vac_rows, weight, left, by_vacancy=False)
+    stages, plus, spare, n_comp, minr = out
+    busy = rows[has]
+    for acc in stages:
+        acc[busy] = 1
+    spare[busy] = spare_heads[busy]
+    n_comp[busy] = comp[busy]
+    return stages, plus, spare, n_comp, minr
+
+
+def _explain(prep: Prepared, pairs: pd.DataFrame,
+             st: ChainStructure | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Unmet vacancies and unplaced pools, each with the binding reason in domain terms.
 
     The rules are applied in a fixed order — occupation and skill, wage, period, 共享用工,
@@ -520,9 +552,25 @@ def _explain(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     p_left = p_h - placed
     v_left = v_h - filled
 
+    # rows with an admissible partner need no enumeration: their counts come from the chains
+    v_comp = np.zeros(len(v), dtype=np.int64)
+    v_spare = np.zeros(len(v), dtype=np.int64)
+    p_comp = np.zeros(len(p), dtype=np.int64)
+    p_spare = np.zeros(len(p), dtype=np.int64)
+    if st is not None:
+        vcl, pcl = st.vac_class, st.pool_class
+        vr, pr = np.flatnonzero(vcl >= 0), np.flatnonzero(pcl >= 0)
+        pc_left = np.bincount(pcl[pr], weights=p_left[pr], minlength=st.pc_h.size)
+        v_left_c = np.zeros(st.v_h.size, dtype=np.int64)
+        v_left_c[vcl[vr]] = v_left[vr]
+        heads_v, heads_p = compatible_sums(st, st.pc_h, st.v_h)
+        left_v, left_p = compatible_sums(st, pc_left.astype(np.int64), v_left_c)
+        v_comp[vr], v_spare[vr] = heads_v[vcl[vr]], left_v[vcl[vr]]
+        p_comp[pr], p_spare[pr] = heads_p[pcl[pr]], left_p[pcl[pr]]
+
     # --- unmet vacancies ---------------------------------------------------------------
-    stages, plus, spare, n_comp, minr = _explain_counts(prep, active_p, unmet_rows, p_h,
-                                                        p_left, by_vacancy=True)
+    stages, plus, spare, n_comp, minr = _explain_rows(
+        prep, active_p, unmet_rows, p_h, p_left, v_comp, v_spare, st, by_vacancy=True)
     u_reason, u_detail = _reasons(unmet_rows, stages, plus, spare, n_comp, "workers",
                                   pol.explain_extra_min)
     for k, r in enumerate(unmet_rows):
@@ -548,8 +596,8 @@ def _explain(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     )
 
     # --- unplaced pools ----------------------------------------------------------------
-    stages, plus, spare, n_comp, _ = _explain_counts(prep, unpl_rows, active_v, v_h, v_left,
-                                                     by_vacancy=False)
+    stages, plus, spare, n_comp, _ = _explain_rows(
+        prep, unpl_rows, active_v, v_h, v_left, p_comp, p_spare, st, by_vacancy=False)
     p_reason, p_detail = _reasons(unpl_rows, stages, plus, spare, n_comp, "positions",
                                   pol.explain_extra_min)
     not_ok = ~p["ok"].to_numpy(dtype=bool)[unpl_rows]
@@ -630,7 +678,10 @@ def _shadow_prices(prep: Prepared, net: Any, out: Any) -> pd.DataFrame:
         if pot.dtype == object:
             continue
         marg = (pot[1] - pot[comp.p_offset:comp.p_offset + comp.n_pclass]).astype(np.float64)
-        rows.append(pd.DataFrame({"pc": comp.pc_ids, "m": marg}))
+        keep = np.ones(comp.n_pclass, dtype=bool)
+        if comp.structure is not None:  # only pool classes with an admissible partner
+            keep = np.bincount(comp.structure.t_pc, minlength=comp.n_pclass) > 0
+        rows.append(pd.DataFrame({"pc": comp.pc_ids[keep], "m": marg[keep]}))
     if not rows or not out.stats.get("cost_solved_alone", False):
         return pd.DataFrame(cols)
     frame = pd.concat(rows, ignore_index=True)

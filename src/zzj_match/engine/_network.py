@@ -18,10 +18,13 @@ in the direct formulation.
 from __future__ import annotations
 
 __all__ = [
+    "ChainStructure",
     "ClassNetwork",
     "LexResult",
     "SolveOutcome",
     "build_network",
+    "build_structure",
+    "compatible_sums",
     "components",
     "decompose",
     "solve_all",
@@ -87,6 +90,7 @@ class ClassNetwork:
     arc_work_zone: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     y_chain: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     stats: dict[str, int] = field(default_factory=dict)
+    structure: ChainStructure | None = None
 
 
 def _ngroup(frame: pd.DataFrame, cols: list[str]) -> npt.NDArray[np.int64]:
@@ -359,8 +363,97 @@ def _pair_flags(
             "ok_sharing": ok_sharing, "ok_commute": ok_commute, "ok_commute_plus": ok_plus}
 
 
-def build_network(prep: Prepared) -> ClassNetwork:
-    """Build the compact class network of a prepared market.
+@dataclass
+class ChainStructure:
+    """The compact network before its arcs are laid out: node data, triples and chains.
+
+    :meth:`network` lays out the arcs; :func:`compatible_sums` reads admissible-partner
+    totals straight from the chains (the explanations of unmet and unplaced rows).
+    """
+
+    pc_h: npt.NDArray[np.int64]
+    pc_prio: npt.NDArray[np.bool_]
+    pc_cwp: npt.NDArray[np.int64]
+    v_h: npt.NDArray[np.int64]
+    v_key: npt.NDArray[np.bool_]
+    v_cwv: npt.NDArray[np.int64]
+    pool_class: npt.NDArray[np.int64]
+    vac_class: npt.NDArray[np.int64]
+    t_pc: npt.NDArray[np.int64]
+    mid: _Middle
+    stats: dict[str, int]
+
+    @property
+    def n_triples(self) -> int:
+        """Number of (pool class, chain) triples."""
+        return int(self.t_pc.size)
+
+    def network(self) -> ClassNetwork:
+        """Lay out the arcs of the class network."""
+        mid = self.mid
+        t = np.arange(self.n_triples)
+        link = _link(mid.m_chain, mid.t_chain[t], mid.t_entry[t], mid.m_head)
+        net = assemble(
+            pc_h=self.pc_h, pc_prio=self.pc_prio, pc_cwp=self.pc_cwp, v_h=self.v_h,
+            v_key=self.v_key, v_cwv=self.v_cwv, py_p=self.t_pc[t], py_y=link["entry"],
+            py_cost=mid.t_cost[t], yv_y=link["yv_y"], yv_v=mid.m_v[link["yv_m"]],
+            n_y=link["n"], pc_ids=np.arange(self.pc_h.size, dtype=np.int64),
+            vc_ids=np.arange(self.v_h.size, dtype=np.int64), yy_t=link["yy_t"],
+            yy_h=link["yy_h"], yy_cap=link["yy_cap"], y_chain=link["chain"],
+        )
+        net.pool_class = self.pool_class
+        net.vac_class = self.vac_class
+        py_arcs = np.flatnonzero(net.layer == L_PY)
+        net.arc_home_zone = np.full(net.tail.size, -1, dtype=np.int64)
+        net.arc_work_zone = np.full(net.tail.size, -1, dtype=np.int64)
+        net.arc_home_zone[py_arcs] = mid.t_zp[t]
+        net.arc_work_zone[py_arcs] = mid.t_zv[t]
+        net.stats.update(self.stats)
+        net.stats["chain_nodes"] = int(link["n"])
+        net.structure = self
+        return net
+
+
+def compatible_sums(st: ChainStructure, pc_weight: npt.NDArray[np.int64],
+                    v_weight: npt.NDArray[np.int64]) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Sum weights over admissible partners, from the chains (no pair is enumerated).
+
+    Every admissible (pool class, vacancy) pair is exactly one (triple, later member of its
+    chain) combination, so per vacancy class the sum of ``pc_weight`` over its admissible
+    pool classes adds, over the vacancy's chain memberships, the weights of the triples
+    entering that chain at or before it (prefix sums per chain); per pool class, the sum of
+    ``v_weight`` adds over its triples the suffix sums of their chains.
+
+    Returns
+    -------
+    tuple of arrays
+        Per vacancy class and per pool class (int64).
+    """
+    mid = st.mid
+    n_v, n_pc = st.v_h.size, st.pc_h.size
+    if st.n_triples == 0 or mid.m_chain.size == 0:
+        return np.zeros(n_v, dtype=np.int64), np.zeros(n_pc, dtype=np.int64)
+    big = np.int64(mid.m_chain.size + 1)
+    t_key = mid.t_chain * big + (mid.t_entry - np.searchsorted(mid.m_chain, mid.t_chain))
+    order = np.argsort(t_key, kind="stable")
+    keys = t_key[order]
+    cum = np.r_[0, np.cumsum(pc_weight[st.t_pc[order]])]
+    m_start = np.searchsorted(mid.m_chain, mid.m_chain)
+    m_key = mid.m_chain * big + (np.arange(mid.m_chain.size) - m_start)
+    upto = np.searchsorted(keys, m_key, side="right")
+    first = np.searchsorted(keys, mid.m_chain * big, side="left")
+    per_m = cum[upto] - cum[first]
+    v_sum = np.bincount(mid.m_v, weights=per_m, minlength=n_v).astype(np.int64)
+    csv = np.r_[0, np.cumsum(v_weight[mid.m_v])]
+    end = np.searchsorted(mid.m_chain, mid.t_chain, side="right")
+    per_t = csv[end] - csv[mid.t_entry]
+    pc_sum = np.bincount(st.t_pc, weights=per_t, minlength=n_pc).astype(np.int64)
+    return v_sum, pc_sum
+
+
+def build_structure(prep: Prepared) -> ChainStructure:
+    """Pool classes, vacancies, triples and chains of a prepared market (no arcs yet).
 
     Parameters
     ----------
@@ -368,7 +461,7 @@ def build_network(prep: Prepared) -> ClassNetwork:
 
     Returns
     -------
-    ClassNetwork
+    ChainStructure
     """
     pools, vacs = prep.pools, prep.vacancies
 
@@ -384,55 +477,59 @@ def build_network(prep: Prepared) -> ClassNetwork:
     rep[pa_id[::-1]] = act[::-1]  # first member (in id order) represents its class
     pc_h = np.bincount(pa_id, weights=pa["headcount"].to_numpy(), minlength=n_pc).astype(
         np.int64)
-    pc_prio = pools["prio"].to_numpy(dtype=bool)[rep]
-    pc_cwp = pools["cwp"].to_numpy(dtype=np.int64)[rep]
 
     # ---- vacancies ---------------------------------------------------------------------------
     active_v = vacs["headcount"].to_numpy() > 0
     vrows = np.flatnonzero(active_v)
-    n_v = vrows.size
     vclass = np.full(len(vacs), -1, dtype=np.int64)
-    vclass[vrows] = np.arange(n_v)
-    v_h = vacs["headcount"].to_numpy(dtype=np.int64)[vrows]
-    v_key = vacs["key"].to_numpy(dtype=bool)[vrows]
-    v_cwv = vacs["cwv"].to_numpy(dtype=np.int64)[vrows]
+    vclass[vrows] = np.arange(vrows.size)
 
-    # ---- middle layer: wage chains, explicit subsets where a chain is not exact -------------
     mid = _middle(prep, rep, vrows, vclass)
-    t_pc = pclass[mid.py_p]
-    net = assemble(
-        pc_h=pc_h, pc_prio=pc_prio, pc_cwp=pc_cwp, v_h=v_h, v_key=v_key, v_cwv=v_cwv,
-        py_p=t_pc, py_y=mid.py_y, py_cost=mid.py_cost, yv_y=mid.yv_y, yv_v=mid.yv_v,
-        n_y=mid.y_chain.size, pc_ids=np.arange(n_pc, dtype=np.int64),
-        vc_ids=np.arange(n_v, dtype=np.int64), yy_t=mid.yy_t, yy_h=mid.yy_h,
-        yy_cap=mid.yy_cap, y_chain=mid.y_chain,
+    return ChainStructure(
+        pc_h=pc_h, pc_prio=pools["prio"].to_numpy(dtype=bool)[rep],
+        pc_cwp=pools["cwp"].to_numpy(dtype=np.int64)[rep],
+        v_h=vacs["headcount"].to_numpy(dtype=np.int64)[vrows],
+        v_key=vacs["key"].to_numpy(dtype=bool)[vrows],
+        v_cwv=vacs["cwv"].to_numpy(dtype=np.int64)[vrows],
+        pool_class=pclass, vac_class=vclass, t_pc=pclass[mid.t_p], mid=mid,
+        stats={"pools": len(pools), "vacancies": len(vacs), **mid.stats},
     )
-    net.pool_class = pclass
-    net.vac_class = vclass
-    py_arcs = np.flatnonzero(net.layer == L_PY)
-    net.arc_home_zone = np.full(net.tail.size, -1, dtype=np.int64)
-    net.arc_work_zone = np.full(net.tail.size, -1, dtype=np.int64)
-    net.arc_home_zone[py_arcs] = mid.py_zp
-    net.arc_work_zone[py_arcs] = mid.py_zv
-    net.stats.update({"pools": len(pools), "vacancies": len(vacs), **mid.stats})
-    return net
+
+
+def build_network(prep: Prepared) -> ClassNetwork:
+    """Build the compact class network of a prepared market (every triple laid out).
+
+    Parameters
+    ----------
+    prep : Prepared
+
+    Returns
+    -------
+    ClassNetwork
+        With its :class:`ChainStructure` attached (``net.structure``).
+    """
+    return build_structure(prep).network()
 
 
 @dataclass
 class _Middle:
-    """The middle layer of the class network (pool-class rows, local Y ids)."""
+    """Every triple and every chain member of the middle layer (pool-class rows).
 
-    py_p: npt.NDArray[np.int64]
-    py_y: npt.NDArray[np.int64]
-    py_cost: npt.NDArray[np.int64]
-    py_zp: npt.NDArray[np.int64]
-    py_zv: npt.NDArray[np.int64]
-    yy_t: npt.NDArray[np.int64]
-    yy_h: npt.NDArray[np.int64]
-    yy_cap: npt.NDArray[np.int64]
-    yv_y: npt.NDArray[np.int64]
-    yv_v: npt.NDArray[np.int64]
-    y_chain: npt.NDArray[np.int64]
+    Members are sorted by chain, then wage; chains are numbered plain first, then filtered.
+    Triple ``t`` enters chain ``t_chain[t]`` at member position ``t_entry[t]`` and reaches
+    exactly the members from there to the end of its chain.
+    """
+
+    t_p: npt.NDArray[np.int64]
+    t_cost: npt.NDArray[np.int64]
+    t_zp: npt.NDArray[np.int64]
+    t_zv: npt.NDArray[np.int64]
+    t_chain: npt.NDArray[np.int64]
+    t_entry: npt.NDArray[np.int64]
+    m_chain: npt.NDArray[np.int64]
+    m_v: npt.NDArray[np.int64]
+    m_head: npt.NDArray[np.int64]
+    n_chains: int
     stats: dict[str, int]
 
 
@@ -530,7 +627,6 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     # lends in this market, so all of its vacancies are blocked and left out of the chain
     ci = np.flatnonzero(clean)
     v_head = vacs["headcount"].to_numpy().astype(np.int64)
-    link_c = _link(own, ch[ci], entry[ci], v_head[vrow])
     # ---- filtered chains where a date rule binds inside the suffix ----
     # the members a triple keeps are those with end rank in [afr, cer) and start rank < atr;
     # on a fixed chain these sets are identified by how many members fall below each bound
@@ -567,31 +663,29 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     f_entry = np.searchsorted(f_own * pmod + f_pos, fid * pmod + entry[fb], side="left")
     f_alive = f_entry < np.searchsorted(f_own, fid, side="right")
     fl_idx = np.flatnonzero(f_alive)
-    link_f = _link(f_own, fid[fl_idx], f_entry[fl_idx], v_head[vrow[f_pos]])
-    n_cn = link_c["n"]
-    # ---- arcs ----
-    py_t = np.r_[ci, fb[fl_idx]]
+    fl_t = fb[fl_idx]
+    t_all = np.r_[ci, fl_t]
+    n_plain = own.size
+    compatible = (cend[ch[ci]] - entry[ci]).sum() + (
+        np.searchsorted(f_own, fid, side="right") - f_entry)[fl_idx].sum()
     stats = {
         "candidate_pairs": int(f_pos.size + keep_f.size - keep_f.sum()),
-        "compatible_pairs": int((cend[ch[ci]] - entry[ci]).sum()
-                                + (np.searchsorted(f_own, fid, side="right") - f_entry)[
-                                    fl_idx].sum()),
-        "triples": int(py_t.size),
+        "compatible_pairs": int(compatible),
+        "triples": int(t_all.size),
         "chain_triples": int(ci.size),
         "filtered_triples": int(fl_idx.size),
         "chains": n_ch,
         "filtered_chains": n_fc,
-        "chain_nodes": int(n_cn + link_f["n"]),
     }
+    m_rows = np.r_[vrow, vrow[f_pos]]
     return _Middle(
-        py_p=tp[py_t], py_y=np.r_[link_c["entry"], n_cn + link_f["entry"]],
-        py_cost=tr.cost[py_t], py_zp=tr.zp[py_t], py_zv=tr.zv[py_t],
-        yy_t=np.r_[link_c["yy_t"], n_cn + link_f["yy_t"]],
-        yy_h=np.r_[link_c["yy_h"], n_cn + link_f["yy_h"]],
-        yy_cap=np.r_[link_c["yy_cap"], link_f["yy_cap"]],
-        yv_y=np.r_[link_c["yv_y"], n_cn + link_f["yv_y"]],
-        yv_v=vclass[np.r_[vrow[link_c["yv_m"]], vrow[f_pos[link_f["yv_m"]]]]],
-        y_chain=np.r_[link_c["chain"], n_ch + link_f["chain"]],
+        t_p=tp[t_all], t_cost=tr.cost[t_all], t_zp=tr.zp[t_all], t_zv=tr.zv[t_all],
+        t_chain=np.r_[ch[ci], n_ch + fid[fl_idx]].astype(np.int64),
+        t_entry=np.r_[entry[ci], n_plain + f_entry[fl_idx]].astype(np.int64),
+        m_chain=np.r_[own, n_ch + f_own].astype(np.int64),
+        m_v=vclass[m_rows].astype(np.int64),
+        m_head=v_head[m_rows].astype(np.int64),
+        n_chains=n_ch + n_fc,
         stats=stats,
     )
 
@@ -886,6 +980,59 @@ def _fits_int64(net: ClassNetwork, comb: npt.NDArray[Any]) -> bool:
                 < _SAFE)
 
 
+def _fits_lemon(net: ClassNetwork, comb: npt.NDArray[Any]) -> bool:
+    """Check the flow layer's bound proving that LEMON's network simplex cannot overflow."""
+    from zzj_match.flow._backends import have_lemon, lemon_safe
+
+    if comb.size and max(-int(comb.min()), int(comb.max())) >= 2**62:
+        return False
+    return have_lemon() and lemon_safe(net.n_nodes, net.capacity, comb.astype(np.int64),
+                                       net.supply)
+
+
+def _solve_count_weights(net: ClassNetwork, levels: list[str],
+                         ranges: dict[str, int]) -> LexResult | None:
+    """All levels in one min-cost flow, each count level weighted ``W = 1 + cost range``.
+
+    The count maxima are attained together (:func:`max_level`), so a flow maximises the sum
+    of the count levels exactly when every one of them is at its own maximum, and the sum is
+    worth more than any cost difference (``W`` exceeds the cost level's range): the weighted
+    optimum is the lexicographic optimum, in any order of the count levels. Its cost-only
+    potentials, with the count levels fixed, are derived from the residual graph and checked
+    as a second certificate (and give the shadow prices). ``None`` when the weighted costs
+    are not proven to fit LEMON's int64 arithmetic.
+    """
+    from zzj_match.flow._certificate import check_optimality, residual_potentials
+
+    t0 = time.perf_counter()
+    w = 1 + ranges["cost"]
+    comb = net.cost.astype(object)
+    for level in levels[:-1]:
+        arc, sign = _level_arc(net, level)
+        comb[arc] = comb[arc] + sign * w
+    if not _fits_lemon(net, comb):
+        return None
+    res = min_cost_flow(net.tail, net.head, net.capacity, comb.astype(np.int64), net.supply)
+    if not res.optimal or res.flow is None:
+        raise SolverError(f"the class network has no feasible flow: {res.message}")
+    flow = np.asarray(res.flow, dtype=np.int64)
+    lower = np.zeros_like(net.capacity)
+    cap = net.capacity.copy()
+    for level in levels[:-1]:
+        arc, _ = _level_arc(net, level)
+        lower[arc] = cap[arc] = flow[arc]
+    pot = residual_potentials(net.n_nodes, net.tail, net.head, net.cost, flow < cap,
+                              flow > lower)
+    check_optimality(net.n_nodes, net.tail, net.head, lower, cap, net.cost, net.supply, flow,
+                     pot)
+    return LexResult(
+        flow=flow, potential=pot, levels=level_values(net, flow),
+        method="|".join(levels[:-1]) + "+cost:count-weights",
+        weights={**{k: w for k in levels[:-1]}, "cost": 1}, solves=1,
+        seconds=time.perf_counter() - t0, backend=str(res.backend),
+    )
+
+
 def solve_lexicographic(net: ClassNetwork, objective: tuple[str, ...], method: str) -> LexResult:
     """Solve the exact lexicographic objective on ``net``.
 
@@ -918,8 +1065,12 @@ def solve_lexicographic(net: ClassNetwork, objective: tuple[str, ...], method: s
     res: Any = None
     groups: list[list[str]] = []
     if method == "auto" and levels and levels[-1] == "cost":
-        # count levels by maximum flows: their individual maxima are attained together
-        # (see max_level), so fix each at its maximum and solve the cost level once
+        done = _solve_count_weights(net, levels, ranges)
+        if done is not None:
+            return done
+
+        # too large for one weighted solve in int64: count levels by maximum flows (their
+        # maxima are attained together, see max_level), fixed; then the cost level alone
         graph = max_flow_graph(net)
         for level in levels[:-1]:
             arc, _ = _level_arc(net, level)
@@ -1124,7 +1275,7 @@ def solve_all(net: ClassNetwork, objective: tuple[str, ...], method: str) -> Sol
                            "headcount": np.zeros(0, np.int64)}))
     frame = frame.sort_values(["pc", "vc"], kind="stable").reset_index(drop=True)
     stats = {
-        "cost_solved_alone": all(m.split("+")[-1] == "cost" for m in methods),
+        "cost_solved_alone": all(m.split("+")[-1].split(":")[0] == "cost" for m in methods),
         "components": len(comps),
         "largest_component_arcs": max((c.tail.size for c in comps), default=0),
         "solves": solves,

@@ -1,0 +1,106 @@
+"""The engine's fast paths agree with their slow counterparts on random markets.
+
+* ``lexicographic="auto"`` solves every count level and the cost in one weighted min-cost
+  flow; when the weights cannot be proven to fit int64 it falls back to maximum flows and a
+  fixed-level cost solve. Both must reach the direct formulation's optimum.
+* Explanations read admissible-partner totals from the chains (:func:`compatible_sums`)
+  instead of enumerating pairs; they must equal the enumeration and the direct pair list.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from test_engine_ref import direct_optimum, direct_pairs, markets, plan_levels
+from zzj_match.engine import _match, _network, match_frames
+from zzj_match.engine._network import build_network, compatible_sums, disaggregate, solve_all
+from zzj_match.engine._rules import prepare
+from zzj_match.model.policy import Policy
+
+POLICIES = [
+    Policy(),
+    Policy(allow_skill_below=True, wage_gap_cost_per_cny=0.1),
+    Policy(objective=("placements", "key_positions", "cost")),
+]
+_SETTINGS = settings(max_examples=20, deadline=None,
+                     suppress_health_check=[HealthCheck.too_slow,
+                                            HealthCheck.function_scoped_fixture])
+
+
+@_SETTINGS
+@given(market=markets(), pi=st.integers(0, len(POLICIES) - 1))
+def test_auto_fallback_by_maximum_flows_reaches_the_same_optimum(
+    market, pi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ent, vac, pools, commute = market
+    policy = POLICIES[pi]
+    weighted = match_frames(ent, vac, pools, commute, policy)
+    assert "count-weights" in weighted.stats["level_groups"] or weighted.stats[
+        "components"] == 0
+    with monkeypatch.context() as m:
+        m.setattr(_network, "_fits_lemon", lambda net, comb: False)
+        fallback = match_frames(ent, vac, pools, commute, policy)
+    assert "count-weights" not in fallback.stats["level_groups"]
+    expected = direct_optimum(ent, vac, pools, commute, policy)
+    assert plan_levels(weighted) == expected
+    assert plan_levels(fallback) == expected
+
+
+@_SETTINGS
+@given(market=markets(), pi=st.integers(0, len(POLICIES) - 1))
+def test_partner_sums_from_the_chains_equal_the_direct_pairs(market, pi) -> None:
+    ent, vac, pools, commute = market
+    policy = POLICIES[pi]
+    prep = prepare(ent, vac, pools, commute, policy)
+    stc = build_network(prep).structure
+    assert stc is not None
+    v_sum, pc_sum = compatible_sums(stc, stc.pc_h, stc.v_h)
+    heads_p = dict(zip(pools["pool_id"], pools["headcount"], strict=True))
+    heads_v = dict(zip(vac["vacancy_id"], vac["headcount"], strict=True))
+    want_v: dict[str, int] = defaultdict(int)
+    want_p: dict[str, int] = defaultdict(int)
+    for p, v, _ in direct_pairs(ent, vac, pools, commute, policy):
+        if heads_p[p] > 0 and heads_v[v] > 0:
+            want_v[v] += int(heads_p[p])
+            want_p[p] += int(heads_v[v])
+    pv = prep.vacancies
+    got_v = {pv["vacancy_id"].to_numpy()[r]: int(v_sum[c])
+             for r, c in enumerate(stc.vac_class) if c >= 0 and v_sum[c] > 0}
+    pp = prep.pools
+    got_p = {pp["pool_id"].to_numpy()[r]: int(pc_sum[c])
+             for r, c in enumerate(stc.pool_class) if c >= 0 and pc_sum[c] > 0}
+    assert got_v == dict(want_v)
+    assert got_p == dict(want_p)
+
+
+@_SETTINGS
+@given(market=markets(), pi=st.integers(0, len(POLICIES) - 1))
+def test_explanations_from_the_chains_equal_the_enumeration(market, pi) -> None:
+    ent, vac, pools, commute = market
+    policy = POLICIES[pi]
+    prep = prepare(ent, vac, pools, commute, policy)
+    net = build_network(prep)
+    out = solve_all(net, policy.objective, policy.lexicographic)
+    pairs = disaggregate(prep, net, out.pieces)
+    enum_unmet, enum_unplaced = _match._explain(prep, pairs, None)
+    fast_unmet, fast_unplaced = _match._explain(prep, pairs, net.structure)
+    pd.testing.assert_frame_equal(fast_unmet, enum_unmet)
+    pd.testing.assert_frame_equal(fast_unplaced, enum_unplaced)
+
+
+def test_count_weights_are_one_solve_with_cost_only_potentials() -> None:
+    from test_engine_worked_example import worked_example
+
+    plan = match_frames(*worked_example(), Policy())
+    assert plan.stats["level_groups"].endswith("+cost:count-weights")
+    assert plan.stats["backends"] == "lemon"
+    # the shadow prices come from cost-only potentials: CNY per worker-month, not weights
+    sp = plan.shadow_prices
+    assert not sp.empty
+    assert np.abs(sp["marginal_cost_cny"].to_numpy()).max() < 1e5
