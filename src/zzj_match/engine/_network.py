@@ -1209,23 +1209,26 @@ def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
     y_chain = net.y_chain
     if y_chain.size != net.v_offset - y_off:  # a network without chain labels
         y_chain = np.arange(net.v_offset - y_off, dtype=np.int64)
-    m_in = used & (lay == L_PY)
-    seg = pd.DataFrame({"chain": y_chain[net.head[m_in] - y_off], "node": net.head[m_in],
-                        "pc": net.tail[m_in] - net.p_offset, "a": flow[m_in]}).sort_values(
-        ["chain", "node", "pc"], kind="stable")
-    m_out = used & (lay == L_YV)
-    out = pd.DataFrame({"chain": y_chain[net.tail[m_out] - y_off], "node": net.tail[m_out],
-                        "vc": net.head[m_out] - net.v_offset, "a": flow[m_out]}).sort_values(
-        ["chain", "node", "vc"], kind="stable")
-    i, j, amt = _nw_merge(seg["chain"].to_numpy(), seg["a"].to_numpy(),
-                          out["chain"].to_numpy(), out["a"].to_numpy())
+    m_in = np.flatnonzero(used & (lay == L_PY))
+    in_node, in_pc = net.head[m_in], net.tail[m_in] - net.p_offset
+    in_chain = y_chain[in_node - y_off]
+    o_in = np.lexsort((in_pc, in_node, in_chain))
+    m_out = np.flatnonzero(used & (lay == L_YV))
+    out_node, out_vc = net.tail[m_out], net.head[m_out] - net.v_offset
+    out_chain = y_chain[out_node - y_off]
+    o_out = np.lexsort((out_vc, out_node, out_chain))
+    i, j, amt = _nw_merge(in_chain[o_in], flow[m_in][o_in], out_chain[o_out],
+                          flow[m_out][o_out])
     # first in, first out along a chain: a unit leaves at or after the node it entered
-    if i.size and (seg["node"].to_numpy()[i] > out["node"].to_numpy()[j]).any():
+    if i.size and (in_node[o_in][i] > out_node[o_out][j]).any():
         raise SolverError("flow decomposition: a chain is left before it is entered")
-    res = pd.DataFrame({"pc": net.pc_ids[seg["pc"].to_numpy()[i]],
-                        "vc": net.vc_ids[out["vc"].to_numpy()[j]], "headcount": amt})
-    res = res.groupby(["pc", "vc"], sort=True)["headcount"].sum().reset_index()
-    return res.astype({"pc": np.int64, "vc": np.int64, "headcount": np.int64})
+    pc = net.pc_ids[in_pc[o_in][i]].astype(np.int64)
+    vc = net.vc_ids[out_vc[o_out][j]].astype(np.int64)
+    n_vc = np.int64(int(net.vc_ids.max(initial=0)) + 1)
+    key, inv = np.unique(pc * n_vc + vc, return_inverse=True)
+    total = np.bincount(inv.reshape(-1), weights=amt, minlength=key.size)
+    return pd.DataFrame({"pc": key // n_vc, "vc": key % n_vc,
+                         "headcount": np.rint(total).astype(np.int64)})
 
 
 @dataclass
