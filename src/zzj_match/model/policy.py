@@ -162,11 +162,13 @@ class Policy(BaseModel):
     lexicographic: Literal["auto", "weights", "levels"] = Field(
         default="auto",
         description=(
-            "How the exact lexicographic objective is solved: 'auto' = certified maximum "
-            "flows for the count levels (their maxima are attained together) and one "
-            "min-cost flow for the cost; 'weights' = one min-cost flow with level weights "
-            "proven large enough (Python ints); 'levels' = one solve per level with earlier "
-            "optima fixed. All three give the same optimum."
+            "How the exact lexicographic objective is solved: 'auto' = one min-cost flow "
+            "in which every count level weighs more than any cost difference (their maxima "
+            "are attained together), or, when those weights may not fit int64, certified "
+            "maximum flows for the count levels and one min-cost flow for the cost; "
+            "'weights' = one min-cost flow with nested level weights (Python ints); "
+            "'levels' = one solve per level with earlier optima fixed. All three give the "
+            "same optimum."
         ),
     )
     explain_extra_min: float = Field(
