@@ -44,7 +44,8 @@ def lemon_mcf(inst: FlowInstance) -> int:
     """Raw LEMON network simplex (``pylmcf``) on the instance's arrays (costs >= 0, no lower)."""
     import pylmcf
 
-    assert not inst.lower.any() and not (inst.cost < 0).any()
+    assert not inst.lower.any()
+    assert not (inst.cost < 0).any()
     order = np.lexsort((inst.head, inst.tail))
     g = pylmcf.Graph(inst.supply.size, inst.tail[order], inst.head[order])
     g.set_node_supply(inst.supply)

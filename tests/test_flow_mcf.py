@@ -210,7 +210,9 @@ def test_a_wrong_flow_from_the_solver_raises(monkeypatch: pytest.MonkeyPatch) ->
         return np.array([0, 3, 0], dtype=np.int64)
 
     monkeypatch.setattr(mcf_module, "ortools_solve", bad_solver)
-    monkeypatch.setattr(mcf_module, "lemon_solve", bad_solver)
+    # LEMON also hands over potentials: claim zero ones, which the check must not accept
+    monkeypatch.setattr(mcf_module, "lemon_solve",
+                        lambda *a: (bad_solver(*a), np.zeros(3, dtype=np.int64)))
     for backend in ("lemon", "ortools"):
         with pytest.raises(SolverError, match="certificate"):
             min_cost_flow([0, 0, 1], [1, 2, 2], [4, 3, 4], [1, 5, 1], [3, 0, -3],
@@ -221,7 +223,8 @@ def test_a_wrong_flow_from_the_solver_raises(monkeypatch: pytest.MonkeyPatch) ->
         return np.array([3, 0, 2], dtype=np.int64)
 
     monkeypatch.setattr(mcf_module, "ortools_solve", broken_conservation)
-    monkeypatch.setattr(mcf_module, "lemon_solve", broken_conservation)
+    monkeypatch.setattr(mcf_module, "lemon_solve",
+                        lambda *a: (broken_conservation(*a), np.zeros(3, dtype=np.int64)))
     for backend in ("lemon", "ortools"):
         with pytest.raises(SolverError, match="node"):
             min_cost_flow([0, 0, 1], [1, 2, 2], [4, 3, 4], [1, 5, 1], [3, 0, -3],

@@ -163,18 +163,26 @@ def lemon_solve(
     cap: npt.NDArray[np.int64],
     cost: npt.NDArray[np.int64],
     supply: npt.NDArray[np.int64],
-) -> npt.NDArray[np.int64] | None:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
     """Solve with LEMON's network simplex (``pylmcf``); ``None`` when infeasible.
 
     LEMON takes non-negative costs and arcs sorted by (tail, head). An arc of negative cost
     ``c`` and capacity ``u`` is replaced by its reverse of cost ``-c`` carrying ``u - x``:
     its tail gives up ``u`` units of supply and its head receives them. Same optimum, same
-    flows once mapped back.
+    flows once mapped back, and the same node potentials: a reversed arc's reduced cost is
+    the negative of the original's, and its flow is complemented.
+
+    Returns
+    -------
+    tuple of arrays, or None
+        The flow and LEMON's node potentials (``cost + p[tail] - p[head]``), which the
+        caller still checks.
     """
     import pylmcf
 
     if tail.size == 0:
-        return None if supply.any() else np.zeros(0, dtype=np.int64)
+        return None if supply.any() else (np.zeros(0, dtype=np.int64),
+                                          np.zeros(n, dtype=np.int64))
     neg = cost < 0
     t = np.where(neg, head, tail)
     h = np.where(neg, tail, head)
@@ -199,7 +207,7 @@ def lemon_solve(
     x = np.empty(tail.size, dtype=np.int64)
     x[order] = np.asarray(g.result(), dtype=np.int64)
     out: npt.NDArray[np.int64] = np.where(neg, cap - x, x)
-    return out
+    return out, np.asarray(g.potentials(), dtype=np.int64)
 
 
 def exact_solve(

@@ -130,9 +130,10 @@ def min_cost_flow(
 
     Notes
     -----
-    Every optimal answer is certified: node potentials are derived from the residual graph by
-    a shortest-path pass and the conditions ``lower <= flow <= capacity``, conservation and
-    reduced-cost optimality are checked in exact integer arithmetic. Every infeasible answer
+    Every optimal answer is certified: node potentials (the back-end's own where it gives
+    them, else derived from the residual graph by a shortest-path pass) and the conditions
+    ``lower <= flow <= capacity``, conservation and reduced-cost optimality are checked in
+    exact integer arithmetic. Every infeasible answer
     carries a node set ``cut`` that proves it (Hoffman's condition, checked exactly).
 
     Float costs are scaled by ``2**k`` (``k`` as large as keeps the largest scaled cost below
@@ -250,9 +251,12 @@ def _solve(
     else:
         use = "exact"
     t0 = time.perf_counter()
-    x: npt.NDArray[Any] | None
+    x: npt.NDArray[Any] | None = None
+    hint: npt.NDArray[Any] | None = None  # a back-end's own potentials, checked before use
     if use == "lemon":
-        x = lemon_solve(n, st, sh, su, sc, sup_shift)
+        got = lemon_solve(n, st, sh, su, sc, sup_shift)
+        if got is not None:
+            x, hint = got
     if use == "ortools":
         try:
             x = ortools_solve(n, st, sh, su, sc, sup_shift)
@@ -302,9 +306,19 @@ def _solve(
             flow = flow + p.lower
     flow = np.asarray(flow, dtype=np.int64)
 
-    potential = residual_potentials(n, p.tail, p.head, icost, flow < p.capacity, flow > p.lower)
-
-    check_optimality(n, p.tail, p.head, p.lower, p.capacity, icost, p.supply, flow, potential)
+    potential = None
+    if hint is not None and hint.size == n:
+        try:
+            check_optimality(n, p.tail, p.head, p.lower, p.capacity, icost, p.supply, flow,
+                             hint)
+            potential = hint
+        except SolverError:
+            logger.debug("the back-end's potentials fail the check; deriving them")
+    if potential is None:
+        potential = residual_potentials(n, p.tail, p.head, icost, flow < p.capacity,
+                                        flow > p.lower)
+        check_optimality(n, p.tail, p.head, p.lower, p.capacity, icost, p.supply, flow,
+                         potential)
     times["certificate"] = time.perf_counter() - t0
     objective: int | float
     pot_out: npt.NDArray[Any]
