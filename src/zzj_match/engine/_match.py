@@ -678,10 +678,7 @@ def _shadow_prices(prep: Prepared, net: Any, out: Any) -> pd.DataFrame:
         if pot.dtype == object:
             continue
         marg = (pot[1] - pot[comp.p_offset:comp.p_offset + comp.n_pclass]).astype(np.float64)
-        keep = np.ones(comp.n_pclass, dtype=bool)
-        if comp.structure is not None:  # only pool classes with an admissible partner
-            keep = np.bincount(comp.structure.t_pc, minlength=comp.n_pclass) > 0
-        rows.append(pd.DataFrame({"pc": comp.pc_ids[keep], "m": marg[keep]}))
+        rows.append(pd.DataFrame({"pc": comp.pc_ids, "m": marg}))
     if not rows or not out.stats.get("cost_solved_alone", False):
         return pd.DataFrame(cols)
     frame = pd.concat(rows, ignore_index=True)

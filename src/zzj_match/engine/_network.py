@@ -391,12 +391,11 @@ class ChainStructure:
     def network(self) -> ClassNetwork:
         """Lay out the arcs of the class network."""
         mid = self.mid
-        t = np.arange(self.n_triples)
-        link = _link(mid.m_chain, mid.t_chain[t], mid.t_entry[t], mid.m_head)
+        link = _link(mid.m_chain, mid.t_chain, mid.t_entry, mid.m_head)
         net = assemble(
             pc_h=self.pc_h, pc_prio=self.pc_prio, pc_cwp=self.pc_cwp, v_h=self.v_h,
-            v_key=self.v_key, v_cwv=self.v_cwv, py_p=self.t_pc[t], py_y=link["entry"],
-            py_cost=mid.t_cost[t], yv_y=link["yv_y"], yv_v=mid.m_v[link["yv_m"]],
+            v_key=self.v_key, v_cwv=self.v_cwv, py_p=self.t_pc, py_y=link["entry"],
+            py_cost=mid.t_cost, yv_y=link["yv_y"], yv_v=mid.m_v[link["yv_m"]],
             n_y=link["n"], pc_ids=np.arange(self.pc_h.size, dtype=np.int64),
             vc_ids=np.arange(self.v_h.size, dtype=np.int64), yy_t=link["yy_t"],
             yy_h=link["yy_h"], yy_cap=link["yy_cap"], y_chain=link["chain"],
@@ -406,8 +405,8 @@ class ChainStructure:
         py_arcs = np.flatnonzero(net.layer == L_PY)
         net.arc_home_zone = np.full(net.tail.size, -1, dtype=np.int64)
         net.arc_work_zone = np.full(net.tail.size, -1, dtype=np.int64)
-        net.arc_home_zone[py_arcs] = mid.t_zp[t]
-        net.arc_work_zone[py_arcs] = mid.t_zv[t]
+        net.arc_home_zone[py_arcs] = mid.t_zp
+        net.arc_work_zone[py_arcs] = mid.t_zv
         net.stats.update(self.stats)
         net.stats["chain_nodes"] = int(link["n"])
         net.structure = self
