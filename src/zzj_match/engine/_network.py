@@ -981,9 +981,9 @@ def _fits_int64(net: ClassNetwork, comb: npt.NDArray[Any]) -> bool:
 
 def _fits_lemon(net: ClassNetwork, comb: npt.NDArray[Any]) -> bool:
     """Check the flow layer's bound proving that LEMON's network simplex cannot overflow."""
-    from zzj_match.flow._backends import have_lemon, lemon_safe
+    from zzj_match.flow._backends import absmax, have_lemon, lemon_safe
 
-    if comb.size and max(-int(comb.min()), int(comb.max())) >= 2**62:
+    if absmax(comb) >= 2**62:
         return False
     return have_lemon() and lemon_safe(net.n_nodes, net.capacity, comb.astype(np.int64),
                                        net.supply)

@@ -46,6 +46,29 @@ class OrtoolsRangeError(Exception):
     """OR-Tools refused the magnitudes (BAD_COST_RANGE / BAD_CAPACITY_RANGE)."""
 
 
+def _int64_safe(n: int, cap: npt.NDArray[Any], cost: npt.NDArray[Any],
+                supply: npt.NDArray[Any], potential_power: int) -> bool:
+    """Check the bounds shared by the int64 back-ends (potentials: ``(n + 2)**potential_power``)."""
+    if cap.dtype == object or cost.dtype == object or supply.dtype == object:
+        return False
+    if cap.size == 0:
+        return True
+    # quick exact test from the maxima (Python ints), then the sums if that is not enough
+    cmax, umax = absmax(cost), absmax(cap)
+    smax = absmax(supply)
+    m = cap.size
+    grow = (n + 2) ** potential_power
+    if cmax * umax * m < _SAFE and umax * m + smax * n < _SAFE and cmax * grow < _SAFE:
+        return True
+    c = np.abs(cost.astype(np.float64))
+    u = cap.astype(np.float64)
+    return bool(
+        float(c @ u) < _SAFE
+        and float(u.sum()) + float(np.abs(supply.astype(np.float64)).sum()) < _SAFE
+        and float(c.max()) * float(grow) < _SAFE
+    )
+
+
 def ortools_safe(
     n: int,
     cap: npt.NDArray[Any],
@@ -59,23 +82,7 @@ def ortools_safe(
     flow sum) and ``max |cost| * (n + 2)**2`` (cost scaling multiplies costs by ``n + 1`` and
     potentials grow to ``n`` times the scaled cost).
     """
-    if cap.dtype == object or cost.dtype == object or supply.dtype == object:
-        return False
-    if cap.size == 0:
-        return True
-    # quick exact test from the maxima (Python ints), then the sums if that is not enough
-    cmax, umax = absmax(cost), absmax(cap)
-    smax = absmax(supply)
-    m = cap.size
-    if cmax * umax * m < _SAFE and umax * m + smax * n < _SAFE and cmax * (n + 2) ** 2 < _SAFE:
-        return True
-    c = np.abs(cost.astype(np.float64))
-    u = cap.astype(np.float64)
-    return bool(
-        float(c @ u) < _SAFE
-        and float(u.sum()) + float(np.abs(supply.astype(np.float64)).sum()) < _SAFE
-        and float(c.max()) * (n + 2.0) ** 2 < _SAFE
-    )
+    return _int64_safe(n, cap, cost, supply, 2)
 
 
 def lemon_safe(
@@ -91,20 +98,7 @@ def lemon_safe(
     artificial arcs of LEMON's start cost ``2**62``, so ``max |cost| * (n + 2)`` must stay
     below ``2**60``.
     """
-    if cap.dtype == object or cost.dtype == object or supply.dtype == object:
-        return False
-    if cap.size == 0:
-        return True
-    cmax, umax, smax, m = absmax(cost), absmax(cap), absmax(supply), cap.size
-    if cmax * umax * m < _SAFE and umax * m + smax * n < _SAFE and cmax * (n + 2) < _SAFE:
-        return True
-    c = np.abs(cost.astype(np.float64))
-    u = cap.astype(np.float64)
-    return bool(
-        float(c @ u) < _SAFE
-        and float(u.sum()) + float(np.abs(supply.astype(np.float64)).sum()) < _SAFE
-        and float(c.max()) * (n + 2.0) < _SAFE
-    )
+    return _int64_safe(n, cap, cost, supply, 1)
 
 
 def ortools_solve(
