@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("matplotlib", "folium", "typer", "rich", "tqdm", "ortools", "pylmcf", "lap", "ot")
+HEAVY = ("matplotlib", "folium", "typer", "rich", "tqdm", "ortools", "pylmcf", "lap", "ot",
+         # base dependencies too: a service's `import zzj_match` (and `zzj-match --help`)
+         # should not pay for the data stack before it is used
+         "pandas", "scipy", "pyarrow", "pydantic", "networkx")
 
 
 def test_import_is_light() -> None:

@@ -8,10 +8,12 @@ package.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where it is used, so ``import zzj_match`` stays light
+    import pandas as pd
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -36,6 +38,8 @@ class SolverError(RuntimeError, ZzjMatchError):
 
 
 def _as_text(value: Any) -> str:
+    import pandas as pd
+
     if value is None or value is pd.NA:
         return "<missing>"
     if isinstance(value, float) and np.isnan(value):
@@ -47,6 +51,8 @@ def _as_text(value: Any) -> str:
 
 def _texts(values: Any) -> np.ndarray[Any, np.dtype[np.object_]]:
     """Render values as text in bulk; only missing values take the per-value path."""
+    import pandas as pd
+
     arr = np.asarray(values, dtype=object)
     if arr.ndim != 1:
         arr = arr.reshape(-1)
@@ -91,6 +97,8 @@ class InputError(ValueError, ZzjMatchError):
         *,
         summary: str | None = None,
     ) -> None:
+        import pandas as pd
+
         frame = problems if isinstance(problems, pd.DataFrame) else pd.DataFrame(list(problems))
         for col in PROBLEM_COLUMNS:
             if col not in frame.columns:
@@ -111,6 +119,8 @@ class InputError(ValueError, ZzjMatchError):
         super().__init__(self._render())
 
     def _render(self) -> str:
+        import pandas as pd
+
         lines = [self.summary + ":"]
         shown = self.problems.head(_SHOWN_IN_STR)
         for rec in shown.itertuples(index=False):
@@ -173,6 +183,8 @@ class ProblemCollector:
         message: str,
     ) -> None:
         """Record one problem."""
+        import pandas as pd
+
         self._parts.append(
             pd.DataFrame(
                 {
@@ -218,6 +230,8 @@ class ProblemCollector:
         int
             How many problems were added.
         """
+        import pandas as pd
+
         m = np.asarray(mask, dtype=bool)
         idx = np.flatnonzero(m)
         if idx.size == 0:
@@ -246,6 +260,8 @@ class ProblemCollector:
 
     def frame(self) -> pd.DataFrame:
         """Return the problems so far as a DataFrame with :data:`PROBLEM_COLUMNS`."""
+        import pandas as pd
+
         if not self._parts:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS})
         parts = [p for p in self._parts if len(p)]
