@@ -174,6 +174,9 @@ def lemon_solve(
     """
     import pylmcf
 
+    # LEMON's default supply type ("geq") is equality when the supplies sum to zero
+    if int(supply.sum()) != 0:
+        return None
     if tail.size == 0:
         return None if supply.any() else (np.zeros(0, dtype=np.int64),
                                           np.zeros(n, dtype=np.int64))
@@ -186,9 +189,6 @@ def lemon_solve(
         np.add.at(sup, head[neg], cap[neg])
     order = np.lexsort((h, t))
     g = pylmcf.Graph(n, t[order], h[order])
-    # LEMON's default supply type ("geq") is equality when the supplies sum to zero
-    if int(sup.sum()) != 0:
-        return None
     g.set_node_supply(sup)
     g.set_edge_costs(np.abs(cost)[order])
     g.set_edge_capacities(cap[order])
