@@ -5,6 +5,8 @@
   fixed-level cost solve. Both must reach the direct formulation's optimum.
 * Explanations read admissible-partner totals from the chains (:func:`compatible_sums`)
   instead of enumerating pairs; they must equal the enumeration and the direct pair list.
+* Ladders share the entries of look-alike pools; with or without them the network must
+  reach exactly the admissible pairs and solve to the same optimum.
 """
 
 from __future__ import annotations
@@ -104,3 +106,92 @@ def test_count_weights_are_one_solve_with_cost_only_potentials() -> None:
     sp = plan.shadow_prices
     assert not sp.empty
     assert np.abs(sp["marginal_cost_cny"].to_numpy()).max() < 1e5
+
+
+@st.composite
+def crowded_markets(draw):
+    """Random markets whose pools come in look-alike groups, so that ladders form.
+
+    Pools copied from one drawn pool keep its zone, occupation, level, tolerance and kind
+    and differ in reservation wage, availability and contract end.
+    """
+    ent, vac, pools, commute = draw(markets(max_pools=3, max_vacancies=6))
+    rows = []
+    for _, row in pools.iterrows():
+        for k in range(draw(st.integers(1, 4))):
+            new = row.copy()
+            new["pool_id"] = f"{row['pool_id']}_{k}"
+            new["reservation_wage_cny"] = float(draw(st.sampled_from([2500, 3500, 4500, 5500])))
+            shift = pd.Timedelta(days=draw(st.integers(0, 120)))
+            new["available_from"] = row["available_from"] + shift
+            if not pd.isna(row["available_to"]):
+                new["available_to"] = row["available_to"] + shift
+            if not pd.isna(row["contract_end"]):
+                new["contract_end"] = row["contract_end"] + pd.Timedelta(
+                    days=draw(st.integers(0, 300)))
+            rows.append(new)
+    return ent, vac, pd.DataFrame(rows).reset_index(drop=True), commute
+
+
+def _reachable_pairs(net) -> set[tuple[int, int]]:
+    """(pool class, vacancy class) pairs joined by a path through the middle layers."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    mid = np.isin(net.layer, (_network.L_PY, _network.L_YY, _network.L_LY, _network.L_YV))
+    n = net.n_nodes
+    graph = coo_matrix((np.ones(int(mid.sum())), (net.tail[mid], net.head[mid])),
+                       shape=(n, n)).tocsr()
+    out = set()
+    for pc in range(net.n_pclass):
+        reach = breadth_first_order(graph, net.p_offset + pc, return_predecessors=False)
+        for v in reach[reach >= net.v_offset]:
+            out.add((pc, int(v - net.v_offset)))
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(market=crowded_markets(), pi=st.integers(0, len(POLICIES) - 1))
+def test_ladders_reach_exactly_the_admissible_pairs(market, pi) -> None:
+    ent, vac, pools, commute = market
+    policy = POLICIES[pi]
+    prep = prepare(ent, vac, pools, commute, policy)
+    stc = build_network(prep).structure
+    assert stc is not None
+    with_l, without = stc.network(ladders=True), stc.network(ladders=False)
+    pid = prep.pools["pool_id"].to_numpy()
+    vid = prep.vacancies["vacancy_id"].to_numpy()
+    p_of = {int(c): pid[r] for r, c in enumerate(stc.pool_class) if c >= 0}
+    v_of = {int(c): vid[r] for r, c in enumerate(stc.vac_class) if c >= 0}
+    active_p = set(pools.loc[pools["headcount"] > 0, "pool_id"])
+    active_v = set(vac.loc[vac["headcount"] > 0, "vacancy_id"])
+    want = {(p, v) for p, v, _ in direct_pairs(ent, vac, pools, commute, policy)
+            if p in active_p and v in active_v}
+    for net in (with_l, without):
+        got = {(p, v_of[vc]) for pc, vc in _reachable_pairs(net)
+               for p in pid[stc.pool_class == pc]}
+        assert {(p, v) for p, v in got if p in active_p} == want
+    a = solve_all(with_l, policy.objective, policy.lexicographic)
+    b = solve_all(without, policy.objective, policy.lexicographic)
+    assert a.levels == b.levels
+    pairs = {(p_of[int(r.pc)], v_of[int(r.vc)]) for r in a.pieces.itertuples()}
+    class_pairs = {(p_of[pc], v_of[vc]) for pc, vc in _reachable_pairs(without)}
+    assert pairs <= class_pairs
+    assert int(a.pieces["headcount"].sum()) == a.levels["placements"]
+
+
+def test_the_default_market_routes_most_triples_through_ladders() -> None:
+    import zzj_match as zm
+    from zzj_match.engine._match import commute_tables
+
+    m = zm.datasets.zzj_market(scale=0.1)
+    prep = prepare(m.enterprises, m.vacancies, m.pools,
+                   commute_tables(zm.datasets.zzj_region()), Policy())
+    stc = build_network(prep).structure
+    assert stc is not None
+    with_l, without = stc.network(ladders=True), stc.network(ladders=False)
+    assert with_l.stats["ladder_triples"] > stc.n_triples // 2
+    assert with_l.tail.size < without.tail.size
+    pol = Policy()
+    assert (solve_all(with_l, pol.objective, pol.lexicographic).levels
+            == solve_all(without, pol.objective, pol.lexicographic).levels)

@@ -57,7 +57,8 @@ S, T, PP, PN, VK, VN = 0, 1, 2, 3, 4, 5
 _FIXED = 6
 
 # arc layers
-L_LEVEL_PRIO, L_LEVEL_NON, L_POOL, L_PY, L_YV, L_VAC, L_KEY, L_NONKEY, L_BYPASS, L_YY = range(10)
+(L_LEVEL_PRIO, L_LEVEL_NON, L_POOL, L_PY, L_YV, L_VAC, L_KEY, L_NONKEY, L_BYPASS, L_YY,
+ L_LY) = range(11)
 
 
 @dataclass
@@ -89,6 +90,7 @@ class ClassNetwork:
     arc_home_zone: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     arc_work_zone: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     y_chain: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    y_ladder: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
     stats: dict[str, int] = field(default_factory=dict)
     structure: ChainStructure | None = None
 
@@ -203,9 +205,13 @@ class _Triples:
 
 def _triples(
     prep: Prepared, gr: _Groups, pool_rows: npt.NDArray[np.int64], *, extra_min: float,
-    prefilter: bool,
+    prefilter: bool, dates: bool = True,
 ) -> _Triples:
-    """Candidate (pool, target occupation, work zone) triples; see :func:`candidates`."""
+    """Candidate (pool, target occupation, work zone) triples; see :func:`candidates`.
+
+    With ``dates=False`` the prefilter keeps triples that fail only a date condition (the
+    chain builder decides those per chain, and needs to see them to group pools safely).
+    """
     pol = prep.policy
     p = prep.pools
     mins = prep.commute.minutes
@@ -247,12 +253,10 @@ def _triples(
         reach = np.ones(mm.shape[0], dtype=bool)
     if prefilter:  # necessary conditions against the group's extremes: drop hopeless triples
         lvl = p["skill"].to_numpy()[t_p] + pt_tr[own]
-        reach &= (
-            (p["r"].to_numpy()[t_p] <= gr.g_wmax[g])
-            & (p["af"].to_numpy()[t_p] <= gr.g_endmax[g])
-            & (p["at"].to_numpy()[t_p] >= gr.g_startmin[g])
-            & (lvl >= gr.g_mmin[g])
-        )
+        reach &= (p["r"].to_numpy()[t_p] <= gr.g_wmax[g]) & (lvl >= gr.g_mmin[g])
+        if dates:
+            reach &= ((p["af"].to_numpy()[t_p] <= gr.g_endmax[g])
+                      & (p["at"].to_numpy()[t_p] >= gr.g_startmin[g]))
     if prefilter:  # only the vacancies of the worker's level: a prefix (or a slice) of G
         s_lv = np.minimum(p["skill"].to_numpy()[t_p], 6)
         lo = np.where(pt_tr[own], gr.le[g, s_lv], 0)
@@ -388,27 +392,53 @@ class ChainStructure:
         """Number of (pool class, chain) triples."""
         return int(self.t_pc.size)
 
-    def network(self) -> ClassNetwork:
-        """Lay out the arcs of the class network."""
+    def network(self, *, ladders: bool = True) -> ClassNetwork:
+        """Lay out the arcs of the class network.
+
+        Parameters
+        ----------
+        ladders : bool, default True
+            Route the triples that may share entries through ladders (:func:`_ladders`);
+            ``False`` gives every triple its own arc (same optimum, more arcs).
+        """
         mid = self.mid
         link = _link(mid.m_chain, mid.t_chain, mid.t_entry, mid.m_head)
+        n_y = int(link["n"])
+        via = mid.t_ladder if ladders else np.zeros(self.n_triples, dtype=bool)
+        direct = np.flatnonzero(~via)
+        lad = _ladders(mid, self.t_pc, self.pc_h, link["entry"], np.flatnonzero(via))
+        n_lad = int(lad["n"])
+        y_chain = np.r_[link["chain"], mid.n_chains + lad["key"]].astype(np.int64)
         net = assemble(
             pc_h=self.pc_h, pc_prio=self.pc_prio, pc_cwp=self.pc_cwp, v_h=self.v_h,
-            v_key=self.v_key, v_cwv=self.v_cwv, py_p=self.t_pc, py_y=link["entry"],
-            py_cost=mid.t_cost, yv_y=link["yv_y"], yv_v=mid.m_v[link["yv_m"]],
-            n_y=link["n"], pc_ids=np.arange(self.pc_h.size, dtype=np.int64),
-            vc_ids=np.arange(self.v_h.size, dtype=np.int64), yy_t=link["yy_t"],
-            yy_h=link["yy_h"], yy_cap=link["yy_cap"], y_chain=link["chain"],
+            v_key=self.v_key, v_cwv=self.v_cwv,
+            py_p=np.r_[self.t_pc[direct], lad["pl_p"]],
+            py_y=np.r_[link["entry"][direct], n_y + lad["pl_node"]],
+            py_cost=np.r_[mid.t_cost[direct], np.zeros(lad["pl_p"].size, np.int64)],
+            yv_y=link["yv_y"], yv_v=mid.m_v[link["yv_m"]],
+            n_y=n_y + n_lad, pc_ids=np.arange(self.pc_h.size, dtype=np.int64),
+            vc_ids=np.arange(self.v_h.size, dtype=np.int64),
+            yy_t=np.r_[link["yy_t"], n_y + lad["ll_t"]],
+            yy_h=np.r_[link["yy_h"], n_y + lad["ll_t"] + 1],
+            yy_cap=np.r_[link["yy_cap"], lad["ll_cap"]], y_chain=y_chain,
+            ly_t=n_y + lad["ly_node"], ly_h=lad["ly_y"], ly_cost=lad["ly_cost"],
+            ly_cap=lad["ly_cap"], y_ladder=np.r_[np.zeros(n_y, bool), np.ones(n_lad, bool)],
         )
         net.pool_class = self.pool_class
         net.vac_class = self.vac_class
-        py_arcs = np.flatnonzero(net.layer == L_PY)
+        py_arcs = np.flatnonzero(net.layer == L_PY)[:direct.size]
+        ly_arcs = np.flatnonzero(net.layer == L_LY)
         net.arc_home_zone = np.full(net.tail.size, -1, dtype=np.int64)
         net.arc_work_zone = np.full(net.tail.size, -1, dtype=np.int64)
-        net.arc_home_zone[py_arcs] = mid.t_zp
-        net.arc_work_zone[py_arcs] = mid.t_zv
+        net.arc_home_zone[py_arcs] = mid.t_zp[direct]
+        net.arc_work_zone[py_arcs] = mid.t_zv[direct]
+        net.arc_home_zone[ly_arcs] = lad["ly_zp"]
+        net.arc_work_zone[ly_arcs] = lad["ly_zv"]
         net.stats.update(self.stats)
-        net.stats["chain_nodes"] = int(link["n"])
+        net.stats["chain_nodes"] = n_y
+        net.stats["ladder_nodes"] = n_lad
+        net.stats["ladder_triples"] = int(via.sum())
+        net.stats["ladder_entries"] = int(lad["ly_node"].size)
         net.structure = self
         return net
 
@@ -516,13 +546,20 @@ class _Middle:
 
     Members are sorted by chain, then wage; chains are numbered plain first, then filtered.
     Triple ``t`` enters chain ``t_chain[t]`` at member position ``t_entry[t]`` and reaches
-    exactly the members from there to the end of its chain.
+    exactly the members from there to the end of its chain. ``t_ladder`` marks the triples
+    that may go through a ladder (:func:`_ladders`), ``t_lkey`` numbers their ladder keys
+    (home zone, occupation, level, tolerance, secondment, trained) and ``t_wr`` is the pool's
+    reservation-wage rank.
     """
 
     t_p: npt.NDArray[np.int64]
     t_cost: npt.NDArray[np.int64]
     t_zp: npt.NDArray[np.int64]
     t_zv: npt.NDArray[np.int64]
+    t_ladder: npt.NDArray[np.bool_]
+    t_lkey: npt.NDArray[np.int64]
+    t_wr: npt.NDArray[np.int64]
+    t_trained: npt.NDArray[np.bool_]
     t_chain: npt.NDArray[np.int64]
     t_entry: npt.NDArray[np.int64]
     m_chain: npt.NDArray[np.int64]
@@ -568,7 +605,7 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     """
     pools, vacs = prep.pools, prep.vacancies
     gr = _Groups(prep, vrows)
-    tr = _triples(prep, gr, rep, extra_min=0.0, prefilter=True)
+    tr = _triples(prep, gr, rep, extra_min=0.0, prefilter=True, dates=False)
     nz = np.int64(prep.commute.zone_ids.size)
     tol = pools["tol"].to_numpy()[tr.p]
     inside = prep.commute.minutes[tr.zp, tr.zv] <= tol
@@ -664,6 +701,14 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     fl_idx = np.flatnonzero(f_alive)
     fl_t = fb[fl_idx]
     t_all = np.r_[ci, fl_t]
+    # ---- ladders: a (pool, trained) row whose every live triple is clean may share its
+    # entries with the other such rows of its ladder key (see _ladders) ----
+    pt = tp * 2 + tr.trained
+    eligible = ~np.isin(pt, pt[alive & ~clean])
+    lkey = _ngroup(pd.DataFrame({c: pools[c].to_numpy()[tp] for c in ("zi", "occ", "skill",
+                                                                        "tol", "sec")})
+                   .assign(trained=tr.trained), ["zi", "occ", "skill", "tol", "sec", "trained"])
+    t_ladder = np.r_[eligible[ci], np.zeros(fl_t.size, dtype=bool)]
     n_plain = own.size
     compatible = (cend[ch[ci]] - entry[ci]).sum() + (
         np.searchsorted(f_own, fid, side="right") - f_entry)[fl_idx].sum()
@@ -679,6 +724,9 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     m_rows = np.r_[vrow, vrow[f_pos]]
     return _Middle(
         t_p=tp[t_all], t_cost=tr.cost[t_all], t_zp=tr.zp[t_all], t_zv=tr.zv[t_all],
+        t_ladder=t_ladder, t_lkey=lkey[t_all].astype(np.int64),
+        t_wr=pools["wr"].to_numpy().astype(np.int64)[tp[t_all]],
+        t_trained=tr.trained[t_all],
         t_chain=np.r_[ch[ci], n_ch + fid[fl_idx]].astype(np.int64),
         t_entry=np.r_[entry[ci], n_plain + f_entry[fl_idx]].astype(np.int64),
         m_chain=np.r_[own, n_ch + f_own].astype(np.int64),
@@ -687,6 +735,68 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
         n_chains=n_ch + n_fc,
         stats=stats,
     )
+
+
+def _ladders(mid: _Middle, t_pc: npt.NDArray[np.int64], pc_h: npt.NDArray[np.int64],
+             t_node: npt.NDArray[np.int64], sel: npt.NDArray[np.int64]) -> dict[str, Any]:
+    """Share the entries of the triples ``sel`` through one wage ladder per ladder key.
+
+    Pool classes of one ladder key (home zone, occupation, level, tolerance, secondment,
+    trained) reach the same chains at the same middle cost; only their reservation-wage rank
+    moves their entry along each chain, and a higher rank never enters earlier. A ladder has
+    one node per distinct rank of the key, in rising order, linked by zero-cost arcs; a pool
+    class enters at its rank's node, and each distinct (chain, entry) of the key gets one arc,
+    carrying the middle cost, from the highest-rank node whose triples enter there. A unit at
+    rank node ``j`` then reaches exactly the entries of ranks ``>= j``: suffixes of its own
+    entries. The triples in ``sel`` belong to (pool class, trained) rows whose every live
+    triple is clean (its whole chain suffix admissible), so nothing inadmissible becomes
+    reachable, and each (pool class, key) row is one pool-to-ladder arc instead of one arc
+    per chain.
+
+    Returns
+    -------
+    dict
+        ``n`` ladder nodes with their ``key``; pool arcs ``pl_p → pl_node``; ladder arcs
+        ``ll_t → ll_t + 1`` with capacities ``ll_cap``; entry arcs ``ly_node → ly_y`` (chain
+        node) with ``ly_cost``, ``ly_cap`` and zones ``ly_zp``, ``ly_zv``.
+    """
+    z = np.zeros(0, dtype=np.int64)
+    if sel.size == 0:
+        return {"n": 0, "key": z, "pl_p": z, "pl_node": z, "ll_t": z, "ll_cap": z,
+                "ly_node": z, "ly_y": z, "ly_cost": z, "ly_cap": z, "ly_zp": z, "ly_zv": z}
+    key, wr, pc = mid.t_lkey[sel], mid.t_wr[sel], t_pc[sel]
+    wmod = np.int64(int(wr.max()) + 1)
+    nodes, t_lnode = np.unique(key * wmod + wr, return_inverse=True)
+    t_lnode = t_lnode.reshape(-1).astype(np.int64)
+    n_key = key.max() + 1
+    node_key = (nodes // wmod).astype(np.int64)
+    # one pool arc per (pool class, ladder key)
+    first = np.unique(pc * n_key + key, return_index=True)[1]
+    u_node = t_lnode[first]
+    u_pc = pc[first]
+    # capacities: what the pool classes at or below a node can send
+    at_node = np.bincount(u_node, weights=pc_h[u_pc], minlength=nodes.size).astype(np.int64)
+    cum = np.cumsum(at_node)
+    k_start = np.searchsorted(node_key, node_key, side="left")
+    below = cum - (cum[k_start] - at_node[k_start])
+    ll_t = np.flatnonzero(node_key[:-1] == node_key[1:]).astype(np.int64)
+    # one entry arc per (key, chain, entry), from the highest node entering there
+    chain, entry = mid.t_chain[sel], mid.t_entry[sel]
+    order = np.lexsort((t_lnode, entry, chain, key))
+    k_o, c_o, e_o = key[order], chain[order], entry[order]
+    brk = (k_o[1:] != k_o[:-1]) | (c_o[1:] != c_o[:-1]) | (e_o[1:] != e_o[:-1])
+    last = np.r_[np.flatnonzero(brk), order.size - 1]
+    start = np.r_[0, last[:-1] + 1]
+    cost = mid.t_cost[sel][order]
+    if (np.minimum.reduceat(cost, start) != np.maximum.reduceat(cost, start)).any():
+        raise SolverError("ladder: triples of one key and chain entry differ in cost")
+    top = t_lnode[order][last]
+    return {
+        "n": int(nodes.size), "key": node_key, "pl_p": u_pc, "pl_node": u_node,
+        "ll_t": ll_t, "ll_cap": below[ll_t], "ly_node": top,
+        "ly_y": t_node[sel][order][last], "ly_cost": cost[last], "ly_cap": below[top],
+        "ly_zp": mid.t_zp[sel][order][last], "ly_zv": mid.t_zv[sel][order][last],
+    }
 
 
 def _link(
@@ -737,16 +847,26 @@ def assemble(
     n_y: int, pc_ids: npt.NDArray[np.int64], vc_ids: npt.NDArray[np.int64],
     yy_t: npt.NDArray[np.int64] | None = None, yy_h: npt.NDArray[np.int64] | None = None,
     y_chain: npt.NDArray[np.int64] | None = None, yy_cap: npt.NDArray[np.int64] | None = None,
+    ly_t: npt.NDArray[np.int64] | None = None, ly_h: npt.NDArray[np.int64] | None = None,
+    ly_cost: npt.NDArray[np.int64] | None = None, ly_cap: npt.NDArray[np.int64] | None = None,
+    y_ladder: npt.NDArray[np.bool_] | None = None, py_cap: npt.NDArray[np.int64] | None = None,
 ) -> ClassNetwork:
     """Lay out the arc arrays of a class network from its middle layers (local indices).
 
     ``yy_t → yy_h`` are the zero-cost chain arcs between Y nodes; ``y_chain`` labels the chain
     of each Y node (its nodes numbered in chain order; default: every Y node a chain of one).
+    ``ly_t → ly_h`` are the entry arcs from ladder nodes (``y_ladder``) into chain nodes,
+    carrying the middle cost (see :func:`_ladders`).
     """
+    z = np.zeros(0, dtype=np.int64)
     if yy_t is None or yy_h is None:
-        yy_t = yy_h = np.zeros(0, dtype=np.int64)
+        yy_t = yy_h = z
+    if ly_t is None or ly_h is None or ly_cost is None or ly_cap is None:
+        ly_t = ly_h = ly_cost = ly_cap = z
     if y_chain is None:
         y_chain = np.arange(n_y, dtype=np.int64)
+    if y_ladder is None:
+        y_ladder = np.zeros(n_y, dtype=bool)
     n_pc, n_v = pc_h.size, v_h.size
     p_off = _FIXED
     y_off = p_off + n_pc
@@ -768,10 +888,11 @@ def assemble(
     add([S], [PP], [h_prio], [0], L_LEVEL_PRIO)
     add([S], [PN], [h_sup - h_prio], [0], L_LEVEL_NON)
     add(np.where(pc_prio, PP, PN), p_off + np.arange(n_pc), pc_h, -pc_cwp, L_POOL)
-    add(p_off + py_p, y_off + py_y, pc_h[py_p], py_cost, L_PY)
+    add(p_off + py_p, y_off + py_y, pc_h[py_p] if py_cap is None else py_cap, py_cost, L_PY)
     add(y_off + yv_y, v_off + yv_v, v_h[yv_v], 0, L_YV)
     add(y_off + yy_t, y_off + yy_h,
         min(h_sup, h_dem) if yy_cap is None else np.minimum(yy_cap, h_sup), 0, L_YY)
+    add(y_off + ly_t, y_off + ly_h, np.minimum(ly_cap, h_sup), ly_cost, L_LY)
     add(v_off + np.arange(n_v), np.where(v_key, VK, VN), v_h, v_cwv, L_VAC)
     add([VK], [T], [h_key], [0], L_KEY)
     add([VN], [T], [h_dem - h_key], [0], L_NONKEY)
@@ -794,6 +915,7 @@ def assemble(
         total_demand=h_dem, arc_prio=idx[L_LEVEL_PRIO], arc_non=idx[L_LEVEL_NON],
         arc_key=idx[L_KEY], arc_nonkey=idx[L_NONKEY], arc_bypass=idx[L_BYPASS],
         pc_ids=pc_ids, vc_ids=vc_ids, y_chain=np.asarray(y_chain, dtype=np.int64),
+        y_ladder=np.asarray(y_ladder, dtype=bool),
         stats={"pool_classes": n_pc, "vacancy_nodes": n_v, "y_nodes": n_y, "nodes": n_nodes,
                "arcs": int(tail.size)},
     )
@@ -811,7 +933,7 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
     n_pc, n_v = net.n_pclass, net.n_vclass
     y_off = net.p_offset + n_pc
     n_y = net.v_offset - y_off
-    mid = (net.layer == L_PY) | (net.layer == L_YV) | (net.layer == L_YY)
+    mid = np.isin(net.layer, (L_PY, L_YV, L_YY, L_LY))
     t = net.tail[mid] - net.p_offset
     h = net.head[mid] - net.p_offset
     n_mid = n_pc + n_y + n_v
@@ -831,10 +953,15 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
     py = net.layer == L_PY
     yv = net.layer == L_YV
     py_p, py_y, py_c = net.tail[py] - net.p_offset, net.head[py] - y_off, net.cost[py]
+    py_u = net.capacity[py]
     yv_y, yv_v = net.tail[yv] - y_off, net.head[yv] - net.v_offset
     yy = net.layer == L_YY
     yy_t, yy_h = net.tail[yy] - y_off, net.head[yy] - y_off
     yy_cap = net.capacity[yy]
+    ly = net.layer == L_LY
+    ly_t, ly_h = net.tail[ly] - y_off, net.head[ly] - y_off
+    ly_c, ly_cap = net.cost[ly], net.capacity[ly]
+    y_ladder = net.y_ladder if net.y_ladder.size == n_y else np.zeros(n_y, dtype=bool)
     lab_p, lab_y, lab_v = label[:n_pc], label[n_pc:n_pc + n_y], label[n_pc + n_y:]
     # local index of each node within its component
     def local(lab: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -855,6 +982,9 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
     yy_lab = lab_y[yy_t]
     yy_order = np.argsort(yy_lab, kind="stable")
     yy_b = np.searchsorted(yy_lab[yy_order], np.arange(n_comp + 1))
+    ly_lab = lab_y[ly_t]
+    ly_order = np.argsort(ly_lab, kind="stable")
+    ly_b = np.searchsorted(ly_lab[ly_order], np.arange(n_comp + 1))
     y_members = np.argsort(lab_y, kind="stable")
     y_b = np.searchsorted(lab_y[y_members], np.arange(n_comp + 1))
     py_b = np.searchsorted(py_lab[py_order], np.arange(n_comp + 1))
@@ -874,12 +1004,15 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
         b = yv_order[yv_b[k]:yv_b[k + 1]]
         c = yy_order[yy_b[k]:yy_b[k + 1]]
         ym = y_members[y_b[k]:y_b[k + 1]]
+        d = ly_order[ly_b[k]:ly_b[k + 1]]
         out.append(assemble(
             pc_h=pc_h[pm], pc_prio=pc_prio[pm], pc_cwp=pc_cwp[pm], v_h=v_h[vm], v_key=v_key[vm],
             v_cwv=v_cwv[vm], py_p=loc_p[py_p[a]], py_y=loc_y[py_y[a]], py_cost=py_c[a],
             yv_y=loc_y[yv_y[b]], yv_v=loc_v[yv_v[b]], n_y=int(y_count[k]),
             pc_ids=net.pc_ids[pm], vc_ids=net.vc_ids[vm], yy_t=loc_y[yy_t[c]],
             yy_h=loc_y[yy_h[c]], y_chain=net.y_chain[ym], yy_cap=yy_cap[c],
+            ly_t=loc_y[ly_t[d]], ly_h=loc_y[ly_h[d]], ly_cost=ly_c[d], ly_cap=ly_cap[d],
+            y_ladder=y_ladder[ym], py_cap=py_u[a],
         ))
     return out
 
@@ -901,7 +1034,7 @@ class LexResult:
 def level_values(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> dict[str, int]:
     """Values of every objective level for a flow on ``net``."""
     placed = net.total_supply - int(flow[net.arc_bypass])
-    cost_arcs = np.isin(net.layer, (L_POOL, L_PY, L_YV, L_YY, L_VAC))
+    cost_arcs = np.isin(net.layer, (L_POOL, L_PY, L_YV, L_YY, L_LY, L_VAC))
     cost = int(np.dot(net.cost[cost_arcs].astype(object), flow[cost_arcs].astype(object)))
     return {
         "key_positions": int(flow[net.arc_key]),
@@ -925,14 +1058,15 @@ def level_ranges(net: ClassNetwork) -> dict[str, int]:
 
     Count levels lie in ``[0, capacity of their arc]`` (placements in ``[0, F]``, ``F =
     min(supply, demand)``). Every placed unit costs between ``lo`` and ``hi``, the sums of the
-    per-layer minimum and maximum arc costs along the only path shape
-    (pool → Y → vacancy), so the cost level lies in an interval of width
+    per-part minimum and maximum arc costs along the only path shape (pool → middle →
+    vacancy, where the middle carries one costed arc, pool → chain or ladder → chain, among
+    zero-cost ones), so the cost level lies in an interval of width
     ``max(0, F*hi) - min(0, F*lo)``.
     """
     f = min(net.total_supply, net.total_demand)
     lo = hi = 0
-    for lay in (L_POOL, L_PY, L_VAC):
-        mask = net.layer == lay
+    for lays in ((L_POOL,), (L_PY, L_LY), (L_VAC,)):
+        mask = np.isin(net.layer, lays)
         if mask.any():
             lo += int(net.cost[mask].min())
             hi += int(net.cost[mask].max())
@@ -1188,14 +1322,35 @@ def _nw_merge(
     return i, j, (ends - starts).astype(np.int64)
 
 
+def _chain_pairs(
+    chain_in: npt.NDArray[np.int64], node_in: npt.NDArray[np.int64],
+    label_in: npt.NDArray[np.int64], amount_in: npt.NDArray[np.int64],
+    chain_out: npt.NDArray[np.int64], node_out: npt.NDArray[np.int64],
+    label_out: npt.NDArray[np.int64], amount_out: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """First in, first out along every chain: (inflow label, outflow label, amount) pieces."""
+    o_in = np.lexsort((label_in, node_in, chain_in))
+    o_out = np.lexsort((label_out, node_out, chain_out))
+    i, j, amt = _nw_merge(chain_in[o_in], amount_in[o_in], chain_out[o_out],
+                          amount_out[o_out])
+    # the flow on a chain arc is what entered before it minus what left, never negative,
+    # so a unit leaves at or after the node where it entered
+    if i.size and (node_in[o_in][i] > node_out[o_out][j]).any():
+        raise SolverError("flow decomposition: a chain is left before it is entered")
+    return label_in[o_in][i], label_out[o_out][j], amt
+
+
 def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
     """Split the class flow into (pool class, vacancy, headcount) pieces.
 
-    Every chain pairs its inflows (sorted by node, then pool class) with its outflows
-    (sorted by node, then vacancy) north-west-corner fashion, first in first out: the flow
-    on a chain arc is what entered before it minus what left, never negative, so every unit
-    leaves at or after the node where it entered, and every vacancy reachable from a node is
-    compatible with every pool class entering there. A subset node is a chain of one node.
+    Every chain pairs its inflows (sorted by node, then source) with its outflows (sorted by
+    node, then target) north-west-corner fashion, first in first out: the flow on a chain
+    arc is what entered before it minus what left, never negative, so every unit leaves at
+    or after the node where it entered, and every vacancy reachable from a node is
+    compatible with every pool class entering there. Ladders are chains of the same kind
+    whose outflows are entry arcs into the vacancy chains; the pieces of an entry arc on its
+    two sides (pool classes into it, vacancies out of it) are paired the same way. A subset
+    node is a chain of one node.
 
     Returns
     -------
@@ -1205,27 +1360,47 @@ def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
     used = flow > 0
     lay = net.layer
     y_off = net.p_offset + net.n_pclass
+    n_y = net.v_offset - y_off
     y_chain = net.y_chain
-    if y_chain.size != net.v_offset - y_off:  # a network without chain labels
-        y_chain = np.arange(net.v_offset - y_off, dtype=np.int64)
-    m_in = np.flatnonzero(used & (lay == L_PY))
-    in_node, in_pc = net.head[m_in], net.tail[m_in] - net.p_offset
-    in_chain = y_chain[in_node - y_off]
-    o_in = np.lexsort((in_pc, in_node, in_chain))
-    m_out = np.flatnonzero(used & (lay == L_YV))
-    out_node, out_vc = net.tail[m_out], net.head[m_out] - net.v_offset
-    out_chain = y_chain[out_node - y_off]
-    o_out = np.lexsort((out_vc, out_node, out_chain))
-    i, j, amt = _nw_merge(in_chain[o_in], flow[m_in][o_in], out_chain[o_out],
-                          flow[m_out][o_out])
-    # first in, first out along a chain: a unit leaves at or after the node it entered
-    if i.size and (in_node[o_in][i] > out_node[o_out][j]).any():
-        raise SolverError("flow decomposition: a chain is left before it is entered")
-    pc = net.pc_ids[in_pc[o_in][i]].astype(np.int64)
-    vc = net.vc_ids[out_vc[o_out][j]].astype(np.int64)
+    if y_chain.size != n_y:  # a network without chain labels
+        y_chain = np.arange(n_y, dtype=np.int64)
+    y_lad = net.y_ladder if net.y_ladder.size == n_y else np.zeros(n_y, dtype=bool)
+    py = np.flatnonzero(used & (lay == L_PY))
+    py_node = net.head[py] - y_off
+    to_lad = y_lad[py_node]
+    ly = np.flatnonzero(used & (lay == L_LY))
+    n_pc = np.int64(net.n_pclass)
+    # vacancy chains: inflows from pool classes (label pc) and entry arcs (label n_pc + arc)
+    a, b = py[~to_lad], ly
+    in_node = np.r_[py_node[~to_lad], net.head[b] - y_off]
+    in_label = np.r_[net.tail[a] - net.p_offset, n_pc + b]
+    yv = np.flatnonzero(used & (lay == L_YV))
+    out_node = net.tail[yv] - y_off
+    src, vc, amt = _chain_pairs(
+        y_chain[in_node], in_node, in_label, np.r_[flow[a], flow[b]],
+        y_chain[out_node], out_node, net.head[yv] - net.v_offset, flow[yv])
+    via = src >= n_pc
+    pc, vc_all, amt_all = [src[~via]], [vc[~via]], [amt[~via]]
+    if via.any():
+        # ladders: pool classes in, entry arcs out
+        c = py[to_lad]
+        l_node = net.tail[ly] - y_off
+        lpc, larc, lamt = _chain_pairs(
+            y_chain[py_node[to_lad]], py_node[to_lad], net.tail[c] - net.p_offset, flow[c],
+            y_chain[l_node], l_node, ly, flow[ly])
+        # each entry arc: its pool-class pieces against its vacancy pieces
+        o1 = np.lexsort((lpc, larc))
+        arc2, vc2, amt2 = src[via] - n_pc, vc[via], amt[via]
+        o2 = np.lexsort((vc2, arc2))
+        i, j, part = _nw_merge(larc[o1], lamt[o1], arc2[o2], amt2[o2])
+        pc.append(lpc[o1][i])
+        vc_all.append(vc2[o2][j])
+        amt_all.append(part)
+    pcs = net.pc_ids[np.concatenate(pc)].astype(np.int64)
+    vcs = net.vc_ids[np.concatenate(vc_all)].astype(np.int64)
     n_vc = np.int64(int(net.vc_ids.max(initial=0)) + 1)
-    key, inv = np.unique(pc * n_vc + vc, return_inverse=True)
-    total = np.bincount(inv.reshape(-1), weights=amt, minlength=key.size)
+    key, inv = np.unique(pcs * n_vc + vcs, return_inverse=True)
+    total = np.bincount(inv.reshape(-1), weights=np.concatenate(amt_all), minlength=key.size)
     return pd.DataFrame({"pc": key // n_vc, "vc": key % n_vc,
                          "headcount": np.rint(total).astype(np.int64)})
 
