@@ -75,12 +75,15 @@ try:
     plan = zm.match(market, region=region)
     levels = ("key_positions", "priority_placements", "placements", "cost")
     out = {"ok": True, "seconds": time.perf_counter() - t0, "arcs": plan.stats["arcs"],
+           "processes": plan.stats["processes"],
            "objective": {k: int(plan.kpis["objective_" + k]) for k in levels}}
 except MemoryError:
     out = {"ok": False, "error": "MemoryError"}
 except Exception as exc:
     out = {"ok": False, "error": repr(exc)}
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# worker processes solving components (the largest of them; each has the same cap)
+out["peak_rss_workers_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps(out))
 """
 

@@ -230,7 +230,8 @@ def match_frames(
     if policy.city_pair_caps:
         out = solve_with_caps(net, policy.objective, commute.city, policy.city_pairs())
     else:
-        out = solve_all(net, policy.objective, policy.lexicographic)
+        out = solve_all(net, policy.objective, policy.lexicographic,
+                        processes=policy.processes)
     times["seconds_solve"] = time.perf_counter() - t
     t = time.perf_counter()
     pairs = disaggregate(prep, net, out.pieces)

@@ -171,6 +171,17 @@ class Policy(BaseModel):
             "same optimum."
         ),
     )
+    processes: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Processes that solve independent parts of the market at once, this one "
+            "included. None (default) = one per available CPU, but only for markets large "
+            "enough for worker processes to pay off (about three times the default market "
+            "and up; see docs/engine.md); 1 = always solve in this process. The plan is the "
+            "same either way."
+        ),
+    )
     explain_extra_min: float = Field(
         default=15.0,
         ge=0,
