@@ -198,26 +198,35 @@ class AdjustmentPlan:
             Naming the first pools or vacancies where the counts do not add up.
         """
         t = self.transfers
-        by_pool = t.groupby("pool_id", sort=True)["headcount"].sum()
-        by_vac = t.groupby("vacancy_id", sort=True)["headcount"].sum()
         pools = self._pool_totals
         vacs = self._vacancy_totals
-        placed = by_pool.reindex(pools["pool_id"]).fillna(0).to_numpy(dtype=np.int64)
-        filled = by_vac.reindex(vacs["vacancy_id"]).fillna(0).to_numpy(dtype=np.int64)
-        unpl = self.unplaced.set_index("pool_id")["headcount_unplaced"].reindex(
-            pools["pool_id"]).fillna(0).to_numpy(dtype=np.int64)
-        unf = self.unmet.set_index("vacancy_id")["headcount_unfilled"].reindex(
-            vacs["vacancy_id"]).fillna(0).to_numpy(dtype=np.int64)
+        p_index = pd.Index(pools["pool_id"])
+        v_index = pd.Index(vacs["vacancy_id"])
+        tp = p_index.get_indexer(t["pool_id"])
+        tv = v_index.get_indexer(t["vacancy_id"])
+        if (tp < 0).any() or (tv < 0).any():
+            extra = set(t["pool_id"].to_numpy()[tp < 0]) | set(t["vacancy_id"].to_numpy()[tv < 0])
+            raise SolverError(f"plan names unknown pools or vacancies: {sorted(extra)[:5]}")
+
+        def total(index: pd.Index, at: Any, values: Any) -> Any:
+            out = np.zeros(len(index), dtype=np.int64)
+            np.add.at(out, at, np.asarray(values, dtype=np.int64))
+            return out
+
+        placed = total(p_index, tp, t["headcount"])
+        filled = total(v_index, tv, t["headcount"])
+        up = p_index.get_indexer(self.unplaced["pool_id"])
+        uv = v_index.get_indexer(self.unmet["vacancy_id"])
+        if (up < 0).any() or (uv < 0).any():
+            raise SolverError("plan explains pools or vacancies that are not in the market")
+        unpl = total(p_index, up, self.unplaced["headcount_unplaced"])
+        unf = total(v_index, uv, self.unmet["headcount_unfilled"])
         bad_p = placed + unpl != pools["headcount"].to_numpy(dtype=np.int64)
         bad_v = filled + unf != vacs["headcount"].to_numpy(dtype=np.int64)
         if bad_p.any() or bad_v.any() or (unpl < 0).any() or (unf < 0).any():
             names = list(pools["pool_id"].to_numpy()[bad_p][:5]) + list(
                 vacs["vacancy_id"].to_numpy()[bad_v][:5])
             raise SolverError(f"plan does not conserve headcounts at {names}")
-        extra = set(by_pool.index) - set(pools["pool_id"])
-        extra |= set(by_vac.index) - set(vacs["vacancy_id"])
-        if extra:
-            raise SolverError(f"plan names unknown pools or vacancies: {sorted(extra)[:5]}")
 
     # ------------------------------------------------------------------ views
     def city_flows(self) -> pd.DataFrame:
