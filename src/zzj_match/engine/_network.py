@@ -33,7 +33,9 @@ __all__ = [
     "solve_with_caps",
 ]
 
+import functools
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -103,6 +105,32 @@ def _ngroup(frame: pd.DataFrame, cols: list[str]) -> npt.NDArray[np.int64]:
         return np.zeros(0, dtype=np.int64)
     out: npt.NDArray[Any] = frame.groupby(cols, sort=True, dropna=False).ngroup().to_numpy(
         dtype=np.int64)
+    return out
+
+
+def _dense_ids(*cols: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Dense ids of the distinct rows of integer columns, numbered in sorted key order.
+
+    The same numbering as :func:`_ngroup` (a pandas ``groupby().ngroup()``), in numpy: one
+    mixed-radix int64 key when the columns' ranges allow it, else a lexicographic sort.
+    """
+    if not cols or cols[0].size == 0:
+        return np.zeros(0, dtype=np.int64)
+    shifted = [c.astype(np.int64) - int(c.min()) for c in cols]
+    radix = [int(c.max()) + 1 for c in shifted]
+    if math.prod(radix) < 2**62:
+        key = np.zeros(shifted[0].size, dtype=np.int64)
+        for c, r in zip(shifted, radix, strict=True):
+            key = key * np.int64(r) + c
+        ids: npt.NDArray[np.int64] = np.unique(key, return_inverse=True)[1].reshape(-1)
+        return ids.astype(np.int64)
+    order = np.lexsort(shifted[::-1])
+    change = np.zeros(order.size, dtype=bool)
+    for c in shifted:
+        srt = c[order]
+        change[1:] |= srt[1:] != srt[:-1]
+    out = np.empty(order.size, dtype=np.int64)
+    out[order] = np.cumsum(change)
     return out
 
 
@@ -394,6 +422,26 @@ class ChainStructure:
         """Number of (pool class, chain) triples."""
         return int(self.t_pc.size)
 
+    @functools.cached_property
+    def sum_index(self) -> tuple[npt.NDArray[np.int64], ...]:
+        """Index arrays of :func:`compatible_sums`, computed once per structure.
+
+        Triples sorted by (chain, entry offset) (``order``); per member, the range of those
+        triples entering its chain at or before it (``first``, ``upto``); per triple, the end
+        of its chain (``end``).
+        """
+        mid = self.mid
+        big = np.int64(mid.m_chain.size + 1)
+        t_key = mid.t_chain * big + (mid.t_entry - np.searchsorted(mid.m_chain, mid.t_chain))
+        order = np.argsort(t_key, kind="stable")
+        keys = t_key[order]
+        m_start = np.searchsorted(mid.m_chain, mid.m_chain)
+        m_key = mid.m_chain * big + (np.arange(mid.m_chain.size) - m_start)
+        upto = np.searchsorted(keys, m_key, side="right")
+        first = np.searchsorted(keys, mid.m_chain * big, side="left")
+        end = np.searchsorted(mid.m_chain, mid.t_chain, side="right")
+        return order, upto, first, end
+
     def network(self, *, ladders: bool = True) -> ClassNetwork:
         """Lay out the arcs of the class network.
 
@@ -465,19 +513,11 @@ def compatible_sums(st: ChainStructure, pc_weight: npt.NDArray[np.int64],
     n_v, n_pc = st.v_h.size, st.pc_h.size
     if st.n_triples == 0 or mid.m_chain.size == 0:
         return np.zeros(n_v, dtype=np.int64), np.zeros(n_pc, dtype=np.int64)
-    big = np.int64(mid.m_chain.size + 1)
-    t_key = mid.t_chain * big + (mid.t_entry - np.searchsorted(mid.m_chain, mid.t_chain))
-    order = np.argsort(t_key, kind="stable")
-    keys = t_key[order]
+    order, upto, first, end = st.sum_index
     cum = np.r_[0, np.cumsum(pc_weight[st.t_pc[order]])]
-    m_start = np.searchsorted(mid.m_chain, mid.m_chain)
-    m_key = mid.m_chain * big + (np.arange(mid.m_chain.size) - m_start)
-    upto = np.searchsorted(keys, m_key, side="right")
-    first = np.searchsorted(keys, mid.m_chain * big, side="left")
     per_m = cum[upto] - cum[first]
     v_sum = np.bincount(mid.m_v, weights=per_m, minlength=n_v).astype(np.int64)
     csv = np.r_[0, np.cumsum(v_weight[mid.m_v])]
-    end = np.searchsorted(mid.m_chain, mid.t_chain, side="right")
     per_t = csv[end] - csv[mid.t_entry]
     pc_sum = np.bincount(st.t_pc, weights=per_t, minlength=n_pc).astype(np.int64)
     return v_sum, pc_sum
@@ -615,8 +655,7 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     cfl = np.where(inside, -2, np.where(shut, tr.zp, -1)).astype(np.int64)
     tsec = pools["sec"].to_numpy(dtype=bool)[tr.p]
     # ---- chains: distinct (group, level slice, commute flavour, secondment) ----
-    keys = pd.DataFrame({"g": tr.g, "lo": tr.lo, "hi": tr.hi, "fl": cfl, "sec": tsec})
-    ch = _ngroup(keys, ["g", "lo", "hi", "fl", "sec"])
+    ch = _dense_ids(tr.g, tr.lo, tr.hi, cfl, tsec)
     n_ch = int(ch.max()) + 1 if ch.size else 0
     first = np.full(n_ch, -1, dtype=np.int64)
     first[ch[::-1]] = np.arange(ch.size - 1, -1, -1, dtype=np.int64)
@@ -685,8 +724,7 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     ka = below(e_sorted, emod, afr)
     kc = below(e_sorted, emod, cer)
     kb = below(s_sorted, smod, atr)
-    fkey = pd.DataFrame({"ch": fch, "a": ka, "c": kc, "b": kb})
-    fid = _ngroup(fkey, ["ch", "a", "c", "b"])
+    fid = _dense_ids(fch, ka, kc, kb)
     n_fc = int(fid.max()) + 1 if fid.size else 0
     f_rep = np.full(n_fc, -1, dtype=np.int64)
     f_rep[fid[::-1]] = np.arange(fid.size - 1, -1, -1, dtype=np.int64)
@@ -707,9 +745,9 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     # entries with the other such rows of its ladder key (see _ladders) ----
     pt = tp * 2 + tr.trained
     eligible = ~np.isin(pt, pt[alive & ~clean])
-    lkey = _ngroup(pd.DataFrame({c: pools[c].to_numpy()[tp] for c in ("zi", "occ", "skill",
-                                                                        "tol", "sec")})
-                   .assign(trained=tr.trained), ["zi", "occ", "skill", "tol", "sec", "trained"])
+    lcols = ["zi", "occ", "skill", "tol", "sec"]
+    lkey = _ngroup(pd.DataFrame({c: pools[c].to_numpy() for c in lcols}), lcols)[tp] * 2 + (
+        tr.trained)
     t_ladder = np.r_[eligible[ci], np.zeros(fl_t.size, dtype=bool)]
     n_plain = own.size
     compatible = (cend[ch[ci]] - entry[ci]).sum() + (
