@@ -404,6 +404,11 @@ def compare(plan_a: AdjustmentPlan, plan_b: AdjustmentPlan, *,
     pandas.DataFrame
         Index = KPI name; columns ``names[0]``, ``names[1]`` and ``change`` (b - a).
 
+    See Also
+    --------
+    zzj_match.report.compare_plans : any number of plans, by headline measures and two-way
+        city-pair flows (for reports; this one lists every KPI of two plans).
+
     Examples
     --------
     >>> import zzj_match as zm

@@ -230,6 +230,10 @@ def compare_plans(plans: Mapping[str, Any]) -> pd.DataFrame:
         ``zhuhai<->jiangmen``), one column per plan; with two plans a last column
         ``change`` (second minus first).
 
+    See Also
+    --------
+    zzj_match.plan.compare : every KPI of two plans, with the change.
+
     Examples
     --------
     >>> import pandas as pd
