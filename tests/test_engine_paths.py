@@ -54,14 +54,20 @@ def test_auto_fallback_by_maximum_flows_reaches_the_same_optimum(
     assert plan_levels(fallback) == expected
 
 
+def _structure(market, policy):
+    """The prepared market and its chain structure."""
+    prep = prepare(*market, policy)
+    stc = build_network(prep).structure
+    assert stc is not None
+    return prep, stc
+
+
 @_SETTINGS
 @given(market=markets(), pi=st.integers(0, len(POLICIES) - 1))
 def test_partner_sums_from_the_chains_equal_the_direct_pairs(market, pi) -> None:
     ent, vac, pools, commute = market
     policy = POLICIES[pi]
-    prep = prepare(ent, vac, pools, commute, policy)
-    stc = build_network(prep).structure
-    assert stc is not None
+    prep, stc = _structure(market, policy)
     v_sum, pc_sum = compatible_sums(stc, stc.pc_h, stc.v_h)
     heads_p = dict(zip(pools["pool_id"], pools["headcount"], strict=True))
     heads_v = dict(zip(vac["vacancy_id"], vac["headcount"], strict=True))
@@ -155,9 +161,7 @@ def _reachable_pairs(net) -> set[tuple[int, int]]:
 def test_ladders_reach_exactly_the_admissible_pairs(market, pi) -> None:
     ent, vac, pools, commute = market
     policy = POLICIES[pi]
-    prep = prepare(ent, vac, pools, commute, policy)
-    stc = build_network(prep).structure
-    assert stc is not None
+    prep, stc = _structure(market, policy)
     with_l, without = stc.network(ladders=True), stc.network(ladders=False)
     pid = prep.pools["pool_id"].to_numpy()
     vid = prep.vacancies["vacancy_id"].to_numpy()
