@@ -41,6 +41,7 @@ def test_a_failed_worker_has_its_share_solved_here(
 
     monkeypatch.setattr(_worker, "finish", lose)
     two = zm.match(market, policy=zm.Policy(processes=2))
+    assert two.stats["processes"] == 1
     _same(one, two)
 
 

@@ -601,7 +601,6 @@ class _Middle:
     t_ladder: npt.NDArray[np.bool_]
     t_lkey: npt.NDArray[np.int64]
     t_wr: npt.NDArray[np.int64]
-    t_trained: npt.NDArray[np.bool_]
     t_chain: npt.NDArray[np.int64]
     t_entry: npt.NDArray[np.int64]
     m_chain: npt.NDArray[np.int64]
@@ -766,7 +765,6 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
         t_p=tp[t_all], t_cost=tr.cost[t_all], t_zp=tr.zp[t_all], t_zv=tr.zv[t_all],
         t_ladder=t_ladder, t_lkey=lkey[t_all].astype(np.int64),
         t_wr=pools["wr"].to_numpy().astype(np.int64)[tp[t_all]],
-        t_trained=tr.trained[t_all],
         t_chain=np.r_[ch[ci], n_ch + fid[fl_idx]].astype(np.int64),
         t_entry=np.r_[entry[ci], n_plain + f_entry[fl_idx]].astype(np.int64),
         m_chain=np.r_[own, n_ch + f_own].astype(np.int64),
@@ -1515,8 +1513,8 @@ def _solve_components(comps: list[ClassNetwork], objective: tuple[str, ...], met
     from zzj_match.engine import _worker
 
     sizes = [int(c.tail.size) for c in comps]
-    n_proc = _process_count(sizes, processes)
-    shares = _shares(sizes, n_proc)
+    shares = _shares(sizes, _process_count(sizes, processes))
+    n_proc = 1  # the processes that did solve
     out: dict[int, tuple[LexResult, pd.DataFrame]] = {}
     running = []
     for share in shares[1:]:
@@ -1533,6 +1531,8 @@ def _solve_components(comps: list[ClassNetwork], objective: tuple[str, ...], met
         results = _worker.finish(job)
         if results is None:
             results = [_solve_component(comps[k], objective, method) for k in share]
+        else:
+            n_proc += 1
         out.update(zip(share, results, strict=True))
         logger.info("components %d of %d solved", len(out), len(comps))
     return [out[k] for k in range(len(comps))], n_proc
