@@ -5,8 +5,9 @@
   fixed-level cost solve. Both must reach the direct formulation's optimum.
 * Explanations read admissible-partner totals from the chains (:func:`compatible_sums`)
   instead of enumerating pairs; they must equal the enumeration and the direct pair list.
-* Ladders share the entries of look-alike pools; with or without them the network must
-  reach exactly the admissible pairs and solve to the same optimum.
+* Ladders share the entries of look-alike pools, and date-cut chains share their common part;
+  with or without ladders the network must reach exactly the admissible pairs and solve to
+  the same optimum.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from test_engine_ref import direct_optimum, direct_pairs, markets, plan_levels
+from test_engine_ref import DAY0, direct_optimum, direct_pairs, markets, plan_levels
 from zzj_match.engine import _match, _network, match_frames
 from zzj_match.engine._network import build_network, compatible_sums, disaggregate, solve_all
 from zzj_match.engine._rules import prepare
@@ -139,6 +140,39 @@ def crowded_markets(draw):
     return ent, vac, pd.DataFrame(rows).reset_index(drop=True), commute
 
 
+@st.composite
+def dated_markets(draw):
+    """Random markets where the date rules cut inside wage chains.
+
+    One occupation and zone for everything, wages that every pool accepts, vacancies of one
+    to three months starting over two months, pools free from a day in the first three months,
+    some of them secondments whose contract ends early: chains then hold a few short
+    vacancies that a late-starting pool cannot take, beside vacancies a short contract rules
+    out.
+    """
+    ent, vac, pools, commute = draw(markets(max_pools=5, max_vacancies=10, tiny=True))
+    occ, zone = vac["occupation"].iloc[0], pools["zone_id"].iloc[0]
+    vac = vac.assign(occupation=occ, min_skill_level=1, housing=True)
+    starts = [draw(st.integers(0, 60)) for _ in range(len(vac))]
+    months = [draw(st.integers(1, 3)) for _ in range(len(vac))]
+    vac["start_date"] = [DAY0 + pd.Timedelta(days=d) for d in starts]
+    vac["end_date"] = [DAY0 + pd.Timedelta(days=d + 30 * k - 1)
+                       for d, k in zip(starts, months, strict=True)]
+    vac["wage_cny"] = [float(draw(st.sampled_from([4000, 5000, 6000]))) for _ in range(len(vac))]
+    frm = [draw(st.integers(0, 90)) for _ in range(len(pools))]
+    pools = pools.assign(occupation=occ, zone_id=zone, skill_level=3, consent=True,
+                         dispatched=False)
+    pools["available_from"] = [DAY0 + pd.Timedelta(days=d) for d in frm]
+    pools["available_to"] = [DAY0 + pd.Timedelta(days=d + draw(st.integers(40, 300)))
+                             for d in frm]
+    pools["contract_end"] = [
+        DAY0 + pd.Timedelta(days=d + draw(st.sampled_from([20, 60, 400])))
+        if k == "secondment" else pd.NaT for d, k in zip(frm, pools["kind"], strict=True)]
+    pools["reservation_wage_cny"] = [float(draw(st.sampled_from([3500, 4500, 5500])))
+                                     for _ in range(len(pools))]
+    return ent, vac, pools, commute
+
+
 def _reachable_pairs(net) -> set[tuple[int, int]]:
     """(pool class, vacancy class) pairs joined by a path through the middle layers."""
     from scipy.sparse import coo_matrix
@@ -156,9 +190,10 @@ def _reachable_pairs(net) -> set[tuple[int, int]]:
     return out
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(market=crowded_markets(), pi=st.integers(0, len(POLICIES) - 1))
-def test_ladders_reach_exactly_the_admissible_pairs(market, pi) -> None:
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(market=st.one_of(crowded_markets(), dated_markets()),
+       pi=st.integers(0, len(POLICIES) - 1))
+def test_ladders_and_date_filters_reach_exactly_the_admissible_pairs(market, pi) -> None:
     ent, vac, pools, commute = market
     policy = POLICIES[pi]
     prep, stc = _structure(market, policy)

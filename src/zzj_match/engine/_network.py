@@ -723,7 +723,19 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     ka = below(e_sorted, emod, afr)
     kc = below(e_sorted, emod, cer)
     kb = below(s_sorted, smod, atr)
-    fid = _dense_ids(fch, ka, kc, kb)
+    # a triple whose contract end cuts its suffix keeps a whole filtered chain; one cut only
+    # by its availability dates (a few short vacancies that end before it is free, or start
+    # after it is gone) enters its chain's *shared part* instead — the members every such
+    # triple of the chain can take — plus a small filtered chain of the other members
+    e_fb = np.minimum(entry[fb], max(own.size - 1, 0))
+    by_term = smax_e[e_fb] >= cer if fb.size else np.zeros(0, dtype=bool)
+    dated = np.flatnonzero(~by_term)
+    a_max = np.zeros(n_ch, dtype=np.int64)
+    np.maximum.at(a_max, fch[dated], afr[dated])
+    b_min = np.full(n_ch, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(b_min, fch[dated], atr[dated])
+    shared = (m_e >= a_max[own]) & (m_s < b_min[own])
+    fid = _dense_ids(fch, by_term, ka, kc, kb)
     n_fc = int(fid.max()) + 1 if fid.size else 0
     f_rep = np.full(n_fc, -1, dtype=np.int64)
     f_rep[fid[::-1]] = np.arange(fid.size - 1, -1, -1, dtype=np.int64)
@@ -731,15 +743,28 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     np.minimum.at(f_from, fid, entry[fb])
     f_own, f_pos = _expand(f_from, cend[fch[f_rep]] - f_from)
     r = f_rep[f_own]
-    keep_f = (m_e[f_pos] >= afr[r]) & (m_e[f_pos] < cer[r]) & (m_s[f_pos] < atr[r])
+    keep_f = ((m_e[f_pos] >= afr[r]) & (m_e[f_pos] < cer[r]) & (m_s[f_pos] < atr[r])
+              & (by_term[r] | ~shared[f_pos]))
     f_own, f_pos = f_own[keep_f], f_pos[keep_f]
     # a triple enters its filtered chain at the first kept member at or after its entry
     pmod = np.int64(own.size + 1)
     f_entry = np.searchsorted(f_own * pmod + f_pos, fid * pmod + entry[fb], side="left")
     f_alive = f_entry < np.searchsorted(f_own, fid, side="right")
     fl_idx = np.flatnonzero(f_alive)
+    # shared parts: the chain's shared members from its earliest such entry on
+    s_ch, s_id = np.unique(fch[dated], return_inverse=True)
+    s_id = s_id.reshape(-1).astype(np.int64)
+    s_from = np.full(s_ch.size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(s_from, s_id, entry[fb][dated])
+    s_own, s_pos = _expand(s_from, cend[s_ch] - s_from)
+    keep_s = shared[s_pos]
+    s_own, s_pos = s_own[keep_s], s_pos[keep_s]
+    s_entry = np.searchsorted(s_own * pmod + s_pos, s_id * pmod + entry[fb][dated], side="left")
+    s_alive = s_entry < np.searchsorted(s_own, s_id, side="right")
+    sl_idx = np.flatnonzero(s_alive)
     fl_t = fb[fl_idx]
-    t_all = np.r_[ci, fl_t]
+    sl_t = fb[dated][sl_idx]
+    t_all = np.r_[ci, fl_t, sl_t]
     # ---- ladders: a (pool, trained) row whose every live triple is clean may share its
     # entries with the other such rows of its ladder key (see _ladders) ----
     pt = tp * 2 + tr.trained
@@ -747,30 +772,33 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     lcols = ["zi", "occ", "skill", "tol", "sec"]
     lkey = _ngroup(pd.DataFrame({c: pools[c].to_numpy() for c in lcols}), lcols)[tp] * 2 + (
         tr.trained)
-    t_ladder = np.r_[eligible[ci], np.zeros(fl_t.size, dtype=bool)]
-    n_plain = own.size
+    t_ladder = np.r_[eligible[ci], np.zeros(fl_t.size + sl_t.size, dtype=bool)]
+    n_plain, n_fmem = own.size, f_own.size
     compatible = (cend[ch[ci]] - entry[ci]).sum() + (
-        np.searchsorted(f_own, fid, side="right") - f_entry)[fl_idx].sum()
+        np.searchsorted(f_own, fid, side="right") - f_entry)[fl_idx].sum() + (
+        np.searchsorted(s_own, s_id, side="right") - s_entry)[sl_idx].sum()
     stats = {
-        "candidate_pairs": int(f_pos.size + keep_f.size - keep_f.sum()),
         "compatible_pairs": int(compatible),
         "triples": int(t_all.size),
         "chain_triples": int(ci.size),
         "filtered_triples": int(fl_idx.size),
+        "shared_part_triples": int(sl_idx.size),
         "chains": n_ch,
         "filtered_chains": n_fc,
+        "shared_parts": int(s_ch.size),
     }
-    m_rows = np.r_[vrow, vrow[f_pos]]
+    m_rows = np.r_[vrow, vrow[f_pos], vrow[s_pos]]
     return _Middle(
         t_p=tp[t_all], t_cost=tr.cost[t_all], t_zp=tr.zp[t_all], t_zv=tr.zv[t_all],
         t_ladder=t_ladder, t_lkey=lkey[t_all].astype(np.int64),
         t_wr=pools["wr"].to_numpy().astype(np.int64)[tp[t_all]],
-        t_chain=np.r_[ch[ci], n_ch + fid[fl_idx]].astype(np.int64),
-        t_entry=np.r_[entry[ci], n_plain + f_entry[fl_idx]].astype(np.int64),
-        m_chain=np.r_[own, n_ch + f_own].astype(np.int64),
+        t_chain=np.r_[ch[ci], n_ch + fid[fl_idx], n_ch + n_fc + s_id[sl_idx]].astype(np.int64),
+        t_entry=np.r_[entry[ci], n_plain + f_entry[fl_idx],
+                      n_plain + n_fmem + s_entry[sl_idx]].astype(np.int64),
+        m_chain=np.r_[own, n_ch + f_own, n_ch + n_fc + s_own].astype(np.int64),
         m_v=vclass[m_rows].astype(np.int64),
         m_head=v_head[m_rows].astype(np.int64),
-        n_chains=n_ch + n_fc,
+        n_chains=n_ch + n_fc + int(s_ch.size),
         stats=stats,
     )
 
