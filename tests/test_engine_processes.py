@@ -14,6 +14,12 @@ def market() -> zm.LabourMarket:
     return zm.datasets.zzj_market(scale=0.1)
 
 
+@pytest.fixture(scope="module")
+def single(market: zm.LabourMarket) -> zm.AdjustmentPlan:
+    """The plan solved in this process alone."""
+    return zm.match(market, policy=zm.Policy(processes=1))
+
+
 def _same(a: zm.AdjustmentPlan, b: zm.AdjustmentPlan) -> None:
     assert a.transfers.equals(b.transfers)
     assert a.unmet.equals(b.unmet)
@@ -21,18 +27,17 @@ def _same(a: zm.AdjustmentPlan, b: zm.AdjustmentPlan) -> None:
     assert a.shadow_prices.equals(b.shadow_prices)
 
 
-def test_two_processes_give_the_same_plan(market: zm.LabourMarket) -> None:
-    one = zm.match(market, policy=zm.Policy(processes=1))
+def test_two_processes_give_the_same_plan(market: zm.LabourMarket,
+                                          single: zm.AdjustmentPlan) -> None:
     two = zm.match(market, policy=zm.Policy(processes=2))
-    assert one.stats["processes"] == 1
+    assert single.stats["processes"] == 1
     assert two.stats["processes"] == 2
-    _same(one, two)
+    _same(single, two)
 
 
 def test_a_failed_worker_has_its_share_solved_here(
-    market: zm.LabourMarket, monkeypatch: pytest.MonkeyPatch
+    market: zm.LabourMarket, single: zm.AdjustmentPlan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    one = zm.match(market, policy=zm.Policy(processes=1))
     real_finish = _worker.finish
 
     def lose(job: _worker.Job) -> None:
@@ -42,17 +47,16 @@ def test_a_failed_worker_has_its_share_solved_here(
     monkeypatch.setattr(_worker, "finish", lose)
     two = zm.match(market, policy=zm.Policy(processes=2))
     assert two.stats["processes"] == 1
-    _same(one, two)
+    _same(single, two)
 
 
 def test_a_worker_that_dies_is_replaced_by_a_local_solve(
-    market: zm.LabourMarket, monkeypatch: pytest.MonkeyPatch
+    market: zm.LabourMarket, single: zm.AdjustmentPlan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    one = zm.match(market, policy=zm.Policy(processes=1))
     monkeypatch.setenv("PYTHONPATH", "")
     monkeypatch.setattr(_worker.sys, "executable", "/bin/false")
     two = zm.match(market, policy=zm.Policy(processes=2))
-    _same(one, two)
+    _same(single, two)
 
 
 def test_automatic_processes_only_for_large_networks() -> None:
