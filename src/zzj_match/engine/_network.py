@@ -642,7 +642,10 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     with suffix minima and maxima of the date ranks), the triple enters the chain there;
     otherwise it enters the chain filtered by its date bounds (end rank in ``[afr, cer)``,
     start rank ``< atr``), shared by triples whose bounds cut the chain at the same places.
-    Either way the vacancies reachable from a triple are exactly its admissible partners.
+    When only its availability dates cut (not its contract term), the chain's *shared part*
+    (the members every such triple of the chain can take) is split off: the triple enters
+    the shared part and a filtered chain of the other members, disjoint sets. Either way the
+    vacancies reachable from a triple are exactly its admissible partners.
     """
     pools, vacs = prep.pools, prep.vacancies
     gr = _Groups(prep, vrows)
