@@ -216,6 +216,7 @@ def match_frames(
     AdjustmentPlan
     """
     policy = Policy() if policy is None else policy
+    caps = policy.city_pairs(commute.city)  # every city of the caps is the region's, or raise
     times: dict[str, float] = {}
     t = time.perf_counter()
     members = None
@@ -228,7 +229,7 @@ def match_frames(
     times["seconds_build"] = time.perf_counter() - t
     t = time.perf_counter()
     if policy.city_pair_caps:
-        out = solve_with_caps(net, policy.objective, commute.city, policy.city_pairs())
+        out = solve_with_caps(net, policy.objective, commute.city, caps)
     else:
         out = solve_all(net, policy.objective, policy.lexicographic,
                         processes=policy.processes)
