@@ -268,6 +268,32 @@ def test_city_pair_cap_with_a_city_the_region_lacks_is_an_input_error(
     assert fragment in p.loc[0, "message"]
 
 
+def test_pinyin_caps_match_a_region_spelled_in_chinese() -> None:
+    policy = zm.Policy(city_pair_caps={"Zhuhai->jiangmen": 2, "中山->江门": 1})
+    assert policy.city_pairs(["珠海", "中山", "江门"]) == {("珠海", "江门"): 2, ("中山", "江门"): 1}
+
+
+@pytest.mark.parametrize(
+    ("settings", "column", "value"),
+    [
+        pytest.param({"modes": 5}, "modes", "5", id="commute-model-modes-int"),
+        pytest.param({"access_minutes": "rail"}, "access_minutes", "rail",
+                     id="commute-model-access-str"),
+        pytest.param({"avoid_tags": 3}, "avoid_tags", "3", id="commute-model-avoid-int"),
+        pytest.param({"modes": ["road", 7]}, "modes", "7", id="commute-model-mode-not-text"),
+    ],
+)
+def test_commute_model_setting_of_the_wrong_type_is_an_input_error(
+    settings: dict[str, Any], column: str, value: str
+) -> None:
+    with pytest.raises(zm.InputError) as info:  # not a TypeError from deep inside
+        zm.CommuteModel(zm.datasets.zzj_region(), **settings)
+    p = info.value.problems
+    assert list(zip(p["table"], p["column"], p["value"], strict=True)) == [
+        ("settings", column, value)
+    ]
+
+
 def test_city_pair_cap_typo_through_the_cli_exits_2(
     run: Any, tmp_path: Path, market_dir: Path
 ) -> None:

@@ -486,6 +486,7 @@ class _OutputDir:
         with _signals_held():
             self._commit(self.tmp)
             self.tmp = None
+        self._sync_parent()
         return [self.target / p.name for p in written]
 
     def _commit(self, tmp: Path) -> None:
@@ -506,6 +507,19 @@ class _OutputDir:
         os.rename(t, old)
         os.rename(tmp, t)
         shutil.rmtree(old, ignore_errors=True)
+
+    def _sync_parent(self) -> None:
+        """Make the renames durable (best effort: not every system can sync a directory)."""
+        try:
+            fd = os.open(self.target.parent, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
     def discard(self) -> None:
         """Remove the temporary directory if the run stopped before putting it in place."""

@@ -45,6 +45,8 @@ CITY_ALIASES: dict[str, str] = {
     "澳门": "macau",
 }
 
+_PINYIN_TO_CHINESE = {v: k for k, v in CITY_ALIASES.items()}
+
 
 def _pair_parts(key: str) -> tuple[str, str]:
     """Split ``'home->work'`` into trimmed, case-folded city names, or raise ``ValueError``."""
@@ -331,8 +333,9 @@ class Policy(BaseModel):
         ----------
         cities : iterable of str, optional
             The region's city names. When given, every city of every key must be one of them
-            (any case, or a Chinese alias of :data:`CITY_ALIASES`), and the keys come back
-            spelled as the region spells them; a cap is never dropped silently.
+            (any case, or its other name in :data:`CITY_ALIASES`: Chinese for the pinyin, or
+            pinyin for the Chinese), and the keys come back spelled as the region spells them;
+            a cap is never dropped silently.
 
         Returns
         -------
@@ -368,7 +371,8 @@ class Policy(BaseModel):
         for key, cap in self.city_pair_caps.items():
             names = []
             for part in _pair_parts(key):
-                name = known.get(part) or known.get(CITY_ALIASES.get(part, ""))
+                name = (known.get(part) or known.get(CITY_ALIASES.get(part, ""))
+                        or known.get(_PINYIN_TO_CHINESE.get(part, "")))
                 if name is None:
                     import difflib
 
