@@ -122,6 +122,10 @@ POLICY_FILES: list[Any] = [
                  "must be 'home city->work city'", id="caps-key-empty-city"),
     pytest.param(b'{"city_pair_caps": {"Zhuhai->Jiangmen": 1, "zhuhai -> jiangmen": 2}}',
                  "city_pair_caps", "names one city pair twice", id="caps-same-pair-twice"),
+    pytest.param(b'{"max_commute_min": 45, "max_commute_min": 30}', "max_commute_min",
+                 "key given twice in one JSON object", id="key-given-twice"),
+    pytest.param(b'{"commute": {"peak_factor": 1.1, "peak_factor": 1.5}}', "peak_factor",
+                 "key given twice in one JSON object", id="commute-key-given-twice"),
     pytest.param(b'{"retraining_matrix": ""}', "retraining_matrix",
                  "must be the path of a CSV file", id="matrix-empty-path"),
 ]
@@ -292,6 +296,19 @@ def test_commute_model_setting_of_the_wrong_type_is_an_input_error(
     assert list(zip(p["table"], p["column"], p["value"], strict=True)) == [
         ("settings", column, value)
     ]
+
+
+def test_commute_key_slipped_past_validation_is_still_named_at_match_time(
+    small_market: zm.LabourMarket,
+) -> None:
+    policy = zm.Policy().model_copy(update={"commute": {"peak_fctor": 2.0}})  # no validation
+    with pytest.raises(zm.InputError) as info:
+        zm.match(small_market, policy=policy)
+    p = info.value.problems
+    assert list(zip(p["table"], p["column"], p["value"], strict=True)) == [
+        ("settings", "peak_fctor", "peak_fctor")
+    ]
+    assert "did you mean 'peak_factor'" in p.loc[0, "message"]
 
 
 def test_city_pair_cap_typo_through_the_cli_exits_2(

@@ -226,7 +226,7 @@ def _policy(path: Path | None) -> tuple[Any, list[dict[str, Any]]]:
 
     if path.is_dir():
         return None, [problem("is a directory, not a policy file")]
-    if not path.is_file():
+    if not path.exists():  # not is_file(): /dev/stdin and named pipes are fine
         return None, [problem("policy file not found")]
     try:
         policy = zm.Policy.from_json(path)

@@ -58,8 +58,11 @@ def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> Commu
     CommuteTables
     """
     from zzj_match.commute import CommuteModel
+    from zzj_match.commute._model import check_settings
 
     settings = dict(settings or {})
+    # a policy built without validation (model_copy(update=...)) still gets named problems
+    check_settings(**settings)[1].raise_if_any("bad commute settings in the policy")
     key = (id(region), repr(sorted(settings.items())))
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is region:

@@ -78,6 +78,41 @@ def _commute_key(key: str) -> str:
     return key
 
 
+def _check_unique_keys(text: str, source: str) -> None:
+    """Raise :class:`InputError` naming every key given twice in one JSON object of ``text``."""
+    import json
+
+    twice: list[str] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                twice.append(key)
+            seen.add(key)
+        return dict(pairs)
+
+    try:
+        json.loads(text, object_pairs_hook=hook)
+    except ValueError:
+        return  # not JSON: the model's parser says where
+    if twice:
+        from zzj_match.errors import InputError
+
+        raise InputError(
+            [
+                {
+                    "table": "policy",
+                    "row": None,
+                    "column": key,
+                    "value": source,
+                    "message": "key given twice in one JSON object; only one value can be meant",
+                }
+                for key in twice
+            ]
+        )
+
+
 _CityPairKey = Annotated[str, AfterValidator(_city_pair_key)]
 _CommuteKey = Annotated[str, AfterValidator(_commute_key)]
 
@@ -411,10 +446,13 @@ class Policy(BaseModel):
             If the text is not JSON, is not a JSON object, or a field is unknown or a value
             is invalid.
         InputError
-            If the file is not UTF-8 text (a byte-order mark is allowed).
+            If the file is not UTF-8 text (a byte-order mark is allowed), or a JSON object
+            in it names one key twice (JSON parsers keep the last silently).
         """
         text = str(source)
+        where = "<JSON text>"
         if isinstance(source, Path) or not text.lstrip().startswith("{"):
+            where = str(source)
             raw = Path(source).read_bytes()
             try:
                 text = raw.decode("utf-8-sig")
@@ -435,6 +473,7 @@ class Policy(BaseModel):
                         }
                     ]
                 ) from None
+        _check_unique_keys(text, where)
         return cls.model_validate_json(text)
 
     def to_json(self) -> str:
