@@ -3,7 +3,8 @@
 ``zzj-match demo`` solves the embedded synthetic market and prints a plan summary;
 ``zzj-match solve DIR`` does the same for ``enterprises.csv``, ``vacancies.csv`` and
 ``pools.csv`` (and optionally ``workers.csv``) in ``DIR``. Exit status: 0 on success, 2 on bad
-input (the table of problems is printed, every bad row named), 1 on an internal error.
+input (the table of problems is printed, every bad row named), 130 after Ctrl-C, 143 after
+SIGTERM, 1 on an internal error. ``--out`` is replaced as a whole (see ``docs/cli.md``).
 """
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ class _Sink:
 
     def isatty(self) -> bool:
         return not self.broken and self.inner.isatty()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, fileno, ... of the real stream
+        if name == "inner":  # not set yet (copy, pickle): no endless recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     def silence(self) -> None:
         """Point the broken file descriptor at /dev/null, so the exit flush stays quiet."""
@@ -621,8 +627,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success; 2 on bad input (usage errors, and :class:`~zzj_match.InputError`,
-        whose problems table is printed on stderr); 1 on an internal error.
+        0 on success (also when the reader of stdout closed the pipe early); 2 on bad input
+        (usage errors, and :class:`~zzj_match.InputError`, whose problems table is printed
+        on stderr); 130 after Ctrl-C (SIGINT); 143 after SIGTERM; 1 on an internal error.
 
     Examples
     --------
