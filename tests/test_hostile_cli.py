@@ -150,21 +150,14 @@ def test_bad_policy_file_is_named_before_anything_is_read(
     assert r.out == ""
 
 
-def test_policy_file_with_utf8_bom_is_accepted() -> None:
-    path_text = '\ufeff{"max_commute_min": 45, "city_pair_caps": {"中山->珠海": 3}}'
-    policy, problems = cli._policy(_write(path_text.encode("utf-8")))
+def test_policy_file_with_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "policy.json"
+    text = '\ufeff{"max_commute_min": 45, "city_pair_caps": {"中山->珠海": 3}}'
+    path.write_bytes(text.encode("utf-8"))
+    policy, problems = cli._policy(path)
     assert problems == []
     assert policy.max_commute_min == 45
     assert policy.city_pair_caps == {"中山->珠海": 3}
-
-
-def _write(data: bytes) -> Path:
-    import tempfile
-
-    fd, name = tempfile.mkstemp(suffix=".json")
-    os.write(fd, data)
-    os.close(fd)
-    return Path(name)
 
 
 # --- retraining matrix named by the policy ---------------------------------------------------
