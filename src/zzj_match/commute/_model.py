@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import logging
 import math
 from collections.abc import Iterable, Mapping
@@ -136,48 +137,23 @@ class CommuteModel:
     ) -> None:
         if not isinstance(region, Region):
             raise TypeError(f"`region` must be a Region, got {type(region).__name__}")
-        pc = ProblemCollector()
-        numbers = {
-            "value_of_time_cny_per_hour": value_of_time_cny_per_hour,
-            "fuel_cny_per_km": fuel_cny_per_km,
-            "working_days_per_month": working_days_per_month,
-            "round_trips_per_day": round_trips_per_day,
-            "intrazone_minutes": intrazone_minutes,
-            "intrazone_km": intrazone_km,
-        }
-        for name, value in numbers.items():
-            if not _nonneg(value):
-                pc.add("settings", None, name, value, "must be a finite number >= 0")
-        if not _nonneg(peak_factor) or float(peak_factor) <= 0:
-            pc.add("settings", None, "peak_factor", peak_factor, "must be a finite number > 0")
-        mode_list = [modes] if isinstance(modes, str) else list(modes)
-        for m in mode_list:
-            if m not in TRAVEL_MODES:
-                pc.add("settings", None, "modes", m, f"must be among {', '.join(TRAVEL_MODES)}")
-        if not mode_list:
-            pc.add("settings", None, "modes", "", "at least one mode must be allowed")
-        access = dict(DEFAULT_ACCESS_MINUTES)
-        for m, v in (access_minutes or {}).items():
-            if m not in TRAVEL_MODES:
-                pc.add("settings", None, "access_minutes", m, "unknown mode")
-            elif not _nonneg(v):
-                pc.add("settings", None, "access_minutes", v, f"{m}: must be a number >= 0")
-            else:
-                access[m] = float(v)
-        avoid = (avoid_tags,) if isinstance(avoid_tags, str) else tuple(avoid_tags)
-        if route_by not in ("minutes", "cost"):
-            pc.add("settings", None, "route_by", route_by, "must be 'minutes' or 'cost'")
+        settings, pc = check_settings(
+            value_of_time_cny_per_hour=value_of_time_cny_per_hour,
+            fuel_cny_per_km=fuel_cny_per_km,
+            working_days_per_month=working_days_per_month,
+            round_trips_per_day=round_trips_per_day,
+            peak_factor=peak_factor,
+            modes=modes,
+            access_minutes=access_minutes,
+            intrazone_minutes=intrazone_minutes,
+            intrazone_km=intrazone_km,
+            route_by=route_by,
+            avoid_tags=avoid_tags,
+        )
         pc.raise_if_any("bad commute settings")
 
         self.region: Region = region
-        self._settings: dict[str, Any] = {
-            **{k: float(v) for k, v in numbers.items()},
-            "peak_factor": float(peak_factor),
-            "modes": tuple(m for m in TRAVEL_MODES if m in mode_list),
-            "access_minutes": access,
-            "route_by": route_by,
-            "avoid_tags": tuple(sorted({str(t) for t in avoid})),
-        }
+        self._settings: dict[str, Any] = settings
         self._zone_ids = region.zone_ids
         self._compute()
 
@@ -563,6 +539,118 @@ class CommuteModel:
     def __repr__(self) -> str:
         n = len(self._zone_ids)
         return f"CommuteModel({n} zones, modes={self.modes}, {self.region!r})"
+
+
+_NUMBER_SETTINGS: tuple[str, ...] = (
+    "value_of_time_cny_per_hour",
+    "fuel_cny_per_km",
+    "working_days_per_month",
+    "round_trips_per_day",
+    "intrazone_minutes",
+    "intrazone_km",
+)
+
+
+def settings_names() -> tuple[str, ...]:
+    """Names of the keyword settings :class:`CommuteModel` accepts (``Policy.commute`` keys).
+
+    Returns
+    -------
+    tuple of str
+        In the order of the constructor's signature.
+    """
+    sig = inspect.signature(CommuteModel.__init__)
+    return tuple(n for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY)
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _items(value: Any, what: str, pc: ProblemCollector) -> list[Any] | None:
+    """``value`` as a list: one string is one item; anything not iterable is a problem."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+        pc.add("settings", None, what, value, "must be a list of names")
+        return None
+    items = list(value)
+    for item in items:
+        if not isinstance(item, str):
+            pc.add("settings", None, what, item, "must be a name (text)")
+    return [i for i in items if isinstance(i, str)]
+
+
+def check_settings(**settings: Any) -> tuple[dict[str, Any], ProblemCollector]:
+    """Check the keyword settings of :class:`CommuteModel` without a region.
+
+    Every setting is checked, so the collector names every bad one at once. Used by the
+    constructor and by :class:`~zzj_match.Policy` (its ``commute`` field), so a wrong
+    setting is refused when the policy is built.
+
+    Parameters
+    ----------
+    **settings
+        Any subset of the constructor's keyword settings; missing ones take their defaults.
+
+    Returns
+    -------
+    settings : dict
+        Every setting, normalised (floats, tuples of names, the access minutes of every mode).
+    problems : ProblemCollector
+        One problem (table ``settings``) per bad setting or item; empty when all are good.
+    """
+    pc = ProblemCollector()
+    names = settings_names()
+    for key in settings:
+        if key not in names:
+            pc.add("settings", None, key, key, "unknown commute setting" + _suggest(key, names)
+                   + f"; accepted: {', '.join(names)}")
+    defaults = {
+        n: p.default for n, p in inspect.signature(CommuteModel.__init__).parameters.items()
+        if n in names
+    }
+    s = {**defaults, **{k: v for k, v in settings.items() if k in names}}
+    for name in _NUMBER_SETTINGS:
+        if not _nonneg(s[name]):
+            pc.add("settings", None, name, s[name], "must be a finite number >= 0")
+    peak = s["peak_factor"]
+    if not _nonneg(peak) or float(peak) <= 0:
+        pc.add("settings", None, "peak_factor", peak, "must be a finite number > 0")
+    given_modes = _items(s["modes"], "modes", pc)
+    mode_list = given_modes or []
+    for m in mode_list:
+        if m not in TRAVEL_MODES:
+            pc.add("settings", None, "modes", m, f"must be among {', '.join(TRAVEL_MODES)}")
+    if given_modes is not None and not mode_list:
+        pc.add("settings", None, "modes", "", "at least one mode must be allowed")
+    access = dict(DEFAULT_ACCESS_MINUTES)
+    given = s["access_minutes"]
+    if given is not None and not isinstance(given, Mapping):
+        pc.add("settings", None, "access_minutes", given,
+               "must be a mapping of mode to minutes, e.g. {'rail': 20}")
+        given = None
+    for m, v in (given or {}).items():
+        if m not in TRAVEL_MODES:
+            pc.add("settings", None, "access_minutes", m,
+                   f"unknown mode; modes are {', '.join(TRAVEL_MODES)}")
+        elif not _nonneg(v):
+            pc.add("settings", None, "access_minutes", v, f"{m}: must be a number >= 0")
+        else:
+            access[m] = float(v)
+    avoid = _items(s["avoid_tags"], "avoid_tags", pc) or []
+    if s["route_by"] not in ("minutes", "cost"):
+        pc.add("settings", None, "route_by", s["route_by"], "must be 'minutes' or 'cost'")
+    out: dict[str, Any] = {
+        **{k: float(s[k]) if _nonneg(s[k]) else s[k] for k in _NUMBER_SETTINGS},
+        "peak_factor": float(peak) if _nonneg(peak) else peak,
+        "modes": tuple(m for m in TRAVEL_MODES if m in mode_list),
+        "access_minutes": access,
+        "route_by": s["route_by"],
+        "avoid_tags": tuple(sorted({str(t) for t in avoid})),
+    }
+    return out, pc
 
 
 def _nonneg(value: Any) -> bool:

@@ -58,8 +58,11 @@ def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> Commu
     CommuteTables
     """
     from zzj_match.commute import CommuteModel
+    from zzj_match.commute._model import check_settings
 
     settings = dict(settings or {})
+    # a policy built without validation (model_copy(update=...)) still gets named problems
+    check_settings(**settings)[1].raise_if_any("bad commute settings in the policy")
     key = (id(region), repr(sorted(settings.items())))
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is region:
@@ -216,6 +219,7 @@ def match_frames(
     AdjustmentPlan
     """
     policy = Policy() if policy is None else policy
+    caps = policy.city_pairs(commute.city)  # every city of the caps is the region's, or raise
     times: dict[str, float] = {}
     t = time.perf_counter()
     members = None
@@ -228,7 +232,7 @@ def match_frames(
     times["seconds_build"] = time.perf_counter() - t
     t = time.perf_counter()
     if policy.city_pair_caps:
-        out = solve_with_caps(net, policy.objective, commute.city, policy.city_pairs())
+        out = solve_with_caps(net, policy.objective, commute.city, caps)
     else:
         out = solve_all(net, policy.objective, policy.lexicographic,
                         processes=policy.processes)

@@ -146,12 +146,20 @@ def load_retraining_matrix(path: str | Path | None = None) -> pd.DataFrame:
         with ref.open("r", encoding="utf-8") as fh:
             frame = pd.read_csv(fh, dtype={"group": str, "relation": str})
     else:
-        frame = pd.read_csv(path, dtype={"group": str, "relation": str})
+        frame = _read_matrix_file(Path(path))
     pc = ProblemCollector()
     missing = [c for c in _MATRIX_COLUMNS if c not in frame.columns]
     for col in missing:
-        pc.add("retraining", None, col, None, "required column missing")
+        pc.add("retraining", None, col, None,
+               f"required column missing (a retraining CSV has the columns "
+               f"{', '.join(_MATRIX_COLUMNS)}; this file has {', '.join(map(str, frame.columns))})")
     pc.raise_if_any()
+    group = frame["group"].fillna("").astype(str)
+    pc.add_mask("retraining",
+                ~((group == "*") | group.str.fullmatch(r"[^-\s]+-[^-\s]+")).to_numpy(dtype=bool),
+                "group", frame["group"],
+                "must be a medium group of the 2022 classification (e.g. '6-24') or '*'; "
+                "rows of any other group would never be used")
     cost = pd.to_numeric(frame["cost_cny"], errors="coerce")
     days = pd.to_numeric(frame["days"], errors="coerce")
     pc.add_mask("retraining", ~frame["relation"].isin(_RELATIONS).to_numpy(), "relation",
@@ -167,6 +175,31 @@ def load_retraining_matrix(path: str | Path | None = None) -> pd.DataFrame:
     out["cost_cny"] = cost.astype(np.float64)
     out["days"] = days.astype(np.float64)
     return out
+
+
+def _read_matrix_file(path: Path) -> pd.DataFrame:
+    """Read a retraining CSV, naming what is wrong with the file instead of a raw OS error."""
+
+    def bad(message: str) -> InputError:
+        return InputError([{"table": "retraining", "row": None, "column": None,
+                            "value": str(path), "message": message}])
+
+    if path.is_dir():
+        raise bad("is a directory, not a retraining CSV file")
+    if not path.exists():
+        raise bad("retraining matrix file not found (a relative path is taken from the "
+                  "current directory)")
+    try:
+        return pd.read_csv(path, dtype={"group": str, "relation": str}, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise bad("not UTF-8 text: not a retraining CSV") from None
+    except pd.errors.EmptyDataError:
+        raise bad("empty file: a retraining CSV has a header row group,relation,cost_cny,"
+                  "days") from None
+    except pd.errors.ParserError as err:
+        raise bad(f"not a readable CSV: {err}") from None
+    except OSError as err:
+        raise bad(f"cannot be read: {err.strerror or err}") from None
 
 
 def _segments(codes: npt.NDArray[Any], k: int) -> npt.NDArray[Any]:

@@ -9,12 +9,20 @@ Every knob has a unit, a default and a description; the whole policy round-trips
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-__all__ = ["COUNT_LEVELS", "OBJECTIVE_LEVELS", "Policy"]
+__all__ = ["CITY_ALIASES", "COUNT_LEVELS", "OBJECTIVE_LEVELS", "Policy"]
 
 #: Objective levels that count heads (maximised), in the default order.
 COUNT_LEVELS: tuple[str, ...] = ("key_positions", "priority_placements", "placements")
@@ -22,6 +30,91 @@ COUNT_LEVELS: tuple[str, ...] = ("key_positions", "priority_placements", "placem
 OBJECTIVE_LEVELS: tuple[str, ...] = (*COUNT_LEVELS, "cost")
 
 _CITY_PAIR_SEP = "->"
+
+#: Chinese names of the region's cities, accepted in ``city_pair_caps`` keys as aliases of the
+#: ``city`` values of the embedded region (a region whose cities are spelled in Chinese matches
+#: them directly).
+CITY_ALIASES: dict[str, str] = {
+    "珠海": "zhuhai",
+    "中山": "zhongshan",
+    "江门": "jiangmen",
+    "深圳": "shenzhen",
+    "广州": "guangzhou",
+    "东莞": "dongguan",
+    "香港": "hongkong",
+    "澳门": "macau",
+}
+
+_PINYIN_TO_CHINESE = {v: k for k, v in CITY_ALIASES.items()}
+
+
+def _pair_parts(key: str) -> tuple[str, str]:
+    """Split ``'home->work'`` into trimmed, case-folded city names, or raise ``ValueError``."""
+    parts = key.split(_CITY_PAIR_SEP)
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        raise ValueError(
+            f"city_pair_caps key {key!r} must be 'home city->work city', e.g. "
+            "'zhongshan->zhuhai' or '中山->珠海'"
+        )
+    return parts[0].strip().casefold(), parts[1].strip().casefold()
+
+
+def _city_pair_key(key: str) -> str:
+    return _CITY_PAIR_SEP.join(_pair_parts(key))
+
+
+def _commute_key(key: str) -> str:
+    from zzj_match.commute._model import settings_names
+
+    names = settings_names()
+    if key not in names:
+        import difflib
+
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(
+            f"unknown commute setting {key!r}{hint}; accepted: {', '.join(names)}"
+        )
+    return key
+
+
+def _check_unique_keys(text: str, source: str) -> None:
+    """Raise :class:`InputError` naming every key given twice in one JSON object of ``text``."""
+    import json
+
+    twice: list[str] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                twice.append(key)
+            seen.add(key)
+        return dict(pairs)
+
+    try:
+        json.loads(text, object_pairs_hook=hook)
+    except ValueError:
+        return  # not JSON: the model's parser says where
+    if twice:
+        from zzj_match.errors import InputError
+
+        raise InputError(
+            [
+                {
+                    "table": "policy",
+                    "row": None,
+                    "column": key,
+                    "value": source,
+                    "message": "key given twice in one JSON object; only one value can be meant",
+                }
+                for key in twice
+            ]
+        )
+
+
+_CityPairKey = Annotated[str, AfterValidator(_city_pair_key)]
+_CommuteKey = Annotated[str, AfterValidator(_commute_key)]
 
 
 class Policy(BaseModel):
@@ -90,7 +183,8 @@ class Policy(BaseModel):
         description=(
             "Path of a CSV replacing the default retraining matrix "
             "(zzj_match/engine/data/retraining.csv; columns group, relation, cost_cny, days, "
-            "source, estimate). None = the default."
+            "source, estimate). None = the default. A relative path is taken from the "
+            "current directory."
         ),
     )
     allow_skill_below: bool = Field(
@@ -133,16 +227,22 @@ class Policy(BaseModel):
             "workers to high-wage positions (tight wage matching). 0 = ignore."
         ),
     )
-    city_pair_caps: dict[str, int] | None = Field(
+    city_pair_caps: dict[_CityPairKey, int] | None = Field(
         default=None,
         description=(
             "Optional caps on placements per home city -> work city, workers, keyed "
-            "'zhuhai->jiangmen'. Solved exactly as an integer programme (slower)."
+            "'zhuhai->jiangmen' (city names of the region, any case; the Chinese names "
+            "珠海, 中山, 江门, ... are accepted too). A city the region does not have is an error "
+            "at match time. Solved exactly as an integer programme (slower)."
         ),
     )
-    commute: dict[str, Any] = Field(
+    commute: dict[_CommuteKey, Any] = Field(
         default_factory=dict,
-        description="Keyword settings passed through to CommuteModel (value of time, fuel, ...).",
+        description=(
+            "Keyword settings passed through to CommuteModel (value_of_time_cny_per_hour, "
+            "fuel_cny_per_km, peak_factor, modes, ...); an unknown name or a bad value is an "
+            "error when the policy is built."
+        ),
     )
     reference_date: _dt.date | None = Field(
         default=None,
@@ -200,20 +300,57 @@ class Policy(BaseModel):
             raise ValueError("objective must end with 'cost' (the only minimised level)")
         return value
 
+    @field_validator("city_pair_caps", mode="before")
+    @classmethod
+    def _check_caps_unique(cls, value: Any) -> Any:
+        # two spellings of one pair would otherwise silently keep only the last cap
+        if isinstance(value, dict):
+            seen: dict[str, Any] = {}
+            for key in value:
+                if not isinstance(key, str) or _CITY_PAIR_SEP not in key:
+                    continue  # the key validator names it
+                norm = _CITY_PAIR_SEP.join(p.strip().casefold() for p in key.split(_CITY_PAIR_SEP))
+                if norm in seen:
+                    raise ValueError(
+                        f"city_pair_caps names one city pair twice: {seen[norm]!r} and {key!r}"
+                    )
+                seen[norm] = key
+        return value
+
     @field_validator("city_pair_caps")
     @classmethod
     def _check_caps(cls, value: dict[str, int] | None) -> dict[str, int] | None:
         if value is None:
             return None
         for key, cap in value.items():
-            parts = key.split(_CITY_PAIR_SEP)
-            if len(parts) != 2 or not all(p.strip() for p in parts):
-                raise ValueError(
-                    f"city_pair_caps key {key!r} must look like 'zhuhai->jiangmen'"
-                )
             if cap < 0:
                 raise ValueError(f"city_pair_caps[{key!r}] must be >= 0, got {cap}")
-        return {k.replace(" ", ""): int(v) for k, v in sorted(value.items())}
+        return {k: int(v) for k, v in sorted(value.items())}
+
+    @field_validator("commute")
+    @classmethod
+    def _check_commute(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not value:
+            return value
+        from zzj_match.commute._model import check_settings
+
+        _, problems = check_settings(**value)
+        if problems:
+            bad = problems.frame()
+            raise ValueError(
+                "bad commute settings: "
+                + "; ".join(f"{r.column} = {r.value}: {r.message}" for r in bad.itertuples())
+            )
+        return value
+
+    @field_validator("retraining_matrix")
+    @classmethod
+    def _check_matrix_path(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or "\x00" in value):
+            raise ValueError(
+                "retraining_matrix must be the path of a CSV file (or null for the default)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _check_soft_limit(self) -> Policy:
@@ -224,14 +361,70 @@ class Policy(BaseModel):
             )
         return self
 
-    def city_pairs(self) -> dict[tuple[str, str], int]:
-        """Return the city-pair caps as ``{(home_city, work_city): cap}`` (empty if none)."""
+    def city_pairs(self, cities: Iterable[str] | None = None) -> dict[tuple[str, str], int]:
+        """Return the city-pair caps as ``{(home_city, work_city): cap}`` (empty if none).
+
+        Parameters
+        ----------
+        cities : iterable of str, optional
+            The region's city names. When given, every city of every key must be one of them
+            (any case, or its other name in :data:`CITY_ALIASES`: Chinese for the pinyin, or
+            pinyin for the Chinese), and the keys come back spelled as the region spells them;
+            a cap is never dropped silently.
+
+        Returns
+        -------
+        dict
+            ``{(home_city, work_city): cap}``.
+
+        Raises
+        ------
+        InputError
+            Naming every key with a city the region does not have (table ``policy``, column
+            ``city_pair_caps``), and pairs named twice through aliases.
+
+        Examples
+        --------
+        >>> Policy(city_pair_caps={"中山->Zhuhai": 0}).city_pairs(["zhuhai", "zhongshan"])
+        {('zhongshan', 'zhuhai'): 0}
+        """
         if not self.city_pair_caps:
             return {}
         out: dict[tuple[str, str], int] = {}
+        if cities is None:
+            for key, cap in self.city_pair_caps.items():
+                a, b = key.split(_CITY_PAIR_SEP)
+                out[(a, b)] = cap
+            return out
+        from zzj_match.errors import ProblemCollector
+
+        known: dict[str, str] = {}
+        for city in sorted({str(c) for c in cities}):
+            known.setdefault(city.casefold(), city)
+        listed = ", ".join(sorted(known.values()))
+        pc = ProblemCollector()
         for key, cap in self.city_pair_caps.items():
-            a, b = key.split(_CITY_PAIR_SEP)
-            out[(a, b)] = cap
+            names = []
+            for part in _pair_parts(key):
+                name = (known.get(part) or known.get(CITY_ALIASES.get(part, ""))
+                        or known.get(_PINYIN_TO_CHINESE.get(part, "")))
+                if name is None:
+                    import difflib
+
+                    close = difflib.get_close_matches(part, list(known), n=1)
+                    hint = f" (did you mean {known[close[0]]!r}?)" if close else ""
+                    pc.add("policy", None, "city_pair_caps", key,
+                           f"the region has no city {part!r}{hint}; its cities are {listed}")
+                names.append(name)
+            if None in names:
+                continue
+            pair = (str(names[0]), str(names[1]))
+            if pair in out:
+                pc.add("policy", None, "city_pair_caps", key,
+                       f"names the city pair {pair[0]}->{pair[1]} a second time")
+                continue
+            out[pair] = cap
+        pc.raise_if_any("bad city_pair_caps in the policy")
         return out
 
     @classmethod
@@ -250,11 +443,37 @@ class Policy(BaseModel):
         Raises
         ------
         pydantic.ValidationError
-            If a field is unknown or a value is invalid.
+            If the text is not JSON, is not a JSON object, or a field is unknown or a value
+            is invalid.
+        InputError
+            If the file is not UTF-8 text (a byte-order mark is allowed), or a JSON object
+            in it names one key twice (JSON parsers keep the last silently).
         """
         text = str(source)
+        where = "<JSON text>"
         if isinstance(source, Path) or not text.lstrip().startswith("{"):
-            text = Path(source).read_text(encoding="utf-8")
+            where = str(source)
+            raw = Path(source).read_bytes()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as err:
+                from zzj_match.errors import InputError
+
+                raise InputError(
+                    [
+                        {
+                            "table": "policy",
+                            "row": None,
+                            "column": None,
+                            "value": str(source),
+                            "message": (
+                                f"not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+                                f"{err.start}); save the policy file as UTF-8"
+                            ),
+                        }
+                    ]
+                ) from None
+        _check_unique_keys(text, where)
         return cls.model_validate_json(text)
 
     def to_json(self) -> str:
