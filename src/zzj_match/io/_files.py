@@ -149,6 +149,13 @@ def _decode(
         tried = ("utf-16",)
     else:
         tried = CSV_ENCODINGS
+    if b"\x00" in data and not tried[0].startswith(("utf-16", "utf-32")):
+        _file_problem(
+            pc, table, f,
+            f"holds NUL bytes (at line {_line_of(data, data.index(0))}): it is not "
+            f"CSV text in {tried[0]} (UTF-16 without a byte-order mark?); {hint}",
+        )
+        return None
     first: UnicodeDecodeError | None = None
     for enc in tried:
         try:
@@ -158,13 +165,6 @@ def _decode(
             continue
         if enc != tried[0]:
             logger.info("%s is not UTF-8; read it as %s", f.name, enc)
-        if "\x00" in text:
-            _file_problem(
-                pc, table, f,
-                f"holds NUL characters when read as {enc}: it is not text in that encoding "
-                f"(UTF-16 without a byte-order mark?); {hint}",
-            )
-            return None
         return text.removeprefix("\ufeff")
     assert first is not None
     bad = data[first.start : first.start + 1].hex()
@@ -215,17 +215,35 @@ def _check_csv_lines(
     blank = lines.str.fullmatch(f"[{blank_chars}]*").to_numpy(dtype=bool)
     nq = lines.str.count('"').to_numpy()
     odd = nq % 2 == 1
-    parity = np.cumsum(odd) % 2
-    opening = odd & (parity == 1)
-    closing = odd & (parity == 0)
-    inside = ~odd & (parity == 1)
+    # A line with an odd number of quotes either opens a quoted cell (the quote starts a cell)
+    # that runs over line ends, closes one, or has a stray quote inside a cell. Only damaged
+    # lines are odd, so this walk is over the damage, not the file.
+    pairs: list[tuple[int, int | None]] = []
+    stray: list[int] = []
+    start: int | None = None
+    for i in np.flatnonzero(odd).tolist():
+        if start is not None:
+            pairs.append((start, i))
+            start = None
+        elif _bad_cell(str(lines.iat[i]), sep)[1].startswith('"'):
+            start = i
+        else:
+            stray.append(i)
+    if start is not None:
+        pairs.append((start, None))
+    marks = np.zeros(len(lines) + 1, dtype=np.int64)
+    for a, b in pairs:
+        marks[a] += 1
+        marks[len(lines) if b is None else b + 1] -= 1
+    inside = np.cumsum(marks[:-1]) > 0
     quoted = (nq > 0) & ~odd & ~inside
     malformed = np.zeros(len(lines), dtype=bool)
+    malformed[stray] = True
     if quoted.any():
         cell = f'(?:{_QUOTED}|[^"{esep}]*)'
         ok = lines[quoted].str.fullmatch(f"{cell}(?:{esep}{cell})*")
         malformed[np.flatnonzero(quoted)[~ok.to_numpy(dtype=bool)]] = True
-    record = ~blank & ~inside & ~odd & ~malformed
+    record = ~blank & ~inside & ~malformed
     counts = np.zeros(len(lines), dtype=np.int64)
     stripped = lines.where(~quoted, lines.str.replace(_QUOTED, "", regex=True))
     counts[record] = stripped[record].str.count(esep).to_numpy() + 1
@@ -244,12 +262,10 @@ def _check_csv_lines(
         name = names[col].strip() if col < len(names) else None
         return row, name, cell, f"{f.name} line {i + 1}"
 
-    opens, closes = np.flatnonzero(opening), np.flatnonzero(closing)
     fix = 'remove the stray quote, or put the whole cell in quotes and double the inner ones ("")'
-    for k, a in enumerate(opens):
-        row, name, cell, at = where(int(a))
-        if k < len(closes):
-            b = int(closes[k])
+    for a, b in pairs:
+        row, name, cell, at = where(a)
+        if b is not None:
             pc.add(
                 table, row, name, cell,
                 f"{at}: a double quote (\") opens a quoted cell that only closes on line {b + 1}, "
@@ -267,8 +283,8 @@ def _check_csv_lines(
                 f"{at}: a double quote (\") opens a quoted cell that is never closed, so the rest "
                 f"of the file would be read as one cell; {fix}",
             )
-    for i in np.flatnonzero(malformed):
-        row, name, cell, at = where(int(i))
+    for i in np.flatnonzero(malformed).tolist():
+        row, name, cell, at = where(i)
         pc.add(
             table, row, name, cell,
             f"{at}: a double quote (\") inside a cell that does not start with one, or text "

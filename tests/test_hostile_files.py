@@ -1,0 +1,593 @@
+"""Hostile and messy files: each case writes real files and asserts the exact outcome.
+
+A case is either rejected (one InputError naming table, row, column, the cell as written and a
+message fragment; the CSV line number in the message) or accepted with the right market (exact
+counts, and for several the exact plan). Issue #12, defects 2b (reader side) and 8 (files).
+"""
+
+from __future__ import annotations
+
+import decimal
+import errno
+import os
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import zzj_match as zm
+from zzj_match.cli import main
+from zzj_match.io import read_table_file, read_tables
+
+ENTERPRISES = """\
+enterprise_id,name,zone_id,industry
+e1,古镇灯饰厂,zs_guzhen,照明
+e2,小榄五金,zs_xiaolan,五金
+"""
+VACANCIES = """\
+vacancy_id,enterprise_id,occupation,min_skill_level,headcount,wage_cny,start_date,end_date
+v1,e1,6-24,1,5,6200,2025-03-01,2025-12-31
+v2,e2,6-18,1,3,5800,2025-03-01,2025-12-31
+"""
+POOLS = """\
+pool_id,kind,zone_id,occupation,skill_level,headcount,reservation_wage_cny,available_from,available_to
+p1,jobseeker,jm_pengjiang,6-24,2,2,5000,2025-01-01,2025-12-31
+p2,jobseeker,zh_doumen,6-24,2,4,5000,2025-01-01,2025-12-31
+p3,jobseeker,zs_xiaolan,6-18,1,1,4500,2025-01-01,2025-12-31
+p4,jobseeker,zs_guzhen,6-18,1,1,4500,2025-01-01,2025-12-31
+p5,jobseeker,zs_guzhen,6-18,1,1,4500,2025-01-01,2025-12-31
+"""
+WORKERS_HEADER = (
+    "worker_id,pool_id,kind,zone_id,occupation,skill_level,reservation_wage_cny,"
+    "available_from,available_to\n"
+)
+TEXT = {"enterprises": ENTERPRISES, "vacancies": VACANCIES, "pools": POOLS}
+#: (pool, vacancy, persons) of the base market's plan.
+PLACED = [("p1", "v1", 2), ("p3", "v2", 1), ("p4", "v2", 1), ("p5", "v2", 1)]
+#: (enterprises, vacancies, positions, pools, pool workers, individual workers)
+BASE_COUNTS = (2, 2, 8, 5, 9, 0)
+
+Writer = Callable[[Path], None]
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def _replace_line(text: str, number: int, line: str) -> str:
+    """``text`` with its 1-based line ``number`` replaced."""
+    out = _lines(text)
+    out[number - 1] = line
+    return "\n".join(out) + "\n"
+
+
+def base(d: Path, **text: str | bytes) -> None:
+    """Write the base market into ``d``, with some files given as text or bytes instead."""
+    d.mkdir(parents=True, exist_ok=True)
+    for name, body in {**{f"{k}.csv": v for k, v in TEXT.items()}, **text}.items():
+        if isinstance(body, bytes):
+            (d / name).write_bytes(body)
+        else:
+            (d / name).write_text(body, encoding="utf-8", newline="")
+
+
+def counts(m: zm.LabourMarket) -> tuple[int, ...]:
+    return (
+        len(m.enterprises),
+        len(m.vacancies),
+        int(m.vacancies["headcount"].sum()),
+        len(m.pools),
+        int(m.pools["headcount"].sum()),
+        len(m.workers),
+    )
+
+
+def placed(m: zm.LabourMarket) -> list[tuple[str, str, int]]:
+    t = zm.match(m).transfers
+    rows = t.groupby(["pool_id", "vacancy_id"])["headcount"].sum().reset_index()
+    return [(str(a), str(b), int(c)) for a, b, c in rows.itertuples(index=False)]
+
+
+# ------------------------------------------------------------------------ rejected files
+def _fold(d: Path) -> None:
+    """The issue's defect 2b: a stray quote in p2's id and another in p5's, three rows on."""
+    pools = _replace_line(POOLS, 3, '"' + _lines(POOLS)[2])
+    pools = _replace_line(pools, 6, _lines(pools)[5].replace("p5,", 'p5",', 1))
+    base(d, **{"pools.csv": pools})
+
+
+def _gbk_as_utf8_and_fold(d: Path) -> None:
+    _fold(d)
+    (d / "enterprises.csv").write_bytes(ENTERPRISES.encode("gbk"))
+
+
+def _self_link(d: Path) -> None:
+    base(d)
+    (d / "pools.csv").unlink()
+    os.symlink("pools.csv", d / "pools.csv")
+
+
+def _broken_link(d: Path) -> None:
+    base(d)
+    (d / "pools.csv").unlink()
+    os.symlink("gone/pools.csv", d / "pools.csv")
+
+
+def _directory(d: Path) -> None:
+    base(d)
+    (d / "pools.csv").unlink()
+    (d / "pools.csv").mkdir()
+    (d / "pools.csv" / "pools.csv").write_text(POOLS, encoding="utf-8")
+
+
+def _fifo(d: Path) -> None:
+    base(d)
+    (d / "pools.csv").unlink()
+    os.mkfifo(d / "pools.csv")
+
+
+def _unreadable(d: Path) -> None:
+    base(d)
+    (d / "pools.csv").chmod(0)
+
+
+def _xlsx_formula(d: Path) -> None:
+    import openpyxl
+
+    base(d)
+    (d / "pools.csv").unlink()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for k, line in enumerate(_lines(POOLS)):
+        ws.append(line.split(","))
+        if k:  # numbers as numbers, like a real sheet
+            ws.cell(k + 1, 5).value = int(line.split(",")[4])
+            ws.cell(k + 1, 6).value = int(line.split(",")[5])
+    ws["F3"] = "=E3*2"  # p2's headcount: never calculated, no saved value
+    wb.save(d / "pools.xlsx")
+
+
+def _renamed_xlsx(d: Path) -> None:
+    base(d)
+    buf = d / "x.zip"
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    buf.rename(d / "pools.csv")
+
+
+def _renamed_parquet(d: Path) -> None:
+    base(d)
+    pd.read_csv(d / "pools.csv", dtype=str).to_parquet(d / "pools.parquet")
+    (d / "pools.csv").unlink()
+    (d / "pools.parquet").rename(d / "pools.csv")
+
+
+def _only(ext: str) -> Writer:
+    def write(d: Path) -> None:
+        base(d)
+        (d / "pools.csv").rename(d / f"pools{ext}")
+
+    return write
+
+
+def _pools_line(number: int, line: str) -> Writer:
+    return lambda d: base(d, **{"pools.csv": _replace_line(POOLS, number, line)})
+
+
+def _pools_text(text: str | bytes) -> Writer:
+    return lambda d: base(d, **{"pools.csv": text})
+
+
+def _enterprises_bytes(data: bytes) -> Writer:
+    return lambda d: base(d, **{"enterprises.csv": data})
+
+
+P2 = _lines(POOLS)[2]  # line 3: pool p2
+P3 = _lines(POOLS)[3]  # line 4: pool p3
+HEADER = _lines(POOLS)[0]
+
+# (id, writer, encoding, expected problems: (table, row, column, value or None, fragment))
+REJECTED: list[Any] = [
+    pytest.param(
+        _fold, None,
+        [
+            ("pools", 1, "pool_id", '"p2', "line 3: a double quote (\") opens a quoted cell "
+             "that only closes on line 6, so lines 3-6 would be read as one cell"),
+            ("pools", 4, "pool_id", 'p5"', "line 6: this double quote (\") closes the quoted "
+             "cell opened on line 3"),
+        ],
+        id="stray-quote-folds-four-rows",
+    ),
+    pytest.param(
+        _pools_line(3, '"' + P2), None,
+        [("pools", 1, "pool_id", '"p2', "line 3: a double quote (\") opens a quoted cell that "
+          "is never closed")],
+        id="stray-quote-never-closed",
+    ),
+    pytest.param(
+        _pools_line(3, P2.replace("p2", 'p"2', 1)), None,
+        [("pools", 1, "pool_id", 'p"2', "pools.csv line 3: a double quote (\") inside a cell "
+          "that does not start with one")],
+        id="quote-inside-unquoted-cell",
+    ),
+    pytest.param(
+        _pools_line(4, P3.replace("p3,", '"p3"x,', 1)), None,
+        [("pools", 2, "pool_id", '"p3"x', "line 4: a double quote (\") inside a cell that "
+          "does not start with one, or text after a closing quote")],
+        id="text-after-closing-quote",
+    ),
+    pytest.param(
+        lambda d: base(d, **{"enterprises.csv": ENTERPRISES.replace("古镇灯饰厂", '古镇"灯饰厂')}),
+        None,
+        [("enterprises", 0, "name", '古镇"灯饰厂', "enterprises.csv line 2")],
+        id="stray-quote-in-a-chinese-name",
+    ),
+    pytest.param(
+        _pools_line(3, '"p2,jobseeker",' + P2.split(",", 2)[2]), None,
+        [("pools", 1, None, None, "pools.csv line 3: 8 cells but the header has 9")],
+        id="quote-pair-on-one-line-swallows-a-cell",
+    ),
+    pytest.param(
+        _pools_line(4, P3.rsplit(",", 1)[0]), None,
+        [("pools", 2, None, P3.rsplit(",", 1)[0], "line 4: 8 cells but the header has 9")],
+        id="row-with-a-cell-missing",
+    ),
+    pytest.param(
+        _pools_line(4, P3 + ",extra"), None,
+        [("pools", 2, None, "extra", "pools.csv line 4: cell 10 holds a value but its column "
+          "has no name in the header")],
+        id="row-with-a-cell-too-many",
+    ),
+    pytest.param(
+        _pools_text(POOLS.replace("headcount,", "headcount,headcount,", 1).replace(
+            ",2,2,", ",2,2,2,").replace(",2,4,", ",2,4,4,").replace(",1,1,", ",1,1,1,")),
+        None,
+        [("pools", None, "headcount", "headcount", "the header names column 'headcount' 2 "
+          "times (cells 6, 7)")],
+        id="duplicate-header-column",
+    ),
+    pytest.param(
+        _enterprises_bytes(ENTERPRISES.encode("gbk")), "utf-8",
+        [("files", None, "enterprises", "enterprises.csv", "is not UTF-8 text (byte 0xb9 on "
+          "line 2); save it as 'CSV UTF-8'")],
+        id="gbk-read-as-explicit-utf8",
+    ),
+    pytest.param(
+        _enterprises_bytes(ENTERPRISES.encode("utf-8").replace(b"e2,", b"e2\xff,")), None,
+        [("files", None, "enterprises", "enterprises.csv", "is not UTF-8 nor GB18030 text "
+          "(byte 0xff on line 3)")],
+        id="bytes-neither-utf8-nor-gb18030",
+    ),
+    pytest.param(
+        _enterprises_bytes(ENTERPRISES.encode("utf-16-le")), None,
+        [("files", None, "enterprises", "enterprises.csv", "holds NUL bytes (at line 1): it "
+          "is not CSV text")],
+        id="utf16-without-byte-order-mark",
+    ),
+    pytest.param(
+        lambda d: base(d), "klingon",
+        [("arguments", None, "encoding", "klingon", "unknown text encoding")],
+        id="unknown-encoding-name",
+    ),
+    pytest.param(
+        _directory, None,
+        [("files", None, "pools", "pools.csv", "is a directory, not a file")],
+        id="directory-named-pools-csv",
+    ),
+    pytest.param(
+        _self_link, None,
+        [("files", None, "pools", "pools.csv", "a symbolic link that points (through "
+          "others) back to itself")],
+        id="self-symlink-pools-csv",
+    ),
+    pytest.param(
+        _broken_link, None,
+        [("files", None, "pools", "pools.csv", "a broken symbolic link (to 'gone/pools.csv'")],
+        id="broken-symlink",
+    ),
+    pytest.param(
+        _fifo, None,
+        [("files", None, "pools", "pools.csv", "is not a regular file")],
+        id="fifo-named-pools-csv",
+    ),
+    pytest.param(
+        _pools_text(b""), None,
+        [("files", None, "pools", "pools.csv", "is empty (0 bytes)")],
+        id="empty-0-byte-file",
+    ),
+    pytest.param(
+        _pools_text("\n  \n\r\n"), None,
+        [("files", None, "pools", "pools.csv", "holds no text (only blank lines)")],
+        id="only-blank-lines",
+    ),
+    pytest.param(
+        _xlsx_formula, None,
+        [("pools", 1, "headcount", "=E3*2", "pools.xlsx cell F3: a formula without a saved "
+          "value")],
+        id="xlsx-formula-without-cached-value",
+    ),
+    pytest.param(
+        _renamed_xlsx, None,
+        [("files", None, "pools", "pools.csv", "is a zip file (an Excel workbook?)")],
+        id="xlsx-renamed-to-csv",
+    ),
+    pytest.param(
+        _renamed_parquet, None,
+        [("files", None, "pools", "pools.csv", "is a Parquet file, not CSV text")],
+        id="parquet-renamed-to-csv",
+    ),
+    pytest.param(
+        _only(".xls"), None,
+        [("files", None, "pools", None, "pools.xls is an old Excel format that is not read")],
+        id="pools-as-old-xls",
+    ),
+    pytest.param(
+        _only(".json"), None,
+        [("files", None, "pools", None, "pools.json is JSON files are not read")],
+        id="pools-as-json",
+    ),
+    pytest.param(
+        _pools_text(HEADER.replace("kind,", ",", 1) + "\n" + "\n".join(_lines(POOLS)[1:])),
+        None,
+        [("pools", 0, None, "jobseeker", "line 2: cell 2 holds a value but its column has no "
+          "name in the header (5 value(s) in that column)")],
+        id="header-cell-left-empty",
+    ),
+    pytest.param(
+        _gbk_as_utf8_and_fold, "utf-8",
+        [
+            ("files", None, "enterprises", "enterprises.csv", "is not UTF-8 text"),
+            ("pools", 1, "pool_id", '"p2', "line 3"),
+            ("pools", 4, "pool_id", 'p5"', "line 6"),
+        ],
+        id="two-damaged-files-in-one-report",
+    ),
+]
+
+
+@pytest.mark.parametrize(("write", "encoding", "expected"), REJECTED)
+def test_hostile_file_is_rejected_by_name(
+    tmp_path: Path, write: Writer, encoding: str | None, expected: list[tuple[Any, ...]]
+) -> None:
+    d = tmp_path / "market"
+    d.mkdir()
+    write(d)
+    with pytest.raises(zm.InputError) as info:
+        zm.LabourMarket.from_csv_dir(d, encoding=encoding)
+    probs = info.value.problems
+    got = [
+        (
+            t,
+            None if pd.isna(r) else int(r),
+            None if c is None or (isinstance(c, float) and pd.isna(c)) else c,
+        )
+        for t, r, c in probs[["table", "row", "column"]].itertuples(index=False)
+    ]
+    assert got == [e[:3] for e in expected]
+    for (_, _, _, value, fragment), (v, msg) in zip(
+        expected, probs[["value", "message"]].itertuples(index=False), strict=True
+    ):
+        if value is not None:
+            assert v == value
+        assert fragment in msg
+
+
+def test_unreadable_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _unreadable(tmp_path)
+    if os.geteuid() == 0:  # root reads a file without permissions: make the read fail as it would
+
+        real = Path.read_bytes
+
+        def denied(self: Path) -> bytes:
+            if self.name == "pools.csv":
+                raise PermissionError(errno.EACCES, "Permission denied", str(self))
+            return real(self)
+
+        monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(zm.InputError) as info:
+        zm.LabourMarket.from_csv_dir(tmp_path)
+    assert info.value.problems[["table", "column", "value", "message"]].values.tolist() == [
+        ["files", "pools", "pools.csv", "cannot be read: permission denied"]
+    ]
+
+
+# ------------------------------------------------------------------------ accepted files
+def _gbk(d: Path) -> None:
+    base(d, **{"enterprises.csv": ENTERPRISES.encode("gbk")})
+
+
+def _gb18030_everywhere(d: Path) -> None:
+    base(d, **{f"{k}.csv": v.encode("gb18030") for k, v in TEXT.items()})
+
+
+def _crlf(d: Path) -> None:
+    base(d, **{f"{k}.csv": v.replace("\n", "\r\n") for k, v in TEXT.items()})
+
+
+def _old_mac(d: Path) -> None:
+    base(d, **{f"{k}.csv": v.replace("\n", "\r") for k, v in TEXT.items()})
+
+
+def _bom(d: Path) -> None:
+    base(d, **{f"{k}.csv": "\ufeff" + v for k, v in TEXT.items()})
+
+
+def _semicolons(d: Path) -> None:
+    base(d, **{f"{k}.csv": v.replace(",", ";") for k, v in TEXT.items()})
+
+
+def _utf16_tabs(d: Path) -> None:
+    """Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated."""
+    base(d, **{f"{k}.csv": v.replace(",", "\t").encode("utf-16") for k, v in TEXT.items()})
+
+
+def _excel_trailing(d: Path) -> None:
+    """Excel's residue: empty trailing columns and rows of separators only."""
+    out = {}
+    for k, v in TEXT.items():
+        out[f"{k}.csv"] = "".join(f"{ln},,\r\n" for ln in _lines(v)) + ",,,,,,,,,,,\r\n" * 3
+    base(d, **out)
+
+
+def _padded_header(d: Path) -> None:
+    base(d, **{"pools.csv": POOLS.replace(",", " , ", 8).replace("pool_id", " pool_id", 1)})
+
+
+def _quoted_cells(d: Path) -> None:
+    ent = ENTERPRISES.replace("古镇灯饰厂", '"古镇灯饰厂, ""星光"" 分厂"')
+    base(d, **{"enterprises.csv": ent, "pools.csv": POOLS.replace("p1,", '"p1",', 1)})
+
+
+def _blank_lines(d: Path) -> None:
+    base(d, **{"pools.csv": POOLS.replace("\np3", "\n\n   \np3")})
+
+
+def _upper_case_names(d: Path) -> None:
+    base(d)
+    (d / "pools.csv").rename(d / "POOLS.CSV")
+
+
+def _header_only_workers(d: Path) -> None:
+    base(d, **{"workers.csv": WORKERS_HEADER})
+
+
+def _parquet_decimals(d: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base(d)
+    v = pd.read_csv(d / "vacancies.csv", dtype=str)
+    (d / "vacancies.csv").unlink()
+    table = pa.table(
+        {
+            **{c: pa.array(v[c].tolist()) for c in v.columns if c not in ("headcount", "wage_cny")},
+            "headcount": pa.array(
+                [decimal.Decimal(x) for x in v["headcount"]], type=pa.decimal128(12, 0)
+            ),
+            "wage_cny": pa.array(
+                [decimal.Decimal(x) + decimal.Decimal("0.50") for x in v["wage_cny"]],
+                type=pa.decimal128(12, 2),
+            ),
+        }
+    )
+    pq.write_table(table, d / "vacancies.parquet")
+
+
+def _xlsx_trailing(d: Path) -> None:
+    import openpyxl
+
+    base(d)
+    (d / "pools.csv").unlink()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for line in _lines(POOLS):
+        ws.append([*line.split(","), None, None])
+    ws["L1"] = "   "  # a blank header cell far right, as left by formatting
+    ws["A9"] = None
+    wb.save(d / "pools.xlsx")
+
+
+ACCEPTED: list[Any] = [
+    pytest.param(_gbk, None, True, id="gbk-detected"),
+    pytest.param(_gbk, "gbk", False, id="gbk-by-encoding-keyword"),
+    pytest.param(_gb18030_everywhere, "GB18030", False, id="gb18030-all-files"),
+    pytest.param(_bom, None, False, id="utf8-byte-order-mark"),
+    pytest.param(_crlf, None, True, id="crlf-line-ends"),
+    pytest.param(_old_mac, None, False, id="cr-only-line-ends"),
+    pytest.param(_semicolons, None, True, id="semicolon-separated"),
+    pytest.param(_utf16_tabs, None, True, id="excel-unicode-text-utf16-tabs"),
+    pytest.param(_excel_trailing, None, False, id="excel-trailing-empty-columns-and-rows"),
+    pytest.param(_padded_header, None, False, id="blanks-around-header-names"),
+    pytest.param(_quoted_cells, None, False, id="well-quoted-cells-with-commas-and-quotes"),
+    pytest.param(_blank_lines, None, False, id="blank-lines-between-rows"),
+    pytest.param(_upper_case_names, None, False, id="upper-case-file-name"),
+    pytest.param(_header_only_workers, None, False, id="header-only-workers"),
+    pytest.param(_parquet_decimals, None, True, id="parquet-decimal-wages-and-headcounts"),
+    pytest.param(_xlsx_trailing, None, True, id="xlsx-with-trailing-empty-columns"),
+]
+
+
+@pytest.mark.parametrize(("write", "encoding", "solve"), ACCEPTED)
+def test_messy_file_is_read_right(
+    tmp_path: Path, write: Writer, encoding: str | None, solve: bool
+) -> None:
+    write(tmp_path)
+    m = zm.LabourMarket.from_csv_dir(tmp_path, encoding=encoding)
+    assert counts(m) == BASE_COUNTS
+    assert m.enterprises["name"].tolist()[1] == "小榄五金"
+    assert m.pools["pool_id"].tolist() == ["p1", "p2", "p3", "p4", "p5"]
+    if solve:
+        assert placed(m) == PLACED
+
+
+def test_quoted_cells_keep_their_commas_and_quotes(tmp_path: Path) -> None:
+    _quoted_cells(tmp_path)
+    m = zm.LabourMarket.from_csv_dir(tmp_path)
+    assert m.enterprises["name"].tolist() == ['古镇灯饰厂, "星光" 分厂', "小榄五金"]
+
+
+def test_gbk_names_survive_exactly(tmp_path: Path) -> None:
+    _gbk(tmp_path)
+    frame = read_table_file(tmp_path / "enterprises.csv")
+    assert frame["name"].tolist() == ["古镇灯饰厂", "小榄五金"]
+    assert frame["industry"].tolist() == ["照明", "五金"]
+
+
+def test_parquet_decimals_become_exact_numbers(tmp_path: Path) -> None:
+    _parquet_decimals(tmp_path)
+    v = read_tables(tmp_path)["vacancies"]
+    assert str(v["headcount"].dtype) == "int64"
+    assert v["headcount"].tolist() == [5, 3]
+    assert str(v["wage_cny"].dtype) == "float64"
+    assert v["wage_cny"].tolist() == [6200.5, 5800.5]
+
+
+# ------------------------------------------------------------------------ command line
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+CLI_REJECTED: list[Any] = [
+    pytest.param(_fold, [], ["pools.csv line 3", "pools.csv line 6", "pool_id"], id="fold"),
+    pytest.param(_directory, [], ["is a directory, not a file"], id="directory"),
+    pytest.param(_self_link, [], ["back to itself"], id="self-link"),
+    pytest.param(lambda d: base(d), ["--encoding", "klingon"], ["unknown text encoding"],
+                 id="unknown-encoding"),
+    pytest.param(_gbk, ["--encoding", "utf-8"], ["is not UTF-8 text", "--encoding"],
+                 id="gbk-read-as-utf8"),
+]
+
+
+@pytest.mark.parametrize(("write", "extra", "fragments"), CLI_REJECTED)
+def test_cli_names_the_damaged_file_and_exits_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    write: Writer,
+    extra: list[str],
+    fragments: list[str],
+) -> None:
+    write(tmp_path)
+    code, _out, err = _run(["solve", str(tmp_path), "-q", *extra], capsys)
+    assert code == 2
+    assert err.startswith("zzj-match: bad input:")
+    assert "table" in err  # the problems table's header
+    assert "message" in err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err
+
+
+def test_cli_reads_a_gbk_market_with_encoding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _gb18030_everywhere(tmp_path)
+    code, out, err = _run(["solve", str(tmp_path), "-q", "--encoding", "gbk"], capsys)
+    assert code == 0, err
+    assert "2 enterprises, 2 vacancies / 8 positions, 5 pools / 9 workers" in out
