@@ -198,8 +198,37 @@ def _bad_cell(line: str, sep: str) -> tuple[int, str]:
         return col, line[pos : stop if stop >= 0 else len(line)]
 
 
+def _add_cells(
+    pc: ProblemCollector,
+    table: str,
+    found: list[tuple[int, str]],
+    lines: list[str],
+    sep: str,
+    names: list[str],
+    rank: np.ndarray[Any, Any],
+    header_at: int,
+) -> None:
+    """Record damaged lines, naming the damaged cell's column; one call per column."""
+    by_column: dict[str | None, tuple[list[int], list[str], list[str]]] = {}
+    for i, message in found:
+        col, cell = _bad_cell(lines[i], sep)
+        name = names[col].strip() if col < len(names) else None
+        if i <= header_at:
+            pc.add(table, None, name, cell, message)
+            continue
+        rows, cells, messages = by_column.setdefault(name, ([], [], []))
+        rows.append(int(rank[i]))
+        cells.append(cell)
+        messages.append(message)
+    for name, (rows, cells, messages) in by_column.items():
+        pc.add_mask(
+            table, np.ones(len(rows), dtype=bool), name, np.asarray(cells, dtype=object),
+            np.asarray(messages, dtype=object), rows=np.asarray(rows, dtype=np.int64),
+        )
+
+
 def _check_csv_lines(
-    text: str, sep: str, table: str, f: Path, pc: ProblemCollector
+    lines: list[str], sep: str, table: str, f: Path, pc: ProblemCollector
 ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], int]:
     """Check the quoting and the cell count of every physical line, vectorised.
 
@@ -209,11 +238,18 @@ def _check_csv_lines(
     folds rows into one cell. Returns the 1-based numbers of the lines that hold a record
     (the header first) and the widest record's cell count.
     """
-    lines = pd.Series(re.split(r"\r\n|\r|\n", text), dtype=object)
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+    import pyarrow.compute as pac  # type: ignore[import-untyped,unused-ignore]
+
+    arr = pa.array(lines, type=pa.large_string())
+
+    def mask(values: Any) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
+
     esep = re.escape(sep)
     blank_chars = " " if sep == "\t" else " \t"
-    blank = lines.str.fullmatch(f"[{blank_chars}]*").to_numpy(dtype=bool)
-    nq = lines.str.count('"').to_numpy()
+    blank = mask(pac.match_substring_regex(arr, f"^[{blank_chars}]*$"))
+    nq = np.asarray(pac.count_substring(arr, '"').to_numpy(zero_copy_only=False))
     odd = nq % 2 == 1
     # A line with an odd number of quotes either opens a quoted cell (the quote starts a cell)
     # that runs over line ends, closes one, or has a stray quote inside a cell. Only damaged
@@ -225,7 +261,7 @@ def _check_csv_lines(
         if start is not None:
             pairs.append((start, i))
             start = None
-        elif _bad_cell(str(lines.iat[i]), sep)[1].startswith('"'):
+        elif _bad_cell(lines[i], sep)[1].startswith('"'):
             start = i
         else:
             stray.append(i)
@@ -241,61 +277,59 @@ def _check_csv_lines(
     malformed[stray] = True
     if quoted.any():
         cell = f'(?:{_QUOTED}|[^"{esep}]*)'
-        ok = lines[quoted].str.fullmatch(f"{cell}(?:{esep}{cell})*")
-        malformed[np.flatnonzero(quoted)[~ok.to_numpy(dtype=bool)]] = True
+        ok = mask(pac.match_substring_regex(arr, f"^{cell}(?:{esep}{cell})*$"))
+        malformed |= quoted & ~ok
     record = ~blank & ~inside & ~malformed
-    counts = np.zeros(len(lines), dtype=np.int64)
-    stripped = lines.where(~quoted, lines.str.replace(_QUOTED, "", regex=True))
-    counts[record] = stripped[record].str.count(esep).to_numpy() + 1
+    if quoted.any():
+        arr = pac.if_else(pa.array(quoted), pac.replace_substring_regex(arr, _QUOTED, ""), arr)
+    seps = np.asarray(pac.count_substring(arr, sep).to_numpy(zero_copy_only=False))
+    counts = np.where(record, seps + 1, 0).astype(np.int64)
     numbers = np.flatnonzero(~blank & ~inside) + 1
     if numbers.size == 0:
         return numbers, 0
     header_at = numbers[0] - 1
-    raw_header = lines.iloc[header_at]
+    raw_header = lines[header_at]
     names = next(csv.reader([raw_header], delimiter=sep)) if record[header_at] else []
     n_header = int(counts[header_at])
     rank = np.cumsum(~blank) - 2  # the data row a line would be in a well-formed file
 
-    def where(i: int) -> tuple[int | None, str | None, str, str]:
-        col, cell = _bad_cell(str(lines.iloc[i]), sep)
-        row = int(rank[i]) if i > header_at else None
-        name = names[col].strip() if col < len(names) else None
-        return row, name, cell, f"{f.name} line {i + 1}"
-
     fix = 'remove the stray quote, or put the whole cell in quotes and double the inner ones ("")'
+    found: list[tuple[int, str]] = []  # (line index, message)
     for a, b in pairs:
-        row, name, cell, at = where(a)
+        at = f"{f.name} line {a + 1}"
         if b is not None:
-            pc.add(
-                table, row, name, cell,
+            found.append((
+                a,
                 f"{at}: a double quote (\") opens a quoted cell that only closes on line {b + 1}, "
                 f"so lines {a + 1}-{b + 1} would be read as one cell; {fix}",
-            )
-            row, name, cell, at = where(b)
-            pc.add(
-                table, row, name, cell,
-                f"{at}: this double quote (\") closes the quoted cell opened on line "
-                f"{a + 1}; {fix}",
-            )
+            ))
+            found.append((
+                b,
+                f"{f.name} line {b + 1}: this double quote (\") closes the quoted cell opened "
+                f"on line {a + 1}; {fix}",
+            ))
         else:
-            pc.add(
-                table, row, name, cell,
-                f"{at}: a double quote (\") opens a quoted cell that is never closed, so the rest "
-                f"of the file would be read as one cell; {fix}",
-            )
-    for i in np.flatnonzero(malformed).tolist():
-        row, name, cell, at = where(i)
-        pc.add(
-            table, row, name, cell,
-            f"{at}: a double quote (\") inside a cell that does not start with one, or text "
-            f"after a closing quote; {fix}",
+            found.append((
+                a,
+                f"{at}: a double quote (\") opens a quoted cell that is never closed, so the "
+                f"rest of the file would be read as one cell; {fix}",
+            ))
+    found.extend(
+        (
+            i,
+            f"{f.name} line {i + 1}: a double quote (\") inside a cell that does not start with "
+            f"one, or text after a closing quote; {fix}",
         )
+        for i in np.flatnonzero(malformed).tolist()
+    )
+    _add_cells(pc, table, found, lines, sep, names, rank, header_at)
     short = record & (counts < n_header)
     short[header_at] = False
     if short.any() and n_header:
         idx = np.flatnonzero(short)
         pc.add_mask(
-            table, np.ones(idx.size, dtype=bool), None, lines.iloc[idx].to_numpy(dtype=object),
+            table, np.ones(idx.size, dtype=bool), None,
+            np.asarray([lines[i] for i in idx.tolist()], dtype=object),
             [
                 f"{f.name} line {i + 1}: {counts[i]} cells but the header has {n_header}; "
                 f"every line needs one cell per column (leave a cell empty as ',,')"
@@ -366,13 +400,16 @@ def _read_csv(
     text = _decode(data, f, table, codec, pc)
     if text is None:
         return None
-    first = next((ln for ln in re.split(r"\r\n|\r|\n", text) if ln.strip()), None)
+    if "\r" in text:  # CRLF (Windows) and CR (old Mac) line ends
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    first = next((ln for ln in lines if ln.strip()), None)
     if first is None:
         _file_problem(pc, table, f, "holds no text (only blank lines); expected a header line")
         return None
     sep = _sniff_separator(first)
     n_before = len(pc)
-    numbers, width = _check_csv_lines(text, sep, table, f, pc)
+    numbers, width = _check_csv_lines(lines, sep, table, f, pc)
     if len(pc) > n_before:
         return None
     try:
@@ -390,8 +427,8 @@ def _read_csv(
     except (ValueError, pd.errors.ParserError) as exc:  # the line check should prevent it
         _file_problem(pc, table, f, f"cannot read the file: {exc}")
         return None
-    lines = numbers if len(numbers) == len(raw) else None
-    return _columns(raw, table, f, pc, lines)
+    at = numbers if len(numbers) == len(raw) else None
+    return _columns(raw, table, f, pc, at)
 
 
 def _parquet(f: Path) -> pd.DataFrame:
