@@ -322,12 +322,12 @@ REJECTED: list[Any] = [
     ),
     pytest.param(
         _only(".xls"), None,
-        [("files", None, "pools", None, "pools.xls is an old Excel format that is not read")],
+        [("files", None, "pools", None, "(pools.xls: an old Excel format, not read; save it")],
         id="pools-as-old-xls",
     ),
     pytest.param(
         _only(".json"), None,
-        [("files", None, "pools", None, "pools.json is JSON files are not read")],
+        [("files", None, "pools", None, "(pools.json: JSON is not read from a directory")],
         id="pools-as-json",
     ),
     pytest.param(
@@ -591,3 +591,99 @@ def test_cli_reads_a_gbk_market_with_encoding(
     code, out, err = _run(["solve", str(tmp_path), "-q", "--encoding", "gbk"], capsys)
     assert code == 0, err
     assert "2 enterprises, 2 vacancies / 8 positions, 5 pools / 9 workers" in out
+
+
+# ------------------------------------------------------------------------ workbooks, edge cases
+def _workbook(path: Path, formula: bool = False, duplicate: bool = False) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+    for name, text in TEXT.items():
+        ws = wb.create_sheet(name.capitalize())  # sheet names in any case
+        for line in _lines(text):
+            cells: list[Any] = line.split(",")
+            ws.append([*cells, None])
+        if name == "pools" and formula:
+            ws["F5"] = "=1+1"  # p4's headcount, never calculated
+        if name == "vacancies" and duplicate:
+            ws["I1"] = "wage_cny"
+            ws["I2"] = 1
+    wb.save(path)
+
+
+def test_workbook_names_formula_cells_per_sheet(tmp_path: Path) -> None:
+    book = tmp_path / "market.xlsx"
+    _workbook(book, formula=True, duplicate=True)
+    with pytest.raises(zm.InputError) as info:
+        zm.LabourMarket.from_csv_dir(book)
+    probs = info.value.problems
+    got = [
+        (t, None if pd.isna(r) else int(r), c, v)
+        for t, r, c, v in probs[["table", "row", "column", "value"]].itertuples(index=False)
+    ]
+    assert got == [("vacancies", None, "wage_cny", "wage_cny"), ("pools", 3, "headcount", "=1+1")]
+    assert "(cells 6, 9)" in probs["message"].iloc[0]
+    assert "market.xlsx sheet 'Pools' cell F5: a formula without a saved value" in (
+        probs["message"].iloc[1]
+    )
+
+
+def test_workbook_with_trailing_columns_gives_the_plan(tmp_path: Path) -> None:
+    book = tmp_path / "market.xlsx"
+    _workbook(book)
+    m = zm.LabourMarket.from_csv_dir(book)
+    assert counts(m) == BASE_COUNTS
+    assert placed(m) == PLACED
+
+
+def test_header_only_pools_is_an_empty_table_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    base(tmp_path, **{"pools.csv": HEADER + "\r\n"})
+    with caplog.at_level("WARNING", logger="zzj_match.io._files"):
+        m = zm.LabourMarket.from_csv_dir(tmp_path)
+    assert counts(m) == (2, 2, 8, 0, 0, 0)
+    assert "pools.csv has a header but no data rows" in caplog.text
+
+
+def test_stray_quote_in_the_header_names_the_file_line_1(tmp_path: Path) -> None:
+    base(tmp_path, **{"pools.csv": POOLS.replace("kind,", 'ki"nd,', 1)})
+    with pytest.raises(zm.InputError) as info:
+        zm.LabourMarket.from_csv_dir(tmp_path)
+    probs = info.value.problems
+    assert probs["table"].tolist() == ["pools"]
+    assert pd.isna(probs["row"].iloc[0])
+    assert probs["column"].iloc[0] == 'ki"nd'
+    assert probs["value"].iloc[0] == 'ki"nd'
+    assert probs["message"].iloc[0].startswith("pools.csv line 1: a double quote")
+
+
+@pytest.mark.parametrize(
+    ("values", "type_", "row", "fragment"),
+    [
+        pytest.param(["2", "4.5", "1", "1", "1"], (12, 1), 1, "whole number",
+                     id="fractional-decimal-headcount"),
+        pytest.param(["2", "4", "1", "1", "1" + "0" * 25], (38, 0), 4, "must be >= 0",
+                     id="decimal-headcount-past-int64"),
+    ],
+)
+def test_parquet_decimals_that_are_not_headcounts_are_named(
+    tmp_path: Path, values: list[str], type_: tuple[int, int], row: int, fragment: str
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base(tmp_path)
+    p = pd.read_csv(tmp_path / "pools.csv", dtype=str)
+    (tmp_path / "pools.csv").unlink()
+    cols = {c: pa.array(p[c].tolist()) for c in p.columns if c != "headcount"}
+    cols["headcount"] = pa.array([decimal.Decimal(v) for v in values], type=pa.decimal128(*type_))
+    pq.write_table(pa.table(cols), tmp_path / "pools.parquet")
+    with pytest.raises(zm.InputError) as info:
+        zm.LabourMarket.from_csv_dir(tmp_path)
+    probs = info.value.problems
+    assert probs[["table", "row", "column"]].values.tolist() == [["pools", row, "headcount"]]
+    assert fragment in probs["message"].iloc[0]

@@ -46,9 +46,9 @@ _REQUIRED = ("enterprises", "vacancies", "pools")
 _UNREADABLE = (ValueError, OSError, KeyError, zipfile.BadZipFile, pd.errors.ParserError)
 #: Other extensions a table may come with, and what to do about them.
 _OTHER_FORMATS = {
-    ".xls": "an old Excel format that is not read; save it as .xlsx (Excel Workbook)",
-    ".xlsm": "a macro workbook that is not read; save it as .xlsx",
-    ".json": "JSON files are not read from a directory; use LabourMarket.from_models(...)",
+    ".xls": "an old Excel format, not read; save it as .xlsx (Excel Workbook)",
+    ".xlsm": "a macro workbook, not read; save it as .xlsx",
+    ".json": "JSON is not read from a directory; use LabourMarket.from_models(**data)",
     ".tsv": "rename it to .csv (a tab-separated header is recognised)",
     ".txt": "rename it to .csv if it is comma-, semicolon- or tab-separated text",
 }
@@ -289,7 +289,7 @@ def _check_csv_lines(
         return numbers, 0
     header_at = numbers[0] - 1
     raw_header = lines[header_at]
-    names = next(csv.reader([raw_header], delimiter=sep)) if record[header_at] else []
+    names = next(csv.reader([raw_header], delimiter=sep))  # lenient: a damaged header too
     n_header = int(counts[header_at])
     rank = np.cumsum(~blank) - 2  # the data row a line would be in a well-formed file
 
@@ -616,7 +616,7 @@ def read_tables(
         if not found:
             if name in _REQUIRED:
                 other = [
-                    f"{x.name} is {why}"
+                    f"{x.name}: {why}"
                     for ext, why in _OTHER_FORMATS.items()
                     for x in entries.get(f"{name}{ext}", [])
                 ]
