@@ -151,6 +151,33 @@ def _xlsx_formula(d: Path) -> None:
     wb.save(d / "pools.xlsx")
 
 
+def _xlsx_pools(
+    d: Path, *, title: str | None = None, skip: int = 0, notes: bool = False, formula: str = ""
+) -> None:
+    """pools.xlsx: a title row, ``skip`` empty rows and columns, a notes sheet, a formula."""
+    import openpyxl
+
+    base(d)
+    (d / "pools.csv").unlink()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    if notes:
+        ws.title = "说明"
+        ws["A1"] = "填表说明: one row per pool"
+        ws = wb.create_sheet("Pools")
+    if title is not None:
+        ws.append([title])
+    for _ in range(skip):
+        ws.append([])
+    for line in _lines(POOLS):
+        ws.append([None] * skip + line.split(","))
+    if formula:
+        cell, text = formula.split(":", 1)
+        ws[cell] = text
+    wb.save(d / "pools.xlsx")
+
+
 def _renamed_xlsx(d: Path) -> None:
     base(d)
     buf = d / "x.zip"
@@ -306,8 +333,8 @@ REJECTED: list[Any] = [
     ),
     pytest.param(
         _xlsx_formula, None,
-        [("pools", 1, "headcount", "=E3*2", "pools.xlsx cell F3: a formula without a saved "
-          "value")],
+        [("pools", 1, "headcount", "=E3*2", "pools.xlsx sheet 'Sheet' cell F3: a formula "
+          "without a saved value")],
         id="xlsx-formula-without-cached-value",
     ),
     pytest.param(
@@ -336,6 +363,23 @@ REJECTED: list[Any] = [
         [("pools", 0, None, "jobseeker", "line 2: cell 2 holds a value but its column has no "
           "name in the header (5 value(s) in that column)")],
         id="header-cell-left-empty",
+    ),
+    pytest.param(
+        _pools_text(POOLS.replace(",", "，")), None,
+        [("files", None, "pools", "pools.csv", "the header is separated by full-width commas")],
+        id="full-width-commas",
+    ),
+    pytest.param(
+        lambda d: _xlsx_pools(d, title="珠海市2025年求职登记表"), None,
+        [("pools", None, None, "珠海市2025年求职登记表", "pools.xlsx row 1: the header row has "
+          "one cell ('珠海市2025年求职登记表') and the columns below it have no names")],
+        id="xlsx-title-row-above-header",
+    ),
+    pytest.param(
+        lambda d: _xlsx_pools(d, skip=2, notes=True, formula="H5:=SUM(H6:H8)"), None,
+        [("pools", 1, "headcount", "=SUM(H6:H8)", "pools.xlsx sheet 'Pools' cell H5: a "
+          "formula without a saved value")],
+        id="xlsx-formula-in-a-table-starting-at-c3",
     ),
     pytest.param(
         _gbk_as_utf8_and_fold, "utf-8",
@@ -492,6 +536,11 @@ def _xlsx_trailing(d: Path) -> None:
     wb.save(d / "pools.xlsx")
 
 
+def _sep_line(d: Path) -> None:
+    """Excel's "sep=;" first line, then semicolons."""
+    base(d, **{f"{k}.csv": "sep=;\r\n" + v.replace(",", ";") for k, v in TEXT.items()})
+
+
 ACCEPTED: list[Any] = [
     pytest.param(_gbk, None, True, id="gbk-detected"),
     pytest.param(_gbk, "gbk", False, id="gbk-by-encoding-keyword"),
@@ -509,6 +558,10 @@ ACCEPTED: list[Any] = [
     pytest.param(_header_only_workers, None, False, id="header-only-workers"),
     pytest.param(_parquet_decimals, None, True, id="parquet-decimal-wages-and-headcounts"),
     pytest.param(_xlsx_trailing, None, True, id="xlsx-with-trailing-empty-columns"),
+    pytest.param(_sep_line, None, True, id="excel-sep-line"),
+    pytest.param(lambda d: _xlsx_pools(d, skip=2), None, True, id="xlsx-table-starting-at-c3"),
+    pytest.param(lambda d: _xlsx_pools(d, notes=True), None, False,
+                 id="xlsx-notes-sheet-before-the-pools-sheet"),
 ]
 
 

@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import zipfile
+from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
@@ -340,45 +341,54 @@ def _check_csv_lines(
     return numbers, int(counts[record].max(initial=0))
 
 
+def _leading_empty(raw: pd.DataFrame) -> int:
+    """Count the empty rows above the header (a sheet may start lower down)."""
+    used = np.flatnonzero(raw.notna().to_numpy().any(axis=1))
+    return int(used[0]) if used.size else len(raw)
+
+
 def _columns(
     raw: pd.DataFrame,
     table: str,
     f: Path,
     pc: ProblemCollector,
-    lines: np.ndarray[Any, Any] | None = None,
+    locate: Callable[[int], str],
 ) -> pd.DataFrame | None:
-    """Make the first row of ``raw`` the header.
+    """Make the first non-empty row of ``raw`` the header.
 
     Names are stripped; duplicates and unnamed columns with values are rejected; empty unnamed
-    columns (Excel's trailing ones) and trailing empty rows are dropped. ``lines`` gives where
-    each raw row is in the file, for the messages.
+    columns (Excel's trailing ones) and trailing empty rows are dropped. ``locate`` names where
+    a row of ``raw`` (by position) is in the file, for the messages.
     """
-    if raw.empty:
+    lead = _leading_empty(raw)
+    if lead >= len(raw):
         return pd.DataFrame()
-    head = raw.iloc[0].to_numpy(dtype=object)
-    names = [
-        "" if pd.isna(h) else str(h).replace("\ufeff", "").strip() for h in head
-    ]
-    data = raw.iloc[1:].reset_index(drop=True)
+    head = raw.iloc[lead].to_numpy(dtype=object)
+    names = ["" if pd.isna(h) else str(h).replace("\ufeff", "").strip() for h in head]
+    data = raw.iloc[lead + 1 :].reset_index(drop=True)
     data.columns = pd.RangeIndex(len(names))
     filled = data.notna().to_numpy()
-    keep = []
+    unnamed = [k for k, name in enumerate(names) if not name and filled[:, k].any()]
+    named = [name for name in names if name]
     n_before = len(pc)
-    for k, name in enumerate(names):
-        if name:
-            keep.append(k)
-            continue
+    if unnamed and len(named) == 1:
+        pc.add(
+            table, None, None, named[0],
+            f"{f.name} {locate(lead)}: the header row has one cell ({named[0]!r}) and the "
+            f"columns below it have no names; the first row must hold the column names "
+            f"(is there a title row above them? delete it)",
+        )
+        return None
+    for k in unnamed:
         used = np.flatnonzero(filled[:, k])
-        if used.size:
-            r = int(used[0])
-            at = f"line {int(lines[r + 1])}" if lines is not None else f"row {r}"
-            pc.add(
-                table, r, None, data.iat[r, k],
-                f"{f.name} {at}: cell {k + 1} holds a value but its column has no name "
-                f"in the header ({used.size} value(s) in that column)",
-            )
-    kept = [names[k] for k in keep]
-    for name in dict.fromkeys(n for n in kept if kept.count(n) > 1):
+        r = int(used[0])
+        pc.add(
+            table, r, None, data.iat[r, k],
+            f"{f.name} {locate(lead + 1 + r)}: cell {k + 1} holds a value but its column has "
+            f"no name in the header ({used.size} value(s) in that column)",
+        )
+    keep = [k for k, name in enumerate(names) if name]
+    for name in dict.fromkeys(n for n in named if named.count(n) > 1):
         cells = [str(k + 1) for k in keep if names[k] == name]
         pc.add(
             table, None, name, name,
@@ -388,7 +398,7 @@ def _columns(
     if len(pc) > n_before:
         return None
     out = data.iloc[:, keep]
-    out.columns = pd.Index(kept, dtype=object)
+    out.columns = pd.Index(named, dtype=object)
     used_rows = np.flatnonzero(out.notna().to_numpy().any(axis=1))
     last = int(used_rows[-1]) + 1 if used_rows.size else 0
     return out.iloc[:last].reset_index(drop=True)
@@ -403,11 +413,25 @@ def _read_csv(
     if "\r" in text:  # CRLF (Windows) and CR (old Mac) line ends
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    first = next((ln for ln in lines if ln.strip()), None)
-    if first is None:
+    at = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if at is None:
         _file_problem(pc, table, f, "holds no text (only blank lines); expected a header line")
         return None
-    sep = _sniff_separator(first)
+    hint = re.fullmatch(r"sep=(.)", lines[at].strip())
+    if hint:  # Excel's separator line, "sep=;": honour it, then skip it like a blank line
+        sep = hint.group(1)
+        lines[at] = ""
+        text = "\n".join(lines)
+        at = next((i for i, ln in enumerate(lines) if ln.strip()), len(lines) - 1)
+    else:
+        sep = _sniff_separator(lines[at])
+    if not any(c in lines[at] for c in ",;\t") and "，" in lines[at]:
+        _file_problem(
+            pc, table, f,
+            "the header is separated by full-width commas (，); separate cells with ASCII "
+            "commas (,)",
+        )
+        return None
     n_before = len(pc)
     numbers, width = _check_csv_lines(lines, sep, table, f, pc)
     if len(pc) > n_before:
@@ -427,8 +451,9 @@ def _read_csv(
     except (ValueError, pd.errors.ParserError) as exc:  # the line check should prevent it
         _file_problem(pc, table, f, f"cannot read the file: {exc}")
         return None
-    at = numbers if len(numbers) == len(raw) else None
-    return _columns(raw, table, f, pc, at)
+    if len(numbers) == len(raw):
+        return _columns(raw, table, f, pc, lambda i: f"line {int(numbers[i])}")
+    return _columns(raw, table, f, pc, lambda i: f"row {i}")
 
 
 def _parquet(f: Path) -> pd.DataFrame:
@@ -470,7 +495,11 @@ def _formulas_without_values(
     wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        head = raw.iloc[0].to_numpy(dtype=object) if len(raw) else np.array([], dtype=object)
+        lead = _leading_empty(raw)
+        head = (
+            raw.iloc[lead].to_numpy(dtype=object) if lead < len(raw)
+            else np.array([], dtype=object)
+        )
         for cells in ws.iter_rows():
             for c in cells:
                 if getattr(c, "data_type", None) != "f":
@@ -481,7 +510,7 @@ def _formulas_without_values(
                     continue
                 name = str(head[k]).strip() if k < len(head) and not pd.isna(head[k]) else None
                 pc.add(
-                    table, r - 1 if r > 0 else None, name, c.value,
+                    table, r - lead - 1 if r > lead else None, name, c.value,
                     f"{path.name}{f' sheet {sheet!r}' if sheet else ''} cell {c.coordinate}: "
                     "a formula without a saved value (the workbook was written by a program "
                     "and never calculated); open and save it in Excel or LibreOffice, or write "
@@ -489,6 +518,10 @@ def _formulas_without_values(
                 )
     finally:
         wb.close()
+
+
+def _sheet_row(i: int) -> str:
+    return f"row {i + 1}"
 
 
 def _read_one(
@@ -505,15 +538,21 @@ def _read_one(
     try:
         if ext == ".parquet":
             return _parquet(f)
-        raw = pd.read_excel(f, header=None, dtype=object)
+        sheets = pd.read_excel(f, sheet_name=None, header=None, dtype=object)
     except _UNREADABLE as exc:
         _file_problem(pc, table, f, f"cannot read the file: {_why(exc)}")
         return None
+    if not sheets:
+        _file_problem(pc, table, f, "cannot read the file: a workbook without sheets")
+        return None
+    # the sheet named after the table (e.g. behind an instructions sheet), else the first
+    sheet = next((k for k in sheets if str(k).strip().lower() == table), next(iter(sheets)))
+    raw = sheets[sheet]
     n_before = len(pc)
-    _formulas_without_values(f, None, raw, table, pc)
+    _formulas_without_values(f, str(sheet), raw, table, pc)
     if len(pc) > n_before:
         return None
-    return _columns(raw, table, f, pc)
+    return _columns(raw, table, f, pc, _sheet_row)
 
 
 def read_table_file(
@@ -661,7 +700,7 @@ def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
             raw = sheets[names[name]]
             n_before = len(pc)
             _formulas_without_values(path, str(names[name]), raw, name, pc)
-            frame = _columns(raw, name, path, pc) if len(pc) == n_before else None
+            frame = _columns(raw, name, path, pc, _sheet_row) if len(pc) == n_before else None
             if frame is None:
                 continue
             if len(frame) == 0:
