@@ -7,8 +7,10 @@ counts, and for several the exact plan). Issue #12, defects 2b (reader side) and
 
 from __future__ import annotations
 
+import csv
 import decimal
 import errno
+import io
 import os
 import zipfile
 from collections.abc import Callable
@@ -17,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import zzj_match as zm
 from zzj_match.cli import main
@@ -740,3 +744,60 @@ def test_parquet_decimals_that_are_not_headcounts_are_named(
     probs = info.value.problems
     assert probs[["table", "row", "column"]].values.tolist() == [["pools", row, "headcount"]]
     assert fragment in probs["message"].iloc[0]
+
+
+# ------------------------------------------------------------------------ properties
+CELL = st.text(alphabet=["a", "7", ",", '"', " ", ";", "中", "é"], max_size=6)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=6),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+)
+def test_well_quoted_csv_reads_back_cell_for_cell(
+    tmp_path: Path, rows: list[list[str]], encoding: str, line_end: str
+) -> None:
+    """What a correct writer (Python's csv module) writes is read back exactly."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator=line_end)
+    w.writerow(["a", "b", "c"])
+    w.writerows(rows)
+    f = tmp_path / "t.csv"
+    f.write_bytes(buf.getvalue().encode(encoding))
+    got = read_table_file(f)
+    want = [[None if c == "" else c for c in r] for r in rows]
+    while want and all(c is None for c in want[-1]):  # trailing empty rows are dropped
+        want.pop()
+    assert got.astype(object).where(got.notna(), None).values.tolist() == want
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(lines=st.lists(st.text(alphabet=["a", ",", '"', " "], max_size=8), min_size=1, max_size=8))
+def test_a_csv_either_fails_by_line_or_keeps_one_row_per_line(
+    tmp_path: Path, lines: list[str]
+) -> None:
+    """Whatever the quotes: rejected naming a line, or one row per non-blank line, no merges."""
+    f = tmp_path / "t.csv"
+    f.write_text("a,b,c\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    got: Any
+    try:
+        got = read_table_file(f)
+    except zm.InputError as err:
+        got = err
+    if isinstance(got, zm.InputError):
+        assert got.problems["message"].str.contains(r"t\.csv(?: line \d+)?:").all()
+        return
+    non_blank = [ln for ln in lines if ln.strip(" ")]
+    trailing = 0  # rows of empty cells only at the end are dropped
+    for ln in reversed(non_blank):
+        if ln.replace(",", "").replace('""', "").strip(" ") or '"' in ln.replace('""', "x"):
+            break
+        trailing += 1
+    assert len(got) in range(len(non_blank) - trailing, len(non_blank) + 1)
+    assert not got.apply(lambda s: s.str.contains("\n", na=False)).to_numpy().any()

@@ -60,7 +60,6 @@ _MAGIC = {
     b"\xd0\xcf\x11\xe0": "an old Excel (.xls) workbook, not CSV text; save it as .xlsx or CSV",
 }
 _QUOTED = r'"(?:[^"]|"")*"'
-_NO_FILE = object()
 
 
 def _why(exc: BaseException) -> str:
