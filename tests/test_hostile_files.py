@@ -386,6 +386,16 @@ REJECTED: list[Any] = [
         id="xlsx-formula-in-a-table-starting-at-c3",
     ),
     pytest.param(
+        lambda d: (base(d), (d / "Pools.csv").write_text(POOLS, encoding="utf-8")), None,
+        [("files", None, "pools", "Pools.csv, pools.csv", "several files for one table")],
+        id="pools-csv-in-two-cases",
+    ),
+    pytest.param(
+        lambda d: (base(d), (d / "pools.csv").rename(d / "pools.csv ")), None,
+        [("files", None, "pools", None, "(did you mean 'pools.csv '?)")],
+        id="file-name-with-a-trailing-blank",
+    ),
+    pytest.param(
         _gbk_as_utf8_and_fold, "utf-8",
         [
             ("files", None, "enterprises", "enterprises.csv", "is not UTF-8 text"),
@@ -545,6 +555,31 @@ def _sep_line(d: Path) -> None:
     base(d, **{f"{k}.csv": "sep=;\r\n" + v.replace(",", ";") for k, v in TEXT.items()})
 
 
+def _all_quoted(d: Path) -> None:
+    out = {}
+    for k, v in TEXT.items():
+        out[f"{k}.csv"] = "".join(
+            ",".join(f'"{c}"' for c in ln.split(",")) + "\n" for ln in _lines(v)
+        )
+    base(d, **out)
+
+
+def _parquet_index(d: Path) -> None:
+    """A frame written with its id as the index, and categorical / int32 columns."""
+    base(d)
+    p = pd.read_csv(d / "pools.csv", dtype=str)
+    (d / "pools.csv").unlink()
+    p["kind"] = p["kind"].astype("category")
+    p["headcount"] = p["headcount"].astype("int32")
+    p.set_index("pool_id").to_parquet(d / "pools.parquet")
+
+
+def _linked(d: Path) -> None:
+    base(d)
+    (d / "pools.csv").rename(d / "pools-2025-03.csv")
+    os.symlink("pools-2025-03.csv", d / "pools.csv")
+
+
 ACCEPTED: list[Any] = [
     pytest.param(_gbk, None, True, id="gbk-detected"),
     pytest.param(_gbk, "gbk", False, id="gbk-by-encoding-keyword"),
@@ -563,6 +598,9 @@ ACCEPTED: list[Any] = [
     pytest.param(_parquet_decimals, None, True, id="parquet-decimal-wages-and-headcounts"),
     pytest.param(_xlsx_trailing, None, True, id="xlsx-with-trailing-empty-columns"),
     pytest.param(_sep_line, None, True, id="excel-sep-line"),
+    pytest.param(_all_quoted, None, False, id="every-cell-quoted"),
+    pytest.param(_parquet_index, None, True, id="parquet-with-id-index-and-categories"),
+    pytest.param(_linked, None, False, id="symlink-to-the-real-file"),
     pytest.param(lambda d: _xlsx_pools(d, skip=2), None, True, id="xlsx-table-starting-at-c3"),
     pytest.param(lambda d: _xlsx_pools(d, notes=True), None, False,
                  id="xlsx-notes-sheet-before-the-pools-sheet"),
@@ -776,7 +814,7 @@ def test_well_quoted_csv_reads_back_cell_for_cell(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(lines=st.lists(st.text(alphabet=["a", ",", '"', " "], max_size=8), min_size=1, max_size=8))
 def test_a_csv_either_fails_by_line_or_keeps_one_row_per_line(

@@ -456,7 +456,11 @@ def _read_csv(
 
 
 def _parquet(f: Path) -> pd.DataFrame:
-    """Read Parquet; ``decimal`` columns become numbers (int64 where every value is whole)."""
+    """Read Parquet with ``decimal`` columns as numbers and a named index as columns.
+
+    A decimal column becomes int64 when every value is whole (exactly), else float64; the
+    index of ``df.set_index("pool_id").to_parquet(...)`` becomes a column again.
+    """
     import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
@@ -472,6 +476,8 @@ def _parquet(f: Path) -> pd.DataFrame:
             num = pc.cast(col, pa.float64(), safe=False)
         t = t.set_column(i, pa.field(field.name, num.type), num)
     frame: pd.DataFrame = t.to_pandas()
+    if any(n is not None for n in frame.index.names):  # written with a named index
+        frame = frame.reset_index()
     return frame
 
 
