@@ -259,12 +259,12 @@ REJECTED: list[Any] = [
     ),
     pytest.param(
         _pools_line(3, '"p2,jobseeker",' + P2.split(",", 2)[2]), None,
-        [("pools", 1, None, None, "pools.csv line 3: 8 cells but the header has 9")],
+        [("pools", 1, None, None, "pools.csv line 3: 8 cells but the header names 9")],
         id="quote-pair-on-one-line-swallows-a-cell",
     ),
     pytest.param(
         _pools_line(4, P3.rsplit(",", 1)[0]), None,
-        [("pools", 2, None, P3.rsplit(",", 1)[0], "line 4: 8 cells but the header has 9")],
+        [("pools", 2, None, P3.rsplit(",", 1)[0], "line 4: 8 cells but the header names 9")],
         id="row-with-a-cell-missing",
     ),
     pytest.param(
@@ -599,6 +599,10 @@ ACCEPTED: list[Any] = [
     pytest.param(_xlsx_trailing, None, True, id="xlsx-with-trailing-empty-columns"),
     pytest.param(_sep_line, None, True, id="excel-sep-line"),
     pytest.param(_all_quoted, None, False, id="every-cell-quoted"),
+    pytest.param(
+        lambda d: base(d, **{"pools.csv": POOLS.replace("available_to\n", "available_to,,\n")}),
+        None, False, id="header-with-trailing-separators-rows-without",
+    ),
     pytest.param(_parquet_index, None, True, id="parquet-with-id-index-and-categories"),
     pytest.param(_linked, None, False, id="symlink-to-the-real-file"),
     pytest.param(lambda d: _xlsx_pools(d, skip=2), None, True, id="xlsx-table-starting-at-c3"),

@@ -290,7 +290,8 @@ def _check_csv_lines(
     header_at = numbers[0] - 1
     raw_header = lines[header_at]
     names = next(csv.reader([raw_header], delimiter=sep))  # lenient: a damaged header too
-    n_header = int(counts[header_at])
+    named = [k for k, name in enumerate(names) if name.strip()]
+    n_header = named[-1] + 1 if named else 0  # empty trailing header cells need no cells below
     rank = np.cumsum(~blank) - 2  # the data row a line would be in a well-formed file
 
     fix = 'remove the stray quote, or put the whole cell in quotes and double the inner ones ("")'
@@ -331,7 +332,7 @@ def _check_csv_lines(
             table, np.ones(idx.size, dtype=bool), None,
             np.asarray([lines[i] for i in idx.tolist()], dtype=object),
             [
-                f"{f.name} line {i + 1}: {counts[i]} cells but the header has {n_header}; "
+                f"{f.name} line {i + 1}: {counts[i]} cells but the header names {n_header}; "
                 f"every line needs one cell per column (leave a cell empty as ',,')"
                 for i in idx
             ],
@@ -488,7 +489,7 @@ def _formulas_without_values(
     try:
         with zipfile.ZipFile(path) as z:
             has_formula = any(
-                b"<f>" in z.read(n) or b"<f " in z.read(n)
+                re.search(rb"<f[ >/]", z.read(n)) is not None
                 for n in z.namelist()
                 if n.startswith("xl/worksheets/")
             )
