@@ -202,7 +202,7 @@ def _add_cells(
     pc: ProblemCollector,
     table: str,
     found: list[tuple[int, str]],
-    lines: list[str],
+    line: Callable[[int], str],
     sep: str,
     names: list[str],
     rank: np.ndarray[Any, Any],
@@ -211,7 +211,7 @@ def _add_cells(
     """Record damaged lines, naming the damaged cell's column; one call per column."""
     by_column: dict[str | None, tuple[list[int], list[str], list[str]]] = {}
     for i, message in found:
-        col, cell = _bad_cell(lines[i], sep)
+        col, cell = _bad_cell(line(i), sep)
         name = names[col].strip() if col < len(names) else None
         if i <= header_at:
             pc.add(table, None, name, cell, message)
@@ -228,7 +228,7 @@ def _add_cells(
 
 
 def _check_csv_lines(
-    lines: list[str], sep: str, table: str, f: Path, pc: ProblemCollector
+    text: str, sep: str, table: str, f: Path, pc: ProblemCollector
 ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], int]:
     """Check the quoting and the cell count of every physical line, vectorised.
 
@@ -241,7 +241,12 @@ def _check_csv_lines(
     import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.compute as pac  # type: ignore[import-untyped,unused-ignore]
 
-    arr = pa.array(lines, type=pa.large_string())
+    # one string per physical line (line ends are "\n" only here, see _read_csv)
+    arr = pac.split_pattern(pa.array([text], type=pa.large_string()), pattern="\n").flatten()
+    n_lines = len(arr)
+
+    def line(i: int) -> str:
+        return str(arr[i].as_py())
 
     def mask(values: Any) -> np.ndarray[Any, np.dtype[np.bool_]]:
         return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
@@ -261,34 +266,35 @@ def _check_csv_lines(
         if start is not None:
             pairs.append((start, i))
             start = None
-        elif _bad_cell(lines[i], sep)[1].startswith('"'):
+        elif _bad_cell(line(i), sep)[1].startswith('"'):
             start = i
         else:
             stray.append(i)
     if start is not None:
         pairs.append((start, None))
-    marks = np.zeros(len(lines) + 1, dtype=np.int64)
+    marks = np.zeros(n_lines + 1, dtype=np.int64)
     for a, b in pairs:
         marks[a] += 1
-        marks[len(lines) if b is None else b + 1] -= 1
+        marks[n_lines if b is None else b + 1] -= 1
     inside = np.cumsum(marks[:-1]) > 0
     quoted = (nq > 0) & ~odd & ~inside
-    malformed = np.zeros(len(lines), dtype=bool)
+    malformed = np.zeros(n_lines, dtype=bool)
     malformed[stray] = True
     if quoted.any():
         cell = f'(?:{_QUOTED}|[^"{esep}]*)'
         ok = mask(pac.match_substring_regex(arr, f"^{cell}(?:{esep}{cell})*$"))
         malformed |= quoted & ~ok
     record = ~blank & ~inside & ~malformed
+    bare = arr
     if quoted.any():
-        arr = pac.if_else(pa.array(quoted), pac.replace_substring_regex(arr, _QUOTED, ""), arr)
-    seps = np.asarray(pac.count_substring(arr, sep).to_numpy(zero_copy_only=False))
+        bare = pac.if_else(pa.array(quoted), pac.replace_substring_regex(arr, _QUOTED, ""), arr)
+    seps = np.asarray(pac.count_substring(bare, sep).to_numpy(zero_copy_only=False))
     counts = np.where(record, seps + 1, 0).astype(np.int64)
     numbers = np.flatnonzero(~blank & ~inside) + 1
     if numbers.size == 0:
         return numbers, 0
     header_at = numbers[0] - 1
-    raw_header = lines[header_at]
+    raw_header = line(header_at)
     names = next(csv.reader([raw_header], delimiter=sep))  # lenient: a damaged header too
     named = [k for k, name in enumerate(names) if name.strip()]
     n_header = named[-1] + 1 if named else 0  # empty trailing header cells need no cells below
@@ -323,14 +329,14 @@ def _check_csv_lines(
         )
         for i in np.flatnonzero(malformed).tolist()
     )
-    _add_cells(pc, table, found, lines, sep, names, rank, header_at)
+    _add_cells(pc, table, found, line, sep, names, rank, header_at)
     short = record & (counts < n_header)
     short[header_at] = False
     if short.any() and n_header:
         idx = np.flatnonzero(short)
         pc.add_mask(
             table, np.ones(idx.size, dtype=bool), None,
-            np.asarray([lines[i] for i in idx.tolist()], dtype=object),
+            np.asarray(arr.take(pa.array(idx)).to_pylist(), dtype=object),
             [
                 f"{f.name} line {i + 1}: {counts[i]} cells but the header names {n_header}; "
                 f"every line needs one cell per column (leave a cell empty as ',,')"
@@ -404,6 +410,18 @@ def _columns(
     return out.iloc[:last].reset_index(drop=True)
 
 
+def _first_line(text: str) -> tuple[int, int] | None:
+    """Return where the first line that is not blank starts and ends, if there is one."""
+    pos = 0
+    while pos < len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        if text[pos:end].strip():
+            return pos, end
+        pos = end + 1
+    return None
+
+
 def _read_csv(
     data: bytes, f: Path, table: str, codec: str | None, pc: ProblemCollector
 ) -> pd.DataFrame | None:
@@ -412,20 +430,19 @@ def _read_csv(
         return None
     if "\r" in text:  # CRLF (Windows) and CR (old Mac) line ends
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    at = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    at = _first_line(text)
     if at is None:
         _file_problem(pc, table, f, "holds no text (only blank lines); expected a header line")
         return None
-    hint = re.fullmatch(r"sep=(.)", lines[at].strip())
+    hint = re.fullmatch(r"sep=(.)", text[at[0] : at[1]].strip())
     if hint:  # Excel's separator line, "sep=;": honour it, then skip it like a blank line
         sep = hint.group(1)
-        lines[at] = ""
-        text = "\n".join(lines)
-        at = next((i for i, ln in enumerate(lines) if ln.strip()), len(lines) - 1)
+        text = text[: at[0]] + text[at[1] :]
+        at = _first_line(text) or (0, 0)
     else:
-        sep = _sniff_separator(lines[at])
-    if not any(c in lines[at] for c in ",;\t") and "，" in lines[at]:
+        sep = _sniff_separator(text[at[0] : at[1]])
+    header = text[at[0] : at[1]]
+    if not any(c in header for c in ",;\t") and "，" in header:
         _file_problem(
             pc, table, f,
             "the header is separated by full-width commas (，); separate cells with ASCII "
@@ -433,7 +450,7 @@ def _read_csv(
         )
         return None
     n_before = len(pc)
-    numbers, width = _check_csv_lines(lines, sep, table, f, pc)
+    numbers, width = _check_csv_lines(text, sep, table, f, pc)
     if len(pc) > n_before:
         return None
     try:
