@@ -483,7 +483,10 @@ def _parquet(f: Path) -> pd.DataFrame:
     import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
-    t = pq.read_table(f)
+    try:
+        t = pq.read_table(f)
+    except pa.ArrowException as exc:  # not Parquet, or types this pyarrow cannot read
+        raise ValueError(str(exc)) from None
     for i, field in enumerate(t.schema):
         if not pa.types.is_decimal(field.type):
             continue
@@ -493,7 +496,10 @@ def _parquet(f: Path) -> pd.DataFrame:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             num = pc.cast(col, pa.float64(), safe=False)
         t = t.set_column(i, pa.field(field.name, num.type), num)
-    frame: pd.DataFrame = t.to_pandas()
+    try:
+        frame: pd.DataFrame = t.to_pandas()
+    except pa.ArrowException as exc:
+        raise ValueError(str(exc)) from None
     if any(n is not None for n in frame.index.names):  # written with a named index
         frame = frame.reset_index()
     return frame
