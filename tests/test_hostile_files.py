@@ -843,3 +843,20 @@ def test_a_csv_either_fails_by_line_or_keeps_one_row_per_line(
         trailing += 1
     assert len(got) in range(len(non_blank) - trailing, len(non_blank) + 1)
     assert not got.apply(lambda s: s.str.contains("\n", na=False)).to_numpy().any()
+
+
+def test_xlsx_formula_with_a_saved_value_is_read_by_its_value(tmp_path: Path) -> None:
+    """What Excel saves: the formula and its result; the result is the cell's value."""
+    _xlsx_formula(tmp_path)
+    book = tmp_path / "pools.xlsx"
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    assert b"<f>E3*2</f><v />" in parts[sheet]
+    parts[sheet] = parts[sheet].replace(b"<f>E3*2</f><v />", b"<f>E3*2</f><v>4</v>")
+    with zipfile.ZipFile(book, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    m = zm.LabourMarket.from_csv_dir(tmp_path)
+    assert counts(m) == BASE_COUNTS
+    assert m.pools.set_index("pool_id").loc["p2", "headcount"] == 4
