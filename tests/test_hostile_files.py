@@ -396,6 +396,17 @@ REJECTED: list[Any] = [
         id="file-name-with-a-trailing-blank",
     ),
     pytest.param(
+        lambda d: (_fold(d), (d / "pools.csv").write_bytes(
+            (d / "pools.csv").read_text(encoding="utf-8").replace(",", ";").encode("gbk"))),
+        None,
+        [
+            ("pools", 1, "pool_id", '"p2', "line 3: a double quote (\") opens a quoted cell "
+             "that only closes on line 6"),
+            ("pools", 4, "pool_id", 'p5"', "line 6: this double quote"),
+        ],
+        id="stray-quotes-in-a-gbk-semicolon-file",
+    ),
+    pytest.param(
         _gbk_as_utf8_and_fold, "utf-8",
         [
             ("files", None, "enterprises", "enterprises.csv", "is not UTF-8 text"),
