@@ -871,3 +871,19 @@ def test_xlsx_formula_with_a_saved_value_is_read_by_its_value(tmp_path: Path) ->
     m = zm.LabourMarket.from_csv_dir(tmp_path)
     assert counts(m) == BASE_COUNTS
     assert m.pools.set_index("pool_id").loc["p2", "headcount"] == 4
+
+
+def test_a_line_break_typed_into_a_cell_is_named_with_its_lines(tmp_path: Path) -> None:
+    """Excel writes Alt+Enter inside a cell as a quoted line break: refused, both lines named."""
+    ent = ENTERPRISES.replace("古镇灯饰厂", '"古镇灯饰厂\r\n二分厂"')
+    base(tmp_path, **{"enterprises.csv": ent.replace("\n", "\r\n")})
+    with pytest.raises(zm.InputError) as info:
+        zm.LabourMarket.from_csv_dir(tmp_path)
+    probs = info.value.problems
+    # each line is named as the row it would be on its own: line 3 starts with the quote's cell
+    assert probs[["table", "row", "column", "value"]].values.tolist() == [
+        ["enterprises", 0, "name", '"古镇灯饰厂'],
+        ["enterprises", 1, "enterprise_id", '二分厂"'],
+    ]
+    assert "lines 2-3 would be read as one cell" in probs["message"].iloc[0]
+    assert "Alt+Enter" in probs["message"].iloc[0]

@@ -308,7 +308,9 @@ def _check_csv_lines(
             found.append((
                 a,
                 f"{at}: a double quote (\") opens a quoted cell that only closes on line {b + 1}, "
-                f"so lines {a + 1}-{b + 1} would be read as one cell; {fix}",
+                f"so lines {a + 1}-{b + 1} would be read as one cell; remove the stray quote, "
+                "or the line break inside the cell (Alt+Enter in Excel): a cell cannot span "
+                "lines",
             ))
             found.append((
                 b,
