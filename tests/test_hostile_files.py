@@ -875,7 +875,7 @@ def test_xlsx_formula_with_a_saved_value_is_read_by_its_value(tmp_path: Path) ->
 
 def test_a_line_break_typed_into_a_cell_is_named_with_its_lines(tmp_path: Path) -> None:
     """Excel writes Alt+Enter inside a cell as a quoted line break: refused, both lines named."""
-    ent = ENTERPRISES.replace("古镇灯饰厂", '"古镇灯饰厂\r\n二分厂"')
+    ent = ENTERPRISES.replace("古镇灯饰厂", '"古镇灯饰厂\n二分厂"')
     base(tmp_path, **{"enterprises.csv": ent.replace("\n", "\r\n")})
     with pytest.raises(zm.InputError) as info:
         zm.LabourMarket.from_csv_dir(tmp_path)
