@@ -407,6 +407,18 @@ REJECTED: list[Any] = [
         id="stray-quotes-in-a-gbk-semicolon-file",
     ),
     pytest.param(
+        lambda d: base(d, **{"vacancies.csv": VACANCIES.replace("v2,e2,", "v2,#N/A,")}), None,
+        [("vacancies", 1, "enterprise_id", "#N/A", "vacancies.csv line 3: the Excel error "
+          "#N/A (a formula that failed")],
+        id="excel-error-written-to-csv",
+    ),
+    pytest.param(
+        lambda d: _xlsx_pools(d, formula="G4:#DIV/0!"), None,
+        [("pools", 2, "reservation_wage_cny", "#DIV/0!", "pools.xlsx row 4: the Excel error "
+          "#DIV/0!")],
+        id="xlsx-error-cell",
+    ),
+    pytest.param(
         _gbk_as_utf8_and_fold, "utf-8",
         [
             ("files", None, "enterprises", "enterprises.csv", "is not UTF-8 text"),

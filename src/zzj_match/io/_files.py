@@ -60,6 +60,10 @@ _MAGIC = {
     b"\xd0\xcf\x11\xe0": "an old Excel (.xls) workbook, not CSV text; save it as .xlsx or CSV",
 }
 _QUOTED = r'"(?:[^"]|"")*"'
+#: What Excel shows (and writes to CSV) in a cell whose formula failed.
+_EXCEL_ERRORS = (
+    "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+)
 
 
 def _why(exc: BaseException) -> str:
@@ -409,7 +413,19 @@ def _columns(
     out.columns = pd.Index(named, dtype=object)
     used_rows = np.flatnonzero(out.notna().to_numpy().any(axis=1))
     last = int(used_rows[-1]) + 1 if used_rows.size else 0
-    return out.iloc[:last].reset_index(drop=True)
+    out = out.iloc[:last].reset_index(drop=True)
+    failed = out.isin(_EXCEL_ERRORS).to_numpy()
+    for j in np.flatnonzero(failed.any(axis=0)).tolist():
+        messages = np.empty(len(out), dtype=object)
+        messages[failed[:, j]] = [
+            f"{f.name} {locate(lead + 1 + r)}: the Excel error {out.iat[r, j]!s} (a formula "
+            "that failed, e.g. a lookup that found nothing); fix the formula or type the value"
+            for r in np.flatnonzero(failed[:, j]).tolist()
+        ]
+        pc.add_mask(
+            table, failed[:, j], named[j], out.iloc[:, j].to_numpy(dtype=object), messages
+        )
+    return None if len(pc) > n_before else out
 
 
 def _first_line(text: str) -> tuple[int, int] | None:
