@@ -414,8 +414,8 @@ REJECTED: list[Any] = [
     ),
     pytest.param(
         lambda d: _xlsx_pools(d, formula="G4:#DIV/0!"), None,
-        [("pools", 2, "reservation_wage_cny", "#DIV/0!", "pools.xlsx row 4: the Excel error "
-          "#DIV/0!")],
+        [("pools", 2, "reservation_wage_cny", "#DIV/0!", "pools.xlsx sheet 'Sheet' cell G4: "
+          "the Excel error #DIV/0!")],
         id="xlsx-error-cell",
     ),
     pytest.param(
@@ -899,3 +899,29 @@ def test_a_line_break_typed_into_a_cell_is_named_with_its_lines(tmp_path: Path) 
     ]
     assert "lines 2-3 would be read as one cell" in probs["message"].iloc[0]
     assert "Alt+Enter" in probs["message"].iloc[0]
+
+
+def test_xlsx_formula_whose_saved_value_is_an_error_is_named_as_the_error(
+    tmp_path: Path,
+) -> None:
+    """Excel saved a failed lookup: pandas reads it as missing; the reader names the error."""
+    _xlsx_formula(tmp_path)
+    book = tmp_path / "pools.xlsx"
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    old = b'<c r="F3"><f>E3*2</f><v /></c>'
+    assert old in parts[sheet]
+    parts[sheet] = parts[sheet].replace(old, b'<c r="F3" t="e"><f>E3*2</f><v>#N/A</v></c>')
+    with zipfile.ZipFile(book, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    with pytest.raises(zm.InputError) as info:
+        zm.LabourMarket.from_csv_dir(tmp_path)
+    probs = info.value.problems
+    assert probs[["table", "row", "column", "value"]].values.tolist() == [
+        ["pools", 1, "headcount", "#N/A"]
+    ]
+    assert probs["message"].iloc[0].startswith(
+        "pools.xlsx sheet 'Sheet' cell F3: the Excel error #N/A"
+    )
