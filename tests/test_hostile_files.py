@@ -607,6 +607,11 @@ ACCEPTED: list[Any] = [
     pytest.param(_gbk, None, True, id="gbk-detected"),
     pytest.param(_gbk, "gbk", False, id="gbk-by-encoding-keyword"),
     pytest.param(_gb18030_everywhere, "GB18030", False, id="gb18030-all-files"),
+    pytest.param(
+        lambda d: base(d, **{"enterprises.csv": ENTERPRISES.encode("gbk"),
+                             "pools.csv": "\ufeff" + POOLS}),
+        "gbk", False, id="one-encoding-keyword-and-a-utf8-bom-file",
+    ),
     pytest.param(_bom, None, False, id="utf8-byte-order-mark"),
     pytest.param(_crlf, None, True, id="crlf-line-ends"),
     pytest.param(_old_mac, None, False, id="cr-only-line-ends"),

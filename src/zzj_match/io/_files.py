@@ -147,12 +147,18 @@ def _decode(
         "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8), or give its encoding "
         "(encoding=... in Python, --encoding on the command line)"
     )
-    if codec is not None:
-        tried: tuple[str, ...] = (codec,)
+    # a byte-order mark says what the file is, even against encoding= (a market of files
+    # saved by different programs, one --encoding for all)
+    if data.startswith(codecs.BOM_UTF8):
+        tried: tuple[str, ...] = ("utf-8-sig",)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         tried = ("utf-16",)
+    elif codec is not None:
+        tried = (codec,)
     else:
         tried = CSV_ENCODINGS
+    if codec is not None and tried[0] != codec:
+        logger.info("%s starts with a %s byte-order mark; read it so", f.name, tried[0])
     if b"\x00" in data and not tried[0].startswith(("utf-16", "utf-32")):
         _file_problem(
             pc, table, f,
