@@ -419,6 +419,13 @@ REJECTED: list[Any] = [
         id="xlsx-error-cell",
     ),
     pytest.param(
+        _pools_text(POOLS + HEADER + "\n" + "".join(f"q{ln[1:]}\n" for ln in _lines(POOLS)[1:])),
+        None,
+        [("pools", 5, None, HEADER.replace(",", ", "), "pools.csv line 7: the header again "
+          "(files joined together?)")],
+        id="two-files-joined-header-repeated",
+    ),
+    pytest.param(
         _gbk_as_utf8_and_fold, "utf-8",
         [
             ("files", None, "enterprises", "enterprises.csv", "is not UTF-8 text"),

@@ -420,6 +420,23 @@ def _columns(
     used_rows = np.flatnonzero(out.notna().to_numpy().any(axis=1))
     last = int(used_rows[-1]) + 1 if used_rows.size else 0
     out = out.iloc[:last].reset_index(drop=True)
+    grid: np.ndarray[Any, Any] = out.to_numpy(dtype=object)
+    same: np.ndarray[Any, Any] = np.equal(grid, np.asarray(named, dtype=object))
+    again = np.flatnonzero(same.all(axis=1))
+    if again.size:
+        pc.add_mask(
+            table, np.ones(again.size, dtype=bool), None,
+            np.full(again.size, ", ".join(named), dtype=object),
+            np.asarray(
+                [
+                    f"{f.name} {locate(lead + 1 + r)}: the header again (files joined "
+                    "together?); delete the line"
+                    for r in again.tolist()
+                ],
+                dtype=object,
+            ),
+            rows=again,
+        )
     failed = out.isin(_EXCEL_ERRORS).to_numpy()
     for j in np.flatnonzero(failed.any(axis=0)).tolist():
         messages = np.empty(len(out), dtype=object)
