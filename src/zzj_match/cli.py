@@ -209,6 +209,11 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument(
         "dir", type=Path, metavar="DIR", help="directory with enterprises/vacancies/pools.csv"
     )
+    solve.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of the CSV files (e.g. gbk); default: UTF-8, else GB18030",
+    )
     scenario(solve)
     return p
 
@@ -564,7 +569,7 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             )
         else:
             stages.start(f"reading {args.dir}")
-            market = zm.LabourMarket.from_csv_dir(args.dir)
+            market = zm.LabourMarket.from_csv_dir(args.dir, encoding=args.encoding)
             title = f"zzj-match solve {args.dir}"
         stages.done()
         stages.start("loading the region")

@@ -7,7 +7,13 @@ go through the same checks, so both paths accept and reject the same inputs.
 
 from __future__ import annotations
 
-from zzj_match.io._files import FILE_FORMATS, read_table_file, read_tables, write_tables
+from zzj_match.io._files import (
+    CSV_ENCODINGS,
+    FILE_FORMATS,
+    read_table_file,
+    read_tables,
+    write_tables,
+)
 from zzj_match.io._schema import SCHEMA_NAMES, json_schema, json_schemas, write_json_schemas
 from zzj_match.io._spec import (
     OCCUPATION_PATTERN,
@@ -21,6 +27,7 @@ from zzj_match.io._spec import (
 from zzj_match.io._validate import ZoneSet, as_frame, resolve_zones, validate_frames
 
 __all__ = [
+    "CSV_ENCODINGS",
     "FILE_FORMATS",
     "OCCUPATION_PATTERN",
     "POOL_KINDS",

@@ -413,7 +413,9 @@ class LabourMarket:
         )
 
     @classmethod
-    def from_csv_dir(cls, path: str | PathLike[str], *, zones: Any = None) -> LabourMarket:
+    def from_csv_dir(
+        cls, path: str | PathLike[str], *, zones: Any = None, encoding: str | None = None
+    ) -> LabourMarket:
         """Read a market from a directory of tables.
 
         Reads ``enterprises``, ``vacancies``, ``pools`` and, if present, ``workers``, each
@@ -426,6 +428,9 @@ class LabourMarket:
             The directory (or workbook).
         zones : Region, iterable of str or None, optional
             The allowed zones; ``None`` = the embedded 珠中江 region.
+        encoding : str, optional
+            The text encoding of the CSV files (e.g. ``"gbk"``); by default UTF-8 is tried,
+            then GB18030 (which covers GBK), see ``docs/input_format.md``.
 
         Returns
         -------
@@ -439,7 +444,7 @@ class LabourMarket:
         """
         from zzj_match.io._files import read_tables
 
-        tables = read_tables(path)
+        tables = read_tables(path, encoding=encoding)
         return cls(
             tables["enterprises"], tables["vacancies"], tables["pools"], tables.get("workers"),
             zones=zones,
