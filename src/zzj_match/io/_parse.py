@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
+from zzj_match.errors import CONTROL_CLASS, CONTROL_RANGES
 from zzj_match.io._spec import BOOL_FALSE, BOOL_TRUE
 
 __all__ = [
     "STR",
+    "is_missing_cell",
     "parse_bool",
     "parse_date",
     "parse_number",
@@ -28,6 +31,7 @@ __all__ = [
     "text_contains",
     "text_empty",
     "text_equals",
+    "text_has_controls",
 ]
 
 STR = pd.StringDtype(na_value=np.nan)
@@ -42,7 +46,29 @@ _DATE_HIGH_US = np.datetime64("2261-12-31", "us")
 def _is_missing_scalar(v: Any) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
         return True
-    return isinstance(v, float) and math.isnan(v)
+    if isinstance(v, np.datetime64):
+        return bool(np.isnat(v))
+    if isinstance(v, Decimal):
+        return v.is_nan()
+    return isinstance(v, (float, np.floating)) and math.isnan(v)
+
+
+def is_missing_cell(v: Any) -> bool:
+    """Return whether one cell counts as missing: None, NaN, NaT, ``pd.NA`` or ``""``.
+
+    Safe for any cell (lists, arrays and other containers are never missing).
+
+    Parameters
+    ----------
+    v : object
+        The cell.
+
+    Returns
+    -------
+    bool
+        True for a missing cell.
+    """
+    return _is_missing_scalar(v) or (isinstance(v, str) and v == "")
 
 
 def _pa(values: pd.Series[Any]) -> Any:
@@ -157,6 +183,37 @@ def text_contains(values: pd.Series[str], part: str) -> BoolArray:
     )
 
 
+#: :data:`~zzj_match.errors.CONTROL_RANGES` as an RE2 class (pyarrow's regular expressions).
+_CONTROL_RE2 = "[" + "".join(
+    f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in CONTROL_RANGES
+) + "]"
+
+
+def text_has_controls(values: pd.Series[str]) -> BoolArray:
+    """Return a mask of values holding control or invisible characters (missing: False).
+
+    The characters are those of :data:`zzj_match.errors.CONTROL_RANGES`: line breaks, tabs,
+    NUL and other C0/C1 controls, zero-width and bidi format characters, the BOM, line and
+    paragraph separators.
+
+    Parameters
+    ----------
+    values : Series of str
+        Text values.
+
+    Returns
+    -------
+    ndarray of bool
+        True where such a character occurs.
+    """
+    return _text_mask(
+        values,
+        lambda v: v.str.contains(CONTROL_CLASS, regex=True),
+        lambda pc, a: pc.match_substring_regex(a, _CONTROL_RE2),
+        False,
+    )
+
+
 def _arrow_cast(text: pd.Series[str], kind: str) -> Any:
     """Fast path: cast a pyarrow-backed text column (empty = null) in one go.
 
@@ -186,9 +243,9 @@ def _object_to_text(values: np.ndarray[Any, Any]) -> tuple[pd.Series[str], BoolA
             out.append(None)
         elif isinstance(v, str):
             out.append(v)
-        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+        elif isinstance(v, (int, float, np.integer, np.floating, Decimal)) and not isinstance(
             v, (bool, np.bool_)
-        ):
+        ):  # Decimal: Parquet decimal columns; its text is exact
             out.append(str(v))
         else:
             out.append(None)
@@ -253,7 +310,7 @@ def parse_number(s: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
     """
     n = len(s)
     dt = s.dtype
-    if pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt):
+    if pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt) or pdt.is_complex_dtype(dt):
         bad = s.notna().to_numpy()
         return np.full(n, np.nan), np.zeros(n, dtype=bool), bad
     if pdt.is_numeric_dtype(dt):
@@ -313,7 +370,7 @@ def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
     if pdt.is_bool_dtype(dt):  # nullable "boolean"
         missing = s.isna().to_numpy()
         return s.fillna(False).to_numpy(dtype=bool), missing, np.zeros(n, dtype=bool)
-    if pdt.is_datetime64_any_dtype(dt):
+    if pdt.is_datetime64_any_dtype(dt) or pdt.is_complex_dtype(dt):
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), s.notna().to_numpy()
     if pdt.is_numeric_dtype(dt):
         num = s.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -409,7 +466,8 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
                 count=n,
             )
             not_dates = ~missing & np.fromiter(
-                (isinstance(v, (bool, int, float, np.number)) for v in obj), dtype=bool, count=n
+                (isinstance(v, (bool, int, float, np.number, Decimal)) for v in obj), dtype=bool,
+                count=n,
             )
             if not_dates.any():  # numbers are not dates (and pandas would read them as epochs)
                 obj = obj.copy()

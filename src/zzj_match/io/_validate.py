@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.errors import ProblemCollector
+from zzj_match.errors import PROBLEMS_PER_KIND, ProblemCollector
 from zzj_match.io._parse import (
     STR,
     BoolArray,
+    is_missing_cell,
     parse_bool,
     parse_date,
     parse_number,
@@ -28,8 +29,16 @@ from zzj_match.io._parse import (
     text_contains,
     text_empty,
     text_equals,
+    text_has_controls,
 )
-from zzj_match.io._spec import OCCUPATION_PATTERN, TABLE_IDS, TABLES, Column, empty_frame
+from zzj_match.io._spec import (
+    ID_CONTROL_MESSAGE,
+    OCCUPATION_PATTERN,
+    TABLE_IDS,
+    TABLES,
+    Column,
+    empty_frame,
+)
 
 __all__ = ["ZoneSet", "as_frame", "resolve_zones", "validate_frames"]
 
@@ -199,11 +208,10 @@ def _cells(frame: pd.DataFrame, col: str, mask: BoolArray) -> np.ndarray[Any, An
     cells = np.full(len(frame), None, dtype=object)
     if col not in frame.columns:
         return cells
-    idx = np.flatnonzero(mask)
-    got = np.array(frame[col].iloc[idx].to_numpy(dtype=object), dtype=object)  # writable
-    gone = pd.isna(got) | (got == "")
-    got[gone] = None
-    cells[idx] = got
+    idx = np.flatnonzero(mask)[:PROBLEMS_PER_KIND]  # the collector keeps no more of a kind
+    got = frame[col].iloc[idx].to_numpy(dtype=object)
+    for i, v in zip(idx, got, strict=True):  # cells may be lists, arrays, pd.NA, ...
+        cells[i] = None if is_missing_cell(v) else v
     return cells
 
 
@@ -242,11 +250,7 @@ def _parse_column(t: _Table, c: Column) -> None:
         t.add(bad, name, "must be text")
         ok = ~missing & ~bad
         if kind == "id":
-            blanks = ok & text_blank_edges(values)
-            t.add(blanks, name, "an id must not start or end with blanks")
-            semi = ok & text_contains(values, ";")
-            t.add(semi, name, "an id must not contain ';'")
-            ok = ok & ~blanks & ~semi
+            ok = _check_id_text(t, name, values, ok)
         elif kind == "choice":
             wrong = ok & ~values.isin(list(c.choices)).to_numpy(dtype=bool)
             t.add(wrong, name, f"must be one of {', '.join(c.choices)}")
@@ -300,6 +304,24 @@ def _parse_column(t: _Table, c: Column) -> None:
     t.ok[name] = ok
 
 
+def _check_id_text(t: _Table, name: str, values: pd.Series[str], ok: BoolArray) -> BoolArray:
+    """Apply the id rule to an id or reference column: one problem per bad cell.
+
+    Control or invisible characters (line breaks, tabs, NUL, zero-width, bidi controls) come
+    first, as they are what a broken quote in a CSV leaves behind; then surrounding blanks,
+    then ``;``.
+    """
+    ctrl = ok & text_has_controls(values)
+    t.add(ctrl, name, ID_CONTROL_MESSAGE)
+    ok = ok & ~ctrl
+    blanks = ok & text_blank_edges(values)
+    t.add(blanks, name, "an id must not start or end with blanks")
+    ok = ok & ~blanks
+    semi = ok & text_contains(values, ";")
+    t.add(semi, name, "an id must not contain ';'")
+    return ok & ~semi
+
+
 def _default_values(c: Column, n: int) -> Any:
     if c.kind in ("int", "float"):
         return np.full(n, np.nan if c.default is None else float(c.default))
@@ -319,13 +341,16 @@ def _check_zone_list(t: _Table, c: Column, values: pd.Series[str], ok: BoolArray
     items = values.iloc[rows].str.split(";").explode()
     pos = items.index.to_numpy()
     text = items.astype(STR)
-    bad_item = (
-        text_empty(text) | text_blank_edges(text)
-    )
+    ctrl_item = text_has_controls(text)
+    bad_item = ~ctrl_item & (text_empty(text) | text_blank_edges(text))
+    ctrl_rows = np.zeros(t.n, dtype=bool)
+    ctrl_rows[pos[ctrl_item]] = True
+    t.add(ctrl_rows, c.name, f"zone list: {ID_CONTROL_MESSAGE}")
     bad_rows = np.zeros(t.n, dtype=bool)
     bad_rows[pos[bad_item]] = True
+    bad_rows &= ~ctrl_rows
     t.add(bad_rows, c.name, "zone list: ';'-joined zone ids without blanks or empty items")
-    return ok & ~bad_rows
+    return ok & ~bad_rows & ~ctrl_rows
 
 
 def _is_arrow(values: pd.Series[Any]) -> bool:
