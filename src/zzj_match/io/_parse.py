@@ -446,8 +446,10 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
     if isinstance(dt, pd.DatetimeTZDtype) or pdt.is_bool_dtype(dt) or (
         pdt.is_numeric_dtype(dt) and not pdt.is_datetime64_any_dtype(dt)
     ):
-        bad = s.notna().to_numpy()
-        return pd.Series(np.full(n, np.datetime64("NaT", "ns"))), zeros, bad, zeros
+        # numbers are not dates, but an empty cell is missing (an all-empty column of a
+        # frame or spreadsheet comes as float64 NaN)
+        isna = s.isna().to_numpy(dtype=bool)
+        return pd.Series(np.full(n, np.datetime64("NaT", "ns"))), isna, ~isna, zeros
     nat = np.datetime64("NaT", "us")
     parsed: np.ndarray[Any, Any]
     if pdt.is_datetime64_any_dtype(dt):
