@@ -306,6 +306,7 @@ class InputError(ValueError, ZzjMatchError):
             per_kind = np.bincount(codes, minlength=len(self.kinds))
             notes = {
                 int(last[k]): f"    ... and {found[k] - per_kind[k]:,} more like this"
+                + (f" ({self._kind_text(int(k))})" if table else "")
                 for k in listed_kinds
                 if found[k] > per_kind[k]
             }
@@ -335,6 +336,13 @@ class InputError(ValueError, ZzjMatchError):
         if tail:
             lines.append(tail)
         return "\n".join(lines)
+
+    def _kind_text(self, k: int) -> str:
+        rec = self.kinds.iloc[k]
+        where = str(rec["table"])
+        if isinstance(rec["column"], str):
+            where += f", column {rec['column']!r}"
+        return f"{where}: {_cut(str(rec['message']), _MESSAGE_WIDTH)}"
 
     def __reduce__(self) -> tuple[Any, ...]:
         meta = (tuple(int(c) for c in self._codes),
