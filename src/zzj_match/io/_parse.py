@@ -275,7 +275,7 @@ def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]
     bad = np.zeros(n, dtype=bool)
     if isinstance(dt, pd.StringDtype):
         values = s.astype(STR)
-    elif pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt):
+    elif pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt) or pdt.is_complex_dtype(dt):
         bad = s.notna().to_numpy()
         values = pd.Series(np.full(n, np.nan, dtype=object), dtype=STR)
     elif pdt.is_numeric_dtype(dt):
