@@ -206,12 +206,35 @@ def text_has_controls(values: pd.Series[str]) -> BoolArray:
     ndarray of bool
         True where such a character occurs.
     """
+    arr = _pa(values)
+    if arr is not None and _plain_ascii(arr):
+        return np.zeros(len(values), dtype=bool)
     return _text_mask(
         values,
         lambda v: v.str.contains(CONTROL_CLASS, regex=True),
         lambda pc, a: pc.match_substring_regex(a, _CONTROL_RE2),
         False,
     )
+
+
+def _plain_ascii(arr: Any) -> bool:
+    """Whether the UTF-8 bytes of a pyarrow string array are all printable ASCII.
+
+    Every control or invisible character is either an ASCII control byte or non-ASCII, so
+    such a column (most id columns) needs no regular-expression pass: one look at the bytes.
+    """
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+
+    for chunk in getattr(arr, "chunks", [arr]):
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return False
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        b = np.frombuffer(data, dtype=np.uint8)
+        if ((b < 0x20) | (b >= 0x7F)).any():
+            return False
+    return True
 
 
 def _arrow_cast(text: pd.Series[str], kind: str) -> Any:
