@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from test_engine_worked_example import worked_example
@@ -290,6 +291,29 @@ CASES = [
          [("vacancies", 1, "vacancy_id", "missing value (required)")]),
     Case("object-pd.NA-id", cell("pools", "pool_id", 2, pd.NA),
          [("pools", 2, "pool_id", "missing value (required)")]),
+    Case("categorical-flags-with-null", column("pools", "consent",
+                                               pd.Categorical([True, None, True, True])),
+         [("pools", 1, "consent", "must be given explicitly")]),
+    Case("categorical-numbers", column("pools", "headcount", pd.Categorical([2, 3, 2, 2])),
+         check=_values("pools", "headcount", [2, 3, 2, 2])),
+    # ---- pyarrow-backed columns (pd.read_parquet(dtype_backend="pyarrow")) ----
+    Case("arrow-timestamp-with-time-zone", column(
+        "pools", "available_from",
+        pd.Series(pd.to_datetime(["2025-02-01"] * 4).tz_localize("UTC"))
+        .astype(pd.ArrowDtype(pa.timestamp("us", tz="UTC")))),
+        [("pools", r, "available_from", "not a date") for r in range(4)]),
+    Case("arrow-int64-null", column("pools", "headcount",
+                                    pd.Series([2, None, 2, 2], dtype=pd.ArrowDtype(pa.int64()))),
+         [("pools", 1, "headcount", "missing value (required)")]),
+    Case("arrow-decimal-wage", column("pools", "reservation_wage_cny", pd.Series(
+        [Decimal("3500.50")] * 4, dtype=pd.ArrowDtype(pa.decimal128(10, 2)))),
+        check=_values("pools", "reservation_wage_cny", [3500.5] * 4)),
+    Case("arrow-date32", column("pools", "available_from", pd.Series(
+        [dt.date(2025, 2, 1)] * 4, dtype=pd.ArrowDtype(pa.date32()))),
+        check=_values("pools", "available_from", [D("2025-02-01")] * 4)),
+    Case("arrow-list-id", column("pools", "pool_id", pd.Series(
+        [["P1"], ["P2"], ["P3"], ["P4"]], dtype=pd.ArrowDtype(pa.list_(pa.string())))),
+        [("pools", r, "pool_id", "must be text") for r in range(4)]),
     # ---- containers as Parquet and JSON give them ----
     Case("list-id", cell("pools", "pool_id", 0, ["P1"]), [("pools", 0, "pool_id", "must be text")]),
     Case("empty-list-id", cell("pools", "pool_id", 0, []),

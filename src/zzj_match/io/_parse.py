@@ -237,6 +237,20 @@ def _plain_ascii(arr: Any) -> bool:
     return True
 
 
+def _plain(s: pd.Series[Any]) -> pd.Series[Any]:
+    """Return categoricals as their values (object), so each parser sees the cells."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.astype(object)
+    return s
+
+
+def _has_tz(dt: Any) -> bool:
+    """Tell whether a datetime dtype carries a time zone (numpy- or pyarrow-backed)."""
+    if isinstance(dt, pd.DatetimeTZDtype):
+        return True
+    return getattr(getattr(dt, "pyarrow_dtype", None), "tz", None) is not None
+
+
 def _arrow_cast(text: pd.Series[str], kind: str) -> Any:
     """Fast path: cast a pyarrow-backed text column (empty = null) in one go.
 
@@ -293,6 +307,7 @@ def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]
     bad : array of bool
         Present but not text (booleans, dates, containers); numbers are accepted as their text.
     """
+    s = _plain(s)
     n = len(s)
     dt = s.dtype
     bad = np.zeros(n, dtype=bool)
@@ -331,6 +346,7 @@ def parse_number(s: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
     bad : array of bool
         Present but not a number (text that does not parse, booleans, dates).
     """
+    s = _plain(s)
     n = len(s)
     dt = s.dtype
     if pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt) or pdt.is_complex_dtype(dt):
@@ -386,6 +402,7 @@ def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
     bad : array of bool
         Present but not a flag.
     """
+    s = _plain(s)
     n = len(s)
     dt = s.dtype
     if dt == np.dtype(bool):
@@ -463,10 +480,11 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
     timed : array of bool
         Parsed, but with a time of day other than midnight.
     """
+    s = _plain(s)
     n = len(s)
     dt = s.dtype
     zeros = np.zeros(n, dtype=bool)
-    if isinstance(dt, pd.DatetimeTZDtype) or pdt.is_bool_dtype(dt) or (
+    if _has_tz(dt) or pdt.is_bool_dtype(dt) or (
         pdt.is_numeric_dtype(dt) and not pdt.is_datetime64_any_dtype(dt)
     ):
         # numbers are not dates, but an empty cell is missing (an all-empty column of a
