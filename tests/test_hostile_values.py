@@ -539,3 +539,28 @@ def test_collector_counts_beyond_the_kept_rows() -> None:
         pc.raise_if_any()
     assert info.value.kinds[["column", "found", "listed"]].values.tolist() == [
         ["c", 5, 2], ["d", 3, 2]]
+
+
+def test_command_line_prints_a_bounded_escaped_report(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zzj_match.cli import main
+
+    t = base()
+    n = 5_000
+    pools = t["pools"].iloc[np.zeros(n, dtype=np.intp)].reset_index(drop=True)
+    pools["pool_id"] = [f"p{i}" for i in range(n)]
+    pools["headcount"] = -1
+    pools.loc[7, "pool_id"] = "p7\x1b]0;owned\x07"
+    d = tmp_path / "market"
+    d.mkdir()
+    t["enterprises"].to_csv(d / "enterprises.csv", index=False)
+    t["vacancies"].to_csv(d / "vacancies.csv", index=False)
+    pools.to_csv(d / "pools.csv", index=False)
+    assert main(["solve", str(d), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert len(err) < 5_000
+    assert "\x1b" not in err and "\x07" not in err
+    assert f"zzj-match: bad input: {n + 1:,} problems in the input (pools)" in err
+    assert f"... and {n - 5:,} more like this (pools, column 'headcount'" in err
+    assert "p7\\x1b]0;owned\\x07" in err
