@@ -560,7 +560,8 @@ def test_command_line_prints_a_bounded_escaped_report(
     assert main(["solve", str(d), "-q"]) == 2
     err = capsys.readouterr().err
     assert len(err) < 5_000
-    assert "\x1b" not in err and "\x07" not in err
+    assert "\x1b" not in err
+    assert "\x07" not in err
     assert f"zzj-match: bad input: {n + 1:,} problems in the input (pools)" in err
     assert f"... and {n - 5:,} more like this (pools, column 'headcount'" in err
     assert "p7\\x1b]0;owned\\x07" in err
