@@ -270,9 +270,10 @@ class InputError(ValueError, ZzjMatchError):
         """Return the problems as bounded text (what ``str(error)`` shows).
 
         Up to 25 problems are all listed, in row order. Beyond that, the first
-        ``rows_per_kind`` rows of the first ``max_kinds`` kinds are listed, each kind followed
-        by how many more there are, and the remaining kinds are counted, so a million bad
-        rows give a few dozen lines. Values and messages are cut to a fixed width and their
+        ``rows_per_kind`` rows of the first ``max_kinds`` kinds are listed kind by kind, each
+        kind followed by how many more there are, and the remaining kinds are counted, so a
+        million bad rows give a few dozen lines. Values and messages are cut to a fixed width
+        and their
         control characters are escaped.
 
         Parameters
@@ -300,6 +301,8 @@ class InputError(ValueError, ZzjMatchError):
         else:
             shown = self.shown(rows_per_kind, max_kinds)
             codes = self._codes[shown.index.to_numpy()]
+            by_kind = np.argsort(codes, kind="stable")  # each kind's rows together
+            shown, codes = shown.iloc[by_kind], codes[by_kind]
             last = pd.Series(np.arange(len(codes))).groupby(codes).max()
             listed_kinds = last.index.to_numpy()
             found = self.kinds["found"].to_numpy()
