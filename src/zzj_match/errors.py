@@ -273,8 +273,7 @@ class InputError(ValueError, ZzjMatchError):
         ``rows_per_kind`` rows of the first ``max_kinds`` kinds are listed kind by kind, each
         kind followed by how many more there are, and the remaining kinds are counted, so a
         million bad rows give a few dozen lines. Values and messages are cut to a fixed width
-        and their
-        control characters are escaped.
+        and their control characters are escaped.
 
         Parameters
         ----------
