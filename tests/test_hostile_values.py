@@ -336,6 +336,19 @@ CASES = [
          [("enterprises", 1, "enterprise_id", "must be text"),
           ("vacancies", 1, "enterprise_id", "unknown enterprise id"),
           ("vacancies", 2, "enterprise_id", "unknown enterprise id")]),
+    # ---- lone surrogates (errors="surrogateescape" decoding, JSON "\udc80" escapes) ----
+    Case("surrogate-in-id", cell("pools", "pool_id", 1, "P\udcff2"),
+         [("pools", 1, "pool_id", "must be text")]),
+    Case("surrogate-in-free-text", cell("enterprises", "name", 0, "Gongbei\udc80"),
+         [("enterprises", 0, "name", "must be text")]),
+    Case("surrogate-in-number", cell("pools", "headcount", 0, "2\udc80"),
+         [("pools", 0, "headcount", "not a number")]),
+    Case("surrogate-in-flag", cell("pools", "consent", 1, "true\udc80"),
+         [("pools", 1, "consent", "not a flag")]),
+    Case("surrogate-in-date", cell("pools", "available_from", 2, "2025-02-01\udc80"),
+         [("pools", 2, "available_from", "not a date")]),
+    Case("models-surrogate-in-id", as_models(cell("pools", "pool_id", 3, "P\udc804")),
+         [("pools", 3, "pool_id", "must be text")]),
     # ---- other value types ----
     Case("bytes-id", cell("pools", "pool_id", 0, b"P1"), [("pools", 0, "pool_id", "must be text")]),
     Case("decimal-numbers-accepted",
@@ -569,3 +582,16 @@ def test_command_line_prints_a_bounded_escaped_report(
     assert f"zzj-match: bad input: {n + 1:,} problems in the input (pools)" in err
     assert f"... and {n - 5:,} more like this (pools, column 'headcount'" in err
     assert "p7\\x1b]0;owned\\x07" in err
+
+
+def test_json_rows_with_a_surrogate_column_name_are_named() -> None:
+    t = base()
+    pools = t["pools"].to_dict("records")
+    pools[1]["zone\udc80id"] = "zh_gongbei"
+    with pytest.raises(InputError) as info:
+        LabourMarket.from_models(t["enterprises"].to_dict("records"),
+                                 t["vacancies"].to_dict("records"), pools, zones=ZONES)
+    probs = info.value.problems
+    assert probs[["table", "column"]].values.tolist() == [["pools", "zone\\udc80id"]]
+    assert "valid Unicode" in probs.loc[0, "message"]
+    assert "pools, column 'zone\\udc80id'" in str(info.value)

@@ -63,7 +63,9 @@ def _py_escape(cp: int) -> str:
 CONTROL_CLASS = "[" + "".join(
     _py_escape(a) if a == b else f"{_py_escape(a)}-{_py_escape(b)}" for a, b in CONTROL_RANGES
 ) + "]"
-_CONTROL_RE = re.compile(CONTROL_CLASS)
+# reported values also escape lone surrogates (text decoded with errors="surrogateescape"),
+# which no UTF-8 column, terminal or log can hold
+_CONTROL_RE = re.compile(CONTROL_CLASS[:-1] + "\\ud800-\\udfff]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _REPR = reprlib.Repr()
 _REPR.maxstring = 120
@@ -217,7 +219,7 @@ class InputError(ValueError, ZzjMatchError):
             frame = problems
             meta = problems.attrs.get(_KINDS_ATTR)
         else:
-            frame = pd.DataFrame(list(problems))
+            frame = pd.DataFrame(list(problems), dtype=object)  # no text inference: any cell
             meta = None
         frame = frame.copy()
         for col in PROBLEM_COLUMNS:
@@ -328,7 +330,7 @@ class InputError(ValueError, ZzjMatchError):
                 if rec.row is not pd.NA and rec.row is not None:
                     where += f" row {rec.row!s}"
                 if rec.column is not None and not (isinstance(rec.column, float)):
-                    where += f", column {rec.column!r}"
+                    where += f", column '{rec.column!s}'"  # already escaped
                 lines.append(
                     f"  - {where}: {_cut(str(rec.message), _MESSAGE_WIDTH)} "
                     f"(value: {_cut(str(rec.value), _VALUE_WIDTH)})"
@@ -343,7 +345,7 @@ class InputError(ValueError, ZzjMatchError):
         rec = self.kinds.iloc[k]
         where = str(rec["table"])
         if isinstance(rec["column"], str):
-            where += f", column {rec['column']!r}"
+            where += f", column '{rec['column']}'"
         return f"{where}: {_cut(str(rec['message']), _MESSAGE_WIDTH)}"
 
     def __reduce__(self) -> tuple[Any, ...]:

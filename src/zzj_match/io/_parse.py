@@ -9,6 +9,7 @@ operations; ``object`` columns of mixed Python values fall back to an element lo
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -271,6 +272,28 @@ def _arrow_cast(text: pd.Series[str], kind: str) -> Any:
         return None
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _as_str(s: pd.Series[Any] | list[Any]) -> tuple[pd.Series[str], BoolArray]:
+    r"""Return ``s`` as text (``STR``) and a mask of cells that are not valid Unicode.
+
+    A Python string can hold lone surrogates (text decoded with ``errors="surrogateescape"``,
+    or a JSON ``"\udc80"`` escape); no UTF-8 text column can. Such cells become missing in the
+    result and are marked, so the caller reports them instead of crashing.
+    """
+    try:
+        return pd.Series(s, dtype=STR).reset_index(drop=True), np.zeros(len(s), dtype=bool)
+    except UnicodeEncodeError:
+        obj = np.array(pd.Series(s, dtype=object).to_numpy(dtype=object), dtype=object)
+        bad = np.fromiter(
+            (isinstance(v, str) and _SURROGATE_RE.search(v) is not None for v in obj),
+            dtype=bool, count=len(obj),
+        )
+        obj[bad] = None
+        return pd.Series(obj, dtype=STR), bad
+
+
 def _object_to_text(values: np.ndarray[Any, Any]) -> tuple[pd.Series[str], BoolArray]:
     """Slow path: texts stay, numbers become their ``str``, anything else is bad."""
     out: list[Any] = []
@@ -287,7 +310,8 @@ def _object_to_text(values: np.ndarray[Any, Any]) -> tuple[pd.Series[str], BoolA
         else:
             out.append(None)
             bad[i] = True
-    return pd.Series(out, dtype=STR), bad
+    text, not_unicode = _as_str(out)
+    return text, bad | not_unicode
 
 
 def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]:
@@ -312,7 +336,7 @@ def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]
     dt = s.dtype
     bad = np.zeros(n, dtype=bool)
     if isinstance(dt, pd.StringDtype):
-        values = s.astype(STR)
+        values, bad = _as_str(s)
     elif pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt) or pdt.is_complex_dtype(dt):
         bad = s.notna().to_numpy()
         values = pd.Series(np.full(n, np.nan, dtype=object), dtype=STR)
@@ -321,7 +345,7 @@ def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]
     else:
         inferred = pdt.infer_dtype(s, skipna=True)
         if inferred in ("string", "empty"):
-            values = s.astype(STR)
+            values, bad = _as_str(s)
         else:
             values, bad = _object_to_text(s.to_numpy(dtype=object))
     values = values.reset_index(drop=True)
@@ -366,7 +390,7 @@ def parse_number(s: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
     return values, missing, bad
 
 
-def _object_to_bool_text(values: np.ndarray[Any, Any]) -> pd.Series[str]:
+def _object_to_bool_text(values: np.ndarray[Any, Any]) -> tuple[pd.Series[str], BoolArray]:
     out: list[Any] = []
     for v in values:
         if _is_missing_scalar(v):
@@ -379,7 +403,7 @@ def _object_to_bool_text(values: np.ndarray[Any, Any]) -> pd.Series[str]:
             out.append(v)
         else:
             out.append("?")
-    return pd.Series(out, dtype=STR)
+    return _as_str(out)
 
 
 def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
@@ -417,10 +441,11 @@ def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
         missing = np.isnan(num)
         bad = ~missing & (num != 0) & (num != 1)
         return num == 1, missing, bad
+    not_unicode = np.zeros(n, dtype=bool)
     if isinstance(dt, pd.StringDtype) or pdt.infer_dtype(s, skipna=True) in ("string", "empty"):
-        text = s.astype(STR).reset_index(drop=True)
+        text, not_unicode = _as_str(s)
     else:
-        text = _object_to_bool_text(s.to_numpy(dtype=object))
+        text, not_unicode = _object_to_bool_text(s.to_numpy(dtype=object))
     arr = _pa(text)
     if arr is not None:
         import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
@@ -435,8 +460,8 @@ def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
         missing = (low_s.isna() | (low_s == "")).to_numpy(dtype=bool)
         is_true = low_s.isin(list(BOOL_TRUE)).to_numpy(dtype=bool)
         is_false = low_s.isin(list(BOOL_FALSE)).to_numpy(dtype=bool)
-    bad = ~missing & ~is_true & ~is_false
-    return is_true, missing, bad
+    bad = (~missing & ~is_true & ~is_false) | not_unicode
+    return is_true, missing & ~not_unicode, bad
 
 
 def _to_datetime(s: pd.Series[Any]) -> pd.Series[Any]:

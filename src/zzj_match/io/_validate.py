@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.errors import PROBLEMS_PER_KIND, ProblemCollector, escape_controls
+from zzj_match.errors import PROBLEMS_PER_KIND, InputError, ProblemCollector, escape_controls
 from zzj_match.io._parse import (
     STR,
     BoolArray,
@@ -128,6 +128,8 @@ def as_frame(data: TableInput, table: str) -> pd.DataFrame:
     ------
     TypeError
         For anything else (a path, a single row, rows that are not mappings).
+    InputError
+        If a column name of the rows is not valid Unicode text.
     """
     if data is None:
         return pd.DataFrame()
@@ -157,7 +159,27 @@ def as_frame(data: TableInput, table: str) -> pd.DataFrame:
             if isinstance(row.get(key), (list, tuple)):
                 row[key] = ";".join(str(z) for z in row[key])
         rows.append(row)
-    return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    if not rows:
+        return pd.DataFrame()
+    try:
+        return pd.DataFrame.from_records(rows)
+    except UnicodeEncodeError:  # a lone surrogate (e.g. a JSON "\udc80" escape)
+        bad = sorted({k for r in rows for k in r if not _is_unicode(str(k))}, key=str)
+        if not bad:  # in a cell: keep the cells as they are, the parsers report them
+            return pd.DataFrame(rows, dtype=object)
+        raise InputError([
+            {"table": table, "row": None, "column": escape_controls(str(k)), "value": None,
+             "message": "a column name must be valid Unicode text (it holds a lone surrogate)"}
+            for k in bad
+        ]) from None
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _suggest(value: str, candidates: Iterable[str]) -> str:
