@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from test_engine_worked_example import worked_example
 from zzj_match.cli import _print_problems
@@ -595,3 +597,37 @@ def test_json_rows_with_a_surrogate_column_name_are_named() -> None:
     assert probs[["table", "column"]].values.tolist() == [["pools", "zone\\udc80id"]]
     assert "valid Unicode" in probs.loc[0, "message"]
     assert "pools, column 'zone\\udc80id'" in str(info.value)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    heads=st.lists(st.integers(0, 3), min_size=4, max_size=4),
+    members=st.lists(st.sampled_from(["P1", "P2", "P3", "P4", ""]), max_size=8),
+)
+def test_no_named_worker_is_ever_lost(heads: list[int], members: list[str]) -> None:
+    t = base()
+    t["pools"] = t["pools"].assign(headcount=heads)
+    rows = [member(p or "P3", f"w{i}", pool_id=p) for i, p in enumerate(members)]
+    t["workers"] = pd.DataFrame(rows) if rows else None
+    named = pd.Series([p for p in members if p]).value_counts()
+    over = {p for p, n in named.items() if n > heads[int(p[1]) - 1]}
+    if over:
+        with pytest.raises(InputError) as info:
+            build(t)
+        probs = info.value.problems
+        flagged = set(probs.loc[probs["table"] == "pools", "row"].astype(int))
+        assert flagged == {int(p[1]) - 1 for p in over}
+        # exactly the members beyond the headcount, in worker_id order
+        expect = set()
+        for p in over:
+            ids = sorted((f"w{i}", i) for i, q in enumerate(members) if q == p)
+            expect |= {i for _, i in ids[heads[int(p[1]) - 1]:]}
+        assert set(probs.loc[probs["table"] == "workers", "row"].astype(int)) == expect
+        return
+    m = build(t)
+    rows_ = plan_rows(m)  # conservation for every pool and every standalone worker
+    placed = {w for _, w, _, _ in rows_ if w}
+    for p in named.index:  # named members are placed first, in worker_id order
+        ids = sorted(f"w{i}" for i, q in enumerate(members) if q == p)
+        n_placed = sum(h for q, _, _, h in rows_ if q == p)
+        assert [w for w in ids if w in placed] == ids[: min(n_placed, len(ids))]
