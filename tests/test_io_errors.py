@@ -38,7 +38,7 @@ p5,secondment,zs_xiaolan,6-24,3,8,5200,2025-03-01,2025-08-31,none,e77,2026-01-01
 
 WORKERS_CSV = """\
 worker_id,pool_id,kind,zone_id,occupation,skill_level,reservation_wage_cny,available_from,available_to
-w1,p1,jobseeker,zh_doumen,6-18,1,4500,2025-01-01,2025-12-31
+w1,p1,secondment,jm_pengjiang,6-24,2,5000,2025-03-01,2025-08-31
 w2,p404,jobseeker,zh_doumen,6-18,1,4500,2025-01-01,2025-12-31
 """
 

@@ -136,14 +136,20 @@ def markets(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
                 "dispatched": draw(st.booleans()),
             }
         )
-    pool_ids = [r["pool_id"] for r in pool_rows]
+    # a pool member repeats its pool's columns; a pool holds at least its named members
+    by_id = {r["pool_id"]: r for r in pool_rows if r["headcount"] >= 4}
     worker_rows = []
     for wid in draw(st.lists(ids, max_size=4, unique=True)):
         start = draw(days)
+        pool_id = draw(st.sampled_from(["", *by_id]))
+        if pool_id:
+            shared = {k: v for k, v in by_id[pool_id].items() if k != "headcount"}
+            worker_rows.append({**shared, "worker_id": wid, "pool_id": pool_id})
+            continue
         worker_rows.append(
             {
                 "worker_id": wid,
-                "pool_id": draw(st.sampled_from(["", *pool_ids])),
+                "pool_id": "",
                 "kind": "jobseeker",
                 "zone_id": draw(st.sampled_from(ZONES)),
                 "occupation": draw(occupations),

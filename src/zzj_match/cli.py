@@ -618,7 +618,9 @@ def _print_problems(err: Any, stream: TextIO) -> None:
         "display.max_colwidth",
         80,
     ):
-        stream.write(err.problems.to_string(index=False) + "\n")
+        # bounded: the first rows of each kind of problem, and counts of the rest
+        body = err.report(rows_per_kind=5, max_kinds=50, table=True).split("\n", 1)
+        stream.write((body[1] if len(body) > 1 else "") + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,17 +9,21 @@ operations; ``object`` columns of mixed Python values fall back to an element lo
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
+from zzj_match.errors import CONTROL_CLASS, CONTROL_RANGES
 from zzj_match.io._spec import BOOL_FALSE, BOOL_TRUE
 
 __all__ = [
     "STR",
+    "is_missing_cell",
     "parse_bool",
     "parse_date",
     "parse_number",
@@ -28,6 +32,7 @@ __all__ = [
     "text_contains",
     "text_empty",
     "text_equals",
+    "text_has_controls",
 ]
 
 STR = pd.StringDtype(na_value=np.nan)
@@ -42,7 +47,29 @@ _DATE_HIGH_US = np.datetime64("2261-12-31", "us")
 def _is_missing_scalar(v: Any) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
         return True
-    return isinstance(v, float) and math.isnan(v)
+    if isinstance(v, np.datetime64):
+        return bool(np.isnat(v))
+    if isinstance(v, Decimal):
+        return v.is_nan()
+    return isinstance(v, (float, np.floating)) and math.isnan(v)
+
+
+def is_missing_cell(v: Any) -> bool:
+    """Return whether one cell counts as missing: None, NaN, NaT, ``pd.NA`` or ``""``.
+
+    Safe for any cell (lists, arrays and other containers are never missing).
+
+    Parameters
+    ----------
+    v : object
+        The cell.
+
+    Returns
+    -------
+    bool
+        True for a missing cell.
+    """
+    return _is_missing_scalar(v) or (isinstance(v, str) and v == "")
 
 
 def _pa(values: pd.Series[Any]) -> Any:
@@ -157,6 +184,74 @@ def text_contains(values: pd.Series[str], part: str) -> BoolArray:
     )
 
 
+#: :data:`~zzj_match.errors.CONTROL_RANGES` as an RE2 class (pyarrow's regular expressions).
+_CONTROL_RE2 = "[" + "".join(
+    f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in CONTROL_RANGES
+) + "]"
+
+
+def text_has_controls(values: pd.Series[str]) -> BoolArray:
+    """Return a mask of values holding control or invisible characters (missing: False).
+
+    The characters are those of :data:`zzj_match.errors.CONTROL_RANGES`: line breaks, tabs,
+    NUL and other C0/C1 controls, zero-width and bidi format characters, the BOM, line and
+    paragraph separators.
+
+    Parameters
+    ----------
+    values : Series of str
+        Text values.
+
+    Returns
+    -------
+    ndarray of bool
+        True where such a character occurs.
+    """
+    arr = _pa(values)
+    if arr is not None and _plain_ascii(arr):
+        return np.zeros(len(values), dtype=bool)
+    return _text_mask(
+        values,
+        lambda v: v.str.contains(CONTROL_CLASS, regex=True),
+        lambda pc, a: pc.match_substring_regex(a, _CONTROL_RE2),
+        False,
+    )
+
+
+def _plain_ascii(arr: Any) -> bool:
+    """Whether the UTF-8 bytes of a pyarrow string array are all printable ASCII.
+
+    Every control or invisible character is either an ASCII control byte or non-ASCII, so
+    such a column (most id columns) needs no regular-expression pass: one look at the bytes.
+    """
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+
+    for chunk in getattr(arr, "chunks", [arr]):
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return False
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        b = np.frombuffer(data, dtype=np.uint8)
+        if ((b < 0x20) | (b >= 0x7F)).any():
+            return False
+    return True
+
+
+def _plain(s: pd.Series[Any]) -> pd.Series[Any]:
+    """Return categoricals as their values (object), so each parser sees the cells."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.astype(object)
+    return s
+
+
+def _has_tz(dt: Any) -> bool:
+    """Tell whether a datetime dtype carries a time zone (numpy- or pyarrow-backed)."""
+    if isinstance(dt, pd.DatetimeTZDtype):
+        return True
+    return getattr(getattr(dt, "pyarrow_dtype", None), "tz", None) is not None
+
+
 def _arrow_cast(text: pd.Series[str], kind: str) -> Any:
     """Fast path: cast a pyarrow-backed text column (empty = null) in one go.
 
@@ -177,6 +272,28 @@ def _arrow_cast(text: pd.Series[str], kind: str) -> Any:
         return None
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _as_str(s: pd.Series[Any] | list[Any]) -> tuple[pd.Series[str], BoolArray]:
+    r"""Return ``s`` as text (``STR``) and a mask of cells that are not valid Unicode.
+
+    A Python string can hold lone surrogates (text decoded with ``errors="surrogateescape"``,
+    or a JSON ``"\udc80"`` escape); no UTF-8 text column can. Such cells become missing in the
+    result and are marked, so the caller reports them instead of crashing.
+    """
+    try:
+        return pd.Series(s, dtype=STR).reset_index(drop=True), np.zeros(len(s), dtype=bool)
+    except UnicodeEncodeError:
+        obj = np.array(pd.Series(s, dtype=object).to_numpy(dtype=object), dtype=object)
+        bad = np.fromiter(
+            (isinstance(v, str) and _SURROGATE_RE.search(v) is not None for v in obj),
+            dtype=bool, count=len(obj),
+        )
+        obj[bad] = None
+        return pd.Series(obj, dtype=STR), bad
+
+
 def _object_to_text(values: np.ndarray[Any, Any]) -> tuple[pd.Series[str], BoolArray]:
     """Slow path: texts stay, numbers become their ``str``, anything else is bad."""
     out: list[Any] = []
@@ -186,14 +303,15 @@ def _object_to_text(values: np.ndarray[Any, Any]) -> tuple[pd.Series[str], BoolA
             out.append(None)
         elif isinstance(v, str):
             out.append(v)
-        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+        elif isinstance(v, (int, float, np.integer, np.floating, Decimal)) and not isinstance(
             v, (bool, np.bool_)
-        ):
+        ):  # Decimal: Parquet decimal columns; its text is exact
             out.append(str(v))
         else:
             out.append(None)
             bad[i] = True
-    return pd.Series(out, dtype=STR), bad
+    text, not_unicode = _as_str(out)
+    return text, bad | not_unicode
 
 
 def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]:
@@ -213,12 +331,13 @@ def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]
     bad : array of bool
         Present but not text (booleans, dates, containers); numbers are accepted as their text.
     """
+    s = _plain(s)
     n = len(s)
     dt = s.dtype
     bad = np.zeros(n, dtype=bool)
     if isinstance(dt, pd.StringDtype):
-        values = s.astype(STR)
-    elif pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt):
+        values, bad = _as_str(s)
+    elif pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt) or pdt.is_complex_dtype(dt):
         bad = s.notna().to_numpy()
         values = pd.Series(np.full(n, np.nan, dtype=object), dtype=STR)
     elif pdt.is_numeric_dtype(dt):
@@ -226,7 +345,7 @@ def parse_text(s: pd.Series[Any]) -> tuple[pd.Series[str], BoolArray, BoolArray]
     else:
         inferred = pdt.infer_dtype(s, skipna=True)
         if inferred in ("string", "empty"):
-            values = s.astype(STR)
+            values, bad = _as_str(s)
         else:
             values, bad = _object_to_text(s.to_numpy(dtype=object))
     values = values.reset_index(drop=True)
@@ -251,9 +370,10 @@ def parse_number(s: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
     bad : array of bool
         Present but not a number (text that does not parse, booleans, dates).
     """
+    s = _plain(s)
     n = len(s)
     dt = s.dtype
-    if pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt):
+    if pdt.is_bool_dtype(dt) or pdt.is_datetime64_any_dtype(dt) or pdt.is_complex_dtype(dt):
         bad = s.notna().to_numpy()
         return np.full(n, np.nan), np.zeros(n, dtype=bool), bad
     if pdt.is_numeric_dtype(dt):
@@ -270,7 +390,7 @@ def parse_number(s: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
     return values, missing, bad
 
 
-def _object_to_bool_text(values: np.ndarray[Any, Any]) -> pd.Series[str]:
+def _object_to_bool_text(values: np.ndarray[Any, Any]) -> tuple[pd.Series[str], BoolArray]:
     out: list[Any] = []
     for v in values:
         if _is_missing_scalar(v):
@@ -283,7 +403,7 @@ def _object_to_bool_text(values: np.ndarray[Any, Any]) -> pd.Series[str]:
             out.append(v)
         else:
             out.append("?")
-    return pd.Series(out, dtype=STR)
+    return _as_str(out)
 
 
 def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
@@ -306,6 +426,7 @@ def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
     bad : array of bool
         Present but not a flag.
     """
+    s = _plain(s)
     n = len(s)
     dt = s.dtype
     if dt == np.dtype(bool):
@@ -313,17 +434,18 @@ def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
     if pdt.is_bool_dtype(dt):  # nullable "boolean"
         missing = s.isna().to_numpy()
         return s.fillna(False).to_numpy(dtype=bool), missing, np.zeros(n, dtype=bool)
-    if pdt.is_datetime64_any_dtype(dt):
+    if pdt.is_datetime64_any_dtype(dt) or pdt.is_complex_dtype(dt):
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), s.notna().to_numpy()
     if pdt.is_numeric_dtype(dt):
         num = s.to_numpy(dtype=np.float64, na_value=np.nan)
         missing = np.isnan(num)
         bad = ~missing & (num != 0) & (num != 1)
         return num == 1, missing, bad
+    not_unicode = np.zeros(n, dtype=bool)
     if isinstance(dt, pd.StringDtype) or pdt.infer_dtype(s, skipna=True) in ("string", "empty"):
-        text = s.astype(STR).reset_index(drop=True)
+        text, not_unicode = _as_str(s)
     else:
-        text = _object_to_bool_text(s.to_numpy(dtype=object))
+        text, not_unicode = _object_to_bool_text(s.to_numpy(dtype=object))
     arr = _pa(text)
     if arr is not None:
         import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
@@ -338,8 +460,8 @@ def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
         missing = (low_s.isna() | (low_s == "")).to_numpy(dtype=bool)
         is_true = low_s.isin(list(BOOL_TRUE)).to_numpy(dtype=bool)
         is_false = low_s.isin(list(BOOL_FALSE)).to_numpy(dtype=bool)
-    bad = ~missing & ~is_true & ~is_false
-    return is_true, missing, bad
+    bad = (~missing & ~is_true & ~is_false) | not_unicode
+    return is_true, missing & ~not_unicode, bad
 
 
 def _to_datetime(s: pd.Series[Any]) -> pd.Series[Any]:
@@ -383,14 +505,17 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
     timed : array of bool
         Parsed, but with a time of day other than midnight.
     """
+    s = _plain(s)
     n = len(s)
     dt = s.dtype
     zeros = np.zeros(n, dtype=bool)
-    if isinstance(dt, pd.DatetimeTZDtype) or pdt.is_bool_dtype(dt) or (
+    if _has_tz(dt) or pdt.is_bool_dtype(dt) or (
         pdt.is_numeric_dtype(dt) and not pdt.is_datetime64_any_dtype(dt)
     ):
-        bad = s.notna().to_numpy()
-        return pd.Series(np.full(n, np.datetime64("NaT", "ns"))), zeros, bad, zeros
+        # numbers are not dates, but an empty cell is missing (an all-empty column of a
+        # frame or spreadsheet comes as float64 NaN)
+        isna = s.isna().to_numpy(dtype=bool)
+        return pd.Series(np.full(n, np.datetime64("NaT", "ns"))), isna, ~isna, zeros
     nat = np.datetime64("NaT", "us")
     parsed: np.ndarray[Any, Any]
     if pdt.is_datetime64_any_dtype(dt):
@@ -409,7 +534,8 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
                 count=n,
             )
             not_dates = ~missing & np.fromiter(
-                (isinstance(v, (bool, int, float, np.number)) for v in obj), dtype=bool, count=n
+                (isinstance(v, (bool, int, float, np.number, Decimal)) for v in obj), dtype=bool,
+                count=n,
             )
             if not_dates.any():  # numbers are not dates (and pandas would read them as epochs)
                 obj = obj.copy()

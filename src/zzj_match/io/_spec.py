@@ -13,10 +13,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from zzj_match.errors import CONTROL_RANGES
+
 __all__ = [
     "BOOL_FALSE",
     "BOOL_TRUE",
     "HEADCOUNT_MAX",
+    "ID_CONTROL_CLASS",
+    "ID_CONTROL_MESSAGE",
+    "ID_PATTERN",
     "OCCUPATION_PATTERN",
     "POOL_KINDS",
     "PRIORITY_GROUPS",
@@ -32,6 +37,34 @@ __all__ = [
 #: Regular expression of an occupation code of the 2022 classification (职业分类大典):
 #: medium group ``6-24``, small group ``6-24-01`` or occupation ``6-24-01-02``.
 OCCUPATION_PATTERN = r"^[1-8]-\d{2}(-\d{2}(-\d{2})?)?$"
+
+def _bmp_class(ranges: tuple[tuple[int, int], ...]) -> str:
+    r"""Return the BMP part of ``ranges`` as ``\uXXXX`` class items (portable to JSON Schema)."""
+    items = []
+    for a, b in ranges:
+        if a > 0xFFFF:
+            continue
+        b = min(b, 0xFFFF)
+        items.append(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}")
+    return "".join(items)
+
+
+#: Characters no id may contain: control and invisible characters (:data:`CONTROL_RANGES`:
+#: line breaks, tabs, NUL, zero-width and bidi controls, BOM). Ids must also be non-empty,
+#: without leading or trailing blanks and without ``;`` (lists of ids are ``;``-joined).
+ID_CONTROL_CLASS = _bmp_class(CONTROL_RANGES)
+
+#: Regular expression of an id (JSON Schema ``pattern`` of id fields). It names the control
+#: characters of the Basic Multilingual Plane; the validators also reject the few beyond it.
+ID_PATTERN = (
+    rf"^[^\s;{ID_CONTROL_CLASS}]([^;{ID_CONTROL_CLASS}]*[^\s;{ID_CONTROL_CLASS}])?$"
+)
+
+#: Message of the id rule against control characters (frames and models).
+ID_CONTROL_MESSAGE = (
+    "an id must not contain line breaks, tabs, control or invisible characters "
+    "(shown escaped in the value)"
+)
 
 #: Allowed values of ``pools.kind``.
 POOL_KINDS: tuple[str, ...] = ("jobseeker", "secondment")

@@ -15,14 +15,22 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
-from zzj_match.io._spec import TABLES
+from zzj_match.errors import escape_controls
+from zzj_match.io._spec import ID_CONTROL_MESSAGE, ID_PATTERN, TABLES
 
 __all__ = ["DATE_MAX", "DATE_MIN", "ID_PATTERN", "Date", "Id", "RowModel", "is_missing"]
 
-#: An id: non-empty, no surrounding blanks, no ``;`` (lists of ids are ``;``-joined).
-ID_PATTERN = r"^[^\s;]([^;]*[^\s;])?$"
 
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+def _no_controls(value: str) -> str:
+    """Reject the control characters the pattern cannot name (beyond the BMP), and all others."""
+    if escape_controls(value) != value:
+        raise ValueError(ID_CONTROL_MESSAGE)
+    return value
+
+
+#: An id: non-empty, no surrounding blanks, no ``;`` (lists of ids are ``;``-joined), no line
+#: breaks, control or invisible characters (the rule of :mod:`zzj_match.io._spec`).
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), AfterValidator(_no_controls)]
 
 #: Dates the canonical ``datetime64[ns]`` frames can hold.
 DATE_MIN = dt.date(1678, 1, 1)
