@@ -84,9 +84,18 @@ CASES = [
          levels=_levels(10**9 + 5, (10**9 + 5) * 100)),
     Case("key-positions-1e9-first", [10**9, 5 * 10**8], [10**9, 10**9], key=[True, False],
          levels=_levels(15 * 10**8, 15 * 10**8 * 100, key=10**9)),
+    Case("headcounts-summing-to-2**53", [2**52, 2**52], [5],
+         rejected=("pools", None, "headcount", "less than 2**53")),
+    Case("headcount-2**40-beyond-rows-range", [2**40, 3], [2**40 + 1],
+         levels=_levels(2**40 + 1, (2**40 + 1) * 100)),
     Case("max-headcount-cross-city", [10**9] * 3, [10**9] * 3, {"cross_city_cost_cny": 1e6},
          work_zone="zb", minutes=40.0,
          levels=_levels(3 * 10**9, 3 * 10**9 * (400 + 10**6))),
+    Case("3x800M-city-pair-cap-1e9", [BIG] * 3, [BIG] * 3,
+         {"city_pair_caps": {"c1->c1": 10**9}}, levels=_levels(10**9, 10**9 * 100)),
+    Case("city-pair-caps-beyond-float64", [BIG] * 3, [BIG] * 3,
+         {"city_pair_caps": {"c1->c1": 10**9}, "wage_gap_cost_per_cny": 1},
+         wage=float(2**52), rejected=("policy", None, "city_pair_caps", "2**53")),
     # --- huge wages and the wage-gap cost -------------------------------------------------
     Case("wage-1e30-gap-ignored", [3], [5], wage=1e30, levels=_levels(3, 300)),
     Case("wage-1e30-gap-1", [3], [5], {"wage_gap_cost_per_cny": 1}, wage=1e30,
@@ -184,3 +193,13 @@ def test_flow_objective_past_int64_is_a_python_int() -> None:
     assert res.status == "optimal"
     assert res.objective == 2**62 * (2**63 - 1) + 3 * 2**70
     assert res.flow.tolist() == [2**62, 3]
+
+
+def test_flow_lower_bounds_at_int64_min_are_exact() -> None:
+    # two opposite arcs of cost -1, lower bound -2**63: the optimum puts 2**62 on both, and
+    # the shifted flow (2**62 + 2**63) lies beyond int64 on the way
+    res = zm.flow.min_cost_flow([0, 1], [1, 0], [2**62, 2**62], [-1, -1], [0, 0],
+                                lower=[-(2**63), -(2**63)])
+    assert res.status == "optimal"
+    assert res.objective == -(2**63)
+    assert res.flow.tolist() == [2**62, 2**62]

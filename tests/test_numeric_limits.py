@@ -49,9 +49,10 @@ def flow_problems(draw):
     cap = [draw(st.sampled_from(CAPS)) for _ in range(m)]
     lower = [0] * m
     if draw(st.booleans()):
-        lower = [min(c, draw(st.sampled_from([0, 0, 1, c // 2, c]))) for c in cap]
+        lower = [min(c, draw(st.sampled_from([0, 0, 1, c // 2, c, -c, -(2**63)])))
+                 for c in cap]
     cost = [draw(st.sampled_from(COSTS)) for _ in range(m)]
-    sup = [draw(st.sampled_from([0, 1, -1, 5, I32, -I32, 2**53, 2**61, -(2**61)]))
+    sup = [draw(st.sampled_from([0, 1, -1, 5, I32, -I32, 2**53, 2**61, -(2**61), -(2**63)]))
            for _ in range(n - 1)]
     if draw(st.integers(0, 4)):  # mostly balanced
         last = -sum(sup)

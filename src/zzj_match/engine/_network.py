@@ -48,7 +48,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from zzj_match.engine._rules import Prepared, training_cost_units
-from zzj_match.errors import SolverError
+from zzj_match.errors import InputError, SolverError
 from zzj_match.flow import min_cost_flow
 
 logger = logging.getLogger(__name__)
@@ -1746,6 +1746,7 @@ def solve_with_caps(
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
+    _check_caps_magnitudes(net)
     t0 = time.perf_counter()
     m = net.tail.size
     cols = np.arange(m)
@@ -1802,6 +1803,32 @@ def solve_with_caps(
                "seconds_solve": time.perf_counter() - t0,
                "largest_component_arcs": m},
     )
+
+
+def _check_caps_magnitudes(net: ClassNetwork) -> None:
+    """Reject a capped solve whose numbers float64 cannot hold exactly (HiGHS works in floats).
+
+    Every flow is at most the total supply and every level at most ``sum |cost| * capacity``
+    over the cost-carrying arcs (the pool, middle and vacancy layers); below 2**53 both are
+    exact in float64.
+
+    Raises
+    ------
+    InputError
+        Naming ``city_pair_caps`` and the bound.
+    """
+    lays = np.isin(net.layer, (L_POOL, L_PY, L_YV, L_YY, L_LY, L_VAC))
+    bound = float(np.abs(net.cost[lays].astype(np.float64)) @ net.capacity[lays].astype(
+        np.float64))
+    big = max(bound, float(net.total_supply))
+    if big >= 2.0**53:
+        raise InputError([{
+            "table": "policy", "row": None, "column": "city_pair_caps", "value": "set",
+            "message": f"with city_pair_caps the plan is an integer programme solved in "
+                       f"float64 (HiGHS); its cost or headcount sums reach {big:.3g}, beyond "
+                       f"2**53 = {2**53:,} where float64 stops holding integers exactly: "
+                       "lower the headcounts or costs, raise cost_resolution_cny, or drop "
+                       "the caps"}], summary="numbers too large for the capped solve")
 
 
 def first_fill(

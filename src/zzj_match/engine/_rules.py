@@ -526,6 +526,7 @@ def prepare(
                  policy.soft_commute_penalty_cny * over, policy.cross_city_cost_cny * cross)
         zc = parts[0] + parts[1] + parts[2]
     czone = _zone_cost_units(units_pc, zc, parts, policy, zone_ids)
+    _check_totals(units_pc, p["headcount"].to_numpy(), v["headcount"].to_numpy())
     units_pc.raise_if_any(summary="cost figures beyond exact integer units (see docs/engine.md, "
                             "'Numeric limits')")
     ids = np.unique(np.r_[ent_ids, p["lender"].to_numpy(dtype=object)])
@@ -633,6 +634,23 @@ def _culprit(policy: Policy, names: tuple[str, ...],
             if abs(np.float64(units_with(trial))) < COST_UNITS_MAX:
                 return name
     return names[0]
+
+
+def _check_totals(pc: ProblemCollector, pool_head: npt.NDArray[np.int64],
+                  vac_head: npt.NDArray[np.int64]) -> None:
+    """Record total headcounts of :data:`COST_UNITS_MAX` or more (pools or vacancies).
+
+    Below it every headcount sum the engine forms (classes, flows, explanations) is exact,
+    in int64 and in float64 alike; with rows of at most 10**9 it takes over nine million
+    rows at the maximum to reach it.
+    """
+    for table, head in (("pools", pool_head), ("vacancies", vac_head)):
+        total = (int(head.sum()) if float(np.abs(head).max(initial=0)) * head.size < 2.0**62
+                 else sum(int(x) for x in head.tolist()))
+        if total >= COST_UNITS_MAX:
+            pc.add(table, None, "headcount", total,
+                   f"the headcounts sum to {total:,}; they must sum to less than 2**53 = "
+                   f"{COST_UNITS_MAX:,} (exact integer sums)")
 
 
 def _check_cost_policy(policy: Policy, pc: ProblemCollector) -> None:
