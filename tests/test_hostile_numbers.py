@@ -203,3 +203,37 @@ def test_flow_lower_bounds_at_int64_min_are_exact() -> None:
     assert res.status == "optimal"
     assert res.objective == -(2**63)
     assert res.flow.tolist() == [2**62, 2**62]
+
+
+ASSIGN_CASES = [
+    # (id, cost matrix, dtype, maximize, objective, columns of rows 0..)
+    ("int64-min-maximize", [[0, -(2**63)]], np.int64, True, 0, [0]),
+    ("int64-min-minimize", [[0, -(2**63)]], np.int64, False, -(2**63), [1]),
+    ("int64-extremes-2x2-maximize", [[2**63 - 1, -(2**63)], [-(2**63), 2**63 - 1]], np.int64,
+     True, 2**64 - 2, [0, 1]),
+    ("uint64-max-maximize", [[2**64 - 1, 0]], np.uint64, True, 2**64 - 1, [0]),
+    ("uint64-past-int64-2x2", [[2**63, 1], [2**63 + 5, 0]], np.uint64, True, 2**63 + 6, [1, 0]),
+]
+
+
+@pytest.mark.parametrize(("cost", "dtype", "maximize", "objective", "cols"),
+                         [c[1:] for c in ASSIGN_CASES], ids=[c[0] for c in ASSIGN_CASES])
+def test_assign_at_the_integer_limits(cost, dtype, maximize, objective, cols) -> None:
+    res = zm.flow.assign(np.array(cost, dtype=dtype), maximize=maximize)
+    assert res.status == "optimal"
+    assert res.objective == objective
+    assert res.col.tolist() == cols
+
+
+@pytest.mark.parametrize(
+    ("tail", "head", "cap", "cost", "supply", "objective", "flow"),
+    [([0, 0], [1, 1], [1, 1], [-(2**63), 0], [1, -1], -(2**63), [1, 0]),
+     ([0, 1], [1, 0], [1, 1], [-(2**63), 2**63 - 1], [0, 0], -1, [1, 1]),
+     ([0, 1], [1, 0], [2**62, 2**62], [-(2**63), 2**63 - 1], [0, 0], -(2**62), [2**62, 2**62])],
+    ids=["int64-min-cost-beside-a-free-arc", "int64-extreme-cycle", "int64-extreme-cycle-2**62"])
+def test_flow_costs_at_int64_min(tail, head, cap, cost, supply, objective, flow) -> None:
+    res = zm.flow.min_cost_flow(*[np.array(a, dtype=np.int64)
+                                  for a in (tail, head, cap, cost, supply)])
+    assert res.status == "optimal"
+    assert res.objective == objective
+    assert res.flow.tolist() == flow

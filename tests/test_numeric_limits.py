@@ -257,3 +257,37 @@ def test_default_market_at_10_to_the_8_scales_exactly(mode: str, unit_levels) ->
     plan = zm.match(_default_market_at(10**8), policy=Policy(lexicographic=mode, processes=1))
     assert plan_levels(plan) == {k: v * 10**8 for k, v in unit_levels.items()}
     assert unit_levels["placements"] > 0
+
+
+# ---------------------------------------------------------------------------------------
+# assign against enumeration of every assignment, in Python ints
+
+ACOSTS = [0, 1, -1, 10**6, 2**31, -(2**31), 2**52, 2**53 + 1, -(2**53) - 1, 2**62, I64,
+          -I64 - 1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), maximize=st.booleans())
+def test_assign_is_exact_at_the_integer_limits(data, maximize) -> None:
+    import itertools
+
+    nr = data.draw(st.integers(1, 4))
+    nc = data.draw(st.integers(nr, 4))
+    cost = [[data.draw(st.sampled_from(ACOSTS)) for _ in range(nc)] for _ in range(nr)]
+    if data.draw(st.booleans()):
+        cost = [list(col) for col in zip(*cost, strict=True)]  # more rows than columns
+    best = None
+    rows, cols = len(cost), len(cost[0])
+    if rows <= cols:
+        for perm in itertools.permutations(range(cols), rows):
+            val = sum(cost[i][j] for i, j in enumerate(perm))
+            best = val if best is None or (val > best if maximize else val < best) else best
+    else:
+        for perm in itertools.permutations(range(rows), cols):
+            val = sum(cost[i][j] for j, i in enumerate(perm))
+            best = val if best is None or (val > best if maximize else val < best) else best
+    res = zm.flow.assign(np.array(cost, dtype=np.int64), maximize=maximize)
+    assert res.status == "optimal"
+    assert res.objective == best
+    assert sum(cost[i][j] for i, j in zip(res.row.tolist(), res.col.tolist(),
+                                          strict=True)) == best
