@@ -108,6 +108,9 @@ CASES = [
     Case("huge-wage-times-huge-headcount", [10**9, 10**9], [10**9, 10**9],
          {"wage_gap_cost_per_cny": 1}, wage=float(2**52),
          levels=_levels(2 * 10**9, 10**9 * (100 + 2**52 - 3000) + 10**9 * (100 + 2000))),
+    Case("wage-gap-at-resolution-1e-13", [3], [5],
+         {"wage_gap_cost_per_cny": 1, "cost_resolution_cny": 1e-13},
+         rejected=("policy", None, "cost_resolution_cny", "(largest pools reservation_wage_cny")),
     Case("reservation-wage-1e20-gap-1", [3, 1], [5], {"wage_gap_cost_per_cny": 1},
          reservation=1e20, rejected=("pools", 0, "reservation_wage_cny", "below 2**53")),
     # --- extreme policy values ------------------------------------------------------------

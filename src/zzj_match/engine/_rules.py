@@ -460,7 +460,8 @@ def prepare(
         units_pc, units_p, "pools", "reservation_wage_cny", p["r"].to_numpy(),
         rows=lambda: _given_rows(given_p, "pool_id"),
         formula=f"wage_gap_cost_per_cny ({policy.wage_gap_cost_per_cny:g}) × "
-                f"reservation_wage_cny / cost_resolution_cny ({res:g})")
+                f"reservation_wage_cny / cost_resolution_cny ({res:g})",
+        policy=policy, knobs=("cost_resolution_cny",), units_with=_wage_units)
 
     # --- vacancies -------------------------------------------------------------------------
     vf = vacancies
@@ -493,7 +494,8 @@ def prepare(
         units_pc, units_v, "vacancies", "wage_cny", v["w"].to_numpy(),
         rows=lambda: _given_rows(given_v, "vacancy_id"),
         formula=f"wage_gap_cost_per_cny ({policy.wage_gap_cost_per_cny:g}) × wage_cny / "
-                f"cost_resolution_cny ({res:g})")
+                f"cost_resolution_cny ({res:g})",
+        policy=policy, knobs=("cost_resolution_cny",), units_with=_wage_units)
 
     # ranks: a pool's wage/date figures only matter through where they fall among vacancies'
     w_u = np.unique(v["w"].to_numpy())
@@ -517,7 +519,9 @@ def prepare(
         units_pc, units_r,
         "retraining", "cost_cny", subst["retraining_cost_cny"].to_numpy(), rows=None,
         formula=f"cost_cny / amortisation_months ({policy.amortisation_months:g}) / "
-                f"cost_resolution_cny ({res:g})")
+                f"cost_resolution_cny ({res:g})",
+        policy=policy, knobs=("cost_resolution_cny", "amortisation_months"),
+        units_with=_retraining_units)
     mins = commute.minutes
     over = np.maximum(np.where(np.isfinite(mins), mins, 0.0) - policy.soft_commute_min, 0.0)
     cross = commute.city[:, None] != commute.city[None, :]
@@ -570,25 +574,40 @@ def _given_rows(frame: pd.DataFrame, id_col: str) -> npt.NDArray[np.int64]:
 def _cost_units(
     pc: ProblemCollector, units: npt.NDArray[np.float64], table: str, column: str,
     shown: npt.NDArray[Any], *, rows: Callable[[], npt.NDArray[np.int64]] | None,
-    formula: str,
+    formula: str, policy: Policy, knobs: tuple[str, ...],
+    units_with: Callable[[dict[str, float], float], float],
 ) -> npt.NDArray[np.int64]:
     """Round cost terms (already in units of ``cost_resolution_cny``) to exact int64 units.
 
-    A term that is not finite or not below :data:`COST_UNITS_MAX` is recorded in ``pc`` (one
-    problem per row, naming ``table``, ``column`` and the value; the retraining matrix with
-    its largest such cost) and counts 0 here; the caller raises before anything is solved.
+    A term that is not finite or not below :data:`COST_UNITS_MAX` is recorded in ``pc`` and
+    counts 0 here; the caller raises before anything is solved. When one of the policy
+    ``knobs`` at its default would bring the largest such term (``units_with(policy values,
+    shown value)``) into range, that knob is named, once; otherwise every such row (naming
+    ``table``, ``column`` and the value; the retraining matrix by its largest such cost).
     """
     with np.errstate(over="ignore", invalid="ignore"):
         units = np.asarray(units, dtype=np.float64)
         bad = ~(np.abs(units) < COST_UNITS_MAX)
     if bad.any():
         msg = _units_message(formula)
-        if rows is None:
-            k = int(np.flatnonzero(bad)[np.argmax(np.abs(shown[bad]))])
+        k = int(np.flatnonzero(bad)[np.argmax(np.abs(shown[bad]))])
+        knob = _culprit(policy, knobs, lambda pol: units_with(pol, float(shown[k])))
+        if knob is not None:
+            pc.add("policy", None, knob, getattr(policy, knob),
+                   f"{msg} (largest {table} {column}: {float(shown[k]):g})")
+        elif rows is None:
             pc.add(table, None, column, shown[k], msg)
         else:
             pc.add_mask(table, bad, column, shown, msg, rows=rows())
     return np.rint(np.where(bad, 0.0, units)).astype(np.int64)
+
+
+def _wage_units(pol: dict[str, float], wage: float) -> float:
+    return pol["wage_gap_cost_per_cny"] * wage / pol["cost_resolution_cny"]
+
+
+def _retraining_units(pol: dict[str, float], cost: float) -> float:
+    return cost / pol["amortisation_months"] / pol["cost_resolution_cny"]
 
 
 def _zone_cost_units(
@@ -616,7 +635,7 @@ def _zone_cost_units(
                     + pol["cross_city_cost_cny"] * cross) / pol["cost_resolution_cny"]
 
         name = _culprit(policy, ("cost_resolution_cny", "soft_commute_penalty_cny",
-                                 "cross_city_cost_cny"), units_with)
+                                 "cross_city_cost_cny"), units_with) or "cost_resolution_cny"
         formula = (f"zone pair {zone_ids[i]}->{zone_ids[j]}: (commute cost {vals[0]:g} + "
                    f"soft-commute penalty {vals[1]:g} + cross-city cost {vals[2]:g} CNY) / "
                    f"cost_resolution_cny ({res:g})")
@@ -625,7 +644,7 @@ def _zone_cost_units(
 
 
 def _culprit(policy: Policy, names: tuple[str, ...],
-             units_with: Callable[[dict[str, float]], float]) -> str:
+             units_with: Callable[[dict[str, float]], float]) -> str | None:
     """Return the first of ``names`` whose default value alone brings the units into range."""
     values = {k: float(getattr(policy, k)) for k in _COST_FIELDS}
     for name in names:
@@ -633,7 +652,7 @@ def _culprit(policy: Policy, names: tuple[str, ...],
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             if abs(np.float64(units_with(trial))) < COST_UNITS_MAX:
                 return name
-    return names[0]
+    return None
 
 
 def _check_totals(pc: ProblemCollector, pool_head: npt.NDArray[np.int64],
@@ -675,8 +694,8 @@ def _check_cost_policy(policy: Policy, pc: ProblemCollector) -> None:
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         units = units_with({k: float(getattr(policy, k)) for k in _COST_FIELDS})
     if not abs(units) < COST_UNITS_MAX:
-        name = _culprit(policy, ("cost_resolution_cny", "amortisation_months",
-                                 "skill_training_cost_cny"), units_with)
+        name = _culprit(policy, ("cost_resolution_cny", "amortisation_months"),
+                        units_with) or "skill_training_cost_cny"
         pc.add("policy", None, name, getattr(policy, name), _units_message(
             f"skill_training_cost_cny ({policy.skill_training_cost_cny:g}) / "
             f"amortisation_months ({policy.amortisation_months:g}) / cost_resolution_cny "
