@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import zzj_match as zm
 from pyint_ref import lexicographic_optimum, ssp_min_cost_flow
-from test_engine_ref import direct_pairs, markets, plan_levels
+from test_engine_ref import DAY0, direct_pairs, markets, plan_levels
 from zzj_match.engine import CommuteTables, match_frames
 from zzj_match.engine._network import build_network, certify_max_flow, components, max_level
 from zzj_match.engine._rules import prepare
@@ -291,3 +291,48 @@ def test_assign_is_exact_at_the_integer_limits(data, maximize) -> None:
     assert res.objective == best
     assert sum(cost[i][j] for i, j in zip(res.row.tolist(), res.col.tolist(),
                                           strict=True)) == best
+
+
+# ---------------------------------------------------------------------------------------
+# zm.match itself (validated market, default region) in every mode
+
+REAL_ZONES = {"za": "zh_gongbei", "zb": "zs_shiqi", "zc": "jm_pengjiang"}
+ROW_HEADS = [1, 3, 10**8, 8 * 10**8, 10**9]
+
+
+@pytest.fixture(scope="module")
+def region_tables():
+    from zzj_match.engine._match import commute_tables
+
+    region = zm.datasets.zzj_region()
+    return region, commute_tables(region, {})
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(market=markets(max_pools=4, max_vacancies=4), data=st.data(),
+       pi=st.integers(0, len(POLICIES) - 1))
+def test_match_is_exact_with_rows_at_the_headcount_limit(market, data, pi,
+                                                         region_tables) -> None:
+    region, tables = region_tables
+    ent, vac, pools, _ = market
+    ent, vac, pools = ent.copy(), vac.copy(), pools.copy()
+    ent["zone_id"] = ent["zone_id"].map(REAL_ZONES)
+    pools["zone_id"] = pools["zone_id"].map(REAL_ZONES)
+    vac["shuttle_zones"] = [";".join(REAL_ZONES[z] for z in s.split(";") if z)
+                            for s in vac["shuttle_zones"]]
+    vac["headcount"] = [data.draw(st.sampled_from(ROW_HEADS)) for _ in range(len(vac))]
+    pools["headcount"] = [data.draw(st.sampled_from(ROW_HEADS)) for _ in range(len(pools))]
+    pools["available_to"] = pools["available_to"].fillna(DAY0 + pd.Timedelta(days=1000))
+    pools["contract_end"] = [ce if pd.isna(ce) else max(ce, af)  # as validation requires
+                             for ce, af in zip(pools["contract_end"], pools["available_from"],
+                                               strict=True)]
+    mk = zm.LabourMarket.from_frames(enterprises=ent, vacancies=vac, pools=pools)
+    policy = POLICIES[pi]
+    want = _reference(ent, vac, pools, tables, policy)
+    for mode in MODES:
+        plan = zm.match(mk, region=region,
+                        policy=policy.model_copy(update={"lexicographic": mode}))
+        got = plan_levels(plan)
+        assert {k: got[k] for k in policy.objective} == {
+            k: want[k] for k in policy.objective}, mode
