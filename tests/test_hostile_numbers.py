@@ -240,3 +240,14 @@ def test_flow_costs_at_int64_min(tail, head, cap, cost, supply, objective, flow)
     assert res.status == "optimal"
     assert res.objective == objective
     assert res.flow.tolist() == flow
+
+
+def test_soft_penalty_that_overflows_to_inf_is_named() -> None:
+    # 1e308 CNY per minute times 10 minutes over the soft limit is inf in float64
+    frames = _frames(Case("x", [3], [5], work_zone="zb", minutes=55.0))
+    with pytest.raises(zm.InputError) as info:
+        match_frames(*frames, Policy(soft_commute_penalty_cny=1e308))
+    first = info.value.problems.iloc[0]
+    assert (first["table"], first["column"], first["value"]) == (
+        "policy", "soft_commute_penalty_cny", "1e+308")
+    assert "soft-commute penalty inf" in first["message"]

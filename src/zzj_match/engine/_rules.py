@@ -529,7 +529,7 @@ def prepare(
         parts = (np.where(np.isfinite(commute.cost_cny), commute.cost_cny, 0.0),
                  policy.soft_commute_penalty_cny * over, policy.cross_city_cost_cny * cross)
         zc = parts[0] + parts[1] + parts[2]
-    czone = _zone_cost_units(units_pc, zc, parts, policy, zone_ids)
+    czone = _zone_cost_units(units_pc, zc, parts, (over, cross), policy, zone_ids)
     _check_totals(units_pc, p["headcount"].to_numpy(), v["headcount"].to_numpy())
     units_pc.raise_if_any(summary="cost figures beyond exact integer units (see docs/engine.md, "
                             "'Numeric limits')")
@@ -612,12 +612,15 @@ def _retraining_units(pol: dict[str, float], cost: float) -> float:
 
 def _zone_cost_units(
     pc: ProblemCollector, zc: npt.NDArray[np.float64],
-    parts: tuple[npt.NDArray[np.float64], ...], policy: Policy, zone_ids: npt.NDArray[Any],
+    parts: tuple[npt.NDArray[np.float64], ...], factors: tuple[npt.NDArray[Any], ...],
+    policy: Policy, zone_ids: npt.NDArray[Any],
 ) -> npt.NDArray[np.int64]:
     """Zone-pair cost units: commute cost, soft-commute penalty and cross-city cost.
 
-    Beyond :data:`COST_UNITS_MAX` one problem names the policy knob of the largest part at
-    the worst zone pair (``cost_resolution_cny`` when it is the commute cost itself).
+    ``parts`` are the three CNY parts per zone pair, ``factors`` the minutes above the soft
+    limit and the cross-city flag (what the two knobs multiply). Beyond
+    :data:`COST_UNITS_MAX` one problem names the policy knob at fault at the worst zone pair
+    (``cost_resolution_cny`` when no knob's default alone would do).
     """
     res = policy.cost_resolution_cny
     with np.errstate(over="ignore", invalid="ignore"):
@@ -627,8 +630,7 @@ def _zone_cost_units(
         flat = np.where(bad.ravel(), np.nan_to_num(np.abs(units.ravel()), nan=np.inf), -1.0)
         i, j = np.unravel_index(int(np.argmax(flat)), units.shape)
         vals = [float(part[i, j]) for part in parts]
-        over = vals[1] / policy.soft_commute_penalty_cny if vals[1] else 0.0
-        cross = 1.0 if vals[2] else 0.0
+        over, cross = float(factors[0][i, j]), float(factors[1][i, j])
 
         def units_with(pol: dict[str, float]) -> float:
             return (vals[0] + pol["soft_commute_penalty_cny"] * over
