@@ -677,9 +677,15 @@ def _assign_via_flow(
     data = np.asarray(coo.data)
     if transposed:
         r, cc, nr, nc = cc, r, nc, nr
-    w = -data if maximize else data
     if integer:
-        w = w.astype(np.int64) if data.dtype.kind in "iu" and data.dtype != np.uint64 else w
+        # negate in Python ints where int64 cannot (-(-2**63) wraps; uint64 beyond int64):
+        # min_cost_flow takes them back to int64 when they fit, else solves them exactly
+        exact = data.dtype == np.uint64 or (
+            maximize and data.size > 0 and int(data.min()) == np.iinfo(np.int64).min)
+        signed = data.astype(object) if exact else data.astype(np.int64)
+        w = -signed if maximize else signed
+    else:
+        w = -data if maximize else data
     # nodes: rows 0..nr-1, columns nr..nr+nc-1, sink nr+nc; every row sends one unit
     sink = nr + nc
     tail = np.concatenate([r, nr + np.arange(nc)])

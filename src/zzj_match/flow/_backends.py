@@ -257,8 +257,15 @@ def infeasibility_cut(
     s, t = n, n + 1
     all_t = np.concatenate([tail, np.full(pos.size, s), negv]).astype(np.int64)
     all_h = np.concatenate([head, pos, np.full(negv.size, t)]).astype(np.int64)
-    all_c = np.concatenate([cap, supply[pos], -supply[negv]])
-    fits = all_c.dtype != object and float(all_c.astype(np.float64).sum()) < _SAFE
+    # capacities and |supplies| summed in float64 against 2**60: then int64 holds every
+    # flow of the auxiliary network (and -supply cannot wrap at -2**63)
+    fits = cap.dtype != object and supply.dtype != object and float(
+        np.abs(cap.astype(np.float64)).sum() + np.abs(supply.astype(np.float64)).sum()) < _SAFE
+    if fits:
+        all_c = np.concatenate([cap, supply[pos], -supply[negv]])
+    else:
+        all_c = np.concatenate([cap.astype(object), supply[pos].astype(object),
+                                -(supply[negv].astype(object))])
     cut = np.zeros(n + 2, dtype=bool)
     if fits:
         from ortools.graph.python import max_flow

@@ -78,13 +78,12 @@ def residual_potentials(
     """
     rt = np.concatenate([tail[forward], head[backward]])
     rh = np.concatenate([head[forward], tail[backward]])
-    rc = np.concatenate([cost[forward], -cost[backward]])
     use_int = cost.dtype != object
-    if use_int and rc.size:
-        cmax = float(np.abs(rc).max())
-        use_int = _fits(cmax * (4.0 * n + 4.0))
-    if not use_int:
-        rc = rc.astype(object)
+    if use_int:  # bound taken before negating (-(-2**63) wraps in int64)
+        cmax = max(_absmax(cost[forward]), _absmax(cost[backward]))
+        use_int = _fits(float(cmax) * (4.0 * n + 4.0))
+    c = cost if use_int else cost.astype(object)
+    rc = np.concatenate([c[forward], -c[backward]])
     if rc.size == 0 or n == 0:
         return np.zeros(n, dtype=np.int64 if use_int else object)
     forest = (
@@ -181,7 +180,7 @@ def free_arc_potentials(
     if cost.dtype == object or not keep.any() or n == 0:
         return None
     ft, fh, fc = tail[keep], head[keep], cost[keep]
-    if not _fits(float(np.abs(fc).max()) * (n + 1.0) * 4.0):
+    if not _fits(float(_absmax(fc)) * (n + 1.0) * 4.0):
         return None
     ones = np.ones(ft.size)
     graph = csr_array((ones, (ft, fh)), shape=(n, n))

@@ -292,18 +292,20 @@ def _solve(
             times=times,
         )
 
-    # back to the original variables
+    # back to the original variables: lower + x lies in [lower, capacity], inside int64, but
+    # the shifted x alone may not (capacity - lower reaches 2**64): add in Python ints then
+    low_k = p.lower[~loop] if any_loop else p.lower
+    if x.dtype == object:
+        x_orig = (x + low_k.astype(object)).astype(np.int64)
+    else:
+        x_orig = x + low_k if p.lower.any() else x
     if any_loop:
         flow = p.lower.copy()
         neg_loop = loop & (icost < 0)
         flow[neg_loop] = p.capacity[neg_loop]
-        flow[~loop] = x if x.dtype != object else x.astype(np.int64)
-        if p.lower.any():
-            flow[~loop] += p.lower[~loop]
+        flow[~loop] = x_orig
     else:
-        flow = x.astype(np.int64) if x.dtype == object else x
-        if p.lower.any():
-            flow = flow + p.lower
+        flow = x_orig
     flow = np.asarray(flow, dtype=np.int64)
 
     potential = None

@@ -256,7 +256,8 @@ class Policy(BaseModel):
         gt=0,
         description=(
             "Generalised costs are rounded to integer multiples of this, CNY; the objective is "
-            "exact in these units."
+            "exact in these units. Each cost term must stay below 2**53 units (else the solve "
+            "is refused with an InputError; docs/engine.md, 'Numeric limits')."
         ),
     )
     lexicographic: Literal["auto", "weights", "levels"] = Field(
