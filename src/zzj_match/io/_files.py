@@ -767,7 +767,9 @@ def read_tables(
         if frame is None:
             continue
         if len(frame) == 0:  # how write_tables writes an empty table: valid, but say so
-            logger.warning("%s has a header but no data rows", found[0].name)
+            # (an optional table such as workers is often empty: not worth a warning)
+            level = logging.WARNING if name in _REQUIRED else logging.DEBUG
+            logger.log(level, "%s has a header but no data rows", found[0].name)
         out[name] = frame
     pc.raise_if_any(summary=f"cannot read the market tables in {p}")
     return out
@@ -792,7 +794,8 @@ def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
             if frame is None:
                 continue
             if len(frame) == 0:
-                logger.warning("sheet %r of %s has no data rows", names[name], path.name)
+                level = logging.WARNING if name in _REQUIRED else logging.DEBUG
+                logger.log(level, "sheet %r of %s has no data rows", names[name], path.name)
             out[name] = frame
         elif name in _REQUIRED:
             close = difflib.get_close_matches(name, [str(k) for k in sheets], n=1, cutoff=0.6)
