@@ -3,7 +3,8 @@
 ``zzj-match demo`` solves the embedded synthetic market and prints a plan summary;
 ``zzj-match solve DIR`` does the same for ``enterprises.csv``, ``vacancies.csv`` and
 ``pools.csv`` (and optionally ``workers.csv``) in ``DIR``. Exit status: 0 on success, 2 on bad
-input (the table of problems is printed, every bad row named), 1 on an internal error.
+input (the table of problems is printed, every bad row named), 1 on an internal error, 3 when
+``--time-limit`` ran out, 130 on Ctrl-C (SIGINT) and 143 on SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -23,6 +26,18 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+EXIT_TIME_LIMIT = 3
+EXIT_SIGINT = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
+EXIT_SIGTERM = 143  # 128 + SIGTERM
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the solve stops as on Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up short
+    raise _Terminated()
 
 
 class _Stages:
@@ -102,6 +117,13 @@ def _parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("--policy", type=Path, metavar="FILE", help="policy JSON file")
         sp.add_argument("--out", type=Path, metavar="DIR", help="write the plan tables here")
+        sp.add_argument(
+            "--time-limit",
+            type=_positive,
+            metavar="SECONDS",
+            help="stop each solve (match call) after this many seconds: exit status 3 "
+            "(sets the policy's time_limit_s)",
+        )
         sp.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
         sp.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -219,6 +241,9 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         _check_out(args.out)
         policy = _policy(args.policy)
+        if args.time_limit is not None:
+            policy = zm.Policy.model_validate(
+                {**policy.model_dump(), "time_limit_s": args.time_limit})
         if args.command == "demo":
             stages.start(
                 f"generating the synthetic market (scale {args.scale:g}, seed {args.seed})"
@@ -291,7 +316,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success; 2 on bad input (usage errors, and :class:`~zzj_match.InputError`,
-        whose problems table is printed on stderr); 1 on an internal error.
+        whose problems table is printed on stderr); 1 on an internal error; 3 when the time
+        limit ran out (:class:`~zzj_match.TimeLimitError`); 130 on Ctrl-C and 143 on SIGTERM
+        (one line on stderr, no worker process left, nothing written to ``--out``).
 
     Examples
     --------
@@ -312,14 +339,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
+    previous = _catch_sigterm()
     try:
         return _run(args, sys.stdout, sys.stderr)
     except zm.InputError as err:
         _print_problems(err, sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        sys.stderr.write("zzj-match: interrupted\n")
-        return EXIT_INTERNAL
+    except zm.TimeLimitError as err:
+        sys.stderr.write(f"zzj-match: {err}\n")
+        return EXIT_TIME_LIMIT
+    except _Terminated:
+        sys.stderr.write("zzj-match: terminated (SIGTERM)\n")
+        return EXIT_SIGTERM
+    except KeyboardInterrupt:
+        sys.stderr.write("zzj-match: interrupted (Ctrl-C)\n")
+        return EXIT_SIGINT
     except Exception as err:
         if getattr(args, "debug", False):
             traceback.print_exc(file=sys.stderr)
@@ -328,6 +362,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(run again with --debug for the traceback, and please report it)\n"
         )
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _catch_sigterm() -> Any:
+    """Turn SIGTERM into :class:`_Terminated` while ``main`` runs; return the old handler.
+
+    Only from the main thread (where Python runs signal handlers); ``None`` elsewhere.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,12 @@ The parent writes one pickle to the worker's standard input, ``(objective, metho
 components)``, and reads one pickle back from its standard output: ``("ok", results)``
 with one ``(LexResult, pieces)`` per component, or ``("error", exception)``. The worker
 is a fresh interpreter: it imports only this package, never the caller's ``__main__``.
+
+The parent never blocks on a worker: threads feed it and read its reply, and the parent polls
+them (:func:`done`), so it can kill the worker (:func:`kill`) on Ctrl-C, when the time limit
+runs out, or when the worker has used no CPU time for a while (:func:`stalled`: stopped with
+SIGSTOP, or hung). A worker ignores SIGINT (its parent decides) and, on Linux, is killed by the
+kernel when its parent dies.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,26 +31,43 @@ from zzj_match.errors import SolverError
 
 logger = logging.getLogger(__name__)
 
+# the parent's process id, handed to the worker so that it can tell it outlived the parent
+_PARENT_ENV = "ZZJ_MATCH_PARENT_PID"
+
 
 @dataclass
 class Job:
-    """A started worker: its process, the thread feeding it and its standard error file."""
+    """A started worker: its process, the threads feeding and reading it, its standard error.
+
+    ``answer`` receives the worker's one reply once ``reader`` has read it (``("lost", None)``
+    when the worker ended without one); ``cpu`` and ``progress_at`` follow its CPU time for
+    :func:`stalled`.
+    """
 
     process: subprocess.Popen[bytes]
     feeder: threading.Thread
     stderr: IO[bytes]
+    reader: threading.Thread
+    answer: list[tuple[str, Any]]
+    cpu: int | None = None
+    progress_at: float = field(default_factory=time.monotonic)
+
+
+def command() -> list[str]:
+    """Return the command line that starts a worker (tests put a misbehaving one here)."""
+    return [sys.executable, "-m", "zzj_match.engine._worker"]
 
 
 def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
-    """Start a worker on ``comps``; a thread hands them over while the caller works on."""
+    """Start a worker on ``comps``; threads hand them over and read the reply meanwhile."""
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
+    env[_PARENT_ENV] = str(os.getpid())
     err = tempfile.TemporaryFile()  # noqa: SIM115 - kept open until finish()
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "zzj_match.engine._worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env,
+            command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env,
         )
     except OSError:
         err.close()
@@ -58,13 +82,29 @@ def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
         with contextlib.suppress(OSError):
             proc.stdin.close()
 
+    answer: list[tuple[str, Any]] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        try:  # blocked in read() without the GIL: the caller stays free to poll
+            answer.append(pickle.load(proc.stdout))
+        except Exception:  # died, was killed or wrote something else
+            answer.append(("lost", None))
+
     feeder = threading.Thread(target=feed, name="zzj_match-worker-feed", daemon=True)
     feeder.start()
-    return Job(process=proc, feeder=feeder, stderr=err)
+    reader = threading.Thread(target=read, name="zzj_match-worker-read", daemon=True)
+    reader.start()
+    return Job(process=proc, feeder=feeder, stderr=err, reader=reader, answer=answer)
+
+
+def done(job: Job) -> bool:
+    """Whether the worker's reply (or its end without one) has been read."""
+    return not job.reader.is_alive()
 
 
 def finish(job: Job) -> list[Any] | None:
-    """Collect a worker's results; ``None`` when it failed for a reason of its own.
+    """Collect a worker's results (waiting for them); ``None`` when it failed on its own.
 
     Raises
     ------
@@ -72,17 +112,12 @@ def finish(job: Job) -> list[Any] | None:
         When a solve in the worker failed (the same error the caller would have raised).
     """
     proc = job.process
-    assert proc.stdout is not None
+    job.reader.join()
     job.feeder.join()
-    try:
-        status, payload = pickle.load(proc.stdout)
-    except Exception:  # died, or wrote something else: the caller solves its share
-        status, payload = "lost", None
-    proc.stdout.close()
+    answer: tuple[str, Any] = job.answer[0] if job.answer else ("lost", None)
+    status, payload = answer
     code = proc.wait()
-    job.stderr.seek(0)
-    tail = job.stderr.read()[-2000:].decode(errors="replace").strip()
-    job.stderr.close()
+    tail = _close(job)
     if status == "ok" and code == 0:
         return list(payload)
     if status == "error" and isinstance(payload, SolverError):
@@ -91,8 +126,81 @@ def finish(job: Job) -> list[Any] | None:
     return None
 
 
+def kill(job: Job) -> None:
+    """Kill the worker if it still runs, reap it and release its pipes (idempotent)."""
+    proc = job.process
+    if proc.poll() is None:
+        with contextlib.suppress(OSError):
+            proc.kill()
+    proc.wait()
+    # the pipes end with the process, so both threads return promptly
+    job.reader.join(timeout=5.0)
+    job.feeder.join(timeout=5.0)
+    _close(job)
+
+
+def _close(job: Job) -> str:
+    """Close the job's pipes and standard error file; return the end of its standard error."""
+    for pipe in (job.process.stdin, job.process.stdout):
+        if pipe is not None and not job.reader.is_alive() and not job.feeder.is_alive():
+            with contextlib.suppress(OSError):
+                pipe.close()
+    if job.stderr.closed:
+        return ""
+    job.stderr.seek(0)
+    tail = job.stderr.read()[-2000:].decode(errors="replace").strip()
+    job.stderr.close()
+    return tail
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """CPU time (user + system, clock ticks) of process ``pid``; ``None`` without ``/proc``."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(b")") + 2:].split()  # after "pid (comm) "
+    return int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+
+
+def stalled(job: Job, stall_s: float) -> bool:
+    """Whether the worker has used no CPU time for ``stall_s`` seconds (stopped or hung).
+
+    Only where ``/proc`` tells a process's CPU time (Linux); elsewhere always ``False``.
+    """
+    ticks = cpu_ticks(job.process.pid)
+    now = time.monotonic()
+    if ticks is None or ticks != job.cpu:
+        job.cpu = ticks
+        job.progress_at = now
+        return False
+    return now - job.progress_at >= stall_s
+
+
+def _die_with_parent() -> None:
+    """Have the kernel kill this worker when its parent ends, however it ends (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    parent = os.environ.get(_PARENT_ENV)
+    if parent and os.getppid() != int(parent):  # the parent ended before prctl
+        os._exit(1)
+
+
 def main() -> int:
     """Solve the components read from standard input; write the results to standard output."""
+    import signal
+
+    # the parent stops this worker (it kills it on Ctrl-C, a time limit or a stall); a
+    # terminal's Ctrl-C reaching the whole process group must not end it on its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     from zzj_match.engine._network import _solve_component
 
     objective, method, comps = pickle.load(sys.stdin.buffer)

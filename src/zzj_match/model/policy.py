@@ -182,6 +182,17 @@ class Policy(BaseModel):
             "same either way."
         ),
     )
+    time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description=(
+            "Wall-clock bound on one match call, seconds; None = no limit. When it runs out, "
+            "match stops (worker processes killed) and raises zzj_match.TimeLimitError "
+            "naming the stage; it takes effect within about a second (docs/engine.md, "
+            "'Time limits and interruption'). The plan does not depend on it."
+        ),
+    )
     explain_extra_min: float = Field(
         default=15.0,
         ge=0,
