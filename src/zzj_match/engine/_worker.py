@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # the parent's process id, handed to the worker so that it can tell it outlived the parent
 _PARENT_ENV = "ZZJ_MATCH_PARENT_PID"
+# seconds a worker that has replied may take to exit before it is killed
+_EXIT_WAIT_S = 10.0
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Job:
     stderr: IO[bytes]
     reader: threading.Thread
     answer: list[tuple[str, Any]]
+    size: int
     cpu: int | None = None
     progress_at: float = field(default_factory=time.monotonic)
 
@@ -95,7 +98,8 @@ def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
     feeder.start()
     reader = threading.Thread(target=read, name="zzj_match-worker-read", daemon=True)
     reader.start()
-    return Job(process=proc, feeder=feeder, stderr=err, reader=reader, answer=answer)
+    return Job(process=proc, feeder=feeder, stderr=err, reader=reader, answer=answer,
+               size=len(comps))
 
 
 def done(job: Job) -> bool:
@@ -105,6 +109,9 @@ def done(job: Job) -> bool:
 
 def finish(job: Job) -> list[Any] | None:
     """Collect a worker's results (waiting for them); ``None`` when it failed on its own.
+
+    A reply that is not one ``(result, pieces)`` pair per component handed over counts as a
+    failure too.
 
     Raises
     ------
@@ -116,10 +123,19 @@ def finish(job: Job) -> list[Any] | None:
     job.feeder.join()
     answer: tuple[str, Any] = job.answer[0] if job.answer else ("lost", None)
     status, payload = answer
-    code = proc.wait()
+    if status == "lost" and proc.poll() is None:  # closed its output yet runs on: end it
+        with contextlib.suppress(OSError):
+            proc.kill()
+    try:
+        code: int | None = proc.wait(timeout=_EXIT_WAIT_S)
+    except subprocess.TimeoutExpired:  # replied but does not exit
+        kill(job)
+        code = None
     tail = _close(job)
-    if status == "ok" and code == 0:
-        return list(payload)
+    if (status == "ok" and code == 0 and isinstance(payload, list)
+            and len(payload) == job.size
+            and all(isinstance(r, tuple) and len(r) == 2 for r in payload)):
+        return payload
     if status == "error" and isinstance(payload, SolverError):
         raise payload
     logger.warning("a worker process failed (exit code %s): %s", code, tail or payload)
