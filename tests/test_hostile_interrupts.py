@@ -104,7 +104,7 @@ def test_a_faulty_worker_has_its_share_solved_here(
 ) -> None:
     monkeypatch.setattr(_network, "STALL_S", 0.5)
     _fake_worker(monkeypatch, code)
-    plan = zm.match(market, policy=zm.Policy(processes=1))
+    plan = zm.match(market, policy=zm.Policy())
     _same(single, plan)
     assert plan.stats["processes"] == 1  # this process alone did the solving
     assert len(jobs) == 1
@@ -127,7 +127,7 @@ def test_a_real_worker_signalled_right_after_start(
         return job
 
     monkeypatch.setattr(_worker, "start", start)
-    plan = zm.match(market, policy=zm.Policy(processes=1))
+    plan = zm.match(market, policy=zm.Policy())
     _same(single, plan)
     assert plan.stats["processes"] == 1
     assert len(jobs) == 1
@@ -138,10 +138,27 @@ def test_workers_that_work_give_the_same_plan(
     market: zm.LabourMarket, single: zm.AdjustmentPlan, jobs: list[_worker.Job],
 ) -> None:
     """Large components in workers (here: every one) change nothing in the plan."""
-    plan = zm.match(market, policy=zm.Policy(processes=1))
+    plan = zm.match(market, policy=zm.Policy())
     _same(single, plan)
     assert plan.stats["processes"] == 1  # the worker; nothing was left to solve here
     assert len(jobs) == 1
+    assert all(_gone(j) for j in jobs)
+
+
+@pytest.mark.parametrize(
+    ("processes", "limit", "workers"),
+    [(1, None, 0), (1, 3600.0, 1), (None, None, 1), (None, 3600.0, 1)],
+    ids=["one-process-no-limit-solves-here", "one-process-with-limit-uses-a-worker",
+         "default-no-limit-uses-a-worker", "default-with-limit-uses-a-worker"],
+)
+def test_which_solves_go_to_a_worker(
+    processes: int | None, limit: float | None, workers: int, market: zm.LabourMarket,
+    single: zm.AdjustmentPlan, jobs: list[_worker.Job],
+) -> None:
+    """Large components (here: all) go to a worker, except with processes=1 and no limit."""
+    plan = zm.match(market, policy=zm.Policy(processes=processes, time_limit_s=limit))
+    _same(single, plan)
+    assert len(jobs) == workers
     assert all(_gone(j) for j in jobs)
 
 
@@ -152,7 +169,7 @@ def test_a_solver_error_in_a_worker_is_raised_here(
                  "pickle.load(sys.stdin.buffer); "
                  "pickle.dump(('error', SolverError('boom in the worker')), sys.stdout.buffer)")
     with pytest.raises(zm.SolverError, match=r"^boom in the worker$"):
-        zm.match(market, policy=zm.Policy(processes=1))
+        zm.match(market)
     assert all(_gone(j) for j in jobs)
 
 
@@ -175,7 +192,7 @@ def test_the_time_limit_stops_a_worker_that_never_finishes(
     objective = zm.Policy().objective
     n = len(_network.components(network))
     with _deadline.limit(0.5), pytest.raises(zm.TimeLimitError) as err:
-        solve_all(network, objective, "auto", processes=1)
+        solve_all(network, objective, "auto", processes=None)
     assert err.value.limit_s == 0.5
     assert err.value.stage == f"solving {n} components of the class network"
     assert str(err.value).startswith(
@@ -198,7 +215,7 @@ def test_ctrl_c_stops_a_worker_that_never_finishes(
 
     monkeypatch.setattr(_worker, "start", start)
     with pytest.raises(KeyboardInterrupt):
-        solve_all(network, zm.Policy().objective, "auto", processes=1)
+        solve_all(network, zm.Policy().objective, "auto", processes=None)
     assert len(jobs) == 1
     assert all(_gone(j) for j in jobs)
 
@@ -222,7 +239,8 @@ def test_a_tiny_limit_on_a_real_market_raises_time_limit_error() -> None:
 
 @pytest.mark.slow
 def test_the_time_limit_stops_a_real_long_solve(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Scale 2: the largest component (about 0.2 M arcs, over a second) goes to a worker."""
+    """Scale 2: the largest component (about 0.2 M arcs, over a second) in a real worker."""
+    monkeypatch.setattr(_network, "STOPPABLE_MIN_ARCS", 150_000)
     big = zm.datasets.zzj_market(scale=2, seed=0)
     tables = commute_tables(zm.datasets.zzj_region())
     net = build_network(prepare(big.enterprises, big.vacancies, big.pools, tables,
@@ -317,11 +335,13 @@ def _cli_during_solve(tmp_path: Path, sig: signal.Signals | None,
     """Run the CLI until its worker solves, then send ``sig``; exit status, stderr, stdout."""
     driver = tmp_path / "driver.py"
     driver.write_text(_DRIVER, encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, str(driver), "demo", "--scale", "0.05", "--out",
-         str(tmp_path / "out"), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    stdout = tmp_path / "stdout.txt"
+    with stdout.open("w", encoding="utf-8") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(driver), "demo", "--scale", "0.05", "--out",
+             str(tmp_path / "out"), *extra],
+            stdout=out, stderr=subprocess.PIPE, text=True,
+        )
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stderr is not None
     threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
@@ -336,14 +356,15 @@ def _cli_during_solve(tmp_path: Path, sig: signal.Signals | None,
                 pid = int(line.split()[2])
         if sig is not None:
             proc.send_signal(sig)
-        stdout, _ = proc.communicate(timeout=120)
+        proc.wait(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     while (line := lines.get(timeout=10)) != "":
         seen.append(line.rstrip("\n"))
-    return proc.returncode, seen, stdout, pid
+    proc.stderr.close()
+    return proc.returncode, seen, stdout.read_text(encoding="utf-8"), pid
 
 
 @pytest.mark.slow

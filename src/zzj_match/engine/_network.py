@@ -1491,11 +1491,14 @@ class SolveOutcome:
 # 0.56 M such arcs at scale 3 (solve 5.9 s alone, 4.9 s with a worker), 0.15 M at scale 1.
 PARALLEL_MIN_ARCS = 500_000
 
-# arcs from which a component is solved in a worker process even with `processes=1`, so that
-# Ctrl-C and the time limit can stop it: LEMON and OR-Tools hold the GIL and never look at
-# signals during a solve (measured: SIGINT took effect 2.2 s and 4.2 s late at scale 3). The
-# default market's largest component: 0.10 M arcs at scale 1 (0.36 s), 0.21 M at scale 2 (1.2 s).
-STOPPABLE_MIN_ARCS = 150_000
+# arcs from which a component is solved in a worker process (with `processes=1` only under a
+# time limit), so that Ctrl-C and the time limit can stop it: LEMON and OR-Tools hold the GIL
+# and never look at signals during a solve (measured: SIGINT took effect 2.2 s and 4.2 s late
+# at scale 3). The default market's largest component: 0.10 M arcs at scale 1 (0.36 s), 0.21 M
+# at scale 2 (1.2 s), 0.34 M at scale 3 (3.1 s). Below this, a solve here delays Ctrl-C by about
+# a second at most, and a worker's start-up (1-3 s: a fresh interpreter importing numpy, pandas
+# and scipy) would cost more than it could save.
+STOPPABLE_MIN_ARCS = 250_000
 # seconds between two looks at the running workers (Ctrl-C, time limit, stalls)
 POLL_S = 0.1
 # seconds without any CPU time after which a worker counts as stopped or hung (Linux)
@@ -1554,18 +1557,26 @@ def _solve_components(comps: list[ClassNetwork], objective: tuple[str, ...], met
     that fails to start or to finish, or that stalls (:data:`STALL_S`), has its share solved
     here.
 
-    A component of at least :data:`STOPPABLE_MIN_ARCS` arcs is always solved in a worker:
-    the solvers hold the GIL and do not look at signals while they run, so Ctrl-C or the time
-    limit could not stop them here. Any exit from this function other than its return
-    (Ctrl-C, SIGTERM turned into an exception, the time limit, an error) kills and reaps
-    every worker still running.
+    A component of at least :data:`STOPPABLE_MIN_ARCS` arcs is solved in a worker (with
+    ``processes=1`` only under a time limit): the solvers hold the GIL and do not look at
+    signals while they run, so Ctrl-C or the time limit could not stop them here. Any exit
+    from this function other than its return (Ctrl-C, SIGTERM turned into an exception, the
+    time limit, an error) kills and reaps every worker still running.
     """
     from zzj_match.engine import _worker
 
     sizes = [int(c.tail.size) for c in comps]
     shares = _shares(sizes, _process_count(sizes, processes))
-    away = [k for k in shares[0] if sizes[k] >= STOPPABLE_MIN_ARCS]
-    if away:  # too long to solve where Ctrl-C cannot reach: a worker of its own
+    # this process takes a share without any component too long to solve where Ctrl-C and the
+    # time limit cannot reach; if there is none, such components leave share 0 for a worker
+    # of their own. `processes=1` keeps them here unless there is a time limit.
+    long = STOPPABLE_MIN_ARCS if processes != 1 or _deadline.remaining() is not None else None
+    here = [i for i, share in enumerate(shares)
+            if long is None or all(sizes[k] < long for k in share)]
+    if here:
+        shares.insert(0, shares.pop(here[0]))
+    else:
+        away = [k for k in shares[0] if sizes[k] >= STOPPABLE_MIN_ARCS]
         shares[0] = [k for k in shares[0] if sizes[k] < STOPPABLE_MIN_ARCS]
         shares.append(away)
     n_proc = 1 if shares[0] else 0  # the processes that did solve
@@ -1575,8 +1586,9 @@ def _solve_components(comps: list[ClassNetwork], objective: tuple[str, ...], met
     try:
         for share in shares[1:]:
             try:
-                running.append((share, _worker.start([comps[k] for k in share], objective,
-                                                     method)))
+                with _worker.signals_held():  # Ctrl-C after the append, or not at all
+                    running.append((share, _worker.start([comps[k] for k in share],
+                                                         objective, method)))
             except OSError as exc:  # pragma: no cover - platform dependent
                 logger.warning("a worker process could not start (%s); solving its share "
                                "here", exc)
@@ -1597,8 +1609,9 @@ def _solve_components(comps: list[ClassNetwork], objective: tuple[str, ...], met
                 out.update(zip(share, results, strict=True))
             logger.info("components %d of %d solved", len(out), len(comps))
     finally:
-        for _, job in running:  # only those still running: the others are reaped already
-            _worker.kill(job)
+        with _worker.signals_held():  # a second Ctrl-C must not cut the clean-up short
+            for _, job in running:  # those that replied are reaped already
+                _worker.kill(job)
     return [out[k] for k in range(len(comps))], max(n_proc, 1)
 
 
@@ -1642,7 +1655,8 @@ def solve_all(net: ClassNetwork, objective: tuple[str, ...], method: str, *,
         Processes solving components at once, this one included; ``None`` chooses: one
         per available CPU when the components outside the largest have at least
         :data:`PARALLEL_MIN_ARCS` arcs, else 1. A component of at least
-        :data:`STOPPABLE_MIN_ARCS` arcs goes to a worker process in any case.
+        :data:`STOPPABLE_MIN_ARCS` arcs goes to a worker process (so that Ctrl-C and the time
+        limit can stop it), with ``processes=1`` only under a time limit.
 
     Returns
     -------

@@ -178,8 +178,9 @@ class Policy(BaseModel):
             "Processes that solve independent parts of the market at once, this one "
             "included. None (default) = one per available CPU, but only for markets large "
             "enough for worker processes to pay off (about three times the default market "
-            "and up; see docs/engine.md); 1 = always solve in this process. The plan is the "
-            "same either way."
+            "and up; see docs/engine.md); 1 = always solve in this process, unless "
+            "time_limit_s is set and a component is large enough to need stopping. The plan "
+            "is the same either way."
         ),
     )
     time_limit_s: float | None = Field(
