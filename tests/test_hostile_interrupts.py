@@ -24,14 +24,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
 import zzj_match as zm
 from zzj_match.cli import main
 from zzj_match.engine import _deadline, _network, _worker
-from zzj_match.engine._match import commute_tables
-from zzj_match.engine._network import build_network, solve_all
+from zzj_match.engine._match import commute_tables, match_frames
+from zzj_match.engine._network import build_network, solve_all, solve_with_caps
 from zzj_match.engine._rules import prepare
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -237,6 +238,23 @@ def test_a_tiny_limit_on_a_real_market_raises_time_limit_error() -> None:
     assert str(err.value).startswith("time limit of 0.01 s ran out while ")
 
 
+def test_an_expired_limit_names_each_stage(market: zm.LabourMarket, network: Any) -> None:
+    """A limit of a nanosecond has run out at the first check of every entry point."""
+    tiny = zm.Policy(time_limit_s=1e-9)
+    with pytest.raises(zm.TimeLimitError) as err:
+        zm.match(market, policy=tiny)
+    assert err.value.stage == "computing the commute tables"
+    tables = commute_tables(zm.datasets.zzj_region())
+    with pytest.raises(zm.TimeLimitError) as err:
+        match_frames(market.enterprises, market.vacancies, market.pools, tables, tiny)
+    assert err.value.stage == "applying the matching rules"
+    city = np.asarray(tables.city, dtype=object)
+    with _deadline.limit(1e-9), pytest.raises(zm.TimeLimitError) as err:
+        solve_with_caps(network, tiny.objective, city, {("Zhuhai", "Jiangmen"): 5})
+    assert err.value.stage == "solving the city-pair capped programme (level key_positions)"
+    assert err.value.limit_s == 1e-9
+
+
 @pytest.mark.slow
 def test_the_time_limit_stops_a_real_long_solve(monkeypatch: pytest.MonkeyPatch) -> None:
     """Scale 2: the largest component (about 0.2 M arcs, over a second) in a real worker."""
@@ -297,6 +315,32 @@ def test_a_bad_time_limit_option_is_a_usage_error(
     assert main(["demo", "--scale", "0.05", "--time-limit", arg]) == 2
     err = capsys.readouterr().err
     assert f"argument --time-limit: {fragment}" in err
+
+
+def test_the_time_limit_option_overrides_the_policy_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"time_limit_s": 3600}', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["demo", "--scale", "0.05", "--policy", str(policy), "--time-limit", "1e-9",
+                 "--out", str(out)]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == (
+        "zzj-match: time limit of 1e-09 s ran out while computing the commute tables; no "
+        "plan was made (raise Policy.time_limit_s / --time-limit, or shrink the market)")
+    assert not out.exists()
+
+
+def test_a_bad_time_limit_in_the_policy_file_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"time_limit_s": -1}', encoding="utf-8")
+    assert main(["demo", "--scale", "0.05", "--policy", str(policy)]) == 2
+    err = capsys.readouterr().err
+    assert "time_limit_s" in err
+    assert "Input should be greater than 0" in err
 
 
 # --- the command line in a subprocess: SIGTERM, SIGINT and the limit during the solve ----
