@@ -135,6 +135,27 @@ def test_a_real_worker_signalled_right_after_start(
     assert all(_gone(j) for j in jobs)
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_worker_counts_as_stalled_only_while_watched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No CPU time for 0.3 s of watching: stalled; a gap in the watching (Ctrl-Z of the whole
+    process group, or a busy caller) starts the count again."""
+    _fake_worker(monkeypatch, "import time; time.sleep(600)")
+    job = _worker.start([], ("cost",), "auto")
+    try:
+        assert not _worker.stalled(job, 0.3)  # first look
+        t0 = time.monotonic()
+        while not _worker.stalled(job, 0.3):
+            assert time.monotonic() - t0 < 60
+            time.sleep(0.05)
+        time.sleep(_worker._LOOK_GAP_S + 0.5)  # the caller looked away
+        assert not _worker.stalled(job, 0.3)
+    finally:
+        _worker.kill(job)
+    assert _gone(job)
+
+
 def test_workers_that_work_give_the_same_plan(
     market: zm.LabourMarket, single: zm.AdjustmentPlan, jobs: list[_worker.Job],
 ) -> None:

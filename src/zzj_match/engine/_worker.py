@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 _PARENT_ENV = "ZZJ_MATCH_PARENT_PID"
 # seconds a worker that has replied may take to exit before it is killed
 _EXIT_WAIT_S = 10.0
+# seconds between two looks at a worker beyond which its stall count starts again
+_LOOK_GAP_S = 1.0
 # the signals held back while a worker starts
 _HELD = {signal.SIGINT, signal.SIGTERM}
 
@@ -58,6 +60,7 @@ class Job:
     size: int
     cpu: int | None = None
     progress_at: float = field(default_factory=time.monotonic)
+    seen_at: float = field(default_factory=time.monotonic)
 
 
 def command() -> list[str]:
@@ -207,11 +210,16 @@ def cpu_ticks(pid: int) -> int | None:
 def stalled(job: Job, stall_s: float) -> bool:
     """Whether the worker has used no CPU time for ``stall_s`` seconds (stopped or hung).
 
-    Only where ``/proc`` tells a process's CPU time (Linux); elsewhere always ``False``.
+    Call it every fraction of a second. Only time during which the caller kept looking
+    counts: after a gap of more than :data:`_LOOK_GAP_S` between two calls (the caller was
+    stopped too, as Ctrl-Z stops a whole process group, or busy) the count starts again. Only
+    where ``/proc`` tells a process's CPU time (Linux); elsewhere always ``False``.
     """
     ticks = cpu_ticks(job.process.pid)
     now = time.monotonic()
-    if ticks is None or ticks != job.cpu:
+    gap = now - job.seen_at
+    job.seen_at = now
+    if ticks is None or ticks != job.cpu or gap > _LOOK_GAP_S:
         job.cpu = ticks
         job.progress_at = now
         return False
