@@ -27,17 +27,16 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_TIME_LIMIT = 3
-EXIT_SIGINT = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
-EXIT_SIGTERM = 143  # 128 + SIGTERM
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports a command stopped by Ctrl-C
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread so that the solve stops as on Ctrl-C."""
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so ``finally`` blocks clean up (like Ctrl-C)."""
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up short
-    raise _Terminated()
+    raise _Terminated
 
 
 class _Stages:
@@ -348,12 +347,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except zm.TimeLimitError as err:
         sys.stderr.write(f"zzj-match: {err}\n")
         return EXIT_TIME_LIMIT
+    except KeyboardInterrupt:
+        sys.stderr.write("zzj-match: interrupted\n")
+        return EXIT_INTERRUPTED
     except _Terminated:
         sys.stderr.write("zzj-match: terminated (SIGTERM)\n")
-        return EXIT_SIGTERM
-    except KeyboardInterrupt:
-        sys.stderr.write("zzj-match: interrupted (Ctrl-C)\n")
-        return EXIT_SIGINT
+        return EXIT_TERMINATED
     except Exception as err:
         if getattr(args, "debug", False):
             traceback.print_exc(file=sys.stderr)

@@ -233,13 +233,13 @@ def match_frames(
         As :func:`match`.
     """
     policy = Policy() if policy is None else policy
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    members = None
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):
             return match_frames(enterprises, vacancies, pools, commute, policy,
                                 workers=workers)
-    times: dict[str, float] = {}
-    t = time.perf_counter()
-    members = None
     if workers is not None and len(workers):
         pools, members = _workers_as_pools(pools, workers)
     prep = prepare(enterprises, vacancies, pools, commute, policy)
