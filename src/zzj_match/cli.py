@@ -3,8 +3,7 @@
 ``zzj-match demo`` solves the embedded synthetic market and prints a plan summary;
 ``zzj-match solve DIR`` does the same for ``enterprises.csv``, ``vacancies.csv`` and
 ``pools.csv`` (and optionally ``workers.csv``) in ``DIR``. Exit status: 0 on success, 2 on bad
-input (the table of problems is printed, every bad row named), 1 on an internal error, 3 when
-``--time-limit`` ran out, 130 on Ctrl-C (SIGINT) and 143 on SIGTERM.
+input (the table of problems is printed, every bad row named), 1 on an internal error.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
-EXIT_TIME_LIMIT = 3
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports a command stopped by Ctrl-C
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 
@@ -116,6 +114,8 @@ def _parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("--policy", type=Path, metavar="FILE", help="policy JSON file")
         sp.add_argument("--out", type=Path, metavar="DIR", help="write the plan tables here")
+        sp.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+        sp.add_argument("--debug", action="store_true", help="show tracebacks")
         sp.add_argument(
             "--time-limit",
             type=_positive,
@@ -123,8 +123,6 @@ def _parser() -> argparse.ArgumentParser:
             help="stop each solve (match call) after this many seconds: exit status 3 "
             "(sets the policy's time_limit_s)",
         )
-        sp.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-        sp.add_argument("--debug", action="store_true", help="show tracebacks")
 
     demo = sub.add_parser("demo", help="solve the embedded synthetic 珠中江 market")
     demo.add_argument("--scale", type=_positive, default=1.0, help="market size (1 ≈ 100k)")
@@ -240,9 +238,6 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         _check_out(args.out)
         policy = _policy(args.policy)
-        if args.time_limit is not None:
-            policy = zm.Policy.model_validate(
-                {**policy.model_dump(), "time_limit_s": args.time_limit})
         if args.command == "demo":
             stages.start(
                 f"generating the synthetic market (scale {args.scale:g}, seed {args.seed})"
@@ -259,6 +254,9 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stages.start("loading the region")
         region = zm.datasets.zzj_region()
         scenario, label = _scenario(region, args.as_of, args.close)
+        if args.time_limit is not None:  # the option overrides the policy file
+            policy = zm.Policy.model_validate(
+                {**policy.model_dump(), "time_limit_s": args.time_limit})
         stages.done()
         stdout.write(f"{title}\n{market!r}\n\n{market.summary().to_string()}\n\n")
         base = None
@@ -281,9 +279,16 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             written = _write_outputs(plan, args.out, comparison)
             stdout.write(f"\nwrote {', '.join(p.name for p in written)} to {args.out}\n")
         stages.done()
+    except zm.TimeLimitError as err:  # one line, no traceback: the limit is not a failure
+        stderr.write(f"zzj-match: {err}\n")
+        return EXIT_TIME_LIMIT
     finally:
         stages.close()
     return EXIT_OK
+
+
+#: Exit status when the time limit (``--time-limit``, ``time_limit_s``) ran out.
+EXIT_TIME_LIMIT = 3
 
 
 def _print_problems(err: Any, stream: TextIO) -> None:
@@ -315,9 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success; 2 on bad input (usage errors, and :class:`~zzj_match.InputError`,
-        whose problems table is printed on stderr); 1 on an internal error; 3 when the time
-        limit ran out (:class:`~zzj_match.TimeLimitError`); 130 on Ctrl-C and 143 on SIGTERM
-        (one line on stderr, no worker process left, nothing written to ``--out``).
+        whose problems table is printed on stderr); 1 on an internal error.
 
     Examples
     --------
@@ -344,9 +347,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except zm.InputError as err:
         _print_problems(err, sys.stderr)
         return EXIT_BAD_INPUT
-    except zm.TimeLimitError as err:
-        sys.stderr.write(f"zzj-match: {err}\n")
-        return EXIT_TIME_LIMIT
     except KeyboardInterrupt:
         sys.stderr.write("zzj-match: interrupted\n")
         return EXIT_INTERRUPTED
