@@ -341,39 +341,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
-    previous = _catch_sigterm()
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
     try:
-        return _run(args, sys.stdout, sys.stderr)
+        return _main(args, sys.stdout, sys.stderr)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run the parsed command and map every way out to an exit status."""
+    import zzj_match as zm
+
+    try:
+        return _run(args, stdout, stderr)
     except zm.InputError as err:
-        _print_problems(err, sys.stderr)
+        _print_problems(err, stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        sys.stderr.write("zzj-match: interrupted\n")
+        stderr.write("zzj-match: interrupted\n")
         return EXIT_INTERRUPTED
     except _Terminated:
-        sys.stderr.write("zzj-match: terminated (SIGTERM)\n")
+        stderr.write("zzj-match: terminated (SIGTERM)\n")
         return EXIT_TERMINATED
     except Exception as err:
         if getattr(args, "debug", False):
-            traceback.print_exc(file=sys.stderr)
-        sys.stderr.write(
+            traceback.print_exc(file=stderr)
+        stderr.write(
             f"zzj-match: internal error: {type(err).__name__}: {err}\n"
             "(run again with --debug for the traceback, and please report it)\n"
         )
         return EXIT_INTERNAL
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _catch_sigterm() -> Any:
-    """Turn SIGTERM into :class:`_Terminated` while ``main`` runs; return the old handler.
-
-    Only from the main thread (where Python runs signal handlers); ``None`` elsewhere.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 if __name__ == "__main__":  # pragma: no cover
