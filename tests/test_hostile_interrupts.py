@@ -156,6 +156,52 @@ def test_a_worker_counts_as_stalled_only_while_watched(
     assert _gone(job)
 
 
+_ORPHAN_PARENT = """
+import os, subprocess, sys, time
+child = subprocess.Popen(
+    [sys.executable, "-c",
+     "from zzj_match.engine import _worker; _worker._die_with_parent(); "
+     "print('ready', flush=True); import time; time.sleep(600)"],
+    env={**os.environ, "ZZJ_MATCH_PARENT_PID": str(os.getpid())}, stdout=subprocess.PIPE,
+    text=True)
+assert child.stdout.readline() == "ready\\n"
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _state(pid: int) -> str | None:
+    """The state letter of ``pid`` in /proc (``Z``: dead, not yet reaped), or None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    return stat[stat.rindex(b")") + 2:].split()[0].decode()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_worker_dies_with_its_parent_even_under_kill_9() -> None:
+    """No pipe end tells this worker anything (it never reads): only the kernel can."""
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN_PARENT], stdout=subprocess.PIPE,
+                              text=True)
+    assert parent.stdout is not None
+    try:
+        child = int(parent.stdout.readline())
+        assert _state(child) not in (None, "Z")
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+    t0 = time.monotonic()
+    try:
+        while _state(child) not in (None, "Z"):  # dead; reaping it is init's business
+            assert time.monotonic() - t0 < 30, f"worker {child} outlived its parent"
+            time.sleep(0.05)
+    finally:
+        if _state(child) not in (None, "Z"):  # the test failed: leave no process behind
+            os.kill(child, signal.SIGKILL)
+
+
 def test_workers_that_work_give_the_same_plan(
     market: zm.LabourMarket, single: zm.AdjustmentPlan, jobs: list[_worker.Job],
 ) -> None:
