@@ -83,6 +83,8 @@ def _same(a: zm.AdjustmentPlan, b: zm.AdjustmentPlan) -> None:
 
 # --- workers that fail: their share is solved here, the plan is the same ----------------
 
+# fakes that would run on: killed by the kernel with the test process if a test fails
+_GUARD = "from zzj_match.engine import _worker; _worker._die_with_parent(); "
 _REPLY = "import pickle, sys; pickle.load(sys.stdin.buffer); pickle.dump({!r}, sys.stdout.buffer)"
 FAKE_WORKERS = {
     "exits-at-once-with-status-3": "raise SystemExit(3)",
@@ -92,9 +94,9 @@ FAKE_WORKERS = {
     "replies-ok-with-no-results": _REPLY.format(("ok", [])),
     "replies-ok-with-a-wrong-shape": _REPLY.format(("ok", "xy")),
     "replies-with-an-unknown-status": _REPLY.format(("maybe", None)),
-    "sleeps-forever-without-cpu": "import time; time.sleep(600)",
+    "sleeps-forever-without-cpu": _GUARD + "import time; time.sleep(600)",
     "closes-its-pipes-and-sleeps":
-        "import os, time; os.close(0); os.close(1); time.sleep(600)",
+        _GUARD + "import os, time; os.close(0); os.close(1); time.sleep(600)",
 }
 
 
@@ -141,7 +143,7 @@ def test_a_worker_counts_as_stalled_only_while_watched(
 ) -> None:
     """No CPU time for 0.3 s of watching: stalled; a gap in the watching (Ctrl-Z of the whole
     process group, or a busy caller) starts the count again."""
-    _fake_worker(monkeypatch, "import time; time.sleep(600)")
+    _fake_worker(monkeypatch, _GUARD + "import time; time.sleep(600)")
     job = _worker.start([], ("cost",), "auto")
     try:
         assert not _worker.stalled(job, 0.3)  # first look
@@ -243,7 +245,8 @@ def test_a_solver_error_in_a_worker_is_raised_here(
 
 # --- the time limit ----------------------------------------------------------------------
 
-_BUSY = "while True: pass"  # a solve that never ends and keeps using CPU (never "stalled")
+# a solve that never ends and keeps using CPU (never "stalled")
+_BUSY = _GUARD + "\nwhile True: pass"
 
 
 @pytest.fixture(scope="module")
@@ -417,7 +420,9 @@ import sys
 from zzj_match.engine import _network, _worker
 
 _network.STOPPABLE_MIN_ARCS = 0  # every component in a worker
-_worker.command = lambda: [sys.executable, "-c", "while True: pass"]  # a solve without end
+_worker.command = lambda: [  # a solve without end, which dies with this process
+    sys.executable, "-c",
+    "from zzj_match.engine import _worker; _worker._die_with_parent()\\nwhile True: pass"]
 _start = _worker.start
 
 
