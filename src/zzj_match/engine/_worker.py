@@ -89,7 +89,14 @@ def signals_held() -> Iterator[None]:
 
 
 def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
-    """Start a worker on ``comps``; threads hand them over and read the reply meanwhile."""
+    """Start a worker on ``comps``; threads hand them over and read the reply meanwhile.
+
+    Raises
+    ------
+    OSError
+        When the worker process cannot be started.
+    """
+    data = pickle.dumps((objective, method, comps), protocol=pickle.HIGHEST_PROTOCOL)
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
@@ -102,7 +109,6 @@ def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
     except OSError:
         err.close()
         raise
-    data = pickle.dumps((objective, method, comps), protocol=pickle.HIGHEST_PROTOCOL)
 
     def feed() -> None:
         assert proc.stdin is not None
