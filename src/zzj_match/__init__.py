@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from zzj_match.errors import InputError, SolverError, ZzjMatchError
+from zzj_match.errors import InputError, SolverError, TimeLimitError, ZzjMatchError
 
 __version__ = "0.1.0"
 
@@ -50,6 +50,7 @@ __all__ = [
     "Policy",
     "Region",
     "SolverError",
+    "TimeLimitError",
     "Vacancy",
     "Worker",
     "WorkerPool",

@@ -3,8 +3,9 @@
 ``zzj-match demo`` solves the embedded synthetic market and prints a plan summary;
 ``zzj-match solve DIR`` does the same for ``enterprises.csv``, ``vacancies.csv`` and
 ``pools.csv`` (and optionally ``workers.csv``) in ``DIR``. Exit status: 0 on success, 2 on bad
-input (the table of problems is printed, every bad row named), 130 after Ctrl-C, 143 after
-SIGTERM, 1 on an internal error. ``--out`` is replaced as a whole (see ``docs/cli.md``).
+input (the table of problems is printed, every bad row named), 3 when the time limit ran out,
+130 after Ctrl-C, 143 after SIGTERM, 1 on an internal error. ``--out`` is replaced as a
+whole (see ``docs/cli.md``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+#: Exit status when the time limit (``--time-limit``, ``time_limit_s``) ran out.
+EXIT_TIME_LIMIT = 3
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports a command stopped by Ctrl-C
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 
@@ -200,6 +203,13 @@ def _parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
         sp.add_argument("--debug", action="store_true", help="show tracebacks")
+        sp.add_argument(
+            "--time-limit",
+            type=_positive,
+            metavar="SECONDS",
+            help="stop each solve (match call) after this many seconds: exit status 3 "
+            "(sets the policy's time_limit_s)",
+        )
 
     demo = sub.add_parser("demo", help="solve the embedded synthetic 珠中江 market")
     demo.add_argument("--scale", type=_positive, default=1.0, help="market size (1 ≈ 100k)")
@@ -575,6 +585,9 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stages.start("loading the region")
         region = zm.datasets.zzj_region()
         scenario, label = _scenario(region, args.as_of, args.close)
+        if args.time_limit is not None:  # the option overrides the policy file
+            policy = zm.Policy.model_validate(
+                {**policy.model_dump(), "time_limit_s": args.time_limit})
         stages.done()
         stdout.write(f"{title}\n{market!r}\n\n{market.summary().to_string()}\n\n")
         base = None
@@ -597,6 +610,9 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             written = out.write(plan, comparison)
             stdout.write(f"\nwrote {', '.join(p.name for p in written)} to {args.out}\n")
         stages.done()
+    except zm.TimeLimitError as err:  # one line, no traceback: the limit is not a failure
+        stderr.write(f"zzj-match: {err}\n")
+        return EXIT_TIME_LIMIT
     finally:
         if out is not None:
             out.discard()
@@ -636,7 +652,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success (also when the reader of stdout closed the pipe early); 2 on bad input
         (usage errors, and :class:`~zzj_match.InputError`, whose problems table is printed
-        on stderr); 130 after Ctrl-C (SIGINT); 143 after SIGTERM; 1 on an internal error.
+        on stderr); 3 when the time limit ran out; 130 after Ctrl-C (SIGINT); 143 after
+        SIGTERM; 1 on an internal error.
 
     Examples
     --------

@@ -24,6 +24,7 @@ __all__ = [
     "InputError",
     "ProblemCollector",
     "SolverError",
+    "TimeLimitError",
     "ZzjMatchError",
     "escape_controls",
 ]
@@ -112,6 +113,34 @@ class ZzjMatchError(Exception):
 
 class SolverError(RuntimeError, ZzjMatchError):
     """A solver failed, or its answer did not pass the optimality certificate check."""
+
+
+class TimeLimitError(SolverError):
+    """``Policy(time_limit_s=...)`` ran out before the plan was ready.
+
+    Parameters
+    ----------
+    limit_s : float
+        The time limit, seconds.
+    stage : str
+        What was being done when the limit ran out (e.g. ``"solving 17 components"``).
+
+    Attributes
+    ----------
+    limit_s : float
+    stage : str
+    """
+
+    def __init__(self, limit_s: float, stage: str) -> None:
+        self.limit_s = float(limit_s)
+        self.stage = stage
+        super().__init__(
+            f"time limit of {self.limit_s:g} s ran out while {stage}; no plan was made "
+            "(raise Policy.time_limit_s / --time-limit, or shrink the market)"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.limit_s, self.stage))
 
 
 def _as_text(value: Any) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from zzj_match.engine import _deadline
 from zzj_match.engine._network import (
     ChainStructure,
     _nw_merge,
@@ -162,6 +163,10 @@ def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> A
     ------
     InputError
         A zone of the market that the region does not have (every such row named).
+    TimeLimitError
+        When ``policy.time_limit_s`` runs out (within about a second of it, even inside a
+        long solve; no worker process is left running). Ctrl-C (``KeyboardInterrupt``) is
+        honoured as promptly and leaves no worker process either.
     SolverError
         If a solve fails or its answer does not pass the checks (certificate, compatibility
         of every transfer, cost equality, conservation).
@@ -178,6 +183,9 @@ def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> A
         raise InputError([{"table": "policy", "row": None, "column": None,
                            "value": type(policy).__name__,
                            "message": "policy must be a zzj_match.Policy"}])
+    if policy.time_limit_s is not None and _deadline.remaining() is None:
+        with _deadline.limit(policy.time_limit_s):  # the whole call, commute tables included
+            return match(market, region=region, policy=policy)
     if region is None:
         region = _default_region()
     if policy.reference_date is not None:
@@ -185,6 +193,7 @@ def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> A
     t0 = time.perf_counter()
     tables = commute_tables(region, policy.commute)
     t_commute = time.perf_counter() - t0
+    _deadline.check("computing the commute tables")
     workers = getattr(market, "workers", None)
     plan = match_frames(
         market.enterprises, market.vacancies, market.pools, tables, policy, workers=workers,
@@ -217,19 +226,33 @@ def match_frames(
     Returns
     -------
     AdjustmentPlan
+
+    Raises
+    ------
+    TimeLimitError
+        When ``policy.time_limit_s`` runs out (counted from this call, or from the enclosing
+        :func:`match`).
+    SolverError
+        As :func:`match`.
     """
     policy = Policy() if policy is None else policy
     caps = policy.city_pairs(commute.city)  # every city of the caps is the region's, or raise
     times: dict[str, float] = {}
     t = time.perf_counter()
     members = None
+    if policy.time_limit_s is not None and _deadline.remaining() is None:
+        with _deadline.limit(policy.time_limit_s):
+            return match_frames(enterprises, vacancies, pools, commute, policy,
+                                workers=workers)
     if workers is not None and len(workers):
         pools, members = _workers_as_pools(pools, workers)
     prep = prepare(enterprises, vacancies, pools, commute, policy)
     times["seconds_prepare"] = time.perf_counter() - t
+    _deadline.check("applying the matching rules")
     t = time.perf_counter()
     net = build_network(prep)
     times["seconds_build"] = time.perf_counter() - t
+    _deadline.check("building the class network")
     t = time.perf_counter()
     if policy.city_pair_caps:
         out = solve_with_caps(net, policy.objective, commute.city, caps)
@@ -248,9 +271,11 @@ def match_frames(
     if members is not None:
         transfers = _split_to_workers(transfers, members)
     times["seconds_disaggregate"] = time.perf_counter() - t
+    _deadline.check("turning the class flows into transfers")
     t = time.perf_counter()
     unmet, unplaced = _explain(prep, pairs, net.structure)
     times["seconds_explain"] = time.perf_counter() - t
+    _deadline.check("explaining unmet vacancies and unplaced pools")
     kpis = compute_kpis(
         transfers, prep.vacancies, prep.pools,
         key_vacancy=prep.vacancies["key"].to_numpy(dtype=bool),
@@ -481,6 +506,7 @@ def _explain_counts(
     minr = np.full(n, np.nan, dtype=np.float64)
     r = prep.pools["r"].to_numpy()
     for lo, hi in itertools.pairwise(bounds):
+        _deadline.check("explaining unmet vacancies and unplaced pools")
         chunk = rows[lo:hi]
         if by_vacancy:
             cand = candidates(prep, other, chunk, extra_min=np.inf)

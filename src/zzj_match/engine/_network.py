@@ -38,6 +38,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from zzj_match.engine import _deadline
 from zzj_match.engine._rules import Prepared, training_cost_units
 from zzj_match.errors import InputError, SolverError
 from zzj_match.flow import min_cost_flow
@@ -1584,6 +1586,19 @@ class SolveOutcome:
 # 0.56 M such arcs at scale 3 (solve 5.9 s alone, 4.9 s with a worker), 0.15 M at scale 1.
 PARALLEL_MIN_ARCS = 500_000
 
+# arcs from which a component is solved in a worker process (with `processes=1` only under a
+# time limit), so that Ctrl-C and the time limit can stop it: LEMON and OR-Tools hold the GIL
+# and never look at signals during a solve (measured: SIGINT took effect 2.2 s and 4.2 s late
+# at scale 3). The default market's largest component: 0.10 M arcs at scale 1 (0.36 s), 0.21 M
+# at scale 2 (1.2 s), 0.34 M at scale 3 (3.1 s). Below this, a solve here delays Ctrl-C by about
+# a second at most, and a worker's start-up (1-3 s: a fresh interpreter importing numpy, pandas
+# and scipy) would cost more than it could save.
+STOPPABLE_MIN_ARCS = 250_000
+# seconds between two looks at the running workers (Ctrl-C, time limit, stalls)
+POLL_S = 0.1
+# seconds without any CPU time after which a worker counts as stopped or hung (Linux)
+STALL_S = 10.0
+
 
 def _solve_component(comp: ClassNetwork, objective: tuple[str, ...], method: str) -> tuple[
         LexResult, pd.DataFrame]:
@@ -1634,34 +1649,91 @@ def _solve_components(comps: list[ClassNetwork], objective: tuple[str, ...], met
     reads its components from a pipe and writes back their results; it never imports the
     caller's ``__main__`` and is gone when its share is done. Each component's solve is the
     same wherever it runs, so the plan does not depend on the number of processes; a worker
-    that fails to start or to finish has its share solved here.
+    that fails to start or to finish, or that stalls (:data:`STALL_S`), has its share solved
+    here.
+
+    A component of at least :data:`STOPPABLE_MIN_ARCS` arcs is solved in a worker (with
+    ``processes=1`` only under a time limit): the solvers hold the GIL and do not look at
+    signals while they run, so Ctrl-C or the time limit could not stop them here. Any exit
+    from this function other than its return (Ctrl-C, SIGTERM turned into an exception, the
+    time limit, an error) kills and reaps every worker still running.
     """
     from zzj_match.engine import _worker
 
     sizes = [int(c.tail.size) for c in comps]
     shares = _shares(sizes, _process_count(sizes, processes))
-    n_proc = 1  # the processes that did solve
+    # this process takes a share without any component too long to solve where Ctrl-C and the
+    # time limit cannot reach; if there is none, such components leave share 0 for a worker
+    # of their own. `processes=1` keeps them here unless there is a time limit.
+    long = STOPPABLE_MIN_ARCS if processes != 1 or _deadline.remaining() is not None else None
+    here = [i for i, share in enumerate(shares)
+            if long is None or all(sizes[k] < long for k in share)]
+    if here:
+        shares.insert(0, shares.pop(here[0]))
+    else:
+        away = [k for k in shares[0] if sizes[k] >= STOPPABLE_MIN_ARCS]
+        shares[0] = [k for k in shares[0] if sizes[k] < STOPPABLE_MIN_ARCS]
+        shares.append(away)
+    n_proc = 1 if shares[0] else 0  # the processes that did solve
     out: dict[int, tuple[LexResult, pd.DataFrame]] = {}
-    running = []
-    for share in shares[1:]:
-        try:
-            running.append((share, _worker.start([comps[k] for k in share], objective, method)))
-        except OSError as exc:  # pragma: no cover - platform dependent
-            logger.warning("a worker process could not start (%s); solving its share here",
-                           exc)
-            shares[0].extend(share)
-    for k in shares[0]:
-        out[k] = _solve_component(comps[k], objective, method)
-        logger.info("component %d of %d solved (%d arcs)", len(out), len(comps), sizes[k])
-    for share, job in running:
-        results = _worker.finish(job)
-        if results is None:
-            results = [_solve_component(comps[k], objective, method) for k in share]
-        else:
-            n_proc += 1
-        out.update(zip(share, results, strict=True))
-        logger.info("components %d of %d solved", len(out), len(comps))
-    return [out[k] for k in range(len(comps))], n_proc
+    running: list[tuple[list[int], _worker.Job]] = []
+    stage = f"solving {len(comps)} components of the class network"
+    try:
+        for share in shares[1:]:
+            try:
+                with _worker.signals_held():  # Ctrl-C after the append, or not at all
+                    running.append((share, _worker.start([comps[k] for k in share],
+                                                         objective, method)))
+            except OSError as exc:  # pragma: no cover - platform dependent
+                logger.warning("a worker process could not start (%s); solving its share "
+                               "here", exc)
+                shares[0].extend(share)
+                n_proc = 1
+        for k in shares[0]:
+            _deadline.check(stage)
+            out[k] = _solve_component(comps[k], objective, method)
+            logger.info("component %d of %d solved (%d arcs)", len(out), len(comps), sizes[k])
+        for share, results in _collect(running, stage):
+            if results is None:
+                n_proc = max(n_proc, 1)
+                for k in share:
+                    _deadline.check(stage)
+                    out[k] = _solve_component(comps[k], objective, method)
+            else:
+                n_proc += 1
+                out.update(zip(share, results, strict=True))
+            logger.info("components %d of %d solved", len(out), len(comps))
+    finally:
+        with _worker.signals_held():  # a second Ctrl-C must not cut the clean-up short
+            for _, job in running:  # those that replied are reaped already
+                _worker.kill(job)
+    return [out[k] for k in range(len(comps))], max(n_proc, 1)
+
+
+def _collect(running: list[tuple[list[int], Any]], stage: str) -> Iterator[
+        tuple[list[int], list[Any] | None]]:
+    """Yield each worker's share and results as they come (``None``: solve it here).
+
+    Waits in polls of :data:`POLL_S`, so Ctrl-C and the time limit act at once; a worker
+    that has used no CPU time for :data:`STALL_S` seconds is killed and its share handed back.
+    """
+    from zzj_match.engine import _worker
+
+    pending = list(running)
+    while pending:
+        for item in [item for item in pending if _worker.done(item[1])]:
+            pending.remove(item)
+            yield item[0], _worker.finish(item[1])
+        _deadline.check(stage)
+        for item in [item for item in pending if _worker.stalled(item[1], STALL_S)]:
+            logger.warning("a worker process (pid %d) used no CPU time for %g s (stopped or "
+                           "hung); killed, its share is solved here", item[1].process.pid,
+                           STALL_S)
+            pending.remove(item)
+            _worker.kill(item[1])
+            yield item[0], None
+        if pending:
+            pending[0][1].reader.join(POLL_S)
 
 
 def solve_all(net: ClassNetwork, objective: tuple[str, ...], method: str, *,
@@ -1677,11 +1749,21 @@ def solve_all(net: ClassNetwork, objective: tuple[str, ...], method: str, *,
     processes : int or None, default 1
         Processes solving components at once, this one included; ``None`` chooses: one
         per available CPU when the components outside the largest have at least
-        :data:`PARALLEL_MIN_ARCS` arcs, else 1.
+        :data:`PARALLEL_MIN_ARCS` arcs, else 1. A component of at least
+        :data:`STOPPABLE_MIN_ARCS` arcs goes to a worker process (so that Ctrl-C and the time
+        limit can stop it), with ``processes=1`` only under a time limit.
 
     Returns
     -------
     SolveOutcome
+
+    Raises
+    ------
+    TimeLimitError
+        When the time limit of the enclosing :func:`~zzj_match.match` runs out (every worker
+        process is killed first; so it is on Ctrl-C).
+    SolverError
+        When a component cannot be solved.
     """
     t0 = time.perf_counter()
     comps = components(net)
@@ -1743,6 +1825,13 @@ def solve_with_caps(
     Returns
     -------
     SolveOutcome
+
+    Raises
+    ------
+    TimeLimitError
+        When the time limit runs out (checked between levels; HiGHS is given the time left).
+    SolverError
+        When a level's programme cannot be solved or its answer fails a check.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -1774,14 +1863,20 @@ def solve_with_caps(
     upper = net.capacity.astype(np.float64)
     x = np.zeros(m)
     for level in objective:
+        stage = f"solving the city-pair capped programme (level {level})"
+        _deadline.check(stage)
         if level == "cost":
             c = net.cost.astype(np.float64)
         else:
             arc, sign = _level_arc(net, level)
             c = np.zeros(m)
             c[arc] = sign
+        left = _deadline.remaining()  # HiGHS keeps its own clock: hand it what is left
         res = milp(c, integrality=np.ones(m, dtype=np.int64), bounds=Bounds(lower, upper),
-                   constraints=cons)
+                   constraints=cons, options={} if left is None else
+                   {"time_limit": max(left, 0.01)})
+        if res.status == 1:
+            _deadline.check(stage)
         if res.status != 0 or res.x is None:
             raise SolverError(f"the capped problem could not be solved: {res.message}")
         x = np.rint(res.x)

@@ -279,8 +279,20 @@ class Policy(BaseModel):
             "Processes that solve independent parts of the market at once, this one "
             "included. None (default) = one per available CPU, but only for markets large "
             "enough for worker processes to pay off (about three times the default market "
-            "and up; see docs/engine.md); 1 = always solve in this process. The plan is the "
-            "same either way."
+            "and up; see docs/engine.md); 1 = always solve in this process, unless "
+            "time_limit_s is set and a component is large enough to need stopping. The plan "
+            "is the same either way."
+        ),
+    )
+    time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description=(
+            "Wall-clock bound on one match call, seconds; None = no limit. When it runs out, "
+            "match stops (worker processes killed) and raises zzj_match.TimeLimitError "
+            "naming the stage; it takes effect within about a second (docs/engine.md, "
+            "'Time limits and interruption'). The plan does not depend on it."
         ),
     )
     explain_extra_min: float = Field(

@@ -1,0 +1,514 @@
+"""Hostile interruptions of a solve: faulty, killed, stopped and hung workers, the time limit,
+Ctrl-C and SIGTERM (defect 7 of issue 12).
+
+Each case asserts its exact outcome: the same plan as an undisturbed solve in one process,
+or the exact exception, exit status and message — and, every time, that no worker process
+is left (its ``Popen`` has been reaped and ``/proc`` no longer lists it).
+
+Misbehaving workers are made by replacing :func:`zzj_match.engine._worker.command` with a
+small Python program, or by signalling a real worker right after it started. Setting
+``STOPPABLE_MIN_ARCS = 0`` sends every component of a small market to a worker, so the tests
+take seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+import zzj_match as zm
+from zzj_match.cli import main
+from zzj_match.engine import _deadline, _network, _worker
+from zzj_match.engine._match import commute_tables, match_frames
+from zzj_match.engine._network import build_network, solve_all, solve_with_caps
+from zzj_match.engine._rules import prepare
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+@pytest.fixture(scope="module")
+def market() -> zm.LabourMarket:
+    return zm.datasets.zzj_market(scale=0.1)
+
+
+@pytest.fixture(scope="module")
+def single(market: zm.LabourMarket) -> zm.AdjustmentPlan:
+    """The undisturbed plan, solved in this process alone."""
+    return zm.match(market, policy=zm.Policy(processes=1))
+
+
+@pytest.fixture
+def jobs(monkeypatch: pytest.MonkeyPatch) -> list[_worker.Job]:
+    """Every worker started from now on; all components go to workers."""
+    monkeypatch.setattr(_network, "STOPPABLE_MIN_ARCS", 0)
+    started: list[_worker.Job] = []
+    real_start = _worker.start
+
+    def start(*args: Any, **kwargs: Any) -> _worker.Job:
+        job = real_start(*args, **kwargs)
+        started.append(job)
+        return job
+
+    monkeypatch.setattr(_worker, "start", start)
+    return started
+
+
+def _gone(job: _worker.Job) -> bool:
+    """The worker has been reaped by its parent and no longer exists."""
+    return job.process.returncode is not None and not Path(f"/proc/{job.process.pid}").exists()
+
+
+def _fake_worker(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    monkeypatch.setattr(_worker, "command", lambda: [sys.executable, "-c", code])
+
+
+def _same(a: zm.AdjustmentPlan, b: zm.AdjustmentPlan) -> None:
+    assert a.transfers.equals(b.transfers)
+    assert a.unmet.equals(b.unmet)
+    assert a.unplaced.equals(b.unplaced)
+    assert a.kpis == b.kpis
+
+
+# --- workers that fail: their share is solved here, the plan is the same ----------------
+
+# fakes that would run on: killed by the kernel with the test process if a test fails
+_GUARD = "from zzj_match.engine import _worker; _worker._die_with_parent(); "
+_REPLY = "import pickle, sys; pickle.load(sys.stdin.buffer); pickle.dump({!r}, sys.stdout.buffer)"
+FAKE_WORKERS = {
+    "exits-at-once-with-status-3": "raise SystemExit(3)",
+    "reads-then-exits-0-without-a-reply": "import sys; sys.stdin.buffer.read()",
+    "replies-with-bytes-that-are-no-pickle":
+        "import sys; sys.stdin.buffer.read(); sys.stdout.buffer.write(b'not a pickle')",
+    "replies-ok-with-no-results": _REPLY.format(("ok", [])),
+    "replies-ok-with-a-wrong-shape": _REPLY.format(("ok", "xy")),
+    "replies-with-an-unknown-status": _REPLY.format(("maybe", None)),
+    "sleeps-forever-without-cpu": _GUARD + "import time; time.sleep(600)",
+    "closes-its-pipes-and-sleeps":
+        _GUARD + "import os, time; os.close(0); os.close(1); time.sleep(600)",
+}
+
+
+@pytest.mark.parametrize("code", list(FAKE_WORKERS.values()), ids=list(FAKE_WORKERS))
+def test_a_faulty_worker_has_its_share_solved_here(
+    code: str, market: zm.LabourMarket, single: zm.AdjustmentPlan,
+    jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_network, "STALL_S", 0.5)
+    _fake_worker(monkeypatch, code)
+    plan = zm.match(market, policy=zm.Policy())
+    _same(single, plan)
+    assert plan.stats["processes"] == 1  # this process alone did the solving
+    assert len(jobs) == 1
+    assert all(_gone(j) for j in jobs)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM],
+                         ids=["killed", "stopped", "terminated"])
+def test_a_real_worker_signalled_right_after_start(
+    sig: signal.Signals, market: zm.LabourMarket, single: zm.AdjustmentPlan,
+    jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Killed, stopped (SIGSTOP: no CPU time, found stalled) or terminated: solved here."""
+    monkeypatch.setattr(_network, "STALL_S", 0.5)
+    real_start = _worker.start
+
+    def start(*args: Any, **kwargs: Any) -> _worker.Job:
+        job = real_start(*args, **kwargs)
+        os.kill(job.process.pid, sig)
+        return job
+
+    monkeypatch.setattr(_worker, "start", start)
+    plan = zm.match(market, policy=zm.Policy())
+    _same(single, plan)
+    assert plan.stats["processes"] == 1
+    assert len(jobs) == 1
+    assert all(_gone(j) for j in jobs)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_worker_counts_as_stalled_only_while_watched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No CPU time for 0.3 s of watching: stalled; a gap in the watching (Ctrl-Z of the whole
+    process group, or a busy caller) starts the count again."""
+    _fake_worker(monkeypatch, _GUARD + "import time; time.sleep(600)")
+    job = _worker.start([], ("cost",), "auto")
+    try:
+        assert not _worker.stalled(job, 0.3)  # first look
+        t0 = time.monotonic()
+        while not _worker.stalled(job, 0.3):
+            assert time.monotonic() - t0 < 60
+            time.sleep(0.05)
+        time.sleep(_worker._LOOK_GAP_S + 0.5)  # the caller looked away
+        assert not _worker.stalled(job, 0.3)
+    finally:
+        _worker.kill(job)
+    assert _gone(job)
+
+
+_ORPHAN_PARENT = """
+import os, subprocess, sys, time
+child = subprocess.Popen(
+    [sys.executable, "-c",
+     "from zzj_match.engine import _worker; _worker._die_with_parent(); "
+     "print('ready', flush=True); import time; time.sleep(600)"],
+    env={**os.environ, "ZZJ_MATCH_PARENT_PID": str(os.getpid())}, stdout=subprocess.PIPE,
+    text=True)
+assert child.stdout.readline() == "ready\\n"
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def _state(pid: int) -> str | None:
+    """The state letter of ``pid`` in /proc (``Z``: dead, not yet reaped), or None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    return stat[stat.rindex(b")") + 2:].split()[0].decode()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_worker_dies_with_its_parent_even_under_kill_9() -> None:
+    """No pipe end tells this worker anything (it never reads): only the kernel can."""
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN_PARENT], stdout=subprocess.PIPE,
+                              text=True)
+    assert parent.stdout is not None
+    try:
+        child = int(parent.stdout.readline())
+        assert _state(child) not in (None, "Z")
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+    t0 = time.monotonic()
+    try:
+        while _state(child) not in (None, "Z"):  # dead; reaping it is init's business
+            assert time.monotonic() - t0 < 30, f"worker {child} outlived its parent"
+            time.sleep(0.05)
+    finally:
+        if _state(child) not in (None, "Z"):  # the test failed: leave no process behind
+            os.kill(child, signal.SIGKILL)
+
+
+def test_workers_that_work_give_the_same_plan(
+    market: zm.LabourMarket, single: zm.AdjustmentPlan, jobs: list[_worker.Job],
+) -> None:
+    """Large components in workers (here: every one) change nothing in the plan."""
+    plan = zm.match(market, policy=zm.Policy())
+    _same(single, plan)
+    assert plan.stats["processes"] == 1  # the worker; nothing was left to solve here
+    assert len(jobs) == 1
+    assert all(_gone(j) for j in jobs)
+
+
+@pytest.mark.parametrize(
+    ("processes", "limit", "workers"),
+    [(1, None, 0), (1, 3600.0, 1), (None, None, 1), (None, 3600.0, 1)],
+    ids=["one-process-no-limit-solves-here", "one-process-with-limit-uses-a-worker",
+         "default-no-limit-uses-a-worker", "default-with-limit-uses-a-worker"],
+)
+def test_which_solves_go_to_a_worker(
+    processes: int | None, limit: float | None, workers: int, market: zm.LabourMarket,
+    single: zm.AdjustmentPlan, jobs: list[_worker.Job],
+) -> None:
+    """Large components (here: all) go to a worker, except with processes=1 and no limit."""
+    plan = zm.match(market, policy=zm.Policy(processes=processes, time_limit_s=limit))
+    _same(single, plan)
+    assert len(jobs) == workers
+    assert all(_gone(j) for j in jobs)
+
+
+def test_a_solver_error_in_a_worker_is_raised_here(
+    market: zm.LabourMarket, jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fake_worker(monkeypatch, "import pickle, sys; from zzj_match.errors import SolverError; "
+                 "pickle.load(sys.stdin.buffer); "
+                 "pickle.dump(('error', SolverError('boom in the worker')), sys.stdout.buffer)")
+    with pytest.raises(zm.SolverError, match=r"^boom in the worker$"):
+        zm.match(market)
+    assert all(_gone(j) for j in jobs)
+
+
+# --- the time limit ----------------------------------------------------------------------
+
+# a solve that never ends and keeps using CPU (never "stalled")
+_BUSY = _GUARD + "\nwhile True: pass"
+
+
+@pytest.fixture(scope="module")
+def network(market: zm.LabourMarket) -> Any:
+    tables = commute_tables(zm.datasets.zzj_region())
+    prep = prepare(market.enterprises, market.vacancies, market.pools, tables, zm.Policy())
+    return build_network(prep)
+
+
+def test_the_time_limit_stops_a_worker_that_never_finishes(
+    network: Any, jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fake_worker(monkeypatch, _BUSY)
+    objective = zm.Policy().objective
+    n = len(_network.components(network))
+    with _deadline.limit(0.5), pytest.raises(zm.TimeLimitError) as err:
+        solve_all(network, objective, "auto", processes=None)
+    assert err.value.limit_s == 0.5
+    assert err.value.stage == f"solving {n} components of the class network"
+    assert str(err.value).startswith(
+        f"time limit of 0.5 s ran out while solving {n} components of the class network;")
+    assert len(jobs) == 1
+    assert all(_gone(j) for j in jobs)
+
+
+def test_ctrl_c_stops_a_worker_that_never_finishes(
+    network: Any, jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGINT while the worker solves: KeyboardInterrupt here at once, the worker killed."""
+    _fake_worker(monkeypatch, _BUSY)
+    real_start = _worker.start
+
+    def start(*args: Any, **kwargs: Any) -> _worker.Job:
+        job = real_start(*args, **kwargs)
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return job
+
+    monkeypatch.setattr(_worker, "start", start)
+    with pytest.raises(KeyboardInterrupt):
+        solve_all(network, zm.Policy().objective, "auto", processes=None)
+    assert len(jobs) == 1
+    assert all(_gone(j) for j in jobs)
+
+
+def test_a_generous_limit_gives_the_plan_of_no_limit(
+    market: zm.LabourMarket, single: zm.AdjustmentPlan,
+) -> None:
+    plan = zm.match(market, policy=zm.Policy(processes=1, time_limit_s=3600))
+    _same(single, plan)
+    assert plan.policy.time_limit_s == 3600
+
+
+def test_a_tiny_limit_on_a_real_market_raises_time_limit_error() -> None:
+    big = zm.datasets.zzj_market(scale=1, seed=0)
+    with pytest.raises(zm.TimeLimitError) as err:
+        zm.match(big, region=zm.datasets.zzj_region(), policy=zm.Policy(time_limit_s=0.01))
+    assert err.value.limit_s == 0.01
+    assert isinstance(err.value, zm.SolverError)
+    assert str(err.value).startswith("time limit of 0.01 s ran out while ")
+
+
+def test_an_expired_limit_names_each_stage(market: zm.LabourMarket, network: Any) -> None:
+    """A limit of a nanosecond has run out at the first check of every entry point."""
+    tiny = zm.Policy(time_limit_s=1e-9)
+    with pytest.raises(zm.TimeLimitError) as err:
+        zm.match(market, policy=tiny)
+    assert err.value.stage == "computing the commute tables"
+    tables = commute_tables(zm.datasets.zzj_region())
+    with pytest.raises(zm.TimeLimitError) as err:
+        match_frames(market.enterprises, market.vacancies, market.pools, tables, tiny)
+    assert err.value.stage == "applying the matching rules"
+    city = np.asarray(tables.city, dtype=object)
+    with _deadline.limit(1e-9), pytest.raises(zm.TimeLimitError) as err:
+        solve_with_caps(network, tiny.objective, city, {("Zhuhai", "Jiangmen"): 5})
+    assert err.value.stage == "solving the city-pair capped programme (level key_positions)"
+    assert err.value.limit_s == 1e-9
+
+
+@pytest.mark.slow
+def test_the_time_limit_stops_a_real_long_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scale 2: the largest component (about 0.2 M arcs, over a second) in a real worker."""
+    monkeypatch.setattr(_network, "STOPPABLE_MIN_ARCS", 150_000)
+    big = zm.datasets.zzj_market(scale=2, seed=0)
+    tables = commute_tables(zm.datasets.zzj_region())
+    net = build_network(prepare(big.enterprises, big.vacancies, big.pools, tables,
+                                zm.Policy()))
+    sizes = [c.tail.size for c in _network.components(net)]
+    assert max(sizes) >= _network.STOPPABLE_MIN_ARCS
+    started: list[_worker.Job] = []
+    real_start = _worker.start
+
+    def start(*args: Any, **kwargs: Any) -> _worker.Job:
+        started.append(real_start(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(_worker, "start", start)
+    t0 = time.monotonic()
+    with _deadline.limit(0.3), pytest.raises(zm.TimeLimitError):
+        solve_all(net, zm.Policy().objective, "auto", processes=1)
+    assert time.monotonic() - t0 < 60  # not the solve's own time: generous for a loaded CI
+    assert len(started) == 1
+    assert all(_gone(j) for j in started)
+
+
+# --- the setting itself ------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [(0, "greater than 0"), (-1.5, "greater than 0"), (math.nan, "finite number"),
+     (math.inf, "finite number"), ("soon", "valid number")],
+    ids=["zero", "negative", "nan", "infinity", "text"],
+)
+def test_a_bad_time_limit_is_rejected_by_name(value: Any, fragment: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        zm.Policy(time_limit_s=value)
+    (problem,) = err.value.errors()
+    assert problem["loc"] == ("time_limit_s",)
+    assert fragment in problem["msg"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, None), (0.001, 0.001), ("2.5", 2.5)],
+                         ids=["none", "a-millisecond", "numeric-text"])
+def test_a_good_time_limit_is_kept(value: Any, expected: float | None) -> None:
+    policy = zm.Policy(time_limit_s=value)
+    assert policy.time_limit_s == expected
+    assert zm.Policy.from_json(policy.to_json()) == policy
+
+
+@pytest.mark.parametrize(("arg", "fragment"),
+                         [("0", "must be > 0: '0'"), ("-2", "must be > 0: '-2'"),
+                          ("soon", "not a number: 'soon'")],
+                         ids=["zero", "negative", "text"])
+def test_a_bad_time_limit_option_is_a_usage_error(
+    arg: str, fragment: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--scale", "0.05", "--time-limit", arg]) == 2
+    err = capsys.readouterr().err
+    assert f"argument --time-limit: {fragment}" in err
+
+
+def test_the_time_limit_option_overrides_the_policy_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"time_limit_s": 3600}', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["demo", "--scale", "0.05", "--policy", str(policy), "--time-limit", "1e-9",
+                 "--out", str(out)]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == (
+        "zzj-match: time limit of 1e-09 s ran out while computing the commute tables; no "
+        "plan was made (raise Policy.time_limit_s / --time-limit, or shrink the market)")
+    assert not out.exists()
+
+
+def test_a_bad_time_limit_in_the_policy_file_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"time_limit_s": -1}', encoding="utf-8")
+    assert main(["demo", "--scale", "0.05", "--policy", str(policy)]) == 2
+    err = capsys.readouterr().err
+    assert "time_limit_s" in err
+    assert "Input should be greater than 0" in err
+
+
+# --- the command line in a subprocess: SIGTERM, SIGINT and the limit during the solve ----
+
+_DRIVER = """
+import sys
+from zzj_match.engine import _network, _worker
+
+_network.STOPPABLE_MIN_ARCS = 0  # every component in a worker
+_worker.command = lambda: [  # a solve without end, which dies with this process
+    sys.executable, "-c",
+    "from zzj_match.engine import _worker; _worker._die_with_parent()\\nwhile True: pass"]
+_start = _worker.start
+
+
+def start(*args, **kwargs):
+    job = _start(*args, **kwargs)
+    sys.stderr.write(f"zzj-test: worker {job.process.pid} solving\\n")
+    sys.stderr.flush()
+    return job
+
+
+_worker.start = start
+from zzj_match.cli import main
+
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def _lines(stream: Any, out: queue.Queue[str]) -> None:
+    for line in iter(stream.readline, ""):
+        out.put(line)
+    out.put("")
+
+
+def _cli_during_solve(tmp_path: Path, sig: signal.Signals | None,
+                      *extra: str) -> tuple[int, list[str], str, int]:
+    """Run the CLI until its worker solves, then send ``sig``; exit status, stderr, stdout."""
+    driver = tmp_path / "driver.py"
+    driver.write_text(_DRIVER, encoding="utf-8")
+    stdout = tmp_path / "stdout.txt"
+    with stdout.open("w", encoding="utf-8") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(driver), "demo", "--scale", "0.05", "--out",
+             str(tmp_path / "out"), *extra],
+            stdout=out, stderr=subprocess.PIPE, text=True,
+        )
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stderr is not None
+    threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
+    seen: list[str] = []
+    pid = -1
+    try:
+        while pid < 0:
+            line = lines.get(timeout=120)  # generous: a loaded 2-core CI machine
+            assert line, f"the CLI ended before solving: {seen}"
+            seen.append(line.rstrip("\n"))
+            if line.startswith("zzj-test: worker "):
+                pid = int(line.split()[2])
+        if sig is not None:
+            proc.send_signal(sig)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    while (line := lines.get(timeout=10)) != "":
+        seen.append(line.rstrip("\n"))
+    proc.stderr.close()
+    return proc.returncode, seen, stdout.read_text(encoding="utf-8"), pid
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sig", "status", "message"),
+    [(signal.SIGTERM, 143, "zzj-match: terminated (SIGTERM)"),
+     (signal.SIGINT, 130, "zzj-match: interrupted")],
+    ids=["sigterm", "sigint"],
+)
+def test_a_signal_during_the_solve_ends_the_cli_cleanly(
+    sig: signal.Signals, status: int, message: str, tmp_path: Path,
+) -> None:
+    code, err, out, pid = _cli_during_solve(tmp_path, sig)
+    assert code == status
+    assert err[-1] == message
+    assert not any("Traceback" in line for line in err)
+    assert not Path(f"/proc/{pid}").exists()  # the worker was killed and reaped
+    assert not (tmp_path / "out").exists()  # nothing written
+    assert "Plan (open network)" not in out
+
+
+@pytest.mark.slow
+def test_the_time_limit_ends_the_cli_with_status_3(tmp_path: Path) -> None:
+    code, err, _out, pid = _cli_during_solve(tmp_path, None, "--time-limit", "5")
+    assert code == 3
+    assert err[-1].startswith("zzj-match: time limit of 5 s ran out while ")
+    assert err[-1].endswith("; no plan was made (raise Policy.time_limit_s / --time-limit, "
+                            "or shrink the market)")
+    assert not any("Traceback" in line for line in err)
+    assert not Path(f"/proc/{pid}").exists()
+    assert not (tmp_path / "out").exists()
