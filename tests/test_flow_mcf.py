@@ -199,6 +199,17 @@ def test_every_problem_is_reported() -> None:
     assert sorted(probs[probs["column"] == "cost"]["row"].tolist()) == [0, 2]
 
 
+def test_the_count_of_problems_goes_past_the_rows_kept() -> None:
+    # 1,500 bad capacities: the table keeps 1,000 of that kind, the message counts them all
+    m = 1500
+    with pytest.raises(InputError) as info:
+        min_cost_flow(np.zeros(m, np.int64), np.ones(m, np.int64), -np.ones(m, np.int64),
+                      np.zeros(m, np.int64), np.array([0, 0]))
+    assert len(info.value.problems) == 1000
+    assert info.value.total == m
+    assert "(and 1499 more problems)" in str(info.value)
+
+
 def test_bad_backend_name() -> None:
     with pytest.raises(InputError, match="backend"):
         min_cost_flow([0], [1], [1], [1], [1, -1], backend="gurobi")  # type: ignore[arg-type]

@@ -46,7 +46,7 @@ def _first(pc: ProblemCollector) -> str:
     frame = pc.frame()
     rec = frame.iloc[0]
     where = "" if rec["row"] is None or str(rec["row"]) == "<NA>" else f" at index {rec['row']}"
-    more = len(frame) - 1
+    more = len(pc) - 1  # every problem found, also past the rows the frame keeps
     tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
     return f"bad input: `{rec['column']}`: {rec['message']}{where}{tail}"
 
