@@ -254,7 +254,7 @@ def test_membership_sort_and_duplicates_without_arrow_storage() -> None:
     """The fallbacks used when pandas stores text in Python objects (no pyarrow)."""
     import numpy as np
 
-    from zzj_match.io._validate import _adjacent_equal, _argsort, _is_sorted, isin
+    from zzj_match.io._keys import _adjacent_equal, _argsort, _is_sorted, isin
 
     py = pd.StringDtype("python", na_value=np.nan)
     values = pd.Series(["b", "a", None, "b", "c"], dtype=py)
