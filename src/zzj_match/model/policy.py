@@ -409,7 +409,7 @@ class Policy(BaseModel):
                 a, b = key.split(_CITY_PAIR_SEP)
                 out[(a, b)] = cap
             return out
-        from zzj_match.errors import ProblemCollector
+        from zzj_match._problems import ProblemCollector
 
         known: dict[str, str] = {}
         for city in sorted({str(c) for c in cities}):
