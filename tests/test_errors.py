@@ -5,7 +5,8 @@ import pickle
 import numpy as np
 import pytest
 
-from zzj_match.errors import PROBLEM_COLUMNS, InputError, ProblemCollector
+from zzj_match._problems import ProblemCollector
+from zzj_match.errors import PROBLEM_COLUMNS, InputError
 
 
 def test_collector_gathers_every_problem_in_one_error() -> None:
@@ -34,3 +35,15 @@ def test_input_error_pickles() -> None:
     err = InputError([{"table": "t", "row": 0, "column": "c", "value": 1, "message": "m"}])
     back = pickle.loads(pickle.dumps(err))
     assert back.problems.equals(err.problems)
+
+
+def test_moved_names_stay_importable_from_errors() -> None:
+    import zzj_match._problem_text as text
+    import zzj_match._problems as problems
+    import zzj_match.errors as errors
+
+    assert errors.ProblemCollector is problems.ProblemCollector
+    for name in ("CONTROL_RANGES", "CONTROL_CLASS", "PROBLEMS_PER_KIND", "escape_controls"):
+        assert getattr(errors, name) is getattr(text, name)
+    with pytest.raises(AttributeError):
+        errors.no_such_name  # noqa: B018

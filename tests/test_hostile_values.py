@@ -24,16 +24,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from test_engine_worked_example import worked_example
+from zzj_match._problem_text import CONTROL_RANGES, PROBLEMS_PER_KIND, escape_controls
+from zzj_match._problems import ProblemCollector
 from zzj_match.cli import _print_problems
 from zzj_match.engine import match_frames
-from zzj_match.errors import (
-    CONTROL_RANGES,
-    PROBLEM_COLUMNS,
-    PROBLEMS_PER_KIND,
-    InputError,
-    ProblemCollector,
-    escape_controls,
-)
+from zzj_match.errors import PROBLEM_COLUMNS, InputError
 from zzj_match.model.market import Enterprise, LabourMarket, Worker
 
 ZONES = ["jm_taishan", "zh_gongbei", "zs_tanzhou"]

@@ -17,14 +17,9 @@ True
 
 from __future__ import annotations
 
-from zzj_match.commute._model import (
-    DEFAULT_ACCESS_MINUTES,
-    KINDS,
-    PEAK_MODES,
-    TRAVEL_MODES,
-    CommuteModel,
-)
+from zzj_match.commute._model import KINDS, PEAK_MODES, CommuteModel
 from zzj_match.commute._scenarios import compare, enabled_by
+from zzj_match.commute._settings import DEFAULT_ACCESS_MINUTES, TRAVEL_MODES
 
 __all__ = [
     "DEFAULT_ACCESS_MINUTES",

@@ -17,8 +17,8 @@ import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from zzj_match._problems import ProblemCollector
 from zzj_match.commute._paths import backtrack, reduce_edges
-from zzj_match.errors import ProblemCollector
 from zzj_match.model.region import haversine_km
 
 __all__ = ["links_from_graph"]

@@ -1,9 +1,12 @@
-"""The commute model: zone × zone door-to-door minutes, km, tolls and generalised monthly cost."""
+"""The commute model: zone × zone door-to-door minutes, km, tolls and generalised monthly cost.
+
+Owns :class:`CommuteModel`: the per-mode shortest paths, the best mode of each pair and the
+views on them. Its settings are declared and checked in :mod:`zzj_match.commute._settings`.
+"""
 
 from __future__ import annotations
 
 import difflib
-import inspect
 import logging
 import math
 from collections.abc import Iterable, Mapping
@@ -13,33 +16,20 @@ import numpy as np
 import pandas as pd
 
 from zzj_match.commute._paths import EdgeSet, Tree, path_bits, path_sums, reduce_edges, shortest
-from zzj_match.errors import InputError, ProblemCollector
+from zzj_match.commute._settings import check_settings
+from zzj_match.errors import InputError
 from zzj_match.model.region import Region
 
 __all__ = [
-    "DEFAULT_ACCESS_MINUTES",
     "KINDS",
     "PEAK_MODES",
-    "TRAVEL_MODES",
     "CommuteModel",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: Modes a commuter can travel by, in the order used to break cost ties.
-TRAVEL_MODES: tuple[str, ...] = ("road", "rail", "bus", "shuttle", "walk")
 #: Modes whose in-vehicle minutes are multiplied by the peak factor (they share the roads).
 PEAK_MODES: tuple[str, ...] = ("road", "bus", "shuttle")
-#: Door-to-door extra minutes per one-way trip, by mode: walking to the car and parking (road),
-#: reaching the station, waiting and leaving it (rail), reaching the stop and waiting (bus),
-#: the pick-up point (shuttle). Author estimates; override with ``access_minutes=``.
-DEFAULT_ACCESS_MINUTES: Mapping[str, float] = {
-    "road": 10.0,
-    "rail": 25.0,
-    "bus": 15.0,
-    "shuttle": 10.0,
-    "walk": 0.0,
-}
 #: Kinds of matrices.
 KINDS: tuple[str, ...] = ("minutes", "km", "toll_cny", "cost_cny", "mode")
 _NUMERIC_KINDS = ("minutes", "km", "toll_cny", "cost_cny")
@@ -539,126 +529,6 @@ class CommuteModel:
     def __repr__(self) -> str:
         n = len(self._zone_ids)
         return f"CommuteModel({n} zones, modes={self.modes}, {self.region!r})"
-
-
-_NUMBER_SETTINGS: tuple[str, ...] = (
-    "value_of_time_cny_per_hour",
-    "fuel_cny_per_km",
-    "working_days_per_month",
-    "round_trips_per_day",
-    "intrazone_minutes",
-    "intrazone_km",
-)
-
-
-def settings_names() -> tuple[str, ...]:
-    """Names of the keyword settings :class:`CommuteModel` accepts (``Policy.commute`` keys).
-
-    Returns
-    -------
-    tuple of str
-        In the order of the constructor's signature.
-    """
-    sig = inspect.signature(CommuteModel.__init__)
-    return tuple(n for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY)
-
-
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _items(value: Any, what: str, pc: ProblemCollector) -> list[Any] | None:
-    """``value`` as a list: one string is one item; anything not iterable is a problem."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping) or not isinstance(value, Iterable):
-        pc.add("settings", None, what, value, "must be a list of names")
-        return None
-    items = list(value)
-    for item in items:
-        if not isinstance(item, str):
-            pc.add("settings", None, what, item, "must be a name (text)")
-    return [i for i in items if isinstance(i, str)]
-
-
-def check_settings(**settings: Any) -> tuple[dict[str, Any], ProblemCollector]:
-    """Check the keyword settings of :class:`CommuteModel` without a region.
-
-    Every setting is checked, so the collector names every bad one at once. Used by the
-    constructor and by :class:`~zzj_match.Policy` (its ``commute`` field), so a wrong
-    setting is refused when the policy is built.
-
-    Parameters
-    ----------
-    **settings
-        Any subset of the constructor's keyword settings; missing ones take their defaults.
-
-    Returns
-    -------
-    settings : dict
-        Every setting, normalised (floats, tuples of names, the access minutes of every mode).
-    problems : ProblemCollector
-        One problem (table ``settings``) per bad setting or item; empty when all are good.
-    """
-    pc = ProblemCollector()
-    names = settings_names()
-    for key in settings:
-        if key not in names:
-            pc.add("settings", None, key, key, "unknown commute setting" + _suggest(key, names)
-                   + f"; accepted: {', '.join(names)}")
-    defaults = {
-        n: p.default for n, p in inspect.signature(CommuteModel.__init__).parameters.items()
-        if n in names
-    }
-    s = {**defaults, **{k: v for k, v in settings.items() if k in names}}
-    for name in _NUMBER_SETTINGS:
-        if not _nonneg(s[name]):
-            pc.add("settings", None, name, s[name], "must be a finite number >= 0")
-    peak = s["peak_factor"]
-    if not _nonneg(peak) or float(peak) <= 0:
-        pc.add("settings", None, "peak_factor", peak, "must be a finite number > 0")
-    given_modes = _items(s["modes"], "modes", pc)
-    mode_list = given_modes or []
-    for m in mode_list:
-        if m not in TRAVEL_MODES:
-            pc.add("settings", None, "modes", m, f"must be among {', '.join(TRAVEL_MODES)}")
-    if given_modes is not None and not mode_list:
-        pc.add("settings", None, "modes", "", "at least one mode must be allowed")
-    access = dict(DEFAULT_ACCESS_MINUTES)
-    given = s["access_minutes"]
-    if given is not None and not isinstance(given, Mapping):
-        pc.add("settings", None, "access_minutes", given,
-               "must be a mapping of mode to minutes, e.g. {'rail': 20}")
-        given = None
-    for m, v in (given or {}).items():
-        if m not in TRAVEL_MODES:
-            pc.add("settings", None, "access_minutes", m,
-                   f"unknown mode; modes are {', '.join(TRAVEL_MODES)}")
-        elif not _nonneg(v):
-            pc.add("settings", None, "access_minutes", v, f"{m}: must be a number >= 0")
-        else:
-            access[m] = float(v)
-    avoid = _items(s["avoid_tags"], "avoid_tags", pc) or []
-    if s["route_by"] not in ("minutes", "cost"):
-        pc.add("settings", None, "route_by", s["route_by"], "must be 'minutes' or 'cost'")
-    out: dict[str, Any] = {
-        **{k: float(s[k]) if _nonneg(s[k]) else s[k] for k in _NUMBER_SETTINGS},
-        "peak_factor": float(peak) if _nonneg(peak) else peak,
-        "modes": tuple(m for m in TRAVEL_MODES if m in mode_list),
-        "access_minutes": access,
-        "route_by": s["route_by"],
-        "avoid_tags": tuple(sorted({str(t) for t in avoid})),
-    }
-    return out, pc
-
-
-def _nonneg(value: Any) -> bool:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return False
-    return not isinstance(value, bool) and math.isfinite(v) and v >= 0
 
 
 def _tag_bits(tags: pd.Series[str], universe: tuple[str, ...], words: int) -> np.ndarray[Any, Any]:

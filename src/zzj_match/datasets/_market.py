@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.errors import ProblemCollector
+from zzj_match._problems import ProblemCollector
 
 if TYPE_CHECKING:  # pragma: no cover
     from zzj_match.model.market import LabourMarket

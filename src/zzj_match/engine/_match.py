@@ -59,7 +59,7 @@ def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> Commu
     CommuteTables
     """
     from zzj_match.commute import CommuteModel
-    from zzj_match.commute._model import check_settings
+    from zzj_match.commute._settings import check_settings
 
     settings = dict(settings or {})
     # a policy built without validation (model_copy(update=...)) still gets named problems

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from zzj_match.errors import ProblemCollector
+from zzj_match._problems import ProblemCollector
 
 _INT64_MAX = np.iinfo(np.int64).max
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
-from zzj_match.errors import escape_controls
+from zzj_match._problem_text import escape_controls
 from zzj_match.io._spec import ID_CONTROL_MESSAGE, ID_PATTERN, TABLES
 
 __all__ = ["DATE_MAX", "DATE_MIN", "ID_PATTERN", "Date", "Id", "RowModel", "is_missing"]

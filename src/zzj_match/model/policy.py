@@ -64,7 +64,7 @@ def _city_pair_key(key: str) -> str:
 
 
 def _commute_key(key: str) -> str:
-    from zzj_match.commute._model import settings_names
+    from zzj_match.commute._settings import settings_names
 
     names = settings_names()
     if key not in names:
@@ -345,7 +345,7 @@ class Policy(BaseModel):
     def _check_commute(cls, value: dict[str, Any]) -> dict[str, Any]:
         if not value:
             return value
-        from zzj_match.commute._model import check_settings
+        from zzj_match.commute._settings import check_settings
 
         _, problems = check_settings(**value)
         if problems:
@@ -409,7 +409,7 @@ class Policy(BaseModel):
                 a, b = key.split(_CITY_PAIR_SEP)
                 out[(a, b)] = cap
             return out
-        from zzj_match.errors import ProblemCollector
+        from zzj_match._problems import ProblemCollector
 
         known: dict[str, str] = {}
         for city in sorted({str(c) for c in cities}):

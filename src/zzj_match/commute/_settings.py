@@ -1,0 +1,170 @@
+"""The settings of :class:`~zzj_match.commute.CommuteModel`: their names, defaults and check.
+
+Declares the keyword settings the commute model accepts (also the keys of ``Policy.commute``)
+with their defaults, the travel modes and their default access minutes, and checks a set of
+settings without a region (:func:`check_settings`), naming every bad one. Used by the model's
+constructor and by :class:`~zzj_match.Policy`, which refuses a wrong setting when it is built.
+Does not import the model, so the model can import it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from zzj_match._problems import ProblemCollector
+
+__all__ = [
+    "DEFAULT_ACCESS_MINUTES",
+    "TRAVEL_MODES",
+    "check_settings",
+    "settings_names",
+]
+
+#: Modes a commuter can travel by, in the order used to break cost ties.
+TRAVEL_MODES: tuple[str, ...] = ("road", "rail", "bus", "shuttle", "walk")
+#: Door-to-door extra minutes per one-way trip, by mode: walking to the car and parking (road),
+#: reaching the station, waiting and leaving it (rail), reaching the stop and waiting (bus),
+#: the pick-up point (shuttle). Author estimates; override with ``access_minutes=``.
+DEFAULT_ACCESS_MINUTES: Mapping[str, float] = {
+    "road": 10.0,
+    "rail": 25.0,
+    "bus": 15.0,
+    "shuttle": 10.0,
+    "walk": 0.0,
+}
+
+#: The keyword settings of :class:`~zzj_match.commute.CommuteModel` and their defaults, in the
+#: order of its signature. The constructor's signature repeats them; a test keeps the two equal.
+_DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    "value_of_time_cny_per_hour": 20.0,
+    "fuel_cny_per_km": 0.6,
+    "working_days_per_month": 20.83,
+    "round_trips_per_day": 1.0,
+    "peak_factor": 1.3,
+    "modes": ("road", "rail", "bus", "shuttle"),
+    "access_minutes": None,
+    "intrazone_minutes": 15.0,
+    "intrazone_km": 5.0,
+    "route_by": "minutes",
+    "avoid_tags": ("border",),
+})
+
+_NUMBER_SETTINGS: tuple[str, ...] = (
+    "value_of_time_cny_per_hour",
+    "fuel_cny_per_km",
+    "working_days_per_month",
+    "round_trips_per_day",
+    "intrazone_minutes",
+    "intrazone_km",
+)
+
+
+def settings_names() -> tuple[str, ...]:
+    """Names of the keyword settings :class:`~zzj_match.commute.CommuteModel` accepts.
+
+    They are also the keys of ``Policy.commute``.
+
+    Returns
+    -------
+    tuple of str
+        In the order of the constructor's signature.
+    """
+    return tuple(_DEFAULTS)
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _items(value: Any, what: str, pc: ProblemCollector) -> list[Any] | None:
+    """``value`` as a list: one string is one item; anything not iterable is a problem."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+        pc.add("settings", None, what, value, "must be a list of names")
+        return None
+    items = list(value)
+    for item in items:
+        if not isinstance(item, str):
+            pc.add("settings", None, what, item, "must be a name (text)")
+    return [i for i in items if isinstance(i, str)]
+
+
+def check_settings(**settings: Any) -> tuple[dict[str, Any], ProblemCollector]:
+    """Check the keyword settings of :class:`~zzj_match.commute.CommuteModel` without a region.
+
+    Every setting is checked, so the collector names every bad one at once. Used by the
+    constructor and by :class:`~zzj_match.Policy` (its ``commute`` field), so a wrong
+    setting is refused when the policy is built.
+
+    Parameters
+    ----------
+    **settings
+        Any subset of the constructor's keyword settings; missing ones take their defaults.
+
+    Returns
+    -------
+    settings : dict
+        Every setting, normalised (floats, tuples of names, the access minutes of every mode).
+    problems : ProblemCollector
+        One problem (table ``settings``) per bad setting or item; empty when all are good.
+    """
+    pc = ProblemCollector()
+    names = settings_names()
+    for key in settings:
+        if key not in names:
+            pc.add("settings", None, key, key, "unknown commute setting" + _suggest(key, names)
+                   + f"; accepted: {', '.join(names)}")
+    s = {**_DEFAULTS, **{k: v for k, v in settings.items() if k in names}}
+    for name in _NUMBER_SETTINGS:
+        if not _nonneg(s[name]):
+            pc.add("settings", None, name, s[name], "must be a finite number >= 0")
+    peak = s["peak_factor"]
+    if not _nonneg(peak) or float(peak) <= 0:
+        pc.add("settings", None, "peak_factor", peak, "must be a finite number > 0")
+    given_modes = _items(s["modes"], "modes", pc)
+    mode_list = given_modes or []
+    for m in mode_list:
+        if m not in TRAVEL_MODES:
+            pc.add("settings", None, "modes", m, f"must be among {', '.join(TRAVEL_MODES)}")
+    if given_modes is not None and not mode_list:
+        pc.add("settings", None, "modes", "", "at least one mode must be allowed")
+    access = dict(DEFAULT_ACCESS_MINUTES)
+    given = s["access_minutes"]
+    if given is not None and not isinstance(given, Mapping):
+        pc.add("settings", None, "access_minutes", given,
+               "must be a mapping of mode to minutes, e.g. {'rail': 20}")
+        given = None
+    for m, v in (given or {}).items():
+        if m not in TRAVEL_MODES:
+            pc.add("settings", None, "access_minutes", m,
+                   f"unknown mode; modes are {', '.join(TRAVEL_MODES)}")
+        elif not _nonneg(v):
+            pc.add("settings", None, "access_minutes", v, f"{m}: must be a number >= 0")
+        else:
+            access[m] = float(v)
+    avoid = _items(s["avoid_tags"], "avoid_tags", pc) or []
+    if s["route_by"] not in ("minutes", "cost"):
+        pc.add("settings", None, "route_by", s["route_by"], "must be 'minutes' or 'cost'")
+    out: dict[str, Any] = {
+        **{k: float(s[k]) if _nonneg(s[k]) else s[k] for k in _NUMBER_SETTINGS},
+        "peak_factor": float(peak) if _nonneg(peak) else peak,
+        "modes": tuple(m for m in TRAVEL_MODES if m in mode_list),
+        "access_minutes": access,
+        "route_by": s["route_by"],
+        "avoid_tags": tuple(sorted({str(t) for t in avoid})),
+    }
+    return out, pc
+
+
+def _nonneg(value: Any) -> bool:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool) and math.isfinite(v) and v >= 0
