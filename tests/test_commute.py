@@ -275,18 +275,6 @@ def test_bad_settings_one_error() -> None:
     } <= cols
 
 
-def test_settings_table_matches_the_constructor() -> None:
-    # the settings are declared in commute._settings and repeated in the signature
-    import inspect
-
-    from zzj_match.commute._settings import _DEFAULTS, settings_names
-
-    params = inspect.signature(CommuteModel.__init__).parameters.values()
-    declared = {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
-    assert declared == dict(_DEFAULTS)
-    assert settings_names() == tuple(declared)
-
-
 def test_unknown_zone_and_kind(commute: CommuteModel) -> None:
     with pytest.raises(InputError, match="zs_guzhen"):
         commute.minutes("zs_guzen", "zs_shiqi")

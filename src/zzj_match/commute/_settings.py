@@ -1,18 +1,19 @@
 """The settings of :class:`~zzj_match.commute.CommuteModel`: their names, defaults and check.
 
-Declares the keyword settings the commute model accepts (also the keys of ``Policy.commute``)
-with their defaults, the travel modes and their default access minutes, and checks a set of
-settings without a region (:func:`check_settings`), naming every bad one. Used by the model's
-constructor and by :class:`~zzj_match.Policy`, which refuses a wrong setting when it is built.
-Does not import the model, so the model can import it.
+Names the keyword settings the commute model accepts (also the keys of ``Policy.commute``;
+their defaults are the constructor's), declares the travel modes and their default access
+minutes, and checks a set of settings without a region (:func:`check_settings`), naming every
+bad one. Used by the model's constructor and by :class:`~zzj_match.Policy`, which refuses a
+wrong setting when it is built.
+Imports the model only when called (for the defaults), so the model can import it.
 """
 
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 from zzj_match._problems import ProblemCollector
@@ -37,22 +38,6 @@ DEFAULT_ACCESS_MINUTES: Mapping[str, float] = {
     "walk": 0.0,
 }
 
-#: The keyword settings of :class:`~zzj_match.commute.CommuteModel` and their defaults, in the
-#: order of its signature. The constructor's signature repeats them; a test keeps the two equal.
-_DEFAULTS: Mapping[str, Any] = MappingProxyType({
-    "value_of_time_cny_per_hour": 20.0,
-    "fuel_cny_per_km": 0.6,
-    "working_days_per_month": 20.83,
-    "round_trips_per_day": 1.0,
-    "peak_factor": 1.3,
-    "modes": ("road", "rail", "bus", "shuttle"),
-    "access_minutes": None,
-    "intrazone_minutes": 15.0,
-    "intrazone_km": 5.0,
-    "route_by": "minutes",
-    "avoid_tags": ("border",),
-})
-
 _NUMBER_SETTINGS: tuple[str, ...] = (
     "value_of_time_cny_per_hour",
     "fuel_cny_per_km",
@@ -61,6 +46,18 @@ _NUMBER_SETTINGS: tuple[str, ...] = (
     "intrazone_minutes",
     "intrazone_km",
 )
+
+
+def _defaults() -> dict[str, Any]:
+    """Return the keyword settings of the model's constructor and their defaults, in order.
+
+    Read from the signature itself (the one home of the defaults); imported on call, since the
+    model imports this module.
+    """
+    from zzj_match.commute._model import CommuteModel
+
+    sig = inspect.signature(CommuteModel.__init__)
+    return {n: p.default for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY}
 
 
 def settings_names() -> tuple[str, ...]:
@@ -73,7 +70,7 @@ def settings_names() -> tuple[str, ...]:
     tuple of str
         In the order of the constructor's signature.
     """
-    return tuple(_DEFAULTS)
+    return tuple(_defaults())
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
@@ -120,7 +117,7 @@ def check_settings(**settings: Any) -> tuple[dict[str, Any], ProblemCollector]:
         if key not in names:
             pc.add("settings", None, key, key, "unknown commute setting" + _suggest(key, names)
                    + f"; accepted: {', '.join(names)}")
-    s = {**_DEFAULTS, **{k: v for k, v in settings.items() if k in names}}
+    s = {**_defaults(), **{k: v for k, v in settings.items() if k in names}}
     for name in _NUMBER_SETTINGS:
         if not _nonneg(s[name]):
             pc.add("settings", None, name, s[name], "must be a finite number >= 0")
