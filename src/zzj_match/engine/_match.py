@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from zzj_match._problems import ProblemCollector
 from zzj_match.engine import _deadline
 from zzj_match.engine._network import (
     ChainStructure,
@@ -26,7 +27,7 @@ from zzj_match.engine._network import (
     solve_with_caps,
 )
 from zzj_match.engine._rules import CommuteTables, Prepared, pair_rules, prepare
-from zzj_match.errors import InputError, ProblemCollector, SolverError
+from zzj_match.errors import InputError, SolverError
 from zzj_match.model.policy import Policy
 from zzj_match.plan._plan import (
     TRANSFER_COLUMNS,

@@ -31,7 +31,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zzj_match.errors import InputError, ProblemCollector
+from zzj_match._problems import ProblemCollector
+from zzj_match.errors import InputError
 from zzj_match.model.policy import Policy
 
 logger = logging.getLogger(__name__)

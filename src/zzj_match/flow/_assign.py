@@ -41,7 +41,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from zzj_match.errors import InputError, ProblemCollector, SolverError
+from zzj_match._problems import ProblemCollector
+from zzj_match.errors import InputError, SolverError
 from zzj_match.flow._certificate import residual_potentials
 from zzj_match.flow._mcf import min_cost_flow
 from zzj_match.flow._result import AssignResult, FlowStatus

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.errors import InputError, ProblemCollector
+from zzj_match._problems import ProblemCollector
+from zzj_match.errors import InputError
 from zzj_match.io._grid import _columns, _file_problem
 
 __all__ = ["CSV_ENCODINGS"]

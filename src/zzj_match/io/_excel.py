@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.errors import ProblemCollector
+from zzj_match._problems import ProblemCollector
 from zzj_match.io._grid import _leading_empty
 
 

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from zzj_match.errors import ProblemCollector
+from zzj_match._problems import ProblemCollector
 from zzj_match.io._csv import CSV_ENCODINGS, _codec, _read_csv
 from zzj_match.io._excel import _formulas_without_values, _sheet_row
 from zzj_match.io._grid import _columns, _file_problem

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.errors import ProblemCollector
+from zzj_match._problems import ProblemCollector
 
 #: What Excel shows (and writes to CSV) in a cell whose formula failed.
 _EXCEL_ERRORS = (

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.errors import PROBLEMS_PER_KIND, ProblemCollector
+from zzj_match._problem_text import PROBLEMS_PER_KIND
+from zzj_match._problems import ProblemCollector
 from zzj_match.io._parse import (
     STR,
     BoolArray,

@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.errors import InputError, ProblemCollector, escape_controls
+from zzj_match._problem_text import escape_controls
+from zzj_match._problems import ProblemCollector
+from zzj_match.errors import InputError
 from zzj_match.io._keys import _check_refs, _check_unique, _check_zone_list_refs
 from zzj_match.io._members import _check_members
 from zzj_match.io._parse import STR, BoolArray, text_contains, text_equals

@@ -38,7 +38,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from zzj_match.errors import InputError, ProblemCollector
+from zzj_match._problems import ProblemCollector
+from zzj_match.errors import InputError
 from zzj_match.io._parse import STR, parse_bool, parse_date, parse_number, parse_text
 
 __all__ = [
