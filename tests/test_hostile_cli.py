@@ -24,6 +24,8 @@ import pytest
 
 import zzj_match as zm
 import zzj_match.cli as cli
+from zzj_match._cli import outdir
+from zzj_match._cli.policy_file import load_policy
 from zzj_match.cli import main
 
 SRC = Path(cli.__file__).resolve().parents[1]
@@ -154,7 +156,7 @@ def test_policy_file_with_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "policy.json"
     text = '\ufeff{"max_commute_min": 45, "city_pair_caps": {"中山->珠海": 3}}'
     path.write_bytes(text.encode("utf-8"))
-    policy, problems = cli._policy(path)
+    policy, problems = load_policy(path)
     assert problems == []
     assert policy.max_commute_min == 45
     assert policy.city_pair_caps == {"中山->珠海": 3}
@@ -491,7 +493,7 @@ def test_stdout_closed_by_the_reader_is_not_an_error(
     assert err == b""  # no traceback, no "Exception ignored ... BrokenPipeError"
     if with_out:
         assert sorted(p.name for p in out.iterdir()) == sorted(
-            cli.OUTPUT_FILES - {"comparison.csv"})
+            outdir.OUTPUT_FILES - {"comparison.csv"})
 
 
 # --- atomic --out: signals while writing ----------------------------------------------------
@@ -575,7 +577,7 @@ def test_killed_run_leftovers_are_swept_by_the_next_run(
     again = subprocess.run(_solve_cmd(market_dir, out), env=_env(), capture_output=True)
     assert again.returncode == 0, again.stderr
     assert _siblings(out) == []
-    assert sorted(p.name for p in out.iterdir()) == sorted(cli.OUTPUT_FILES - {"comparison.csv"})
+    assert sorted(p.name for p in out.iterdir()) == sorted(outdir.OUTPUT_FILES - {"comparison.csv"})
 
 
 @pytest.mark.parametrize("exchange", [pytest.param(True, id="replace-by-exchange"),
@@ -584,13 +586,13 @@ def test_rerun_replaces_the_previous_result_as_a_whole(
     run: Any, tmp_path: Path, market_dir: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool
 ) -> None:
     if not exchange:
-        monkeypatch.setattr(cli, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(outdir, "_exchange", lambda a, b: False)
     out = tmp_path / "results"
     out.mkdir(mode=0o750)
     (out / "comparison.csv").write_text("stale", encoding="utf-8")  # from an older scenario run
     assert run("solve", str(market_dir), "--out", str(out), "-q").code == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(cli.OUTPUT_FILES - {"comparison.csv"})  # the stale file went too
+    assert names == sorted(outdir.OUTPUT_FILES - {"comparison.csv"})  # the stale file went too
     assert out.stat().st_mode & 0o777 == 0o750
     assert _siblings(out) == []
 
@@ -606,7 +608,7 @@ def test_result_moved_aside_by_a_killed_run_is_put_back(tmp_path: Path) -> None:
     new = tmp_path / f".results.zzj-match-new-{pid}-efgh5678"
     new.mkdir()
     (new / "kpis.csv").write_text("half", encoding="utf-8")
-    target = cli._OutputDir(out)
+    target = outdir.OutputDir(out)
     assert target.check() == []
     assert target.prepare() == []
     assert (out / "kpis.csv").read_text(encoding="utf-8") == "old"

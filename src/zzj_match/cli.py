@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import errno
-import importlib.util
 import os
 import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO, cast
+
+from zzj_match._cli.outdir import OutputDir
+from zzj_match._cli.policy_file import load_policy
 
 __all__ = ["main"]
 
@@ -34,24 +34,6 @@ EXIT_BAD_INPUT = 2
 EXIT_TIME_LIMIT = 3
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports a command stopped by Ctrl-C
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
-
-#: Files ``--out`` may hold: a directory holding only these is a previous result and is
-#: replaced; anything else in it is the user's and makes ``--out`` refused.
-OUTPUT_FILES = frozenset(
-    {
-        "transfers.csv",
-        "unmet.csv",
-        "unplaced.csv",
-        "kpis.csv",
-        "city_flows.csv",
-        "comparison.csv",
-        "plan.xlsx",
-    }
-)
-_TMP_TAG = ".zzj-match-"  # temporary siblings of --out: .NAME.zzj-match-{new,old}-PID-XXXX
-#: Tests only: when set to a path, the writer creates that file once the first output file is
-#: in the temporary directory, then waits (up to a minute) so a signal can be sent mid-write.
-_TEST_WRITE_HOOK = "ZZJ_MATCH_TEST_WRITE_HOOK"
 
 
 class _Terminated(BaseException):
@@ -228,74 +210,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _policy(path: Path | None) -> tuple[Any, list[dict[str, Any]]]:
-    """Load the policy file; return ``(policy or None, problems)``, never raise on bad input.
-
-    A readable UTF-8 file holding one JSON object with known keys and valid values is a
-    policy; anything else is named in the problems (table ``policy``). The retraining matrix
-    it names is read here too, so a bad matrix is reported before any solving starts.
-    """
-    import zzj_match as zm
-
-    if path is None:
-        return zm.Policy(), []
-    from pydantic import ValidationError
-
-    def problem(message: str, column: str | None = None, value: Any = None) -> dict[str, Any]:
-        return {"table": "policy", "row": None, "column": column,
-                "value": str(path) if value is None else value, "message": message}
-
-    if path.is_dir():
-        return None, [problem("is a directory, not a policy file")]
-    if not path.exists():  # not is_file(): /dev/stdin and named pipes are fine
-        return None, [problem("policy file not found")]
-    try:
-        policy = zm.Policy.from_json(path)
-    except zm.InputError as err:
-        return None, _records(err)
-    except OSError as err:
-        return None, [problem(f"cannot be read: {err.strerror or err}")]
-    except ValidationError as err:
-        return None, [_validation_problem(e, path) for e in err.errors()]
-    if policy.retraining_matrix is not None:
-        from zzj_match.engine._rules import load_retraining_matrix
-
-        try:
-            load_retraining_matrix(policy.retraining_matrix)
-        except zm.InputError as err:
-            return None, _records(err)
-    return policy, []
-
-
-def _records(err: Any) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in r.items()} for r in err.problems.to_dict("records")]
-
-
-def _validation_problem(e: Any, path: Path) -> dict[str, Any]:
-    """One pydantic error of a policy file as a row of the problems table."""
-    import json
-
-    loc = [str(x) for x in e["loc"]]
-    value = e.get("input")
-    message = str(e["msg"]).removeprefix("Value error, ")
-    if loc and loc[-1] == "[key]":  # a bad key of a dict setting: name the setting and key
-        loc = loc[:-2]
-    if e["type"] == "model_type":  # the JSON is not an object
-        message = ('a policy file holds one JSON object, e.g. {"max_commute_min": 45}; '
-                   f"this one holds a JSON {type(value).__name__}")
-        value = str(path)
-    elif e["type"] == "json_invalid":
-        message = f"not JSON: {message}"
-        value = str(path)
-    if not isinstance(value, str | int | float | bool) and value is not None:
-        try:
-            value = json.dumps(value, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            value = repr(value)
-    return {"table": "policy", "row": None, "column": ".".join(loc) or None,
-            "value": value, "message": message}
-
-
 def _scenario(region: Any, as_of: dt.date | None, close: Sequence[str]) -> tuple[Any, str]:
     label = []
     if close:  # close first: a link not yet open on `as_of` is still a known tag
@@ -307,250 +221,6 @@ def _scenario(region: Any, as_of: dt.date | None, close: Sequence[str]) -> tuple
     return region, "; ".join(label)
 
 
-def _write_outputs(plan: Any, out: Path, comparison: Any | None) -> list[Path]:
-    """Write the plan's tables into the existing directory ``out``."""
-    from zzj_match.report.summary import city_flows
-
-    written = []
-    for name in ("transfers", "unmet", "unplaced"):
-        path = out / f"{name}.csv"
-        getattr(plan, name).to_csv(path, index=False, date_format="%Y-%m-%d")
-        written.append(path)
-        _test_pause()
-    import pandas as pd
-
-    kpis = pd.DataFrame({"kpi": list(plan.kpis), "value": [plan.kpis[k] for k in plan.kpis]})
-    kpis.to_csv(out / "kpis.csv", index=False)
-    written.append(out / "kpis.csv")
-    city_flows(plan).to_csv(out / "city_flows.csv")
-    written.append(out / "city_flows.csv")
-    if comparison is not None:
-        comparison.to_csv(out / "comparison.csv")
-        written.append(out / "comparison.csv")
-    if importlib.util.find_spec("openpyxl") is None:
-        return written
-    from zzj_match.report.excel import write_excel
-
-    written.append(write_excel(plan, out / "plan.xlsx", comparison=comparison))
-    return written
-
-
-def _test_pause() -> None:
-    """Signal "writing now" and wait, for tests only (see :data:`_TEST_WRITE_HOOK`)."""
-    hook = os.environ.get(_TEST_WRITE_HOOK)
-    if not hook or Path(hook).exists():
-        return
-    Path(hook).write_text(str(os.getpid()), encoding="utf-8")
-    time.sleep(60.0)
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (delivered on exit) around the renames of a commit."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two directories in one step (Linux ``renameat2(RENAME_EXCHANGE)``).
-
-    Returns false where the system or the file system cannot, so the caller falls back to
-    two renames.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        fn = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    fn.restype = ctypes.c_int
-    at_fdcwd, rename_exchange = -100, 2
-    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, but belongs to someone else
-        return True
-    return True
-
-
-class _OutputDir:
-    """``--out``: checked before solving, written in a temporary sibling, renamed into place.
-
-    The directory holds either the complete new result or the previous one, never a mix:
-    the tables are written into ``.NAME.zzj-match-new-PID-XXXX`` beside it and the two
-    directories are then swapped in one system call (or, where that call is missing, two
-    renames with SIGINT/SIGTERM held back). Leftovers of a run that was killed are removed
-    (or, if that run was killed between its two renames, the previous result is put back)
-    by the next run.
-    """
-
-    def __init__(self, given: Path) -> None:
-        self.given = given
-        target = Path(os.path.abspath(given))
-        if target.is_symlink():
-            target = Path(os.path.realpath(target))
-        self.target = target
-        self.tmp: Path | None = None
-
-    def _problem(self, message: str) -> dict[str, Any]:
-        return {"table": "arguments", "row": None, "column": "--out",
-                "value": str(self.given), "message": message}
-
-    def check(self) -> list[dict[str, Any]]:
-        """Problems with ``--out`` found without touching the disk."""
-        t = self.target
-        if not t.name:
-            return [self._problem("is the root directory; name a directory for the results")]
-        cwd = Path.cwd()
-        if t == cwd or t in cwd.parents:
-            return [self._problem("is the current directory (or holds it), which would be "
-                                  "replaced as a whole; name a directory for the results")]
-        if t.exists() and not t.is_dir():
-            return [self._problem("exists and is not a directory")]
-        for up in t.parents:
-            if up.exists():
-                if not up.is_dir():
-                    return [self._problem(f"is under {up}, which is a file, not a directory")]
-                break
-        if t.is_dir():
-            try:
-                entries = list(os.scandir(t))
-            except OSError as err:
-                return [self._problem(f"cannot be read: {err.strerror or err}")]
-            foreign = sorted(e.name for e in entries
-                             if e.name not in OUTPUT_FILES or not e.is_file(follow_symlinks=False))
-            if foreign:
-                shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-                return [self._problem(
-                    f"holds {len(foreign)} file(s) zzj-match did not write ({shown}); --out is "
-                    "replaced as a whole, so name a new or empty directory or one written by "
-                    "zzj-match")]
-        return []
-
-    def prepare(self) -> list[dict[str, Any]]:
-        """Create the parent and the temporary directory (proof that --out is writable)."""
-        import tempfile
-
-        parent = self.target.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            return [self._problem(f"cannot create {parent}: {err.strerror or err}")]
-        self._sweep()
-        try:
-            prefix = f".{self.target.name}{_TMP_TAG}new-{os.getpid()}-"
-            self.tmp = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
-            # mkdtemp makes it private (0700); the result gets the mode of the one it
-            # replaces, or what the umask gives a new directory
-            if self.target.is_dir():
-                mode = self.target.stat().st_mode & 0o7777
-            else:
-                umask = os.umask(0o022)
-                os.umask(umask)
-                mode = 0o777 & ~umask
-            self.tmp.chmod(mode)
-        except OSError as err:
-            return [self._problem(f"cannot write in {parent}: {err.strerror or err}")]
-        return []
-
-    def _sweep(self) -> None:
-        """Remove the temporary siblings of runs that died; restore a result moved aside."""
-        import shutil
-
-        stem = f".{self.target.name}{_TMP_TAG}"
-        try:
-            entries = sorted(self.target.parent.iterdir())
-        except OSError:
-            return
-        for entry in entries:
-            if not entry.name.startswith(stem):
-                continue
-            kind, _, rest = entry.name[len(stem):].partition("-")
-            pid = rest.partition("-")[0]
-            if kind not in ("new", "old") or not pid.isdigit() or _alive(int(pid)):
-                continue
-            if kind == "old" and not os.path.lexists(self.target):
-                os.rename(entry, self.target)  # killed between its two renames: put it back
-            else:
-                shutil.rmtree(entry, ignore_errors=True)
-
-    def write(self, plan: Any, comparison: Any | None) -> list[Path]:
-        """Write every table into the temporary directory, then put it in place."""
-        assert self.tmp is not None, "prepare() first"
-        written = _write_outputs(plan, self.tmp, comparison)
-        for path in written:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        with _signals_held():
-            self._commit(self.tmp)
-            self.tmp = None
-        self._sync_parent()
-        return [self.target / p.name for p in written]
-
-    def _commit(self, tmp: Path) -> None:
-        import shutil
-        import uuid
-
-        t = self.target
-        if not os.path.lexists(t):
-            try:
-                os.rename(tmp, t)
-                return
-            except OSError:  # created meanwhile by another run: swap with it below
-                pass
-        if _exchange(tmp, t):
-            shutil.rmtree(tmp, ignore_errors=True)  # now holds the previous result
-            return
-        old = t.parent / f".{t.name}{_TMP_TAG}old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        os.rename(t, old)
-        os.rename(tmp, t)
-        shutil.rmtree(old, ignore_errors=True)
-
-    def _sync_parent(self) -> None:
-        """Make the renames durable (best effort: not every system can sync a directory)."""
-        try:
-            fd = os.open(self.target.parent, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-
-    def discard(self) -> None:
-        """Remove the temporary directory if the run stopped before putting it in place."""
-        import shutil
-
-        if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            self.tmp = None
-
-
 def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     import zzj_match as zm
     from zzj_match.engine import match
@@ -558,10 +228,10 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     scenario_given = args.as_of is not None or bool(args.close)
     stages = _Stages(4 + int(scenario_given), stream=stderr, quiet=args.quiet)
-    out = None if args.out is None else _OutputDir(args.out)
+    out = None if args.out is None else OutputDir(args.out)
     try:
         # every problem with the arguments and the policy, in one table, before any solving
-        policy, problems = _policy(args.policy)
+        policy, problems = load_policy(args.policy)
         problems += out.check() if out is not None else []
         if not problems and out is not None:
             problems += out.prepare()
