@@ -11,14 +11,12 @@ from __future__ import annotations
 import errno
 import importlib.util
 import os
-import signal
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from zzj_match._signals import signals_held
 
 __all__ = ["OUTPUT_FILES", "OutputDir"]
 
@@ -76,20 +74,6 @@ def _test_pause() -> None:
         return
     Path(hook).write_text(str(os.getpid()), encoding="utf-8")
     time.sleep(60.0)
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (delivered on exit) around the renames of a commit."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -238,7 +222,7 @@ class OutputDir:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        with _signals_held():
+        with signals_held():
             self._commit(self.tmp)
             self.tmp = None
         self._sync_parent()

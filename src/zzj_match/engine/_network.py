@@ -48,6 +48,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from zzj_match._signals import signals_held
 from zzj_match.engine import _deadline
 from zzj_match.engine._rules import Prepared, training_cost_units
 from zzj_match.errors import InputError, SolverError
@@ -1681,7 +1682,7 @@ def _solve_components(comps: list[ClassNetwork], objective: tuple[str, ...], met
     try:
         for share in shares[1:]:
             try:
-                with _worker.signals_held():  # Ctrl-C after the append, or not at all
+                with signals_held():  # Ctrl-C after the append, or not at all
                     running.append((share, _worker.start([comps[k] for k in share],
                                                          objective, method)))
             except OSError as exc:  # pragma: no cover - platform dependent
@@ -1704,7 +1705,7 @@ def _solve_components(comps: list[ClassNetwork], objective: tuple[str, ...], met
                 out.update(zip(share, results, strict=True))
             logger.info("components %d of %d solved", len(out), len(comps))
     finally:
-        with _worker.signals_held():  # a second Ctrl-C must not cut the clean-up short
+        with signals_held():  # a second Ctrl-C must not cut the clean-up short
             for _, job in running:  # those that replied are reaped already
                 _worker.kill(job)
     return [out[k] for k in range(len(comps))], max(n_proc, 1)

@@ -24,7 +24,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -39,8 +38,6 @@ _PARENT_ENV = "ZZJ_MATCH_PARENT_PID"
 _EXIT_WAIT_S = 10.0
 # seconds between two looks at a worker beyond which its stall count starts again
 _LOOK_GAP_S = 1.0
-# the signals held back while a worker starts
-_HELD = {signal.SIGINT, signal.SIGTERM}
 
 
 @dataclass
@@ -66,26 +63,6 @@ class Job:
 def command() -> list[str]:
     """Return the command line that starts a worker (tests put a misbehaving one here)."""
     return [sys.executable, "-m", "zzj_match.engine._worker"]
-
-
-@contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (main thread, POSIX) while a worker starts.
-
-    Wrap :func:`start` and the caller's bookkeeping of its job in this, so that Ctrl-C
-    cannot land between the worker's creation and the point from which the caller kills it
-    on the way out; a signal that came meanwhile takes effect when the block ends. The
-    worker inherits the mask and clears it first thing (:func:`main`).
-    """
-    if (threading.current_thread() is not threading.main_thread()
-            or not hasattr(signal, "pthread_sigmask")):
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
@@ -248,8 +225,6 @@ def _die_with_parent() -> None:
 
 def main() -> int:
     """Solve the components read from standard input; write the results to standard output."""
-    if hasattr(signal, "pthread_sigmask"):  # held back by the parent while it started us
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     # the parent stops this worker (it kills it on Ctrl-C, a time limit or a stall); a
     # terminal's Ctrl-C reaching the whole process group must not end it on its own
     signal.signal(signal.SIGINT, signal.SIG_IGN)
