@@ -251,3 +251,31 @@ def test_soft_penalty_that_overflows_to_inf_is_named() -> None:
     assert (first["table"], first["column"], first["value"]) == (
         "policy", "soft_commute_penalty_cny", "1e+308")
     assert "soft-commute penalty inf" in first["message"]
+
+
+# --- retraining matrix rows that could never be looked up, or infinite -----------------------
+# rows are looked up by the vacancy occupation's medium group d-dd (major group 1-8)
+MATRIX_ROWS = [
+    pytest.param("6-2,medium,1,1", "group", "6-2", "must be a medium group (d-dd",
+                 id="group-one-digit-minor"),
+    pytest.param("9-99,medium,1,1", "group", "9-99", "must be a medium group (d-dd",
+                 id="group-major-9"),
+    pytest.param("6-24,medium,100,1e400", "days", "inf", "finite number >= 0", id="days-inf"),
+    pytest.param("6-24,medium,inf,1", "cost_cny", "inf", "finite number >= 0", id="cost-inf"),
+    pytest.param("6-24,medium,-1,1", "cost_cny", "-1", "finite number >= 0",
+                 id="cost-negative"),
+]
+
+
+@pytest.mark.parametrize(("row", "column", "value", "fragment"), MATRIX_ROWS)
+def test_retraining_row_never_used_or_infinite_is_named(tmp_path, row, column, value,
+                                                        fragment) -> None:
+    matrix = tmp_path / "retraining.csv"
+    matrix.write_text(f"group,relation,cost_cny,days\n*,small,1500,14\n*,medium,4000,45\n{row}\n",
+                      encoding="utf-8")
+    with pytest.raises(zm.InputError) as info:
+        zm.engine.load_retraining_matrix(matrix)
+    probs = info.value.problems
+    assert probs[["table", "row", "column", "value"]].values.tolist() == [
+        ["retraining", 2, column, value]]
+    assert fragment in probs.loc[0, "message"]

@@ -33,6 +33,7 @@ import pandas as pd
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.errors import InputError
+from zzj_match.io._spec import MEDIUM_GROUP_PATTERN as _MEDIUM_GROUP
 from zzj_match.model.policy import Policy
 
 logger = logging.getLogger(__name__)
@@ -165,19 +166,21 @@ def load_retraining_matrix(path: str | Path | None = None) -> pd.DataFrame:
                f"{', '.join(_MATRIX_COLUMNS)}; this file has {', '.join(map(str, frame.columns))})")
     pc.raise_if_any()
     group = frame["group"].fillna("").astype(str)
+    # rows are looked up by the vacancy occupation's medium group (substitution_table), and an
+    # occupation code is OCCUPATION_PATTERN: a row of any other group could never be used
     pc.add_mask("retraining",
-                ~((group == "*") | group.str.fullmatch(r"[^-\s]+-[^-\s]+")).to_numpy(dtype=bool),
+                ~((group == "*") | group.str.fullmatch(_MEDIUM_GROUP)).to_numpy(dtype=bool),
                 "group", frame["group"],
-                "must be a medium group of the 2022 classification (e.g. '6-24') or '*'; "
-                "rows of any other group would never be used")
+                "must be a medium group (d-dd, major group 1-8) of the 2022 classification "
+                "(e.g. '6-24') or '*'; rows of any other group would never be used")
     cost = pd.to_numeric(frame["cost_cny"], errors="coerce")
     days = pd.to_numeric(frame["days"], errors="coerce")
     pc.add_mask("retraining", ~frame["relation"].isin(_RELATIONS).to_numpy(), "relation",
                 frame["relation"], "must be 'small' or 'medium'")
-    pc.add_mask("retraining", ~(cost >= 0).to_numpy(), "cost_cny", frame["cost_cny"],
-                "must be a number >= 0")
-    pc.add_mask("retraining", ~(days >= 0).to_numpy(), "days", frame["days"],
-                "must be a number >= 0")
+    for col, values in (("cost_cny", cost), ("days", days)):
+        finite = np.isfinite(values.to_numpy(dtype=np.float64))
+        pc.add_mask("retraining", ~(finite & (values >= 0).to_numpy()), col, frame[col],
+                    "must be a finite number >= 0")
     pc.add_mask("retraining", frame.duplicated(["group", "relation"]).to_numpy(), "group",
                 frame["group"], "duplicate (group, relation) row")
     pc.raise_if_any()
