@@ -55,6 +55,8 @@ def _stage_counts(
 
 
 _EXPLAIN_PAIRS = 4_000_000
+# rows whose partners are checked against the caps in one enumeration
+_CAP_ROWS = 2_000
 
 
 def _explain_counts(
@@ -317,17 +319,22 @@ def _capped(
     placed = {key: int(flows.get(key, 0)) for key in caps}
     binding = {key for key, cap in caps.items() if placed[key] >= cap}
     who = "workers" if by_vacancy else "positions"
-    for k in todo.tolist():
+    for lo in range(0, todo.size, _CAP_ROWS):
         _deadline.check("explaining unmet vacancies and unplaced pools")
-        row = rows[k:k + 1]
-        cand = (candidates(prep, other, row, extra_min=np.inf) if by_vacancy else
-                candidates(prep, row, other, extra_min=np.inf))
-        ok = np.all([cand.flags[s] for s in _STAGES], axis=0)
-        oth = cand.p if by_vacancy else cand.v
-        ok &= left[oth] > 0
-        keys = set(zip(city[p_zi[cand.p[ok]]], city[v_zi[cand.v[ok]]], strict=True))
-        if keys and keys <= binding:
-            reasons[k] = "city_pair_cap"
-            details[k] = _REASON_TEXT["city_pair_cap"].format(who=who, caps="; ".join(
-                f"{h}->{w} capped at {caps[(h, w)]:,} (placements on that pair: "
-                f"{placed[(h, w)]:,})" for h, w in sorted(keys)))
+        ks = todo[lo:lo + _CAP_ROWS]
+        cand = (candidates(prep, other, rows[ks], extra_min=np.inf) if by_vacancy else
+                candidates(prep, rows[ks], other, extra_min=np.inf))
+        own, oth = (cand.v, cand.p) if by_vacancy else (cand.p, cand.v)
+        ok = np.all([cand.flags[s] for s in _STAGES], axis=0) & (left[oth] > 0)
+        found = pd.DataFrame({"own": own[ok], "h": city[p_zi[cand.p[ok]]],
+                              "w": city[v_zi[cand.v[ok]]]}).drop_duplicates()
+        found["bind"] = [key in binding for key in zip(found["h"], found["w"], strict=True)]
+        at = {int(rows[k]): k for k in ks.tolist()}
+        for _, mine in found.groupby("own", sort=False):
+            if bool(mine["bind"].all()):
+                k = at[int(mine["own"].to_numpy(dtype=np.int64)[0])]
+                reasons[k] = "city_pair_cap"
+                details[k] = _REASON_TEXT["city_pair_cap"].format(who=who, caps="; ".join(
+                    f"{h}->{w} capped at {caps[(h, w)]:,} (placements on that pair: "
+                    f"{placed[(h, w)]:,})" for h, w in sorted(zip(mine["h"], mine["w"],
+                                                                  strict=True))))
