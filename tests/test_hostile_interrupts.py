@@ -13,6 +13,7 @@ take seconds.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import queue
@@ -135,6 +136,35 @@ def test_a_real_worker_signalled_right_after_start(
     assert plan.stats["processes"] == 1
     assert len(jobs) == 1
     assert all(_gone(j) for j in jobs)
+
+
+# how a failed worker ended, as the log says it (none of these says "None")
+FAILED_WORKERS = [
+    pytest.param(_GUARD + "import time; time.sleep(600)", True,
+                 "killed by signal 9 (SIGKILL); no output", id="sigkill"),
+    pytest.param("import sys; sys.stderr.write('boom\\n'); raise SystemExit(3)", False,
+                 "exit code 3; standard error: boom", id="exit-3-with-stderr"),
+    pytest.param(_REPLY.format(("ok", "xy")), False,
+                 "exit code 0; a reply that is not one (result, pieces) pair per component; "
+                 "nothing on standard error", id="wrong-shape"),
+    pytest.param(_REPLY.format(("maybe", None)), False,
+                 "exit code 0; a reply of unknown status 'maybe'; nothing on standard error",
+                 id="unknown-status"),
+]
+
+
+@pytest.mark.parametrize(("code", "kill", "said"), FAILED_WORKERS)
+def test_a_failed_worker_is_logged_as_what_happened(
+    code: str, kill: bool, said: str, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _fake_worker(monkeypatch, code)
+    job = _worker.start([None], ("cost",), "auto")
+    if kill:
+        os.kill(job.process.pid, signal.SIGKILL)
+    with caplog.at_level(logging.WARNING, logger=_worker.__name__):
+        assert _worker.finish(job) is None
+    assert [r.getMessage() for r in caplog.records] == [f"a worker process failed: {said}"]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")

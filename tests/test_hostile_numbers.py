@@ -251,3 +251,76 @@ def test_soft_penalty_that_overflows_to_inf_is_named() -> None:
     assert (first["table"], first["column"], first["value"]) == (
         "policy", "soft_commute_penalty_cny", "1e+308")
     assert "soft-commute penalty inf" in first["message"]
+
+
+# --- retraining matrix rows that could never be looked up, or infinite -----------------------
+# rows are looked up by the vacancy occupation's medium group d-dd (major group 1-8)
+MATRIX_ROWS = [
+    pytest.param("6-2,medium,1,1", "group", "6-2", "must be a medium group (d-dd",
+                 id="group-one-digit-minor"),
+    pytest.param("9-99,medium,1,1", "group", "9-99", "must be a medium group (d-dd",
+                 id="group-major-9"),
+    pytest.param("6-24,medium,100,1e400", "days", "inf", "finite number >= 0", id="days-inf"),
+    pytest.param("6-24,medium,inf,1", "cost_cny", "inf", "finite number >= 0", id="cost-inf"),
+    pytest.param("6-24,medium,-1,1", "cost_cny", "-1", "finite number >= 0",
+                 id="cost-negative"),
+]
+
+
+@pytest.mark.parametrize(("row", "column", "value", "fragment"), MATRIX_ROWS)
+def test_retraining_row_never_used_or_infinite_is_named(tmp_path, row, column, value,
+                                                        fragment) -> None:
+    matrix = tmp_path / "retraining.csv"
+    matrix.write_text(f"group,relation,cost_cny,days\n*,small,1500,14\n*,medium,4000,45\n{row}\n",
+                      encoding="utf-8")
+    with pytest.raises(zm.InputError) as info:
+        zm.engine.load_retraining_matrix(matrix)
+    probs = info.value.problems
+    assert probs[["table", "row", "column", "value"]].values.tolist() == [
+        ["retraining", 2, column, value]]
+    assert fragment in probs.loc[0, "message"]
+
+
+# --- a binding city-pair cap is the reason, not "not_selected" -------------------------------
+# pools in za (c1), vacancies in zb (c2): every pool could fill every vacancy but for the cap
+def _capped(cap: int, placed: int) -> str:
+    return f"c1->c2 capped at {cap} (placements on that pair: {placed})"
+
+
+CAP_CASES = [
+    # (id, pools, vacancies, policy, unmet rows, unplaced rows): (id, left, reason, detail end)
+    pytest.param([3], [5], {"city_pair_caps": {"c1->c2": 0}},
+                 [("V0", 5, "city_pair_cap", _capped(0, 0))],
+                 [("P0", 3, "city_pair_cap", _capped(0, 0))], id="cap-0"),
+    pytest.param([3, 4], [5], {"city_pair_caps": {"c1->c2": 2}},
+                 [("V0", 3, "city_pair_cap", _capped(2, 2))],
+                 [("P0", 1, "city_pair_cap", _capped(2, 2)),
+                  ("P1", 4, "city_pair_cap", _capped(2, 2))], id="cap-2-of-7"),
+    pytest.param([4], [3], {"city_pair_caps": {"c1->c2": 1, "c2->c1": 0}},
+                 [("V0", 2, "city_pair_cap", _capped(1, 1))],
+                 [("P0", 3, "city_pair_cap", _capped(1, 1))], id="cap-1-only-the-cut-pair"),
+]
+
+
+@pytest.mark.parametrize(("pools", "vacancies", "policy", "unmet", "unplaced"), CAP_CASES)
+def test_a_binding_city_pair_cap_is_named_as_the_reason(pools, vacancies, policy, unmet,
+                                                        unplaced) -> None:
+    plan = match_frames(*_frames(Case("x", pools, vacancies, work_zone="zb", minutes=40.0)),
+                        Policy(**policy))
+
+    def rows(frame: pd.DataFrame, id_col: str, left: str) -> list[tuple[Any, ...]]:
+        return [(r[id_col], int(r[left]), r["reason"], r["detail"].split(": ", 1)[1])
+                for _, r in frame.iterrows()]
+
+    assert rows(plan.unmet, "vacancy_id", "headcount_unfilled") == unmet
+    assert rows(plan.unplaced, "pool_id", "headcount_unplaced") == unplaced
+    assert plan.unmet["detail"].str.startswith(
+        "compatible workers remain only across a binding city-pair cap: ").all()
+
+
+def test_a_cap_that_does_not_bind_leaves_not_selected() -> None:
+    """Guard: with placements out of the objective nothing is placed; the cap is not why."""
+    plan = match_frames(*_frames(Case("x", [3], [5], work_zone="zb", minutes=40.0)),
+                        Policy(objective=("cost",), city_pair_caps={"c1->c2": 10}))
+    assert plan.unmet["reason"].tolist() == ["not_selected"]
+    assert plan.unplaced["reason"].tolist() == ["not_selected"]

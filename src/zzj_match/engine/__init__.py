@@ -11,13 +11,8 @@ from __future__ import annotations
 
 from zzj_match.engine._match import commute_tables, match, match_frames
 from zzj_match.engine._network import build_network, solve_all
-from zzj_match.engine._rules import (
-    CommuteTables,
-    load_retraining_matrix,
-    pair_table,
-    prepare,
-    substitution_table,
-)
+from zzj_match.engine._retraining import load_retraining_matrix, substitution_table
+from zzj_match.engine._rules import CommuteTables, pair_table, prepare
 
 __all__ = [
     "CommuteTables",

@@ -50,7 +50,8 @@ from scipy.sparse.csgraph import connected_components
 
 from zzj_match._signals import signals_held
 from zzj_match.engine import _deadline
-from zzj_match.engine._rules import Prepared, training_cost_units
+from zzj_match.engine._rules import Prepared
+from zzj_match.engine._units import training_cost_units
 from zzj_match.errors import InputError, SolverError
 from zzj_match.flow import min_cost_flow
 

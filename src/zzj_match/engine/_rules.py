@@ -7,24 +7,17 @@ arrays; nothing here knows about networks or solvers.
 from __future__ import annotations
 
 __all__ = [
-    "COST_UNITS_MAX",
     "CommuteTables",
     "Prepared",
     "Table",
-    "load_retraining_matrix",
     "pair_candidates",
     "pair_rules",
     "pair_table",
     "prepare",
-    "substitution_table",
-    "training_cost_units",
 ]
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +25,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
-from zzj_match.errors import InputError
+from zzj_match.engine._retraining import load_retraining_matrix, substitution_table
+from zzj_match.engine._units import (
+    _check_cost_policy,
+    _check_totals,
+    _cost_units,
+    _given_rows,
+    _retraining_units,
+    _wage_units,
+    _zone_cost_units,
+    training_cost_units,
+)
 from zzj_match.model.policy import Policy
 
 logger = logging.getLogger(__name__)
@@ -40,15 +43,6 @@ logger = logging.getLogger(__name__)
 #: Day number standing for an open start (``NaT``) or an open end.
 OPEN_START = np.int64(-(2**40))
 OPEN_END = np.int64(2**40)
-_RELATIONS = ("small", "medium")
-#: Every cost term converted to integer units (CNY / ``cost_resolution_cny``) must stay below
-#: this: float64 holds every integer below 2**53 exactly, so the rounding to units is exact
-#: and a pair's cost (five such terms) stays far inside int64.
-COST_UNITS_MAX = 2**53
-#: Policy knobs that enter the cost formula; each must be a finite number.
-_COST_FIELDS = ("cost_resolution_cny", "amortisation_months", "soft_commute_penalty_cny",
-                "cross_city_cost_cny", "wage_gap_cost_per_cny", "skill_training_cost_cny")
-_MATRIX_COLUMNS = ("group", "relation", "cost_cny", "days")
 
 
 @dataclass(frozen=True)
@@ -128,176 +122,6 @@ class CommuteTables:
             minutes_nobridge=mins.copy(),
             cost_nobridge=cost.copy(),
         )
-
-
-def load_retraining_matrix(path: str | Path | None = None) -> pd.DataFrame:
-    """Load the occupation-substitution (retraining) matrix.
-
-    Parameters
-    ----------
-    path : str or Path, optional
-        A CSV with columns ``group`` (a medium group ``d-dd`` of the 2022 classification, or
-        ``*`` for the default), ``relation`` (``small``: both occupations in one small group;
-        ``medium``: in one medium group), ``cost_cny`` (one-off, per worker) and ``days``.
-        Default: the matrix shipped in ``zzj_match/engine/data/retraining.csv``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``group, relation, cost_cny, days`` (plus any others given).
-
-    Raises
-    ------
-    InputError
-        Missing columns, unknown relations, negative or missing costs.
-    """
-    if path is None:
-        ref = resources.files("zzj_match.engine").joinpath("data/retraining.csv")
-        with ref.open("r", encoding="utf-8") as fh:
-            frame = pd.read_csv(fh, dtype={"group": str, "relation": str})
-    else:
-        frame = _read_matrix_file(Path(path))
-    pc = ProblemCollector()
-    missing = [c for c in _MATRIX_COLUMNS if c not in frame.columns]
-    for col in missing:
-        pc.add("retraining", None, col, None,
-               f"required column missing (a retraining CSV has the columns "
-               f"{', '.join(_MATRIX_COLUMNS)}; this file has {', '.join(map(str, frame.columns))})")
-    pc.raise_if_any()
-    group = frame["group"].fillna("").astype(str)
-    pc.add_mask("retraining",
-                ~((group == "*") | group.str.fullmatch(r"[^-\s]+-[^-\s]+")).to_numpy(dtype=bool),
-                "group", frame["group"],
-                "must be a medium group of the 2022 classification (e.g. '6-24') or '*'; "
-                "rows of any other group would never be used")
-    cost = pd.to_numeric(frame["cost_cny"], errors="coerce")
-    days = pd.to_numeric(frame["days"], errors="coerce")
-    pc.add_mask("retraining", ~frame["relation"].isin(_RELATIONS).to_numpy(), "relation",
-                frame["relation"], "must be 'small' or 'medium'")
-    pc.add_mask("retraining", ~(cost >= 0).to_numpy(), "cost_cny", frame["cost_cny"],
-                "must be a number >= 0")
-    pc.add_mask("retraining", ~(days >= 0).to_numpy(), "days", frame["days"],
-                "must be a number >= 0")
-    pc.add_mask("retraining", frame.duplicated(["group", "relation"]).to_numpy(), "group",
-                frame["group"], "duplicate (group, relation) row")
-    pc.raise_if_any()
-    out = frame.copy()
-    out["cost_cny"] = cost.astype(np.float64)
-    out["days"] = days.astype(np.float64)
-    return out
-
-
-def _read_matrix_file(path: Path) -> pd.DataFrame:
-    """Read a retraining CSV, naming what is wrong with the file instead of a raw OS error."""
-
-    def bad(message: str) -> InputError:
-        return InputError([{"table": "retraining", "row": None, "column": None,
-                            "value": str(path), "message": message}])
-
-    if path.is_dir():
-        raise bad("is a directory, not a retraining CSV file")
-    if not path.exists():
-        raise bad("retraining matrix file not found (a relative path is taken from the "
-                  "current directory)")
-    try:
-        return pd.read_csv(path, dtype={"group": str, "relation": str}, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise bad("not UTF-8 text: not a retraining CSV") from None
-    except pd.errors.EmptyDataError:
-        raise bad("empty file: a retraining CSV has a header row group,relation,cost_cny,"
-                  "days") from None
-    except pd.errors.ParserError as err:
-        raise bad(f"not a readable CSV: {err}") from None
-    except OSError as err:
-        raise bad(f"cannot be read: {err.strerror or err}") from None
-
-
-def _segments(codes: npt.NDArray[Any], k: int) -> npt.NDArray[Any]:
-    """First ``k`` dash-separated segments of each code, ``""`` when the code is coarser."""
-    out = np.empty(codes.shape[0], dtype=object)
-    for i, code in enumerate(codes):  # unique codes only: a few dozen
-        parts = str(code).split("-")
-        out[i] = "-".join(parts[:k]) if len(parts) >= k else ""
-    return out
-
-
-def substitution_table(
-    pool_codes: npt.ArrayLike,
-    vacancy_codes: npt.ArrayLike,
-    policy: Policy,
-    matrix: pd.DataFrame,
-) -> pd.DataFrame:
-    """Which worker occupations may fill which vacancy occupations, at what retraining cost.
-
-    Rule: equal codes → no retraining; both codes with a small group (``d-dd-dd``) and the same
-    small group → relation ``small``; same medium group (``d-dd``) → relation ``medium``;
-    otherwise not substitutable. Costs are looked up by the vacancy occupation's medium group,
-    falling back to the ``*`` row. Substitution is off when ``policy.allow_substitution`` is
-    false.
-
-    Parameters
-    ----------
-    pool_codes, vacancy_codes : array_like of str
-        Distinct occupation codes of workers and of vacancies.
-    policy : Policy
-    matrix : DataFrame
-        From :func:`load_retraining_matrix`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``pool_occupation, vacancy_occupation, relation, retraining_cost_cny,
-        retraining_days`` for every admissible pair, sorted.
-    """
-    pcodes = np.unique(np.asarray(pool_codes, dtype=object).astype(str)).astype(object)
-    vcodes = np.unique(np.asarray(vacancy_codes, dtype=object).astype(str)).astype(object)
-    a = np.repeat(pcodes, vcodes.size)
-    b = np.tile(vcodes, pcodes.size)
-    a_med, b_med = np.repeat(_segments(pcodes, 2), vcodes.size), np.tile(_segments(vcodes, 2),
-                                                                        pcodes.size)
-    a_sm, b_sm = np.repeat(_segments(pcodes, 3), vcodes.size), np.tile(_segments(vcodes, 3),
-                                                                       pcodes.size)
-    same = a == b
-    small = ~same & (a_sm != "") & (a_sm == b_sm)
-    medium = ~same & ~small & (a_med != "") & (a_med == b_med)
-    if not policy.allow_substitution:
-        small[:] = False
-        medium[:] = False
-    keep = same | small | medium
-    rel = np.where(same, "same", np.where(small, "small", "medium"))
-    out = pd.DataFrame(
-        {
-            "pool_occupation": a[keep],
-            "vacancy_occupation": b[keep],
-            "relation": rel[keep],
-            "group": b_med[keep],
-        }
-    )
-    mat = matrix.drop_duplicates(["group", "relation"]).set_index(["group", "relation"])
-    specific = mat.reindex(pd.MultiIndex.from_arrays([out["group"], out["relation"]]))
-    fallback = mat.reindex(pd.MultiIndex.from_arrays([np.full(len(out), "*", dtype=object),
-                                                      out["relation"]]))
-    cost = specific["cost_cny"].to_numpy(dtype=np.float64).copy()
-    days = specific["days"].to_numpy(dtype=np.float64).copy()
-    miss = np.isnan(cost)
-    cost[miss] = fallback["cost_cny"].to_numpy(dtype=np.float64)[miss]
-    days[miss] = fallback["days"].to_numpy(dtype=np.float64)[miss]
-    same = (out["relation"] == "same").to_numpy()
-    cost[same] = 0.0
-    days[same] = 0.0
-    bad = np.isnan(cost) & ~same
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            [{"table": "retraining", "row": None, "column": "group",
-              "value": out["group"].iloc[k],
-              "message": f"no row for group {out['group'].iloc[k]!r} or '*' with relation "
-                         f"{out['relation'].iloc[k]!r}"}]
-        )
-    out["retraining_cost_cny"] = cost
-    out["retraining_days"] = days
-    out = out.drop(columns="group")
-    return out.sort_values(["pool_occupation", "vacancy_occupation"]).reset_index(drop=True)
 
 
 def _days(values: pd.Series[Any], open_value: np.int64) -> npt.NDArray[np.int64]:
@@ -591,158 +415,6 @@ def prepare(
         lender_code=lender_code,
         enterprise_code=enterprise_code,
         has_shuttle=np.asarray(v["shuttle"].to_numpy(dtype=object) != "", dtype=bool),
-    )
-
-
-def _units_message(formula: str) -> str:
-    return (f"{formula} must be below 2**53 = {COST_UNITS_MAX:,} cost units (the largest "
-            "integers float64 holds exactly); lower the value or raise cost_resolution_cny")
-
-
-def _given_rows(frame: pd.DataFrame, id_col: str) -> npt.NDArray[np.int64]:
-    """Positions in ``frame`` (as given) of its rows once sorted by ``id_col`` (stable)."""
-    order = frame[id_col].reset_index(drop=True).sort_values(kind="stable").index
-    return order.to_numpy(dtype=np.int64)
-
-
-def _cost_units(
-    pc: ProblemCollector, units: npt.NDArray[np.float64], table: str, column: str,
-    shown: npt.NDArray[Any], *, rows: Callable[[], npt.NDArray[np.int64]] | None,
-    formula: str, policy: Policy, knobs: tuple[str, ...],
-    units_with: Callable[[dict[str, float], float], float],
-) -> npt.NDArray[np.int64]:
-    """Round cost terms (already in units of ``cost_resolution_cny``) to exact int64 units.
-
-    A term that is not finite or not below :data:`COST_UNITS_MAX` is recorded in ``pc`` and
-    counts 0 here; the caller raises before anything is solved. When one of the policy
-    ``knobs`` at its default would bring the largest such term (``units_with(policy values,
-    shown value)``) into range, that knob is named, once; otherwise every such row (naming
-    ``table``, ``column`` and the value; the retraining matrix by its largest such cost).
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        units = np.asarray(units, dtype=np.float64)
-        bad = ~(np.abs(units) < COST_UNITS_MAX)
-    if bad.any():
-        msg = _units_message(formula)
-        k = int(np.flatnonzero(bad)[np.argmax(np.abs(shown[bad]))])
-        knob = _culprit(policy, knobs, lambda pol: units_with(pol, float(shown[k])))
-        if knob is not None:
-            pc.add("policy", None, knob, getattr(policy, knob),
-                   f"{msg} (largest {table} {column}: {float(shown[k]):g})")
-        elif rows is None:
-            pc.add(table, None, column, shown[k], msg)
-        else:
-            pc.add_mask(table, bad, column, shown, msg, rows=rows())
-    return np.rint(np.where(bad, 0.0, units)).astype(np.int64)
-
-
-def _wage_units(pol: dict[str, float], wage: float) -> float:
-    return pol["wage_gap_cost_per_cny"] * wage / pol["cost_resolution_cny"]
-
-
-def _retraining_units(pol: dict[str, float], cost: float) -> float:
-    return cost / pol["amortisation_months"] / pol["cost_resolution_cny"]
-
-
-def _zone_cost_units(
-    pc: ProblemCollector, zc: npt.NDArray[np.float64],
-    parts: tuple[npt.NDArray[np.float64], ...], factors: tuple[npt.NDArray[Any], ...],
-    policy: Policy, zone_ids: npt.NDArray[Any],
-) -> npt.NDArray[np.int64]:
-    """Zone-pair cost units: commute cost, soft-commute penalty and cross-city cost.
-
-    ``parts`` are the three CNY parts per zone pair, ``factors`` the minutes above the soft
-    limit and the cross-city flag (what the two knobs multiply). Beyond
-    :data:`COST_UNITS_MAX` one problem names the policy knob at fault at the worst zone pair
-    (``cost_resolution_cny`` when no knob's default alone would do).
-    """
-    res = policy.cost_resolution_cny
-    with np.errstate(over="ignore", invalid="ignore"):
-        units = np.asarray(zc / res, dtype=np.float64)
-        bad = ~(np.abs(units) < COST_UNITS_MAX)
-    if bad.any():
-        flat = np.where(bad.ravel(), np.nan_to_num(np.abs(units.ravel()), nan=np.inf), -1.0)
-        i, j = np.unravel_index(int(np.argmax(flat)), units.shape)
-        vals = [float(part[i, j]) for part in parts]
-        over, cross = float(factors[0][i, j]), float(factors[1][i, j])
-
-        def units_with(pol: dict[str, float]) -> float:
-            return (vals[0] + pol["soft_commute_penalty_cny"] * over
-                    + pol["cross_city_cost_cny"] * cross) / pol["cost_resolution_cny"]
-
-        name = _culprit(policy, ("cost_resolution_cny", "soft_commute_penalty_cny",
-                                 "cross_city_cost_cny"), units_with) or "cost_resolution_cny"
-        formula = (f"zone pair {zone_ids[i]}->{zone_ids[j]}: (commute cost {vals[0]:g} + "
-                   f"soft-commute penalty {vals[1]:g} + cross-city cost {vals[2]:g} CNY) / "
-                   f"cost_resolution_cny ({res:g})")
-        pc.add("policy", None, name, getattr(policy, name), _units_message(formula))
-    return np.rint(np.where(bad, 0.0, units)).astype(np.int64)
-
-
-def _culprit(policy: Policy, names: tuple[str, ...],
-             units_with: Callable[[dict[str, float]], float]) -> str | None:
-    """Return the first of ``names`` whose default value alone brings the units into range."""
-    values = {k: float(getattr(policy, k)) for k in _COST_FIELDS}
-    for name in names:
-        trial = {**values, name: float(Policy.model_fields[name].default)}
-        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            if abs(np.float64(units_with(trial))) < COST_UNITS_MAX:
-                return name
-    return None
-
-
-def _check_totals(pc: ProblemCollector, pool_head: npt.NDArray[np.int64],
-                  vac_head: npt.NDArray[np.int64]) -> None:
-    """Record total headcounts of :data:`COST_UNITS_MAX` or more (pools or vacancies).
-
-    Below it every headcount sum the engine forms (classes, flows, explanations) is exact,
-    in int64 and in float64 alike; with rows of at most 10**9 it takes over nine million
-    rows at the maximum to reach it.
-    """
-    for table, head in (("pools", pool_head), ("vacancies", vac_head)):
-        total = (int(head.sum()) if float(np.abs(head).max(initial=0)) * head.size < 2.0**62
-                 else sum(int(x) for x in head.tolist()))
-        if total >= COST_UNITS_MAX:
-            pc.add(table, None, "headcount", total,
-                   f"the headcounts sum to {total:,}; they must sum to less than 2**53 = "
-                   f"{COST_UNITS_MAX:,} (exact integer sums)")
-
-
-def _check_cost_policy(policy: Policy, pc: ProblemCollector) -> None:
-    """Reject non-finite cost knobs up front; record a training cost beyond exact units.
-
-    Raises
-    ------
-    InputError
-        A cost knob that is not a finite number (each one named, with its value).
-    """
-    bad = ProblemCollector()
-    for name in _COST_FIELDS:
-        value = getattr(policy, name)
-        if not np.isfinite(value):
-            bad.add("policy", None, name, value, "must be a finite number")
-    bad.raise_if_any(summary="policy cost settings out of range")
-
-    def units_with(pol: dict[str, float]) -> float:
-        return float(np.float64(pol["skill_training_cost_cny"]) / pol["amortisation_months"]
-                     / pol["cost_resolution_cny"])
-
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        units = units_with({k: float(getattr(policy, k)) for k in _COST_FIELDS})
-    if not abs(units) < COST_UNITS_MAX:
-        name = _culprit(policy, ("cost_resolution_cny", "amortisation_months"),
-                        units_with) or "skill_training_cost_cny"
-        pc.add("policy", None, name, getattr(policy, name), _units_message(
-            f"skill_training_cost_cny ({policy.skill_training_cost_cny:g}) / "
-            f"amortisation_months ({policy.amortisation_months:g}) / cost_resolution_cny "
-            f"({policy.cost_resolution_cny:g})"))
-
-
-def training_cost_units(policy: Policy) -> int:
-    """Integer cost units of training one worker up one skill level (monthly share)."""
-    return int(
-        np.rint(policy.skill_training_cost_cny / policy.amortisation_months
-                / policy.cost_resolution_cny)
     )
 
 

@@ -148,8 +148,37 @@ def finish(job: Job) -> list[Any] | None:
         return payload
     if status == "error" and isinstance(payload, SolverError):
         raise payload
-    logger.warning("a worker process failed (exit code %s): %s", code, tail or payload)
+    logger.warning("a worker process failed: %s", _failure(code, status, payload, tail))
     return None
+
+
+def _failure(code: int | None, status: str, payload: Any, tail: str) -> str:
+    """Say how a worker ended, what it replied and the end of its standard error.
+
+    ``code`` is the exit status (negative: the signal that killed it; ``None``: it replied
+    but did not exit and was killed), ``status, payload`` its reply (``"lost"``: none).
+    """
+    if code is None:
+        parts = ["did not exit after its reply and was killed"]
+    elif code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "unknown signal"
+        parts = [f"killed by signal {-code} ({name})"]
+    else:
+        parts = [f"exit code {code}"]
+    if status == "ok":
+        parts.append("a reply that is not one (result, pieces) pair per component")
+    elif status == "error":
+        parts.append(f"an error that is not a SolverError: {payload!r}")
+    elif status != "lost":
+        parts.append(f"a reply of unknown status {status!r}")
+    if tail:
+        parts.append(f"standard error: {tail}")
+    else:
+        parts.append("no output" if status == "lost" else "nothing on standard error")
+    return "; ".join(parts)
 
 
 def kill(job: Job) -> None:

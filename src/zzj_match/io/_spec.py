@@ -36,7 +36,9 @@ __all__ = [
 
 #: Regular expression of an occupation code of the 2022 classification (职业分类大典):
 #: medium group ``6-24``, small group ``6-24-01`` or occupation ``6-24-01-02``.
-OCCUPATION_PATTERN = r"^[1-8]-\d{2}(-\d{2}(-\d{2})?)?$"
+#: A medium group (d-dd) of the 2022 classification; an occupation code starts with one.
+MEDIUM_GROUP_PATTERN = r"[1-8]-\d{2}"
+OCCUPATION_PATTERN = rf"^{MEDIUM_GROUP_PATTERN}(-\d{{2}}(-\d{{2}})?)?$"
 
 def _bmp_class(ranges: tuple[tuple[int, int], ...]) -> str:
     r"""Return the BMP part of ``ranges`` as ``\uXXXX`` class items (portable to JSON Schema)."""

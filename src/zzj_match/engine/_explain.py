@@ -1,0 +1,340 @@
+"""Why a vacancy stays unmet or a pool unplaced: the binding reason of each, in domain terms.
+
+The one home of the reasons (``no_compatible_workers`` … ``city_pair_cap``) and their texts;
+see docs/engine.md "Reasons".
+"""
+
+from __future__ import annotations
+
+__all__ = ["REASONS", "explain"]
+
+import itertools
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from zzj_match.engine import _deadline
+from zzj_match.engine._network import ChainStructure, candidates, compatible_sums
+from zzj_match.engine._rules import Prepared
+from zzj_match.plan._plan import UNMET_COLUMNS, UNPLACED_COLUMNS
+
+_REASON_TEXT = {
+    "no_compatible_workers": "no worker of this or a substitutable occupation with the "
+    "required skill level",
+    "no_compatible_vacancies": "no vacancy of this or a substitutable occupation at this "
+    "skill level",
+    "wage_gap": "qualified {who} exist, but {wage}",
+    "period": "qualified {who} exist, but none is available in the period",
+    "sharing_rules": "qualified {who} exist, but the 共享用工 rules exclude them",
+    "commute_limit": "qualified {who} exist, but none within the commute limit; "
+    "{plus} would be within {extra:g} more minutes",
+    "competition": "{n} compatible {who} exist, but they are taken by matches ranked higher "
+    "by the policy's objective",
+    "not_selected": "compatible {who} remain; the policy's objective does not ask for more "
+    "placements",
+    "city_pair_cap": "compatible {who} remain only across a binding city-pair cap: {caps}",
+}
+#: Every reason code of ``plan.unmet`` / ``plan.unplaced`` (docs/engine.md "Reasons").
+REASONS: tuple[str, ...] = tuple(_REASON_TEXT)
+_STAGES = ("ok_skill", "ok_wage", "ok_period", "ok_sharing", "ok_commute")
+_STAGE_REASON = ("wage_gap", "period", "sharing_rules", "commute_limit")
+
+
+def _stage_counts(
+    owner: npt.NDArray[np.int64], flags: dict[str, npt.NDArray[np.bool_]], n: int,
+) -> list[npt.NDArray[np.int64]]:
+    """For each owner, how many candidate rows pass stages 1..k cumulatively."""
+    out = []
+    mask = np.ones(owner.size, dtype=bool)
+    for stage in _STAGES:
+        mask = mask & flags[stage]
+        out.append(np.bincount(owner[mask], minlength=n).astype(np.int64))
+    return out
+
+
+_EXPLAIN_PAIRS = 4_000_000
+# rows whose partners are checked against the caps in one enumeration
+_CAP_ROWS = 2_000
+
+
+def _explain_counts(
+    prep: Prepared, pool_rows: npt.NDArray[np.int64], vac_rows: npt.NDArray[np.int64],
+    weight: npt.NDArray[np.int64], left: npt.NDArray[np.int64], *, by_vacancy: bool,
+) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64], npt.NDArray[Any],
+           npt.NDArray[Any], npt.NDArray[np.float64]]:
+    """Per-row candidate counts for the explanations, in chunks of the explained rows.
+
+    The explained rows (vacancies when ``by_vacancy``, else pools) are split so that each
+    chunk enumerates about ``_EXPLAIN_PAIRS`` candidate pairs (counted from the occupations;
+    every count is a sum over one explained row's pairs, so chunks add up exactly).
+    ``weight`` and ``left`` are the headcount and the unmatched headcount of the partner
+    side. Returns the cumulative stage counts, the heads within the limit plus the margin,
+    spare and compatible partner heads, and (for vacancies) the lowest reservation wage among
+    the candidates.
+    """
+    n = len(prep.vacancies) if by_vacancy else len(prep.pools)
+    rows = vac_rows if by_vacancy else pool_rows
+    other = pool_rows if by_vacancy else vac_rows
+    # pairs per explained row: partners of a substitutable occupation (twice with training)
+    own_t, oth_t = (prep.vacancies, prep.pools) if by_vacancy else (prep.pools, prep.vacancies)
+    a, b = (("vacancy_occupation", "pool_occupation") if by_vacancy else
+            ("pool_occupation", "vacancy_occupation"))
+    occ_n = pd.Series(oth_t["occ"].to_numpy(dtype=object)[other]).value_counts()
+    per_occ = (prep.subst[[a, b]].assign(k=prep.subst[b].map(occ_n).fillna(0).to_numpy())
+               .groupby(a)["k"].sum())
+    npair = per_occ.reindex(own_t["occ"].to_numpy(dtype=object)[rows]).fillna(0).to_numpy()
+    npair = npair * (2 if prep.policy.allow_skill_below else 1) + 1
+    cut = np.searchsorted(np.cumsum(npair), np.arange(1, int(npair.sum() // _EXPLAIN_PAIRS)
+                                                      + 1) * _EXPLAIN_PAIRS)
+    bounds = np.unique(np.r_[0, cut, rows.size])
+    stages = [np.zeros(n, dtype=np.int64) for _ in _STAGES]
+    plus = np.zeros(n, dtype=np.int64)
+    spare = np.zeros(n, dtype=np.float64)
+    n_comp = np.zeros(n, dtype=np.float64)
+    minr = np.full(n, np.nan, dtype=np.float64)
+    r = prep.pools["r"].to_numpy()
+    for lo, hi in itertools.pairwise(bounds):
+        _deadline.check("explaining unmet vacancies and unplaced pools")
+        chunk = rows[lo:hi]
+        if by_vacancy:
+            cand = candidates(prep, other, chunk, extra_min=np.inf)
+            own, oth = cand.v, cand.p
+        else:
+            cand = candidates(prep, chunk, other, extra_min=np.inf)
+            own, oth = cand.p, cand.v
+        for acc, add in zip(stages, _stage_counts(own, cand.flags, n), strict=True):
+            acc += add
+        sel = (cand.flags["ok_skill"] & cand.flags["ok_wage"] & cand.flags["ok_period"]
+               & cand.flags["ok_sharing"] & cand.flags["ok_commute_plus"])
+        plus += np.bincount(own[sel], weights=weight[oth[sel]], minlength=n).astype(np.int64)
+        comp = np.flatnonzero(np.all([cand.flags[s] for s in _STAGES], axis=0))
+        spare += np.bincount(own[comp], weights=left[oth[comp]], minlength=n)
+        n_comp += np.bincount(own[comp], weights=weight[oth[comp]], minlength=n)
+        if by_vacancy and own.size:
+            low = np.full(n, np.inf)
+            np.minimum.at(low, own, r[oth])
+            seen = np.isfinite(low)
+            minr[seen] = np.fmin(minr[seen], low[seen])
+    return stages, plus, spare, n_comp, minr
+
+
+def _explain_rows(
+    prep: Prepared, pool_rows: npt.NDArray[np.int64], vac_rows: npt.NDArray[np.int64],
+    weight: npt.NDArray[np.int64], left: npt.NDArray[np.int64], comp: npt.NDArray[np.int64],
+    spare_heads: npt.NDArray[np.int64], st: ChainStructure | None, *, by_vacancy: bool,
+) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64], npt.NDArray[Any],
+           npt.NDArray[Any], npt.NDArray[np.float64]]:
+    """:func:`_explain_counts`, enumerating only the rows without any admissible partner.
+
+    With the chain structure, a row with admissible partners is explained by ``competition``
+    or ``not_selected`` from its partner sums ``comp`` and ``spare_heads`` alone.
+    """
+    if st is None:
+        return _explain_counts(prep, pool_rows, vac_rows, weight, left, by_vacancy=by_vacancy)
+    rows = vac_rows if by_vacancy else pool_rows
+    has = comp[rows] > 0
+    lone = rows[~has]
+    if by_vacancy:
+        out = _explain_counts(prep, pool_rows, lone, weight, left, by_vacancy=True)
+    else:
+        out = _explain_counts(prep, lone, vac_rows, weight, left, by_vacancy=False)
+    stages, plus, spare, n_comp, minr = out
+    busy = rows[has]
+    for acc in stages:
+        acc[busy] = 1
+    spare[busy] = spare_heads[busy]
+    n_comp[busy] = comp[busy]
+    return stages, plus, spare, n_comp, minr
+
+
+def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = None,
+            caps: dict[tuple[str, str], int] | None = None,
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Unmet vacancies and unplaced pools, each with the binding reason in domain terms.
+
+    The rules are applied in a fixed order — occupation and skill, wage, period, 共享用工,
+    commute — and the reason is the first rule after which no candidate is left; when some
+    compatible partner exists, the reason is ``competition`` (every compatible partner is
+    used by matches the objective ranks higher), ``city_pair_cap`` (the partners left over
+    are all across city pairs whose cap ``caps`` — ``{(home_city, work_city): cap}`` — the
+    plan has reached) or ``not_selected`` (some are left over otherwise).
+    """
+    pol = prep.policy
+    p, v, ct = prep.pools, prep.vacancies, prep.commute
+    placed = np.bincount(pairs["p"].to_numpy(), weights=pairs["headcount"].to_numpy(),
+                         minlength=len(p)).astype(np.int64)
+    filled = np.bincount(pairs["v"].to_numpy(), weights=pairs["headcount"].to_numpy(),
+                         minlength=len(v)).astype(np.int64)
+    p_h = p["headcount"].to_numpy(dtype=np.int64)
+    v_h = v["headcount"].to_numpy(dtype=np.int64)
+    unmet_rows = np.flatnonzero(filled < v_h)
+    unpl_rows = np.flatnonzero(placed < p_h)
+    active_p = np.flatnonzero(p_h > 0)
+    active_v = np.flatnonzero(v_h > 0)
+    p_left = p_h - placed
+    v_left = v_h - filled
+
+    # rows with an admissible partner need no enumeration: their counts come from the chains
+    v_comp = np.zeros(len(v), dtype=np.int64)
+    v_spare = np.zeros(len(v), dtype=np.int64)
+    p_comp = np.zeros(len(p), dtype=np.int64)
+    p_spare = np.zeros(len(p), dtype=np.int64)
+    if st is not None:
+        vcl, pcl = st.vac_class, st.pool_class
+        vr, pr = np.flatnonzero(vcl >= 0), np.flatnonzero(pcl >= 0)
+        pc_left = np.bincount(pcl[pr], weights=p_left[pr], minlength=st.pc_h.size)
+        v_left_c = np.zeros(st.v_h.size, dtype=np.int64)
+        v_left_c[vcl[vr]] = v_left[vr]
+        heads_v, heads_p = compatible_sums(st, st.pc_h, st.v_h)
+        left_v, left_p = compatible_sums(st, pc_left.astype(np.int64), v_left_c)
+        v_comp[vr], v_spare[vr] = heads_v[vcl[vr]], left_v[vcl[vr]]
+        p_comp[pr], p_spare[pr] = heads_p[pcl[pr]], left_p[pcl[pr]]
+
+    # --- unmet vacancies ---------------------------------------------------------------
+    stages, plus, spare, n_comp, minr = _explain_rows(
+        prep, active_p, unmet_rows, p_h, p_left, v_comp, v_spare, st, by_vacancy=True)
+    u_reason, u_detail = _reasons(unmet_rows, stages, plus, spare, n_comp, "workers",
+                                  pol.explain_extra_min)
+    _capped(prep, pairs, caps, unmet_rows, active_p, p_left, u_reason, u_detail,
+            by_vacancy=True)
+    for k, r in enumerate(unmet_rows):
+        if u_reason[k] == "wage_gap":
+            u_detail[k] = _REASON_TEXT["wage_gap"].format(
+                who="workers",
+                wage=f"the lowest reservation wage ({minr[r]:,.0f} CNY) exceeds the offered "
+                     f"{v['w'].to_numpy()[r]:,.0f} CNY",
+            )
+    unmet = pd.DataFrame(
+        {
+            "vacancy_id": v["vacancy_id"].to_numpy(dtype=object)[unmet_rows],
+            "enterprise_id": v["enterprise_id"].to_numpy(dtype=object)[unmet_rows],
+            "zone_id": ct.zone_ids[v["zi"].to_numpy()[unmet_rows]],
+            "city": ct.city[v["zi"].to_numpy()[unmet_rows]],
+            "occupation": v["occ"].to_numpy(dtype=object)[unmet_rows],
+            "headcount": v_h[unmet_rows],
+            "headcount_filled": filled[unmet_rows],
+            "headcount_unfilled": v_left[unmet_rows],
+            "reason": u_reason,
+            "detail": u_detail,
+        }
+    )
+
+    # --- unplaced pools ----------------------------------------------------------------
+    stages, plus, spare, n_comp, _ = _explain_rows(
+        prep, unpl_rows, active_v, v_h, v_left, p_comp, p_spare, st, by_vacancy=False)
+    p_reason, p_detail = _reasons(unpl_rows, stages, plus, spare, n_comp, "positions",
+                                  pol.explain_extra_min)
+    _capped(prep, pairs, caps, unpl_rows, active_v, v_left, p_reason, p_detail,
+            by_vacancy=False)
+    not_ok = ~p["ok"].to_numpy(dtype=bool)[unpl_rows]
+    for k in np.flatnonzero(not_ok).tolist():
+        row = int(unpl_rows[k])
+        p_reason[k] = "sharing_rules"
+        why = []
+        if not bool(p["consent"].to_numpy()[row]):
+            why.append("the workers have not consented to secondment")
+        if bool(p["dispatched"].to_numpy()[row]):
+            why.append("dispatched (劳务派遣) workers may never be shared")
+        p_detail[k] = "共享用工 rules: " + "; ".join(why)
+    for k in np.flatnonzero(np.asarray(p_reason) == "wage_gap").tolist():
+        row = int(unpl_rows[k])
+        p_detail[k] = _REASON_TEXT["wage_gap"].format(
+            who="positions",
+            wage=f"every one pays less than the reservation wage "
+                 f"({p['r'].to_numpy()[row]:,.0f} CNY)",
+        )
+    unplaced = pd.DataFrame(
+        {
+            "pool_id": p["pool_id"].to_numpy(dtype=object)[unpl_rows],
+            "zone_id": ct.zone_ids[p["zi"].to_numpy()[unpl_rows]],
+            "city": ct.city[p["zi"].to_numpy()[unpl_rows]],
+            "occupation": p["occ"].to_numpy(dtype=object)[unpl_rows],
+            "headcount": p_h[unpl_rows],
+            "headcount_placed": placed[unpl_rows],
+            "headcount_unplaced": p_left[unpl_rows],
+            "reason": p_reason,
+            "detail": p_detail,
+        }
+    )
+    return (unmet.loc[:, list(UNMET_COLUMNS)].reset_index(drop=True),
+            unplaced.loc[:, list(UNPLACED_COLUMNS)].reset_index(drop=True))
+
+
+def _reasons(
+    rows: npt.NDArray[np.int64], stages: list[npt.NDArray[np.int64]],
+    plus: npt.NDArray[np.int64], spare: npt.NDArray[Any], n_comp: npt.NDArray[Any], who: str,
+    extra: float,
+) -> tuple[list[str], list[str]]:
+    """Binding reason and detail for each row from its cumulative stage counts."""
+    reasons: list[str] = []
+    details: list[str] = []
+    none_first = "no_compatible_workers" if who == "workers" else "no_compatible_vacancies"
+    counts = np.stack([s[rows] for s in stages], axis=1) if rows.size else np.zeros((0, 5))
+    for k, r in enumerate(rows):
+        c = counts[k]
+        if c[0] == 0:
+            reason = none_first
+            detail = _REASON_TEXT[none_first]
+        elif c[4] > 0:
+            if spare[r] > 0:
+                reason = "not_selected"
+                detail = _REASON_TEXT["not_selected"].format(who=who)
+            else:
+                reason = "competition"
+                detail = _REASON_TEXT["competition"].format(n=f"{int(n_comp[r]):,}", who=who)
+        else:
+            stage = int(np.flatnonzero(c[1:] == 0)[0])
+            reason = _STAGE_REASON[stage]
+            detail = _REASON_TEXT[reason].format(who=who, wage="", plus=f"{int(plus[r]):,}",
+                                                 extra=extra)
+        reasons.append(reason)
+        details.append(detail)
+    return reasons, details
+
+
+def _capped(
+    prep: Prepared, pairs: pd.DataFrame, caps: dict[tuple[str, str], int] | None,
+    rows: npt.NDArray[np.int64], other: npt.NDArray[np.int64], left: npt.NDArray[np.int64],
+    reasons: list[str], details: list[str], *, by_vacancy: bool,
+) -> None:
+    """Turn ``not_selected`` into ``city_pair_cap`` where a binding cap cuts the partners off.
+
+    A row (vacancy when ``by_vacancy``, else pool) is ``not_selected`` when compatible
+    partners among ``other`` have heads left (``left``). When every such partner is across a
+    city pair whose cap the plan has reached, the cap is the reason, and the detail names each
+    such cap with the placements on its pair. Pairs are enumerated for these rows only.
+    """
+    todo = np.flatnonzero(np.asarray(reasons, dtype=object) == "not_selected")
+    if not caps or todo.size == 0:
+        return
+    city = prep.commute.city
+    p_zi = prep.pools["zi"].to_numpy()
+    v_zi = prep.vacancies["zi"].to_numpy()
+    flows = (pd.DataFrame({"h": city[p_zi[pairs["p"].to_numpy()]],
+                           "w": city[v_zi[pairs["v"].to_numpy()]],
+                           "n": pairs["headcount"].to_numpy()})
+             .groupby(["h", "w"])["n"].sum())
+    placed = {key: int(flows.get(key, 0)) for key in caps}
+    binding = {key for key, cap in caps.items() if placed[key] >= cap}
+    who = "workers" if by_vacancy else "positions"
+    for lo in range(0, todo.size, _CAP_ROWS):
+        _deadline.check("explaining unmet vacancies and unplaced pools")
+        ks = todo[lo:lo + _CAP_ROWS]
+        cand = (candidates(prep, other, rows[ks], extra_min=np.inf) if by_vacancy else
+                candidates(prep, rows[ks], other, extra_min=np.inf))
+        own, oth = (cand.v, cand.p) if by_vacancy else (cand.p, cand.v)
+        ok = np.all([cand.flags[s] for s in _STAGES], axis=0) & (left[oth] > 0)
+        found = pd.DataFrame({"own": own[ok], "h": city[p_zi[cand.p[ok]]],
+                              "w": city[v_zi[cand.v[ok]]]}).drop_duplicates()
+        found["bind"] = [key in binding for key in zip(found["h"], found["w"], strict=True)]
+        at = {int(rows[k]): k for k in ks.tolist()}
+        for _, mine in found.groupby("own", sort=False):
+            if bool(mine["bind"].all()):
+                k = at[int(mine["own"].to_numpy(dtype=np.int64)[0])]
+                reasons[k] = "city_pair_cap"
+                details[k] = _REASON_TEXT["city_pair_cap"].format(who=who, caps="; ".join(
+                    f"{h}->{w} capped at {caps[(h, w)]:,} (placements on that pair: "
+                    f"{placed[(h, w)]:,})" for h, w in sorted(zip(mine["h"], mine["w"],
+                                                                  strict=True))))
