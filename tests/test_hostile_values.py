@@ -399,6 +399,25 @@ CASES = [
     Case("date-tz-aware", column("vacancies", "start_date",
                                  pd.to_datetime(["2025-03-01"] * 4).tz_localize("Asia/Shanghai")),
          [("vacancies", r, "start_date", "not a date") for r in range(4)]),
+    Case("date-day-first-text-is-ambiguous", cell("vacancies", "start_date", 1, "05/01/2025"),
+         [("vacancies", 1, "start_date", "write dates year first")]),
+    Case("date-day-first-in-arrow-text", column("vacancies", "start_date", pd.Series(
+        ["2025-03-01", "1.3.2025", "03/01/25", "2025-03-01"], dtype="string[pyarrow]")),
+        [("vacancies", 1, "start_date", "write dates year first"),
+         ("vacancies", 2, "start_date", "write dates year first")]),
+    Case("date-mixed-time-zones-and-day-first-every-cell", column("vacancies", "start_date", [
+        "2025-03-01T00:00:00+08:00", "2025-03-01T00:00:00+09:00", "05/01/2025", "01/05/2025"]),
+        [("vacancies", 0, "start_date", "not a date"), ("vacancies", 1, "start_date", "not a date"),
+         ("vacancies", 2, "start_date", "write dates year first"),
+         ("vacancies", 3, "start_date", "write dates year first")]),
+    Case("date-day-first-beside-date-objects", column("vacancies", "start_date", [
+        dt.date(2025, 3, 1), "05/01/2025", D("2025-03-01"), "2025-03-01"]),
+        [("vacancies", 1, "start_date", "write dates year first")]),
+    Case("date-month-name-text", cell("vacancies", "start_date", 0, "Mar 1 2025"),
+         [("vacancies", 0, "start_date", "not a date (use YYYY-MM-DD")]),
+    Case("date-year-first-forms-accepted", column("vacancies", "start_date", [
+        "2025/3/1", "2025.03.01", "20250301", "2025-3-1 00:00"]),
+        check=_values("vacancies", "start_date", [D("2025-03-01")] * 4)),
     Case("all-empty-date-column-as-float-nan", column("pools", "contract_end", np.nan),
          [("pools", 1, "contract_end", "needs contract_end"),
           ("pools", 3, "contract_end", "needs contract_end")]),

@@ -22,7 +22,9 @@ from zzj_match.errors import CONTROL_CLASS, CONTROL_RANGES
 from zzj_match.io._spec import BOOL_FALSE, BOOL_TRUE
 
 __all__ = [
+    "DATE_TEXT",
     "STR",
+    "date_day_first",
     "is_missing_cell",
     "parse_bool",
     "parse_date",
@@ -464,12 +466,62 @@ def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
     return is_true, missing & ~not_unicode, bad
 
 
+#: Date text, year first: ``YYYY-MM-DD``, also with ``/`` or ``.`` between and one-digit month
+#: or day (``2025/1/5``, ``2025.01.05``), or ``YYYYMMDD``; optionally a time of day (which the
+#: caller rejects unless it is midnight). No time zone. RE2 and Python syntax alike.
+DATE_TEXT = (
+    r"^\d{4}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|\.\d{1,2}\.\d{1,2}|\d{4})"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+#: Day or month first (``05/01/2025``, ``5.1.25``): ambiguous, so never guessed.
+_DAY_FIRST = r"^\s*\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?:[T ].*)?$"
+
+
+def _text_match(values: pd.Series[Any], pattern: str) -> BoolArray:
+    """Return where the text cells of ``values`` match ``pattern`` (other cells: False)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return _text_mask(
+            values,
+            lambda v: v.str.contains(pattern, regex=True),
+            lambda pc, a: pc.match_substring_regex(a, pattern),
+            False,
+        )
+    obj = values.to_numpy(dtype=object)
+    is_str = np.fromiter((isinstance(v, str) for v in obj), dtype=bool, count=len(obj))
+    out = np.zeros(len(obj), dtype=bool)
+    if is_str.any():
+        found = pd.Series(obj[is_str], dtype=object).str.contains(pattern, regex=True)
+        out[is_str] = found.to_numpy(dtype=bool, na_value=False)
+    return out
+
+
+def date_day_first(s: pd.Series[Any]) -> BoolArray:
+    """Return a mask of text cells written day or month first (``05/01/2025``).
+
+    Such a date is ambiguous (5 January or 1 May), so :func:`parse_date` rejects it; this mask
+    lets the caller say why.
+
+    Parameters
+    ----------
+    s : Series
+        The column as given.
+
+    Returns
+    -------
+    ndarray of bool
+        True where the cell is text of the form day/month/year or month/day/year.
+    """
+    return _text_match(_plain(s).reset_index(drop=True), _DAY_FIRST)
+
+
 def _to_datetime(s: pd.Series[Any]) -> pd.Series[Any]:
+    """Parse dates and date text already checked against :data:`DATE_TEXT` (bad: NaT)."""
     out: pd.Series[Any]
     try:
         out = pd.to_datetime(s, format="ISO8601", errors="coerce")
     except (ValueError, TypeError, OverflowError):
-        # mixed time zones or odd objects: parse element by element (rare, slow path)
+        # date objects with mixed time zones: parse element by element (rare, slow path);
+        # any text here is year first (checked before), so pd.Timestamp cannot misread it
         parts: list[Any] = []
         for v in s.to_numpy(dtype=object):
             ts: Any = pd.NaT
@@ -491,8 +543,8 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
     Parameters
     ----------
     s : Series
-        ``datetime64`` values, ``datetime.date``/``datetime`` objects or ISO 8601 text
-        (``2025-03-01``).
+        ``datetime64`` values, ``datetime.date``/``datetime`` objects or text written year
+        first (:data:`DATE_TEXT`: ``2025-03-01``, ``2025/3/1``, ``2025.03.01``, ``20250301``).
 
     Returns
     -------
@@ -501,7 +553,8 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
     missing : array of bool
         NaN, None, NaT or the empty string.
     bad : array of bool
-        Present but not a date (unparseable, a number, time-zone aware, out of range).
+        Present but not a date (unparseable, not year first, a number, time-zone aware, out
+        of range).
     timed : array of bool
         Parsed, but with a time of day other than midnight.
     """
@@ -524,8 +577,11 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
         bad = zeros.copy()
     else:
         not_dates = zeros.copy()
+        if not isinstance(dt, pd.StringDtype) and pdt.infer_dtype(s, skipna=True) == "string":
+            s, not_dates = _as_str(s)  # plain text in an object column: the text path
+            dt = s.dtype
         if isinstance(dt, pd.StringDtype):
-            missing = text_empty(s)
+            missing = text_empty(s) & ~not_dates
         else:
             obj = s.to_numpy(dtype=object)
             missing = np.fromiter(
@@ -541,11 +597,22 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
                 obj = obj.copy()
                 obj[not_dates] = None
                 s = pd.Series(obj, dtype=object)
+        s = s.reset_index(drop=True)
+        # text is read only when written year first (05/01/2025 is 5 January or 1 May)
+        odd_text = ~missing & ~not_dates & ~_text_match(s, DATE_TEXT)
+        if isinstance(dt, pd.StringDtype):
+            odd_text &= s.notna().to_numpy(dtype=bool)
+        else:
+            odd_text &= np.fromiter((isinstance(v, str) for v in s.to_numpy(dtype=object)),
+                                    dtype=bool, count=n)
+        if odd_text.any():
+            s = s.mask(pd.Series(odd_text))
+            not_dates |= odd_text
         fast = _arrow_cast(s, "date") if isinstance(dt, pd.StringDtype) else None
         if fast is not None:
             parsed = np.asarray(fast.to_numpy(zero_copy_only=False), dtype="datetime64[us]")
         else:
-            slow = _to_datetime(s.reset_index(drop=True))
+            slow = _to_datetime(s)
             if isinstance(slow.dtype, pd.DatetimeTZDtype):  # time zones are not dates
                 parsed = np.full(n, nat)
             else:

@@ -19,6 +19,7 @@ from zzj_match._problems import ProblemCollector
 from zzj_match.io._parse import (
     STR,
     BoolArray,
+    date_day_first,
     is_missing_cell,
     parse_bool,
     parse_date,
@@ -165,7 +166,10 @@ def _parse_column(t: _Table, c: Column) -> None:
         out = flags
     else:  # date
         dates, missing, bad, timed = parse_date(s)
-        t.add(bad, name, "not a date (use YYYY-MM-DD, years 1678-2261)")
+        day_first = bad & date_day_first(s) if bad.any() else bad
+        t.add(day_first, name, "day or month first is ambiguous: write dates year first, "
+              "YYYY-MM-DD (2025-01-05)")
+        t.add(bad & ~day_first, name, "not a date (use YYYY-MM-DD, years 1678-2261)")
         t.add(timed, name, "must be a calendar date without a time of day")
         ok = ~missing & ~bad & ~timed
         out = dates
