@@ -645,3 +645,68 @@ def test_no_named_worker_is_ever_lost(heads: list[int], members: list[str]) -> N
         ids = sorted(f"w{i}" for i, q in enumerate(members) if q == p)
         n_placed = sum(h for q, _, _, h in rows_ if q == p)
         assert [w for w in ids if w in placed] == ids[: min(n_placed, len(ids))]
+
+
+# ---- policy values: every number finite, no flag taken for a number ----
+POLICY_CASES = [
+    # (id, JSON text of the policy file, field, message fragment)
+    ("max-commute-NaN", '{"max_commute_min": NaN}', "max_commute_min",
+     "must be a finite number, not nan"),
+    ("max-commute-1e400-is-inf", '{"max_commute_min": 1e400}', "max_commute_min",
+     "must be a finite number, not inf"),
+    ("max-commute-Infinity", '{"max_commute_min": Infinity}', "max_commute_min",
+     "must be a finite number, not inf"),
+    ("soft-commute-minus-inf", '{"soft_commute_min": -Infinity}', "soft_commute_min",
+     "must be a finite number"),
+    ("explain-extra-inf", '{"explain_extra_min": Infinity}', "explain_extra_min",
+     "must be a finite number"),
+    ("cost-resolution-NaN", '{"cost_resolution_cny": NaN}', "cost_resolution_cny",
+     "must be a finite number"),
+    ("amortisation-inf", '{"amortisation_months": Infinity}', "amortisation_months",
+     "must be a finite number"),
+    ("training-cost-NaN", '{"skill_training_cost_cny": NaN}', "skill_training_cost_cny",
+     "must be a finite number"),
+    ("time-limit-NaN", '{"time_limit_s": NaN}', "time_limit_s", "must be a finite number"),
+    ("text-nan", '{"max_commute_min": "nan"}', "max_commute_min", "finite number"),
+    ("processes-true", '{"processes": true}', "processes",
+     "must be a whole number, not the flag true"),
+    ("time-limit-true", '{"time_limit_s": true}', "time_limit_s",
+     "must be a number, not the flag true"),
+    ("max-commute-true", '{"max_commute_min": true}', "max_commute_min",
+     "must be a number, not the flag true"),
+    ("training-days-false", '{"skill_training_days": false}', "skill_training_days",
+     "must be a whole number, not the flag false"),
+    ("city-pair-cap-true", '{"city_pair_caps": {"zhuhai->jiangmen": true}}',
+     "city_pair_caps.zhuhai->jiangmen", "must be a whole number, not the flag true"),
+]
+
+
+@pytest.mark.parametrize(("text", "column", "fragment"), [c[1:] for c in POLICY_CASES],
+                         ids=[c[0] for c in POLICY_CASES])
+def test_hostile_policy_value(text: str, column: str, fragment: str, tmp_path: Any) -> None:
+    from zzj_match._cli.policy_file import load_policy
+    from zzj_match.model.policy import Policy
+
+    path = tmp_path / "policy.json"
+    path.write_text(text, encoding="utf-8")
+    policy, problems = load_policy(path)
+    assert policy is None
+    assert [(p["table"], p["row"], p["column"]) for p in problems] == [("policy", None, column)]
+    assert fragment in problems[0]["message"], problems
+    with pytest.raises(ValueError, match=fragment.replace(".", r"\.")):
+        Policy.from_json(text)
+
+
+def test_policy_python_flags_and_numpy_values() -> None:
+    from pydantic import ValidationError
+
+    from zzj_match.model.policy import Policy
+
+    for bad in ({"time_limit_s": True}, {"processes": np.bool_(True)},
+                {"max_commute_min": np.float64("nan")}, {"wage_gap_cost_per_cny": np.inf}):
+        with pytest.raises(ValidationError):
+            Policy(**bad)
+    p = Policy(max_commute_min=np.float64(30.0), soft_commute_min=20, processes=np.int64(2),
+               time_limit_s=5, city_pair_caps={"zhuhai->jiangmen": 3})
+    assert (p.max_commute_min, p.processes, p.time_limit_s) == (30.0, 2, 5.0)
+    assert Policy.from_json(p.to_json()) == p
