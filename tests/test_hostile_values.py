@@ -213,6 +213,27 @@ CASES = [
           ("vacancies", 3, "enterprise_id", "unknown enterprise id"),
           ("pools", 1, "lender_id", "unknown lender"),
           ("pools", 3, "lender_id", "unknown lender")]),
+    # ---- ids equal only after Unicode normalisation (NFC) ----
+    Case("pool_id-nfd-twin-of-nfc", cell("pools", "pool_id", 2, unicodedata.normalize(
+        "NFD", "P1é")),  # no twin: kept as written, sorted by code point
+         check=_values("pools", "pool_id", ["P1", unicodedata.normalize("NFD", "P1é"), "P2",
+                                            "P4"])),
+    Case("pool_id-nfc-and-nfd-twins", both(
+        cell("pools", "pool_id", 1, unicodedata.normalize("NFC", "Pé")),
+        cell("pools", "pool_id", 3, unicodedata.normalize("NFD", "Pé"))),
+        [("pools", 3, "pool_id", "after Unicode normalisation (NFC)")]),
+    Case("pool_id-nfd-before-nfc-arrow", column("pools", "pool_id", pd.Series(
+        [unicodedata.normalize("NFD", "Pé"), "P2", "P3", unicodedata.normalize("NFC", "Pé")],
+        dtype="string[pyarrow]")),
+        [("pools", 3, "pool_id", "(row 0) after Unicode normalisation (NFC)")]),
+    Case("pool_id-kelvin-sign-twin-of-K", both(cell("pools", "pool_id", 0, "K"),
+                                               cell("pools", "pool_id", 2, "\u212a")),
+         [("pools", 2, "pool_id", "equal to 'K' (row 0) after Unicode normalisation")]),
+    Case("fk-enterprise_id-nfd-of-an-nfc-id", both(
+        cell("enterprises", "enterprise_id", 0, unicodedata.normalize("NFC", "E_café")),
+        cell("vacancies", "enterprise_id", 0, unicodedata.normalize("NFC", "E_café")),
+        cell("vacancies", "enterprise_id", 1, unicodedata.normalize("NFD", "E_café"))),
+        [("vacancies", 1, "enterprise_id", "only after Unicode normalisation (NFC)")]),
     # ---- workers over their pool's headcount (nobody lost silently) ----
     Case("five-workers-for-headcount-2",
          workers(*(member("P1", f"w{i}") for i in (5, 4, 3, 2, 1))),
