@@ -598,20 +598,21 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
                 obj[not_dates] = None
                 s = pd.Series(obj, dtype=object)
         s = s.reset_index(drop=True)
-        # text is read only when written year first (05/01/2025 is 5 January or 1 May)
-        odd_text = ~missing & ~not_dates & ~_text_match(s, DATE_TEXT)
-        if isinstance(dt, pd.StringDtype):
-            odd_text &= s.notna().to_numpy(dtype=bool)
-        else:
-            odd_text &= np.fromiter((isinstance(v, str) for v in s.to_numpy(dtype=object)),
-                                    dtype=bool, count=n)
-        if odd_text.any():
-            s = s.mask(pd.Series(odd_text))
-            not_dates |= odd_text
+        # Arrow's cast reads only ISO 8601 (year first, no zone offset into a naive type)
         fast = _arrow_cast(s, "date") if isinstance(dt, pd.StringDtype) else None
         if fast is not None:
             parsed = np.asarray(fast.to_numpy(zero_copy_only=False), dtype="datetime64[us]")
         else:
+            # text is read only when written year first (05/01/2025: 5 January or 1 May?)
+            odd_text = ~missing & ~not_dates & ~_text_match(s, DATE_TEXT)
+            if isinstance(dt, pd.StringDtype):
+                odd_text &= s.notna().to_numpy(dtype=bool)
+            else:
+                odd_text &= np.fromiter((isinstance(v, str) for v in s.to_numpy(dtype=object)),
+                                        dtype=bool, count=n)
+            if odd_text.any():
+                s = s.mask(pd.Series(odd_text))
+                not_dates |= odd_text
             slow = _to_datetime(s)
             if isinstance(slow.dtype, pd.DatetimeTZDtype):  # time zones are not dates
                 parsed = np.full(n, nat)
