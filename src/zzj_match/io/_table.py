@@ -16,13 +16,12 @@ import pandas as pd
 
 from zzj_match._problem_text import PROBLEMS_PER_KIND
 from zzj_match._problems import ProblemCollector
+from zzj_match.io._dates import date_day_first, parse_date
 from zzj_match.io._parse import (
     STR,
     BoolArray,
-    date_day_first,
     is_missing_cell,
     parse_bool,
-    parse_date,
     parse_number,
     parse_text,
     text_blank_edges,
