@@ -294,6 +294,20 @@ REJECTED: list[Any] = [
         id="bytes-neither-utf8-nor-gb18030",
     ),
     pytest.param(
+        _pools_text(POOLS.replace("p2,", "求職者池一,").encode("big5")), None,
+        [("files", None, "pools", "pools.csv", "is not UTF-8 text, and read as GB18030 line 3 "
+          "gives the private-use character U+E02B, which real text does not hold: the file is "
+          "in another encoding; it reads as Big5 (traditional Chinese): give encoding='big5'")],
+        id="big5-id-guessed-as-gb18030",
+    ),
+    pytest.param(
+        _enterprises_bytes(ENTERPRISES.replace("古镇灯饰厂", "古鎮燈飾廠").replace(
+            "小榄五金", "小欖五金").encode("big5")), None,
+        [("files", None, "enterprises", "enterprises.csv", "read as GB18030 line 2 gives the "
+          "private-use character U+E670")],
+        id="big5-names-guessed-as-gb18030",
+    ),
+    pytest.param(
         _enterprises_bytes(ENTERPRISES.encode("utf-16-le")), None,
         [("files", None, "enterprises", "enterprises.csv", "holds NUL bytes (at line 1): it "
           "is not CSV text")],
@@ -670,6 +684,24 @@ def test_gbk_names_survive_exactly(tmp_path: Path) -> None:
     frame = read_table_file(tmp_path / "enterprises.csv")
     assert frame["name"].tolist() == ["古镇灯饰厂", "小榄五金"]
     assert frame["industry"].tolist() == ["照明", "五金"]
+
+
+def test_big5_file_is_read_with_its_encoding(tmp_path: Path) -> None:
+    (tmp_path / "pools.csv").write_bytes(POOLS.replace("p2,", "求職者池一,").encode("big5"))
+    frame = read_table_file(tmp_path / "pools.csv", encoding="big5")
+    assert frame["pool_id"].tolist() == ["p1", "求職者池一", "p3", "p4", "p5"]
+
+
+@pytest.mark.parametrize("encoding", [None, "gb18030"])
+def test_private_use_ids_given_in_a_named_encoding_are_kept(
+    tmp_path: Path, encoding: str | None
+) -> None:
+    # U+E000 in UTF-8 (or GB18030 named explicitly): the text says what it is, so it is
+    # read as written (some Chinese name characters live in the private-use area)
+    pools = POOLS.replace("p2,", "p\ue0002,")
+    (tmp_path / "pools.csv").write_bytes(pools.encode(encoding or "utf-8"))
+    frame = read_table_file(tmp_path / "pools.csv", encoding=encoding)
+    assert frame["pool_id"].tolist() == ["p1", "p\ue0002", "p3", "p4", "p5"]
 
 
 def test_parquet_decimals_become_exact_numbers(tmp_path: Path) -> None:

@@ -38,6 +38,9 @@ class Case:
     minutes: float = 50.0  # za <-> zb
     levels: dict[str, int] | None = None  # accepted: these objective levels
     rejected: tuple[str, int | None, str, str] | None = None  # table, row, column, fragment
+    # a policy built without validation (model_copy(update=...)): Policy itself refuses
+    # NaN and inf, the engine still names such a knob
+    unvalidated: bool = False
 
 
 def _frames(case: Case):
@@ -126,9 +129,9 @@ CASES = [
     Case("soft-penalty-1e300-every-trip-short", [3], [5], {"soft_commute_penalty_cny": 1e300},
          minutes=40.0, levels=_levels(3, 300)),
     Case("soft-penalty-inf", [3], [5], {"soft_commute_penalty_cny": float("inf")},
-         rejected=("policy", None, "soft_commute_penalty_cny", "finite")),
+         rejected=("policy", None, "soft_commute_penalty_cny", "finite"), unvalidated=True),
     Case("wage-gap-inf", [3], [5], {"wage_gap_cost_per_cny": float("inf")},
-         rejected=("policy", None, "wage_gap_cost_per_cny", "finite")),
+         rejected=("policy", None, "wage_gap_cost_per_cny", "finite"), unvalidated=True),
     Case("cross-city-1e300", [3], [5], {"cross_city_cost_cny": 1e300}, work_zone="zb",
          minutes=40.0, rejected=("policy", None, "cross_city_cost_cny", "cross-city cost")),
     Case("training-cost-1e300", [3], [5], {"skill_training_cost_cny": 1e300},
@@ -136,14 +139,15 @@ CASES = [
     Case("amortisation-1e-300", [3], [5], {"amortisation_months": 1e-300},
          rejected=("policy", None, "amortisation_months", "below 2**53")),
     Case("cost-resolution-inf", [3], [5], {"cost_resolution_cny": float("inf")},
-         rejected=("policy", None, "cost_resolution_cny", "finite")),
+         rejected=("policy", None, "cost_resolution_cny", "finite"), unvalidated=True),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_numbers(case: Case) -> None:
     frames = _frames(case)
-    policy = Policy(**case.policy)
+    policy = (Policy().model_copy(update=case.policy) if case.unvalidated
+              else Policy(**case.policy))
     if case.rejected is not None:
         table, row, column, fragment = case.rejected
         with pytest.raises(zm.InputError) as info:

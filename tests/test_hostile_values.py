@@ -213,6 +213,27 @@ CASES = [
           ("vacancies", 3, "enterprise_id", "unknown enterprise id"),
           ("pools", 1, "lender_id", "unknown lender"),
           ("pools", 3, "lender_id", "unknown lender")]),
+    # ---- ids equal only after Unicode normalisation (NFC) ----
+    Case("pool_id-nfd-twin-of-nfc", cell("pools", "pool_id", 2, unicodedata.normalize(
+        "NFD", "P1é")),  # no twin: kept as written, sorted by code point
+         check=_values("pools", "pool_id", ["P1", unicodedata.normalize("NFD", "P1é"), "P2",
+                                            "P4"])),
+    Case("pool_id-nfc-and-nfd-twins", both(
+        cell("pools", "pool_id", 1, unicodedata.normalize("NFC", "Pé")),
+        cell("pools", "pool_id", 3, unicodedata.normalize("NFD", "Pé"))),
+        [("pools", 3, "pool_id", "after Unicode normalisation (NFC)")]),
+    Case("pool_id-nfd-before-nfc-arrow", column("pools", "pool_id", pd.Series(
+        [unicodedata.normalize("NFD", "Pé"), "P2", "P3", unicodedata.normalize("NFC", "Pé")],
+        dtype="string[pyarrow]")),
+        [("pools", 3, "pool_id", "(row 0) after Unicode normalisation (NFC)")]),
+    Case("pool_id-kelvin-sign-twin-of-K", both(cell("pools", "pool_id", 0, "K"),
+                                               cell("pools", "pool_id", 2, "\u212a")),
+         [("pools", 2, "pool_id", "equal to 'K' (row 0) after Unicode normalisation")]),
+    Case("fk-enterprise_id-nfd-of-an-nfc-id", both(
+        cell("enterprises", "enterprise_id", 0, unicodedata.normalize("NFC", "E_café")),
+        cell("vacancies", "enterprise_id", 0, unicodedata.normalize("NFC", "E_café")),
+        cell("vacancies", "enterprise_id", 1, unicodedata.normalize("NFD", "E_café"))),
+        [("vacancies", 1, "enterprise_id", "only after Unicode normalisation (NFC)")]),
     # ---- workers over their pool's headcount (nobody lost silently) ----
     Case("five-workers-for-headcount-2",
          workers(*(member("P1", f"w{i}") for i in (5, 4, 3, 2, 1))),
@@ -399,6 +420,25 @@ CASES = [
     Case("date-tz-aware", column("vacancies", "start_date",
                                  pd.to_datetime(["2025-03-01"] * 4).tz_localize("Asia/Shanghai")),
          [("vacancies", r, "start_date", "not a date") for r in range(4)]),
+    Case("date-day-first-text-is-ambiguous", cell("vacancies", "start_date", 1, "05/01/2025"),
+         [("vacancies", 1, "start_date", "write dates year first")]),
+    Case("date-day-first-in-arrow-text", column("vacancies", "start_date", pd.Series(
+        ["2025-03-01", "1.3.2025", "03/01/25", "2025-03-01"], dtype="string[pyarrow]")),
+        [("vacancies", 1, "start_date", "write dates year first"),
+         ("vacancies", 2, "start_date", "write dates year first")]),
+    Case("date-mixed-time-zones-and-day-first-every-cell", column("vacancies", "start_date", [
+        "2025-03-01T00:00:00+08:00", "2025-03-01T00:00:00+09:00", "05/01/2025", "01/05/2025"]),
+        [("vacancies", 0, "start_date", "not a date"), ("vacancies", 1, "start_date", "not a date"),
+         ("vacancies", 2, "start_date", "write dates year first"),
+         ("vacancies", 3, "start_date", "write dates year first")]),
+    Case("date-day-first-beside-date-objects", column("vacancies", "start_date", [
+        dt.date(2025, 3, 1), "05/01/2025", D("2025-03-01"), "2025-03-01"]),
+        [("vacancies", 1, "start_date", "write dates year first")]),
+    Case("date-month-name-text", cell("vacancies", "start_date", 0, "Mar 1 2025"),
+         [("vacancies", 0, "start_date", "not a date (use YYYY-MM-DD")]),
+    Case("date-year-first-forms-accepted", column("vacancies", "start_date", [
+        "2025/3/1", "2025.03.01", "20250301", "2025-3-1 00:00"]),
+        check=_values("vacancies", "start_date", [D("2025-03-01")] * 4)),
     Case("all-empty-date-column-as-float-nan", column("pools", "contract_end", np.nan),
          [("pools", 1, "contract_end", "needs contract_end"),
           ("pools", 3, "contract_end", "needs contract_end")]),
@@ -626,3 +666,68 @@ def test_no_named_worker_is_ever_lost(heads: list[int], members: list[str]) -> N
         ids = sorted(f"w{i}" for i, q in enumerate(members) if q == p)
         n_placed = sum(h for q, _, _, h in rows_ if q == p)
         assert [w for w in ids if w in placed] == ids[: min(n_placed, len(ids))]
+
+
+# ---- policy values: every number finite, no flag taken for a number ----
+POLICY_CASES = [
+    # (id, JSON text of the policy file, field, message fragment)
+    ("max-commute-NaN", '{"max_commute_min": NaN}', "max_commute_min",
+     "must be a finite number, not nan"),
+    ("max-commute-1e400-is-inf", '{"max_commute_min": 1e400}', "max_commute_min",
+     "must be a finite number, not inf"),
+    ("max-commute-Infinity", '{"max_commute_min": Infinity}', "max_commute_min",
+     "must be a finite number, not inf"),
+    ("soft-commute-minus-inf", '{"soft_commute_min": -Infinity}', "soft_commute_min",
+     "must be a finite number"),
+    ("explain-extra-inf", '{"explain_extra_min": Infinity}', "explain_extra_min",
+     "must be a finite number"),
+    ("cost-resolution-NaN", '{"cost_resolution_cny": NaN}', "cost_resolution_cny",
+     "must be a finite number"),
+    ("amortisation-inf", '{"amortisation_months": Infinity}', "amortisation_months",
+     "must be a finite number"),
+    ("training-cost-NaN", '{"skill_training_cost_cny": NaN}', "skill_training_cost_cny",
+     "must be a finite number"),
+    ("time-limit-NaN", '{"time_limit_s": NaN}', "time_limit_s", "must be a finite number"),
+    ("text-nan", '{"max_commute_min": "nan"}', "max_commute_min", "finite number"),
+    ("processes-true", '{"processes": true}', "processes",
+     "must be a whole number, not the flag true"),
+    ("time-limit-true", '{"time_limit_s": true}', "time_limit_s",
+     "must be a number, not the flag true"),
+    ("max-commute-true", '{"max_commute_min": true}', "max_commute_min",
+     "must be a number, not the flag true"),
+    ("training-days-false", '{"skill_training_days": false}', "skill_training_days",
+     "must be a whole number, not the flag false"),
+    ("city-pair-cap-true", '{"city_pair_caps": {"zhuhai->jiangmen": true}}',
+     "city_pair_caps.zhuhai->jiangmen", "must be a whole number, not the flag true"),
+]
+
+
+@pytest.mark.parametrize(("text", "column", "fragment"), [c[1:] for c in POLICY_CASES],
+                         ids=[c[0] for c in POLICY_CASES])
+def test_hostile_policy_value(text: str, column: str, fragment: str, tmp_path: Any) -> None:
+    from zzj_match._cli.policy_file import load_policy
+    from zzj_match.model.policy import Policy
+
+    path = tmp_path / "policy.json"
+    path.write_text(text, encoding="utf-8")
+    policy, problems = load_policy(path)
+    assert policy is None
+    assert [(p["table"], p["row"], p["column"]) for p in problems] == [("policy", None, column)]
+    assert fragment in problems[0]["message"], problems
+    with pytest.raises(ValueError, match=fragment.replace(".", r"\.")):
+        Policy.from_json(text)
+
+
+def test_policy_python_flags_and_numpy_values() -> None:
+    from pydantic import ValidationError
+
+    from zzj_match.model.policy import Policy
+
+    for bad in ({"time_limit_s": True}, {"processes": np.bool_(True)},
+                {"max_commute_min": np.float64("nan")}, {"wage_gap_cost_per_cny": np.inf}):
+        with pytest.raises(ValidationError):
+            Policy(**bad)
+    p = Policy(max_commute_min=np.float64(30.0), soft_commute_min=20, processes=np.int64(2),
+               time_limit_s=5, city_pair_caps={"zhuhai->jiangmen": 3})
+    assert (p.max_commute_min, p.processes, p.time_limit_s) == (30.0, 2, 5.0)
+    assert Policy.from_json(p.to_json()) == p

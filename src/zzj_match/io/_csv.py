@@ -40,6 +40,10 @@ _MAGIC = {
     b"\xd0\xcf\x11\xe0": "an old Excel (.xls) workbook, not CSV text; save it as .xlsx or CSV",
 }
 _QUOTED = r'"(?:[^"]|"")*"'
+#: Private-use characters (Unicode category Co). GB18030 maps its user-defined byte pairs to
+#: them; text in another encoding (Big5 above all) read as GB18030 is full of them, real text
+#: hardly ever holds one.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
 
 
 def _codec(encoding: str | None) -> str | None:
@@ -106,6 +110,8 @@ def _decode(
             first = first or exc
             continue
         if enc != tried[0]:
+            if _wrong_guess(data, text, enc, f, table, hint, pc):
+                return None
             logger.info("%s is not UTF-8; read it as %s", f.name, enc)
         return text.removeprefix("\ufeff")
     assert first is not None
@@ -114,6 +120,32 @@ def _decode(
     names = " nor ".join("UTF-8" if e == "utf-8-sig" else e.upper() for e in tried)
     _file_problem(pc, table, f, f"is not {names} text ({where}); {hint}")
     return None
+
+
+def _wrong_guess(
+    data: bytes, text: str, enc: str, f: Path, table: str, hint: str, pc: ProblemCollector
+) -> bool:
+    """Refuse a fallback decoding that gives private-use characters: the guess was wrong.
+
+    Returns whether the file was refused (the problem names the line and the character).
+    """
+    m = _PRIVATE_USE.search(text)
+    if m is None:
+        return False
+    line = text.count("\n", 0, m.start()) + 1
+    try:
+        data.decode("big5")
+        other = ("; it reads as Big5 (traditional Chinese): give encoding='big5' "
+                 "(--encoding big5)")
+    except UnicodeDecodeError:
+        other = ""
+    _file_problem(
+        pc, table, f,
+        f"is not UTF-8 text, and read as {enc.upper()} line {line} gives the private-use "
+        f"character U+{ord(m.group()):04X}, which real text does not hold: the file is in "
+        f"another encoding{other}; {hint}",
+    )
+    return True
 
 
 def _sniff_separator(header: str) -> str:

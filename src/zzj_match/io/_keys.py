@@ -2,10 +2,14 @@
 
 Text columns are compared, sorted and looked up vectorised (with pyarrow compute when they
 are Arrow-backed); unknown references get a close-match suggestion within a time budget.
+Ids are compared as written, but two ids (or an id and a reference) that are equal only after
+Unicode normalisation (NFC: ``"café"`` composed or as ``e`` + combining accent) are reported as
+such: they look the same to every reader. Only non-ASCII ids are normalised.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -121,6 +125,51 @@ def _check_unique(t: _Table, col: str) -> None:
     t.ok[col] = ok & ~dup
 
 
+def _non_ascii(values: pd.Series[str]) -> BoolArray:
+    """Mask of values holding a non-ASCII character (missing values: False)."""
+    return ~np.asarray(values.str.isascii().to_numpy(dtype=bool, na_value=True), dtype=bool)
+
+
+def _nfc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _check_normalised_unique(t: _Table, col: str) -> None:
+    """Report ids equal to an earlier row's id after NFC normalisation, though not as written.
+
+    Distinct ids already in NFC stay distinct, so only ids that NFC changes can collide (with
+    each other or with an id written in NFC, ASCII included: the Kelvin sign becomes ``K``).
+    """
+    if not t.usable[col] or t.n == 0:
+        return
+    values: pd.Series[str] = t.values[col]
+    ok = t.ok[col]
+    wide = np.flatnonzero(ok & _non_ascii(values))
+    if wide.size == 0:
+        return
+    texts = values.to_numpy(dtype=object)
+    changed = {int(r): unicodedata.normalize("NFC", texts[r]) for r in wide}
+    changed = {r: k for r, k in changed.items() if k != texts[r]}
+    if not changed:
+        return
+    keys = pd.Index(sorted(set(changed.values())), dtype=object)
+    exact = np.flatnonzero(ok & isin(values, keys))
+    groups: dict[str, list[int]] = {}
+    for r in sorted([*changed, *(int(r) for r in exact)]):
+        groups.setdefault(changed.get(r, texts[r]), []).append(r)
+    bad = np.zeros(t.n, dtype=bool)
+    msgs = np.full(t.n, "", dtype=object)
+    for rows in groups.values():
+        first = rows[0]
+        for r in rows[1:]:
+            bad[r] = True
+            msgs[r] = (f"duplicate id: equal to {texts[first]!r} (row {first}) after Unicode "
+                       "normalisation (NFC); they differ only in how their characters are encoded "
+                       "(é as one character or as e + combining accent)")
+    t.add(bad, col, msgs)
+    t.ok[col] = ok & ~bad
+
+
 def _check_refs(
     t: _Table, col: str, known: pd.Index[str], what: str, *, optional: bool = False
 ) -> None:
@@ -139,6 +188,15 @@ def _check_refs(
     cands = list(known)
     n_hints = min(_MAX_SUGGEST, _SUGGEST_BUDGET // max(len(cands), 1))
     hint = {v: _suggest(str(v), cands) if i < n_hints else "" for i, v in enumerate(distinct)}
+    if any(not str(v).isascii() for v in distinct):  # equal only after NFC: say so
+        by_nfc: dict[str, str] = {}
+        for k in cands:
+            by_nfc.setdefault(_nfc(str(k)), str(k))
+        for v in distinct:
+            same = by_nfc.get(_nfc(str(v)))
+            if same is not None:
+                hint[v] = (f": it equals {same!r} only after Unicode normalisation (NFC); write "
+                           "it the same way (é as one character, not as e + combining accent)")
     msgs = np.full(t.n, "", dtype=object)
     msgs[unknown] = [f"unknown {what}{hint[v]}" for v in bad_vals.to_numpy(dtype=object)]
     t.add(unknown, col, msgs)

@@ -1,5 +1,7 @@
 """Vectorised column parsers: any reasonable input column → canonical values + problem masks.
 
+Dates have their own module, :mod:`zzj_match.io._dates`, built on the text helpers here.
+
 Each parser returns the parsed values (missing and bad cells set to NaN / NaT), a mask of
 missing cells and a mask of cells that are present but cannot be read. Typed columns (the fast
 path: ``str``, ``int64``, ``float64``, ``bool``, ``datetime64``) are handled with whole-column
@@ -25,7 +27,6 @@ __all__ = [
     "STR",
     "is_missing_cell",
     "parse_bool",
-    "parse_date",
     "parse_number",
     "parse_text",
     "text_blank_edges",
@@ -40,8 +41,6 @@ STR = pd.StringDtype(na_value=np.nan)
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
-_DATE_LOW_US = np.datetime64("1678-01-01", "us")
-_DATE_HIGH_US = np.datetime64("2261-12-31", "us")
 
 
 def _is_missing_scalar(v: Any) -> bool:
@@ -243,13 +242,6 @@ def _plain(s: pd.Series[Any]) -> pd.Series[Any]:
     if isinstance(s.dtype, pd.CategoricalDtype):
         return s.astype(object)
     return s
-
-
-def _has_tz(dt: Any) -> bool:
-    """Tell whether a datetime dtype carries a time zone (numpy- or pyarrow-backed)."""
-    if isinstance(dt, pd.DatetimeTZDtype):
-        return True
-    return getattr(getattr(dt, "pyarrow_dtype", None), "tz", None) is not None
 
 
 def _arrow_cast(text: pd.Series[str], kind: str) -> Any:
@@ -462,100 +454,3 @@ def parse_bool(s: pd.Series[Any]) -> tuple[BoolArray, BoolArray, BoolArray]:
         is_false = low_s.isin(list(BOOL_FALSE)).to_numpy(dtype=bool)
     bad = (~missing & ~is_true & ~is_false) | not_unicode
     return is_true, missing & ~not_unicode, bad
-
-
-def _to_datetime(s: pd.Series[Any]) -> pd.Series[Any]:
-    out: pd.Series[Any]
-    try:
-        out = pd.to_datetime(s, format="ISO8601", errors="coerce")
-    except (ValueError, TypeError, OverflowError):
-        # mixed time zones or odd objects: parse element by element (rare, slow path)
-        parts: list[Any] = []
-        for v in s.to_numpy(dtype=object):
-            ts: Any = pd.NaT
-            if not isinstance(v, (int, float, bool)):
-                try:
-                    cand: Any = pd.Timestamp(v)
-                except (ValueError, TypeError, OverflowError):
-                    cand = pd.NaT
-                if cand is not pd.NaT and getattr(cand, "tzinfo", None) is None:
-                    ts = cand
-            parts.append(ts)
-        out = pd.to_datetime(pd.Series(np.array(parts, dtype=object)), errors="coerce")
-    return out
-
-
-def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray, BoolArray]:
-    """Read a column of calendar dates.
-
-    Parameters
-    ----------
-    s : Series
-        ``datetime64`` values, ``datetime.date``/``datetime`` objects or ISO 8601 text
-        (``2025-03-01``).
-
-    Returns
-    -------
-    values : Series of datetime64[ns]
-        NaT where missing or unreadable.
-    missing : array of bool
-        NaN, None, NaT or the empty string.
-    bad : array of bool
-        Present but not a date (unparseable, a number, time-zone aware, out of range).
-    timed : array of bool
-        Parsed, but with a time of day other than midnight.
-    """
-    s = _plain(s)
-    n = len(s)
-    dt = s.dtype
-    zeros = np.zeros(n, dtype=bool)
-    if _has_tz(dt) or pdt.is_bool_dtype(dt) or (
-        pdt.is_numeric_dtype(dt) and not pdt.is_datetime64_any_dtype(dt)
-    ):
-        # numbers are not dates, but an empty cell is missing (an all-empty column of a
-        # frame or spreadsheet comes as float64 NaN)
-        isna = s.isna().to_numpy(dtype=bool)
-        return pd.Series(np.full(n, np.datetime64("NaT", "ns"))), isna, ~isna, zeros
-    nat = np.datetime64("NaT", "us")
-    parsed: np.ndarray[Any, Any]
-    if pdt.is_datetime64_any_dtype(dt):
-        parsed = np.asarray(s.to_numpy(), dtype="datetime64[us]")
-        missing = np.isnat(parsed)
-        bad = zeros.copy()
-    else:
-        not_dates = zeros.copy()
-        if isinstance(dt, pd.StringDtype):
-            missing = text_empty(s)
-        else:
-            obj = s.to_numpy(dtype=object)
-            missing = np.fromiter(
-                (_is_missing_scalar(v) or (isinstance(v, str) and v == "") for v in obj),
-                dtype=bool,
-                count=n,
-            )
-            not_dates = ~missing & np.fromiter(
-                (isinstance(v, (bool, int, float, np.number, Decimal)) for v in obj), dtype=bool,
-                count=n,
-            )
-            if not_dates.any():  # numbers are not dates (and pandas would read them as epochs)
-                obj = obj.copy()
-                obj[not_dates] = None
-                s = pd.Series(obj, dtype=object)
-        fast = _arrow_cast(s, "date") if isinstance(dt, pd.StringDtype) else None
-        if fast is not None:
-            parsed = np.asarray(fast.to_numpy(zero_copy_only=False), dtype="datetime64[us]")
-        else:
-            slow = _to_datetime(s.reset_index(drop=True))
-            if isinstance(slow.dtype, pd.DatetimeTZDtype):  # time zones are not dates
-                parsed = np.full(n, nat)
-            else:
-                parsed = np.asarray(slow.to_numpy(), dtype="datetime64[us]")
-        bad = not_dates | (~missing & np.isnat(parsed))
-    present = ~missing & ~bad
-    out_of_range = present & ((parsed < _DATE_LOW_US) | (parsed > _DATE_HIGH_US))
-    bad = bad | out_of_range
-    keep = ~missing & ~bad
-    parsed = np.where(keep, parsed, nat)
-    timed = keep & (parsed != parsed.astype("datetime64[D]").astype("datetime64[us]"))
-    values = pd.Series(parsed.astype("datetime64[ns]"))
-    return values, missing, bad, timed

@@ -16,12 +16,12 @@ import pandas as pd
 
 from zzj_match._problem_text import PROBLEMS_PER_KIND
 from zzj_match._problems import ProblemCollector
+from zzj_match.io._dates import date_day_first, parse_date
 from zzj_match.io._parse import (
     STR,
     BoolArray,
     is_missing_cell,
     parse_bool,
-    parse_date,
     parse_number,
     parse_text,
     text_blank_edges,
@@ -165,7 +165,10 @@ def _parse_column(t: _Table, c: Column) -> None:
         out = flags
     else:  # date
         dates, missing, bad, timed = parse_date(s)
-        t.add(bad, name, "not a date (use YYYY-MM-DD, years 1678-2261)")
+        day_first = bad & date_day_first(s) if bad.any() else bad
+        t.add(day_first, name, "day or month first is ambiguous: write dates year first, "
+              "YYYY-MM-DD (2025-01-05)")
+        t.add(bad & ~day_first, name, "not a date (use YYYY-MM-DD, years 1678-2261)")
         t.add(timed, name, "must be a calendar date without a time of day")
         ok = ~missing & ~bad & ~timed
         out = dates

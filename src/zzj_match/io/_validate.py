@@ -23,7 +23,12 @@ import pandas as pd
 from zzj_match._problem_text import escape_controls
 from zzj_match._problems import ProblemCollector
 from zzj_match.errors import InputError
-from zzj_match.io._keys import _check_refs, _check_unique, _check_zone_list_refs
+from zzj_match.io._keys import (
+    _check_normalised_unique,
+    _check_refs,
+    _check_unique,
+    _check_zone_list_refs,
+)
 from zzj_match.io._members import _check_members
 from zzj_match.io._parse import STR, BoolArray, text_contains, text_equals
 from zzj_match.io._spec import TABLE_IDS, TABLES, Column, empty_frame
@@ -267,6 +272,7 @@ def _validate_table(
     for c in specs:
         _parse_column(t, c)
     _check_unique(t, TABLE_IDS[name])
+    _check_normalised_unique(t, TABLE_IDS[name])
     return t
 
 

@@ -9,13 +9,16 @@ Every knob has a unit, a default and a description; the whole policy round-trips
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AllowInfNan,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -113,6 +116,33 @@ def _check_unique_keys(text: str, source: str) -> None:
         )
 
 
+def _is_flag(value: Any) -> bool:
+    """Whether ``value`` is a boolean (Python or numpy), which pydantic would read as 0 or 1."""
+    return isinstance(value, bool) or (
+        type(value).__module__ == "numpy" and type(value).__name__ == "bool"
+    )
+
+
+def _real_number(value: Any) -> Any:
+    """Refuse booleans and NaN/inf before pydantic's bounds (which would say "> 0" for NaN)."""
+    if _is_flag(value):
+        raise ValueError(f"must be a number, not the flag {str(value).lower()}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, not {value}")
+    return value
+
+
+def _whole_number(value: Any) -> Any:
+    """Refuse booleans where a count is meant (``true`` is surely not one process)."""
+    if _is_flag(value):
+        raise ValueError(f"must be a whole number, not the flag {str(value).lower()}")
+    return value
+
+
+#: A float knob: finite (no knob has a meaning for NaN or inf), never a boolean.
+_Real = Annotated[float, AllowInfNan(False), BeforeValidator(_real_number)]
+#: An integer knob: never a boolean.
+_Whole = Annotated[int, BeforeValidator(_whole_number)]
 _CityPairKey = Annotated[str, AfterValidator(_city_pair_key)]
 _CommuteKey = Annotated[str, AfterValidator(_commute_key)]
 
@@ -146,7 +176,7 @@ class Policy(BaseModel):
             "come last. A level is never traded for any amount of a later level."
         ),
     )
-    max_commute_min: float = Field(
+    max_commute_min: _Real = Field(
         default=60.0,
         gt=0,
         description=(
@@ -156,7 +186,7 @@ class Policy(BaseModel):
             "研究院) commute monitoring reports."
         ),
     )
-    soft_commute_min: float = Field(
+    soft_commute_min: _Real = Field(
         default=45.0,
         ge=0,
         description=(
@@ -164,7 +194,7 @@ class Policy(BaseModel):
             "default 45 min, the CAUPD '45-minute commute' norm."
         ),
     )
-    soft_commute_penalty_cny: float = Field(
+    soft_commute_penalty_cny: _Real = Field(
         default=30.0,
         ge=0,
         description=(
@@ -194,15 +224,15 @@ class Policy(BaseModel):
             "(skill_training_cost_cny, skill_training_days)."
         ),
     )
-    skill_training_cost_cny: float = Field(
+    skill_training_cost_cny: _Real = Field(
         default=3000.0,
         ge=0,
         description="One-off cost of training a worker up one skill level, CNY per worker.",
     )
-    skill_training_days: int = Field(
+    skill_training_days: _Whole = Field(
         default=30, ge=0, description="Duration of training up one skill level, days."
     )
-    amortisation_months: float = Field(
+    amortisation_months: _Real = Field(
         default=12.0,
         gt=0,
         description=(
@@ -210,7 +240,7 @@ class Policy(BaseModel):
             "generalised cost."
         ),
     )
-    cross_city_cost_cny: float = Field(
+    cross_city_cost_cny: _Real = Field(
         default=0.0,
         ge=0,
         description=(
@@ -218,7 +248,7 @@ class Policy(BaseModel):
             "cities differ, CNY per worker-month (0 = no preference)."
         ),
     )
-    wage_gap_cost_per_cny: float = Field(
+    wage_gap_cost_per_cny: _Real = Field(
         default=0.0,
         ge=0,
         description=(
@@ -227,7 +257,7 @@ class Policy(BaseModel):
             "workers to high-wage positions (tight wage matching). 0 = ignore."
         ),
     )
-    city_pair_caps: dict[_CityPairKey, int] | None = Field(
+    city_pair_caps: dict[_CityPairKey, _Whole] | None = Field(
         default=None,
         description=(
             "Optional caps on placements per home city -> work city, workers, keyed "
@@ -251,7 +281,7 @@ class Policy(BaseModel):
             "given."
         ),
     )
-    cost_resolution_cny: float = Field(
+    cost_resolution_cny: _Real = Field(
         default=1.0,
         gt=0,
         description=(
@@ -272,7 +302,7 @@ class Policy(BaseModel):
             "same optimum."
         ),
     )
-    processes: int | None = Field(
+    processes: _Whole | None = Field(
         default=None,
         ge=1,
         description=(
@@ -284,10 +314,9 @@ class Policy(BaseModel):
             "is the same either way."
         ),
     )
-    time_limit_s: float | None = Field(
+    time_limit_s: _Real | None = Field(
         default=None,
         gt=0,
-        allow_inf_nan=False,
         description=(
             "Wall-clock bound on one match call, seconds; None = no limit. When it runs out, "
             "match stops (worker processes killed) and raises zzj_match.TimeLimitError "
@@ -295,7 +324,7 @@ class Policy(BaseModel):
             "'Time limits and interruption'). The plan does not depend on it."
         ),
     )
-    explain_extra_min: float = Field(
+    explain_extra_min: _Real = Field(
         default=15.0,
         ge=0,
         description=(

@@ -40,7 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.errors import InputError
-from zzj_match.io._parse import STR, parse_bool, parse_date, parse_number, parse_text
+from zzj_match.io._dates import parse_date
+from zzj_match.io._parse import STR, parse_bool, parse_number, parse_text
 
 __all__ = [
     "DEFAULT_SPEED_KMH",
