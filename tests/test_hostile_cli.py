@@ -894,3 +894,26 @@ def test_problems_table_leaves_missing_row_and_column_empty(
     assert body[1].split() == ["table", "row", "column", "value", "message"]
     assert body[2].split()[:len(line)] == line  # no "None", no "<NA>"
     assert "None" not in r.error.report(table=True)
+
+
+FULL_EXCEL = """
+import gc, sys
+import pandas as pd
+from types import SimpleNamespace
+from zzj_match.report.excel import write_excel
+t = pd.DataFrame({"pool_id": [f"p{i}" for i in range(50_000)], "headcount": 1,
+                  "home_city": "zhuhai", "work_city": "zhuhai"})
+plan = SimpleNamespace(kpis={"placements": 1}, transfers=t, unmet=t, unplaced=t)
+try:
+    write_excel(plan, "/dev/full")
+except OSError as err:
+    print(err.errno)
+gc.collect()
+"""
+
+
+@pytest.mark.skipif(not DEV_FULL.exists(), reason="needs /dev/full (Linux)")
+def test_excel_on_a_full_disk_raises_once_and_leaves_no_noise(openpyxl: Any) -> None:
+    proc = subprocess.run([sys.executable, "-c", FULL_EXCEL], env=_user_env(),
+                          capture_output=True, timeout=300)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"28\n", b"")

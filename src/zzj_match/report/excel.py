@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 from os import PathLike
@@ -84,8 +85,43 @@ def write_excel(
             ws.append(_text_cells(ws, [str(c) for c in frame.columns]))
             for row in _rows(frame.iloc[start:start + per_sheet], ws):
                 ws.append(row)
-    wb.save(out)
+    _save(wb, out)
     return out
+
+
+def _save(wb: Any, out: Path) -> None:
+    """``wb.save(out)``, but a failed save (a full disk, Ctrl-C) closes what it opened.
+
+    ``Workbook.save`` leaves its zip archive and the sheets' row writers open when writing
+    fails; the garbage collector then closes them, writes to closed files and Python prints
+    "Exception ignored ..." tracebacks long after the one error was reported.
+    """
+    import datetime as dt
+    import zipfile
+
+    writer: Any = importlib.import_module("openpyxl.writer.excel")
+    archive = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    try:
+        wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+        writer.ExcelWriter(wb, archive).save()  # what Workbook.save does, then closes
+    except BaseException:
+        _close_sheets(wb)
+        # closing marks it closed even when its last write fails (the disk is still full):
+        # the first error is the one to report
+        with contextlib.suppress(Exception):
+            archive.close()
+        raise
+
+
+def _close_sheets(wb: Any) -> None:
+    """Close the row writers of a write-only workbook whose saving failed."""
+    for ws in getattr(wb, "_sheets", []):
+        rows = getattr(ws, "_rows", None)
+        if rows is None:
+            continue
+        with contextlib.suppress(Exception):  # its file is closed already: nothing to write
+            rows.close()
+        ws._rows = None
 
 
 def _as_text_cell(ws: Any, value: str) -> Any:
