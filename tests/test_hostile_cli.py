@@ -616,3 +616,304 @@ def test_result_moved_aside_by_a_killed_run_is_put_back(tmp_path: Path) -> None:
         target.tmp.name]
     target.discard()
     assert _siblings(out) == []
+
+
+# --- standard streams gone, closed or full (outside `solve` too) ----------------------------
+
+
+def _user_env() -> dict[str, str]:
+    """As a user's shell runs it: stdout block-buffered (a test runner may set unbuffered)."""
+    env = _env()
+    env.pop("PYTHONUNBUFFERED", None)
+    return env
+
+
+def _gone_pipe_fd() -> int:
+    """The write end of a pipe whose reader has already gone (`| true`, `| head -0`)."""
+    r, w = os.pipe()
+    os.close(r)
+    return w
+
+
+@pytest.mark.parametrize(
+    ("argv", "stream", "code"),
+    [
+        pytest.param(["--version"], "stdout", 0, id="pipe-version-reader-gone"),
+        pytest.param(["--help"], "stdout", 0, id="pipe-help-reader-gone"),
+        pytest.param(["demo", "--help"], "stdout", 0, id="pipe-demo-help-reader-gone"),
+        pytest.param(["demo", "--scale", "x"], "stderr", 2, id="pipe-usage-error-reader-gone"),
+        pytest.param([], "stderr", 2, id="pipe-no-command-reader-gone"),
+    ],
+)
+def test_reader_gone_before_anything_is_written_is_not_an_error(
+    argv: list[str], stream: str, code: int
+) -> None:
+    fd = _gone_pipe_fd()
+    other = subprocess.PIPE
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "zzj_match.cli", *argv], env=_user_env(),
+            stdout=fd if stream == "stdout" else other,
+            stderr=fd if stream == "stderr" else other, timeout=120,
+        )
+    finally:
+        os.close(fd)
+    assert proc.returncode == code  # 120 = Python's "could not flush at exit"
+    seen = proc.stderr if stream == "stdout" else proc.stdout
+    assert seen == b""  # no traceback, no "Exception ignored ... BrokenPipeError"
+
+
+def _close_stdout() -> None:
+    os.close(1)
+
+
+@pytest.mark.parametrize(
+    ("argv", "with_out"),
+    [
+        pytest.param(["--version"], False, id="stdout-closed-version"),
+        pytest.param(["demo", "--scale", "0.01", "-q"], False, id="stdout-closed-demo"),
+        pytest.param(["solve", "MARKET", "-q"], True, id="stdout-closed-solve-out"),
+    ],
+)
+def test_closed_stdout_writes_nothing_and_finishes(
+    tmp_path: Path, market_dir: Path, argv: list[str], with_out: bool
+) -> None:
+    out = tmp_path / "out"
+    argv = [str(market_dir) if a == "MARKET" else a for a in argv]
+    argv += ["--out", str(out)] if with_out else []
+    proc = subprocess.run([sys.executable, "-m", "zzj_match.cli", *argv], env=_user_env(),
+                          stderr=subprocess.PIPE, preexec_fn=_close_stdout, timeout=300)
+    assert (proc.returncode, proc.stderr) == (0, b"")  # `>&-`: not an internal error
+    if with_out:
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            outdir.OUTPUT_FILES - {"comparison.csv"})
+        assert pd.read_csv(out / "kpis.csv").set_index("kpi").loc["positions_filled",
+                                                                  "value"] > 0
+
+
+DEV_FULL = Path("/dev/full")
+NO_SPACE = "zzj-match: cannot write to standard output: No space left on device\n"
+
+
+@pytest.mark.skipif(not DEV_FULL.exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    ("argv", "with_out"),
+    [
+        pytest.param(["--version"], False, id="stdout-full-version"),
+        pytest.param(["--help"], False, id="stdout-full-help"),
+        pytest.param(["solve", "MARKET", "-q"], True, id="stdout-full-solve-out-written"),
+    ],
+)
+def test_stdout_on_a_full_disk_is_one_line_and_status_4(
+    tmp_path: Path, market_dir: Path, argv: list[str], with_out: bool
+) -> None:
+    out = tmp_path / "out"
+    argv = [str(market_dir) if a == "MARKET" else a for a in argv]
+    argv += ["--out", str(out)] if with_out else []
+    with DEV_FULL.open("wb") as full:
+        proc = subprocess.run([sys.executable, "-m", "zzj_match.cli", *argv], env=_user_env(),
+                              stdout=full, stderr=subprocess.PIPE, timeout=300)
+    assert (proc.returncode, proc.stderr.decode()) == (cli.EXIT_CANNOT_WRITE, NO_SPACE)
+    assert cli.EXIT_CANNOT_WRITE == 4
+    if with_out:  # the summary is lost, the result is not
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            outdir.OUTPUT_FILES - {"comparison.csv"})
+
+
+def _no_space(*args: Any, **kwargs: Any) -> Any:
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param("first-csv", id="out-disk-full-first-csv"),
+        pytest.param("excel", id="out-disk-full-excel"),
+        pytest.param("fsync", id="out-disk-full-fsync"),
+    ],
+)
+def test_out_on_a_full_disk_keeps_the_previous_result(
+    run: Any, tmp_path: Path, market_dir: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    out = tmp_path / "results"
+    assert run("solve", str(market_dir), "--out", str(out), "-q").code == 0
+    (out / "kpis.csv").write_text("kpi,value\nmarker,1\n", encoding="utf-8")  # "the old run"
+    old = _snapshot(out)
+    if where == "first-csv":
+        monkeypatch.setattr(outdir, "_test_pause", _no_space)
+    elif where == "excel":
+        monkeypatch.setattr("zzj_match.report.excel.write_excel", _no_space)
+    else:
+        monkeypatch.setattr(outdir.os, "fsync", _no_space)
+    r = run("solve", str(market_dir), "--out", str(out), "-q")
+    assert (r.code, r.err) == (4, f"zzj-match: cannot write --out {out}: No space left on "
+                                  f"device; {out} holds what it held before the run\n")
+    assert _snapshot(out) == old
+    assert _siblings(out) == []
+
+
+# --- numeric options --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "option", "value"),
+    [
+        pytest.param(["solve", "MARKET"], "--time-limit", "inf", id="time-limit-inf"),
+        pytest.param(["solve", "MARKET"], "--time-limit", "-inf", id="time-limit-minus-inf"),
+        pytest.param(["solve", "MARKET"], "--time-limit", "1e400", id="time-limit-overflow"),
+        pytest.param(["solve", "MARKET"], "--time-limit", "nan", id="time-limit-nan"),
+        pytest.param(["demo"], "--time-limit", "Infinity", id="demo-time-limit-infinity"),
+        pytest.param(["demo"], "--scale", "inf", id="scale-inf"),
+        pytest.param(["demo"], "--scale", "1e400", id="scale-overflow"),
+        pytest.param(["demo"], "--scale", "nan", id="scale-nan"),
+    ],
+)
+def test_non_finite_number_option_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], market_dir: Path, argv: list[str], option: str,
+    value: str,
+) -> None:
+    argv = [str(market_dir) if a == "MARKET" else a for a in argv]
+    assert main([*argv, f"{option}={value}", "-q"]) == 2  # `=`: "-inf" is not an option
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines()[-1].endswith(
+        f"error: argument {option}: must be a finite number > 0: '{value}'")
+
+
+# --- exact numbers in the outputs --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def huge_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`--out` of a market whose objective_cost (24000804010000335) is beyond 2**53."""
+    d = tmp_path_factory.mktemp("huge")
+    hc = [800_000_001, 800_000_000, 800_000_000]
+    n = len(hc)
+    zones = ["zh_xiangzhou"] * n
+    zm.LabourMarket(
+        pd.DataFrame({"enterprise_id": ["e0"], "zone_id": ["zh_xiangzhou"]}),
+        pd.DataFrame({"vacancy_id": [f"v{i}" for i in range(n)], "enterprise_id": ["e0"] * n,
+                      "occupation": ["6-24"] * n, "headcount": hc,
+                      "wage_cny": [10_000_003.0] * n, "start_date": ["2025-03-01"] * n,
+                      "end_date": ["2025-06-30"] * n}),
+        pd.DataFrame({"pool_id": [f"p{i}" for i in range(n)], "kind": ["jobseeker"] * n,
+                      "zone_id": zones, "occupation": ["6-24"] * n, "skill_level": [3] * n,
+                      "headcount": hc, "reservation_wage_cny": [1.0] * n,
+                      "available_from": ["2025-01-01"] * n, "available_to": ["2025-12-31"] * n}),
+    ).to_csv_dir(d / "market")
+    (d / "policy.json").write_text(zm.Policy(wage_gap_cost_per_cny=1).to_json(),
+                                   encoding="utf-8")
+    code = main(["solve", str(d / "market"), "--policy", str(d / "policy.json"),
+                 "--out", str(d / "out"), "-q"])
+    assert code == 0
+    return d / "out"
+
+
+EXACT_KPIS = [
+    # kpi, text in kpis.csv, (value, data type) of the cell in plan.xlsx
+    pytest.param("objective_cost", "24000804010000335", ("24000804010000335", "s"),
+                 id="kpi-objective-cost-beyond-2-53"),
+    pytest.param("objective_placements", "2400000001", (2400000001, "n"),
+                 id="kpi-objective-placements-int"),
+    pytest.param("positions", "2400000001", (2400000001, "n"), id="kpi-positions-int"),
+    pytest.param("fill_rate", "1.0", (1, "n"), id="kpi-fill-rate-float"),
+    pytest.param("key_fill_rate", "", (None, "n"), id="kpi-nan-is-empty"),
+]
+
+
+@pytest.mark.parametrize(("kpi", "csv_text", "cell"), EXACT_KPIS)
+def test_integer_kpis_are_exact_in_csv_and_excel(
+    huge_out: Path, openpyxl: Any, kpi: str, csv_text: str, cell: tuple[Any, str]
+) -> None:
+    csv = pd.read_csv(huge_out / "kpis.csv", dtype=str, keep_default_na=False)
+    assert csv.set_index("kpi").loc[kpi, "value"] == csv_text
+    ws = openpyxl.load_workbook(huge_out / "plan.xlsx")["kpis"]
+    got = {row[0].value: (row[1].value, row[1].data_type) for row in ws.iter_rows(min_row=2)}
+    assert got[kpi] == cell
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "first"),
+    [
+        pytest.param("transfers", "headcount", "800000001", id="csv-transfers-headcount-int"),
+        pytest.param("city_flows", "zhuhai", "2400000001", id="csv-city-flows-int"),
+    ],
+)
+def test_integer_columns_stay_integers_in_csv(
+    huge_out: Path, table: str, column: str, first: str
+) -> None:
+    csv = pd.read_csv(huge_out / f"{table}.csv", dtype=str, keep_default_na=False)
+    assert csv[column].iloc[0] == first
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        pytest.param(2**53 + 1, ("9007199254740993", "s"), id="xlsx-int64-beyond-2-53-text"),
+        pytest.param(10**15, ("1000000000000000", "s"), id="xlsx-int64-16-digits-text"),
+        pytest.param(10**15 - 1, (10**15 - 1, "n"), id="xlsx-int64-15-digits-number"),
+        pytest.param(-(2**62), (str(-(2**62)), "s"), id="xlsx-int64-negative-text"),
+    ],
+)
+def test_int64_columns_are_exact_in_excel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openpyxl: Any, value: int,
+    cell: tuple[Any, str],
+) -> None:
+    from zzj_match.report import excel
+
+    plan = _fake_plan(1)
+    plan.transfers = pd.DataFrame({"pool_id": ["p0"], "headcount": pd.array([value], "int64")})
+    monkeypatch.setattr("zzj_match.report.summary.city_flows", lambda p: p.city_flows())
+    ws = openpyxl.load_workbook(excel.write_excel(plan, tmp_path / "plan.xlsx"))["transfers"]
+    c = ws.cell(row=2, column=2)
+    assert (c.value, c.data_type) == cell
+
+
+# --- the problems table -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        pytest.param(["solve", "nowhere", "--policy", "p.json"],
+                     ["policy", "p.json", "policy", "file", "not", "found"],
+                     id="table-policy-file-row-and-column-empty"),
+        pytest.param(["solve", "nowhere"],
+                     ["files", "nowhere", "not", "a", "directory"],
+                     id="table-files-row-and-column-empty"),
+    ],
+)
+def test_problems_table_leaves_missing_row_and_column_empty(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str],
+    line: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = run(*argv, "-q")
+    assert r.code == 2
+    body = r.err.splitlines()
+    assert body[1].split() == ["table", "row", "column", "value", "message"]
+    assert body[2].split()[:len(line)] == line  # no "None", no "<NA>"
+    assert "None" not in r.error.report(table=True)
+
+
+FULL_EXCEL = """
+import gc, sys
+import pandas as pd
+from types import SimpleNamespace
+from zzj_match.report.excel import write_excel
+t = pd.DataFrame({"pool_id": [f"p{i}" for i in range(50_000)], "headcount": 1,
+                  "home_city": "zhuhai", "work_city": "zhuhai"})
+plan = SimpleNamespace(kpis={"placements": 1}, transfers=t, unmet=t, unplaced=t)
+try:
+    write_excel(plan, "/dev/full")
+except OSError as err:
+    print(err.errno)
+gc.collect()
+"""
+
+
+@pytest.mark.skipif(not DEV_FULL.exists(), reason="needs /dev/full (Linux)")
+def test_excel_on_a_full_disk_raises_once_and_leaves_no_noise(openpyxl: Any) -> None:
+    proc = subprocess.run([sys.executable, "-c", FULL_EXCEL], env=_user_env(),
+                          capture_output=True, timeout=300)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"28\n", b"")

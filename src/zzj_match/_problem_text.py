@@ -159,8 +159,20 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def _blank(value: Any) -> str:
+    """Show a ``row`` or ``column`` cell as table text: empty when missing (file or column)."""
+    import pandas as pd
+
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
 def _clip(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the problems as the table shows them: missing row/column empty, text cut."""
     out = frame.copy()
+    out["row"] = [_blank(v) for v in out["row"]]
+    out["column"] = [_blank(v) for v in out["column"]]
     out["value"] = [_cut(str(v), _VALUE_WIDTH) for v in out["value"]]
     out["message"] = [_cut(str(v), _MESSAGE_WIDTH) for v in out["message"]]
     return out

@@ -4,14 +4,16 @@
 ``zzj-match solve DIR`` does the same for ``enterprises.csv``, ``vacancies.csv`` and
 ``pools.csv`` (and optionally ``workers.csv``) in ``DIR``. Exit status: 0 on success, 2 on bad
 input (the table of problems is printed, every bad row named), 3 when the time limit ran out,
-130 after Ctrl-C, 143 after SIGTERM, 1 on an internal error. ``--out`` is replaced as a
-whole (see ``docs/cli.md``).
+4 when an output could not be written (a full disk), 130 after Ctrl-C, 143 after SIGTERM, 1 on
+an internal error. ``--out`` is replaced as a whole (see ``docs/cli.md``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import math
 import os
 import signal
 import sys
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from zzj_match._cli.outdir import OutputDir
+from zzj_match._cli.outdir import OutputDir, OutputWriteError
 from zzj_match._cli.policy_file import load_policy
 
 __all__ = ["main"]
@@ -32,6 +34,9 @@ EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 #: Exit status when the time limit (``--time-limit``, ``time_limit_s``) ran out.
 EXIT_TIME_LIMIT = 3
+#: Exit status when an output could not be written: standard output or ``--out`` (a full
+#: disk, an I/O error). Not an internal error; ``--out`` keeps its previous content.
+EXIT_CANNOT_WRITE = 4
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports a command stopped by Ctrl-C
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
 
@@ -45,33 +50,42 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 
 class _Sink:
-    """A text stream that goes quiet once its reader has gone (``zzj-match ... | head -1``).
+    """A text stream that goes quiet once it cannot be written to.
 
-    The first ``BrokenPipeError`` marks the stream broken; later writes are dropped, so the
-    run still finishes (and writes ``--out``) and no traceback reaches the terminal.
+    The reader went away (``zzj-match ... | head -1``: a broken pipe), the stream was closed
+    before the run (``>&-``: ``sys.stdout`` is ``None``) or the write failed (``> /dev/full``):
+    later writes are dropped, so the run still finishes (and writes ``--out``) and no
+    traceback reaches the terminal. A failure other than a broken pipe is kept in
+    :attr:`error`, for :func:`main` to report in one line.
     """
 
-    def __init__(self, inner: TextIO) -> None:
+    def __init__(self, inner: TextIO | None) -> None:
         self.inner = inner
-        self.broken = False
+        self.broken = inner is None
+        self.error: OSError | None = None
+
+    def _guard(self, action: str, *args: Any) -> None:
+        if self.broken:
+            return
+        try:
+            getattr(self.inner, action)(*args)
+        except BrokenPipeError:
+            self.broken = True
+        except OSError as err:  # ENOSPC, EIO, ...: the stream is lost, the run is not
+            self.broken = True
+            self.error = err
+        except ValueError:  # the stream object was closed
+            self.broken = True
 
     def write(self, text: str) -> int:
-        if not self.broken:
-            try:
-                self.inner.write(text)
-            except BrokenPipeError:
-                self.broken = True
+        self._guard("write", text)
         return len(text)
 
     def flush(self) -> None:
-        if not self.broken:
-            try:
-                self.inner.flush()
-            except BrokenPipeError:
-                self.broken = True
+        self._guard("flush")
 
     def isatty(self) -> bool:
-        return not self.broken and self.inner.isatty()
+        return not self.broken and self.inner is not None and self.inner.isatty()
 
     def __getattr__(self, name: str) -> Any:  # encoding, fileno, ... of the real stream
         if name == "inner":  # not set yet (copy, pickle): no endless recursion
@@ -79,8 +93,8 @@ class _Sink:
         return getattr(self.inner, name)
 
     def silence(self) -> None:
-        """Point the broken file descriptor at /dev/null, so the exit flush stays quiet."""
-        if not self.broken:
+        """Point a broken file descriptor at /dev/null, so the exit flush stays quiet."""
+        if not self.broken or self.inner is None:
             return
         try:
             fd = self.inner.fileno()
@@ -91,6 +105,22 @@ class _Sink:
             os.dup2(null, fd)
         finally:
             os.close(null)
+
+
+def _hold_closed_fds() -> None:
+    """Open /dev/null on a standard descriptor closed before the run (``>&-``, ``2>&-``).
+
+    Else the first file the run opens (an input table, a file of ``--out``) would get that
+    number, and a library writing to "standard output" would write into it.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
 
 
 class _Stages:
@@ -139,6 +169,8 @@ def _positive(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):  # inf, nan, and 1e400 (which float() makes inf)
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0: {text!r}")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
     return value
@@ -320,10 +352,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success (also when the reader of stdout closed the pipe early); 2 on bad input
-        (usage errors, and :class:`~zzj_match.InputError`, whose problems table is printed
-        on stderr); 3 when the time limit ran out; 130 after Ctrl-C (SIGINT); 143 after
-        SIGTERM; 1 on an internal error.
+        0 on success (also when standard output is closed or its reader went away early:
+        nothing more is written to it); 2 on bad input (usage errors, and
+        :class:`~zzj_match.InputError`, whose problems table is printed on stderr); 3 when the
+        time limit ran out; 4 when an output could not be written (standard output or
+        ``--out``: a full disk, an I/O error); 130 after Ctrl-C (SIGINT); 143 after SIGTERM;
+        1 on an internal error.
 
     Examples
     --------
@@ -331,24 +365,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     zzj_match ...
     0
     """
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:  # argparse exits 2 on usage errors, 0 on --help
-        return int(stop.code) if isinstance(stop.code, int) else EXIT_BAD_INPUT
-    import zzj_match as zm
-
-    if args.version:
-        sys.stdout.write(f"zzj_match {zm.__version__}\n")
-        return EXIT_OK
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_BAD_INPUT
+    _hold_closed_fds()
     stdout, stderr = _Sink(sys.stdout), _Sink(sys.stderr)
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
     try:
-        return _main(args, cast(TextIO, stdout), cast(TextIO, stderr))
+        code = _main(argv, cast(TextIO, stdout), cast(TextIO, stderr))
+        stdout.flush()  # a full disk may only show now, when the buffer is written
+        if stdout.error is not None:
+            stderr.write(f"zzj-match: cannot write to standard output: {_why(stdout.error)}\n")
+            code = EXIT_CANNOT_WRITE if code == EXIT_OK else code
+        return code
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
@@ -358,15 +385,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         stderr.silence()
 
 
-def _main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Run the parsed command and map every way out to an exit status."""
+def _why(err: OSError) -> str:
+    return err.strerror or str(err)
+
+
+def _main(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:
+    """Parse the arguments, run the command and map every way out to an exit status."""
     import zzj_match as zm
 
+    parser = _parser()
+    args = None
     try:
+        # argparse prints help and usage errors on sys.stdout/sys.stderr: the sinks, so a
+        # closed pipe or a full disk is handled as for the run itself
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                args = parser.parse_args(argv)
+            except SystemExit as stop:  # argparse exits 2 on usage errors, 0 on --help
+                return int(stop.code) if isinstance(stop.code, int) else EXIT_BAD_INPUT
+        if args.version:
+            stdout.write(f"zzj_match {zm.__version__}\n")
+            return EXIT_OK
+        if args.command is None:
+            parser.print_help(stderr)
+            return EXIT_BAD_INPUT
         return _run(args, stdout, stderr)
     except zm.InputError as err:
         _print_problems(err, stderr)
         return EXIT_BAD_INPUT
+    except OutputWriteError as err:
+        stderr.write(f"zzj-match: {err}\n")
+        return EXIT_CANNOT_WRITE
     except KeyboardInterrupt:
         stderr.write("zzj-match: interrupted\n")
         return EXIT_INTERRUPTED

@@ -18,7 +18,7 @@ from typing import Any
 
 from zzj_match._signals import signals_held
 
-__all__ = ["OUTPUT_FILES", "OutputDir"]
+__all__ = ["OUTPUT_FILES", "OutputDir", "OutputWriteError"]
 
 #: Files ``--out`` may hold: a directory holding only these is a previous result and is
 #: replaced; anything else in it is the user's and makes ``--out`` refused.
@@ -39,9 +39,20 @@ _TMP_TAG = ".zzj-match-"  # temporary siblings of --out: .NAME.zzj-match-{new,ol
 _TEST_WRITE_HOOK = "ZZJ_MATCH_TEST_WRITE_HOOK"
 
 
+class OutputWriteError(Exception):
+    """Writing ``--out`` failed (a full disk, an I/O error); the directory was left as it was."""
+
+    def __init__(self, given: Path, err: OSError) -> None:
+        self.errno = err.errno
+        super().__init__(
+            f"cannot write --out {given}: {err.strerror or err}; {given} holds what it held "
+            "before the run"
+        )
+
+
 def _write_outputs(plan: Any, out: Path, comparison: Any | None) -> list[Path]:
     """Write the plan's tables into the existing directory ``out``."""
-    from zzj_match.report.summary import city_flows
+    from zzj_match.report.summary import city_flows, kpi_table
 
     written = []
     for name in ("transfers", "unmet", "unplaced"):
@@ -49,10 +60,7 @@ def _write_outputs(plan: Any, out: Path, comparison: Any | None) -> list[Path]:
         getattr(plan, name).to_csv(path, index=False, date_format="%Y-%m-%d")
         written.append(path)
         _test_pause()
-    import pandas as pd
-
-    kpis = pd.DataFrame({"kpi": list(plan.kpis), "value": [plan.kpis[k] for k in plan.kpis]})
-    kpis.to_csv(out / "kpis.csv", index=False)
+    kpi_table(plan).to_csv(out / "kpis.csv", index=False)
     written.append(out / "kpis.csv")
     city_flows(plan).to_csv(out / "city_flows.csv")
     written.append(out / "city_flows.csv")
@@ -215,16 +223,19 @@ class OutputDir:
     def write(self, plan: Any, comparison: Any | None) -> list[Path]:
         """Write every table into the temporary directory, then put it in place."""
         assert self.tmp is not None, "prepare() first"
-        written = _write_outputs(plan, self.tmp, comparison)
-        for path in written:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        with signals_held():
-            self._commit(self.tmp)
-            self.tmp = None
+        try:
+            written = _write_outputs(plan, self.tmp, comparison)
+            for path in written:
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)  # a full disk may only show here
+                finally:
+                    os.close(fd)
+            with signals_held():
+                self._commit(self.tmp)
+                self.tmp = None
+        except OSError as err:  # the temporary directory is removed by discard()
+            raise OutputWriteError(self.given, err) from err
         self._sync_parent()
         return [self.target / p.name for p in written]
 
@@ -244,7 +255,11 @@ class OutputDir:
             return
         old = t.parent / f".{t.name}{_TMP_TAG}old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         os.rename(t, old)
-        os.rename(tmp, t)
+        try:
+            os.rename(tmp, t)
+        except OSError:
+            os.rename(old, t)  # put the previous result back
+            raise
         shutil.rmtree(old, ignore_errors=True)
 
     def _sync_parent(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 from os import PathLike
@@ -20,6 +21,9 @@ _MAX_SHEET_NAME = 31
 #: First characters that make a spreadsheet treat a text cell as a formula (OWASP CSV
 #: injection: ``=``, ``+``, ``-``, ``@``, tab, carriage return).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Excel keeps 15 significant digits: an integer this large or larger is written as a text
+#: cell holding its exact digits (a number cell would round it).
+EXACT_INT_LIMIT = 10**15
 
 
 def write_excel(
@@ -35,6 +39,10 @@ def write_excel(
     ``@SUM(...)`` or one starting with a tab or carriage return (the OWASP CSV-injection list),
     or one that spells an Excel error value (``#N/A``), is stored as a text cell with Excel's
     quote prefix, never as a formula or an error, and its value is unchanged.
+
+    Numbers stay exact: an integer of 16 digits or more (beyond Excel's 15 significant
+    digits, such as an ``objective_cost`` over 10**15) is a text cell holding its exact digits;
+    smaller integers and all floats are number cells.
 
     Parameters
     ----------
@@ -58,10 +66,10 @@ def write_excel(
     if importlib.util.find_spec("openpyxl") is None:  # pragma: no cover - environment
         raise ImportError('writing Excel needs openpyxl: pip install "zzj_match[excel]"')
     openpyxl: Any = importlib.import_module("openpyxl")
-    from zzj_match.report.summary import city_flows
+    from zzj_match.report.summary import city_flows, kpi_table
 
     out = Path(path)
-    kpis = pd.DataFrame({"kpi": list(plan.kpis), "value": [plan.kpis[k] for k in plan.kpis]})
+    kpis = kpi_table(plan)
     flows = city_flows(plan).reset_index()
     sheets: list[tuple[str, pd.DataFrame]] = [("kpis", kpis), ("city_flows", flows)]
     sheets += [(name, getattr(plan, name)) for name in ("transfers", "unmet", "unplaced")]
@@ -77,8 +85,43 @@ def write_excel(
             ws.append(_text_cells(ws, [str(c) for c in frame.columns]))
             for row in _rows(frame.iloc[start:start + per_sheet], ws):
                 ws.append(row)
-    wb.save(out)
+    _save(wb, out)
     return out
+
+
+def _save(wb: Any, out: Path) -> None:
+    """``wb.save(out)``, but a failed save (a full disk, Ctrl-C) closes what it opened.
+
+    ``Workbook.save`` leaves its zip archive and the sheets' row writers open when writing
+    fails; the garbage collector then closes them, writes to closed files and Python prints
+    "Exception ignored ..." tracebacks long after the one error was reported.
+    """
+    import datetime as dt
+    import zipfile
+
+    writer: Any = importlib.import_module("openpyxl.writer.excel")
+    archive = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    try:
+        wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+        writer.ExcelWriter(wb, archive).save()  # what Workbook.save does, then closes
+    except BaseException:
+        _close_sheets(wb)
+        # closing marks it closed even when its last write fails (the disk is still full):
+        # the first error is the one to report
+        with contextlib.suppress(Exception):
+            archive.close()
+        raise
+
+
+def _close_sheets(wb: Any) -> None:
+    """Close the row writers of a write-only workbook whose saving failed."""
+    for ws in getattr(wb, "_sheets", []):
+        rows = getattr(ws, "_rows", None)
+        if rows is None:
+            continue
+        with contextlib.suppress(Exception):  # its file is closed already: nothing to write
+            rows.close()
+        ws._rows = None
 
 
 def _as_text_cell(ws: Any, value: str) -> Any:
@@ -104,11 +147,32 @@ def _text_cells(ws: Any, values: list[str]) -> list[Any]:
     return [_as_text_cell(ws, v) if r else v for v, r in zip(values, risky, strict=True)]
 
 
+def _int_cell(value: int) -> int | str:
+    """Return an integer as Excel holds it exactly: a number, or its digits as text if larger."""
+    return value if abs(value) < EXACT_INT_LIMIT else str(value)
+
+
+def _cell(value: Any) -> Any:
+    """One value of an object column as a cell value: numbers as numbers, the rest as text."""
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return _int_cell(int(value))
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return str(value)
+
+
 def _rows(frame: pd.DataFrame, ws: Any = None) -> list[list[Any]]:
     """Rows of plain Python values (dates as datetime, missing as empty cells).
 
-    With a worksheet ``ws``, text that a spreadsheet would take for a formula or an error
-    value becomes a text cell of ``ws`` (see :func:`write_excel`).
+    Integers are exact (see :data:`EXACT_INT_LIMIT`). With a worksheet ``ws``, text that a
+    spreadsheet would take for a formula or an error value becomes a text cell of ``ws``
+    (see :func:`write_excel`).
     """
     cols = []
     for c in frame.columns:
@@ -116,15 +180,18 @@ def _rows(frame: pd.DataFrame, ws: Any = None) -> list[list[Any]]:
         if pd.api.types.is_datetime64_any_dtype(s):
             values = [None if pd.isna(x) else x.to_pydatetime() for x in s]
         elif pd.api.types.is_bool_dtype(s):
-            values = [bool(x) for x in s.to_numpy()]
+            values = [None if pd.isna(x) else bool(x) for x in s.astype(object)]
+        elif pd.api.types.is_integer_dtype(s):  # never through float: exact beyond 2**53
+            values = [None if pd.isna(x) else _int_cell(int(x)) for x in s.astype(object)]
         elif pd.api.types.is_numeric_dtype(s):
             arr = s.to_numpy(dtype=float, na_value=np.nan)
-            ints = pd.api.types.is_integer_dtype(s)
-            values = [None if np.isnan(x) else (int(x) if ints else float(x)) for x in arr]
-        else:
-            values = [None if pd.isna(x) else str(x) for x in s.astype(object)]
+            values = [None if np.isnan(x) else float(x) for x in arr]
+        else:  # text, or mixed (the kpi values): each cell by its own type
+            values = [_cell(x) for x in s.astype(object)]
             if ws is not None:
-                for i in np.flatnonzero(_risky(s.astype(object))):
+                text = pd.Series([v if isinstance(v, str) else None for v in values],
+                                 dtype=object)
+                for i in np.flatnonzero(_risky(text)):
                     values[i] = _as_text_cell(ws, str(values[i]))
         cols.append(values)
     return [list(r) for r in zip(*cols, strict=True)] if cols else []
