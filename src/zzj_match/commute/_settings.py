@@ -23,6 +23,7 @@ __all__ = [
     "TRAVEL_MODES",
     "check_settings",
     "settings_names",
+    "unknown_setting",
 ]
 
 #: Modes a commuter can travel by, in the order used to break cost ties.
@@ -92,6 +93,25 @@ def _items(value: Any, what: str, pc: ProblemCollector) -> list[Any] | None:
     return [i for i in items if isinstance(i, str)]
 
 
+def unknown_setting(key: str) -> str | None:
+    """Say why ``key`` is not a commute setting (with a close match), or ``None`` if it is.
+
+    Parameters
+    ----------
+    key : str
+        A setting name, e.g. a key of ``Policy.commute``.
+
+    Returns
+    -------
+    str or None
+        The message, naming the accepted settings; ``None`` for a known setting.
+    """
+    names = settings_names()
+    if key in names:
+        return None
+    return f"unknown commute setting {key!r}{_suggest(key, names)}; accepted: {', '.join(names)}"
+
+
 def check_settings(**settings: Any) -> tuple[dict[str, Any], ProblemCollector]:
     """Check the keyword settings of :class:`~zzj_match.commute.CommuteModel` without a region.
 
@@ -114,9 +134,9 @@ def check_settings(**settings: Any) -> tuple[dict[str, Any], ProblemCollector]:
     pc = ProblemCollector()
     names = settings_names()
     for key in settings:
-        if key not in names:
-            pc.add("settings", None, key, key, "unknown commute setting" + _suggest(key, names)
-                   + f"; accepted: {', '.join(names)}")
+        message = unknown_setting(key)
+        if message is not None:
+            pc.add("settings", None, key, key, message)
     s = {**_defaults(), **{k: v for k, v in settings.items() if k in names}}
     for name in _NUMBER_SETTINGS:
         if not _nonneg(s[name]):

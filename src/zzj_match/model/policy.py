@@ -67,17 +67,11 @@ def _city_pair_key(key: str) -> str:
 
 
 def _commute_key(key: str) -> str:
-    from zzj_match.commute._settings import settings_names
+    from zzj_match.commute._settings import unknown_setting
 
-    names = settings_names()
-    if key not in names:
-        import difflib
-
-        close = difflib.get_close_matches(key, names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(
-            f"unknown commute setting {key!r}{hint}; accepted: {', '.join(names)}"
-        )
+    message = unknown_setting(key)
+    if message is not None:
+        raise ValueError(message)
     return key
 
 
@@ -349,9 +343,12 @@ class Policy(BaseModel):
         if isinstance(value, dict):
             seen: dict[str, Any] = {}
             for key in value:
-                if not isinstance(key, str) or _CITY_PAIR_SEP not in key:
+                if not isinstance(key, str):
                     continue  # the key validator names it
-                norm = _CITY_PAIR_SEP.join(p.strip().casefold() for p in key.split(_CITY_PAIR_SEP))
+                try:
+                    norm = _city_pair_key(key)
+                except ValueError:
+                    continue  # the key validator names it
                 if norm in seen:
                     raise ValueError(
                         f"city_pair_caps names one city pair twice: {seen[norm]!r} and {key!r}"
