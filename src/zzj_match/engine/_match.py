@@ -58,13 +58,14 @@ def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> Commu
     from zzj_match.commute._settings import check_settings
 
     settings = dict(settings or {})
-    # a policy built without validation (model_copy(update=...)) still gets named problems
-    check_settings(**settings)[1].raise_if_any("bad commute settings in the policy")
     key = (id(region), repr(sorted(settings.items())))
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] is region:
+    if hit is not None and hit[0] is region:  # these settings were checked when it was made
         _CACHE.move_to_end(key)
         return hit[1]
+    # a policy built without validation (model_copy(update=...)) still gets named problems,
+    # unknown keys included (the model's constructor would only raise a TypeError)
+    check_settings(**settings)[1].raise_if_any("bad commute settings in the policy")
     model = CommuteModel(region, **settings)
     zone_ids = np.asarray(model.zone_ids, dtype=object)
     zones = region.zones.set_index("zone_id")
