@@ -21,9 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from test_engine_ref import DAY0, direct_optimum, direct_pairs, markets, plan_levels
-from zzj_match.engine import _match, _network, match_frames
-from zzj_match.engine._network import build_network, compatible_sums, disaggregate, solve_all
-from zzj_match.engine._rules import prepare
+from zzj_match.engine import match_frames
+from zzj_match.engine.decompose import disaggregate
+from zzj_match.engine.explain import explain
+from zzj_match.engine.network import layout
+from zzj_match.engine.network.structure import build_structure, compatible_sums
+from zzj_match.engine.rules.prepared import prepare
+from zzj_match.engine.solve import levels
+from zzj_match.engine.solve.parallel import solve_all
 from zzj_match.model.policy import Policy
 
 POLICIES = [
@@ -47,7 +52,7 @@ def test_auto_fallback_by_maximum_flows_reaches_the_same_optimum(
     assert "count-weights" in weighted.stats["level_groups"] or weighted.stats[
         "components"] == 0
     with monkeypatch.context() as m:
-        m.setattr(_network, "_fits_lemon", lambda net, comb: False)
+        m.setattr(levels, "_fits_lemon", lambda net, comb: False)
         fallback = match_frames(ent, vac, pools, commute, policy)
     assert "count-weights" not in fallback.stats["level_groups"]
     expected = direct_optimum(ent, vac, pools, commute, policy)
@@ -58,7 +63,7 @@ def test_auto_fallback_by_maximum_flows_reaches_the_same_optimum(
 def _structure(market, policy):
     """The prepared market and its chain structure."""
     prep = prepare(*market, policy)
-    stc = build_network(prep).structure
+    stc = build_structure(prep)
     assert stc is not None
     return prep, stc
 
@@ -94,11 +99,12 @@ def test_explanations_from_the_chains_equal_the_enumeration(market, pi) -> None:
     ent, vac, pools, commute = market
     policy = POLICIES[pi]
     prep = prepare(ent, vac, pools, commute, policy)
-    net = build_network(prep)
+    structure = build_structure(prep)
+    net = structure.network()
     out = solve_all(net, policy.objective, policy.lexicographic)
     pairs = disaggregate(prep, net, out.pieces)
-    enum_unmet, enum_unplaced = _match._explain(prep, pairs, None)
-    fast_unmet, fast_unplaced = _match._explain(prep, pairs, net.structure)
+    enum_unmet, enum_unplaced = explain(prep, pairs, None)
+    fast_unmet, fast_unplaced = explain(prep, pairs, structure)
     pd.testing.assert_frame_equal(fast_unmet, enum_unmet)
     pd.testing.assert_frame_equal(fast_unplaced, enum_unplaced)
 
@@ -178,7 +184,7 @@ def _reachable_pairs(net) -> set[tuple[int, int]]:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import breadth_first_order
 
-    mid = np.isin(net.layer, (_network.L_PY, _network.L_YY, _network.L_LY, _network.L_YV))
+    mid = np.isin(net.layer, (layout.L_PY, layout.L_YY, layout.L_LY, layout.L_YV))
     n = net.n_nodes
     graph = coo_matrix((np.ones(int(mid.sum())), (net.tail[mid], net.head[mid])),
                        shape=(n, n)).tocsr()
@@ -221,12 +227,12 @@ def test_ladders_and_date_filters_reach_exactly_the_admissible_pairs(market, pi)
 
 def test_the_default_market_routes_most_triples_through_ladders() -> None:
     import zzj_match as zm
-    from zzj_match.engine._match import commute_tables
+    from zzj_match.engine import commute_tables
 
     m = zm.datasets.zzj_market(scale=0.1)
     prep = prepare(m.enterprises, m.vacancies, m.pools,
                    commute_tables(zm.datasets.zzj_region()), Policy())
-    stc = build_network(prep).structure
+    stc = build_structure(prep)
     assert stc is not None
     with_l, without = stc.network(ladders=True), stc.network(ladders=False)
     assert with_l.stats["ladder_triples"] > stc.n_triples // 2

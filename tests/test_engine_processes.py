@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 import zzj_match as zm
-from zzj_match.engine import _network, _worker
-from zzj_match.engine._network import _process_count, _shares
+from zzj_match.engine.solve import parallel
+from zzj_match.engine.solve import worker as _worker
+from zzj_match.engine.solve.parallel import _process_count, _shares
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_a_worker_that_dies_is_replaced_by_a_local_solve(
 def test_automatic_processes_only_for_large_networks() -> None:
     assert _process_count([500_000, 400_000], None) == 1
     assert _process_count([3_000_000, 400_000, 200_000], None) == min(
-        _network.available_cpus(), 3)
+        parallel.available_cpus(), 3)
     assert _process_count([3_000_000, 2_000_000], 1) == 1
     assert _process_count([10], 4) == 1
     assert _process_count([10, 20, 30], 8) == 3

@@ -5,7 +5,7 @@ Each case asserts its exact outcome: the same plan as an undisturbed solve in on
 or the exact exception, exit status and message — and, every time, that no worker process
 is left (its ``Popen`` has been reaped and ``/proc`` no longer lists it).
 
-Misbehaving workers are made by replacing :func:`zzj_match.engine._worker.command` with a
+Misbehaving workers are made by replacing :func:`zzj_match.engine.solve.worker.command` with a
 small Python program, or by signalling a real worker right after it started. Setting
 ``STOPPABLE_MIN_ARCS = 0`` sends every component of a small market to a worker, so the tests
 take seconds.
@@ -31,10 +31,14 @@ from pydantic import ValidationError
 
 import zzj_match as zm
 from zzj_match.cli import main
-from zzj_match.engine import _deadline, _network, _worker
-from zzj_match.engine._match import commute_tables, match_frames
-from zzj_match.engine._network import build_network, solve_all, solve_with_caps
-from zzj_match.engine._rules import prepare
+from zzj_match.engine import _deadline, commute_tables, match_frames
+from zzj_match.engine.network.components import components
+from zzj_match.engine.network.structure import build_network
+from zzj_match.engine.rules.prepared import prepare
+from zzj_match.engine.solve import parallel
+from zzj_match.engine.solve import worker as _worker
+from zzj_match.engine.solve.caps import solve_with_caps
+from zzj_match.engine.solve.parallel import solve_all
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -53,7 +57,7 @@ def single(market: zm.LabourMarket) -> zm.AdjustmentPlan:
 @pytest.fixture
 def jobs(monkeypatch: pytest.MonkeyPatch) -> list[_worker.Job]:
     """Every worker started from now on; all components go to workers."""
-    monkeypatch.setattr(_network, "STOPPABLE_MIN_ARCS", 0)
+    monkeypatch.setattr(parallel, "STOPPABLE_MIN_ARCS", 0)
     started: list[_worker.Job] = []
     real_start = _worker.start
 
@@ -85,7 +89,7 @@ def _same(a: zm.AdjustmentPlan, b: zm.AdjustmentPlan) -> None:
 # --- workers that fail: their share is solved here, the plan is the same ----------------
 
 # fakes that would run on: killed by the kernel with the test process if a test fails
-_GUARD = "from zzj_match.engine import _worker; _worker._die_with_parent(); "
+_GUARD = "from zzj_match.engine.solve import worker as _worker; _worker._die_with_parent(); "
 _REPLY = "import pickle, sys; pickle.load(sys.stdin.buffer); pickle.dump({!r}, sys.stdout.buffer)"
 FAKE_WORKERS = {
     "exits-at-once-with-status-3": "raise SystemExit(3)",
@@ -106,7 +110,7 @@ def test_a_faulty_worker_has_its_share_solved_here(
     code: str, market: zm.LabourMarket, single: zm.AdjustmentPlan,
     jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_network, "STALL_S", 0.5)
+    monkeypatch.setattr(parallel, "STALL_S", 0.5)
     _fake_worker(monkeypatch, code)
     plan = zm.match(market, policy=zm.Policy())
     _same(single, plan)
@@ -122,7 +126,7 @@ def test_a_real_worker_signalled_right_after_start(
     jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Killed, stopped (SIGSTOP: no CPU time, found stalled) or terminated: solved here."""
-    monkeypatch.setattr(_network, "STALL_S", 0.5)
+    monkeypatch.setattr(parallel, "STALL_S", 0.5)
     real_start = _worker.start
 
     def start(*args: Any, **kwargs: Any) -> _worker.Job:
@@ -192,7 +196,7 @@ _ORPHAN_PARENT = """
 import os, subprocess, sys, time
 child = subprocess.Popen(
     [sys.executable, "-c",
-     "from zzj_match.engine import _worker; _worker._die_with_parent(); "
+     "from zzj_match.engine.solve import worker as _worker; _worker._die_with_parent(); "
      "print('ready', flush=True); import time; time.sleep(600)"],
     env={**os.environ, "ZZJ_MATCH_PARENT_PID": str(os.getpid())}, stdout=subprocess.PIPE,
     text=True)
@@ -291,7 +295,7 @@ def test_the_time_limit_stops_a_worker_that_never_finishes(
 ) -> None:
     _fake_worker(monkeypatch, _BUSY)
     objective = zm.Policy().objective
-    n = len(_network.components(network))
+    n = len(components(network))
     with _deadline.limit(0.5), pytest.raises(zm.TimeLimitError) as err:
         solve_all(network, objective, "auto", processes=None)
     assert err.value.limit_s == 0.5
@@ -358,13 +362,13 @@ def test_an_expired_limit_names_each_stage(market: zm.LabourMarket, network: Any
 @pytest.mark.slow
 def test_the_time_limit_stops_a_real_long_solve(monkeypatch: pytest.MonkeyPatch) -> None:
     """Scale 2: the largest component (about 0.2 M arcs, over a second) in a real worker."""
-    monkeypatch.setattr(_network, "STOPPABLE_MIN_ARCS", 150_000)
+    monkeypatch.setattr(parallel, "STOPPABLE_MIN_ARCS", 150_000)
     big = zm.datasets.zzj_market(scale=2, seed=0)
     tables = commute_tables(zm.datasets.zzj_region())
     net = build_network(prepare(big.enterprises, big.vacancies, big.pools, tables,
                                 zm.Policy()))
-    sizes = [c.tail.size for c in _network.components(net)]
-    assert max(sizes) >= _network.STOPPABLE_MIN_ARCS
+    sizes = [c.tail.size for c in components(net)]
+    assert max(sizes) >= parallel.STOPPABLE_MIN_ARCS
     started: list[_worker.Job] = []
     real_start = _worker.start
 
@@ -447,12 +451,13 @@ def test_a_bad_time_limit_in_the_policy_file_is_bad_input(
 
 _DRIVER = """
 import sys
-from zzj_match.engine import _network, _worker
+from zzj_match.engine.solve import parallel, worker as _worker
 
-_network.STOPPABLE_MIN_ARCS = 0  # every component in a worker
+parallel.STOPPABLE_MIN_ARCS = 0  # every component in a worker
 _worker.command = lambda: [  # a solve without end, which dies with this process
     sys.executable, "-c",
-    "from zzj_match.engine import _worker; _worker._die_with_parent()\\nwhile True: pass"]
+    "from zzj_match.engine.solve.worker import _die_with_parent\\n"
+    "_die_with_parent()\\nwhile True: pass"]
 _start = _worker.start
 
 

@@ -20,9 +20,12 @@ from hypothesis import strategies as st
 import zzj_match as zm
 from pyint_ref import lexicographic_optimum, ssp_min_cost_flow
 from test_engine_ref import DAY0, direct_pairs, markets, plan_levels
-from zzj_match.engine import CommuteTables, _network, match_frames
-from zzj_match.engine._network import build_network, certify_max_flow, components, max_level
-from zzj_match.engine._rules import prepare
+from zzj_match.engine import CommuteTables, match_frames
+from zzj_match.engine.network.components import components
+from zzj_match.engine.network.structure import build_network
+from zzj_match.engine.rules.prepared import prepare
+from zzj_match.engine.solve import levels
+from zzj_match.engine.solve.maxflow import certify_max_flow, max_level
 from zzj_match.errors import InputError, SolverError
 from zzj_match.model.policy import Policy
 
@@ -227,7 +230,7 @@ def _flat_market(n: int, head: int):
 @pytest.mark.parametrize("mode", [*MODES, "auto-without-max-flows"])
 def test_three_pools_of_800_million_are_all_placed(mode: str, monkeypatch) -> None:
     if mode == "auto-without-max-flows":  # the per-level route taken past 2**62
-        monkeypatch.setattr(_network, "max_flow_fits", lambda net: False)
+        monkeypatch.setattr(levels, "max_flow_fits", lambda net: False)
         mode = "auto"
     plan = match_frames(*_flat_market(3, 800_000_000), Policy(lexicographic=mode))
     if mode == "auto":  # too large for the count weights: maximum flows, or level by level
@@ -307,7 +310,7 @@ ROW_HEADS = [1, 3, 10**8, 8 * 10**8, 10**9]
 
 @pytest.fixture(scope="module")
 def region_tables():
-    from zzj_match.engine._match import commute_tables
+    from zzj_match.engine import commute_tables
 
     region = zm.datasets.zzj_region()
     return region, commute_tables(region, {})

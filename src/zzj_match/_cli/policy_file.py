@@ -42,7 +42,7 @@ def load_policy(path: Path | None) -> tuple[Any, list[dict[str, Any]]]:
     except ValidationError as err:
         return None, [_validation_problem(e, path) for e in err.errors()]
     if policy.retraining_matrix is not None:
-        from zzj_match.engine._retraining import load_retraining_matrix
+        from zzj_match.engine.rules.retraining import load_retraining_matrix
 
         try:
             load_retraining_matrix(policy.retraining_matrix)

@@ -1,18 +1,23 @@
 """The matching engine: market + region + policy → compact class network → exact plan.
 
-The public entry point is :func:`match` (also ``zzj_match.match``). The stages are exposed
-for analysts who want to look inside: :func:`prepare` (rules on plain frames),
-:func:`build_network` (the compact class network), :func:`solve_all` (exact lexicographic
-solve per independent component) and :func:`pair_table` (the direct pool × vacancy
-formulation, for checks and benchmarks).
+The public entry point is :func:`match` (also ``zzj_match.match``). The stages, in the order
+:mod:`zzj_match.engine.pipeline` runs them (docs/architecture.md): :mod:`~.rules` (the market
+reduced to the numbers the rules compare; every admissibility rule and the cost formula),
+:mod:`~.network` (the compact class network), :mod:`~.solve` (exact lexicographic solve per
+independent component), :mod:`~.decompose` (class flows into pool × vacancy rows),
+:mod:`~.explain` (the reason of every unmet vacancy and unplaced pool) and
+:mod:`~.transfers` (the plan's rows).
 """
 
 from __future__ import annotations
 
-from zzj_match.engine._match import commute_tables, match, match_frames
-from zzj_match.engine._network import build_network, solve_all
-from zzj_match.engine._retraining import load_retraining_matrix, substitution_table
-from zzj_match.engine._rules import CommuteTables, pair_table, prepare
+from zzj_match.commute._tables import CommuteTables, commute_tables
+from zzj_match.engine.network.structure import build_network
+from zzj_match.engine.pipeline import match, match_frames
+from zzj_match.engine.rules.pairs import pair_table
+from zzj_match.engine.rules.prepared import prepare
+from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table
+from zzj_match.engine.solve.parallel import solve_all
 
 __all__ = [
     "CommuteTables",

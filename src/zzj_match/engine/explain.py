@@ -16,8 +16,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match.engine import _deadline
-from zzj_match.engine._network import ChainStructure, candidates, compatible_sums
-from zzj_match.engine._rules import Prepared
+from zzj_match.engine.network.candidates import candidates
+from zzj_match.engine.network.structure import ChainStructure, compatible_sums
+from zzj_match.engine.rules.prepared import Prepared
 from zzj_match.plan._plan import UNMET_COLUMNS, UNPLACED_COLUMNS
 
 _REASON_TEXT = {

@@ -62,7 +62,7 @@ class Job:
 
 def command() -> list[str]:
     """Return the command line that starts a worker (tests put a misbehaving one here)."""
-    return [sys.executable, "-m", "zzj_match.engine._worker"]
+    return [sys.executable, "-m", "zzj_match.engine.solve.worker"]
 
 
 def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
@@ -258,7 +258,7 @@ def main() -> int:
     # terminal's Ctrl-C reaching the whole process group must not end it on its own
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
-    from zzj_match.engine._network import _solve_component
+    from zzj_match.engine.solve.component import solve_component as _solve_component
 
     objective, method, comps = pickle.load(sys.stdin.buffer)
     try:

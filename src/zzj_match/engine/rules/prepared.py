@@ -1,23 +1,9 @@
-"""Compatibility rules on plain frames: occupation substitution, skills, wages, dates, 共享用工.
-
-Everything here works on the canonical market frames (docs/architecture.md) and on numpy
-arrays; nothing here knows about networks or solvers.
-"""
+"""The market reduced to the numbers the rules compare: :func:`prepare` → :class:`Prepared`."""
 
 from __future__ import annotations
 
-__all__ = [
-    "CommuteTables",
-    "Prepared",
-    "Table",
-    "pair_candidates",
-    "pair_rules",
-    "pair_table",
-    "prepare",
-]
-
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,8 +11,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
-from zzj_match.engine._retraining import load_retraining_matrix, substitution_table
-from zzj_match.engine._units import (
+from zzj_match.commute._tables import CommuteTables
+from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table
+from zzj_match.engine.rules.units import (
     _check_cost_policy,
     _check_totals,
     _cost_units,
@@ -34,7 +21,6 @@ from zzj_match.engine._units import (
     _retraining_units,
     _wage_units,
     _zone_cost_units,
-    training_cost_units,
 )
 from zzj_match.model.policy import Policy
 
@@ -43,85 +29,6 @@ logger = logging.getLogger(__name__)
 #: Day number standing for an open start (``NaT``) or an open end.
 OPEN_START = np.int64(-(2**40))
 OPEN_END = np.int64(2**40)
-
-
-@dataclass(frozen=True)
-class CommuteTables:
-    """Zone × zone commute figures the engine needs, as numpy arrays.
-
-    Attributes
-    ----------
-    zone_ids : ndarray of str
-        Sorted zone ids; row/column order of every matrix.
-    city : ndarray of str
-        City of each zone.
-    minutes, km, cost_cny : ndarray of float, shape (n, n)
-        One-way door-to-door minutes and km; generalised monthly commute cost per worker
-        (CNY). ``inf`` where unreachable.
-    mode : ndarray of object, shape (n, n)
-        Best mode.
-    bridges : ndarray of object, shape (n, n)
-        ``;``-joined tags of the bridges on the best path (``""`` for none).
-    minutes_nobridge, cost_nobridge : ndarray of float, shape (n, n)
-        The same without any bridge (for the bridge-dependence test).
-    without_bridge : dict
-        Per bridge tag: (does the best path use it, minutes and cost without that bridge).
-        When given, bridge dependence is judged bridge by bridge.
-    """
-
-    zone_ids: npt.NDArray[Any]
-    city: npt.NDArray[Any]
-    minutes: npt.NDArray[np.float64]
-    km: npt.NDArray[np.float64]
-    cost_cny: npt.NDArray[np.float64]
-    mode: npt.NDArray[Any]
-    bridges: npt.NDArray[Any]
-    minutes_nobridge: npt.NDArray[np.float64]
-    cost_nobridge: npt.NDArray[np.float64]
-    without_bridge: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64],
-                                    npt.NDArray[np.float64]]] = field(default_factory=dict)
-
-    @classmethod
-    def from_minutes(
-        cls,
-        zone_ids: list[str],
-        city: list[str],
-        minutes: npt.ArrayLike,
-        *,
-        cost_cny: npt.ArrayLike | None = None,
-        cny_per_min: float = 10.0,
-    ) -> CommuteTables:
-        """Build tables from a minutes matrix alone (tests, worked examples).
-
-        Parameters
-        ----------
-        zone_ids, city : list of str
-            Zones (sorted) and their cities.
-        minutes : array_like, shape (n, n)
-            One-way minutes (``inf`` = unreachable).
-        cost_cny : array_like, optional
-            Monthly commute cost; default ``cny_per_min * minutes``.
-        cny_per_min : float
-            Cost per one-way minute when ``cost_cny`` is not given.
-
-        Returns
-        -------
-        CommuteTables
-        """
-        mins = np.asarray(minutes, dtype=np.float64)
-        cost = cny_per_min * mins if cost_cny is None else np.asarray(cost_cny, np.float64)
-        n = len(zone_ids)
-        return cls(
-            zone_ids=np.asarray(zone_ids, dtype=object),
-            city=np.asarray(city, dtype=object),
-            minutes=mins,
-            km=mins.copy(),
-            cost_cny=cost,
-            mode=np.full((n, n), "road", dtype=object),
-            bridges=np.full((n, n), "", dtype=object),
-            minutes_nobridge=mins.copy(),
-            cost_nobridge=cost.copy(),
-        )
 
 
 def _days(values: pd.Series[Any], open_value: np.int64) -> npt.NDArray[np.int64]:
@@ -416,125 +323,3 @@ def prepare(
         enterprise_code=enterprise_code,
         has_shuttle=np.asarray(v["shuttle"].to_numpy(dtype=object) != "", dtype=bool),
     )
-
-
-def pair_table(prep: Prepared, pool_rows: npt.NDArray[Any] | None = None) -> pd.DataFrame:
-    """Every admissible (pool, vacancy) pair with its integer cost: the direct formulation.
-
-    The rules are checked pair by pair (vectorised over a join on occupation), independently
-    of the compact network; used by tests, benchmarks and the explanations.
-
-    Parameters
-    ----------
-    prep : Prepared
-    pool_rows : array of int, optional
-        Restrict to these pool rows.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``p, v`` (row positions), ``trained`` (bool), ``cost`` (int units) and the rule flags.
-    """
-    c = pair_candidates(prep, pool_rows)
-    ok = c["ok_all"].to_numpy()
-    return c.loc[ok, ["p", "v", "trained", "cost"]].reset_index(drop=True)
-
-
-def pair_candidates(
-    prep: Prepared, pool_rows: npt.NDArray[Any] | None = None,
-    vacancy_rows: npt.NDArray[Any] | None = None,
-) -> pd.DataFrame:
-    """Pool × vacancy pairs with substitutable occupations and every rule flag.
-
-    Parameters
-    ----------
-    prep : Prepared
-    pool_rows, vacancy_rows : array of int, optional
-        Restrict to these rows.
-
-    Returns
-    -------
-    pandas.DataFrame
-        See :func:`pair_rules`.
-    """
-    p, v = prep.pools, prep.vacancies
-    pr = np.arange(len(p)) if pool_rows is None else np.asarray(pool_rows, dtype=np.int64)
-    vr = np.arange(len(v)) if vacancy_rows is None else np.asarray(vacancy_rows, dtype=np.int64)
-    left = pd.DataFrame({"p": pr, "occ": p["occ"].to_numpy(dtype=object)[pr]})
-    right = pd.DataFrame({"v": vr, "vocc": v["occ"].to_numpy(dtype=object)[vr]})
-    sub = prep.subst[["pool_occupation", "vacancy_occupation"]]
-    c = left.merge(sub, left_on="occ", right_on="pool_occupation")
-    c = c.merge(right, left_on="vacancy_occupation", right_on="vocc")
-    out = pair_rules(prep, c["p"].to_numpy(dtype=np.int64), c["v"].to_numpy(dtype=np.int64))
-    return out.sort_values(["p", "v"], kind="stable").reset_index(drop=True)
-
-
-def pair_rules(
-    prep: Prepared, pi: npt.NDArray[np.int64], vi: npt.NDArray[np.int64]
-) -> pd.DataFrame:
-    """Check every rule on explicit (pool row, vacancy row) pairs, vectorised.
-
-    Parameters
-    ----------
-    prep : Prepared
-    pi, vi : array of int
-        Pool and vacancy row positions, aligned.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``p, v, trained, cost`` (int units), ``cretrain`` and flags ``ok_occupation,
-        ok_skill, ok_wage, ok_period, ok_sharing, ok_commute, ok_commute_plus`` (within the
-        limit plus ``policy.explain_extra_min``), ``ok_all``.
-    """
-    pol = prep.policy
-    p, v = prep.pools, prep.vacancies
-    pocc = p["occ"].to_numpy(dtype=object)[pi]
-    vocc = v["occ"].to_numpy(dtype=object)[vi]
-    sub = prep.subst
-    look = pd.DataFrame({"a": pocc, "b": vocc}).merge(
-        sub[["pool_occupation", "vacancy_occupation", "cretrain"]],
-        left_on=["a", "b"], right_on=["pool_occupation", "vacancy_occupation"], how="left",
-    )
-    ok_occ = look["cretrain"].notna().to_numpy()
-    cretrain = look["cretrain"].fillna(0).to_numpy(dtype=np.int64)
-    s = p["skill"].to_numpy()[pi]
-    m = v["m"].to_numpy()[vi]
-    trained = pol.allow_skill_below & (s == m - 1)
-    ok_skill = ok_occ & ((s >= m) | trained)
-    ok_wage = p["r"].to_numpy()[pi] <= v["w"].to_numpy()[vi]
-    ok_period = (p["af"].to_numpy()[pi] <= v["end"].to_numpy()[vi]) & (
-        p["at"].to_numpy()[pi] >= v["start"].to_numpy()[vi])
-    sec = p["sec"].to_numpy()[pi]
-    term_end = np.minimum(p["at"].to_numpy()[pi], v["end"].to_numpy()[vi])
-    ok_sharing = ~sec | (
-        p["ok"].to_numpy()[pi]
-        & (p["lender"].to_numpy(dtype=object)[pi] != v["enterprise_id"].to_numpy(dtype=object)[vi])
-        & ~v["blocked"].to_numpy()[vi]
-        & (term_end <= p["ce"].to_numpy()[pi])
-    )
-    zp = p["zi"].to_numpy()[pi]
-    zv = v["zi"].to_numpy()[vi]
-    mins = prep.commute.minutes[zp, zv]
-    tol = p["tol"].to_numpy()[pi]
-    exempt = v["housing"].to_numpy()[vi] | prep.in_shuttle(vi, zp)
-    finite = np.isfinite(mins)
-    ok_commute = finite & ((mins <= tol) | exempt)
-    ok_commute_plus = finite & ((mins <= tol + pol.explain_extra_min) | exempt)
-    cost = (
-        prep.czone[zp, zv]
-        + cretrain
-        + np.where(trained, training_cost_units(pol), 0)
-        + v["cwv"].to_numpy()[vi]
-        - p["cwp"].to_numpy()[pi]
-    )
-    out = pd.DataFrame(
-        {
-            "p": pi, "v": vi, "trained": trained, "cost": cost.astype(np.int64),
-            "cretrain": cretrain, "ok_occupation": ok_occ, "ok_skill": ok_skill,
-            "ok_wage": ok_wage, "ok_period": ok_period, "ok_sharing": ok_sharing,
-            "ok_commute": ok_commute, "ok_commute_plus": ok_commute_plus,
-        }
-    )
-    out["ok_all"] = ok_skill & ok_wage & ok_period & ok_sharing & ok_commute
-    return out

@@ -1,0 +1,162 @@
+"""Zone × zone commute tables for the engine, with and without each bridge (cached per region)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class CommuteTables:
+    """Zone × zone commute figures the engine needs, as numpy arrays.
+
+    Attributes
+    ----------
+    zone_ids : ndarray of str
+        Sorted zone ids; row/column order of every matrix.
+    city : ndarray of str
+        City of each zone.
+    minutes, km, cost_cny : ndarray of float, shape (n, n)
+        One-way door-to-door minutes and km; generalised monthly commute cost per worker
+        (CNY). ``inf`` where unreachable.
+    mode : ndarray of object, shape (n, n)
+        Best mode.
+    bridges : ndarray of object, shape (n, n)
+        ``;``-joined tags of the bridges on the best path (``""`` for none).
+    minutes_nobridge, cost_nobridge : ndarray of float, shape (n, n)
+        The same without any bridge (for the bridge-dependence test).
+    without_bridge : dict
+        Per bridge tag: (does the best path use it, minutes and cost without that bridge).
+        When given, bridge dependence is judged bridge by bridge.
+    """
+
+    zone_ids: npt.NDArray[Any]
+    city: npt.NDArray[Any]
+    minutes: npt.NDArray[np.float64]
+    km: npt.NDArray[np.float64]
+    cost_cny: npt.NDArray[np.float64]
+    mode: npt.NDArray[Any]
+    bridges: npt.NDArray[Any]
+    minutes_nobridge: npt.NDArray[np.float64]
+    cost_nobridge: npt.NDArray[np.float64]
+    without_bridge: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64],
+                                    npt.NDArray[np.float64]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_minutes(
+        cls,
+        zone_ids: list[str],
+        city: list[str],
+        minutes: npt.ArrayLike,
+        *,
+        cost_cny: npt.ArrayLike | None = None,
+        cny_per_min: float = 10.0,
+    ) -> CommuteTables:
+        """Build tables from a minutes matrix alone (tests, worked examples).
+
+        Parameters
+        ----------
+        zone_ids, city : list of str
+            Zones (sorted) and their cities.
+        minutes : array_like, shape (n, n)
+            One-way minutes (``inf`` = unreachable).
+        cost_cny : array_like, optional
+            Monthly commute cost; default ``cny_per_min * minutes``.
+        cny_per_min : float
+            Cost per one-way minute when ``cost_cny`` is not given.
+
+        Returns
+        -------
+        CommuteTables
+        """
+        mins = np.asarray(minutes, dtype=np.float64)
+        cost = cny_per_min * mins if cost_cny is None else np.asarray(cost_cny, np.float64)
+        n = len(zone_ids)
+        return cls(
+            zone_ids=np.asarray(zone_ids, dtype=object),
+            city=np.asarray(city, dtype=object),
+            minutes=mins,
+            km=mins.copy(),
+            cost_cny=cost,
+            mode=np.full((n, n), "road", dtype=object),
+            bridges=np.full((n, n), "", dtype=object),
+            minutes_nobridge=mins.copy(),
+            cost_nobridge=cost.copy(),
+        )
+
+
+_CACHE: OrderedDict[tuple[int, str], tuple[Any, CommuteTables]] = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> CommuteTables:
+    """Zone × zone commute tables of a region, with and without its bridges.
+
+    Cached per region object and settings (a region is immutable), so a service calling
+    :func:`match` per request pays for the shortest paths once.
+
+    Parameters
+    ----------
+    region : Region
+    settings : dict, optional
+        Keyword settings of :class:`~zzj_match.commute.CommuteModel`.
+
+    Returns
+    -------
+    CommuteTables
+    """
+    from zzj_match.commute._model import CommuteModel
+    from zzj_match.commute._settings import check_settings
+
+    settings = dict(settings or {})
+    key = (id(region), repr(sorted(settings.items())))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is region:  # these settings were checked when it was made
+        _CACHE.move_to_end(key)
+        return hit[1]
+    # a policy built without validation (model_copy(update=...)) still gets named problems,
+    # unknown keys included (the model's constructor would only raise a TypeError)
+    check_settings(**settings)[1].raise_if_any("bad commute settings in the policy")
+    model = CommuteModel(region, **settings)
+    zone_ids = np.asarray(model.zone_ids, dtype=object)
+    zones = region.zones.set_index("zone_id")
+    city = zones.loc[list(zone_ids), "city"].astype(str).to_numpy(dtype=object)
+    links = region.links
+    tags = links["tags"].astype(str).str.split(";")
+    bridge_links = tags.apply(lambda t: "bridge" in t)
+    bridge_tags = sorted(
+        {t for ts in tags[bridge_links] for t in ts if t and t != "bridge"}
+    )
+    n = zone_ids.size
+    bridges = np.full((n, n), "", dtype=object)
+    without: dict[str, Any] = {}
+    for tag in bridge_tags:
+        used = model.uses(tag)
+        if used.any():
+            bridges = np.where(used, np.where(bridges == "", tag, bridges + ";" + tag), bridges)
+            alt_t = CommuteModel(region.without(tag), **settings)
+            without[tag] = (used, alt_t.array("minutes").astype(np.float64),
+                            alt_t.array("cost_cny").astype(np.float64))
+    minutes = model.array("minutes").astype(np.float64)
+    cost = model.array("cost_cny").astype(np.float64)
+    if bridge_links.any():
+        alt = CommuteModel(region.without("bridge"), **settings)
+        minutes_nb = alt.array("minutes").astype(np.float64)
+        cost_nb = alt.array("cost_cny").astype(np.float64)
+    else:
+        minutes_nb, cost_nb = minutes.copy(), cost.copy()
+    tables = CommuteTables(
+        zone_ids=zone_ids, city=city, minutes=minutes, km=model.array("km").astype(np.float64),
+        cost_cny=cost, mode=np.asarray(model.array("mode"), dtype=object), bridges=bridges,
+        minutes_nobridge=minutes_nb, cost_nobridge=cost_nb, without_bridge=without,
+    )
+    _CACHE[key] = (region, tables)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return tables
+
+

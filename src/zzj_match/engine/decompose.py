@@ -1,0 +1,179 @@
+"""Class flows into (pool, vacancy, headcount) pieces, then into pool and vacancy rows."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from zzj_match.engine.network.layout import L_LY, L_PY, L_YV, ClassNetwork
+from zzj_match.engine.rules.prepared import Prepared
+from zzj_match.errors import SolverError
+
+logger = logging.getLogger(__name__)
+
+def _nw_merge(
+    g_in: npt.NDArray[np.int64], a_in: npt.NDArray[np.int64],
+    g_out: npt.NDArray[np.int64], a_out: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """North-west-corner pairing of inflow segments with outflow segments, group by group.
+
+    Both sides are sorted by group; every group's totals are equal. Returns the positions
+    (into the inputs) of the paired in- and out-segments and the amount of each piece.
+    """
+    if int(a_in.sum()) != int(a_out.sum()):
+        raise SolverError("flow decomposition: inflow and outflow totals differ")
+    ein = np.cumsum(a_in)
+    eout = np.cumsum(a_out)
+    ends = np.union1d(ein, eout)
+    ends = ends[ends > 0]
+    starts = np.concatenate([[0], ends[:-1]])
+    i = np.searchsorted(ein, ends, side="left")
+    j = np.searchsorted(eout, ends, side="left")
+    if i.size and ((g_in[i] != g_out[j]).any()):
+        raise SolverError("flow decomposition: flow is not conserved at a class node")
+    return i, j, (ends - starts).astype(np.int64)
+
+
+def _chain_pairs(
+    chain_in: npt.NDArray[np.int64], node_in: npt.NDArray[np.int64],
+    label_in: npt.NDArray[np.int64], amount_in: npt.NDArray[np.int64],
+    chain_out: npt.NDArray[np.int64], node_out: npt.NDArray[np.int64],
+    label_out: npt.NDArray[np.int64], amount_out: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """First in, first out along every chain: (inflow label, outflow label, amount) pieces."""
+    o_in = np.lexsort((label_in, node_in, chain_in))
+    o_out = np.lexsort((label_out, node_out, chain_out))
+    i, j, amt = _nw_merge(chain_in[o_in], amount_in[o_in], chain_out[o_out],
+                          amount_out[o_out])
+    # the flow on a chain arc is what entered before it minus what left, never negative,
+    # so a unit leaves at or after the node where it entered
+    if i.size and (node_in[o_in][i] > node_out[o_out][j]).any():
+        raise SolverError("flow decomposition: a chain is left before it is entered")
+    return label_in[o_in][i], label_out[o_out][j], amt
+
+
+def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """Split the class flow into (pool class, vacancy, headcount) pieces.
+
+    Every chain pairs its inflows (sorted by node, then source) with its outflows (sorted by
+    node, then target) north-west-corner fashion, first in first out: the flow on a chain
+    arc is what entered before it minus what left, never negative, so every unit leaves at
+    or after the node where it entered, and every vacancy reachable from a node is
+    compatible with every pool class entering there. Ladders are chains of the same kind
+    whose outflows are entry arcs into the vacancy chains; the pieces of an entry arc on its
+    two sides (pool classes into it, vacancies out of it) are paired the same way. A subset
+    node is a chain of one node.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``pc, vc, headcount`` sorted by ``pc, vc``.
+    """
+    used = flow > 0
+    lay = net.layer
+    y_off = net.p_offset + net.n_pclass
+    n_y = net.v_offset - y_off
+    y_chain = net.y_chain
+    if y_chain.size != n_y:  # a network without chain labels
+        y_chain = np.arange(n_y, dtype=np.int64)
+    y_lad = net.y_ladder if net.y_ladder.size == n_y else np.zeros(n_y, dtype=bool)
+    py = np.flatnonzero(used & (lay == L_PY))
+    py_node = net.head[py] - y_off
+    to_lad = y_lad[py_node]
+    ly = np.flatnonzero(used & (lay == L_LY))
+    n_pc = np.int64(net.n_pclass)
+    # vacancy chains: inflows from pool classes (label pc) and entry arcs (label n_pc + arc)
+    a, b = py[~to_lad], ly
+    in_node = np.r_[py_node[~to_lad], net.head[b] - y_off]
+    in_label = np.r_[net.tail[a] - net.p_offset, n_pc + b]
+    yv = np.flatnonzero(used & (lay == L_YV))
+    out_node = net.tail[yv] - y_off
+    src, vc, amt = _chain_pairs(
+        y_chain[in_node], in_node, in_label, np.r_[flow[a], flow[b]],
+        y_chain[out_node], out_node, net.head[yv] - net.v_offset, flow[yv])
+    via = src >= n_pc
+    pc, vc_all, amt_all = [src[~via]], [vc[~via]], [amt[~via]]
+    if via.any():
+        # ladders: pool classes in, entry arcs out
+        c = py[to_lad]
+        l_node = net.tail[ly] - y_off
+        lpc, larc, lamt = _chain_pairs(
+            y_chain[py_node[to_lad]], py_node[to_lad], net.tail[c] - net.p_offset, flow[c],
+            y_chain[l_node], l_node, ly, flow[ly])
+        # each entry arc: its pool-class pieces against its vacancy pieces
+        o1 = np.lexsort((lpc, larc))
+        arc2, vc2, amt2 = src[via] - n_pc, vc[via], amt[via]
+        o2 = np.lexsort((vc2, arc2))
+        i, j, part = _nw_merge(larc[o1], lamt[o1], arc2[o2], amt2[o2])
+        pc.append(lpc[o1][i])
+        vc_all.append(vc2[o2][j])
+        amt_all.append(part)
+    pcs = net.pc_ids[np.concatenate(pc)].astype(np.int64)
+    vcs = net.vc_ids[np.concatenate(vc_all)].astype(np.int64)
+    n_vc = np.int64(int(net.vc_ids.max(initial=0)) + 1)
+    key, inv = np.unique(pcs * n_vc + vcs, return_inverse=True)
+    total = np.bincount(inv.reshape(-1), weights=np.concatenate(amt_all), minlength=key.size)
+    return pd.DataFrame({"pc": key // n_vc, "vc": key % n_vc,
+                         "headcount": np.rint(total).astype(np.int64)})
+
+
+def first_fill(
+    group: npt.NDArray[np.int64], size: npt.NDArray[np.int64], total: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Share each group's ``total`` among its members in order, filling the first ones first.
+
+    ``group`` is sorted; ``size`` are member capacities; ``total`` is indexed by group id.
+    """
+    if group.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    cum = np.cumsum(size)
+    start = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
+    first_cum = np.repeat(cum[start] - size[start], np.diff(np.r_[start, group.size]))
+    before = cum - size - first_cum
+    return np.clip(total[group] - before, 0, size).astype(np.int64)
+
+
+def disaggregate(
+    prep: Prepared, net: ClassNetwork, pieces: pd.DataFrame
+) -> pd.DataFrame:
+    """Turn class pieces into (pool row, vacancy row, headcount), pools and vacancies in id order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``p, v, headcount`` sorted by pool id then vacancy id.
+    """
+    pools, vacs = prep.pools, prep.vacancies
+    # pool side
+    placed_c = np.bincount(pieces["pc"].to_numpy(), weights=pieces["headcount"].to_numpy(),
+                           minlength=net.n_pclass).astype(np.int64)
+    pm = pd.DataFrame({"p": np.arange(len(pools)), "pc": net.pool_class,
+                       "id": pools["pool_id"].to_numpy(dtype=object),
+                       "h": pools["headcount"].to_numpy()})
+    pm = pm[pm["pc"] >= 0].sort_values(["pc", "id"], kind="stable")
+    pm["q"] = first_fill(pm["pc"].to_numpy(), pm["h"].to_numpy(), placed_c)
+    pm = pm[pm["q"] > 0]
+    pcs = pieces.sort_values(["pc", "vc"], kind="stable")
+    i, j, amt = _nw_merge(pm["pc"].to_numpy(), pm["q"].to_numpy(), pcs["pc"].to_numpy(),
+                          pcs["headcount"].to_numpy())
+    mid = pd.DataFrame({"p": pm["p"].to_numpy()[i], "vc": pcs["vc"].to_numpy()[j], "a": amt})
+    mid["id"] = pools["pool_id"].to_numpy(dtype=object)[mid["p"].to_numpy()]
+    mid = mid.sort_values(["vc", "id"], kind="stable")
+    # vacancy side
+    filled_c = np.bincount(pieces["vc"].to_numpy(), weights=pieces["headcount"].to_numpy(),
+                           minlength=net.n_vclass).astype(np.int64)
+    vm = pd.DataFrame({"v": np.arange(len(vacs)), "vc": net.vac_class,
+                       "id": vacs["vacancy_id"].to_numpy(dtype=object),
+                       "h": vacs["headcount"].to_numpy()})
+    vm = vm[vm["vc"] >= 0].sort_values(["vc", "id"], kind="stable")
+    vm["q"] = first_fill(vm["vc"].to_numpy(), vm["h"].to_numpy(), filled_c)
+    vm = vm[vm["q"] > 0]
+    i, j, amt = _nw_merge(mid["vc"].to_numpy(), mid["a"].to_numpy(), vm["vc"].to_numpy(),
+                          vm["q"].to_numpy())
+    out = pd.DataFrame({"p": mid["p"].to_numpy()[i], "v": vm["v"].to_numpy()[j],
+                        "headcount": amt})
+    out = out.groupby(["p", "v"], sort=True)["headcount"].sum().reset_index()
+    return out.astype(np.int64)

@@ -1,0 +1,1 @@
+"""The compact class network: pool classes, chains, ladders, layout and components."""

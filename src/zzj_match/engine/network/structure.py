@@ -1,0 +1,204 @@
+"""The chain structure of a prepared market and the class network laid out from it."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from zzj_match.engine.network._index import _ngroup
+from zzj_match.engine.network.chains import _Middle, _middle
+from zzj_match.engine.network.ladders import _ladders, _link
+from zzj_match.engine.network.layout import L_LY, L_PY, ClassNetwork, assemble
+from zzj_match.engine.rules.prepared import Prepared
+
+logger = logging.getLogger(__name__)
+
+# the columns that make two pool rows the same class (merged into one node)
+_PKEY = ["zi", "occ", "skill", "tol", "r", "af", "at", "sec", "lender", "ce", "prio", "cwp"]
+
+@dataclass
+class ChainStructure:
+    """The compact network before its arcs are laid out: node data, triples and chains.
+
+    :meth:`network` lays out the arcs; :func:`compatible_sums` reads admissible-partner
+    totals straight from the chains (the explanations of unmet and unplaced rows).
+    """
+
+    pc_h: npt.NDArray[np.int64]
+    pc_prio: npt.NDArray[np.bool_]
+    pc_cwp: npt.NDArray[np.int64]
+    v_h: npt.NDArray[np.int64]
+    v_key: npt.NDArray[np.bool_]
+    v_cwv: npt.NDArray[np.int64]
+    pool_class: npt.NDArray[np.int64]
+    vac_class: npt.NDArray[np.int64]
+    t_pc: npt.NDArray[np.int64]
+    mid: _Middle
+    stats: dict[str, int]
+
+    @property
+    def n_triples(self) -> int:
+        """Number of (pool class, chain) triples."""
+        return int(self.t_pc.size)
+
+    @functools.cached_property
+    def sum_index(self) -> tuple[npt.NDArray[np.int64], ...]:
+        """Index arrays of :func:`compatible_sums`, computed once per structure.
+
+        Triples sorted by (chain, entry offset) (``order``); per member, the range of those
+        triples entering its chain at or before it (``first``, ``upto``); per triple, the end
+        of its chain (``end``).
+        """
+        mid = self.mid
+        big = np.int64(mid.m_chain.size + 1)
+        t_key = mid.t_chain * big + (mid.t_entry - np.searchsorted(mid.m_chain, mid.t_chain))
+        order = np.argsort(t_key, kind="stable")
+        keys = t_key[order]
+        m_start = np.searchsorted(mid.m_chain, mid.m_chain)
+        m_key = mid.m_chain * big + (np.arange(mid.m_chain.size) - m_start)
+        upto = np.searchsorted(keys, m_key, side="right")
+        first = np.searchsorted(keys, mid.m_chain * big, side="left")
+        end = np.searchsorted(mid.m_chain, mid.t_chain, side="right")
+        return order, upto, first, end
+
+    def network(self, *, ladders: bool = True) -> ClassNetwork:
+        """Lay out the arcs of the class network.
+
+        Parameters
+        ----------
+        ladders : bool, default True
+            Route the triples that may share entries through ladders (:func:`_ladders`);
+            ``False`` gives every triple its own arc (same optimum, more arcs).
+        """
+        mid = self.mid
+        link = _link(mid.m_chain, mid.t_chain, mid.t_entry, mid.m_head)
+        n_y = int(link["n"])
+        via = mid.t_ladder if ladders else np.zeros(self.n_triples, dtype=bool)
+        direct = np.flatnonzero(~via)
+        lad = _ladders(mid, self.t_pc, self.pc_h, link["entry"], np.flatnonzero(via))
+        n_lad = int(lad["n"])
+        y_chain = np.r_[link["chain"], mid.n_chains + lad["key"]].astype(np.int64)
+        net = assemble(
+            pc_h=self.pc_h, pc_prio=self.pc_prio, pc_cwp=self.pc_cwp, v_h=self.v_h,
+            v_key=self.v_key, v_cwv=self.v_cwv,
+            py_p=np.r_[self.t_pc[direct], lad["pl_p"]],
+            py_y=np.r_[link["entry"][direct], n_y + lad["pl_node"]],
+            py_cost=np.r_[mid.t_cost[direct], np.zeros(lad["pl_p"].size, np.int64)],
+            yv_y=link["yv_y"], yv_v=mid.m_v[link["yv_m"]],
+            n_y=n_y + n_lad, pc_ids=np.arange(self.pc_h.size, dtype=np.int64),
+            vc_ids=np.arange(self.v_h.size, dtype=np.int64),
+            yy_t=np.r_[link["yy_t"], n_y + lad["ll_t"]],
+            yy_h=np.r_[link["yy_h"], n_y + lad["ll_t"] + 1],
+            yy_cap=np.r_[link["yy_cap"], lad["ll_cap"]], y_chain=y_chain,
+            ly_t=n_y + lad["ly_node"], ly_h=lad["ly_y"], ly_cost=lad["ly_cost"],
+            ly_cap=lad["ly_cap"], y_ladder=np.r_[np.zeros(n_y, bool), np.ones(n_lad, bool)],
+        )
+        net.pool_class = self.pool_class
+        net.vac_class = self.vac_class
+        py_arcs = np.flatnonzero(net.layer == L_PY)[:direct.size]
+        ly_arcs = np.flatnonzero(net.layer == L_LY)
+        net.arc_home_zone = np.full(net.tail.size, -1, dtype=np.int64)
+        net.arc_work_zone = np.full(net.tail.size, -1, dtype=np.int64)
+        net.arc_home_zone[py_arcs] = mid.t_zp[direct]
+        net.arc_work_zone[py_arcs] = mid.t_zv[direct]
+        net.arc_home_zone[ly_arcs] = lad["ly_zp"]
+        net.arc_work_zone[ly_arcs] = lad["ly_zv"]
+        net.stats.update(self.stats)
+        net.stats["chain_nodes"] = n_y
+        net.stats["ladder_nodes"] = n_lad
+        net.stats["ladder_triples"] = int(via.sum())
+        net.stats["ladder_entries"] = int(lad["ly_node"].size)
+        return net
+
+
+def compatible_sums(st: ChainStructure, pc_weight: npt.NDArray[np.int64],
+                    v_weight: npt.NDArray[np.int64]) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Sum weights over admissible partners, from the chains (no pair is enumerated).
+
+    Every admissible (pool class, vacancy) pair is exactly one (triple, later member of its
+    chain) combination, so per vacancy class the sum of ``pc_weight`` over its admissible
+    pool classes adds, over the vacancy's chain memberships, the weights of the triples
+    entering that chain at or before it (prefix sums per chain); per pool class, the sum of
+    ``v_weight`` adds over its triples the suffix sums of their chains.
+
+    Returns
+    -------
+    tuple of arrays
+        Per vacancy class and per pool class (int64).
+    """
+    mid = st.mid
+    n_v, n_pc = st.v_h.size, st.pc_h.size
+    if st.n_triples == 0 or mid.m_chain.size == 0:
+        return np.zeros(n_v, dtype=np.int64), np.zeros(n_pc, dtype=np.int64)
+    order, upto, first, end = st.sum_index
+    cum = np.r_[0, np.cumsum(pc_weight[st.t_pc[order]])]
+    per_m = cum[upto] - cum[first]
+    v_sum = np.bincount(mid.m_v, weights=per_m, minlength=n_v).astype(np.int64)
+    csv = np.r_[0, np.cumsum(v_weight[mid.m_v])]
+    per_t = csv[end] - csv[mid.t_entry]
+    pc_sum = np.bincount(st.t_pc, weights=per_t, minlength=n_pc).astype(np.int64)
+    return v_sum, pc_sum
+
+
+def build_structure(prep: Prepared) -> ChainStructure:
+    """Pool classes, vacancies, triples and chains of a prepared market (no arcs yet).
+
+    Parameters
+    ----------
+    prep : Prepared
+
+    Returns
+    -------
+    ChainStructure
+    """
+    pools, vacs = prep.pools, prep.vacancies
+
+    # ---- pool classes: identical pools merged ----------------------------------------------
+    active_p = (pools["headcount"].to_numpy() > 0) & pools["ok"].to_numpy(dtype=bool)
+    act = np.flatnonzero(active_p)
+    pa = pd.DataFrame({c: pools[c].to_numpy()[active_p] for c in [*_PKEY, "headcount"]})
+    pclass = np.full(len(pools), -1, dtype=np.int64)
+    pa_id = _ngroup(pa, _PKEY)
+    pclass[act] = pa_id
+    n_pc = int(pa_id.max()) + 1 if pa_id.size else 0
+    rep = np.full(n_pc, -1, dtype=np.int64)
+    rep[pa_id[::-1]] = act[::-1]  # first member (in id order) represents its class
+    pc_h = np.bincount(pa_id, weights=pa["headcount"].to_numpy(), minlength=n_pc).astype(
+        np.int64)
+
+    # ---- vacancies ---------------------------------------------------------------------------
+    active_v = vacs["headcount"].to_numpy() > 0
+    vrows = np.flatnonzero(active_v)
+    vclass = np.full(len(vacs), -1, dtype=np.int64)
+    vclass[vrows] = np.arange(vrows.size)
+
+    mid = _middle(prep, rep, vrows, vclass)
+    return ChainStructure(
+        pc_h=pc_h, pc_prio=pools["prio"].to_numpy(dtype=bool)[rep],
+        pc_cwp=pools["cwp"].to_numpy(dtype=np.int64)[rep],
+        v_h=vacs["headcount"].to_numpy(dtype=np.int64)[vrows],
+        v_key=vacs["key"].to_numpy(dtype=bool)[vrows],
+        v_cwv=vacs["cwv"].to_numpy(dtype=np.int64)[vrows],
+        pool_class=pclass, vac_class=vclass, t_pc=pclass[mid.t_p], mid=mid,
+        stats={"pools": len(pools), "vacancies": len(vacs), **mid.stats},
+    )
+
+
+def build_network(prep: Prepared) -> ClassNetwork:
+    """Build the compact class network of a prepared market (every triple laid out).
+
+    Parameters
+    ----------
+    prep : Prepared
+
+    Returns
+    -------
+    ClassNetwork
+    """
+    return build_structure(prep).network()

@@ -1,0 +1,216 @@
+"""``match``: market + region + policy → :class:`~zzj_match.plan.AdjustmentPlan`, stage by stage."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from typing import Any
+
+import pandas as pd
+
+from zzj_match.commute._tables import CommuteTables, commute_tables
+from zzj_match.engine import _deadline
+from zzj_match.engine.decompose import disaggregate
+from zzj_match.engine.explain import explain as _explain
+from zzj_match.engine.network.structure import build_structure
+from zzj_match.engine.rules.prepared import prepare
+from zzj_match.engine.solve.caps import solve_with_caps
+from zzj_match.engine.solve.parallel import solve_all
+from zzj_match.engine.transfers import (
+    _shadow_prices,
+    _split_to_workers,
+    _transfers,
+    _workers_as_pools,
+)
+from zzj_match.errors import InputError, SolverError
+from zzj_match.model.policy import Policy
+from zzj_match.plan._plan import AdjustmentPlan, compute_kpis
+
+logger = logging.getLogger(__name__)
+
+_CACHE_SIZE = 4
+_AS_OF: OrderedDict[tuple[int, str], tuple[Any, Any]] = OrderedDict()
+
+
+def _as_of(region: Any, date: Any) -> Any:
+    """``region.as_of(date)``, cached per region object and date (so are its commute tables)."""
+    key = (id(region), str(date))
+    hit = _AS_OF.get(key)
+    if hit is not None and hit[0] is region:
+        return hit[1]
+    dated = region.as_of(date)
+    _AS_OF[key] = (region, dated)
+    while len(_AS_OF) > _CACHE_SIZE:
+        _AS_OF.popitem(last=False)
+    return dated
+
+
+def _default_region() -> Any:
+    from zzj_match.datasets import zzj_region
+
+    return zzj_region()
+
+
+def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> AdjustmentPlan:
+    """Propose the surplus/shortage adjustment plan that is best by the policy's objective.
+
+    Exact and lexicographic: with the default policy it first fills as many positions of key
+    enterprises (重点企业) as possible, then places as many priority-group job-seekers as
+    possible, then as many workers as possible, and among those plans takes one of least
+    generalised monthly cost (commuting money and time, soft penalty above 45 minutes,
+    retraining, wage gap). Only admissible matches are made: substitutable occupation,
+    sufficient skill, reservation wage ≤ offered wage, commute within the limit (unless the
+    vacancy has housing or a shuttle from the home zone), overlapping periods, and the 共享用工
+    rules for secondment pools. See ``docs/engine.md``.
+
+    Parameters
+    ----------
+    market : LabourMarket
+        The surplus (pools, and individual workers if any) and the shortage (vacancies).
+        A worker naming a pool is one of its people: the pool's placements go to its listed
+        workers in ``worker_id`` order (one transfer row each, ``worker_id`` set); a worker
+        without a pool is a pool of one named by its ``worker_id``.
+    region : Region, optional
+        The transport network; default :func:`zzj_match.datasets.zzj_region`. Taken as of
+        ``policy.reference_date`` when that is set.
+    policy : Policy, optional
+        Default ``Policy()``.
+
+    Returns
+    -------
+    AdjustmentPlan
+
+    Raises
+    ------
+    InputError
+        A zone of the market that the region does not have (every such row named).
+    TimeLimitError
+        When ``policy.time_limit_s`` runs out (within about a second of it, even inside a
+        long solve; no worker process is left running). Ctrl-C (``KeyboardInterrupt``) is
+        honoured as promptly and leaves no worker process either.
+    SolverError
+        If a solve fails or its answer does not pass the checks (certificate, compatibility
+        of every transfer, cost equality, conservation).
+
+    Examples
+    --------
+    >>> import zzj_match as zm
+    >>> plan = zm.match(zm.datasets.zzj_market(scale=0.02, seed=1))  # doctest: +SKIP
+    >>> plan.kpis["key_fill_rate"] >= 0  # doctest: +SKIP
+    True
+    """
+    policy = Policy() if policy is None else policy
+    if not isinstance(policy, Policy):
+        raise InputError([{"table": "policy", "row": None, "column": None,
+                           "value": type(policy).__name__,
+                           "message": "policy must be a zzj_match.Policy"}])
+    if policy.time_limit_s is not None and _deadline.remaining() is None:
+        with _deadline.limit(policy.time_limit_s):  # the whole call, commute tables included
+            return match(market, region=region, policy=policy)
+    if region is None:
+        region = _default_region()
+    if policy.reference_date is not None:
+        region = _as_of(region, policy.reference_date)
+    t0 = time.perf_counter()
+    tables = commute_tables(region, policy.commute)
+    t_commute = time.perf_counter() - t0
+    _deadline.check("computing the commute tables")
+    workers = getattr(market, "workers", None)
+    plan = match_frames(
+        market.enterprises, market.vacancies, market.pools, tables, policy, workers=workers,
+    )
+    plan.stats["seconds_commute"] = t_commute
+    plan.stats["seconds_total"] = time.perf_counter() - t0
+    return plan
+
+
+def match_frames(
+    enterprises: pd.DataFrame,
+    vacancies: pd.DataFrame,
+    pools: pd.DataFrame,
+    commute: CommuteTables,
+    policy: Policy | None = None,
+    *,
+    workers: pd.DataFrame | None = None,
+) -> AdjustmentPlan:
+    """:func:`match` on canonical frames and ready commute tables (tests, services).
+
+    Parameters
+    ----------
+    enterprises, vacancies, pools : DataFrame
+        Canonical market frames (docs/architecture.md).
+    commute : CommuteTables
+    policy : Policy, optional
+    workers : DataFrame, optional
+        Individual workers (see :func:`match`).
+
+    Returns
+    -------
+    AdjustmentPlan
+
+    Raises
+    ------
+    TimeLimitError
+        When ``policy.time_limit_s`` runs out (counted from this call, or from the enclosing
+        :func:`match`).
+    SolverError
+        As :func:`match`.
+    """
+    policy = Policy() if policy is None else policy
+    caps = policy.city_pairs(commute.city)  # every city of the caps is the region's, or raise
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    members = None
+    if policy.time_limit_s is not None and _deadline.remaining() is None:
+        with _deadline.limit(policy.time_limit_s):
+            return match_frames(enterprises, vacancies, pools, commute, policy,
+                                workers=workers)
+    if workers is not None and len(workers):
+        pools, members = _workers_as_pools(pools, workers)
+    prep = prepare(enterprises, vacancies, pools, commute, policy)
+    times["seconds_prepare"] = time.perf_counter() - t
+    _deadline.check("applying the matching rules")
+    t = time.perf_counter()
+    structure = build_structure(prep)
+    net = structure.network()
+    times["seconds_build"] = time.perf_counter() - t
+    _deadline.check("building the class network")
+    t = time.perf_counter()
+    if policy.city_pair_caps:
+        out = solve_with_caps(net, policy.objective, commute.city, caps)
+    else:
+        out = solve_all(net, policy.objective, policy.lexicographic,
+                        processes=policy.processes)
+    times["seconds_solve"] = time.perf_counter() - t
+    t = time.perf_counter()
+    pairs = disaggregate(prep, net, out.pieces)
+    transfers, total_cost = _transfers(prep, pairs)
+    if total_cost != out.levels["cost"]:
+        raise SolverError(
+            f"plan cost {total_cost} differs from the optimum {out.levels['cost']} of the class "
+            "network"
+        )
+    if members is not None:
+        transfers = _split_to_workers(transfers, members)
+    times["seconds_disaggregate"] = time.perf_counter() - t
+    _deadline.check("turning the class flows into transfers")
+    t = time.perf_counter()
+    unmet, unplaced = _explain(prep, pairs, structure, caps)
+    times["seconds_explain"] = time.perf_counter() - t
+    _deadline.check("explaining unmet vacancies and unplaced pools")
+    kpis = compute_kpis(
+        transfers, prep.vacancies, prep.pools,
+        key_vacancy=prep.vacancies["key"].to_numpy(dtype=bool),
+        priority_pool=prep.pools["prio"].to_numpy(dtype=bool),
+    )
+    for level, value in out.levels.items():
+        kpis[f"objective_{level}"] = value
+    stats: dict[str, Any] = {**net.stats, **out.stats, **times}
+    stats["cost_resolution_cny"] = policy.cost_resolution_cny
+    return AdjustmentPlan(
+        transfers=transfers, unmet=unmet, unplaced=unplaced, kpis=kpis,
+        shadow_prices=_shadow_prices(prep, net, out), stats=stats, policy=policy,
+        all_vacancies=prep.vacancies[["vacancy_id", "headcount"]],
+        all_pools=prep.pools[["pool_id", "headcount"]],
+    )

@@ -1,0 +1,1 @@
+"""The matching rules: the market reduced to comparable numbers, admissibility and cost."""

@@ -1,0 +1,1 @@
+"""Exact lexicographic solves of the class network: levels, maximum flows, caps, processes."""
