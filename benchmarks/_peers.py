@@ -162,10 +162,10 @@ def direct_network(prep: Any) -> Direct:
     """The direct network: S → PP/PN → pool → vacancy → VK/VN → T, and S → T (unplaced)."""
     pairs = pair_table(prep)
     n_p, n_v = len(prep.pools), len(prep.vacancies)
-    ph = prep.pools["headcount"].to_numpy(np.int64) * prep.pools["ok"].to_numpy(bool)
-    vh = prep.vacancies["headcount"].to_numpy(np.int64)
-    key = prep.vacancies["key"].to_numpy(bool)
-    prio = prep.pools["prio"].to_numpy(bool)
+    ph = prep.pools.headcount * prep.pools.may_share
+    vh = prep.vacancies.headcount
+    key = prep.vacancies.key_enterprise
+    prio = prep.pools.priority
     big = int(ph.sum())
     pp = 6 + np.arange(n_p)
     vv = 6 + n_p + np.arange(n_v)

@@ -73,7 +73,7 @@ def test_prepare_zzj_match(benchmark: Any, inputs: tuple[Any, ...]) -> None:
     assert len(prep.pools) == len(inputs[2])
     assert len(prep.vacancies) == len(inputs[1])
     benchmark.group = f"engine_prepare_scale_{SCALE}"
-    record(benchmark, objective=f"{int(prep.pools['ok'].to_numpy(bool).sum())} usable pools",
+    record(benchmark, objective=f"{int(prep.pools.may_share.sum())} usable pools",
            pools=len(prep.pools), vacancies=len(prep.vacancies))
     measure_rss(benchmark, lambda: prepare(*inputs))
 

@@ -84,10 +84,10 @@ def test_partner_sums_from_the_chains_equal_the_direct_pairs(market, pi) -> None
             want_v[v] += int(heads_p[p])
             want_p[p] += int(heads_v[v])
     pv = prep.vacancies
-    got_v = {pv["vacancy_id"].to_numpy()[r]: int(v_sum[c])
+    got_v = {pv.vacancy_id[r]: int(v_sum[c])
              for r, c in enumerate(stc.vac_class) if c >= 0 and v_sum[c] > 0}
     pp = prep.pools
-    got_p = {pp["pool_id"].to_numpy()[r]: int(pc_sum[c])
+    got_p = {pp.pool_id[r]: int(pc_sum[c])
              for r, c in enumerate(stc.pool_class) if c >= 0 and pc_sum[c] > 0}
     assert got_v == dict(want_v)
     assert got_p == dict(want_p)
@@ -204,8 +204,8 @@ def test_ladders_and_date_filters_reach_exactly_the_admissible_pairs(market, pi)
     policy = POLICIES[pi]
     prep, stc = _structure(market, policy)
     with_l, without = stc.network(ladders=True), stc.network(ladders=False)
-    pid = prep.pools["pool_id"].to_numpy()
-    vid = prep.vacancies["vacancy_id"].to_numpy()
+    pid = prep.pools.pool_id
+    vid = prep.vacancies.vacancy_id
     p_of = {int(c): pid[r] for r, c in enumerate(stc.pool_class) if c >= 0}
     v_of = {int(c): vid[r] for r, c in enumerate(stc.vac_class) if c >= 0}
     active_p = set(pools.loc[pools["headcount"] > 0, "pool_id"])

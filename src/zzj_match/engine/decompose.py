@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match.engine.network.layout import L_LY, L_PY, L_YV, ClassNetwork
-from zzj_match.engine.rules.prepared import Prepared
+from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.errors import SolverError
 
 logger = logging.getLogger(__name__)
@@ -151,8 +151,8 @@ def disaggregate(
     placed_c = np.bincount(pieces["pc"].to_numpy(), weights=pieces["headcount"].to_numpy(),
                            minlength=net.n_pclass).astype(np.int64)
     pm = pd.DataFrame({"p": np.arange(len(pools)), "pc": net.pool_class,
-                       "id": pools["pool_id"].to_numpy(dtype=object),
-                       "h": pools["headcount"].to_numpy()})
+                       "id": pools.pool_id,
+                       "h": pools.headcount})
     pm = pm[pm["pc"] >= 0].sort_values(["pc", "id"], kind="stable")
     pm["q"] = first_fill(pm["pc"].to_numpy(), pm["h"].to_numpy(), placed_c)
     pm = pm[pm["q"] > 0]
@@ -160,14 +160,14 @@ def disaggregate(
     i, j, amt = _nw_merge(pm["pc"].to_numpy(), pm["q"].to_numpy(), pcs["pc"].to_numpy(),
                           pcs["headcount"].to_numpy())
     mid = pd.DataFrame({"p": pm["p"].to_numpy()[i], "vc": pcs["vc"].to_numpy()[j], "a": amt})
-    mid["id"] = pools["pool_id"].to_numpy(dtype=object)[mid["p"].to_numpy()]
+    mid["id"] = pools.pool_id[mid["p"].to_numpy()]
     mid = mid.sort_values(["vc", "id"], kind="stable")
     # vacancy side
     filled_c = np.bincount(pieces["vc"].to_numpy(), weights=pieces["headcount"].to_numpy(),
                            minlength=net.n_vclass).astype(np.int64)
     vm = pd.DataFrame({"v": np.arange(len(vacs)), "vc": net.vac_class,
-                       "id": vacs["vacancy_id"].to_numpy(dtype=object),
-                       "h": vacs["headcount"].to_numpy()})
+                       "id": vacs.vacancy_id,
+                       "h": vacs.headcount})
     vm = vm[vm["vc"] >= 0].sort_values(["vc", "id"], kind="stable")
     vm["q"] = first_fill(vm["vc"].to_numpy(), vm["h"].to_numpy(), filled_c)
     vm = vm[vm["q"] > 0]

@@ -18,7 +18,8 @@ import pandas as pd
 from zzj_match.engine import _deadline
 from zzj_match.engine.network.candidates import candidates
 from zzj_match.engine.network.structure import ChainStructure, compatible_sums
-from zzj_match.engine.rules.prepared import Prepared
+from zzj_match.engine.rules.admissible import RULE_FLAGS
+from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.plan._plan import UNMET_COLUMNS, UNPLACED_COLUMNS
 
 _REASON_TEXT = {
@@ -39,7 +40,7 @@ _REASON_TEXT = {
 }
 #: Every reason code of ``plan.unmet`` / ``plan.unplaced`` (docs/engine.md "Reasons").
 REASONS: tuple[str, ...] = tuple(_REASON_TEXT)
-_STAGES = ("ok_skill", "ok_wage", "ok_period", "ok_sharing", "ok_commute")
+_STAGES = RULE_FLAGS
 _STAGE_REASON = ("wage_gap", "period", "sharing_rules", "commute_limit")
 
 
@@ -82,10 +83,10 @@ def _explain_counts(
     own_t, oth_t = (prep.vacancies, prep.pools) if by_vacancy else (prep.pools, prep.vacancies)
     a, b = (("vacancy_occupation", "pool_occupation") if by_vacancy else
             ("pool_occupation", "vacancy_occupation"))
-    occ_n = pd.Series(oth_t["occ"].to_numpy(dtype=object)[other]).value_counts()
+    occ_n = pd.Series(oth_t.occupation[other]).value_counts()
     per_occ = (prep.subst[[a, b]].assign(k=prep.subst[b].map(occ_n).fillna(0).to_numpy())
                .groupby(a)["k"].sum())
-    npair = per_occ.reindex(own_t["occ"].to_numpy(dtype=object)[rows]).fillna(0).to_numpy()
+    npair = per_occ.reindex(own_t.occupation[rows]).fillna(0).to_numpy()
     npair = npair * (2 if prep.policy.allow_skill_below else 1) + 1
     cut = np.searchsorted(np.cumsum(npair), np.arange(1, int(npair.sum() // _EXPLAIN_PAIRS)
                                                       + 1) * _EXPLAIN_PAIRS)
@@ -95,15 +96,15 @@ def _explain_counts(
     spare = np.zeros(n, dtype=np.float64)
     n_comp = np.zeros(n, dtype=np.float64)
     minr = np.full(n, np.nan, dtype=np.float64)
-    r = prep.pools["r"].to_numpy()
+    r = prep.pools.reservation_wage
     for lo, hi in itertools.pairwise(bounds):
         _deadline.check("explaining unmet vacancies and unplaced pools")
         chunk = rows[lo:hi]
         if by_vacancy:
-            cand = candidates(prep, other, chunk, extra_min=np.inf)
+            cand = candidates(prep, other, chunk)
             own, oth = cand.v, cand.p
         else:
-            cand = candidates(prep, chunk, other, extra_min=np.inf)
+            cand = candidates(prep, chunk, other)
             own, oth = cand.p, cand.v
         for acc, add in zip(stages, _stage_counts(own, cand.flags, n), strict=True):
             acc += add
@@ -168,8 +169,8 @@ def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = Non
                          minlength=len(p)).astype(np.int64)
     filled = np.bincount(pairs["v"].to_numpy(), weights=pairs["headcount"].to_numpy(),
                          minlength=len(v)).astype(np.int64)
-    p_h = p["headcount"].to_numpy(dtype=np.int64)
-    v_h = v["headcount"].to_numpy(dtype=np.int64)
+    p_h = p.headcount
+    v_h = v.headcount
     unmet_rows = np.flatnonzero(filled < v_h)
     unpl_rows = np.flatnonzero(placed < p_h)
     active_p = np.flatnonzero(p_h > 0)
@@ -205,15 +206,15 @@ def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = Non
             u_detail[k] = _REASON_TEXT["wage_gap"].format(
                 who="workers",
                 wage=f"the lowest reservation wage ({minr[r]:,.0f} CNY) exceeds the offered "
-                     f"{v['w'].to_numpy()[r]:,.0f} CNY",
+                     f"{v.wage[r]:,.0f} CNY",
             )
     unmet = pd.DataFrame(
         {
-            "vacancy_id": v["vacancy_id"].to_numpy(dtype=object)[unmet_rows],
-            "enterprise_id": v["enterprise_id"].to_numpy(dtype=object)[unmet_rows],
-            "zone_id": ct.zone_ids[v["zi"].to_numpy()[unmet_rows]],
-            "city": ct.city[v["zi"].to_numpy()[unmet_rows]],
-            "occupation": v["occ"].to_numpy(dtype=object)[unmet_rows],
+            "vacancy_id": v.vacancy_id[unmet_rows],
+            "enterprise_id": v.enterprise_id[unmet_rows],
+            "zone_id": ct.zone_ids[v.zone[unmet_rows]],
+            "city": ct.city[v.zone[unmet_rows]],
+            "occupation": v.occupation[unmet_rows],
             "headcount": v_h[unmet_rows],
             "headcount_filled": filled[unmet_rows],
             "headcount_unfilled": v_left[unmet_rows],
@@ -229,14 +230,14 @@ def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = Non
                                   pol.explain_extra_min)
     _capped(prep, pairs, caps, unpl_rows, active_v, v_left, p_reason, p_detail,
             by_vacancy=False)
-    not_ok = ~p["ok"].to_numpy(dtype=bool)[unpl_rows]
+    not_ok = ~p.may_share[unpl_rows]
     for k in np.flatnonzero(not_ok).tolist():
         row = int(unpl_rows[k])
         p_reason[k] = "sharing_rules"
         why = []
-        if not bool(p["consent"].to_numpy()[row]):
+        if not bool(p.consent[row]):
             why.append("the workers have not consented to secondment")
-        if bool(p["dispatched"].to_numpy()[row]):
+        if bool(p.dispatched[row]):
             why.append("dispatched (劳务派遣) workers may never be shared")
         p_detail[k] = "共享用工 rules: " + "; ".join(why)
     for k in np.flatnonzero(np.asarray(p_reason) == "wage_gap").tolist():
@@ -244,14 +245,14 @@ def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = Non
         p_detail[k] = _REASON_TEXT["wage_gap"].format(
             who="positions",
             wage=f"every one pays less than the reservation wage "
-                 f"({p['r'].to_numpy()[row]:,.0f} CNY)",
+                 f"({p.reservation_wage[row]:,.0f} CNY)",
         )
     unplaced = pd.DataFrame(
         {
-            "pool_id": p["pool_id"].to_numpy(dtype=object)[unpl_rows],
-            "zone_id": ct.zone_ids[p["zi"].to_numpy()[unpl_rows]],
-            "city": ct.city[p["zi"].to_numpy()[unpl_rows]],
-            "occupation": p["occ"].to_numpy(dtype=object)[unpl_rows],
+            "pool_id": p.pool_id[unpl_rows],
+            "zone_id": ct.zone_ids[p.zone[unpl_rows]],
+            "city": ct.city[p.zone[unpl_rows]],
+            "occupation": p.occupation[unpl_rows],
             "headcount": p_h[unpl_rows],
             "headcount_placed": placed[unpl_rows],
             "headcount_unplaced": p_left[unpl_rows],
@@ -311,8 +312,8 @@ def _capped(
     if not caps or todo.size == 0:
         return
     city = prep.commute.city
-    p_zi = prep.pools["zi"].to_numpy()
-    v_zi = prep.vacancies["zi"].to_numpy()
+    p_zi = prep.pools.zone
+    v_zi = prep.vacancies.zone
     flows = (pd.DataFrame({"h": city[p_zi[pairs["p"].to_numpy()]],
                            "w": city[v_zi[pairs["v"].to_numpy()]],
                            "n": pairs["headcount"].to_numpy()})
@@ -323,8 +324,8 @@ def _capped(
     for lo in range(0, todo.size, _CAP_ROWS):
         _deadline.check("explaining unmet vacancies and unplaced pools")
         ks = todo[lo:lo + _CAP_ROWS]
-        cand = (candidates(prep, other, rows[ks], extra_min=np.inf) if by_vacancy else
-                candidates(prep, rows[ks], other, extra_min=np.inf))
+        cand = (candidates(prep, other, rows[ks]) if by_vacancy else
+                candidates(prep, rows[ks], other))
         own, oth = (cand.v, cand.p) if by_vacancy else (cand.p, cand.v)
         ok = np.all([cand.flags[s] for s in _STAGES], axis=0) & (left[oth] > 0)
         found = pd.DataFrame({"own": own[ok], "h": city[p_zi[cand.p[ok]]],

@@ -199,10 +199,13 @@ def match_frames(
     unmet, unplaced = _explain(prep, pairs, structure, caps)
     times["seconds_explain"] = time.perf_counter() - t
     _deadline.check("explaining unmet vacancies and unplaced pools")
+    vacancy_totals = pd.DataFrame({"vacancy_id": prep.vacancies.vacancy_id,
+                                   "headcount": prep.vacancies.headcount})
+    pool_totals = pd.DataFrame({"pool_id": prep.pools.pool_id, "headcount": prep.pools.headcount})
     kpis = compute_kpis(
-        transfers, prep.vacancies, prep.pools,
-        key_vacancy=prep.vacancies["key"].to_numpy(dtype=bool),
-        priority_pool=prep.pools["prio"].to_numpy(dtype=bool),
+        transfers, vacancy_totals, pool_totals,
+        key_vacancy=prep.vacancies.key_enterprise,
+        priority_pool=prep.pools.priority,
     )
     for level, value in out.levels.items():
         kpis[f"objective_{level}"] = value
@@ -211,6 +214,5 @@ def match_frames(
     return AdjustmentPlan(
         transfers=transfers, unmet=unmet, unplaced=unplaced, kpis=kpis,
         shadow_prices=_shadow_prices(prep, net, out), stats=stats, policy=policy,
-        all_vacancies=prep.vacancies[["vacancy_id", "headcount"]],
-        all_pools=prep.pools[["pool_id", "headcount"]],
+        all_vacancies=vacancy_totals, all_pools=pool_totals,
     )

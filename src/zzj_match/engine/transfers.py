@@ -11,8 +11,9 @@ import pandas as pd
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.engine.decompose import _nw_merge
+from zzj_match.engine.rules.admissible import commute_exempt, commute_ok
+from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.pairs import pair_rules
-from zzj_match.engine.rules.prepared import Prepared
 from zzj_match.errors import SolverError
 from zzj_match.plan._plan import TRANSFER_COLUMNS
 
@@ -75,8 +76,13 @@ def _split_to_workers(transfers: pd.DataFrame, members: pd.DataFrame) -> pd.Data
 
 
 def _transfers(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Transfer rows for (pool row, vacancy row, headcount) pairs; checks every pair."""
-    pol = prep.policy
+    """Transfer rows for (pool row, vacancy row, headcount) pairs; checks every pair.
+
+    Raises
+    ------
+    SolverError
+        When a pair breaks a rule (the solve proposed an inadmissible placement).
+    """
     pi = pairs["p"].to_numpy(dtype=np.int64)
     vi = pairs["v"].to_numpy(dtype=np.int64)
     h = pairs["headcount"].to_numpy(dtype=np.int64)
@@ -86,78 +92,71 @@ def _transfers(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         raise SolverError(f"the solve proposed inadmissible pairs: {bad.to_dict('records')}")
     total_cost = int(np.dot(rules["cost"].to_numpy().astype(object), h.astype(object)))
     p, v, ct = prep.pools, prep.vacancies, prep.commute
-    zp = p["zi"].to_numpy()[pi]
-    zv = v["zi"].to_numpy()[vi]
-    trained = rules["trained"].to_numpy(dtype=bool)
-    sub = prep.subst.set_index(["pool_occupation", "vacancy_occupation"])
-    key = pd.MultiIndex.from_arrays([p["occ"].to_numpy(dtype=object)[pi],
-                                     v["occ"].to_numpy(dtype=object)[vi]])
-    rcost = sub["retraining_cost_cny"].reindex(key).fillna(0.0).to_numpy(dtype=np.float64)
-    rdays = sub["retraining_days"].reindex(key).fillna(0.0).to_numpy(dtype=np.float64)
-    rcost = rcost + np.where(trained, pol.skill_training_cost_cny, 0.0)
-    rdays = rdays + np.where(trained, pol.skill_training_days, 0.0)
-    mins = ct.minutes[zp, zv]
-    commute_cost = ct.cost_cny[zp, zv]
-    home_city = ct.city[zp]
-    work_city = ct.city[zv]
-    cross = home_city != work_city
-    wage = v["w"].to_numpy()[vi]
-    res_w = p["r"].to_numpy()[pi]
-    cost = (
-        commute_cost
-        + pol.soft_commute_penalty_cny * np.maximum(mins - pol.soft_commute_min, 0.0)
-        + pol.cross_city_cost_cny * cross
-        + rcost / pol.amortisation_months
-        + pol.wage_gap_cost_per_cny * (wage - res_w)
-    )
+    zp, zv = p.zone[pi], v.zone[vi]
+    home_city, work_city = ct.city[zp], ct.city[zv]
     bridges = ct.bridges[zp, zv]
-    tol = p["tol"].to_numpy()[pi]
-    exempt = v["housing"].to_numpy(dtype=bool)[vi] | prep.in_shuttle(vi, zp)
-    def worse(mins_alt: npt.NDArray[np.float64],
-              cost_alt: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-        infeasible = ~np.isfinite(mins_alt) | ((mins_alt > tol) & ~exempt)
-        out: npt.NDArray[np.bool_] = infeasible | (cost_alt > commute_cost + 1e-9)
-        return out
-
-    if ct.without_bridge:  # bridge by bridge: would losing this bridge hurt the match?
-        bridge_dep = np.zeros(pi.size, dtype=bool)
-        for used, mins_t, cost_t in ct.without_bridge.values():
-            bridge_dep |= used[zp, zv] & worse(mins_t[zp, zv], cost_t[zp, zv])
-    else:
-        bridge_dep = (bridges != "") & worse(ct.minutes_nobridge[zp, zv],
-                                             ct.cost_nobridge[zp, zv])
     frame = pd.DataFrame(
         {
-            "pool_id": p["pool_id"].to_numpy(dtype=object)[pi],
+            "pool_id": p.pool_id[pi],
             "worker_id": "",
-            "kind": p["kind"].to_numpy(dtype=object)[pi],
-            "lender_id": p["lender"].to_numpy(dtype=object)[pi],
-            "vacancy_id": v["vacancy_id"].to_numpy(dtype=object)[vi],
-            "enterprise_id": v["enterprise_id"].to_numpy(dtype=object)[vi],
+            "kind": p.kind[pi],
+            "lender_id": p.lender[pi],
+            "vacancy_id": v.vacancy_id[vi],
+            "enterprise_id": v.enterprise_id[vi],
             "headcount": h,
             "home_zone": ct.zone_ids[zp],
             "work_zone": ct.zone_ids[zv],
             "home_city": home_city,
             "work_city": work_city,
-            "pool_occupation": p["occ"].to_numpy(dtype=object)[pi],
-            "vacancy_occupation": v["occ"].to_numpy(dtype=object)[vi],
-            "minutes": mins,
+            "pool_occupation": p.occupation[pi],
+            "vacancy_occupation": v.occupation[vi],
+            "minutes": ct.minutes[zp, zv],
             "km": ct.km[zp, zv],
             "mode": ct.mode[zp, zv],
             "bridges": bridges,
-            "wage_cny": wage,
-            "commute_cost_cny": commute_cost,
-            "retraining_cost_cny": rcost,
-            "retraining_days": rdays,
-            "cost_cny": cost,
-            "key_enterprise": v["key"].to_numpy(dtype=bool)[vi],
-            "priority_group": p["priority_group"].to_numpy(dtype=object)[pi],
-            "cross_city": cross,
-            "bridge_dependent": bridge_dep,
+            "wage_cny": v.wage[vi],
+            "commute_cost_cny": ct.cost_cny[zp, zv],
+            "retraining_cost_cny": rules["retraining_cost_cny"].to_numpy(),
+            "retraining_days": rules["retraining_days"].to_numpy(),
+            "cost_cny": rules["cost_cny"].to_numpy(),
+            "key_enterprise": v.key_enterprise[vi],
+            "priority_group": p.priority_group[pi],
+            "cross_city": home_city != work_city,
+            "bridge_dependent": _bridge_dependent(prep, pi, vi),
         }
     )
     frame = frame.sort_values(["pool_id", "vacancy_id"], kind="stable").reset_index(drop=True)
     return frame.loc[:, list(TRANSFER_COLUMNS)], total_cost
+
+
+def _bridge_dependent(prep: Prepared, pi: npt.NDArray[np.int64],
+                      vi: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Flag the matches that would be lost or dearer without a bridge of their best path.
+
+    Judged bridge by bridge where the commute tables have each bridge's alternative (the
+    pair depends on a bridge its path uses when, without that bridge, the commute rule fails
+    or the commute costs more), else against the network without any bridge.
+    """
+    ct = prep.commute
+    zp, zv = prep.pools.zone[pi], prep.vacancies.zone[vi]
+    tolerance = prep.pools.tolerance_min[pi]
+    exempt = commute_exempt(prep, vi, zp)
+    cost_now = ct.cost_cny[zp, zv]
+
+    def worse(minutes: npt.NDArray[np.float64],
+              cost: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        out: npt.NDArray[np.bool_] = ~commute_ok(minutes, tolerance, exempt) | (
+            cost > cost_now + 1e-9)
+        return out
+
+    if not ct.without_bridge:
+        out: npt.NDArray[np.bool_] = (ct.bridges[zp, zv] != "") & worse(
+            ct.minutes_nobridge[zp, zv], ct.cost_nobridge[zp, zv])
+        return out
+    dependent = np.zeros(pi.size, dtype=bool)
+    for used, minutes, cost in ct.without_bridge.values():
+        dependent |= used[zp, zv] & worse(minutes[zp, zv], cost[zp, zv])
+    return dependent
 
 
 def _shadow_prices(prep: Prepared, net: Any, out: Any) -> pd.DataFrame:
@@ -182,8 +181,8 @@ def _shadow_prices(prep: Prepared, net: Any, out: Any) -> pd.DataFrame:
     members = np.flatnonzero(pcl >= 0)
     rep[pcl[members][::-1]] = members[::-1]
     prow = rep[frame["pc"].to_numpy()]
-    frame["zone_id"] = prep.commute.zone_ids[prep.pools["zi"].to_numpy()[prow]]
-    frame["occupation"] = prep.pools["occ"].to_numpy(dtype=object)[prow]
+    frame["zone_id"] = prep.commute.zone_ids[prep.pools.zone[prow]]
+    frame["occupation"] = prep.pools.occupation[prow]
     frame["marginal_cost_cny"] = frame["m"] * prep.policy.cost_resolution_cny
     res = frame.groupby(["zone_id", "occupation"], sort=True)["marginal_cost_cny"].min()
     return res.reset_index()

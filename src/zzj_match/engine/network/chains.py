@@ -12,7 +12,8 @@ import pandas as pd
 
 from zzj_match.engine.network._index import _dense_ids, _expand, _ngroup
 from zzj_match.engine.network.candidates import _Groups, _triples
-from zzj_match.engine.rules.prepared import Prepared
+from zzj_match.engine.rules.admissible import commute_exempt
+from zzj_match.engine.rules.arrays import Prepared
 
 logger = logging.getLogger(__name__)
 
@@ -83,13 +84,13 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     """
     pools, vacs = prep.pools, prep.vacancies
     gr = _Groups(prep, vrows)
-    tr = _triples(prep, gr, rep, extra_min=0.0, prefilter=True, dates=False)
+    tr = _triples(prep, gr, rep, building=True)
     nz = np.int64(prep.commute.zone_ids.size)
-    tol = pools["tol"].to_numpy()[tr.p]
+    tol = pools.tolerance_min[tr.p]
     inside = prep.commute.minutes[tr.zp, tr.zv] <= tol
     shut = np.isin(tr.g * nz + tr.zp, gr.g_shuttle)
     cfl = np.where(inside, -2, np.where(shut, tr.zp, -1)).astype(np.int64)
-    tsec = pools["sec"].to_numpy(dtype=bool)[tr.p]
+    tsec = pools.secondment[tr.p]
     # ---- chains: distinct (group, level slice, commute flavour, secondment) ----
     ch = _dense_ids(tr.g, tr.lo, tr.hi, cfl, tsec)
     n_ch = int(ch.max()) + 1 if ch.size else 0
@@ -102,25 +103,20 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     keep = np.ones(vrow.size, dtype=bool)
     fl = c_fl[own]
     out_k = np.flatnonzero(fl != -2)
-    if out_k.size:
-        ex = vacs["housing"].to_numpy(dtype=bool)[vrow[out_k]]
-        sk = fl[out_k] >= 0
-        if sk.any():
-            kk = out_k[sk]
-            ex[sk] |= prep.in_shuttle(vrow[kk], fl[kk])
-        keep[out_k] = ex
+    if out_k.size:  # beyond the tolerance: the exempt vacancies only (-1: no shuttle zone)
+        keep[out_k] = commute_exempt(prep, vrow[out_k], fl[out_k])
     sec_m = c_sec[own]
-    keep[sec_m] &= ~vacs["blocked"].to_numpy(dtype=bool)[vrow[sec_m]]
+    keep[sec_m] &= ~vacs.lender_blocked[vrow[sec_m]]
     own, vrow = own[keep], vrow[keep]
-    widx = vacs["widx"].to_numpy().astype(np.int64)[vrow]
+    widx = vacs.wage_rank.astype(np.int64)[vrow]
     order = np.lexsort((vrow, widx, own))
     own, vrow, widx = own[order], vrow[order], widx[order]
-    m_e = vacs["eidx"].to_numpy().astype(np.int64)[vrow]
-    m_s = vacs["sidx"].to_numpy().astype(np.int64)[vrow]
+    m_e = vacs.end_rank.astype(np.int64)[vrow]
+    m_s = vacs.start_rank.astype(np.int64)[vrow]
     cend = np.searchsorted(own, np.arange(n_ch), side="right").astype(np.int64)
     # ---- entry points and exactness of the chain suffix ----
     wmod = np.int64(int(widx.max(initial=0)) + 2)
-    wr = np.minimum(pools["wr"].to_numpy().astype(np.int64)[tr.p], wmod - 1)
+    wr = np.minimum(pools.wage_rank.astype(np.int64)[tr.p], wmod - 1)
     entry = np.searchsorted(own * wmod + widx, ch * wmod + wr, side="left").astype(np.int64)
     alive = entry < cend[ch]
     smin_e = _suffix_extreme(m_e, own, n_ch, maximum=False)
@@ -130,25 +126,25 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     tp = tr.p
     if own.size:
         clean = alive & (
-            (smin_e[e] >= pools["afr"].to_numpy()[tp])
-            & (smax_s[e] < pools["atr"].to_numpy()[tp])
-            & (smax_e[e] < pools["cer"].to_numpy()[tp])
+            (smin_e[e] >= pools.from_rank[tp])
+            & (smax_s[e] < pools.to_rank[tp])
+            & (smax_e[e] < pools.term_rank[tp])
         )
     else:
         clean = np.zeros(tp.size, dtype=bool)
     # lender != borrower holds on every chain of a secondment pool: an active pool's lender
     # lends in this market, so all of its vacancies are blocked and left out of the chain
     ci = np.flatnonzero(clean)
-    v_head = vacs["headcount"].to_numpy().astype(np.int64)
+    v_head = vacs.headcount.astype(np.int64)
     # ---- filtered chains where a date rule binds inside the suffix ----
     # the members a triple keeps are those with end rank in [afr, cer) and start rank < atr;
     # on a fixed chain these sets are identified by how many members fall below each bound
     fb = np.flatnonzero(alive & ~clean)
     fp = tp[fb]
     fch = ch[fb]
-    afr = pools["afr"].to_numpy().astype(np.int64)[fp]
-    cer = pools["cer"].to_numpy().astype(np.int64)[fp]
-    atr = pools["atr"].to_numpy().astype(np.int64)[fp]
+    afr = pools.from_rank.astype(np.int64)[fp]
+    cer = pools.term_rank.astype(np.int64)[fp]
+    atr = pools.to_rank.astype(np.int64)[fp]
     emod = np.int64(int(m_e.max(initial=0)) + 2)
     smod = np.int64(int(m_s.max(initial=0)) + 2)
     e_sorted = np.sort(own * emod + m_e)
@@ -206,8 +202,8 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     # entries with the other such rows of its ladder key (see _ladders) ----
     pt = tp * 2 + tr.trained
     eligible = ~np.isin(pt, pt[alive & ~clean])
-    lcols = ["zi", "occ", "skill", "tol", "sec"]
-    lkey = _ngroup(pd.DataFrame({c: pools[c].to_numpy() for c in lcols}), lcols)[tp] * 2 + (
+    lcols = ["zone", "occupation", "skill", "tolerance_min", "secondment"]
+    lkey = _ngroup(pd.DataFrame({c: getattr(pools, c) for c in lcols}), lcols)[tp] * 2 + (
         tr.trained)
     t_ladder = np.r_[eligible[ci], np.zeros(fl_t.size + sl_t.size, dtype=bool)]
     n_plain, n_fmem = own.size, f_own.size
@@ -228,7 +224,7 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     return _Middle(
         t_p=tp[t_all], t_cost=tr.cost[t_all], t_zp=tr.zp[t_all], t_zv=tr.zv[t_all],
         t_ladder=t_ladder, t_lkey=lkey[t_all].astype(np.int64),
-        t_wr=pools["wr"].to_numpy().astype(np.int64)[tp[t_all]],
+        t_wr=pools.wage_rank.astype(np.int64)[tp[t_all]],
         t_chain=np.r_[ch[ci], n_ch + fid[fl_idx], n_ch + n_fc + s_id[sl_idx]].astype(np.int64),
         t_entry=np.r_[entry[ci], n_plain + f_entry[fl_idx],
                       n_plain + n_fmem + s_entry[sl_idx]].astype(np.int64),

@@ -14,12 +14,13 @@ from zzj_match.engine.network._index import _ngroup
 from zzj_match.engine.network.chains import _Middle, _middle
 from zzj_match.engine.network.ladders import _ladders, _link
 from zzj_match.engine.network.layout import L_LY, L_PY, ClassNetwork, assemble
-from zzj_match.engine.rules.prepared import Prepared
+from zzj_match.engine.rules.arrays import Prepared
 
 logger = logging.getLogger(__name__)
 
 # the columns that make two pool rows the same class (merged into one node)
-_PKEY = ["zi", "occ", "skill", "tol", "r", "af", "at", "sec", "lender", "ce", "prio", "cwp"]
+_PKEY = ["zone", "occupation", "skill", "tolerance_min", "reservation_wage", "available_from",
+         "available_to", "secondment", "lender", "contract_end", "priority", "wage_units"]
 
 @dataclass
 class ChainStructure:
@@ -160,9 +161,9 @@ def build_structure(prep: Prepared) -> ChainStructure:
     pools, vacs = prep.pools, prep.vacancies
 
     # ---- pool classes: identical pools merged ----------------------------------------------
-    active_p = (pools["headcount"].to_numpy() > 0) & pools["ok"].to_numpy(dtype=bool)
+    active_p = (pools.headcount > 0) & pools.may_share
     act = np.flatnonzero(active_p)
-    pa = pd.DataFrame({c: pools[c].to_numpy()[active_p] for c in [*_PKEY, "headcount"]})
+    pa = pd.DataFrame({c: getattr(pools, c)[active_p] for c in [*_PKEY, "headcount"]})
     pclass = np.full(len(pools), -1, dtype=np.int64)
     pa_id = _ngroup(pa, _PKEY)
     pclass[act] = pa_id
@@ -173,18 +174,18 @@ def build_structure(prep: Prepared) -> ChainStructure:
         np.int64)
 
     # ---- vacancies ---------------------------------------------------------------------------
-    active_v = vacs["headcount"].to_numpy() > 0
+    active_v = vacs.headcount > 0
     vrows = np.flatnonzero(active_v)
     vclass = np.full(len(vacs), -1, dtype=np.int64)
     vclass[vrows] = np.arange(vrows.size)
 
     mid = _middle(prep, rep, vrows, vclass)
     return ChainStructure(
-        pc_h=pc_h, pc_prio=pools["prio"].to_numpy(dtype=bool)[rep],
-        pc_cwp=pools["cwp"].to_numpy(dtype=np.int64)[rep],
-        v_h=vacs["headcount"].to_numpy(dtype=np.int64)[vrows],
-        v_key=vacs["key"].to_numpy(dtype=bool)[vrows],
-        v_cwv=vacs["cwv"].to_numpy(dtype=np.int64)[vrows],
+        pc_h=pc_h, pc_prio=pools.priority[rep],
+        pc_cwp=pools.wage_units[rep],
+        v_h=vacs.headcount[vrows],
+        v_key=vacs.key_enterprise[vrows],
+        v_cwv=vacs.wage_units[vrows],
         pool_class=pclass, vac_class=vclass, t_pc=pclass[mid.t_p], mid=mid,
         stats={"pools": len(pools), "vacancies": len(vacs), **mid.stats},
     )

@@ -1,18 +1,23 @@
-"""Every rule checked on explicit (pool, vacancy) pairs: the direct formulation."""
+"""The direct formulation: every rule and the cost on explicit (pool, vacancy) pairs.
+
+Independent of the compact network; used to check every proposed transfer, by the tests
+and the benchmarks' direct peer.
+"""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zzj_match.engine.rules.prepared import Prepared
+from zzj_match.engine.rules.admissible import RULE_FLAGS, pair_flags
+from zzj_match.engine.rules.arrays import Prepared
+from zzj_match.engine.rules.cost import pair_costs
 from zzj_match.engine.rules.units import training_cost_units
 
-logger = logging.getLogger(__name__)
+__all__ = ["pair_candidates", "pair_rules", "pair_table"]
 
 def pair_table(prep: Prepared, pool_rows: npt.NDArray[Any] | None = None) -> pd.DataFrame:
     """Every admissible (pool, vacancy) pair with its integer cost: the direct formulation.
@@ -56,8 +61,8 @@ def pair_candidates(
     p, v = prep.pools, prep.vacancies
     pr = np.arange(len(p)) if pool_rows is None else np.asarray(pool_rows, dtype=np.int64)
     vr = np.arange(len(v)) if vacancy_rows is None else np.asarray(vacancy_rows, dtype=np.int64)
-    left = pd.DataFrame({"p": pr, "occ": p["occ"].to_numpy(dtype=object)[pr]})
-    right = pd.DataFrame({"v": vr, "vocc": v["occ"].to_numpy(dtype=object)[vr]})
+    left = pd.DataFrame({"p": pr, "occ": p.occupation[pr]})
+    right = pd.DataFrame({"v": vr, "vocc": v.occupation[vr]})
     sub = prep.subst[["pool_occupation", "vacancy_occupation"]]
     c = left.merge(sub, left_on="occ", right_on="pool_occupation")
     c = c.merge(right, left_on="vacancy_occupation", right_on="vocc")
@@ -70,6 +75,10 @@ def pair_rules(
 ) -> pd.DataFrame:
     """Check every rule on explicit (pool row, vacancy row) pairs, vectorised.
 
+    The occupation rule is a look-up in the substitution table; the others are
+    :func:`~zzj_match.engine.rules.admissible.pair_flags`; the cost is
+    :func:`~zzj_match.engine.rules.cost.pair_costs`.
+
     Parameters
     ----------
     prep : Prepared
@@ -79,58 +88,33 @@ def pair_rules(
     Returns
     -------
     pandas.DataFrame
-        ``p, v, trained, cost`` (int units), ``cretrain`` and flags ``ok_occupation,
-        ok_skill, ok_wage, ok_period, ok_sharing, ok_commute, ok_commute_plus`` (within the
-        limit plus ``policy.explain_extra_min``), ``ok_all``.
+        ``p, v, trained, cost`` (int units), ``cost_cny``, ``retraining_cost_cny``,
+        ``retraining_days`` (the skill training included), ``retraining_units`` and flags
+        ``ok_occupation, ok_skill, ok_wage, ok_period, ok_sharing, ok_commute,
+        ok_commute_plus`` (within the limit plus ``policy.explain_extra_min``), ``ok_all``.
     """
     pol = prep.policy
     p, v = prep.pools, prep.vacancies
-    pocc = p["occ"].to_numpy(dtype=object)[pi]
-    vocc = v["occ"].to_numpy(dtype=object)[vi]
-    sub = prep.subst
-    look = pd.DataFrame({"a": pocc, "b": vocc}).merge(
-        sub[["pool_occupation", "vacancy_occupation", "cretrain"]],
+    look = pd.DataFrame({"a": p.occupation[pi], "b": v.occupation[vi]}).merge(
+        prep.subst[["pool_occupation", "vacancy_occupation", "retraining_units",
+                    "retraining_cost_cny", "retraining_days"]],
         left_on=["a", "b"], right_on=["pool_occupation", "vacancy_occupation"], how="left",
     )
-    ok_occ = look["cretrain"].notna().to_numpy()
-    cretrain = look["cretrain"].fillna(0).to_numpy(dtype=np.int64)
-    s = p["skill"].to_numpy()[pi]
-    m = v["m"].to_numpy()[vi]
-    trained = pol.allow_skill_below & (s == m - 1)
-    ok_skill = ok_occ & ((s >= m) | trained)
-    ok_wage = p["r"].to_numpy()[pi] <= v["w"].to_numpy()[vi]
-    ok_period = (p["af"].to_numpy()[pi] <= v["end"].to_numpy()[vi]) & (
-        p["at"].to_numpy()[pi] >= v["start"].to_numpy()[vi])
-    sec = p["sec"].to_numpy()[pi]
-    term_end = np.minimum(p["at"].to_numpy()[pi], v["end"].to_numpy()[vi])
-    ok_sharing = ~sec | (
-        p["ok"].to_numpy()[pi]
-        & (p["lender"].to_numpy(dtype=object)[pi] != v["enterprise_id"].to_numpy(dtype=object)[vi])
-        & ~v["blocked"].to_numpy()[vi]
-        & (term_end <= p["ce"].to_numpy()[pi])
-    )
-    zp = p["zi"].to_numpy()[pi]
-    zv = v["zi"].to_numpy()[vi]
-    mins = prep.commute.minutes[zp, zv]
-    tol = p["tol"].to_numpy()[pi]
-    exempt = v["housing"].to_numpy()[vi] | prep.in_shuttle(vi, zp)
-    finite = np.isfinite(mins)
-    ok_commute = finite & ((mins <= tol) | exempt)
-    ok_commute_plus = finite & ((mins <= tol + pol.explain_extra_min) | exempt)
-    cost = (
-        prep.czone[zp, zv]
-        + cretrain
-        + np.where(trained, training_cost_units(pol), 0)
-        + v["cwv"].to_numpy()[vi]
-        - p["cwp"].to_numpy()[pi]
-    )
-    out = pd.DataFrame(
-        {
-            "p": pi, "v": vi, "trained": trained, "cost": cost.astype(np.int64),
-            "cretrain": cretrain, "ok_occupation": ok_occ, "ok_skill": ok_skill,
-            "ok_wage": ok_wage, "ok_period": ok_period, "ok_sharing": ok_sharing,
-            "ok_commute": ok_commute, "ok_commute_plus": ok_commute_plus,
-        }
-    )
-    out["ok_all"] = ok_skill & ok_wage & ok_period & ok_sharing & ok_commute
+    ok_occ = look["retraining_units"].notna().to_numpy()
+    trained = pol.allow_skill_below & (p.skill[pi] == v.min_level[vi] - 1)
+    retraining_units = look["retraining_units"].fillna(0).to_numpy(dtype=np.int64)
+    r_cny = (look["retraining_cost_cny"].fillna(0.0).to_numpy(dtype=np.float64)
+             + np.where(trained, pol.skill_training_cost_cny, 0.0))
+    r_days = (look["retraining_days"].fillna(0.0).to_numpy(dtype=np.float64)
+              + np.where(trained, pol.skill_training_days, 0.0))
+    units, cny = pair_costs(prep, pi, vi,
+                            retraining_units + np.where(trained, training_cost_units(pol), 0),
+                            r_cny)
+    flags = pair_flags(prep, pi, vi, trained, p.zone[pi])
+    flags["ok_skill"] = ok_occ & flags["ok_skill"]
+    out = pd.DataFrame({"p": pi, "v": vi, "trained": trained, "cost": units, "cost_cny": cny,
+                        "retraining_cost_cny": r_cny, "retraining_days": r_days,
+                        "retraining_units": retraining_units, "ok_occupation": ok_occ,
+                        **flags})
+    out["ok_all"] = np.logical_and.reduce([flags[f] for f in RULE_FLAGS])
     return out

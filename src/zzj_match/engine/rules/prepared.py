@@ -1,9 +1,16 @@
-"""The market reduced to the numbers the rules compare: :func:`prepare` → :class:`Prepared`."""
+"""Stage 1, prepare: the canonical market frames reduced to the numbers the rules compare.
+
+:func:`prepare` takes the market frames, the commute tables and the policy and gives a
+:class:`~zzj_match.engine.rules.arrays.Prepared`: pools and vacancies as named arrays in id
+order, the substitution table, the zone-pair costs, and every cost term in exact integer
+units (or one report of every term that cannot be exact).
+"""
 
 from __future__ import annotations
 
+__all__ = ["prepare"]
+
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,6 +19,15 @@ import pandas as pd
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.commute._tables import CommuteTables
+from zzj_match.engine.rules import cost
+from zzj_match.engine.rules.admissible import lenders_blocked, may_share, rule_ranks
+from zzj_match.engine.rules.arrays import (
+    OPEN_END,
+    OPEN_START,
+    PoolArrays,
+    Prepared,
+    VacancyArrays,
+)
 from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table
 from zzj_match.engine.rules.units import (
     _check_cost_policy,
@@ -26,114 +42,32 @@ from zzj_match.model.policy import Policy
 
 logger = logging.getLogger(__name__)
 
-#: Day number standing for an open start (``NaT``) or an open end.
-OPEN_START = np.int64(-(2**40))
-OPEN_END = np.int64(2**40)
+_FIT = "the market does not fit the region"
 
 
 def _days(values: pd.Series[Any], open_value: np.int64) -> npt.NDArray[np.int64]:
     """Dates as int64 day numbers, ``NaT`` → ``open_value``."""
-    dt = pd.to_datetime(values)
-    arr = dt.to_numpy(dtype="datetime64[D]")
-    nat = np.isnat(arr)
+    arr = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
     out = arr.astype(np.int64)
-    out[nat] = open_value
+    out[np.isnat(arr)] = open_value
     return out
 
 
-def _bool(values: pd.Series[Any], default: bool) -> npt.NDArray[np.bool_]:
-    s = pd.Series(values)
-    return s.astype("boolean").fillna(default).to_numpy(dtype=bool)
+def _bool(frame: pd.DataFrame, column: str, default: bool) -> npt.NDArray[np.bool_]:
+    if column not in frame:
+        return np.full(len(frame), default, dtype=bool)
+    return frame[column].astype("boolean").fillna(default).to_numpy(dtype=bool)
 
 
-def _text(values: pd.Series[Any]) -> npt.NDArray[Any]:
-    return pd.Series(values).astype(object).where(pd.Series(values).notna(), "").astype(
-        str).to_numpy(dtype=object)
+def _text(frame: pd.DataFrame, column: str) -> npt.NDArray[Any]:
+    if column not in frame:
+        return np.full(len(frame), "", dtype=object)
+    values = frame[column]
+    return values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
 
 
-class _Arr(np.ndarray[Any, Any]):
-    """A numpy array that also answers ``to_numpy()`` (so Table columns read like pandas)."""
-
-    def to_numpy(self, dtype: Any = None) -> npt.NDArray[Any]:
-        """Return the values as a plain numpy array."""
-        return np.asarray(self, dtype=dtype)
-
-
-class Table:
-    """Named numpy columns of equal length: the engine's light-weight frame.
-
-    Reading a column costs a dictionary look-up instead of a pandas ``__getitem__``; a list
-    of names gives a pandas DataFrame.
-    """
-
-    def __init__(self, columns: dict[str, Any] | None = None) -> None:
-        self._c: dict[str, npt.NDArray[Any]] = {}
-        self._n = 0
-        for key, value in (columns or {}).items():
-            self[key] = value
-
-    def __len__(self) -> int:
-        return self._n
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._c
-
-    @property
-    def columns(self) -> list[str]:
-        """Column names in insertion order."""
-        return list(self._c)
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, list):
-            return self.frame(key)
-        return self._c[key].view(_Arr)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        arr = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value)
-        if not self._c:
-            self._n = int(arr.shape[0]) if arr.ndim else 1
-        if arr.ndim == 0:
-            arr = np.full(self._n, arr.item(), dtype=arr.dtype if arr.dtype != np.str_
-                          else object)
-        if arr.shape[0] != self._n:
-            raise ValueError(f"column {key!r} has {arr.shape[0]} rows, the table {self._n}")
-        self._c[key] = np.asarray(arr)
-
-    def frame(self, columns: list[str] | None = None) -> pd.DataFrame:
-        """Return the columns (all by default) as a pandas DataFrame."""
-        cols = self.columns if columns is None else columns
-        return pd.DataFrame({c: self._c[c] for c in cols})
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Pools and vacancies reduced to the numbers the rules compare (one row each).
-
-    ``pools`` has ``pool_id, zi, occ, skill, tol, r, af, at, sec, ok, lender, ce, prio,
-    headcount, cwp`` and the rank columns ``wr, afr, atr, cer``; ``vacancies`` has
-    ``vacancy_id, enterprise_id, zi, occ, m, w, start, end, housing, shuttle, key, blocked,
-    headcount, cwv`` and ``widx, eidx, sidx``; ``subst`` is the substitution table with
-    integer retraining costs; ``czone`` is the integer zone-pair cost matrix.
-    """
-
-    pools: Table
-    vacancies: Table
-    subst: pd.DataFrame
-    commute: CommuteTables
-    czone: npt.NDArray[np.int64]
-    shuttle_keys: npt.NDArray[np.int64]
-    policy: Policy
-    occ_codes: npt.NDArray[Any]
-    lender_code: npt.NDArray[np.int64]
-    enterprise_code: npt.NDArray[np.int64]
-    has_shuttle: npt.NDArray[np.bool_]
-
-    def in_shuttle(
-        self, vi: npt.NDArray[np.int64], zi: npt.NDArray[np.int64]
-    ) -> npt.NDArray[np.bool_]:
-        """Whether vacancy row ``vi`` runs a shuttle from zone index ``zi`` (elementwise)."""
-        nz = np.int64(self.commute.zone_ids.size)
-        return np.isin(vi.astype(np.int64) * nz + zi.astype(np.int64), self.shuttle_keys)
+def _ids(frame: pd.DataFrame, column: str) -> npt.NDArray[Any]:
+    return frame[column].astype(str).to_numpy(dtype=object)
 
 
 def _zone_index(
@@ -146,6 +80,20 @@ def _zone_index(
         values.size, bool)
     pc.add_mask(table, bad, column, values, "zone not in the region")
     return zi_c.astype(np.int64)
+
+
+def _wage_cost_units(policy: Policy, units_pc: ProblemCollector, wage: npt.NDArray[Any],
+                     table: str, column: str, given: pd.DataFrame,
+                     id_col: str) -> npt.NDArray[np.int64]:
+    """Wage-gap cost units of a wage column (reported row by row when not exact)."""
+    pol = cost.knobs(policy)
+    with np.errstate(over="ignore", invalid="ignore"):
+        units = cost.wage_term(pol, wage) / policy.cost_resolution_cny
+    return _cost_units(
+        units_pc, units, table, column, wage, rows=lambda: _given_rows(given, id_col),
+        formula=f"wage_gap_cost_per_cny ({policy.wage_gap_cost_per_cny:g}) × {column} / "
+                f"cost_resolution_cny ({policy.cost_resolution_cny:g})",
+        policy=policy, knobs=("cost_resolution_cny",), units_with=_wage_units)
 
 
 def prepare(
@@ -174,152 +122,134 @@ def prepare(
     Raises
     ------
     InputError
-        A zone of the market that the region does not have, or an unknown enterprise.
+        A zone of the market that the region does not have, an unknown enterprise, or a
+        cost term beyond exact integer units (every such row or setting named).
     """
     if matrix is None:
         matrix = load_retraining_matrix(policy.retraining_matrix)
-    res = policy.cost_resolution_cny
     pc = ProblemCollector()
     units_pc = ProblemCollector()  # cost terms beyond exact integer units
     _check_cost_policy(policy, units_pc)
-    given_p, given_v = pools, vacancies  # row positions as given, for problem reports
     zone_ids = np.asarray(commute.zone_ids, dtype=object)
     # determinism: every stage works in id order, whatever the order of the input rows
-    pools = pools.sort_values("pool_id", kind="stable").reset_index(drop=True)
-    vacancies = vacancies.sort_values("vacancy_id", kind="stable").reset_index(drop=True)
-
+    pf = pools.sort_values("pool_id", kind="stable").reset_index(drop=True)
+    vf = vacancies.sort_values("vacancy_id", kind="stable").reset_index(drop=True)
     ent = enterprises.sort_values("enterprise_id")
-    ent_ids = ent["enterprise_id"].astype(str).to_numpy(dtype=object)
-    ent_key = _bool(ent["key_enterprise"], False)
-    ent_zone = ent["zone_id"].astype(str).to_numpy(dtype=object)
+    ent_ids = _ids(ent, "enterprise_id")
 
-    # --- pools -----------------------------------------------------------------------------
-    pf = pools
-    p = Table({"pool_id": pf["pool_id"].astype(str).to_numpy(dtype=object)})
-    p["zi"] = _zone_index(zone_ids, pf["zone_id"].astype(str).to_numpy(dtype=object), "pools",
-                          "zone_id", pc)
-    p["occ"] = pf["occupation"].astype(str).to_numpy(dtype=object)
-    p["skill"] = pf["skill_level"].to_numpy(dtype=np.int64)
-    tol = pf["max_commute_min"].astype(float).fillna(policy.max_commute_min).to_numpy()
-    p["tol"] = np.minimum(tol, policy.max_commute_min)
-    p["r"] = pf["reservation_wage_cny"].astype(float).to_numpy()
-    p["af"] = _days(pf["available_from"], OPEN_START)
-    p["at"] = _days(pf["available_to"], OPEN_END)
-    sec = (pf["kind"].astype(str) == "secondment").to_numpy()
-    p["sec"] = sec
-    consent = _bool(pf["consent"], False) if "consent" in pf else np.zeros(len(pf), bool)
-    dispatched = _bool(pf["dispatched"], False) if "dispatched" in pf else np.zeros(len(pf),
-                                                                                    bool)
-    p["consent"] = consent
-    p["dispatched"] = dispatched
-    p["ok"] = ~sec | (consent & ~dispatched)
-    p["lender"] = np.where(sec, _text(pf["lender_id"]), "").astype(object)
-    p["ce"] = np.where(sec, _days(pf["contract_end"], OPEN_END), OPEN_END)
-    p["prio"] = (pf["priority_group"].astype(str).fillna("none") != "none").to_numpy()
-    p["priority_group"] = pf["priority_group"].astype(str).to_numpy(dtype=object)
-    p["headcount"] = pf["headcount"].to_numpy(dtype=np.int64)
-    p["kind"] = pf["kind"].astype(str).to_numpy(dtype=object)
+    p = _pool_columns(pf, policy, zone_ids, pc)
+    p["wage_units"] = _wage_cost_units(policy, units_pc, p["reservation_wage"], "pools",
+                                       "reservation_wage_cny", pools, "pool_id")
+    v = _vacancy_columns(vf, ent, zone_ids, pc)
+    v["wage_units"] = _wage_cost_units(policy, units_pc, v["wage"], "vacancies", "wage_cny",
+                                       vacancies, "vacancy_id")
+    v["lender_blocked"] = lenders_blocked(v["enterprise_id"], p["lender"], p["secondment"],
+                                          p["headcount"])
+    p_ranks, v_ranks = rule_ranks(p["reservation_wage"], p["available_from"],
+                                  p["available_to"], p["contract_end"], v["wage"], v["start"],
+                                  v["end"])
+    p.update(zip(("wage_rank", "from_rank", "to_rank", "term_rank"), p_ranks, strict=True))
+    v.update(zip(("wage_rank", "end_rank", "start_rank"), v_ranks, strict=True))
+    pool_arrays, vacancy_arrays = PoolArrays(**p), VacancyArrays(**v)
+
+    subst = substitution_table(pool_arrays.occupation, vacancy_arrays.occupation, policy,
+                               matrix)
     with np.errstate(over="ignore", invalid="ignore"):
-        units_p = policy.wage_gap_cost_per_cny * p["r"].to_numpy() / res
-    p["cwp"] = _cost_units(
-        units_pc, units_p, "pools", "reservation_wage_cny", p["r"].to_numpy(),
-        rows=lambda: _given_rows(given_p, "pool_id"),
-        formula=f"wage_gap_cost_per_cny ({policy.wage_gap_cost_per_cny:g}) × "
-                f"reservation_wage_cny / cost_resolution_cny ({res:g})",
-        policy=policy, knobs=("cost_resolution_cny",), units_with=_wage_units)
-
-    # --- vacancies -------------------------------------------------------------------------
-    vf = vacancies
-    v = Table({"vacancy_id": vf["vacancy_id"].astype(str).to_numpy(dtype=object)})
-    v["enterprise_id"] = vf["enterprise_id"].astype(str).to_numpy(dtype=object)
-    ei = np.searchsorted(ent_ids, v["enterprise_id"].to_numpy(dtype=object))
-    ei_c = np.clip(ei, 0, max(ent_ids.size - 1, 0))
-    bad_e = (ei >= ent_ids.size) | (ent_ids[ei_c] != v["enterprise_id"].to_numpy(dtype=object))
-    pc.add_mask("vacancies", bad_e, "enterprise_id", v["enterprise_id"], "unknown enterprise")
-    pc.raise_if_any(summary="the market does not fit the region")
-    v["zi"] = _zone_index(zone_ids, ent_zone[ei_c], "enterprises", "zone_id", pc)
-    pc.raise_if_any(summary="the market does not fit the region")
-    v["occ"] = vf["occupation"].astype(str).to_numpy(dtype=object)
-    v["m"] = vf["min_skill_level"].to_numpy(dtype=np.int64)
-    v["w"] = vf["wage_cny"].astype(float).to_numpy()
-    v["start"] = _days(vf["start_date"], OPEN_START)
-    v["end"] = _days(vf["end_date"], OPEN_END)
-    v["housing"] = _bool(vf["housing"], False)
-    shuttle = _text(vf["shuttle_zones"]) if "shuttle_zones" in vf else np.full(len(vf), "",
-                                                                                object)
-    v["shuttle"] = shuttle
-    v["key"] = ent_key[ei_c]
-    lenders = np.unique(p["lender"].to_numpy(dtype=object)[sec & (p["headcount"].to_numpy() > 0)])
-    v["blocked"] = pd.Series(v["enterprise_id"].to_numpy(dtype=object)).isin(
-        set(lenders.tolist())).to_numpy(dtype=bool)
-    v["headcount"] = vf["headcount"].to_numpy(dtype=np.int64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        units_v = policy.wage_gap_cost_per_cny * v["w"].to_numpy() / res
-    v["cwv"] = _cost_units(
-        units_pc, units_v, "vacancies", "wage_cny", v["w"].to_numpy(),
-        rows=lambda: _given_rows(given_v, "vacancy_id"),
-        formula=f"wage_gap_cost_per_cny ({policy.wage_gap_cost_per_cny:g}) × wage_cny / "
-                f"cost_resolution_cny ({res:g})",
-        policy=policy, knobs=("cost_resolution_cny",), units_with=_wage_units)
-
-    # ranks: a pool's wage/date figures only matter through where they fall among vacancies'
-    w_u = np.unique(v["w"].to_numpy())
-    e_u = np.unique(v["end"].to_numpy())
-    s_u = np.unique(v["start"].to_numpy())
-    v["widx"] = np.searchsorted(w_u, v["w"].to_numpy())
-    v["eidx"] = np.searchsorted(e_u, v["end"].to_numpy())
-    v["sidx"] = np.searchsorted(s_u, v["start"].to_numpy())
-    p["wr"] = np.searchsorted(w_u, p["r"].to_numpy(), side="left")  # ok iff widx >= wr
-    p["afr"] = np.searchsorted(e_u, p["af"].to_numpy(), side="left")  # ok iff eidx >= afr
-    p["atr"] = np.searchsorted(s_u, p["at"].to_numpy(), side="right")  # ok iff sidx < atr
-    # secondment term min(at, end) <= ce: always when at <= ce, else iff eidx < cer
-    cer = np.searchsorted(e_u, p["ce"].to_numpy(), side="right")
-    p["cer"] = np.where(p["at"].to_numpy() <= p["ce"].to_numpy(), e_u.size + 1, cer)
-
-    # --- substitution and zone-pair costs ------------------------------------------------
-    subst = substitution_table(p["occ"].to_numpy(), v["occ"].to_numpy(), policy, matrix)
-    with np.errstate(over="ignore", invalid="ignore"):
-        units_r = subst["retraining_cost_cny"].to_numpy() / policy.amortisation_months / res
-    subst["cretrain"] = _cost_units(
+        units_r = cost.retraining_term(cost.knobs(policy), subst["retraining_cost_cny"]
+                                       .to_numpy()) / policy.cost_resolution_cny
+    subst["retraining_units"] = _cost_units(
         units_pc, units_r,
         "retraining", "cost_cny", subst["retraining_cost_cny"].to_numpy(), rows=None,
         formula=f"cost_cny / amortisation_months ({policy.amortisation_months:g}) / "
-                f"cost_resolution_cny ({res:g})",
+                f"cost_resolution_cny ({policy.cost_resolution_cny:g})",
         policy=policy, knobs=("cost_resolution_cny", "amortisation_months"),
         units_with=_retraining_units)
-    mins = commute.minutes
-    over = np.maximum(np.where(np.isfinite(mins), mins, 0.0) - policy.soft_commute_min, 0.0)
-    cross = commute.city[:, None] != commute.city[None, :]
-    with np.errstate(over="ignore", invalid="ignore"):
-        parts = (np.where(np.isfinite(commute.cost_cny), commute.cost_cny, 0.0),
-                 policy.soft_commute_penalty_cny * over, policy.cross_city_cost_cny * cross)
-        zc = parts[0] + parts[1] + parts[2]
-    czone = _zone_cost_units(units_pc, zc, parts, (over, cross), policy, zone_ids)
-    _check_totals(units_pc, p["headcount"].to_numpy(), v["headcount"].to_numpy())
+    zc = cost.zone_cost_cny(commute.minutes, commute.cost_cny, commute.city, policy)
+    zone_units = _zone_cost_units(units_pc, zc.total, (zc.commute, zc.soft_penalty,
+                                                       zc.cross_city),
+                                  (zc.over_min, zc.crosses), policy, zone_ids)
+    _check_totals(units_pc, pool_arrays.headcount, vacancy_arrays.headcount)
     units_pc.raise_if_any(summary="cost figures beyond exact integer units (see docs/engine.md, "
                             "'Numeric limits')")
-    ids = np.unique(np.r_[ent_ids, p["lender"].to_numpy(dtype=object)])
-    lender_code = np.searchsorted(ids, p["lender"].to_numpy(dtype=object)).astype(np.int64)
-    enterprise_code = np.searchsorted(ids, v["enterprise_id"].to_numpy(dtype=object)).astype(
-        np.int64)
-    # shuttle zones exploded to keys v_row * n_zones + zone_index (unknown zones reported)
+    codes = np.unique(np.r_[ent_ids, pool_arrays.lender])
+    return Prepared(
+        pools=pool_arrays, vacancies=vacancy_arrays, subst=subst, commute=commute,
+        zone_cost=zc, zone_cost_units=zone_units,
+        shuttle_keys=_shuttle_keys(vacancy_arrays.shuttle, zone_ids, pc), policy=policy,
+        occupations=np.unique(np.r_[pool_arrays.occupation, vacancy_arrays.occupation]
+                              ).astype(object),
+        lender_code=np.searchsorted(codes, pool_arrays.lender).astype(np.int64),
+        enterprise_code=np.searchsorted(codes, vacancy_arrays.enterprise_id).astype(np.int64),
+        has_shuttle=np.asarray(vacancy_arrays.shuttle != "", dtype=bool),
+    )
+
+
+def _pool_columns(pf: pd.DataFrame, policy: Policy, zone_ids: npt.NDArray[Any],
+                  pc: ProblemCollector) -> dict[str, Any]:
+    """Build the pools' columns of :class:`PoolArrays` (all but wage units and ranks)."""
+    sec = (pf["kind"].astype(str) == "secondment").to_numpy()
+    consent, dispatched = _bool(pf, "consent", False), _bool(pf, "dispatched", False)
+    tol = pf["max_commute_min"].astype(float).fillna(policy.max_commute_min).to_numpy()
+    return {
+        "pool_id": _ids(pf, "pool_id"), "kind": _ids(pf, "kind"),
+        "zone": _zone_index(zone_ids, _ids(pf, "zone_id"), "pools", "zone_id", pc),
+        "occupation": _ids(pf, "occupation"),
+        "skill": pf["skill_level"].to_numpy(dtype=np.int64),
+        "tolerance_min": np.minimum(tol, policy.max_commute_min).astype(np.float64),
+        "reservation_wage": pf["reservation_wage_cny"].astype(float).to_numpy(),
+        "available_from": _days(pf["available_from"], OPEN_START),
+        "available_to": _days(pf["available_to"], OPEN_END),
+        "secondment": sec, "consent": consent, "dispatched": dispatched,
+        "may_share": may_share(sec, consent, dispatched),
+        "lender": np.where(sec, _text(pf, "lender_id"), "").astype(object),
+        "contract_end": np.where(sec, _days(pf["contract_end"], OPEN_END), OPEN_END),
+        "priority": (pf["priority_group"].astype(str).fillna("none") != "none").to_numpy(),
+        "priority_group": _ids(pf, "priority_group"),
+        "headcount": pf["headcount"].to_numpy(dtype=np.int64),
+    }
+
+
+def _vacancy_columns(vf: pd.DataFrame, ent: pd.DataFrame, zone_ids: npt.NDArray[Any],
+                     pc: ProblemCollector) -> dict[str, Any]:
+    """Build the vacancies' columns of :class:`VacancyArrays` (but wage units, ranks, blocks).
+
+    Raises
+    ------
+    InputError
+        An unknown enterprise, or an enterprise zone that the region does not have.
+    """
+    ent_ids = _ids(ent, "enterprise_id")
+    enterprise = _ids(vf, "enterprise_id")
+    ei = np.clip(np.searchsorted(ent_ids, enterprise), 0, max(ent_ids.size - 1, 0))
+    unknown = ent_ids[ei] != enterprise if ent_ids.size else np.ones(enterprise.size, bool)
+    pc.add_mask("vacancies", unknown, "enterprise_id", enterprise, "unknown enterprise")
+    pc.raise_if_any(summary=_FIT)
+    zone = _zone_index(zone_ids, _ids(ent, "zone_id")[ei], "enterprises", "zone_id", pc)
+    pc.raise_if_any(summary=_FIT)
+    return {
+        "vacancy_id": _ids(vf, "vacancy_id"), "enterprise_id": enterprise, "zone": zone,
+        "occupation": _ids(vf, "occupation"),
+        "min_level": vf["min_skill_level"].to_numpy(dtype=np.int64),
+        "wage": vf["wage_cny"].astype(float).to_numpy(),
+        "start": _days(vf["start_date"], OPEN_START), "end": _days(vf["end_date"], OPEN_END),
+        "housing": _bool(vf, "housing", False), "shuttle": _text(vf, "shuttle_zones"),
+        "key_enterprise": _bool(ent, "key_enterprise", False)[ei],
+        "headcount": vf["headcount"].to_numpy(dtype=np.int64),
+    }
+
+
+def _shuttle_keys(shuttle: npt.NDArray[Any], zone_ids: npt.NDArray[Any],
+                  pc: ProblemCollector) -> npt.NDArray[np.int64]:
+    """``vacancy_row * n_zones + zone`` for every shuttle zone (unknown zones reported).
+
+    Raises
+    ------
+    InputError
+        A shuttle zone that the region does not have.
+    """
     sh = pd.Series(shuttle, dtype=object).str.split(";").explode()
     sh = sh[sh.notna() & (sh != "")]
-    sh_z = sh.to_numpy(dtype=object)
-    sh_zi = _zone_index(zone_ids, sh_z, "vacancies", "shuttle_zones", pc)
-    pc.raise_if_any(summary="the market does not fit the region")
-    keys = np.unique(sh.index.to_numpy(dtype=np.int64) * np.int64(zone_ids.size) + sh_zi)
-    return Prepared(
-        pools=p,
-        vacancies=v,
-        subst=subst,
-        commute=commute,
-        czone=czone,
-        shuttle_keys=keys.astype(np.int64),
-        policy=policy,
-        occ_codes=np.unique(np.r_[p["occ"].to_numpy(dtype=object),
-                                  v["occ"].to_numpy(dtype=object)]).astype(object),
-        lender_code=lender_code,
-        enterprise_code=enterprise_code,
-        has_shuttle=np.asarray(v["shuttle"].to_numpy(dtype=object) != "", dtype=bool),
-    )
+    zi = _zone_index(zone_ids, sh.to_numpy(dtype=object), "vacancies", "shuttle_zones", pc)
+    pc.raise_if_any(summary=_FIT)
+    return np.unique(sh.index.to_numpy(dtype=np.int64) * np.int64(zone_ids.size) + zi).astype(
+        np.int64)

@@ -16,15 +16,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
+from zzj_match.engine.rules.cost import COST_KNOBS, retraining_term, wage_term, zone_term
 from zzj_match.model.policy import Policy
 
 #: Every cost term converted to integer units (CNY / ``cost_resolution_cny``) must stay below
 #: this: float64 holds every integer below 2**53 exactly, so the rounding to units is exact
 #: and a pair's cost (five such terms) stays far inside int64.
 COST_UNITS_MAX = 2**53
-#: Policy knobs that enter the cost formula; each must be a finite number.
-_COST_FIELDS = ("cost_resolution_cny", "amortisation_months", "soft_commute_penalty_cny",
-                "cross_city_cost_cny", "wage_gap_cost_per_cny", "skill_training_cost_cny")
 
 
 def _units_message(formula: str) -> str:
@@ -70,11 +68,11 @@ def _cost_units(
 
 
 def _wage_units(pol: dict[str, float], wage: float) -> float:
-    return pol["wage_gap_cost_per_cny"] * wage / pol["cost_resolution_cny"]
+    return float(wage_term(pol, wage) / pol["cost_resolution_cny"])
 
 
 def _retraining_units(pol: dict[str, float], cost: float) -> float:
-    return cost / pol["amortisation_months"] / pol["cost_resolution_cny"]
+    return float(retraining_term(pol, cost) / pol["cost_resolution_cny"])
 
 
 def _zone_cost_units(
@@ -100,8 +98,7 @@ def _zone_cost_units(
         over, cross = float(factors[0][i, j]), float(factors[1][i, j])
 
         def units_with(pol: dict[str, float]) -> float:
-            return (vals[0] + pol["soft_commute_penalty_cny"] * over
-                    + pol["cross_city_cost_cny"] * cross) / pol["cost_resolution_cny"]
+            return float(zone_term(pol, vals[0], over, cross) / pol["cost_resolution_cny"])
 
         name = _culprit(policy, ("cost_resolution_cny", "soft_commute_penalty_cny",
                                  "cross_city_cost_cny"), units_with) or "cost_resolution_cny"
@@ -115,7 +112,7 @@ def _zone_cost_units(
 def _culprit(policy: Policy, names: tuple[str, ...],
              units_with: Callable[[dict[str, float]], float]) -> str | None:
     """Return the first of ``names`` whose default value alone brings the units into range."""
-    values = {k: float(getattr(policy, k)) for k in _COST_FIELDS}
+    values = {k: float(getattr(policy, k)) for k in COST_KNOBS}
     for name in names:
         trial = {**values, name: float(Policy.model_fields[name].default)}
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -150,18 +147,18 @@ def _check_cost_policy(policy: Policy, pc: ProblemCollector) -> None:
         A cost knob that is not a finite number (each one named, with its value).
     """
     bad = ProblemCollector()
-    for name in _COST_FIELDS:
+    for name in COST_KNOBS:
         value = getattr(policy, name)
         if not np.isfinite(value):
             bad.add("policy", None, name, value, "must be a finite number")
     bad.raise_if_any(summary="policy cost settings out of range")
 
     def units_with(pol: dict[str, float]) -> float:
-        return float(np.float64(pol["skill_training_cost_cny"]) / pol["amortisation_months"]
+        return float(retraining_term(pol, np.float64(pol["skill_training_cost_cny"]))
                      / pol["cost_resolution_cny"])
 
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        units = units_with({k: float(getattr(policy, k)) for k in _COST_FIELDS})
+        units = units_with({k: float(getattr(policy, k)) for k in COST_KNOBS})
     if not abs(units) < COST_UNITS_MAX:
         name = _culprit(policy, ("cost_resolution_cny", "amortisation_months"),
                         units_with) or "skill_training_cost_cny"
@@ -173,7 +170,6 @@ def _check_cost_policy(policy: Policy, pc: ProblemCollector) -> None:
 
 def training_cost_units(policy: Policy) -> int:
     """Integer cost units of training one worker up one skill level (monthly share)."""
-    return int(
-        np.rint(policy.skill_training_cost_cny / policy.amortisation_months
-                / policy.cost_resolution_cny)
-    )
+    pol = {k: float(getattr(policy, k)) for k in COST_KNOBS}
+    return int(np.rint(retraining_term(pol, pol["skill_training_cost_cny"])
+                       / policy.cost_resolution_cny))
