@@ -1,8 +1,13 @@
-"""Wage chains, date-filtered chains and shared parts between pool classes and vacancies."""
+"""Wage chains, date-filtered chains and shared parts between pool classes and vacancies.
+
+The middle of the class network (docs/engine.md): every triple reaches its admissible
+vacancies as a suffix of a wage-sorted chain — a plain chain where every vacancy of the suffix
+passes the date rules, else a date-filtered chain, or a chain's shared part plus a filtered
+chain of the rest.
+"""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,11 +16,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match.engine.network._index import _dense_ids, _expand, _ngroup
-from zzj_match.engine.network.candidates import _Groups, _triples
+from zzj_match.engine.network.candidates import _Groups, _Triples, _triples
 from zzj_match.engine.rules.admissible import commute_exempt
 from zzj_match.engine.rules.arrays import Prepared
 
-logger = logging.getLogger(__name__)
+__all__ = ["_Middle", "_middle"]
 
 @dataclass
 class _Middle:
@@ -82,16 +87,90 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     the shared part and a filtered chain of the other members, disjoint sets. Either way the
     vacancies reachable from a triple are exactly its admissible partners.
     """
-    pools, vacs = prep.pools, prep.vacancies
+    pools = prep.pools
     gr = _Groups(prep, vrows)
     tr = _triples(prep, gr, rep, building=True)
+    c = _plain_chains(prep, gr, tr)
+    cut = _date_filtered(prep, c)
+    sh = _shared_parts(c, cut)
+    # lender != borrower holds on every chain of a secondment pool: an active pool's lender
+    # lends in this market, so all of its vacancies are blocked and left out of the chain
+    ci = np.flatnonzero(c.clean)
+    fl_t = cut.triples[cut.alive]
+    sl_t = cut.triples[cut.dated][sh.alive]
+    t_all = np.r_[ci, fl_t, sl_t]
+    # ---- ladders: a (pool, trained) row whose every live triple is clean may share its
+    # entries with the other such rows of its ladder key (see _ladders) ----
+    tp = tr.p
+    pt = tp * 2 + tr.trained
+    eligible = ~np.isin(pt, pt[c.alive & ~c.clean])
+    lcols = ["zone", "occupation", "skill", "tolerance_min", "secondment"]
+    lkey = _ngroup(pd.DataFrame({k: getattr(pools, k) for k in lcols}), lcols)[tp] * 2 + (
+        tr.trained)
+    t_ladder = np.r_[eligible[ci], np.zeros(fl_t.size + sl_t.size, dtype=bool)]
+    n_plain, n_fmem, n_ch, n_fc = c.own.size, cut.own.size, c.n, cut.n
+    compatible = (c.cend[c.ch[ci]] - c.entry[ci]).sum() + (
+        np.searchsorted(cut.own, cut.fid, side="right") - cut.entry)[cut.alive].sum() + (
+        np.searchsorted(sh.own, sh.sid, side="right") - sh.entry)[sh.alive].sum()
+    stats = {
+        "compatible_pairs": int(compatible),
+        "triples": int(t_all.size),
+        "chain_triples": int(ci.size),
+        "filtered_triples": int(fl_t.size),
+        "shared_part_triples": int(sl_t.size),
+        "chains": n_ch,
+        "filtered_chains": n_fc,
+        "shared_parts": sh.n,
+    }
+    m_rows = np.r_[c.vrow, c.vrow[cut.pos], c.vrow[sh.pos]]
+    return _Middle(
+        t_p=tp[t_all], t_cost=tr.cost[t_all], t_zp=tr.zp[t_all], t_zv=tr.zv[t_all],
+        t_ladder=t_ladder, t_lkey=lkey[t_all].astype(np.int64),
+        t_wr=pools.wage_rank[tp[t_all]],
+        t_chain=np.r_[c.ch[ci], n_ch + cut.fid[cut.alive],
+                      n_ch + n_fc + sh.sid[sh.alive]].astype(np.int64),
+        t_entry=np.r_[c.entry[ci], n_plain + cut.entry[cut.alive],
+                      n_plain + n_fmem + sh.entry[sh.alive]].astype(np.int64),
+        m_chain=np.r_[c.own, n_ch + cut.own, n_ch + n_fc + sh.own].astype(np.int64),
+        m_v=vclass[m_rows].astype(np.int64),
+        m_head=prep.vacancies.headcount[m_rows],
+        n_chains=n_ch + n_fc + sh.n,
+        stats=stats,
+    )
+
+
+@dataclass
+class _Chains:
+    """Plain chains: one per (group, level slice, commute flavour, secondment).
+
+    Members (``own`` chain, ``vrow`` vacancy, ``end_rank``, ``start_rank``) sorted by chain,
+    then wage; ``cend`` the end of each chain. Per triple: its chain ``ch``, the member
+    where its wage-admissible suffix begins (``entry``), whether that suffix is non-empty
+    (``alive``) and whether every vacancy of it passes the date rules (``clean``).
+    """
+
+    tr: _Triples
+    ch: npt.NDArray[np.int64]
+    n: int
+    own: npt.NDArray[np.int64]
+    vrow: npt.NDArray[np.int64]
+    end_rank: npt.NDArray[np.int64]
+    start_rank: npt.NDArray[np.int64]
+    cend: npt.NDArray[np.int64]
+    entry: npt.NDArray[np.int64]
+    alive: npt.NDArray[np.bool_]
+    clean: npt.NDArray[np.bool_]
+    suffix_max_end: npt.NDArray[np.int64]
+
+
+def _plain_chains(prep: Prepared, gr: _Groups, tr: _Triples) -> _Chains:
+    """Chains of the triples ``tr``, their entry points, and which suffixes are clean."""
+    pools, vacs = prep.pools, prep.vacancies
     nz = np.int64(prep.commute.zone_ids.size)
-    tol = pools.tolerance_min[tr.p]
-    inside = prep.commute.minutes[tr.zp, tr.zv] <= tol
+    inside = prep.commute.minutes[tr.zp, tr.zv] <= pools.tolerance_min[tr.p]
     shut = np.isin(tr.g * nz + tr.zp, gr.g_shuttle)
     cfl = np.where(inside, -2, np.where(shut, tr.zp, -1)).astype(np.int64)
     tsec = pools.secondment[tr.p]
-    # ---- chains: distinct (group, level slice, commute flavour, secondment) ----
     ch = _dense_ids(tr.g, tr.lo, tr.hi, cfl, tsec)
     n_ch = int(ch.max()) + 1 if ch.size else 0
     first = np.full(n_ch, -1, dtype=np.int64)
@@ -108,15 +187,15 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     sec_m = c_sec[own]
     keep[sec_m] &= ~vacs.lender_blocked[vrow[sec_m]]
     own, vrow = own[keep], vrow[keep]
-    widx = vacs.wage_rank.astype(np.int64)[vrow]
+    widx = vacs.wage_rank[vrow]
     order = np.lexsort((vrow, widx, own))
     own, vrow, widx = own[order], vrow[order], widx[order]
-    m_e = vacs.end_rank.astype(np.int64)[vrow]
-    m_s = vacs.start_rank.astype(np.int64)[vrow]
+    m_e = vacs.end_rank[vrow]
+    m_s = vacs.start_rank[vrow]
     cend = np.searchsorted(own, np.arange(n_ch), side="right").astype(np.int64)
     # ---- entry points and exactness of the chain suffix ----
     wmod = np.int64(int(widx.max(initial=0)) + 2)
-    wr = np.minimum(pools.wage_rank.astype(np.int64)[tr.p], wmod - 1)
+    wr = np.minimum(pools.wage_rank[tr.p], wmod - 1)
     entry = np.searchsorted(own * wmod + widx, ch * wmod + wr, side="left").astype(np.int64)
     alive = entry < cend[ch]
     smin_e = _suffix_extreme(m_e, own, n_ch, maximum=False)
@@ -132,19 +211,44 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
         )
     else:
         clean = np.zeros(tp.size, dtype=bool)
-    # lender != borrower holds on every chain of a secondment pool: an active pool's lender
-    # lends in this market, so all of its vacancies are blocked and left out of the chain
-    ci = np.flatnonzero(clean)
-    v_head = vacs.headcount.astype(np.int64)
-    # ---- filtered chains where a date rule binds inside the suffix ----
-    # the members a triple keeps are those with end rank in [afr, cer) and start rank < atr;
-    # on a fixed chain these sets are identified by how many members fall below each bound
-    fb = np.flatnonzero(alive & ~clean)
-    fp = tp[fb]
-    fch = ch[fb]
-    afr = pools.from_rank.astype(np.int64)[fp]
-    cer = pools.term_rank.astype(np.int64)[fp]
-    atr = pools.to_rank.astype(np.int64)[fp]
+    return _Chains(tr=tr, ch=ch, n=n_ch, own=own, vrow=vrow, end_rank=m_e, start_rank=m_s,
+                   cend=cend, entry=entry, alive=alive, clean=clean, suffix_max_end=smax_e)
+
+
+@dataclass
+class _Cut:
+    """Date-filtered chains: members (``own``, position ``pos`` in the plain chains).
+
+    ``triples`` are the live triples whose suffix a date rule cuts; per such triple its
+    filtered chain ``fid``, its entry into it and whether that is alive; ``dated`` marks
+    the triples cut by their availability dates alone (not their contract term), and
+    ``shared`` the plain members every such triple of the chain can take.
+    """
+
+    triples: npt.NDArray[np.int64]
+    fid: npt.NDArray[np.int64]
+    n: int
+    own: npt.NDArray[np.int64]
+    pos: npt.NDArray[np.int64]
+    entry: npt.NDArray[np.int64]
+    alive: npt.NDArray[np.int64]
+    dated: npt.NDArray[np.int64]
+    shared: npt.NDArray[np.bool_]
+
+
+def _date_filtered(prep: Prepared, c: _Chains) -> _Cut:
+    """Build the filtered chains where a date rule binds inside a triple's suffix.
+
+    The members a triple keeps are those with end rank in ``[from_rank, term_rank)`` and
+    start rank ``< to_rank``; on a fixed chain these sets are identified by how many members
+    fall below each bound, so triples with the same counts share one filtered chain.
+    """
+    pools = prep.pools
+    own, m_e, m_s, entry = c.own, c.end_rank, c.start_rank, c.entry
+    fb = np.flatnonzero(c.alive & ~c.clean)
+    fp = c.tr.p[fb]
+    fch = c.ch[fb]
+    afr, cer, atr = pools.from_rank[fp], pools.term_rank[fp], pools.to_rank[fp]
     emod = np.int64(int(m_e.max(initial=0)) + 2)
     smod = np.int64(int(m_s.max(initial=0)) + 2)
     e_sorted = np.sort(own * emod + m_e)
@@ -161,11 +265,11 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     # after it is gone) enters its chain's *shared part* instead — the members every such
     # triple of the chain can take — plus a small filtered chain of the other members
     e_fb = np.minimum(entry[fb], max(own.size - 1, 0))
-    by_term = smax_e[e_fb] >= cer if fb.size else np.zeros(0, dtype=bool)
+    by_term = c.suffix_max_end[e_fb] >= cer if fb.size else np.zeros(0, dtype=bool)
     dated = np.flatnonzero(~by_term)
-    a_max = np.zeros(n_ch, dtype=np.int64)
+    a_max = np.zeros(c.n, dtype=np.int64)
     np.maximum.at(a_max, fch[dated], afr[dated])
-    b_min = np.full(n_ch, np.iinfo(np.int64).max, dtype=np.int64)
+    b_min = np.full(c.n, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(b_min, fch[dated], atr[dated])
     shared = (m_e >= a_max[own]) & (m_s < b_min[own])
     fid = _dense_ids(fch, by_term, ka, kc, kb)
@@ -174,7 +278,7 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     f_rep[fid[::-1]] = np.arange(fid.size - 1, -1, -1, dtype=np.int64)
     f_from = np.full(n_fc, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(f_from, fid, entry[fb])
-    f_own, f_pos = _expand(f_from, cend[fch[f_rep]] - f_from)
+    f_own, f_pos = _expand(f_from, c.cend[fch[f_rep]] - f_from)
     r = f_rep[f_own]
     keep_f = ((m_e[f_pos] >= afr[r]) & (m_e[f_pos] < cer[r]) & (m_s[f_pos] < atr[r])
               & (by_term[r] | ~shared[f_pos]))
@@ -183,54 +287,38 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     pmod = np.int64(own.size + 1)
     f_entry = np.searchsorted(f_own * pmod + f_pos, fid * pmod + entry[fb], side="left")
     f_alive = f_entry < np.searchsorted(f_own, fid, side="right")
-    fl_idx = np.flatnonzero(f_alive)
-    # shared parts: the chain's shared members from its earliest such entry on
-    s_ch, s_id = np.unique(fch[dated], return_inverse=True)
+    return _Cut(triples=fb, fid=fid, n=n_fc, own=f_own, pos=f_pos, entry=f_entry,
+                alive=np.flatnonzero(f_alive), dated=dated, shared=shared)
+
+
+@dataclass
+class _Shared:
+    """Shared parts of the chains with triples cut by their availability dates.
+
+    Per such chain its shared members from the earliest such entry on (``own``, ``pos``);
+    per such triple its part ``sid`` and its entry.
+    """
+
+    n: int
+    sid: npt.NDArray[np.int64]
+    own: npt.NDArray[np.int64]
+    pos: npt.NDArray[np.int64]
+    entry: npt.NDArray[np.int64]
+    alive: npt.NDArray[np.int64]
+
+
+def _shared_parts(c: _Chains, cut: _Cut) -> _Shared:
+    """Build the shared parts that the triples cut by their availability dates enter."""
+    entry = c.entry[cut.triples][cut.dated]
+    s_ch, s_id = np.unique(c.ch[cut.triples][cut.dated], return_inverse=True)
     s_id = s_id.reshape(-1).astype(np.int64)
     s_from = np.full(s_ch.size, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(s_from, s_id, entry[fb][dated])
-    s_own, s_pos = _expand(s_from, cend[s_ch] - s_from)
-    keep_s = shared[s_pos]
+    np.minimum.at(s_from, s_id, entry)
+    s_own, s_pos = _expand(s_from, c.cend[s_ch] - s_from)
+    keep_s = cut.shared[s_pos]
     s_own, s_pos = s_own[keep_s], s_pos[keep_s]
-    s_entry = np.searchsorted(s_own * pmod + s_pos, s_id * pmod + entry[fb][dated], side="left")
+    pmod = np.int64(c.own.size + 1)
+    s_entry = np.searchsorted(s_own * pmod + s_pos, s_id * pmod + entry, side="left")
     s_alive = s_entry < np.searchsorted(s_own, s_id, side="right")
-    sl_idx = np.flatnonzero(s_alive)
-    fl_t = fb[fl_idx]
-    sl_t = fb[dated][sl_idx]
-    t_all = np.r_[ci, fl_t, sl_t]
-    # ---- ladders: a (pool, trained) row whose every live triple is clean may share its
-    # entries with the other such rows of its ladder key (see _ladders) ----
-    pt = tp * 2 + tr.trained
-    eligible = ~np.isin(pt, pt[alive & ~clean])
-    lcols = ["zone", "occupation", "skill", "tolerance_min", "secondment"]
-    lkey = _ngroup(pd.DataFrame({c: getattr(pools, c) for c in lcols}), lcols)[tp] * 2 + (
-        tr.trained)
-    t_ladder = np.r_[eligible[ci], np.zeros(fl_t.size + sl_t.size, dtype=bool)]
-    n_plain, n_fmem = own.size, f_own.size
-    compatible = (cend[ch[ci]] - entry[ci]).sum() + (
-        np.searchsorted(f_own, fid, side="right") - f_entry)[fl_idx].sum() + (
-        np.searchsorted(s_own, s_id, side="right") - s_entry)[sl_idx].sum()
-    stats = {
-        "compatible_pairs": int(compatible),
-        "triples": int(t_all.size),
-        "chain_triples": int(ci.size),
-        "filtered_triples": int(fl_idx.size),
-        "shared_part_triples": int(sl_idx.size),
-        "chains": n_ch,
-        "filtered_chains": n_fc,
-        "shared_parts": int(s_ch.size),
-    }
-    m_rows = np.r_[vrow, vrow[f_pos], vrow[s_pos]]
-    return _Middle(
-        t_p=tp[t_all], t_cost=tr.cost[t_all], t_zp=tr.zp[t_all], t_zv=tr.zv[t_all],
-        t_ladder=t_ladder, t_lkey=lkey[t_all].astype(np.int64),
-        t_wr=pools.wage_rank.astype(np.int64)[tp[t_all]],
-        t_chain=np.r_[ch[ci], n_ch + fid[fl_idx], n_ch + n_fc + s_id[sl_idx]].astype(np.int64),
-        t_entry=np.r_[entry[ci], n_plain + f_entry[fl_idx],
-                      n_plain + n_fmem + s_entry[sl_idx]].astype(np.int64),
-        m_chain=np.r_[own, n_ch + f_own, n_ch + n_fc + s_own].astype(np.int64),
-        m_v=vclass[m_rows].astype(np.int64),
-        m_head=v_head[m_rows].astype(np.int64),
-        n_chains=n_ch + n_fc + int(s_ch.size),
-        stats=stats,
-    )
+    return _Shared(n=int(s_ch.size), sid=s_id, own=s_own, pos=s_pos, entry=s_entry,
+                   alive=np.flatnonzero(s_alive))
