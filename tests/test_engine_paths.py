@@ -184,7 +184,7 @@ def _reachable_pairs(net) -> set[tuple[int, int]]:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import breadth_first_order
 
-    mid = np.isin(net.layer, (layout.L_PY, layout.L_YY, layout.L_LY, layout.L_YV))
+    mid = net.mask(layout.MIDDLE_BLOCKS)
     n = net.n_nodes
     graph = coo_matrix((np.ones(int(mid.sum())), (net.tail[mid], net.head[mid])),
                        shape=(n, n)).tocsr()

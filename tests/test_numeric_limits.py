@@ -22,6 +22,7 @@ from pyint_ref import lexicographic_optimum, ssp_min_cost_flow
 from test_engine_ref import DAY0, direct_pairs, markets, plan_levels
 from zzj_match.engine import CommuteTables, match_frames
 from zzj_match.engine.network.components import components
+from zzj_match.engine.network.layout import Block
 from zzj_match.engine.network.structure import build_network
 from zzj_match.engine.rules.prepared import prepare
 from zzj_match.engine.solve import levels
@@ -189,7 +190,7 @@ def test_maximum_flow_route_is_exact_and_certified_on_the_original_arcs(market) 
         f = min(comp.total_supply, comp.total_demand)
         placed = max_level(comp, "placements")
         assert 0 <= placed <= f
-        assert max_level(comp, "key_positions") <= int(comp.capacity[comp.arc_key])
+        assert max_level(comp, "key_positions") <= int(comp.capacity[comp.arc(Block.KEY)])
     want = _reference(ent, vac, pools, commute, Policy())
     assert sum(max_level(c, "placements") for c in components(net)) == want["placements"]
 

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zzj_match.engine.network.layout import L_LY, L_PY, L_YV, ClassNetwork
+from zzj_match.engine.network.layout import Block, ClassNetwork
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.errors import SolverError
 
@@ -72,24 +72,23 @@ def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
     pandas.DataFrame
         ``pc, vc, headcount`` sorted by ``pc, vc``.
     """
-    used = flow > 0
-    lay = net.layer
+    def used(block: Block) -> npt.NDArray[np.int64]:
+        arcs = net.arcs(block)
+        out: npt.NDArray[np.int64] = arcs.start + np.flatnonzero(flow[arcs] > 0)
+        return out
+
     y_off = net.p_offset + net.n_pclass
-    n_y = net.v_offset - y_off
-    y_chain = net.y_chain
-    if y_chain.size != n_y:  # a network without chain labels
-        y_chain = np.arange(n_y, dtype=np.int64)
-    y_lad = net.y_ladder if net.y_ladder.size == n_y else np.zeros(n_y, dtype=bool)
-    py = np.flatnonzero(used & (lay == L_PY))
+    y_chain, y_lad = net.y_chain, net.y_ladder
+    py = used(Block.ENTRY)
     py_node = net.head[py] - y_off
     to_lad = y_lad[py_node]
-    ly = np.flatnonzero(used & (lay == L_LY))
+    ly = used(Block.LADDER)
     n_pc = np.int64(net.n_pclass)
     # vacancy chains: inflows from pool classes (label pc) and entry arcs (label n_pc + arc)
     a, b = py[~to_lad], ly
     in_node = np.r_[py_node[~to_lad], net.head[b] - y_off]
     in_label = np.r_[net.tail[a] - net.p_offset, n_pc + b]
-    yv = np.flatnonzero(used & (lay == L_YV))
+    yv = used(Block.EXIT)
     out_node = net.tail[yv] - y_off
     src, vc, amt = _chain_pairs(
         y_chain[in_node], in_node, in_label, np.r_[flow[a], flow[b]],

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+__all__ = ["Ladders", "Links", "_ladders", "_link"]
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -11,10 +12,52 @@ import numpy.typing as npt
 from zzj_match.engine.network.chains import _Middle
 from zzj_match.errors import SolverError
 
-logger = logging.getLogger(__name__)
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Ladders:
+    """Ladder nodes and arcs (:func:`_ladders`), on ladder node numbers from 0.
+
+    ``n`` nodes with their ladder ``key``; pool arcs ``pool → pool_node``; rung arcs
+    ``rung_tail → rung_tail + 1`` with capacities ``rung_cap``; entry arcs ``entry_node →
+    entry_y`` (a chain node) with ``entry_cost``, ``entry_cap`` and the zones ``entry_zp``,
+    ``entry_zv``.
+    """
+
+    n: int
+    key: I64
+    pool: I64
+    pool_node: I64
+    rung_tail: I64
+    rung_cap: I64
+    entry_node: I64
+    entry_y: I64
+    entry_cost: I64
+    entry_cap: I64
+    entry_zp: I64
+    entry_zv: I64
+
+
+@dataclass(frozen=True)
+class Links:
+    """Chain nodes and arcs (:func:`_link`).
+
+    ``n`` nodes; per triple its entry node (``entry``); chain arcs ``chain_tail →
+    chain_tail + 1`` with ``chain_cap``; exit arcs ``exit_node → member exit_member``; the
+    chain of each node (``chain``).
+    """
+
+    n: int
+    entry: I64
+    chain_tail: I64
+    chain_cap: I64
+    exit_node: I64
+    exit_member: I64
+    chain: I64
 
 def _ladders(mid: _Middle, t_pc: npt.NDArray[np.int64], pc_h: npt.NDArray[np.int64],
-             t_node: npt.NDArray[np.int64], sel: npt.NDArray[np.int64]) -> dict[str, Any]:
+             t_node: npt.NDArray[np.int64], sel: npt.NDArray[np.int64]) -> Ladders:
     """Share the entries of the triples ``sel`` through one wage ladder per ladder key.
 
     Pool classes of one ladder key (home zone, occupation, level, tolerance, secondment,
@@ -31,15 +74,13 @@ def _ladders(mid: _Middle, t_pc: npt.NDArray[np.int64], pc_h: npt.NDArray[np.int
 
     Returns
     -------
-    dict
-        ``n`` ladder nodes with their ``key``; pool arcs ``pl_p → pl_node``; ladder arcs
-        ``ll_t → ll_t + 1`` with capacities ``ll_cap``; entry arcs ``ly_node → ly_y`` (chain
-        node) with ``ly_cost``, ``ly_cap`` and zones ``ly_zp``, ``ly_zv``.
+    Ladders
     """
     z = np.zeros(0, dtype=np.int64)
     if sel.size == 0:
-        return {"n": 0, "key": z, "pl_p": z, "pl_node": z, "ll_t": z, "ll_cap": z,
-                "ly_node": z, "ly_y": z, "ly_cost": z, "ly_cap": z, "ly_zp": z, "ly_zv": z}
+        return Ladders(n=0, key=z, pool=z, pool_node=z, rung_tail=z, rung_cap=z,
+                       entry_node=z, entry_y=z, entry_cost=z, entry_cap=z, entry_zp=z,
+                       entry_zv=z)
     key, wr, pc = mid.t_lkey[sel], mid.t_wr[sel], t_pc[sel]
     wmod = np.int64(int(wr.max()) + 1)
     nodes, t_lnode = np.unique(key * wmod + wr, return_inverse=True)
@@ -67,18 +108,18 @@ def _ladders(mid: _Middle, t_pc: npt.NDArray[np.int64], pc_h: npt.NDArray[np.int
     if (np.minimum.reduceat(cost, start) != np.maximum.reduceat(cost, start)).any():
         raise SolverError("ladder: triples of one key and chain entry differ in cost")
     top = t_lnode[order][last]
-    return {
-        "n": int(nodes.size), "key": node_key, "pl_p": u_pc, "pl_node": u_node,
-        "ll_t": ll_t, "ll_cap": below[ll_t], "ly_node": top,
-        "ly_y": t_node[sel][order][last], "ly_cost": cost[last], "ly_cap": below[top],
-        "ly_zp": mid.t_zp[sel][order][last], "ly_zv": mid.t_zv[sel][order][last],
-    }
+    return Ladders(
+        n=int(nodes.size), key=node_key, pool=u_pc, pool_node=u_node, rung_tail=ll_t,
+        rung_cap=below[ll_t], entry_node=top, entry_y=t_node[sel][order][last],
+        entry_cost=cost[last], entry_cap=below[top], entry_zp=mid.t_zp[sel][order][last],
+        entry_zv=mid.t_zv[sel][order][last],
+    )
 
 
 def _link(
     mem_chain: npt.NDArray[np.int64], t_chain: npt.NDArray[np.int64],
     t_entry: npt.NDArray[np.int64], mem_head: npt.NDArray[np.int64],
-) -> dict[str, Any]:
+) -> Links:
     """Nodes and arcs of chains: members sorted by chain, then wage; triples enter at members.
 
     One node per distinct entry member; a node serves its member and those after it up to
@@ -103,13 +144,7 @@ def _link(
     last = np.searchsorted(mem_chain, mem_chain, side="right") - 1
     after = e_idx[1:][mem_chain[e_idx[:-1]] == mem_chain[e_idx[1:]]]
     yy_cap = cs[last[after]] - cs[after] + mem_head[after]
-    return {
-        "n": int(e_idx.size),
-        "entry": node[t_entry].astype(np.int64),
-        "yy_t": node[nxt].astype(np.int64),
-        "yy_h": (node[nxt] + 1).astype(np.int64),
-        "yy_cap": yy_cap.astype(np.int64),
-        "yv_y": node[k_idx].astype(np.int64),
-        "yv_m": k_idx.astype(np.int64),
-        "chain": mem_chain[e_idx].astype(np.int64),
-    }
+    return Links(n=int(e_idx.size), entry=node[t_entry].astype(np.int64),
+                 chain_tail=node[nxt].astype(np.int64), chain_cap=yy_cap.astype(np.int64),
+                 exit_node=node[k_idx].astype(np.int64), exit_member=k_idx.astype(np.int64),
+                 chain=mem_chain[e_idx].astype(np.int64))

@@ -13,7 +13,7 @@ import pandas as pd
 from zzj_match.engine.network._index import _ngroup
 from zzj_match.engine.network.chains import _Middle, _middle
 from zzj_match.engine.network.ladders import _ladders, _link
-from zzj_match.engine.network.layout import L_LY, L_PY, ClassNetwork, assemble
+from zzj_match.engine.network.layout import Block, ClassNetwork, Ends, MiddleArcs, assemble
 from zzj_match.engine.rules.arrays import Prepared
 
 logger = logging.getLogger(__name__)
@@ -78,42 +78,46 @@ class ChainStructure:
         """
         mid = self.mid
         link = _link(mid.m_chain, mid.t_chain, mid.t_entry, mid.m_head)
-        n_y = int(link["n"])
+        n_y = link.n
         via = mid.t_ladder if ladders else np.zeros(self.n_triples, dtype=bool)
         direct = np.flatnonzero(~via)
-        lad = _ladders(mid, self.t_pc, self.pc_h, link["entry"], np.flatnonzero(via))
-        n_lad = int(lad["n"])
-        y_chain = np.r_[link["chain"], mid.n_chains + lad["key"]].astype(np.int64)
-        net = assemble(
-            pc_h=self.pc_h, pc_prio=self.pc_prio, pc_cwp=self.pc_cwp, v_h=self.v_h,
-            v_key=self.v_key, v_cwv=self.v_cwv,
-            py_p=np.r_[self.t_pc[direct], lad["pl_p"]],
-            py_y=np.r_[link["entry"][direct], n_y + lad["pl_node"]],
-            py_cost=np.r_[mid.t_cost[direct], np.zeros(lad["pl_p"].size, np.int64)],
-            yv_y=link["yv_y"], yv_v=mid.m_v[link["yv_m"]],
-            n_y=n_y + n_lad, pc_ids=np.arange(self.pc_h.size, dtype=np.int64),
-            vc_ids=np.arange(self.v_h.size, dtype=np.int64),
-            yy_t=np.r_[link["yy_t"], n_y + lad["ll_t"]],
-            yy_h=np.r_[link["yy_h"], n_y + lad["ll_t"] + 1],
-            yy_cap=np.r_[link["yy_cap"], lad["ll_cap"]], y_chain=y_chain,
-            ly_t=n_y + lad["ly_node"], ly_h=lad["ly_y"], ly_cost=lad["ly_cost"],
-            ly_cap=lad["ly_cap"], y_ladder=np.r_[np.zeros(n_y, bool), np.ones(n_lad, bool)],
+        lad = _ladders(mid, self.t_pc, self.pc_h, link.entry, np.flatnonzero(via))
+        ends = Ends(pool_heads=self.pc_h, pool_priority=self.pc_prio,
+                    pool_wage_units=self.pc_cwp, vacancy_heads=self.v_h,
+                    vacancy_key=self.v_key, vacancy_wage_units=self.v_cwv,
+                    pool_ids=np.arange(self.pc_h.size, dtype=np.int64),
+                    vacancy_ids=np.arange(self.v_h.size, dtype=np.int64))
+        rungs = n_y + lad.rung_tail
+        middle = MiddleArcs(
+            n_y=n_y + lad.n,
+            y_chain=np.r_[link.chain, mid.n_chains + lad.key].astype(np.int64),
+            y_ladder=np.r_[np.zeros(n_y, bool), np.ones(lad.n, bool)],
+            entry_pool=np.r_[self.t_pc[direct], lad.pool],
+            entry_node=np.r_[link.entry[direct], n_y + lad.pool_node],
+            entry_cost=np.r_[mid.t_cost[direct], np.zeros(lad.pool.size, np.int64)],
+            exit_node=link.exit_node, exit_vacancy=mid.m_v[link.exit_member],
+            chain_tail=np.r_[link.chain_tail, rungs],
+            chain_head=np.r_[link.chain_tail + 1, rungs + 1],
+            chain_cap=np.r_[link.chain_cap, lad.rung_cap],
+            ladder_tail=n_y + lad.entry_node, ladder_head=lad.entry_y,
+            ladder_cost=lad.entry_cost, ladder_cap=lad.entry_cap,
         )
+        net = assemble(ends, middle)
         net.pool_class = self.pool_class
         net.vac_class = self.vac_class
-        py_arcs = np.flatnonzero(net.layer == L_PY)[:direct.size]
-        ly_arcs = np.flatnonzero(net.layer == L_LY)
+        entry_arcs = net.arc(Block.ENTRY) + np.arange(direct.size, dtype=np.int64)
+        ladder_arcs = net.arcs(Block.LADDER)
         net.arc_home_zone = np.full(net.tail.size, -1, dtype=np.int64)
         net.arc_work_zone = np.full(net.tail.size, -1, dtype=np.int64)
-        net.arc_home_zone[py_arcs] = mid.t_zp[direct]
-        net.arc_work_zone[py_arcs] = mid.t_zv[direct]
-        net.arc_home_zone[ly_arcs] = lad["ly_zp"]
-        net.arc_work_zone[ly_arcs] = lad["ly_zv"]
+        net.arc_home_zone[entry_arcs] = mid.t_zp[direct]
+        net.arc_work_zone[entry_arcs] = mid.t_zv[direct]
+        net.arc_home_zone[ladder_arcs] = lad.entry_zp
+        net.arc_work_zone[ladder_arcs] = lad.entry_zv
         net.stats.update(self.stats)
         net.stats["chain_nodes"] = n_y
-        net.stats["ladder_nodes"] = n_lad
+        net.stats["ladder_nodes"] = lad.n
         net.stats["ladder_triples"] = int(via.sum())
-        net.stats["ladder_entries"] = int(lad["ly_node"].size)
+        net.stats["ladder_entries"] = int(lad.entry_node.size)
         return net
 
 

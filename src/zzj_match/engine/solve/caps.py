@@ -12,7 +12,7 @@ from scipy.sparse import coo_matrix
 
 from zzj_match.engine import _deadline
 from zzj_match.engine.decompose import decompose
-from zzj_match.engine.network.layout import L_LY, L_POOL, L_PY, L_VAC, L_YV, L_YY, ClassNetwork
+from zzj_match.engine.network.layout import COST_BLOCKS, ClassNetwork
 from zzj_match.engine.solve.levels import SolveOutcome, _level_arc, level_values
 from zzj_match.errors import InputError, SolverError
 
@@ -129,7 +129,7 @@ def _check_caps_magnitudes(net: ClassNetwork) -> None:
     InputError
         Naming ``city_pair_caps`` and the bound.
     """
-    lays = np.isin(net.layer, (L_POOL, L_PY, L_YV, L_YY, L_LY, L_VAC))
+    lays = net.mask(COST_BLOCKS)
     bound = float(np.abs(net.cost[lays].astype(np.float64)) @ net.capacity[lays].astype(
         np.float64))
     big = max(bound, float(net.total_supply))

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zzj_match.engine.network.layout import L_LY, L_POOL, L_PY, L_VAC, L_YV, L_YY, ClassNetwork
+from zzj_match.engine.network.layout import COST_BLOCKS, Block, ClassNetwork
 from zzj_match.engine.solve.maxflow import max_flow_fits, max_flow_graph, max_level
 from zzj_match.errors import SolverError
 from zzj_match.flow import min_cost_flow
@@ -46,12 +46,12 @@ class SolveOutcome:
 
 def level_values(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> dict[str, int]:
     """Values of every objective level for a flow on ``net``."""
-    placed = net.total_supply - int(flow[net.arc_bypass])
-    cost_arcs = np.isin(net.layer, (L_POOL, L_PY, L_YV, L_YY, L_LY, L_VAC))
+    placed = net.total_supply - int(flow[net.arc(Block.UNPLACED)])
+    cost_arcs = net.mask(COST_BLOCKS)
     cost = int(np.dot(net.cost[cost_arcs].astype(object), flow[cost_arcs].astype(object)))
     return {
-        "key_positions": int(flow[net.arc_key]),
-        "priority_placements": int(flow[net.arc_prio]),
+        "key_positions": int(flow[net.arc(Block.KEY)]),
+        "priority_placements": int(flow[net.arc(Block.PRIORITY)]),
         "placements": placed,
         "cost": cost,
     }
@@ -60,10 +60,10 @@ def level_values(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> dict[str, in
 def _level_arc(net: ClassNetwork, level: str) -> tuple[int, int]:
     """Return the arc counting ``level`` and the sign of its cost for maximising it."""
     if level == "key_positions":
-        return net.arc_key, -1
+        return net.arc(Block.KEY), -1
     if level == "priority_placements":
-        return net.arc_prio, -1
-    return net.arc_bypass, +1  # placements = supply - bypass
+        return net.arc(Block.PRIORITY), -1
+    return net.arc(Block.UNPLACED), +1  # placements = supply - unplaced
 
 
 def level_ranges(net: ClassNetwork) -> dict[str, int]:
@@ -78,14 +78,14 @@ def level_ranges(net: ClassNetwork) -> dict[str, int]:
     """
     f = min(net.total_supply, net.total_demand)
     lo = hi = 0
-    for lays in ((L_POOL,), (L_PY, L_LY), (L_VAC,)):
-        mask = np.isin(net.layer, lays)
+    for blocks in ((Block.POOL,), (Block.ENTRY, Block.LADDER), (Block.VACANCY,)):
+        mask = net.mask(blocks)
         if mask.any():
             lo += int(net.cost[mask].min())
             hi += int(net.cost[mask].max())
     return {
-        "key_positions": int(net.capacity[net.arc_key]),
-        "priority_placements": int(net.capacity[net.arc_prio]),
+        "key_positions": int(net.capacity[net.arc(Block.KEY)]),
+        "priority_placements": int(net.capacity[net.arc(Block.PRIORITY)]),
         "placements": f,
         "cost": max(0, f * hi) - min(0, f * lo),
     }

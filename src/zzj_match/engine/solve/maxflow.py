@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from zzj_match.engine.network.layout import ClassNetwork, S, T
+from zzj_match.engine.network.layout import Block, ClassNetwork, S, T
 from zzj_match.errors import SolverError
 
 logger = logging.getLogger(__name__)
@@ -42,9 +42,9 @@ def max_level(net: ClassNetwork, level: str, graph: MaxFlowArcs | None = None) -
         graph = max_flow_graph(net)
     cap = graph.capacity.copy()
     if level == "key_positions":
-        cap[net.arc_nonkey] = 0
+        cap[net.arc(Block.NON_KEY)] = 0
     elif level == "priority_placements":
-        cap[net.arc_non] = 0
+        cap[net.arc(Block.NON_PRIORITY)] = 0
     if not max_flow_fits(net):
         raise SolverError("the maximum flow's numbers are not proven to fit int64")
     from ortools.graph.python import max_flow
@@ -72,7 +72,7 @@ class MaxFlowArcs:
 def max_flow_graph(net: ClassNetwork) -> MaxFlowArcs:
     """Return the arcs of ``net`` for maximum flows (the unplaced arc at capacity 0)."""
     cap = net.capacity.astype(np.int64, copy=True)
-    cap[net.arc_bypass] = 0
+    cap[net.arc(Block.UNPLACED)] = 0
     return MaxFlowArcs(tail=net.tail, head=net.head, capacity=cap)
 
 
