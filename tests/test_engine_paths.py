@@ -218,7 +218,10 @@ def test_ladders_and_date_filters_reach_exactly_the_admissible_pairs(market, pi)
         assert {(p, v) for p, v in got if p in active_p} == want
     a = solve_all(with_l, policy.objective, policy.lexicographic)
     b = solve_all(without, policy.objective, policy.lexicographic)
-    assert a.levels == b.levels
+    # the levels the objective optimises agree; a level outside it (priority placements when
+    # the policy leaves them out) is whatever the tie among optimal flows gives
+    assert {k: a.levels[k] for k in policy.objective} == {
+        k: b.levels[k] for k in policy.objective}
     pairs = {(p_of[int(r.pc)], v_of[int(r.vc)]) for r in a.pieces.itertuples()}
     class_pairs = {(p_of[pc], v_of[vc]) for pc, vc in _reachable_pairs(without)}
     assert pairs <= class_pairs
