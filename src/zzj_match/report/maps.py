@@ -4,6 +4,10 @@
 existing ``folium.Map`` gets the layers added; folium is imported inside the function. With
 ``tiles=None`` the map has no base layer at all, so nothing is fetched when it is built or
 saved (a browser still loads Leaflet itself from its CDN when the HTML is opened).
+
+The zones come from the caller (``region=``) or from the plan (the region
+:func:`zzj_match.match` solved on, ``plan.region``); this module never loads the embedded
+region itself.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from zzj_match.errors import InputError
 
 __all__ = ["explore"]
 
@@ -26,15 +32,16 @@ _CITY_COLOURS = {
 
 def _zones(region: Any) -> pd.DataFrame:
     if region is None:
-        from zzj_match.datasets import zzj_region
-
-        region = zzj_region()
+        raise InputError(
+            [{"table": "arguments", "row": None, "column": "region", "value": None,
+              "message": "no zones to draw: pass region= (a Region or a zones frame), "
+                         "e.g. zm.datasets.zzj_region(); a plan from zm.match carries its own"}],
+            summary="`region` is missing and the plan carries none",
+        )
     zones = region if isinstance(region, pd.DataFrame) else region.zones
     need = {"zone_id", "lat", "lon"}
     missing = need - set(zones.columns)
     if missing:
-        from zzj_match.errors import InputError
-
         raise InputError(
             [
                 {"table": "zones", "row": None, "column": c, "value": None,
@@ -75,8 +82,8 @@ def explore(
         Add the layers to this map; a new map centred on 珠中江 when ``None``.
     region : Region or DataFrame, optional
         Where the zones are (``zone_id``, ``lat``, ``lon``; ``name``, ``name_zh`` and
-        ``city`` used when present); when ``None``, the plan's own ``region`` if it has one,
-        else the embedded region.
+        ``city`` used when present); when ``None``, the plan's own ``region`` (a plan from
+        :func:`zzj_match.match` keeps the region it was matched on).
     tiles : str or None
         Base tiles of a new map; ``None`` for none (works offline).
     min_headcount : int
@@ -96,7 +103,8 @@ def explore(
     ImportError
         When folium is not installed.
     InputError
-        When the zones lack ``zone_id``, ``lat`` or ``lon``.
+        When the zones lack ``zone_id``, ``lat`` or ``lon``, or when neither ``region`` nor
+        ``plan.region`` gives any.
     """
     try:
         import folium as _folium
