@@ -24,7 +24,7 @@ import pandas as pd
 
 from zzj_match.errors import SolverError
 from zzj_match.plan._summary import format_summary, plan_summary
-from zzj_match.plan._tables import city_flow_table, reason_table
+from zzj_match.plan._tables import city_flow_table, mean_commute_min, reason_table
 
 #: Columns of :attr:`AdjustmentPlan.transfers`, in order.
 TRANSFER_COLUMNS: tuple[str, ...] = (
@@ -102,7 +102,7 @@ def compute_kpis(
         "priority_workers": prio_w,
         "priority_workers_placed": prio_placed,
         "priority_placement_rate": _rate(prio_placed, prio_w),
-        "mean_commute_min": float(np.average(mins, weights=w)) if placed else math.nan,
+        "mean_commute_min": mean_commute_min(transfers),
         "p90_commute_min": _weighted_quantile(mins, w, 0.9),
         "share_commute_le_45_min": _rate(float(w[mins <= 45.0].sum()), placed),
         "share_commute_gt_60_min": _rate(float(w[mins > 60.0].sum()), placed),

@@ -15,7 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.plan._tables import CITY_ORDER, city_flows, order_cities, plan_frame, reason_table
+from zzj_match.plan._tables import (
+    CITY_ORDER,
+    city_flows,
+    mean_commute_min,
+    order_cities,
+    plan_frame,
+    reason_table,
+)
 
 __all__ = ["format_summary", "plan_summary"]
 
@@ -26,15 +33,6 @@ _TARGET_KPIS: tuple[str, ...] = (
     "priority_workers_placed", "priority_placement_rate", "p90_commute_min",
     "share_commute_le_45_min", "share_commute_gt_60_min", "monthly_cost_cny",
 )
-
-
-def _weighted_mean(values: pd.Series[Any], weights: pd.Series[Any]) -> float:
-    w = weights.to_numpy(dtype=float)
-    v = values.to_numpy(dtype=float)
-    ok = np.isfinite(v)
-    if w[ok].sum() <= 0:
-        return float("nan")
-    return float(np.average(v[ok], weights=w[ok]))
 
 
 def _largest_first(counts: pd.Series[Any], name: str) -> pd.Series[Any]:
@@ -128,7 +126,7 @@ def plan_summary(plan: Any) -> dict[str, Any]:
         "placed": filled,
         "placement_rate": filled / surplus if surplus else float("nan"),
         "transfers": len(t),
-        "mean_commute_min": _weighted_mean(t["minutes"], hc),
+        "mean_commute_min": mean_commute_min(t),
         "cross_city": int(hc[cross].sum()),
         "bridge_dependent": int(hc[bridge].sum()),
         "secondment": int(hc[(t["kind"].astype(str) == "secondment").to_numpy()].sum()),

@@ -17,6 +17,7 @@ __all__ = [
     "CITY_ORDER",
     "city_flow_table",
     "city_flows",
+    "mean_commute_min",
     "order_cities",
     "plan_frame",
     "reason_table",
@@ -102,6 +103,26 @@ def city_flows(plan: Any) -> pd.DataFrame:
     5
     """
     return city_flow_table(plan_frame(plan, "transfers"))
+
+
+def mean_commute_min(transfers: pd.DataFrame) -> float:
+    """Return the headcount-weighted mean one-way commute of the placed, in minutes.
+
+    The plan's KPI ``mean_commute_min`` and the summary's mean commute are this number.
+    Transfers with a non-finite ``minutes`` are left out; NaN when nobody is placed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> mean_commute_min(pd.DataFrame({"minutes": [10.0, 40.0], "headcount": [3, 1]}))
+    17.5
+    """
+    v = transfers["minutes"].to_numpy(dtype=float)
+    w = transfers["headcount"].to_numpy(dtype=float)
+    ok = np.isfinite(v)
+    if w[ok].sum() <= 0:
+        return float("nan")
+    return float(np.average(v[ok], weights=w[ok]))
 
 
 def _by_reason(frame: pd.DataFrame, column: str) -> pd.Series[Any]:
