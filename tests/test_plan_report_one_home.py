@@ -90,3 +90,16 @@ def test_compare_rejects_bad_arguments(plans: Any) -> None:
     assert info.value.problems["column"].tolist() == ["names"]
     with pytest.raises(InputError, match="measures"):
         zplan.compare_plans({"a": a}, measures="everything")  # type: ignore[arg-type]
+
+
+def test_headcounts_by_place_add_up_to_the_plan(plans: Any) -> None:
+    a, _ = plans
+    for by in ("zone", "city"):
+        table = zplan.headcounts_by_place(a, by)
+        assert int(table["filled"].sum()) == a.kpis["workers_placed"]
+        assert int(table["placed"].sum()) == a.kpis["workers_placed"]
+        assert int(table["unfilled"].sum()) == int(a.unmet["headcount_unfilled"].sum())
+        assert int(table["unplaced"].sum()) == int(a.unplaced["headcount_unplaced"].sum())
+    fill = report.plan_summary(a)["fill_by_city"]
+    by_city = zplan.headcounts_by_place(a, "city")
+    assert fill["filled"].to_dict() == by_city.loc[fill.index, "filled"].to_dict()

@@ -20,8 +20,11 @@ from zzj_match.plan._tables import (
     CITY_ORDER,
     city_flow_table,
     city_flows,
+    headcounts_by_place,
+    mean_commute_min,
     order_cities,
     reason_table,
+    trim_city_flows,
 )
 
 __all__ = [
@@ -36,7 +39,10 @@ __all__ = [
     "compare_plans",
     "compute_kpis",
     "format_summary",
+    "headcounts_by_place",
+    "mean_commute_min",
     "order_cities",
     "plan_summary",
     "reason_table",
+    "trim_city_flows",
 ]

@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from zzj_match.plan._tables import (
-    CITY_ORDER,
     city_flows,
+    headcounts_by_place,
     mean_commute_min,
     order_cities,
     plan_frame,
     reason_table,
+    trim_city_flows,
 )
 
 __all__ = ["format_summary", "plan_summary"]
@@ -42,21 +43,10 @@ def _largest_first(counts: pd.Series[Any], name: str) -> pd.Series[Any]:
     return out.iloc[order].rename(name)
 
 
-def _fill_by_city(t: pd.DataFrame, unmet: pd.DataFrame) -> pd.DataFrame:
-    hc = t["headcount"].astype("int64")
-    by_city_filled = hc.groupby(t["work_city"].astype(str)).sum()
-    by_city_unfilled = (
-        unmet["headcount_unfilled"].groupby(unmet["city"].astype(str)).sum()
-        if len(unmet)
-        else pd.Series(dtype="int64")
-    )
-    cities = order_cities(set(by_city_filled.index) | set(by_city_unfilled.index))
-    fill = pd.DataFrame(
-        {
-            "filled": by_city_filled.reindex(cities).fillna(0).astype("int64"),
-            "unfilled": by_city_unfilled.reindex(cities).fillna(0).astype("int64"),
-        }
-    )
+def _fill_by_city(plan: Any) -> pd.DataFrame:
+    by_city = headcounts_by_place(plan, "city")
+    fill = by_city[(by_city["filled"] > 0) | (by_city["unfilled"] > 0)]
+    fill = fill.reindex(order_cities(fill.index))[["filled", "unfilled"]]
     fill["positions"] = fill["filled"] + fill["unfilled"]
     fill["fill_rate"] = (fill["filled"] / fill["positions"].where(fill["positions"] > 0)).astype(
         float
@@ -137,7 +127,7 @@ def plan_summary(plan: Any) -> dict[str, Any]:
     reasons = reason_table(unmet, unplaced)
     return {
         "headline": headline,
-        "fill_by_city": _fill_by_city(t, unmet),
+        "fill_by_city": _fill_by_city(plan),
         "city_flows": city_flows(plan),
         "unmet_reasons": _largest_first(reasons["positions_unfilled"], "headcount_unfilled"),
         "unplaced_reasons": _largest_first(reasons["workers_unplaced"], "headcount_unplaced"),
@@ -208,9 +198,7 @@ def format_summary(
     fill = summary["fill_by_city"].copy()
     fill["fill_rate"] = [_pct(x) for x in fill["fill_rate"]]
     lines += [fill.to_string(), "", "City x city flows (rows: home city, columns: work city)"]
-    flows = summary["city_flows"]
-    keep = (flows.sum(axis=1) > 0).to_numpy() | np.isin(flows.index.to_numpy(dtype=str), CITY_ORDER)
-    lines += [flows.loc[keep].to_string(), ""]
+    lines += [trim_city_flows(summary["city_flows"]).to_string(), ""]
     for key, label in (("unmet_reasons", "unfilled positions"), ("unplaced_reasons", "unplaced")):
         s = summary[key].head(top)
         lines.append(f"Top reasons: {label}")

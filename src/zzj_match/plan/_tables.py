@@ -8,7 +8,7 @@ simple namespace of frames with the columns of ``docs/architecture.md``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -17,10 +17,12 @@ __all__ = [
     "CITY_ORDER",
     "city_flow_table",
     "city_flows",
+    "headcounts_by_place",
     "mean_commute_min",
     "order_cities",
     "plan_frame",
     "reason_table",
+    "trim_city_flows",
 ]
 
 #: The three cities in display order; other cities follow alphabetically.
@@ -78,6 +80,24 @@ def city_flow_table(transfers: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def trim_city_flows(flows: pd.DataFrame) -> pd.DataFrame:
+    """Return the home-city rows of a city flow table worth showing.
+
+    Zhuhai, Zhongshan and Jiangmen always; any other home city only when anybody from it was
+    placed. The summary text and the flow heat map show these rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"home_city": ["jiangmen"], "work_city": ["macau"], "headcount": [5]})
+    >>> list(trim_city_flows(city_flow_table(t)).index)
+    ['zhuhai', 'zhongshan', 'jiangmen']
+    """
+    keep = (flows.sum(axis=1) > 0).to_numpy() | np.isin(flows.index.to_numpy(dtype=str),
+                                                         CITY_ORDER)
+    return flows.loc[keep]
+
+
 def city_flows(plan: Any) -> pd.DataFrame:
     """Return a plan's placed headcounts by home city (rows) and work city (columns).
 
@@ -125,10 +145,61 @@ def mean_commute_min(transfers: pd.DataFrame) -> float:
     return float(np.average(v[ok], weights=w[ok]))
 
 
-def _by_reason(frame: pd.DataFrame, column: str) -> pd.Series[Any]:
+def _sum_by(frame: pd.DataFrame, key: str, column: str) -> pd.Series[Any]:
+    """``frame[column]`` summed by the text of ``frame[key]``."""
     if frame.empty:  # an empty frame need not have the columns
         return pd.Series(dtype="int64")
-    return frame.groupby(frame["reason"].astype(str))[column].sum()
+    return frame.groupby(frame[key].astype(str))[column].sum()
+
+
+#: Columns of (transfers work side, unmet, transfers home side, unplaced) per place level.
+_PLACE_KEYS: dict[str, tuple[str, str, str, str]] = {
+    "zone": ("work_zone", "zone_id", "home_zone", "zone_id"),
+    "city": ("work_city", "city", "home_city", "city"),
+}
+
+
+def headcounts_by_place(plan: Any, by: Literal["zone", "city"]) -> pd.DataFrame:
+    """Positions filled and left open where they are, workers placed and left where they live.
+
+    Parameters
+    ----------
+    plan : AdjustmentPlan or object with ``transfers``, ``unmet`` and ``unplaced`` frames
+        The plan.
+    by : {"zone", "city"}
+        Group by zone id (``work_zone`` / ``home_zone`` / ``zone_id``) or by city
+        (``work_city`` / ``home_city`` / ``city``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``zone_id`` or ``city`` (every place met in any column, sorted as text); int64
+        columns ``filled`` (positions filled there), ``unfilled`` (left open there), ``placed``
+        (workers living there who were placed) and ``unplaced`` (living there, not placed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> t = pd.DataFrame({"work_zone": ["b"], "home_zone": ["a"], "headcount": [5]})
+    >>> u = pd.DataFrame({"zone_id": ["b"], "headcount_unfilled": [2]})
+    >>> p = pd.DataFrame({"zone_id": ["a"], "headcount_unplaced": [1]})
+    >>> table = headcounts_by_place(SimpleNamespace(transfers=t, unmet=u, unplaced=p), "zone")
+    >>> table.loc["b"].tolist(), table.loc["a"].tolist()
+    ([5, 2, 0, 0], [0, 0, 5, 1])
+    """
+    work, vacancy_place, home, pool_place = _PLACE_KEYS[by]
+    t = plan_frame(plan, "transfers")
+    parts = {
+        "filled": _sum_by(t, work, "headcount"),
+        "unfilled": _sum_by(plan_frame(plan, "unmet"), vacancy_place, "headcount_unfilled"),
+        "placed": _sum_by(t, home, "headcount"),
+        "unplaced": _sum_by(plan_frame(plan, "unplaced"), pool_place, "headcount_unplaced"),
+    }
+    places = sorted(set().union(*(set(v.index) for v in parts.values())))
+    out = pd.DataFrame({k: v.reindex(places).fillna(0).astype("int64") for k, v in parts.items()})
+    out.index.name = "zone_id" if by == "zone" else "city"
+    return out
 
 
 def reason_table(unmet: pd.DataFrame, unplaced: pd.DataFrame) -> pd.DataFrame:
@@ -156,8 +227,8 @@ def reason_table(unmet: pd.DataFrame, unplaced: pd.DataFrame) -> pd.DataFrame:
     {'commute_limit': {'positions_unfilled': 0, 'workers_unplaced': 2},
      'wage_gap': {'positions_unfilled': 3, 'workers_unplaced': 0}}
     """
-    a = _by_reason(unmet, "headcount_unfilled").rename("positions_unfilled")
-    b = _by_reason(unplaced, "headcount_unplaced").rename("workers_unplaced")
+    a = _sum_by(unmet, "reason", "headcount_unfilled").rename("positions_unfilled")
+    b = _sum_by(unplaced, "reason", "headcount_unplaced").rename("workers_unplaced")
     out = pd.concat([a, b], axis=1).fillna(0).astype(np.int64)
     out.index.name = "reason"
     return out.sort_index()

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from zzj_match.errors import InputError
+from zzj_match.plan import headcounts_by_place
 
 __all__ = ["explore"]
 
@@ -118,26 +119,10 @@ def explore(
         str(k): {str(c): x for c, x in v.items()} for k, v in zones.to_dict("index").items()
     }
     t = plan.transfers
-    u = plan.unmet
-    p = plan.unplaced
     if m is None:
         m = folium.Map(location=[22.35, 113.25], zoom_start=zoom_start, tiles=tiles)
-    filled = t["headcount"].groupby(t["work_zone"].astype(str)).sum()
-    unfilled = u["headcount_unfilled"].groupby(u["zone_id"].astype(str)).sum()
-    unplaced = p["headcount_unplaced"].groupby(p["zone_id"].astype(str)).sum()
-    sent = t["headcount"].groupby(t["home_zone"].astype(str)).sum()
-    used = sorted(
-        (set(filled.index) | set(unfilled.index) | set(unplaced.index) | set(sent.index))
-        & set(info)
-    )
-    stats = pd.DataFrame(
-        {
-            "filled": filled.reindex(used).fillna(0).astype("int64"),
-            "unfilled": unfilled.reindex(used).fillna(0).astype("int64"),
-            "unplaced": unplaced.reindex(used).fillna(0).astype("int64"),
-            "sent": sent.reindex(used).fillna(0).astype("int64"),
-        }
-    )
+    by_zone = headcounts_by_place(plan, "zone")
+    stats = by_zone[by_zone.index.isin(list(info))]
     zone_layer = folium.FeatureGroup(name="zones")
     for zid, row in stats.iterrows():  # one marker per zone: at most a few dozen
         z = info[str(zid)]
@@ -145,13 +130,13 @@ def explore(
         label = html.escape(f"{z['name_zh']} {z['name']} ({zid})".strip())
         popup = (
             f"<b>{label}</b><br>filled {int(row['filled']):,}<br>"
-            f"open {int(row['unfilled']):,}<br>placed from here {int(row['sent']):,}<br>"
+            f"open {int(row['unfilled']):,}<br>placed from here {int(row['placed']):,}<br>"
             f"unplaced {int(row['unplaced']):,}"
         )
         folium.CircleMarker(
             location=[float(z["lat"]), float(z["lon"])],
             radius=float(
-                3 + 1.2 * np.sqrt(max(positions, int(row["unplaced"] + row["sent"])) / 10)
+                3 + 1.2 * np.sqrt(max(positions, int(row["unplaced"] + row["placed"])) / 10)
             ),
             color=_CITY_COLOURS.get(str(z["city"]), "#6a3d9a"),
             fill=True,
