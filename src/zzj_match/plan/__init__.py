@@ -1,8 +1,9 @@
 """The plan a match proposes: :class:`AdjustmentPlan`, its KPIs, summary and comparison.
 
-One home each: the plan and its KPIs in ``_plan``; city flows and counts by reason in
-``_tables``; the summary (figures and text) in ``_summary``; plans side by side in
-``_compare``. :mod:`zzj_match.report` re-exports the summary and comparison functions.
+One home each: the plan and its KPIs in ``_plan``; city flows, counts by reason and
+headcounts by zone or city in ``_tables``; the summary (figures and text) in ``_summary``;
+plans side by side in ``_compare``. :mod:`zzj_match.report` re-exports the summary and
+comparison functions.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from zzj_match.plan._tables import (
     city_flow_table,
     city_flows,
     headcounts_by_place,
-    mean_commute_min,
     order_cities,
     reason_table,
-    trim_city_flows,
 )
 
 __all__ = [
@@ -40,9 +39,7 @@ __all__ = [
     "compute_kpis",
     "format_summary",
     "headcounts_by_place",
-    "mean_commute_min",
     "order_cities",
     "plan_summary",
     "reason_table",
-    "trim_city_flows",
 ]
