@@ -1,10 +1,10 @@
-"""AdjustmentPlan: frames, conservation check, exports, compare, explore delegation."""
+"""AdjustmentPlan: frames, conservation check, exports, summary, compare; no reach into report."""
 
 from __future__ import annotations
 
+import ast
 import json
-import sys
-import types
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -61,8 +61,8 @@ def test_json_and_dict(plan: AdjustmentPlan) -> None:
 
 def test_summary_and_repr(plan: AdjustmentPlan) -> None:
     text = plan.summary()
-    assert "5 of 9 workers placed" in text
-    assert "key enterprises: 3 of 3" in text
+    assert "surplus placed            5 of 9 " in text
+    assert "key enterprises           3 of 3 positions filled" in text
     assert "wage_gap" in text
     assert "5 placed" in repr(plan)
     assert plan._repr_html_().startswith("<pre>")
@@ -83,18 +83,18 @@ def test_compare(plan: AdjustmentPlan) -> None:
     assert list(table.columns) == ["shuttle", "no shuttle", "change"]
 
 
-def test_explore_delegates_lazily(plan: AdjustmentPlan, monkeypatch) -> None:
-    seen = {}
-    fake = types.ModuleType("zzj_match.report.maps")
-
-    def explore(p, **kw):
-        seen["plan"], seen["kw"] = p, kw
-        return "map"
-
-    fake.explore = explore  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "zzj_match.report.maps", fake)
-    assert plan.explore(tiles=None) == "map"
-    assert seen == {"plan": plan, "kw": {"tiles": None}}
+def test_plan_package_imports_nothing_above_it() -> None:
+    """plan/ sits below report/, engine/ and the front door: no import of them, lazy or not."""
+    above = ("zzj_match.report", "zzj_match.engine", "zzj_match.datasets", "zzj_match.cli",
+             "zzj_match._cli")
+    folder = Path(__file__).parents[1] / "src" / "zzj_match" / "plan"
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert not name.startswith(above), f"{path.name} imports {name}"
+    assert not hasattr(AdjustmentPlan, "explore")  # maps: zzj_match.report.maps.explore(plan)
 
 
 def test_empty_market_gives_an_empty_plan() -> None:

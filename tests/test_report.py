@@ -234,6 +234,23 @@ def test_explore_rejects_zones_without_coordinates() -> None:
     assert info.value.problems["column"].tolist() == ["lat", "lon"]
 
 
+def test_explore_takes_the_region_the_plan_carries() -> None:
+    from zzj_match.report.maps import explore
+
+    plan = fake_plan()
+    plan.region = SimpleNamespace(zones=ZONES)  # as a plan from zm.match keeps its region
+    html = explore(plan, tiles=None).get_root().render()
+    assert html.count("L.circleMarker") == len(ZONES)
+
+
+def test_explore_without_any_region_names_the_argument() -> None:
+    from zzj_match.report.maps import explore
+
+    with pytest.raises(InputError, match="region") as info:
+        explore(fake_plan(), tiles=None)  # report never loads the embedded region itself
+    assert info.value.problems["column"].tolist() == ["region"]
+
+
 def test_write_excel(tmp_path: Path) -> None:
     from zzj_match.report.excel import write_excel
 

@@ -1,17 +1,29 @@
-"""The plan a match proposes: :class:`AdjustmentPlan`, its KPIs and scenario comparison."""
+"""The plan a match proposes: :class:`AdjustmentPlan`, its KPIs, summary and comparison.
+
+One home each: the plan and its KPIs in ``_plan``; city flows, counts by reason and
+headcounts by zone or city in ``_tables``; the summary (figures and text) in ``_summary``;
+plans side by side in ``_compare``. :mod:`zzj_match.report` re-exports the summary and
+comparison functions.
+"""
 
 from __future__ import annotations
 
+from zzj_match.plan._compare import compare, compare_plans
 from zzj_match.plan._plan import (
-    CITY_ORDER,
     TRANSFER_COLUMNS,
     UNMET_COLUMNS,
     UNPLACED_COLUMNS,
     AdjustmentPlan,
-    city_flow_table,
-    compare,
     compute_kpis,
+)
+from zzj_match.plan._summary import format_summary, plan_summary
+from zzj_match.plan._tables import (
+    CITY_ORDER,
+    city_flow_table,
+    city_flows,
+    headcounts_by_place,
     order_cities,
+    reason_table,
 )
 
 __all__ = [
@@ -21,7 +33,13 @@ __all__ = [
     "UNPLACED_COLUMNS",
     "AdjustmentPlan",
     "city_flow_table",
+    "city_flows",
     "compare",
+    "compare_plans",
     "compute_kpis",
+    "format_summary",
+    "headcounts_by_place",
     "order_cities",
+    "plan_summary",
+    "reason_table",
 ]

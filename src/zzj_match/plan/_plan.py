@@ -1,14 +1,17 @@
-"""The result of a match: :class:`AdjustmentPlan`."""
+"""The result of a match: :class:`AdjustmentPlan`, its frames' columns and its KPIs.
+
+The plan's views (city flows, reasons, the text summary) come from the one implementation of
+each in :mod:`zzj_match.plan._tables` and :mod:`zzj_match.plan._summary`.
+"""
 
 from __future__ import annotations
 
 __all__ = [
-    "CITY_ORDER",
+    "TRANSFER_COLUMNS",
+    "UNMET_COLUMNS",
+    "UNPLACED_COLUMNS",
     "AdjustmentPlan",
-    "city_flow_table",
-    "compare",
     "compute_kpis",
-    "order_cities",
 ]
 
 import json
@@ -20,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from zzj_match.errors import SolverError
+from zzj_match.plan._summary import format_summary, plan_summary
+from zzj_match.plan._tables import city_flow_table, mean_commute_min, reason_table
 
 #: Columns of :attr:`AdjustmentPlan.transfers`, in order.
 TRANSFER_COLUMNS: tuple[str, ...] = (
@@ -97,7 +102,7 @@ def compute_kpis(
         "priority_workers": prio_w,
         "priority_workers_placed": prio_placed,
         "priority_placement_rate": _rate(prio_placed, prio_w),
-        "mean_commute_min": float(np.average(mins, weights=w)) if placed else math.nan,
+        "mean_commute_min": mean_commute_min(transfers),
         "p90_commute_min": _weighted_quantile(mins, w, 0.9),
         "share_commute_le_45_min": _rate(float(w[mins <= 45.0].sum()), placed),
         "share_commute_gt_60_min": _rate(float(w[mins > 60.0].sum()), placed),
@@ -156,6 +161,14 @@ class AdjustmentPlan:
         Solve statistics: sizes of the class network, solves, seconds per stage.
     policy : Policy
         The policy used.
+    region : Region or None
+        The region the plan was matched on (maps draw its zones), or ``None`` when the
+        caller did not give one.
+
+    See Also
+    --------
+    zzj_match.plan.compare_plans : plans side by side.
+    zzj_match.report.maps.explore : the plan on a map.
 
     Examples
     --------
@@ -176,6 +189,7 @@ class AdjustmentPlan:
         policy: Any,
         all_vacancies: pd.DataFrame,
         all_pools: pd.DataFrame,
+        region: Any = None,
     ) -> None:
         self.transfers = transfers
         self.unmet = unmet
@@ -184,6 +198,7 @@ class AdjustmentPlan:
         self.shadow_prices = shadow_prices
         self.stats: dict[str, Any] = dict(stats)
         self.policy = policy
+        self.region = region
         self._vacancy_totals = all_vacancies
         self._pool_totals = all_pools
         self.check_conservation()
@@ -237,6 +252,10 @@ class AdjustmentPlan:
         pandas.DataFrame
             Square, int64: Zhuhai, Zhongshan and Jiangmen first (always present), then every
             other city met, alphabetically; zero where nobody moves.
+
+        See Also
+        --------
+        zzj_match.plan.city_flows : the same table from any object with a transfers frame.
         """
         return city_flow_table(self.transfers)
 
@@ -247,54 +266,20 @@ class AdjustmentPlan:
         -------
         pandas.DataFrame
             Index ``reason``; columns ``positions_unfilled``, ``workers_unplaced``.
+
+        See Also
+        --------
+        zzj_match.plan.reason_table : the same table from two frames.
         """
-        a = self.unmet.groupby("reason")["headcount_unfilled"].sum().rename(
-            "positions_unfilled")
-        b = self.unplaced.groupby("reason")["headcount_unplaced"].sum().rename(
-            "workers_unplaced")
-        out = pd.concat([a, b], axis=1).fillna(0).astype(np.int64)
-        out.index.name = "reason"
-        return out.sort_index()
+        return reason_table(self.unmet, self.unplaced)
 
     def summary(self) -> str:
-        """Return a few lines for people: placements, fill rates, commute, flows, reasons."""
-        k = self.kpis
+        """Return the plan's summary as text (placements, targets, commute, flows, reasons).
 
-        def pct(x: Any) -> str:
-            return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else (
-                f"{100 * float(x):.1f}%")
-
-        def mins(x: Any) -> str:
-            return "n/a" if isinstance(x, float) and math.isnan(x) else f"{float(x):.1f} min"
-
-        lines = [
-            f"AdjustmentPlan: {k['workers_placed']:,} of {k['workers']:,} workers placed "
-            f"({pct(k['placement_rate'])}); {k['positions_filled']:,} of {k['positions']:,} "
-            f"positions filled ({pct(k['fill_rate'])})",
-            f"  key enterprises: {k['key_positions_filled']:,} of {k['key_positions']:,} "
-            f"({pct(k['key_fill_rate'])}); priority groups: {k['priority_workers_placed']:,} "
-            f"of {k['priority_workers']:,} ({pct(k['priority_placement_rate'])})",
-            f"  commute: mean {mins(k['mean_commute_min'])}, p90 "
-            f"{mins(k['p90_commute_min'])}, <=45 min {pct(k['share_commute_le_45_min'])}, "
-            f">60 min {pct(k['share_commute_gt_60_min'])}",
-            f"  cross-city {pct(k['cross_city_share'])}, bridge-dependent "
-            f"{pct(k['bridge_dependent_share'])}; generalised cost "
-            f"{k['monthly_cost_cny']:,.0f} CNY/month",
-        ]
-        flows = self.city_flows()
-        if len(flows):
-            lines.append("  city flows (home -> work):")
-            for home, row in flows.iterrows():
-                cells = ", ".join(f"{c} {int(v):,}" for c, v in row.items() if v)
-                if cells:
-                    lines.append(f"    {home}: {cells}")
-        rs = self.reasons()
-        if len(rs):
-            lines.append("  unfilled / unplaced by reason:")
-            for reason, row in rs.iterrows():
-                lines.append(f"    {reason}: {int(row['positions_unfilled']):,} positions, "
-                             f"{int(row['workers_unplaced']):,} workers")
-        return "\n".join(lines)
+        The text of :func:`~zzj_match.plan.format_summary` for
+        :func:`~zzj_match.plan.plan_summary` of this plan, as the command line prints it.
+        """
+        return format_summary(plan_summary(self), title="Adjustment plan")
 
     def __repr__(self) -> str:
         k = self.kpis
@@ -336,94 +321,3 @@ class AdjustmentPlan:
         """Return the plan as JSON (see :meth:`to_dict`); keywords go to :func:`json.dumps`."""
         kwargs.setdefault("ensure_ascii", False)
         return json.dumps(self.to_dict(), default=str, **kwargs)
-
-    def explore(self, **kwargs: Any) -> Any:
-        """Interactive map of the plan (``folium.Map``); needs the ``map`` extra.
-
-        Delegates to :func:`zzj_match.report.maps.explore`.
-        """
-        from zzj_match.report.maps import explore  # lazy: folium is an optional extra
-
-        return explore(self, **kwargs)
-
-
-#: The three cities in display order; other cities follow alphabetically.
-CITY_ORDER: tuple[str, ...] = ("zhuhai", "zhongshan", "jiangmen")
-
-
-def order_cities(cities: Any) -> list[str]:
-    """Return ``cities`` (any iterable) without repeats, the three cities first."""
-    found = {str(c) for c in cities}
-    head = [c for c in CITY_ORDER if c in found]
-    return head + sorted(found - set(head))
-
-
-def city_flow_table(transfers: pd.DataFrame) -> pd.DataFrame:
-    """Placed headcounts by home city (rows) and work city (columns) from a transfers frame.
-
-    Parameters
-    ----------
-    transfers : pandas.DataFrame
-        Needs the columns ``home_city``, ``work_city`` and ``headcount``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Square, int64, Zhuhai, Zhongshan and Jiangmen first (always present), then every other
-        city met; zero where nobody moves.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> t = pd.DataFrame({"home_city": ["jiangmen"], "work_city": ["zhuhai"], "headcount": [5]})
-    >>> city_flow_table(t).loc["jiangmen", "zhuhai"].item()
-    5
-    """
-    home = transfers["home_city"].astype(str)
-    work = transfers["work_city"].astype(str)
-    cities = order_cities([*CITY_ORDER, *pd.unique(home), *pd.unique(work)])
-    out = pd.crosstab(home, work, values=transfers["headcount"].astype("int64"), aggfunc="sum")
-    out = out.reindex(index=cities, columns=cities).fillna(0).astype("int64")
-    out.index.name = "home_city"
-    out.columns.name = "work_city"
-    return out
-
-
-def compare(plan_a: AdjustmentPlan, plan_b: AdjustmentPlan, *,
-            names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
-    """Compare the KPIs of two plans (e.g. with and without the 黄茅海 passage).
-
-    Parameters
-    ----------
-    plan_a, plan_b : AdjustmentPlan
-    names : tuple of str
-        Column names for the two plans.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index = KPI name; columns ``names[0]``, ``names[1]`` and ``change`` (b - a).
-
-    See Also
-    --------
-    zzj_match.report.compare_plans : any number of plans, by headline measures and two-way
-        city-pair flows (for reports; this one lists every KPI of two plans).
-
-    Examples
-    --------
-    >>> import zzj_match as zm
-    >>> market = zm.datasets.zzj_market(scale=0.01, seed=0)
-    >>> region = zm.datasets.zzj_region()
-    >>> table = compare(zm.match(market, region=region),
-    ...                 zm.match(market, region=region.without("huangmaohai")),
-    ...                 names=("open", "closed"))
-    >>> list(table.columns)
-    ['open', 'closed', 'change']
-    """
-    keys = [k for k in plan_a.kpis if k in plan_b.kpis]
-    a = pd.Series({k: float(plan_a.kpis[k]) for k in keys}, name=names[0])
-    b = pd.Series({k: float(plan_b.kpis[k]) for k in keys}, name=names[1])
-    out = pd.concat([a, b], axis=1)
-    out["change"] = out[names[1]] - out[names[0]]
-    out.index.name = "kpi"
-    return out

@@ -4,6 +4,10 @@
 existing ``folium.Map`` gets the layers added; folium is imported inside the function. With
 ``tiles=None`` the map has no base layer at all, so nothing is fetched when it is built or
 saved (a browser still loads Leaflet itself from its CDN when the HTML is opened).
+
+The zones come from the caller (``region=``) or from the plan (the region
+:func:`zzj_match.match` solved on, ``plan.region``); this module never loads the embedded
+region itself.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from zzj_match.errors import InputError
+from zzj_match.plan import headcounts_by_place
 
 __all__ = ["explore"]
 
@@ -26,15 +33,16 @@ _CITY_COLOURS = {
 
 def _zones(region: Any) -> pd.DataFrame:
     if region is None:
-        from zzj_match.datasets import zzj_region
-
-        region = zzj_region()
+        raise InputError(
+            [{"table": "arguments", "row": None, "column": "region", "value": None,
+              "message": "no zones to draw: pass region= (a Region or a zones frame), "
+                         "e.g. zm.datasets.zzj_region(); a plan from zm.match carries its own"}],
+            summary="`region` is missing and the plan carries none",
+        )
     zones = region if isinstance(region, pd.DataFrame) else region.zones
     need = {"zone_id", "lat", "lon"}
     missing = need - set(zones.columns)
     if missing:
-        from zzj_match.errors import InputError
-
         raise InputError(
             [
                 {"table": "zones", "row": None, "column": c, "value": None,
@@ -75,8 +83,8 @@ def explore(
         Add the layers to this map; a new map centred on 珠中江 when ``None``.
     region : Region or DataFrame, optional
         Where the zones are (``zone_id``, ``lat``, ``lon``; ``name``, ``name_zh`` and
-        ``city`` used when present); when ``None``, the plan's own ``region`` if it has one,
-        else the embedded region.
+        ``city`` used when present); when ``None``, the plan's own ``region`` (a plan from
+        :func:`zzj_match.match` keeps the region it was matched on).
     tiles : str or None
         Base tiles of a new map; ``None`` for none (works offline).
     min_headcount : int
@@ -96,7 +104,8 @@ def explore(
     ImportError
         When folium is not installed.
     InputError
-        When the zones lack ``zone_id``, ``lat`` or ``lon``.
+        When the zones lack ``zone_id``, ``lat`` or ``lon``, or when neither ``region`` nor
+        ``plan.region`` gives any.
     """
     try:
         import folium as _folium
@@ -110,26 +119,10 @@ def explore(
         str(k): {str(c): x for c, x in v.items()} for k, v in zones.to_dict("index").items()
     }
     t = plan.transfers
-    u = plan.unmet
-    p = plan.unplaced
     if m is None:
         m = folium.Map(location=[22.35, 113.25], zoom_start=zoom_start, tiles=tiles)
-    filled = t["headcount"].groupby(t["work_zone"].astype(str)).sum()
-    unfilled = u["headcount_unfilled"].groupby(u["zone_id"].astype(str)).sum()
-    unplaced = p["headcount_unplaced"].groupby(p["zone_id"].astype(str)).sum()
-    sent = t["headcount"].groupby(t["home_zone"].astype(str)).sum()
-    used = sorted(
-        (set(filled.index) | set(unfilled.index) | set(unplaced.index) | set(sent.index))
-        & set(info)
-    )
-    stats = pd.DataFrame(
-        {
-            "filled": filled.reindex(used).fillna(0).astype("int64"),
-            "unfilled": unfilled.reindex(used).fillna(0).astype("int64"),
-            "unplaced": unplaced.reindex(used).fillna(0).astype("int64"),
-            "sent": sent.reindex(used).fillna(0).astype("int64"),
-        }
-    )
+    by_zone = headcounts_by_place(plan, "zone")
+    stats = by_zone[by_zone.index.isin(list(info))]
     zone_layer = folium.FeatureGroup(name="zones")
     for zid, row in stats.iterrows():  # one marker per zone: at most a few dozen
         z = info[str(zid)]
@@ -137,13 +130,13 @@ def explore(
         label = html.escape(f"{z['name_zh']} {z['name']} ({zid})".strip())
         popup = (
             f"<b>{label}</b><br>filled {int(row['filled']):,}<br>"
-            f"open {int(row['unfilled']):,}<br>placed from here {int(row['sent']):,}<br>"
+            f"open {int(row['unfilled']):,}<br>placed from here {int(row['placed']):,}<br>"
             f"unplaced {int(row['unplaced']):,}"
         )
         folium.CircleMarker(
             location=[float(z["lat"]), float(z["lon"])],
             radius=float(
-                3 + 1.2 * np.sqrt(max(positions, int(row["unplaced"] + row["sent"])) / 10)
+                3 + 1.2 * np.sqrt(max(positions, int(row["unplaced"] + row["placed"])) / 10)
             ),
             color=_CITY_COLOURS.get(str(z["city"]), "#6a3d9a"),
             fill=True,

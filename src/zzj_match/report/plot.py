@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from zzj_match.report.summary import CITY_ORDER, city_flows
+from zzj_match.plan import headcounts_by_place
+from zzj_match.plan._tables import trim_city_flows
+from zzj_match.report.summary import city_flows
 
 __all__ = [
     "plot_bridge_comparison",
@@ -69,9 +70,7 @@ def plot_city_flows(plan: Any, ax: Any = None, *, cmap: str = "Blues") -> Any:
         The axes drawn on, each cell annotated with its headcount.
     """
     ax = _axes(ax, (5.5, 4.5))
-    flows = city_flows(plan)
-    core = [c in CITY_ORDER for c in flows.index]
-    flows = flows.loc[(flows.sum(axis=1) > 0).to_numpy() | np.asarray(core)]
+    flows = trim_city_flows(city_flows(plan))
     data = flows.to_numpy(dtype=float)
     im = ax.imshow(data, cmap=cmap)
     ax.set_xticks(range(data.shape[1]), [str(c) for c in flows.columns], rotation=30, ha="right")
@@ -111,17 +110,8 @@ def plot_shortage_by_zone(plan: Any, ax: Any = None, *, top: int = 20) -> Any:
     matplotlib.axes.Axes
         The axes drawn on.
     """
-    t = plan.transfers
-    u = plan.unmet
-    filled = t["headcount"].groupby(t["work_zone"].astype(str)).sum()
-    unfilled = u["headcount_unfilled"].groupby(u["zone_id"].astype(str)).sum()
-    zones = sorted(set(filled.index) | set(unfilled.index))
-    df = pd.DataFrame(
-        {
-            "filled": filled.reindex(zones).fillna(0).astype("int64"),
-            "unfilled": unfilled.reindex(zones).fillna(0).astype("int64"),
-        }
-    )
+    by_zone = headcounts_by_place(plan, "zone")
+    df = by_zone.loc[(by_zone["filled"] > 0) | (by_zone["unfilled"] > 0), ["filled", "unfilled"]]
     order = np.lexsort(
         (df.index.to_numpy(dtype=str), -df["filled"].to_numpy(), -df["unfilled"].to_numpy())
     )
