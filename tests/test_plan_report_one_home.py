@@ -103,3 +103,11 @@ def test_headcounts_by_place_add_up_to_the_plan(plans: Any) -> None:
     fill = report.plan_summary(a)["fill_by_city"]
     by_city = zplan.headcounts_by_place(a, "city")
     assert fill["filled"].to_dict() == by_city.loc[fill.index, "filled"].to_dict()
+
+
+def test_a_matched_plan_keeps_the_region_it_was_matched_on(
+        plans: tuple[zm.AdjustmentPlan, zm.AdjustmentPlan]) -> None:
+    open_plan, closed_plan = plans
+    assert set(open_plan.region.zones["zone_id"]) == set(closed_plan.region.zones["zone_id"])
+    assert "huangmaohai" in ";".join(open_plan.region.links["tags"])
+    assert "huangmaohai" not in ";".join(closed_plan.region.links["tags"])

@@ -120,6 +120,7 @@ def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> A
     plan = match_frames(
         market.enterprises, market.vacancies, market.pools, tables, policy, workers=workers,
     )
+    plan.region = region  # the region it was matched on (maps draw its zones)
     plan.stats["seconds_commute"] = t_commute
     plan.stats["seconds_total"] = time.perf_counter() - t0
     return plan
