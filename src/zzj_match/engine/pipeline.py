@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -13,9 +15,12 @@ from zzj_match.commute._tables import CommuteTables, commute_tables
 from zzj_match.engine import _deadline
 from zzj_match.engine.decompose import disaggregate
 from zzj_match.engine.explain import explain as _explain
+from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.network.structure import build_structure
+from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.prepared import prepare
 from zzj_match.engine.solve.caps import solve_with_caps
+from zzj_match.engine.solve.levels import SolveOutcome
 from zzj_match.engine.solve.parallel import solve_all
 from zzj_match.engine.transfers import (
     _shadow_prices,
@@ -24,16 +29,18 @@ from zzj_match.engine.transfers import (
     _workers_as_pools,
 )
 from zzj_match.errors import InputError, SolverError
+from zzj_match.model.market import LabourMarket
 from zzj_match.model.policy import Policy
+from zzj_match.model.region import Region
 from zzj_match.plan._plan import AdjustmentPlan, compute_kpis
 
 logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 4
-_AS_OF: OrderedDict[tuple[int, str], tuple[Any, Any]] = OrderedDict()
+_AS_OF: OrderedDict[tuple[int, str], tuple[Region, Region]] = OrderedDict()
 
 
-def _as_of(region: Any, date: Any) -> Any:
+def _as_of(region: Region, date: Any) -> Region:
     """``region.as_of(date)``, cached per region object and date (so are its commute tables)."""
     key = (id(region), str(date))
     hit = _AS_OF.get(key)
@@ -46,13 +53,14 @@ def _as_of(region: Any, date: Any) -> Any:
     return dated
 
 
-def _default_region() -> Any:
+def _default_region() -> Region:
     from zzj_match.datasets import zzj_region
 
     return zzj_region()
 
 
-def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> AdjustmentPlan:
+def match(market: LabourMarket, *, region: Region | None = None,
+          policy: Policy | None = None) -> AdjustmentPlan:
     """Propose the surplus/shortage adjustment plan that is best by the policy's objective.
 
     Exact and lexicographic: with the default policy it first fills as many positions of key
@@ -101,10 +109,7 @@ def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> A
     True
     """
     policy = Policy() if policy is None else policy
-    if not isinstance(policy, Policy):
-        raise InputError([{"table": "policy", "row": None, "column": None,
-                           "value": type(policy).__name__,
-                           "message": "policy must be a zzj_match.Policy"}])
+    _check_arguments(market, region, policy)
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):  # the whole call, commute tables included
             return match(market, region=region, policy=policy)
@@ -126,6 +131,29 @@ def match(market: Any, *, region: Any = None, policy: Policy | None = None) -> A
     return plan
 
 
+def _check_arguments(market: Any, region: Any, policy: Any) -> None:
+    """Name every argument of :func:`match` of the wrong kind in one report.
+
+    Raises
+    ------
+    InputError
+        For a market without the four market tables, a region that is not a ``Region`` or a
+        policy that is not a ``Policy``.
+    """
+    bad = []
+    if not all(hasattr(market, name) for name in ("enterprises", "vacancies", "pools")):
+        bad.append(("market", market, "market must be a zzj_match.LabourMarket"))
+    if region is not None and not isinstance(region, Region):
+        bad.append(("region", region, "region must be a zzj_match.Region or None (the "
+                                      "embedded region)"))
+    if not isinstance(policy, Policy):
+        bad.append(("policy", policy, "policy must be a zzj_match.Policy"))
+    if bad:
+        raise InputError([{"table": name, "row": None, "column": None,
+                           "value": type(value).__name__, "message": message}
+                          for name, value, message in bad])
+
+
 def match_frames(
     enterprises: pd.DataFrame,
     vacancies: pd.DataFrame,
@@ -136,6 +164,16 @@ def match_frames(
     workers: pd.DataFrame | None = None,
 ) -> AdjustmentPlan:
     """:func:`match` on canonical frames and ready commute tables (tests, services).
+
+    The stages, each in its own module of :mod:`zzj_match.engine`:
+
+    1. **prepare** (:mod:`.rules`): the frames reduced to named arrays and integer costs;
+    2. **build** (:mod:`.network`): pool classes, wage chains, ladders → the class network;
+    3. **solve** (:mod:`.solve`): the exact lexicographic optimum, component by component
+       (or the city-pair capped integer programme);
+    4. **decompose** (:mod:`.decompose`): class flows → (pool, vacancy, headcount) rows;
+    5. **transfers** (:mod:`.transfers`): the plan's rows, every pair checked again;
+    6. **explain** (:mod:`.explain`): the reason of every unmet vacancy and unplaced pool.
 
     Parameters
     ----------
@@ -160,60 +198,81 @@ def match_frames(
     """
     policy = Policy() if policy is None else policy
     caps = policy.city_pairs(commute.city)  # every city of the caps is the region's, or raise
-    times: dict[str, float] = {}
-    t = time.perf_counter()
-    members = None
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):
             return match_frames(enterprises, vacancies, pools, commute, policy,
                                 workers=workers)
+    clock = _Clock()
+    members = None
     if workers is not None and len(workers):
         pools, members = _workers_as_pools(pools, workers)
-    prep = prepare(enterprises, vacancies, pools, commute, policy)
-    times["seconds_prepare"] = time.perf_counter() - t
-    _deadline.check("applying the matching rules")
-    t = time.perf_counter()
-    structure = build_structure(prep)
-    net = structure.network()
-    times["seconds_build"] = time.perf_counter() - t
-    _deadline.check("building the class network")
-    t = time.perf_counter()
-    if policy.city_pair_caps:
-        out = solve_with_caps(net, policy.objective, commute.city, caps)
-    else:
-        out = solve_all(net, policy.objective, policy.lexicographic,
-                        processes=policy.processes)
-    times["seconds_solve"] = time.perf_counter() - t
-    t = time.perf_counter()
-    pairs = disaggregate(prep, net, out.pieces)
+    with clock("prepare", "applying the matching rules"):
+        prep = prepare(enterprises, vacancies, pools, commute, policy)
+    with clock("build", "building the class network"):
+        structure = build_structure(prep)
+        net = structure.network()
+    with clock("solve", None):  # the solvers check the time limit themselves
+        if policy.city_pair_caps:
+            out = solve_with_caps(net, policy.objective, commute.city, caps)
+        else:
+            out = solve_all(net, policy.objective, policy.lexicographic,
+                            processes=policy.processes)
+    with clock("disaggregate", "turning the class flows into transfers"):
+        pairs = disaggregate(prep, net, out.pieces)
+        transfers = _checked_transfers(prep, pairs, out.levels["cost"], members)
+    with clock("explain", "explaining unmet vacancies and unplaced pools"):
+        unmet, unplaced = _explain(prep, pairs, structure, caps)
+    return _plan(prep, net, out, (transfers, unmet, unplaced),
+                 {**net.stats, **out.stats, **clock.times})
+
+
+class _Clock:
+    """Times the stages (``seconds_<stage>``) and checks the time limit after each."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str, doing: str | None) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.times[f"seconds_{stage}"] = time.perf_counter() - t0
+        if doing is not None:
+            _deadline.check(doing)
+
+
+def _checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
+                       members: pd.DataFrame | None) -> pd.DataFrame:
+    """Build the plan's transfer rows and check their total cost against the optimum.
+
+    Raises
+    ------
+    SolverError
+        When the rows' cost differs from the optimum of the class network.
+    """
     transfers, total_cost = _transfers(prep, pairs)
-    if total_cost != out.levels["cost"]:
+    if total_cost != optimum:
         raise SolverError(
-            f"plan cost {total_cost} differs from the optimum {out.levels['cost']} of the class "
-            "network"
-        )
-    if members is not None:
-        transfers = _split_to_workers(transfers, members)
-    times["seconds_disaggregate"] = time.perf_counter() - t
-    _deadline.check("turning the class flows into transfers")
-    t = time.perf_counter()
-    unmet, unplaced = _explain(prep, pairs, structure, caps)
-    times["seconds_explain"] = time.perf_counter() - t
-    _deadline.check("explaining unmet vacancies and unplaced pools")
+            f"plan cost {total_cost} differs from the optimum {optimum} of the class network")
+    return transfers if members is None else _split_to_workers(transfers, members)
+
+
+def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
+          rows: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+          stats: dict[str, Any]) -> AdjustmentPlan:
+    """Assemble the plan: its rows, KPIs, objective levels, shadow prices and statistics."""
+    transfers, unmet, unplaced = rows
     vacancy_totals = pd.DataFrame({"vacancy_id": prep.vacancies.vacancy_id,
                                    "headcount": prep.vacancies.headcount})
     pool_totals = pd.DataFrame({"pool_id": prep.pools.pool_id, "headcount": prep.pools.headcount})
-    kpis = compute_kpis(
-        transfers, vacancy_totals, pool_totals,
-        key_vacancy=prep.vacancies.key_enterprise,
-        priority_pool=prep.pools.priority,
-    )
+    kpis = compute_kpis(transfers, vacancy_totals, pool_totals,
+                        key_vacancy=prep.vacancies.key_enterprise,
+                        priority_pool=prep.pools.priority)
     for level, value in out.levels.items():
         kpis[f"objective_{level}"] = value
-    stats: dict[str, Any] = {**net.stats, **out.stats, **times}
-    stats["cost_resolution_cny"] = policy.cost_resolution_cny
+    stats["cost_resolution_cny"] = prep.policy.cost_resolution_cny
     return AdjustmentPlan(
         transfers=transfers, unmet=unmet, unplaced=unplaced, kpis=kpis,
-        shadow_prices=_shadow_prices(prep, net, out), stats=stats, policy=policy,
+        shadow_prices=_shadow_prices(prep, net, out), stats=stats, policy=prep.policy,
         all_vacancies=vacancy_totals, all_pools=pool_totals,
     )
