@@ -1,6 +1,6 @@
 """Column-wise validation of the four market tables into canonical frames.
 
-Every check is a whole-column operation feeding :class:`~zzj_match.errors.ProblemCollector`,
+Every check is a whole-column operation feeding :class:`~zzj_match._problems.ProblemCollector`,
 so one pass over the input names every problem (table, row, column, value, message) and a
 million rows validate in well under a second or two.
 
