@@ -16,8 +16,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from zzj_match.commute._paths import EdgeSet, Tree, path_bits, path_sums, reduce_edges, shortest
 from zzj_match.errors import InputError
+from zzj_match.flow._paths import EdgeSet, Tree, path_bits, path_sums, reduce_edges, shortest
 from zzj_match.model._commute_settings import SETTING_DEFAULTS as _D
 from zzj_match.model._commute_settings import check_settings
 from zzj_match.model.region import Region
@@ -202,7 +202,7 @@ class CommuteModel:
                 weight = vot_min * eff_minutes[e_link] + toll[e_link] + fuel * km[e_link]
             tree = shortest(reduce_edges(n, tail, head, weight))  # no edges: trivial
             # minutes summed along the path too: the routing weights carry a tiny epsilon
-            # per edge (see commute._paths.EPSILON) that must not reach the reported minutes
+            # per edge (see flow._paths.EPSILON) that must not reach the reported minutes
             wanted = {"km": km[e_link], "toll_cny": toll[e_link], "minutes": eff_minutes[e_link]}
             sums = path_sums(tree, wanted)
             minutes = sums["minutes"] + s["access_minutes"][m]

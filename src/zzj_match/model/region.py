@@ -42,6 +42,7 @@ from zzj_match._problems import ProblemCollector
 from zzj_match.errors import InputError
 from zzj_match.io._dates import parse_date
 from zzj_match.io._parse import STR, parse_bool, parse_number, parse_text
+from zzj_match.model._graph import haversine_km, links_from_graph
 
 __all__ = [
     "DEFAULT_SPEED_KMH",
@@ -79,37 +80,9 @@ DEFAULT_SPEED_KMH: Mapping[str, float] = {
 }
 
 _ID_RE = r"^[^\s;]([^;]*[^\s;])?$"
-_EARTH_RADIUS_KM = 6371.0088
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
-
-
-def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:
-    """Great-circle distance in km between points given in degrees (vectorised).
-
-    Parameters
-    ----------
-    lat1, lon1, lat2, lon2 : float or array-like
-        Latitudes and longitudes in degrees; broadcast together.
-
-    Returns
-    -------
-    ndarray of float
-        Distances in km (mean Earth radius 6371.0088 km).
-
-    Examples
-    --------
-    >>> round(float(haversine_km(22.0, 113.0, 22.0, 113.0)), 3)
-    0.0
-    """
-    p1 = np.radians(np.asarray(lat1, dtype=np.float64))
-    p2 = np.radians(np.asarray(lat2, dtype=np.float64))
-    dphi = p2 - p1
-    dlam = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlam / 2) ** 2
-    out: FloatArray = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -674,8 +647,6 @@ class Region:
             Nodes without coordinates, edges without a valid length, zones too far from the
             graph, zones with no connection, and any zone-table problem.
         """
-        from zzj_match.commute._byo import links_from_graph
-
         zones = _zone_points_frame(zone_points)
         links = links_from_graph(
             graph,
