@@ -267,3 +267,13 @@ def test_editing_the_input_frames_later_does_not_change_the_market() -> None:
     p["skill_level"] = 5
     assert m.pools.equals(before)
     assert m.pools.loc[0, "headcount"] == 30
+
+
+def test_default_zones_are_the_embedded_region_zones() -> None:
+    # zones=None reads the embedded zone file below the datasets layer; same ids and cities
+    from zzj_match.datasets import zzj_region
+    from zzj_match.io._validate import resolve_zones
+
+    default, region = resolve_zones(None), resolve_zones(zzj_region())
+    assert default.ids.equals(region.ids)
+    assert dict(default.city) == dict(region.city)

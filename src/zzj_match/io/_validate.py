@@ -23,6 +23,7 @@ import pandas as pd
 from zzj_match._problem_text import escape_controls
 from zzj_match._problems import ProblemCollector
 from zzj_match.errors import InputError
+from zzj_match.io._embedded import embedded_zone_cities
 from zzj_match.io._keys import (
     _check_normalised_unique,
     _check_refs,
@@ -77,9 +78,8 @@ def resolve_zones(zones: Any) -> ZoneSet:
     if isinstance(zones, ZoneSet):
         return zones
     if zones is None:
-        from zzj_match.datasets import zzj_region
-
-        zones = zzj_region()
+        pairs = embedded_zone_cities()
+        return ZoneSet(pd.Index([z for z, _ in pairs], dtype=STR), dict(pairs))
     table = getattr(zones, "zones", zones)
     if isinstance(table, pd.DataFrame):
         if "zone_id" not in table.columns:
