@@ -238,7 +238,7 @@ def test_replace_validates_and_leaves_the_original(market: LabourMarket) -> None
 
 
 @pytest.mark.parametrize(
-    "module", ["zzj_match.model.market", "zzj_match.io._schema"]
+    "module", ["zzj_match.model.market", "zzj_match.model.schema"]
 )
 def test_docstring_examples(module: str) -> None:
     import doctest
