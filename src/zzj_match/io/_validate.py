@@ -32,6 +32,7 @@ from zzj_match.io._keys import (
 )
 from zzj_match.io._members import _check_members
 from zzj_match.io._parse import STR, BoolArray, text_contains, text_equals
+from zzj_match.io._rules import secondment_problems
 from zzj_match.io._spec import TABLE_IDS, TABLES, Column, empty_frame
 from zzj_match.io._table import _cells, _check_columns, _parse_column, _Table
 
@@ -181,29 +182,24 @@ def _check_order(t: _Table, start: str, end: str) -> None:
 
 
 def _check_person_rules(t: _Table) -> None:
-    """Secondment rows need a lender, a contract end and explicit consent; jobseekers none."""
+    """Apply the secondment rules (:mod:`zzj_match.io._rules`) and the kind-dependent consent."""
     if not t.usable["kind"]:
         return
     kind: pd.Series[str] = t.values["kind"]
     sec = t.ok["kind"] & text_equals(kind, "secondment")
     job = t.ok["kind"] & text_equals(kind, "jobseeker")
-    lender_given = ~t.missing["lender_id"]
-    end_given = ~t.missing["contract_end"]
-    _add_rule(t, sec & t.missing["lender_id"], "lender_id",
-              "a secondment pool needs lender_id (the lending enterprise)")
-    _add_rule(t, job & lender_given, "lender_id", "only secondment pools have a lender_id")
-    _add_rule(t, sec & t.missing["contract_end"], "contract_end",
-              "a secondment pool needs contract_end (end of the lender's contract)")
-    _add_rule(t, job & end_given, "contract_end", "only secondment pools have a contract_end")
-    _add_rule(t, sec & t.missing["consent"], "consent",
-              "consent must be given explicitly (true/false) for a secondment pool")
-    # contract end before availability starts
+    early = np.zeros(t.n, dtype=bool)
     if t.usable["contract_end"] and t.usable["available_from"]:
-        both = sec & t.ok["contract_end"] & t.ok["available_from"]
+        both = t.ok["contract_end"] & t.ok["available_from"]
         early = both & (
             t.values["contract_end"] < t.values["available_from"]
         ).to_numpy(dtype=bool)
-        _add_rule(t, early, "contract_end", "contract_end is before available_from")
+    for rows, col, message in secondment_problems(
+        sec, job, lender_missing=t.missing["lender_id"],
+        contract_end_missing=t.missing["contract_end"], consent_missing=t.missing["consent"],
+        contract_end_early=early,
+    ):
+        _add_rule(t, rows, col, message)
     # defaults that depend on the kind: a jobseeker consents by registering
     consent = np.asarray(t.values["consent"], dtype=bool).copy()
     consent[job & t.missing["consent"]] = True

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from zzj_match.io._rules import secondment_problems
 from zzj_match.io._spec import HEADCOUNT_MAX, OCCUPATION_PATTERN, SKILL_MAX, SKILL_MIN, TABLES
 from zzj_match.io._validate import (
     TableInput,
@@ -182,20 +183,19 @@ class _Person(RowModel):
         problems = []
         if self.available_to < self.available_from:
             problems.append("available_to is before available_from")
-        if self.kind == "secondment":
-            if not self.lender_id:
-                problems.append("a secondment pool needs lender_id (the lending enterprise)")
-            if self.contract_end is None:
-                problems.append("a secondment pool needs contract_end")
-            elif self.contract_end < self.available_from:
-                problems.append("contract_end is before available_from")
-            if self.consent is None:
-                problems.append("consent must be given explicitly (true/false) for secondment")
-        else:
-            if self.lender_id:
-                problems.append("only secondment pools have a lender_id")
-            if self.contract_end is not None:
-                problems.append("only secondment pools have a contract_end")
+        one = np.ones(1, dtype=bool)
+        secondment = one & (self.kind == "secondment")
+        early = self.contract_end is not None and self.contract_end < self.available_from
+        problems.extend(
+            message
+            for _, _, message in secondment_problems(
+                secondment, ~secondment,
+                lender_missing=one & (not self.lender_id),
+                contract_end_missing=one & (self.contract_end is None),
+                consent_missing=one & (self.consent is None),
+                contract_end_early=one & early,
+            )
+        )
         if problems:
             raise ValueError("; ".join(problems))
         return self
