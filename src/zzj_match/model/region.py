@@ -27,22 +27,28 @@ True
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.errors import InputError
-from zzj_match.io._dates import parse_date
-from zzj_match.io._parse import STR, parse_bool, parse_number, parse_text
+from zzj_match.io._parse import STR
+from zzj_match.io._region import check_isolated, validate_links, validate_zones
 from zzj_match.model._graph import haversine_km, links_from_graph
+from zzj_match.model._region_rows import (
+    LINK_COLUMNS,
+    LINK_MODES,
+    ZONE_COLUMNS,
+    ZONE_KINDS,
+    Link,
+    Zone,
+)
 
 __all__ = [
     "DEFAULT_SPEED_KMH",
@@ -56,20 +62,6 @@ __all__ = [
     "haversine_km",
 ]
 
-#: Allowed values of ``zones.kind``.
-ZONE_KINDS: tuple[str, ...] = ("area", "district", "external", "street", "town")
-#: Allowed values of ``links.mode`` (bridges are ``road`` links with a ``bridge`` tag).
-LINK_MODES: tuple[str, ...] = ("road", "rail", "bus", "shuttle", "walk")
-#: Columns of :attr:`Region.zones`, in order.
-ZONE_COLUMNS: tuple[str, ...] = (
-    "zone_id", "name", "name_zh", "city", "kind", "lat", "lon", "population", "source",
-    "estimate",
-)  # fmt: skip
-#: Columns of :attr:`Region.links`, in order.
-LINK_COLUMNS: tuple[str, ...] = (
-    "link_id", "from_zone", "to_zone", "mode", "minutes", "km", "toll_cny", "two_way", "tags",
-    "opened", "closed", "source", "estimate",
-)  # fmt: skip
 #: Speeds (km/h) used by :meth:`Region.with_link` when only a length is given.
 DEFAULT_SPEED_KMH: Mapping[str, float] = {
     "road": 60.0,
@@ -79,332 +71,7 @@ DEFAULT_SPEED_KMH: Mapping[str, float] = {
     "walk": 4.5,
 }
 
-_ID_RE = r"^[^\s;]([^;]*[^\s;])?$"
-
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
-
-
-# --------------------------------------------------------------------------------------------
-# pydantic rows
-# --------------------------------------------------------------------------------------------
-
-
-class Zone(BaseModel):
-    """One zone: a street, town, district, area or external zone.
-
-    Examples
-    --------
-    >>> Zone(zone_id="zs_guzhen", lat=22.61, lon=113.19, city="zhongshan", kind="town").kind
-    'town'
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    zone_id: str = Field(
-        pattern=_ID_RE, description="Zone id (text, no surrounding blanks, no ';'), e.g. zs_guzhen."
-    )
-    name: str = Field("", description="Romanised name (text); defaults to the zone id.")
-    name_zh: str = Field("", description="Chinese name (text).")
-    city: str = Field("", description="City (text): zhuhai, zhongshan, jiangmen, shenzhen, ...")
-    kind: Literal["area", "district", "external", "street", "town"] = Field(
-        "area", description="Kind of zone (one of street, town, district, area, external)."
-    )
-    lat: float = Field(ge=-90.0, le=90.0, description="Latitude (degrees, WGS-84).")
-    lon: float = Field(ge=-180.0, le=180.0, description="Longitude (degrees, WGS-84).")
-    population: float = Field(
-        0.0, ge=0.0, description="Resident population (persons; 0 = not modelled)."
-    )
-    source: str = Field("", description="Where the row's figures come from (text).")
-    estimate: bool = Field(
-        False, description="True when coordinates or population are estimates (flag)."
-    )
-
-
-class Link(BaseModel):
-    """One link between two zones: road, rail, bus, shuttle or walk.
-
-    Examples
-    --------
-    >>> Link(link_id="s1", from_zone="zs_guzhen", to_zone="zs_xiaolan", mode="shuttle",
-    ...      minutes=15.0, km=9.0).two_way
-    True
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    link_id: str = Field(pattern=_ID_RE, description="Link id (text, unique).")
-    from_zone: str = Field(pattern=_ID_RE, description="Zone id where the link starts (text).")
-    to_zone: str = Field(pattern=_ID_RE, description="Zone id where the link ends (text).")
-    mode: Literal["road", "rail", "bus", "shuttle", "walk"] = Field(
-        description="Mode (road, rail, bus, shuttle, walk); bridges are road links with a tag."
-    )
-    minutes: float = Field(ge=0.0, description="Free-flow one-way in-vehicle time (minutes).")
-    km: float = Field(ge=0.0, description="Route length (km).")
-    toll_cny: float = Field(
-        0.0,
-        ge=0.0,
-        description="Toll per passenger-car trip for road links, fare per person otherwise (CNY).",
-    )
-    two_way: bool = Field(True, description="Usable both ways with the same figures (flag).")
-    tags: str = Field("", description="';'-joined tags, e.g. 'bridge;shenzhong_link' (text).")
-    opened: dt.date | None = Field(None, description="First day open (date); None = always.")
-    closed: dt.date | None = Field(None, description="First day closed (date); None = never.")
-    source: str = Field("", description="Where the row's figures come from (text).")
-    estimate: bool = Field(False, description="True when minutes, km or toll are estimates (flag).")
-
-    @model_validator(mode="after")
-    def _check(self) -> Link:
-        if self.from_zone == self.to_zone:
-            raise ValueError("from_zone and to_zone must differ")
-        if self.opened is not None and self.closed is not None and self.closed <= self.opened:
-            raise ValueError("closed must be after opened")
-        return self
-
-
-# --------------------------------------------------------------------------------------------
-# frame validation (vectorised)
-# --------------------------------------------------------------------------------------------
-
-_ZONE_REQUIRED = ("zone_id", "lat", "lon")
-_LINK_REQUIRED = ("from_zone", "to_zone", "mode", "minutes", "km")
-
-
-def _check_columns(
-    frame: pd.DataFrame,
-    table: str,
-    known: Sequence[str],
-    required: Sequence[str],
-    pc: ProblemCollector,
-) -> bool:
-    """Report unknown columns (with close matches) and missing required ones."""
-    ok = True
-    for col in frame.columns:
-        name = str(col)
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known)}"
-            pc.add(table, None, name, name, f"unknown column{hint}")
-            ok = False
-    for col in required:
-        if col not in frame.columns:
-            pc.add(table, None, col, None, "required column is missing")
-            ok = False
-    return ok
-
-
-def _text(
-    frame: pd.DataFrame,
-    table: str,
-    col: str,
-    pc: ProblemCollector,
-    *,
-    default: Any = "",
-    required: bool = False,
-    is_id: bool = False,
-) -> pd.Series[str]:
-    n = len(frame)
-    if col not in frame.columns:
-        return pd.Series([default] * n, dtype=STR)
-    values, missing, bad = parse_text(frame[col])
-    pc.add_mask(table, bad, col, frame[col].to_numpy(dtype=object), "must be text")
-    if required:
-        pc.add_mask(table, missing, col, frame[col].to_numpy(dtype=object), "is required")
-    if is_id:
-        badid = ~missing & ~bad & ~values.fillna("").str.match(_ID_RE).to_numpy(dtype=bool)
-        pc.add_mask(
-            table,
-            badid,
-            col,
-            values.to_numpy(dtype=object),
-            "must be a non-empty id without surrounding blanks or ';'",
-        )
-    return values.fillna(default).astype(STR) if not required else values
-
-
-def _number(
-    frame: pd.DataFrame,
-    table: str,
-    col: str,
-    pc: ProblemCollector,
-    *,
-    default: float = 0.0,
-    required: bool = False,
-    low: float | None = 0.0,
-    high: float | None = None,
-    unit: str = "",
-) -> FloatArray:
-    n = len(frame)
-    if col not in frame.columns:
-        return np.full(n, default, dtype=np.float64)
-    raw = frame[col].to_numpy(dtype=object)
-    values, missing, bad = parse_number(frame[col])
-    pc.add_mask(table, bad, col, raw, f"must be a number{unit}")
-    if required:
-        pc.add_mask(table, missing, col, raw, f"is required{unit}")
-    else:
-        values = np.where(missing, default, values)
-    ok = ~np.isnan(values)
-    pc.add_mask(table, ok & ~np.isfinite(values), col, raw, f"must be finite{unit}")
-    fin = ok & np.isfinite(values)
-    if low is not None:
-        pc.add_mask(table, fin & (values < low), col, raw, f"must be >= {low:g}{unit}")
-    if high is not None:
-        pc.add_mask(table, fin & (values > high), col, raw, f"must be <= {high:g}{unit}")
-    return values
-
-
-def _flag(
-    frame: pd.DataFrame, table: str, col: str, pc: ProblemCollector, *, default: bool
-) -> BoolArray:
-    n = len(frame)
-    if col not in frame.columns:
-        return np.full(n, default, dtype=bool)
-    values, missing, bad = parse_bool(frame[col])
-    pc.add_mask(table, bad, col, frame[col].to_numpy(dtype=object), "must be true or false")
-    return np.where(missing, default, values)
-
-
-def _date(frame: pd.DataFrame, table: str, col: str, pc: ProblemCollector) -> pd.Series[Any]:
-    n = len(frame)
-    if col not in frame.columns:
-        return pd.Series(np.full(n, np.datetime64("NaT", "ns")))
-    values, _missing, bad, _timed = parse_date(frame[col])
-    pc.add_mask(table, bad, col, frame[col].to_numpy(dtype=object), "must be a date (YYYY-MM-DD)")
-    out: pd.Series[Any] = values.dt.normalize().astype("datetime64[ns]")
-    return out
-
-
-def _duplicates(values: pd.Series[str], table: str, col: str, pc: ProblemCollector) -> None:
-    dup = values.notna().to_numpy() & values.duplicated(keep=False).to_numpy()
-    pc.add_mask(table, dup, col, values.to_numpy(dtype=object), "duplicate id")
-
-
-def _canonical_tags(tags: pd.Series[str]) -> pd.Series[str]:
-    """Strip blanks around tags, drop empty ones: ``' bridge ; hzmb;'`` → ``'bridge;hzmb'``."""
-    out = (
-        tags.fillna("")
-        .str.replace(r"\s*;\s*", ";", regex=True)
-        .str.replace(r";{2,}", ";", regex=True)
-        .str.strip()
-        .str.strip(";")
-    )
-    return out.astype(STR)
-
-
-def _validate_zones(zones: pd.DataFrame, pc: ProblemCollector) -> pd.DataFrame:
-    t = "zones"
-    if not _check_columns(zones, t, ZONE_COLUMNS, _ZONE_REQUIRED, pc) and any(
-        c not in zones.columns for c in _ZONE_REQUIRED
-    ):
-        return pd.DataFrame()
-    zones = zones.reset_index(drop=True)
-    zid = _text(zones, t, "zone_id", pc, required=True, is_id=True)
-    _duplicates(zid, t, "zone_id", pc)
-    name = _text(zones, t, "name", pc)
-    name = name.where(name != "", zid.fillna("")).astype(STR)
-    kind = _text(zones, t, "kind", pc, default="area")
-    badkind = ~kind.isin(list(ZONE_KINDS)).to_numpy(dtype=bool)
-    pc.add_mask(
-        t, badkind, "kind", kind.to_numpy(dtype=object), f"must be one of {', '.join(ZONE_KINDS)}"
-    )
-    out = pd.DataFrame(
-        {
-            "zone_id": zid.astype(STR),
-            "name": name,
-            "name_zh": _text(zones, t, "name_zh", pc),
-            "city": _text(zones, t, "city", pc),
-            "kind": kind,
-            "lat": _number(zones, t, "lat", pc, required=True, low=-90, high=90, unit=" (degrees)"),
-            "lon": _number(
-                zones, t, "lon", pc, required=True, low=-180, high=180, unit=" (degrees)"
-            ),
-            "population": _number(zones, t, "population", pc, unit=" (persons)"),
-            "source": _text(zones, t, "source", pc),
-            "estimate": _flag(zones, t, "estimate", pc, default=False),
-        }
-    )
-    return out
-
-
-def _validate_links(
-    links: pd.DataFrame, zone_ids: pd.Index[str] | None, pc: ProblemCollector
-) -> pd.DataFrame:
-    """Check a links frame; ``zone_ids=None`` skips the zone references (zones unusable)."""
-    t = "links"
-    if not _check_columns(links, t, LINK_COLUMNS, _LINK_REQUIRED, pc) and any(
-        c not in links.columns for c in _LINK_REQUIRED
-    ):
-        return pd.DataFrame({c: [] for c in LINK_COLUMNS})
-    links = links.reset_index(drop=True)
-    n = len(links)
-    if "link_id" in links.columns:
-        lid = _text(links, t, "link_id", pc, required=True, is_id=True)
-    else:
-        lid = pd.Series([f"link_{i:06d}" for i in range(n)], dtype=STR)
-    _duplicates(lid, t, "link_id", pc)
-    frm = _text(links, t, "from_zone", pc, required=True, is_id=True)
-    to = _text(links, t, "to_zone", pc, required=True, is_id=True)
-    for col, s in (("from_zone", frm), ("to_zone", to)):
-        if zone_ids is None:
-            break
-        unknown = s.notna().to_numpy() & ~s.isin(zone_ids).to_numpy(dtype=bool)
-        if unknown.any():
-            vals = s.to_numpy(dtype=object)
-            # one close-match search per distinct unknown value, not per row
-            codes, distinct = pd.factorize(vals[unknown])
-            texts = np.array(
-                [_unknown_zone_message(str(v), zone_ids) for v in distinct], dtype=object
-            )
-            msgs = np.full(len(vals), "", dtype=object)
-            msgs[unknown] = texts[codes]
-            pc.add_mask(t, unknown, col, vals, msgs)
-    loop = (frm == to).fillna(False).to_numpy(dtype=bool)
-    pc.add_mask(
-        t, loop, "to_zone", to.to_numpy(dtype=object), "a link must join two different zones"
-    )
-    mode = _text(links, t, "mode", pc, required=True)
-    badmode = mode.notna().to_numpy() & ~mode.isin(list(LINK_MODES)).to_numpy(dtype=bool)
-    pc.add_mask(
-        t, badmode, "mode", mode.to_numpy(dtype=object), f"must be one of {', '.join(LINK_MODES)}"
-    )
-    opened = _date(links, t, "opened", pc)
-    closed = _date(links, t, "closed", pc)
-    order = (opened.notna() & closed.notna() & (closed <= opened)).to_numpy(dtype=bool)
-    pc.add_mask(
-        t, order, "closed", closed.to_numpy(dtype=object), "closed on or before the day it opened"
-    )
-    out = pd.DataFrame(
-        {
-            "link_id": lid.astype(STR),
-            "from_zone": frm.astype(STR),
-            "to_zone": to.astype(STR),
-            "mode": mode.astype(STR),
-            "minutes": _number(links, t, "minutes", pc, required=True, unit=" (minutes)"),
-            "km": _number(links, t, "km", pc, required=True, unit=" (km)"),
-            "toll_cny": _number(links, t, "toll_cny", pc, unit=" (CNY)"),
-            "two_way": _flag(links, t, "two_way", pc, default=True),
-            "tags": _canonical_tags(_text(links, t, "tags", pc)),
-            "opened": opened,
-            "closed": closed,
-            "source": _text(links, t, "source", pc),
-            "estimate": _flag(links, t, "estimate", pc, default=False),
-        }
-    )
-    return out
-
-
-def _unknown_zone_message(value: str, zone_ids: pd.Index[str]) -> str:
-    close = difflib.get_close_matches(value, list(zone_ids), n=1)
-    return "unknown zone" + (f"; did you mean {close[0]!r}?" if close else "")
-
-
-def _check_isolated(zones: pd.DataFrame, links: pd.DataFrame, pc: ProblemCollector) -> None:
-    used = pd.Index(pd.concat([links["from_zone"], links["to_zone"]]).unique())
-    lonely = ~zones["zone_id"].isin(used).to_numpy(dtype=bool)
-    pc.add_mask(
-        "zones", lonely, "zone_id", zones["zone_id"].to_numpy(dtype=object), "zone has no link"
-    )
 
 
 def _sorted(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -480,11 +147,10 @@ class Region:
 
     def __init__(self, zones: pd.DataFrame, links: pd.DataFrame) -> None:
         pc = ProblemCollector()
-        z = _validate_zones(pd.DataFrame(zones), pc)
-        ids = pd.Index(z["zone_id"].dropna().unique()) if len(z.columns) else None
-        lk = _validate_links(pd.DataFrame(links), ids, pc)
+        z, ids = validate_zones(pd.DataFrame(zones), pc)
+        lk = validate_links(pd.DataFrame(links), ids, pc)
         if ids is not None:
-            _check_isolated(z, lk, pc)
+            check_isolated(z, lk, pc)
         pc.raise_if_any("the region cannot be used")
         self._zones: pd.DataFrame = _sorted(z, "zone_id")
         self._links: pd.DataFrame = _sorted(lk, "link_id")
@@ -914,7 +580,7 @@ class Region:
             }
         )
         pc = ProblemCollector()
-        new = _validate_links(row, self.zone_ids, pc)
+        new = validate_links(row, self.zone_ids, pc)
         if link_id in set(self._links["link_id"]):
             pc.add("links", 0, "link_id", link_id, "duplicate id")
         pc.raise_if_any("the new link cannot be added")
