@@ -7,6 +7,12 @@ A :class:`Region` holds two canonical DataFrames (columns in ``docs/architecture
 graph (:meth:`Region.from_networkx`). Every input check is vectorised and every problem is
 reported in one :class:`~zzj_match.errors.InputError`.
 
+This module owns the :class:`Region` class and its public face; its parts live beside it: the
+row models and column lists in :mod:`zzj_match.model._region_rows`, the table checks in
+:mod:`zzj_match.io._region` (the same machinery as the market tables), the scenario workings in
+:mod:`zzj_match.model._region_edits` and the geometry and graph import in
+:mod:`zzj_match.model._graph`.
+
 Scenario edits never change a region; they return a new one: :meth:`Region.as_of` (the network
 as it stood on a date), :meth:`Region.without` (links closed, by id or tag),
 :meth:`Region.with_toll` and :meth:`Region.with_link` (e.g. an enterprise shuttle line).
@@ -27,8 +33,6 @@ True
 
 from __future__ import annotations
 
-import difflib
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -37,10 +41,18 @@ import numpy as np
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
-from zzj_match.errors import InputError
 from zzj_match.io._parse import STR
 from zzj_match.io._region import check_isolated, validate_links, validate_zones
 from zzj_match.model._graph import haversine_km, links_from_graph
+from zzj_match.model._region_edits import (
+    DEFAULT_SPEED_KMH,
+    all_tags,
+    as_timestamp,
+    match_links,
+    new_link_row,
+    toll_value,
+    zone_points_frame,
+)
 from zzj_match.model._region_rows import (
     LINK_COLUMNS,
     LINK_MODES,
@@ -62,50 +74,11 @@ __all__ = [
     "haversine_km",
 ]
 
-#: Speeds (km/h) used by :meth:`Region.with_link` when only a length is given.
-DEFAULT_SPEED_KMH: Mapping[str, float] = {
-    "road": 60.0,
-    "rail": 120.0,
-    "bus": 30.0,
-    "shuttle": 50.0,
-    "walk": 4.5,
-}
-
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 
 def _sorted(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return frame.sort_values(key, kind="stable").reset_index(drop=True)
-
-
-def _as_timestamp(date: Any, what: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(date)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            [
-                {
-                    "table": "scenario",
-                    "row": None,
-                    "column": what,
-                    "value": date,
-                    "message": "must be a date (YYYY-MM-DD)",
-                }
-            ]
-        ) from exc
-    if pd.isna(ts) or ts.tzinfo is not None:
-        raise InputError(
-            [
-                {
-                    "table": "scenario",
-                    "row": None,
-                    "column": what,
-                    "value": date,
-                    "message": "must be a date without time zone",
-                }
-            ]
-        )
-    return ts.normalize()
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,7 +153,7 @@ class Region:
     def _removing(self, keep: BoolArray) -> frozenset[str]:
         """Names (ids and tags) of the links that ``keep`` drops, added to those already gone."""
         gone = self._links.loc[~keep]
-        return self._closed_names | set(gone["link_id"]) | set(_all_tags(gone["tags"]))
+        return self._closed_names | set(gone["link_id"]) | set(all_tags(gone["tags"]))
 
     # -- constructors -------------------------------------------------------------------------
 
@@ -313,7 +286,7 @@ class Region:
             Nodes without coordinates, edges without a valid length, zones too far from the
             graph, zones with no connection, and any zone-table problem.
         """
-        zones = _zone_points_frame(zone_points)
+        zones = zone_points_frame(zone_points)
         links = links_from_graph(
             graph,
             zones,
@@ -356,7 +329,7 @@ class Region:
     @property
     def tags(self) -> tuple[str, ...]:
         """Every tag used by a link, sorted."""
-        return _all_tags(self._links["tags"])
+        return all_tags(self._links["tags"])
 
     def links_with(self, *ids_or_tags: str) -> pd.DataFrame:
         """Links whose id is one of ``ids_or_tags`` or that carry one of those tags.
@@ -371,7 +344,8 @@ class Region:
         DataFrame
             The matching rows of :attr:`links`.
         """
-        return self._links.loc[self._match(ids_or_tags, strict=False)].reset_index(drop=True)
+        hit = match_links(self._links, ids_or_tags, self._closed_names, strict=False)
+        return self._links.loc[hit].reset_index(drop=True)
 
     def __len__(self) -> int:
         return len(self._zones)
@@ -410,7 +384,7 @@ class Region:
         >>> r.links_with("shenzhong_link").empty
         True
         """
-        ts = _as_timestamp(date, "date")
+        ts = as_timestamp(date, "date")
         lk = self._links
         open_ = (lk["opened"].isna() | (lk["opened"] <= ts)) & (
             lk["closed"].isna() | (lk["closed"] > ts)
@@ -438,7 +412,7 @@ class Region:
             links that an earlier scenario edit removed (e.g. a bridge not yet open in
             ``as_of``) are accepted and change nothing.
         """
-        keep = ~self._match(ids_or_tags, strict=True)
+        keep = ~match_links(self._links, ids_or_tags, self._closed_names, strict=True)
         return Region._trusted(
             self._zones, self._links.loc[keep], self.as_of_date, self._removing(keep)
         )
@@ -462,20 +436,8 @@ class Region:
         InputError
             If nothing matches or ``cny`` is negative or not finite.
         """
-        value = float(cny)
-        if not math.isfinite(value) or value < 0:
-            raise InputError(
-                [
-                    {
-                        "table": "scenario",
-                        "row": None,
-                        "column": "cny",
-                        "value": cny,
-                        "message": "toll must be a finite number >= 0 (CNY)",
-                    }
-                ]
-            )
-        hit = self._match((id_or_tag,), strict=True)
+        value = toll_value(cny)
+        hit = match_links(self._links, (id_or_tag,), self._closed_names, strict=True)
         lk = self._links.copy()
         lk.loc[hit, "toll_cny"] = value
         return Region._trusted(self._zones, lk, self.as_of_date)
@@ -548,88 +510,17 @@ class Region:
         >>> r.links_with("acme")["mode"].tolist()
         ['shuttle']
         """
-        zi = self._zones.set_index("zone_id")
-        if km is None and from_zone in zi.index and to_zone in zi.index:
-            a, b = zi.loc[from_zone], zi.loc[to_zone]
-            km = float(haversine_km(a["lat"], a["lon"], b["lat"], b["lon"])) * detour_factor
-        if minutes is None and km is not None:
-            speed = speed_kmh if speed_kmh is not None else DEFAULT_SPEED_KMH.get(mode, np.nan)
-            minutes = float(km) / float(speed) * 60.0 if speed and speed > 0 else float("nan")
-        if link_id is None:
-            base = f"{mode}_{from_zone}__{to_zone}"
-            link_id, k = base, 1
-            taken = set(self._links["link_id"])
-            while link_id in taken:
-                k += 1
-                link_id = f"{base}_{k}"
-        row = pd.DataFrame(
-            {
-                "link_id": [link_id],
-                "from_zone": [from_zone],
-                "to_zone": [to_zone],
-                "mode": [mode],
-                "minutes": [minutes],
-                "km": [km],
-                "toll_cny": [toll_cny],
-                "two_way": [two_way],
-                "tags": [tags],
-                "opened": [opened],
-                "closed": [closed],
-                "source": [source],
-                "estimate": [estimate],
-            }
+        row = new_link_row(
+            self._zones, self._links, from_zone, to_zone, mode=mode, minutes=minutes, km=km,
+            toll_cny=toll_cny, two_way=two_way, tags=tags, link_id=link_id, opened=opened,
+            closed=closed, speed_kmh=speed_kmh, detour_factor=detour_factor, source=source,
+            estimate=estimate,
         )
         pc = ProblemCollector()
         new = validate_links(row, self.zone_ids, pc)
-        if link_id in set(self._links["link_id"]):
-            pc.add("links", 0, "link_id", link_id, "duplicate id")
+        taken = set(self._links["link_id"])
+        pc.add_mask("links", new["link_id"].isin(taken).to_numpy(dtype=bool), "link_id",
+                    new["link_id"], "duplicate id (the region has a link with this id)")
         pc.raise_if_any("the new link cannot be added")
         lk = pd.concat([self._links, new], ignore_index=True)
         return Region._trusted(self._zones, lk, self.as_of_date)
-
-    # -- helpers ------------------------------------------------------------------------------
-
-    def _match(self, names: Iterable[str], *, strict: bool) -> BoolArray:
-        lk = self._links
-        names = [str(n) for n in names]
-        tag_lists = lk["tags"].str.split(";")
-        hit = np.zeros(len(lk), dtype=bool)
-        pc = ProblemCollector()
-        known_tags = set(_all_tags(lk["tags"]))
-        for i, name in enumerate(names):
-            by_id = (lk["link_id"] == name).to_numpy(dtype=bool)
-            by_tag = tag_lists.map(lambda ts, n=name: n in ts).to_numpy(dtype=bool)
-            if (
-                strict
-                and not by_id.any()
-                and name not in known_tags
-                and name not in self._closed_names
-            ):
-                close = difflib.get_close_matches(
-                    name, sorted(known_tags | set(lk["link_id"]) | self._closed_names), n=1
-                )
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                pc.add("scenario", i, "ids_or_tags", name, f"neither a link id nor a tag{hint}")
-            hit |= by_id | by_tag
-        pc.raise_if_any("unknown links or tags")
-        return hit
-
-
-def _all_tags(tags: pd.Series[str]) -> tuple[str, ...]:
-    joined = ";".join(t for t in tags.dropna().unique() if t)
-    return tuple(sorted({t for t in joined.split(";") if t}))
-
-
-def _zone_points_frame(
-    zone_points: pd.DataFrame | Mapping[str, tuple[float, float]],
-) -> pd.DataFrame:
-    if isinstance(zone_points, pd.DataFrame):
-        return zone_points.reset_index(drop=True)
-    ids = sorted(zone_points)
-    return pd.DataFrame(
-        {
-            "zone_id": ids,
-            "lat": [float(zone_points[i][0]) for i in ids],
-            "lon": [float(zone_points[i][1]) for i in ids],
-        }
-    )
