@@ -35,7 +35,7 @@ from zzj_match.io._region import region_row_problems
 from zzj_match.io._spec import ID_CONTROL_MESSAGE, ID_PATTERN, REGION_TABLES, TABLES
 from zzj_match.io._validate import row_problems
 
-__all__ = ["DATE_MAX", "DATE_MIN", "ID_PATTERN", "Date", "Id", "RowModel", "is_missing"]
+__all__ = ["DATE_MAX", "DATE_MIN", "Date", "Id", "RowModel", "is_missing"]
 
 
 def _no_controls(value: str) -> str:
