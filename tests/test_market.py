@@ -312,3 +312,16 @@ def test_a_bad_row_model_reports_as_from_frames_does(
     with pytest.raises(InputError) as by_validate:
         model.model_validate(row)
     assert by_validate.value.problems.equals(got)
+
+
+def test_a_bad_row_from_json_reports_as_the_mapping_does() -> None:
+    import json
+
+    row = {**_VACANCY, "headcount": -1}
+    with pytest.raises(InputError) as by_json:
+        Vacancy.model_validate_json(json.dumps(row))
+    with pytest.raises(InputError) as by_mapping:
+        Vacancy.model_validate(row)
+    assert by_json.value.problems.equals(by_mapping.value.problems)
+    with pytest.raises(InputError, match="vacancies row 0"):
+        Vacancy.model_validate_json("[1, 2")  # not JSON: pydantic's words, same error type

@@ -14,6 +14,7 @@ table, column, value and wording; row 0).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Self
@@ -151,6 +152,30 @@ class RowModel(BaseModel):
             )
         except ValidationError as err:
             raise _row_error(cls, obj, err) from None
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        extra: ExtraValues | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        """Validate a JSON object as a row; a refused row raises :class:`InputError`."""
+        try:
+            return super().model_validate_json(
+                json_data, strict=strict, extra=extra, context=context, by_alias=by_alias,
+                by_name=by_name,
+            )
+        except ValidationError as err:
+            try:
+                data = json.loads(json_data)
+            except ValueError:
+                data = None  # not JSON: pydantic's words say where
+            raise _row_error(cls, data, err) from None
 
 
 def _row_error(model: type[RowModel], data: Any, err: ValidationError) -> InputError:
