@@ -385,3 +385,14 @@ def test_enabled_by_tag_and_link_id(region: Region) -> None:
         assert "huangmaohai" in c.tags_used(o, d)
     with pytest.raises(InputError):
         enabled_by(r, "huangmahai")
+
+
+def test_signature_defaults_come_from_the_settings_table() -> None:
+    import inspect
+
+    from zzj_match.model._commute_settings import SETTING_DEFAULTS, settings_names
+
+    params = inspect.signature(CommuteModel.__init__).parameters.values()
+    keywords = {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
+    assert keywords == dict(SETTING_DEFAULTS)
+    assert settings_names() == tuple(keywords)

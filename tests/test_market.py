@@ -238,7 +238,7 @@ def test_replace_validates_and_leaves_the_original(market: LabourMarket) -> None
 
 
 @pytest.mark.parametrize(
-    "module", ["zzj_match.model.market", "zzj_match.io._schema"]
+    "module", ["zzj_match.model.market", "zzj_match.model.schema"]
 )
 def test_docstring_examples(module: str) -> None:
     import doctest
@@ -267,3 +267,61 @@ def test_editing_the_input_frames_later_does_not_change_the_market() -> None:
     p["skill_level"] = 5
     assert m.pools.equals(before)
     assert m.pools.loc[0, "headcount"] == 30
+
+
+def test_default_zones_are_the_embedded_region_zones() -> None:
+    # zones=None reads the embedded zone file below the datasets layer; same ids and cities
+    from zzj_match.datasets import zzj_region
+    from zzj_match.io._validate import resolve_zones
+
+    default, region = resolve_zones(None), resolve_zones(zzj_region())
+    assert default.ids.equals(region.ids)
+    assert dict(default.city) == dict(region.city)
+
+
+_POOL = {"pool_id": "p1", "kind": "secondment", "zone_id": "zs_guzhen", "occupation": "6-24",
+         "skill_level": 2, "headcount": 3, "reservation_wage_cny": 5000.0,
+         "available_from": "2025-03-01", "available_to": "2025-08-31", "lender_id": "e1",
+         "contract_end": "2026-01-31", "consent": True}
+_VACANCY = {"vacancy_id": "v1", "enterprise_id": "e1", "occupation": "6-24", "headcount": 2,
+            "wage_cny": 6000.0, "start_date": "2025-03-01", "end_date": "2025-12-31"}
+
+
+@pytest.mark.parametrize(
+    ("model", "table", "row"),
+    [
+        (Vacancy, "vacancies", {**_VACANCY, "headcount": -1, "occupation": "9-99"}),
+        (Vacancy, "vacancies", {**_VACANCY, "end_date": "2025-01-01", "colour": "red"}),
+        (WorkerPool, "pools", {**_POOL, "lender_id": "", "consent": None}),
+        (WorkerPool, "pools", {**_POOL, "kind": "jobseeker", "skill_level": 1.5}),
+        (WorkerPool, "pools", {**_POOL, "contract_end": "2025-01-01", "pool_id": "p 1 "}),
+    ],
+)
+def test_a_bad_row_model_reports_as_from_frames_does(
+    model: type[Vacancy | WorkerPool], table: str, row: dict[str, object]
+) -> None:
+    # one validation framework (#13): same problem table, same wording, whichever way in
+    with pytest.raises(InputError) as by_model:
+        model(**row)
+    tables: dict[str, object] = {"enterprises": enterprises(), "vacancies": [], "pools": []}
+    tables[table] = pd.DataFrame([row])
+    with pytest.raises(InputError) as by_frame:
+        LabourMarket.from_frames(**tables, zones=ZONES)  # type: ignore[arg-type]
+    got, want = by_model.value.problems, by_frame.value.problems
+    assert got.to_dict("records") == want.to_dict("records")
+    with pytest.raises(InputError) as by_validate:
+        model.model_validate(row)
+    assert by_validate.value.problems.equals(got)
+
+
+def test_a_bad_row_from_json_reports_as_the_mapping_does() -> None:
+    import json
+
+    row = {**_VACANCY, "headcount": -1}
+    with pytest.raises(InputError) as by_json:
+        Vacancy.model_validate_json(json.dumps(row))
+    with pytest.raises(InputError) as by_mapping:
+        Vacancy.model_validate(row)
+    assert by_json.value.problems.equals(by_mapping.value.problems)
+    with pytest.raises(InputError, match="vacancies row 0"):
+        Vacancy.model_validate_json("[1, 2")  # not JSON: pydantic's words, same error type

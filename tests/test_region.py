@@ -174,7 +174,8 @@ def test_bad_input_one_error_naming_every_problem() -> None:
     assert has("zones", None, "populaton", "did you mean 'population'")
     assert has("zones", 1, "lat", "<= 90")
     assert has("zones", 2, "zone_id", "duplicate")
-    assert has("zones", 4, "zone_id", "id without surrounding blanks")
+    # the wording of io's column machinery, the same as for a market table (#13)
+    assert has("zones", 4, "zone_id", "an id must not start or end with blanks")
     assert has("zones", 3, "zone_id", "no link")
     assert has("links", 1, "to_zone", "unknown zone")
     assert has("links", 1, "minutes", ">= 0")
@@ -182,7 +183,7 @@ def test_bad_input_one_error_naming_every_problem() -> None:
     assert has("links", 2, "km", ">= 0")
     assert has("links", 3, "link_id", "duplicate")
     assert has("links", 4, "to_zone", "two different zones")
-    assert has("links", 5, "minutes", "must be a number")
+    assert has("links", 5, "minutes", "not a number")
     assert has("links", 0, "closed", "closed on or before")
     assert has("links", 5, "closed", "closed on or before")
     assert "unknown zone" in str(info.value)
@@ -213,9 +214,9 @@ def test_every_row_with_an_unknown_zone_is_named_with_its_own_hint() -> None:
     assert p["row"].tolist() == [0, 2, 4]
     assert p["value"].tolist() == ["bb", "zzzz", "bb"]
     assert p["message"].tolist() == [
-        "unknown zone; did you mean 'b'?",
-        "unknown zone",
-        "unknown zone; did you mean 'b'?",
+        "unknown zone id (did you mean 'b'?)",
+        "unknown zone id",
+        "unknown zone id (did you mean 'b'?)",
     ]
 
 
@@ -236,11 +237,12 @@ def test_models_round_trip() -> None:
     r = Region.from_models(zones, links)
     assert list(r.link_ids) == ["ab", "bc"]
     assert r.links.set_index("link_id").loc["bc", "opened"] == pd.Timestamp("2024-01-01")
-    with pytest.raises(pydantic.ValidationError):
+    # a refused row model reports like a refused frame row (one InputError, io's wording)
+    with pytest.raises(InputError, match="a link must join two different zones"):
         Link(link_id="x", from_zone="a", to_zone="a", mode="road", minutes=1, km=1)
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(InputError, match="must be >= 0"):
         Link(link_id="x", from_zone="a", to_zone="b", mode="road", minutes=-1, km=1)
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(InputError, match="unknown column"):
         Zone(zone_id="a", lat=0, lon=0, colour="red")  # type: ignore[call-arg]
     with pytest.raises(pydantic.ValidationError):
         zones[0].lat = 1.0  # type: ignore[misc]
@@ -426,3 +428,32 @@ def test_from_networkx_bad_graph_and_far_zone() -> None:
     with pytest.raises(InputError, match="no link"):
         Region.from_networkx(h, {"a": (22.0, 113.0), "b": (22.5, 113.5)})
     assert math.isfinite(haversine_km(0, 0, 0, 1).item())
+
+
+@pytest.mark.parametrize(
+    ("table", "row"),
+    [
+        ("zones", {"zone_id": "a ", "lat": 95.0, "lon": 113.0}),
+        ("zones", {"zone_id": "a", "lat": 22.0, "lon": 113.0, "kind": "village"}),
+        ("links", {"link_id": "l1", "from_zone": "a", "to_zone": "b", "mode": "ferry",
+                   "minutes": "fast", "km": -1.0}),
+        ("links", {"link_id": "l1", "from_zone": "a", "to_zone": "a", "mode": "road",
+                   "minutes": 5.0, "km": 1.0, "opened": "2024-05-01", "closed": "2024-05-01"}),
+    ],
+)
+def test_a_bad_row_model_reports_as_the_region_frame_does(
+    table: str, row: dict[str, object]
+) -> None:
+    model = {"zones": Zone, "links": Link}[table]
+    with pytest.raises(InputError) as by_model:
+        model(**row)
+    zones = pd.DataFrame([row]) if table == "zones" else _zones()
+    links = pd.DataFrame([row]) if table == "links" else _links()
+    with pytest.raises(InputError) as by_frame:
+        Region.from_frames(zones, links)
+    got = by_model.value.problems
+    want = by_frame.value.problems
+    want = want.loc[(want["table"] == table) & (want["message"] != "zone has no link")]
+    want = want.loc[~want["message"].str.startswith("unknown zone id")]
+    assert list(got.columns) == list(want.columns)
+    assert got.to_dict("records") == want.reset_index(drop=True).to_dict("records")

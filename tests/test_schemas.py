@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 
 from test_market import ZONES, enterprises, pools, vacancies, workers
-from zzj_match.io import SCHEMA_NAMES, TABLES, json_schema, json_schemas
-from zzj_match.io._schema import schema_text
+from zzj_match.io import TABLES
 from zzj_match.model.market import LabourMarket
+from zzj_match.model.schema import SCHEMA_NAMES, json_schema, json_schemas, schema_text
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
@@ -21,7 +21,7 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 def test_committed_schema_is_the_generated_one(name: str) -> None:
     committed = (SCHEMAS / f"{name}.json").read_text(encoding="utf-8")
     assert committed == schema_text(json_schema(name)), (
-        "regenerate with: python -c \"from zzj_match.io import write_json_schemas; "
+        "regenerate with: python -c \"from zzj_match.model.schema import write_json_schemas; "
         "write_json_schemas('schemas')\""
     )
 

@@ -2,8 +2,8 @@
 
 :class:`ProblemCollector` gathers the problems of whole-column checks, counts every one and
 keeps the first :data:`~zzj_match._problem_text.PROBLEMS_PER_KIND` of each kind, and raises
-them together as one :class:`~zzj_match.errors.InputError`. It is re-exported by
-:mod:`zzj_match.errors` (lazily: this module imports that one).
+them together as one :class:`~zzj_match.errors.InputError` (this module imports
+:mod:`zzj_match.errors`, never the other way round).
 """
 
 from __future__ import annotations

@@ -4,10 +4,11 @@ Every exception raised on purpose by zzj_match derives from :class:`ZzjMatchErro
 matching built-in, so ``except ValueError`` keeps working for callers who do not know this
 package.
 
-The problem collector behind :class:`InputError` lives in :mod:`zzj_match._problems` and the
-escaping and bounded rendering of problems in :mod:`zzj_match._problem_text`; their public
-names (:class:`ProblemCollector`, :func:`escape_controls`, :data:`CONTROL_RANGES`,
-:data:`PROBLEMS_PER_KIND`) stay importable from here.
+The escaping and bounded rendering of problems live in :mod:`zzj_match._problem_text` (its
+public names :func:`escape_controls`, :data:`CONTROL_RANGES` and :data:`PROBLEMS_PER_KIND` stay
+importable from here). The collector that input checks feed, :class:`ProblemCollector`, lives a
+step above in :mod:`zzj_match._problems`: it raises :class:`InputError`, so it imports this
+module and this module never imports it.
 """
 
 from __future__ import annotations
@@ -40,15 +41,11 @@ from zzj_match._problem_text import (
 if TYPE_CHECKING:  # pandas is imported where it is used, so ``import zzj_match`` stays light
     import pandas as pd
 
-    # re-exported lazily (see __getattr__): zzj_match._problems imports this module
-    from zzj_match._problems import ProblemCollector
-
 __all__ = [
     "CONTROL_RANGES",
     "PROBLEMS_PER_KIND",
     "PROBLEM_COLUMNS",
     "InputError",
-    "ProblemCollector",
     "SolverError",
     "TimeLimitError",
     "ZzjMatchError",
@@ -115,7 +112,8 @@ class InputError(ValueError, ZzjMatchError):
         The problems, sorted by table (in the order first met), row and column. Values are
         text with control characters escaped (:func:`escape_controls`). Of each kind of problem
         (one check of one column) at most :data:`PROBLEMS_PER_KIND` rows are listed when the
-        problems come from a :class:`ProblemCollector`; ``kinds`` counts them all.
+        problems come from a :class:`~zzj_match._problems.ProblemCollector`; ``kinds`` counts
+        them all.
     kinds : pandas.DataFrame
         One row per kind of problem, in the order first met: ``table``, ``column``,
         ``message`` (of its first row), ``found`` (how many problems of this kind) and
@@ -292,14 +290,3 @@ def _rebuild_input_error(
     if meta is not None:
         frame.attrs[_KINDS_ATTR] = meta
     return InputError(frame, summary=summary)
-
-
-
-def __getattr__(name: str) -> Any:
-    """Load :class:`ProblemCollector` from :mod:`zzj_match._problems` on first use."""
-    if name == "ProblemCollector":
-        from zzj_match._problems import ProblemCollector
-
-        globals()[name] = ProblemCollector
-        return ProblemCollector
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

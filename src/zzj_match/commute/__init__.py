@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from zzj_match.commute._model import KINDS, PEAK_MODES, CommuteModel
 from zzj_match.commute._scenarios import compare, enabled_by
-from zzj_match.commute._settings import DEFAULT_ACCESS_MINUTES, TRAVEL_MODES
+from zzj_match.model._commute_settings import DEFAULT_ACCESS_MINUTES, TRAVEL_MODES
 
 __all__ = [
     "DEFAULT_ACCESS_MINUTES",

@@ -1,7 +1,8 @@
 """The commute model: zone × zone door-to-door minutes, km, tolls and generalised monthly cost.
 
 Owns :class:`CommuteModel`: the per-mode shortest paths, the best mode of each pair and the
-views on them. Its settings are declared and checked in :mod:`zzj_match.commute._settings`.
+views on them. Its settings (names, defaults, check) are declared in
+:mod:`zzj_match.model._commute_settings`, where :class:`~zzj_match.Policy` checks them too.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from zzj_match.commute._paths import EdgeSet, Tree, path_bits, path_sums, reduce_edges, shortest
-from zzj_match.commute._settings import check_settings
 from zzj_match.errors import InputError
+from zzj_match.flow._paths import EdgeSet, Tree, path_bits, path_sums, reduce_edges, shortest
+from zzj_match.model._commute_settings import SETTING_DEFAULTS as _D
+from zzj_match.model._commute_settings import check_settings
 from zzj_match.model.region import Region
 
 __all__ = [
@@ -113,17 +115,17 @@ class CommuteModel:
         self,
         region: Region,
         *,
-        value_of_time_cny_per_hour: float = 20.0,
-        fuel_cny_per_km: float = 0.6,
-        working_days_per_month: float = 20.83,
-        round_trips_per_day: float = 1.0,
-        peak_factor: float = 1.3,
-        modes: Iterable[str] = ("road", "rail", "bus", "shuttle"),
-        access_minutes: Mapping[str, float] | None = None,
-        intrazone_minutes: float = 15.0,
-        intrazone_km: float = 5.0,
-        route_by: Literal["minutes", "cost"] = "minutes",
-        avoid_tags: Iterable[str] = ("border",),
+        value_of_time_cny_per_hour: float = _D["value_of_time_cny_per_hour"],
+        fuel_cny_per_km: float = _D["fuel_cny_per_km"],
+        working_days_per_month: float = _D["working_days_per_month"],
+        round_trips_per_day: float = _D["round_trips_per_day"],
+        peak_factor: float = _D["peak_factor"],
+        modes: Iterable[str] = _D["modes"],
+        access_minutes: Mapping[str, float] | None = _D["access_minutes"],
+        intrazone_minutes: float = _D["intrazone_minutes"],
+        intrazone_km: float = _D["intrazone_km"],
+        route_by: Literal["minutes", "cost"] = _D["route_by"],
+        avoid_tags: Iterable[str] = _D["avoid_tags"],
     ) -> None:
         if not isinstance(region, Region):
             raise TypeError(f"`region` must be a Region, got {type(region).__name__}")
@@ -200,7 +202,7 @@ class CommuteModel:
                 weight = vot_min * eff_minutes[e_link] + toll[e_link] + fuel * km[e_link]
             tree = shortest(reduce_edges(n, tail, head, weight))  # no edges: trivial
             # minutes summed along the path too: the routing weights carry a tiny epsilon
-            # per edge (see commute._paths.EPSILON) that must not reach the reported minutes
+            # per edge (see flow._paths.EPSILON) that must not reach the reported minutes
             wanted = {"km": km[e_link], "toll_cny": toll[e_link], "minutes": eff_minutes[e_link]}
             sums = path_sums(tree, wanted)
             minutes = sums["minutes"] + s["access_minutes"][m]

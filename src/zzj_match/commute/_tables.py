@@ -110,7 +110,7 @@ def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> Commu
     CommuteTables
     """
     from zzj_match.commute._model import CommuteModel
-    from zzj_match.commute._settings import check_settings
+    from zzj_match.model._commute_settings import check_settings
 
     settings = dict(settings or {})
     key = (id(region), repr(sorted(settings.items())))

@@ -15,13 +15,13 @@ import logging
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
+from zzj_match.io._embedded import data_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from zzj_match.model.market import LabourMarket
@@ -48,11 +48,10 @@ IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 @lru_cache(maxsize=1)
 def _read_tables() -> dict[str, pd.DataFrame]:
-    base = resources.files("zzj_match.datasets") / "data"
     out: dict[str, pd.DataFrame] = {}
     for name in _TABLES:
-        with (base / f"market_{name}.csv").open("r", encoding="utf-8") as fh:
-            out[name] = pd.read_csv(fh, keep_default_na=False)
+        with data_file(f"market_{name}.csv") as path:
+            out[name] = pd.read_csv(path, keep_default_na=False, encoding="utf-8")
     return out
 
 

@@ -8,8 +8,8 @@ distance × detour factor at a documented speed; the bridges from their specific
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
+from zzj_match.io._embedded import data_file
 from zzj_match.model.region import Region
 
 __all__ = ["zzj_region"]
@@ -34,9 +34,5 @@ def zzj_region() -> Region:
     >>> "zs_guzhen" in region.zone_ids
     True
     """
-    data = resources.files("zzj_match.datasets") / "data"
-    with (
-        resources.as_file(data / "zones.csv") as zones,
-        resources.as_file(data / "links.csv") as links,
-    ):
+    with data_file("zones.csv") as zones, data_file("links.csv") as links:
         return Region.from_csv(zones, links)

@@ -1,8 +1,9 @@
-"""Column specifications of the four market tables: names, kinds, defaults and bounds.
+"""Column specifications of the input tables: names, kinds, defaults and bounds.
 
-One place says what a column is; the frame validator, the canonical dtypes, the CSV writer and
-the documentation all read it. The pydantic models in :mod:`zzj_match.model.market` state the
-same facts as ``Field`` arguments; a test checks that both agree.
+One place says what a column is, for the four market tables (:data:`TABLES`) and the two
+region tables (:data:`REGION_TABLES`: zones and links); the frame validators, the canonical
+dtypes, the CSV writer and the documentation all read it. The pydantic models in
+:mod:`zzj_match.model` state the same facts as ``Field`` arguments; tests check that both agree.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ __all__ = [
     "ID_CONTROL_CLASS",
     "ID_CONTROL_MESSAGE",
     "ID_PATTERN",
+    "LINK_MODES",
     "OCCUPATION_PATTERN",
     "POOL_KINDS",
     "PRIORITY_GROUPS",
+    "REGION_TABLES",
     "SKILL_MAX",
     "SKILL_MIN",
     "TABLES",
     "TABLE_IDS",
+    "ZONE_KINDS",
     "Column",
     "canonical_dtype",
     "empty_frame",
@@ -199,6 +203,44 @@ TABLE_IDS: dict[str, str] = {
     "pools": "pool_id",
     "workers": "worker_id",
 }
+
+#: Allowed values of ``zones.kind``.
+ZONE_KINDS: tuple[str, ...] = ("area", "district", "external", "street", "town")
+#: Allowed values of ``links.mode`` (bridges are ``road`` links with a ``bridge`` tag).
+LINK_MODES: tuple[str, ...] = ("road", "rail", "bus", "shuttle", "walk")
+
+_ZONES = (
+    Column("zone_id", "id", unit="id"),
+    Column("name", "text", required=False, default="", unit="text; default the zone id"),
+    Column("name_zh", "text", required=False, default="", unit="text"),
+    Column("city", "text", required=False, default="", unit="text"),
+    Column("kind", "choice", required=False, default="area", choices=ZONE_KINDS, unit="kind"),
+    Column("lat", "float", low=-90, high=90, unit="degrees"),
+    Column("lon", "float", low=-180, high=180, unit="degrees"),
+    Column("population", "float", required=False, default=0.0, low=0, unit="persons"),
+    Column("source", "text", required=False, default="", unit="text"),
+    Column("estimate", "bool", required=False, default=False, unit="true/false"),
+)
+
+_LINKS = (
+    # link_id: generated from the row position when the whole column is absent
+    Column("link_id", "id", unit="id"),
+    Column("from_zone", "id", unit="zone id"),
+    Column("to_zone", "id", unit="zone id"),
+    Column("mode", "choice", choices=LINK_MODES, unit="mode"),
+    Column("minutes", "float", low=0, unit="minutes one way"),
+    Column("km", "float", low=0, unit="km"),
+    Column("toll_cny", "float", required=False, default=0.0, low=0, unit="CNY per trip"),
+    Column("two_way", "bool", required=False, default=True, unit="true/false"),
+    Column("tags", "text", required=False, default="", unit="tags, ;-joined"),
+    Column("opened", "date", required=False, default=None, unit="date"),
+    Column("closed", "date", required=False, default=None, unit="date"),
+    Column("source", "text", required=False, default="", unit="text"),
+    Column("estimate", "bool", required=False, default=False, unit="true/false"),
+)
+
+#: The columns of the region's tables, in canonical order (ids: ``zone_id``, ``link_id``).
+REGION_TABLES: dict[str, tuple[Column, ...]] = {"zones": _ZONES, "links": _LINKS}
 
 _DTYPES: dict[str, Any] = {
     "id": pd.StringDtype(na_value=np.nan),

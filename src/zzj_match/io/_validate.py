@@ -1,6 +1,6 @@
 """Column-wise validation of the four market tables into canonical frames.
 
-Every check is a whole-column operation feeding :class:`~zzj_match.errors.ProblemCollector`,
+Every check is a whole-column operation feeding :class:`~zzj_match._problems.ProblemCollector`,
 so one pass over the input names every problem (table, row, column, value, message) and a
 million rows validate in well under a second or two.
 
@@ -23,6 +23,7 @@ import pandas as pd
 from zzj_match._problem_text import escape_controls
 from zzj_match._problems import ProblemCollector
 from zzj_match.errors import InputError
+from zzj_match.io._embedded import embedded_zone_cities
 from zzj_match.io._keys import (
     _check_normalised_unique,
     _check_refs,
@@ -31,10 +32,19 @@ from zzj_match.io._keys import (
 )
 from zzj_match.io._members import _check_members
 from zzj_match.io._parse import STR, BoolArray, text_contains, text_equals
+from zzj_match.io._rules import secondment_problems
 from zzj_match.io._spec import TABLE_IDS, TABLES, Column, empty_frame
 from zzj_match.io._table import _cells, _check_columns, _parse_column, _Table
 
-__all__ = ["ZoneSet", "as_frame", "resolve_zones", "validate_frames"]
+__all__ = [
+    "ZoneSet",
+    "as_frame",
+    "canonical_frame",
+    "check_table",
+    "resolve_zones",
+    "row_problems",
+    "validate_frames",
+]
 
 TableInput = pd.DataFrame | Mapping[str, Any] | Iterable[Any] | None
 
@@ -77,9 +87,8 @@ def resolve_zones(zones: Any) -> ZoneSet:
     if isinstance(zones, ZoneSet):
         return zones
     if zones is None:
-        from zzj_match.datasets import zzj_region
-
-        zones = zzj_region()
+        pairs = embedded_zone_cities()
+        return ZoneSet(pd.Index([z for z, _ in pairs], dtype=STR), dict(pairs))
     table = getattr(zones, "zones", zones)
     if isinstance(table, pd.DataFrame):
         if "zone_id" not in table.columns:
@@ -181,29 +190,24 @@ def _check_order(t: _Table, start: str, end: str) -> None:
 
 
 def _check_person_rules(t: _Table) -> None:
-    """Secondment rows need a lender, a contract end and explicit consent; jobseekers none."""
+    """Apply the secondment rules (:mod:`zzj_match.io._rules`) and the kind-dependent consent."""
     if not t.usable["kind"]:
         return
     kind: pd.Series[str] = t.values["kind"]
     sec = t.ok["kind"] & text_equals(kind, "secondment")
     job = t.ok["kind"] & text_equals(kind, "jobseeker")
-    lender_given = ~t.missing["lender_id"]
-    end_given = ~t.missing["contract_end"]
-    _add_rule(t, sec & t.missing["lender_id"], "lender_id",
-              "a secondment pool needs lender_id (the lending enterprise)")
-    _add_rule(t, job & lender_given, "lender_id", "only secondment pools have a lender_id")
-    _add_rule(t, sec & t.missing["contract_end"], "contract_end",
-              "a secondment pool needs contract_end (end of the lender's contract)")
-    _add_rule(t, job & end_given, "contract_end", "only secondment pools have a contract_end")
-    _add_rule(t, sec & t.missing["consent"], "consent",
-              "consent must be given explicitly (true/false) for a secondment pool")
-    # contract end before availability starts
+    early = np.zeros(t.n, dtype=bool)
     if t.usable["contract_end"] and t.usable["available_from"]:
-        both = sec & t.ok["contract_end"] & t.ok["available_from"]
+        both = t.ok["contract_end"] & t.ok["available_from"]
         early = both & (
             t.values["contract_end"] < t.values["available_from"]
         ).to_numpy(dtype=bool)
-        _add_rule(t, early, "contract_end", "contract_end is before available_from")
+    for rows, col, message in secondment_problems(
+        sec, job, lender_missing=t.missing["lender_id"],
+        contract_end_missing=t.missing["contract_end"], consent_missing=t.missing["consent"],
+        contract_end_early=early,
+    ):
+        _add_rule(t, rows, col, message)
     # defaults that depend on the kind: a jobseeker consents by registering
     consent = np.asarray(t.values["consent"], dtype=bool).copy()
     consent[job & t.missing["consent"]] = True
@@ -215,8 +219,26 @@ def _add_rule(t: _Table, mask: BoolArray, col: str, message: str) -> None:
         t.pc.add_mask(t.name, mask, col, _cells(t.frame, col, mask), message)
 
 
-def _canonical(t: _Table, specs: tuple[Column, ...]) -> pd.DataFrame:
-    """Build the canonical frame: defaults filled, canonical dtypes, rows in id order."""
+def canonical_frame(
+    t: _Table, specs: tuple[Column, ...], *, in_id_order: bool = True
+) -> pd.DataFrame:
+    """Build the canonical frame of a checked table (see :func:`check_table`).
+
+    Parameters
+    ----------
+    t : _Table
+        The checked table (use it only when its collector holds no problems).
+    specs : tuple of Column
+        Its column specifications.
+    in_id_order : bool, default True
+        Sort the rows by id; false keeps them as given (so row positions stay those of the
+        input, for checks that come after).
+
+    Returns
+    -------
+    DataFrame
+        Defaults filled, canonical dtypes, RangeIndex.
+    """
     cols: dict[str, Any] = {}
     for c in specs:
         v = t.values[c.name]
@@ -244,7 +266,7 @@ def _canonical(t: _Table, specs: tuple[Column, ...]) -> pd.DataFrame:
         else:
             cols[c.name] = np.asarray(v, dtype="datetime64[ns]")
     frame = pd.DataFrame(cols)  # copies: never share memory with the caller's frames
-    if t.order is not None:
+    if in_id_order and t.order is not None:
         frame = frame.take(t.order).reset_index(drop=True)
     return frame
 
@@ -260,20 +282,78 @@ def _canonical_zone_list(s: pd.Series[str]) -> pd.Series[str]:
     return out
 
 
-def _validate_table(
-    name: str, data: TableInput, pc: ProblemCollector
+def check_table(
+    name: str, frame: pd.DataFrame, specs: tuple[Column, ...], id_column: str,
+    pc: ProblemCollector,
 ) -> _Table:
-    specs = TABLES[name]
-    frame = as_frame(data, name)
-    if frame.shape == (0, 0):  # None or an empty table without columns
-        frame = empty_frame(name)
+    """Run a table's own checks: its columns, every cell, and unique ids.
+
+    The common first step of every input table (the market's and the region's); the checks
+    across tables (references) build on the returned :class:`~zzj_match.io._table._Table`.
+
+    Parameters
+    ----------
+    name : str
+        The table's name in the problems (``"pools"``, ``"links"``, ...).
+    frame : DataFrame
+        The table as given (RangeIndex).
+    specs : tuple of Column
+        Its column specifications (:mod:`zzj_match.io._spec`).
+    id_column : str
+        The column whose values must be unique; the canonical frame is sorted by it.
+    pc : ProblemCollector
+        Where the problems go.
+
+    Returns
+    -------
+    _Table
+        The parsed columns.
+    """
     t = _Table(name, frame, pc)
     _check_columns(t, specs)
     for c in specs:
         _parse_column(t, c)
-    _check_unique(t, TABLE_IDS[name])
-    _check_normalised_unique(t, TABLE_IDS[name])
+    _check_unique(t, id_column)
+    _check_normalised_unique(t, id_column)
     return t
+
+
+def _validate_table(
+    name: str, data: TableInput, pc: ProblemCollector
+) -> _Table:
+    frame = as_frame(data, name)
+    if frame.shape == (0, 0):  # None or an empty table without columns
+        frame = empty_frame(name)
+    return check_table(name, frame, TABLES[name], TABLE_IDS[name], pc)
+
+
+def row_problems(table: str, rows: TableInput) -> ProblemCollector:
+    """Check rows of one market table on their own: cells and the rules within a row.
+
+    What a row model (``zm.Vacancy(...)`` and friends) is checked against when pydantic
+    refuses it, so that it reports the very problems :func:`validate_frames` would: the same
+    table, row, column, value and wording. References to other tables are not checked.
+
+    Parameters
+    ----------
+    table : str
+        ``enterprises``, ``vacancies``, ``pools`` or ``workers``.
+    rows : DataFrame or iterable of mappings
+        The rows.
+
+    Returns
+    -------
+    ProblemCollector
+        The problems found (possibly none).
+    """
+    pc = ProblemCollector()
+    t = _validate_table(table, rows, pc)
+    if table == "vacancies":
+        _check_order(t, "start_date", "end_date")
+    elif table in ("pools", "workers"):
+        _check_order(t, "available_from", "available_to")
+        _check_person_rules(t)
+    return pc
 
 
 def validate_frames(
@@ -342,4 +422,4 @@ def validate_frames(
     _check_person_rules(work)
 
     pc.raise_if_any()
-    return {name: _canonical(t, TABLES[name]) for name, t in tables.items()}
+    return {name: canonical_frame(t, TABLES[name]) for name, t in tables.items()}

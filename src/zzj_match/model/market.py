@@ -1,21 +1,22 @@
-"""The labour market: row models (enterprise, vacancy, worker pool, worker) and the container.
+"""The labour market: the container :class:`LabourMarket` of the four validated tables.
 
-The row models are pydantic v2 types for services and small hand-made inputs. The container,
-:class:`LabourMarket`, holds the four canonical validated DataFrames (not one object per row),
-so a market of a million pools builds in about a second.
+:class:`LabourMarket` holds the four canonical validated DataFrames (not one object per row),
+so a market of a million pools builds in about a second; the checks are those of
+:mod:`zzj_match.io._validate`. The row models (:class:`Enterprise`, :class:`Vacancy`,
+:class:`WorkerPool`, :class:`Worker`) live in :mod:`zzj_match.model._market_rows` and are
+importable from here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from os import PathLike
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator, model_validator
 
-from zzj_match.io._spec import HEADCOUNT_MAX, OCCUPATION_PATTERN, SKILL_MAX, SKILL_MIN, TABLES
+from zzj_match.io._spec import TABLES
 from zzj_match.io._validate import (
     TableInput,
     ZoneSet,
@@ -23,224 +24,10 @@ from zzj_match.io._validate import (
     resolve_zones,
     validate_frames,
 )
-from zzj_match.model._fields import Date, Id, RowModel
+from zzj_match.model._fields import RowModel
+from zzj_match.model._market_rows import Enterprise, Vacancy, Worker, WorkerPool
 
 __all__ = ["Enterprise", "LabourMarket", "Vacancy", "Worker", "WorkerPool"]
-
-_SKILL_TEXT = (
-    "skill level 1-5, counted upwards: 1 = 五级/初级工 (entry), 2 = 四级/中级工, "
-    "3 = 三级/高级工, 4 = 二级/技师, 5 = 一级/高级技师 (highest)"
-)
-_OCC_TEXT = (
-    "occupation code of the 2022 classification (职业分类大典): medium group d-dd "
-    "(e.g. 6-24), small group d-dd-dd or occupation d-dd-dd-dd"
-)
-
-PoolKind = Literal["secondment", "jobseeker"]
-PriorityGroup = Literal["none", "graduate", "hardship", "veteran", "migrant"]
-
-
-class Enterprise(RowModel):
-    """An employer: where it is, its industry and whether it is a key enterprise (重点企业).
-
-    Examples
-    --------
-    >>> Enterprise(enterprise_id="e1", zone_id="zs_guzhen", industry="lighting").key_enterprise
-    False
-    """
-
-    table: ClassVar[str] = "enterprises"
-
-    enterprise_id: Id = Field(description="Enterprise id (text, unique).")
-    name: str = Field("", description="Enterprise name (text; default empty).")
-    zone_id: Id = Field(description="Zone id of the workplace (a zone of the region).")
-    industry: str = Field("", description="Industry (free text; default empty).")
-    key_enterprise: bool = Field(
-        False,
-        description="Key enterprise 重点企业 (flag; default false); the policy may favour it.",
-    )
-
-
-class Vacancy(RowModel):
-    """A shortage: open positions of one enterprise for one occupation and minimum skill level.
-
-    Examples
-    --------
-    >>> v = Vacancy(vacancy_id="v1", enterprise_id="e1", occupation="6-24", headcount=5,
-    ...             wage_cny=6500, start_date="2025-03-01", end_date="2025-12-31",
-    ...             shuttle_zones="zs_xiaolan;jm_pengjiang")
-    >>> v.shuttle_zones
-    ('jm_pengjiang', 'zs_xiaolan')
-    """
-
-    table: ClassVar[str] = "vacancies"
-
-    vacancy_id: Id = Field(description="Vacancy id (text, unique).")
-    enterprise_id: Id = Field(description="Id of the enterprise offering the positions.")
-    occupation: str = Field(pattern=OCCUPATION_PATTERN, description=f"Required {_OCC_TEXT}.")
-    min_skill_level: int = Field(
-        SKILL_MIN, ge=SKILL_MIN, le=SKILL_MAX,
-        description=f"Minimum {_SKILL_TEXT} (default 1 = any level).",
-    )
-    headcount: int = Field(
-        ge=0, le=HEADCOUNT_MAX, description="Open positions (persons, whole number >= 0)."
-    )
-    wage_cny: float = Field(gt=0, description="Monthly gross wage offered (CNY per month, > 0).")
-    start_date: Date = Field(description="First day of the work (date, YYYY-MM-DD).")
-    end_date: Date = Field(description="Last day of the work (date, YYYY-MM-DD, >= start_date).")
-    housing: bool = Field(False, description="Dormitory or housing provided (flag; default false).")
-    shuttle_zones: tuple[Id, ...] = Field(
-        (),
-        description=(
-            "Zone ids served by the employer's shuttle bus (tuple of zone ids; "
-            "';'-joined text in frames and CSV; default none)."
-        ),
-    )
-
-    @field_validator("shuttle_zones", mode="before")
-    @classmethod
-    def _split_zones(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(value.split(";")) if value else ()
-        return value
-
-    @field_validator("shuttle_zones")
-    @classmethod
-    def _sort_zones(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(sorted(set(value)))
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Vacancy:
-        if self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
-        return self
-
-
-class _Person(RowModel):
-    """Fields shared by worker pools and individual workers."""
-
-    kind: PoolKind = Field(
-        description=(
-            "secondment = idle staff lent by an enterprise (共享用工); "
-            "jobseeker = registered job-seekers."
-        )
-    )
-    zone_id: Id = Field(description="Home zone id (a zone of the region).")
-    occupation: str = Field(pattern=OCCUPATION_PATTERN, description=f"Worker {_OCC_TEXT}.")
-    skill_level: int = Field(ge=SKILL_MIN, le=SKILL_MAX, description=f"Worker {_SKILL_TEXT}.")
-    reservation_wage_cny: float = Field(
-        ge=0, description="Lowest acceptable monthly wage (CNY per month, >= 0)."
-    )
-    max_commute_min: float = Field(
-        60.0, gt=0,
-        description="Longest acceptable one-way commute (minutes, > 0; default 60).",
-    )
-    available_from: Date = Field(description="First day available (date, YYYY-MM-DD).")
-    available_to: Date = Field(
-        description="Last day available (date, YYYY-MM-DD, >= available_from)."
-    )
-    priority_group: PriorityGroup = Field(
-        "none",
-        description=(
-            "Priority group: graduate (高校毕业生), hardship (就业困难人员), veteran (退役军人), "
-            "migrant (农民工) or none (default)."
-        ),
-    )
-    lender_id: Id | Literal[""] = Field(
-        "",
-        description="Lending enterprise id; required for secondment, empty for jobseekers.",
-    )
-    contract_end: Date | None = Field(
-        None,
-        description=(
-            "End of the contract with the lender (date, YYYY-MM-DD); required for secondment, "
-            "empty for jobseekers; not before available_from."
-        ),
-    )
-    consent: bool | None = Field(
-        None,
-        description=(
-            "The workers agreed to be placed (flag). Must be given explicitly (true/false) for "
-            "secondment; a jobseeker consents by registering (default true)."
-        ),
-    )
-    dispatched: bool = Field(
-        False, description="Agency-dispatched workers 劳务派遣 (flag; default false)."
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _jobseeker_consent(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and data.get("kind") == "jobseeker" and (
-            data.get("consent") is None
-        ):
-            return {**data, "consent": True}
-        return data
-
-    @model_validator(mode="after")
-    def _kind_rules(self) -> _Person:
-        problems = []
-        if self.available_to < self.available_from:
-            problems.append("available_to is before available_from")
-        if self.kind == "secondment":
-            if not self.lender_id:
-                problems.append("a secondment pool needs lender_id (the lending enterprise)")
-            if self.contract_end is None:
-                problems.append("a secondment pool needs contract_end")
-            elif self.contract_end < self.available_from:
-                problems.append("contract_end is before available_from")
-            if self.consent is None:
-                problems.append("consent must be given explicitly (true/false) for secondment")
-        else:
-            if self.lender_id:
-                problems.append("only secondment pools have a lender_id")
-            if self.contract_end is not None:
-                problems.append("only secondment pools have a contract_end")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-class WorkerPool(_Person):
-    """A surplus: a group of interchangeable workers (same home, occupation, skill, terms).
-
-    Examples
-    --------
-    >>> p = WorkerPool(pool_id="p1", kind="secondment", zone_id="jm_pengjiang",
-    ...                occupation="6-24", skill_level=2, headcount=30,
-    ...                reservation_wage_cny=5000, available_from="2025-03-01",
-    ...                available_to="2025-08-31", lender_id="e9", contract_end="2026-06-30",
-    ...                consent=True)
-    >>> p.max_commute_min
-    60.0
-    """
-
-    table: ClassVar[str] = "pools"
-
-    pool_id: Id = Field(description="Pool id (text, unique).")
-    headcount: int = Field(
-        ge=0, le=HEADCOUNT_MAX, description="Workers in the pool (persons, whole number >= 0)."
-    )
-
-
-class Worker(_Person):
-    """One person, for individual-level assignment.
-
-    Examples
-    --------
-    >>> Worker(worker_id="w1", kind="jobseeker", zone_id="zh_doumen", occupation="4-02",
-    ...        skill_level=1, reservation_wage_cny=4200, available_from="2025-01-01",
-    ...        available_to="2025-12-31", priority_group="graduate").consent
-    True
-    """
-
-    table: ClassVar[str] = "workers"
-
-    worker_id: Id = Field(description="Worker id (text, unique).")
-    pool_id: Id | Literal[""] = Field(
-        "", description="Id of a pool this worker belongs to (default empty = none)."
-    )
-
 
 _PREFIX_CITY = {"zh": "zhuhai", "zs": "zhongshan", "jm": "jiangmen", "ext": "external"}
 

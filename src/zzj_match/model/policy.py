@@ -9,6 +9,7 @@ Every knob has a unit, a default and a description; the whole policy round-trips
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +25,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from zzj_match._problems import ProblemCollector
+from zzj_match.errors import InputError
+from zzj_match.model._commute_settings import check_settings, unknown_setting
 
 __all__ = ["CITY_ALIASES", "COUNT_LEVELS", "OBJECTIVE_LEVELS", "Policy"]
 
@@ -67,8 +72,6 @@ def _city_pair_key(key: str) -> str:
 
 
 def _commute_key(key: str) -> str:
-    from zzj_match.commute._settings import unknown_setting
-
     message = unknown_setting(key)
     if message is not None:
         raise ValueError(message)
@@ -94,8 +97,6 @@ def _check_unique_keys(text: str, source: str) -> None:
     except ValueError:
         return  # not JSON: the model's parser says where
     if twice:
-        from zzj_match.errors import InputError
-
         raise InputError(
             [
                 {
@@ -371,8 +372,6 @@ class Policy(BaseModel):
     def _check_commute(cls, value: dict[str, Any]) -> dict[str, Any]:
         if not value:
             return value
-        from zzj_match.commute._settings import check_settings
-
         _, problems = check_settings(**value)
         if problems:
             bad = problems.frame()
@@ -435,8 +434,6 @@ class Policy(BaseModel):
                 a, b = key.split(_CITY_PAIR_SEP)
                 out[(a, b)] = cap
             return out
-        from zzj_match._problems import ProblemCollector
-
         known: dict[str, str] = {}
         for city in sorted({str(c) for c in cities}):
             known.setdefault(city.casefold(), city)
@@ -448,8 +445,6 @@ class Policy(BaseModel):
                 name = (known.get(part) or known.get(CITY_ALIASES.get(part, ""))
                         or known.get(_PINYIN_TO_CHINESE.get(part, "")))
                 if name is None:
-                    import difflib
-
                     close = difflib.get_close_matches(part, list(known), n=1)
                     hint = f" (did you mean {known[close[0]]!r}?)" if close else ""
                     pc.add("policy", None, "city_pair_caps", key,
@@ -496,8 +491,6 @@ class Policy(BaseModel):
             try:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError as err:
-                from zzj_match.errors import InputError
-
                 raise InputError(
                     [
                         {

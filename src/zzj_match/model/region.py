@@ -7,6 +7,12 @@ A :class:`Region` holds two canonical DataFrames (columns in ``docs/architecture
 graph (:meth:`Region.from_networkx`). Every input check is vectorised and every problem is
 reported in one :class:`~zzj_match.errors.InputError`.
 
+This module owns the :class:`Region` class and its public face; its parts live beside it: the
+row models and column lists in :mod:`zzj_match.model._region_rows`, the table checks in
+:mod:`zzj_match.io._region` (the same machinery as the market tables), the scenario workings in
+:mod:`zzj_match.model._region_edits` and the geometry and graph import in
+:mod:`zzj_match.model._graph`.
+
 Scenario edits never change a region; they return a new one: :meth:`Region.as_of` (the network
 as it stood on a date), :meth:`Region.without` (links closed, by id or tag),
 :meth:`Region.with_toll` and :meth:`Region.with_link` (e.g. an enterprise shuttle line).
@@ -27,21 +33,34 @@ True
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from zzj_match._problems import ProblemCollector
-from zzj_match.errors import InputError
-from zzj_match.io._dates import parse_date
-from zzj_match.io._parse import STR, parse_bool, parse_number, parse_text
+from zzj_match.io._parse import STR
+from zzj_match.io._region import check_isolated, validate_links, validate_zones
+from zzj_match.model._graph import haversine_km, links_from_graph
+from zzj_match.model._region_edits import (
+    DEFAULT_SPEED_KMH,
+    all_tags,
+    as_timestamp,
+    match_links,
+    new_link_row,
+    toll_value,
+    zone_points_frame,
+)
+from zzj_match.model._region_rows import (
+    LINK_COLUMNS,
+    LINK_MODES,
+    ZONE_COLUMNS,
+    ZONE_KINDS,
+    Link,
+    Zone,
+)
 
 __all__ = [
     "DEFAULT_SPEED_KMH",
@@ -55,417 +74,11 @@ __all__ = [
     "haversine_km",
 ]
 
-#: Allowed values of ``zones.kind``.
-ZONE_KINDS: tuple[str, ...] = ("area", "district", "external", "street", "town")
-#: Allowed values of ``links.mode`` (bridges are ``road`` links with a ``bridge`` tag).
-LINK_MODES: tuple[str, ...] = ("road", "rail", "bus", "shuttle", "walk")
-#: Columns of :attr:`Region.zones`, in order.
-ZONE_COLUMNS: tuple[str, ...] = (
-    "zone_id", "name", "name_zh", "city", "kind", "lat", "lon", "population", "source",
-    "estimate",
-)  # fmt: skip
-#: Columns of :attr:`Region.links`, in order.
-LINK_COLUMNS: tuple[str, ...] = (
-    "link_id", "from_zone", "to_zone", "mode", "minutes", "km", "toll_cny", "two_way", "tags",
-    "opened", "closed", "source", "estimate",
-)  # fmt: skip
-#: Speeds (km/h) used by :meth:`Region.with_link` when only a length is given.
-DEFAULT_SPEED_KMH: Mapping[str, float] = {
-    "road": 60.0,
-    "rail": 120.0,
-    "bus": 30.0,
-    "shuttle": 50.0,
-    "walk": 4.5,
-}
-
-_ID_RE = r"^[^\s;]([^;]*[^\s;])?$"
-_EARTH_RADIUS_KM = 6371.0088
-
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
-
-
-def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:
-    """Great-circle distance in km between points given in degrees (vectorised).
-
-    Parameters
-    ----------
-    lat1, lon1, lat2, lon2 : float or array-like
-        Latitudes and longitudes in degrees; broadcast together.
-
-    Returns
-    -------
-    ndarray of float
-        Distances in km (mean Earth radius 6371.0088 km).
-
-    Examples
-    --------
-    >>> round(float(haversine_km(22.0, 113.0, 22.0, 113.0)), 3)
-    0.0
-    """
-    p1 = np.radians(np.asarray(lat1, dtype=np.float64))
-    p2 = np.radians(np.asarray(lat2, dtype=np.float64))
-    dphi = p2 - p1
-    dlam = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlam / 2) ** 2
-    out: FloatArray = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# pydantic rows
-# --------------------------------------------------------------------------------------------
-
-
-class Zone(BaseModel):
-    """One zone: a street, town, district, area or external zone.
-
-    Examples
-    --------
-    >>> Zone(zone_id="zs_guzhen", lat=22.61, lon=113.19, city="zhongshan", kind="town").kind
-    'town'
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    zone_id: str = Field(
-        pattern=_ID_RE, description="Zone id (text, no surrounding blanks, no ';'), e.g. zs_guzhen."
-    )
-    name: str = Field("", description="Romanised name (text); defaults to the zone id.")
-    name_zh: str = Field("", description="Chinese name (text).")
-    city: str = Field("", description="City (text): zhuhai, zhongshan, jiangmen, shenzhen, ...")
-    kind: Literal["area", "district", "external", "street", "town"] = Field(
-        "area", description="Kind of zone (one of street, town, district, area, external)."
-    )
-    lat: float = Field(ge=-90.0, le=90.0, description="Latitude (degrees, WGS-84).")
-    lon: float = Field(ge=-180.0, le=180.0, description="Longitude (degrees, WGS-84).")
-    population: float = Field(
-        0.0, ge=0.0, description="Resident population (persons; 0 = not modelled)."
-    )
-    source: str = Field("", description="Where the row's figures come from (text).")
-    estimate: bool = Field(
-        False, description="True when coordinates or population are estimates (flag)."
-    )
-
-
-class Link(BaseModel):
-    """One link between two zones: road, rail, bus, shuttle or walk.
-
-    Examples
-    --------
-    >>> Link(link_id="s1", from_zone="zs_guzhen", to_zone="zs_xiaolan", mode="shuttle",
-    ...      minutes=15.0, km=9.0).two_way
-    True
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    link_id: str = Field(pattern=_ID_RE, description="Link id (text, unique).")
-    from_zone: str = Field(pattern=_ID_RE, description="Zone id where the link starts (text).")
-    to_zone: str = Field(pattern=_ID_RE, description="Zone id where the link ends (text).")
-    mode: Literal["road", "rail", "bus", "shuttle", "walk"] = Field(
-        description="Mode (road, rail, bus, shuttle, walk); bridges are road links with a tag."
-    )
-    minutes: float = Field(ge=0.0, description="Free-flow one-way in-vehicle time (minutes).")
-    km: float = Field(ge=0.0, description="Route length (km).")
-    toll_cny: float = Field(
-        0.0,
-        ge=0.0,
-        description="Toll per passenger-car trip for road links, fare per person otherwise (CNY).",
-    )
-    two_way: bool = Field(True, description="Usable both ways with the same figures (flag).")
-    tags: str = Field("", description="';'-joined tags, e.g. 'bridge;shenzhong_link' (text).")
-    opened: dt.date | None = Field(None, description="First day open (date); None = always.")
-    closed: dt.date | None = Field(None, description="First day closed (date); None = never.")
-    source: str = Field("", description="Where the row's figures come from (text).")
-    estimate: bool = Field(False, description="True when minutes, km or toll are estimates (flag).")
-
-    @model_validator(mode="after")
-    def _check(self) -> Link:
-        if self.from_zone == self.to_zone:
-            raise ValueError("from_zone and to_zone must differ")
-        if self.opened is not None and self.closed is not None and self.closed <= self.opened:
-            raise ValueError("closed must be after opened")
-        return self
-
-
-# --------------------------------------------------------------------------------------------
-# frame validation (vectorised)
-# --------------------------------------------------------------------------------------------
-
-_ZONE_REQUIRED = ("zone_id", "lat", "lon")
-_LINK_REQUIRED = ("from_zone", "to_zone", "mode", "minutes", "km")
-
-
-def _check_columns(
-    frame: pd.DataFrame,
-    table: str,
-    known: Sequence[str],
-    required: Sequence[str],
-    pc: ProblemCollector,
-) -> bool:
-    """Report unknown columns (with close matches) and missing required ones."""
-    ok = True
-    for col in frame.columns:
-        name = str(col)
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known)}"
-            pc.add(table, None, name, name, f"unknown column{hint}")
-            ok = False
-    for col in required:
-        if col not in frame.columns:
-            pc.add(table, None, col, None, "required column is missing")
-            ok = False
-    return ok
-
-
-def _text(
-    frame: pd.DataFrame,
-    table: str,
-    col: str,
-    pc: ProblemCollector,
-    *,
-    default: Any = "",
-    required: bool = False,
-    is_id: bool = False,
-) -> pd.Series[str]:
-    n = len(frame)
-    if col not in frame.columns:
-        return pd.Series([default] * n, dtype=STR)
-    values, missing, bad = parse_text(frame[col])
-    pc.add_mask(table, bad, col, frame[col].to_numpy(dtype=object), "must be text")
-    if required:
-        pc.add_mask(table, missing, col, frame[col].to_numpy(dtype=object), "is required")
-    if is_id:
-        badid = ~missing & ~bad & ~values.fillna("").str.match(_ID_RE).to_numpy(dtype=bool)
-        pc.add_mask(
-            table,
-            badid,
-            col,
-            values.to_numpy(dtype=object),
-            "must be a non-empty id without surrounding blanks or ';'",
-        )
-    return values.fillna(default).astype(STR) if not required else values
-
-
-def _number(
-    frame: pd.DataFrame,
-    table: str,
-    col: str,
-    pc: ProblemCollector,
-    *,
-    default: float = 0.0,
-    required: bool = False,
-    low: float | None = 0.0,
-    high: float | None = None,
-    unit: str = "",
-) -> FloatArray:
-    n = len(frame)
-    if col not in frame.columns:
-        return np.full(n, default, dtype=np.float64)
-    raw = frame[col].to_numpy(dtype=object)
-    values, missing, bad = parse_number(frame[col])
-    pc.add_mask(table, bad, col, raw, f"must be a number{unit}")
-    if required:
-        pc.add_mask(table, missing, col, raw, f"is required{unit}")
-    else:
-        values = np.where(missing, default, values)
-    ok = ~np.isnan(values)
-    pc.add_mask(table, ok & ~np.isfinite(values), col, raw, f"must be finite{unit}")
-    fin = ok & np.isfinite(values)
-    if low is not None:
-        pc.add_mask(table, fin & (values < low), col, raw, f"must be >= {low:g}{unit}")
-    if high is not None:
-        pc.add_mask(table, fin & (values > high), col, raw, f"must be <= {high:g}{unit}")
-    return values
-
-
-def _flag(
-    frame: pd.DataFrame, table: str, col: str, pc: ProblemCollector, *, default: bool
-) -> BoolArray:
-    n = len(frame)
-    if col not in frame.columns:
-        return np.full(n, default, dtype=bool)
-    values, missing, bad = parse_bool(frame[col])
-    pc.add_mask(table, bad, col, frame[col].to_numpy(dtype=object), "must be true or false")
-    return np.where(missing, default, values)
-
-
-def _date(frame: pd.DataFrame, table: str, col: str, pc: ProblemCollector) -> pd.Series[Any]:
-    n = len(frame)
-    if col not in frame.columns:
-        return pd.Series(np.full(n, np.datetime64("NaT", "ns")))
-    values, _missing, bad, _timed = parse_date(frame[col])
-    pc.add_mask(table, bad, col, frame[col].to_numpy(dtype=object), "must be a date (YYYY-MM-DD)")
-    out: pd.Series[Any] = values.dt.normalize().astype("datetime64[ns]")
-    return out
-
-
-def _duplicates(values: pd.Series[str], table: str, col: str, pc: ProblemCollector) -> None:
-    dup = values.notna().to_numpy() & values.duplicated(keep=False).to_numpy()
-    pc.add_mask(table, dup, col, values.to_numpy(dtype=object), "duplicate id")
-
-
-def _canonical_tags(tags: pd.Series[str]) -> pd.Series[str]:
-    """Strip blanks around tags, drop empty ones: ``' bridge ; hzmb;'`` → ``'bridge;hzmb'``."""
-    out = (
-        tags.fillna("")
-        .str.replace(r"\s*;\s*", ";", regex=True)
-        .str.replace(r";{2,}", ";", regex=True)
-        .str.strip()
-        .str.strip(";")
-    )
-    return out.astype(STR)
-
-
-def _validate_zones(zones: pd.DataFrame, pc: ProblemCollector) -> pd.DataFrame:
-    t = "zones"
-    if not _check_columns(zones, t, ZONE_COLUMNS, _ZONE_REQUIRED, pc) and any(
-        c not in zones.columns for c in _ZONE_REQUIRED
-    ):
-        return pd.DataFrame()
-    zones = zones.reset_index(drop=True)
-    zid = _text(zones, t, "zone_id", pc, required=True, is_id=True)
-    _duplicates(zid, t, "zone_id", pc)
-    name = _text(zones, t, "name", pc)
-    name = name.where(name != "", zid.fillna("")).astype(STR)
-    kind = _text(zones, t, "kind", pc, default="area")
-    badkind = ~kind.isin(list(ZONE_KINDS)).to_numpy(dtype=bool)
-    pc.add_mask(
-        t, badkind, "kind", kind.to_numpy(dtype=object), f"must be one of {', '.join(ZONE_KINDS)}"
-    )
-    out = pd.DataFrame(
-        {
-            "zone_id": zid.astype(STR),
-            "name": name,
-            "name_zh": _text(zones, t, "name_zh", pc),
-            "city": _text(zones, t, "city", pc),
-            "kind": kind,
-            "lat": _number(zones, t, "lat", pc, required=True, low=-90, high=90, unit=" (degrees)"),
-            "lon": _number(
-                zones, t, "lon", pc, required=True, low=-180, high=180, unit=" (degrees)"
-            ),
-            "population": _number(zones, t, "population", pc, unit=" (persons)"),
-            "source": _text(zones, t, "source", pc),
-            "estimate": _flag(zones, t, "estimate", pc, default=False),
-        }
-    )
-    return out
-
-
-def _validate_links(
-    links: pd.DataFrame, zone_ids: pd.Index[str] | None, pc: ProblemCollector
-) -> pd.DataFrame:
-    """Check a links frame; ``zone_ids=None`` skips the zone references (zones unusable)."""
-    t = "links"
-    if not _check_columns(links, t, LINK_COLUMNS, _LINK_REQUIRED, pc) and any(
-        c not in links.columns for c in _LINK_REQUIRED
-    ):
-        return pd.DataFrame({c: [] for c in LINK_COLUMNS})
-    links = links.reset_index(drop=True)
-    n = len(links)
-    if "link_id" in links.columns:
-        lid = _text(links, t, "link_id", pc, required=True, is_id=True)
-    else:
-        lid = pd.Series([f"link_{i:06d}" for i in range(n)], dtype=STR)
-    _duplicates(lid, t, "link_id", pc)
-    frm = _text(links, t, "from_zone", pc, required=True, is_id=True)
-    to = _text(links, t, "to_zone", pc, required=True, is_id=True)
-    for col, s in (("from_zone", frm), ("to_zone", to)):
-        if zone_ids is None:
-            break
-        unknown = s.notna().to_numpy() & ~s.isin(zone_ids).to_numpy(dtype=bool)
-        if unknown.any():
-            vals = s.to_numpy(dtype=object)
-            # one close-match search per distinct unknown value, not per row
-            codes, distinct = pd.factorize(vals[unknown])
-            texts = np.array(
-                [_unknown_zone_message(str(v), zone_ids) for v in distinct], dtype=object
-            )
-            msgs = np.full(len(vals), "", dtype=object)
-            msgs[unknown] = texts[codes]
-            pc.add_mask(t, unknown, col, vals, msgs)
-    loop = (frm == to).fillna(False).to_numpy(dtype=bool)
-    pc.add_mask(
-        t, loop, "to_zone", to.to_numpy(dtype=object), "a link must join two different zones"
-    )
-    mode = _text(links, t, "mode", pc, required=True)
-    badmode = mode.notna().to_numpy() & ~mode.isin(list(LINK_MODES)).to_numpy(dtype=bool)
-    pc.add_mask(
-        t, badmode, "mode", mode.to_numpy(dtype=object), f"must be one of {', '.join(LINK_MODES)}"
-    )
-    opened = _date(links, t, "opened", pc)
-    closed = _date(links, t, "closed", pc)
-    order = (opened.notna() & closed.notna() & (closed <= opened)).to_numpy(dtype=bool)
-    pc.add_mask(
-        t, order, "closed", closed.to_numpy(dtype=object), "closed on or before the day it opened"
-    )
-    out = pd.DataFrame(
-        {
-            "link_id": lid.astype(STR),
-            "from_zone": frm.astype(STR),
-            "to_zone": to.astype(STR),
-            "mode": mode.astype(STR),
-            "minutes": _number(links, t, "minutes", pc, required=True, unit=" (minutes)"),
-            "km": _number(links, t, "km", pc, required=True, unit=" (km)"),
-            "toll_cny": _number(links, t, "toll_cny", pc, unit=" (CNY)"),
-            "two_way": _flag(links, t, "two_way", pc, default=True),
-            "tags": _canonical_tags(_text(links, t, "tags", pc)),
-            "opened": opened,
-            "closed": closed,
-            "source": _text(links, t, "source", pc),
-            "estimate": _flag(links, t, "estimate", pc, default=False),
-        }
-    )
-    return out
-
-
-def _unknown_zone_message(value: str, zone_ids: pd.Index[str]) -> str:
-    close = difflib.get_close_matches(value, list(zone_ids), n=1)
-    return "unknown zone" + (f"; did you mean {close[0]!r}?" if close else "")
-
-
-def _check_isolated(zones: pd.DataFrame, links: pd.DataFrame, pc: ProblemCollector) -> None:
-    used = pd.Index(pd.concat([links["from_zone"], links["to_zone"]]).unique())
-    lonely = ~zones["zone_id"].isin(used).to_numpy(dtype=bool)
-    pc.add_mask(
-        "zones", lonely, "zone_id", zones["zone_id"].to_numpy(dtype=object), "zone has no link"
-    )
 
 
 def _sorted(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return frame.sort_values(key, kind="stable").reset_index(drop=True)
-
-
-def _as_timestamp(date: Any, what: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(date)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            [
-                {
-                    "table": "scenario",
-                    "row": None,
-                    "column": what,
-                    "value": date,
-                    "message": "must be a date (YYYY-MM-DD)",
-                }
-            ]
-        ) from exc
-    if pd.isna(ts) or ts.tzinfo is not None:
-        raise InputError(
-            [
-                {
-                    "table": "scenario",
-                    "row": None,
-                    "column": what,
-                    "value": date,
-                    "message": "must be a date without time zone",
-                }
-            ]
-        )
-    return ts.normalize()
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,11 +120,10 @@ class Region:
 
     def __init__(self, zones: pd.DataFrame, links: pd.DataFrame) -> None:
         pc = ProblemCollector()
-        z = _validate_zones(pd.DataFrame(zones), pc)
-        ids = pd.Index(z["zone_id"].dropna().unique()) if len(z.columns) else None
-        lk = _validate_links(pd.DataFrame(links), ids, pc)
+        z, ids = validate_zones(pd.DataFrame(zones), pc)
+        lk = validate_links(pd.DataFrame(links), ids, pc)
         if ids is not None:
-            _check_isolated(z, lk, pc)
+            check_isolated(z, lk, pc)
         pc.raise_if_any("the region cannot be used")
         self._zones: pd.DataFrame = _sorted(z, "zone_id")
         self._links: pd.DataFrame = _sorted(lk, "link_id")
@@ -541,7 +153,7 @@ class Region:
     def _removing(self, keep: BoolArray) -> frozenset[str]:
         """Names (ids and tags) of the links that ``keep`` drops, added to those already gone."""
         gone = self._links.loc[~keep]
-        return self._closed_names | set(gone["link_id"]) | set(_all_tags(gone["tags"]))
+        return self._closed_names | set(gone["link_id"]) | set(all_tags(gone["tags"]))
 
     # -- constructors -------------------------------------------------------------------------
 
@@ -674,9 +286,7 @@ class Region:
             Nodes without coordinates, edges without a valid length, zones too far from the
             graph, zones with no connection, and any zone-table problem.
         """
-        from zzj_match.commute._byo import links_from_graph
-
-        zones = _zone_points_frame(zone_points)
+        zones = zone_points_frame(zone_points)
         links = links_from_graph(
             graph,
             zones,
@@ -719,7 +329,7 @@ class Region:
     @property
     def tags(self) -> tuple[str, ...]:
         """Every tag used by a link, sorted."""
-        return _all_tags(self._links["tags"])
+        return all_tags(self._links["tags"])
 
     def links_with(self, *ids_or_tags: str) -> pd.DataFrame:
         """Links whose id is one of ``ids_or_tags`` or that carry one of those tags.
@@ -734,7 +344,8 @@ class Region:
         DataFrame
             The matching rows of :attr:`links`.
         """
-        return self._links.loc[self._match(ids_or_tags, strict=False)].reset_index(drop=True)
+        hit = match_links(self._links, ids_or_tags, self._closed_names, strict=False)
+        return self._links.loc[hit].reset_index(drop=True)
 
     def __len__(self) -> int:
         return len(self._zones)
@@ -773,7 +384,7 @@ class Region:
         >>> r.links_with("shenzhong_link").empty
         True
         """
-        ts = _as_timestamp(date, "date")
+        ts = as_timestamp(date, "date")
         lk = self._links
         open_ = (lk["opened"].isna() | (lk["opened"] <= ts)) & (
             lk["closed"].isna() | (lk["closed"] > ts)
@@ -801,7 +412,7 @@ class Region:
             links that an earlier scenario edit removed (e.g. a bridge not yet open in
             ``as_of``) are accepted and change nothing.
         """
-        keep = ~self._match(ids_or_tags, strict=True)
+        keep = ~match_links(self._links, ids_or_tags, self._closed_names, strict=True)
         return Region._trusted(
             self._zones, self._links.loc[keep], self.as_of_date, self._removing(keep)
         )
@@ -825,20 +436,8 @@ class Region:
         InputError
             If nothing matches or ``cny`` is negative or not finite.
         """
-        value = float(cny)
-        if not math.isfinite(value) or value < 0:
-            raise InputError(
-                [
-                    {
-                        "table": "scenario",
-                        "row": None,
-                        "column": "cny",
-                        "value": cny,
-                        "message": "toll must be a finite number >= 0 (CNY)",
-                    }
-                ]
-            )
-        hit = self._match((id_or_tag,), strict=True)
+        value = toll_value(cny)
+        hit = match_links(self._links, (id_or_tag,), self._closed_names, strict=True)
         lk = self._links.copy()
         lk.loc[hit, "toll_cny"] = value
         return Region._trusted(self._zones, lk, self.as_of_date)
@@ -911,88 +510,17 @@ class Region:
         >>> r.links_with("acme")["mode"].tolist()
         ['shuttle']
         """
-        zi = self._zones.set_index("zone_id")
-        if km is None and from_zone in zi.index and to_zone in zi.index:
-            a, b = zi.loc[from_zone], zi.loc[to_zone]
-            km = float(haversine_km(a["lat"], a["lon"], b["lat"], b["lon"])) * detour_factor
-        if minutes is None and km is not None:
-            speed = speed_kmh if speed_kmh is not None else DEFAULT_SPEED_KMH.get(mode, np.nan)
-            minutes = float(km) / float(speed) * 60.0 if speed and speed > 0 else float("nan")
-        if link_id is None:
-            base = f"{mode}_{from_zone}__{to_zone}"
-            link_id, k = base, 1
-            taken = set(self._links["link_id"])
-            while link_id in taken:
-                k += 1
-                link_id = f"{base}_{k}"
-        row = pd.DataFrame(
-            {
-                "link_id": [link_id],
-                "from_zone": [from_zone],
-                "to_zone": [to_zone],
-                "mode": [mode],
-                "minutes": [minutes],
-                "km": [km],
-                "toll_cny": [toll_cny],
-                "two_way": [two_way],
-                "tags": [tags],
-                "opened": [opened],
-                "closed": [closed],
-                "source": [source],
-                "estimate": [estimate],
-            }
+        row = new_link_row(
+            self._zones, self._links, from_zone, to_zone, mode=mode, minutes=minutes, km=km,
+            toll_cny=toll_cny, two_way=two_way, tags=tags, link_id=link_id, opened=opened,
+            closed=closed, speed_kmh=speed_kmh, detour_factor=detour_factor, source=source,
+            estimate=estimate,
         )
         pc = ProblemCollector()
-        new = _validate_links(row, self.zone_ids, pc)
-        if link_id in set(self._links["link_id"]):
-            pc.add("links", 0, "link_id", link_id, "duplicate id")
+        new = validate_links(row, self.zone_ids, pc)
+        taken = set(self._links["link_id"])
+        pc.add_mask("links", new["link_id"].isin(taken).to_numpy(dtype=bool), "link_id",
+                    new["link_id"], "duplicate id (the region has a link with this id)")
         pc.raise_if_any("the new link cannot be added")
         lk = pd.concat([self._links, new], ignore_index=True)
         return Region._trusted(self._zones, lk, self.as_of_date)
-
-    # -- helpers ------------------------------------------------------------------------------
-
-    def _match(self, names: Iterable[str], *, strict: bool) -> BoolArray:
-        lk = self._links
-        names = [str(n) for n in names]
-        tag_lists = lk["tags"].str.split(";")
-        hit = np.zeros(len(lk), dtype=bool)
-        pc = ProblemCollector()
-        known_tags = set(_all_tags(lk["tags"]))
-        for i, name in enumerate(names):
-            by_id = (lk["link_id"] == name).to_numpy(dtype=bool)
-            by_tag = tag_lists.map(lambda ts, n=name: n in ts).to_numpy(dtype=bool)
-            if (
-                strict
-                and not by_id.any()
-                and name not in known_tags
-                and name not in self._closed_names
-            ):
-                close = difflib.get_close_matches(
-                    name, sorted(known_tags | set(lk["link_id"]) | self._closed_names), n=1
-                )
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                pc.add("scenario", i, "ids_or_tags", name, f"neither a link id nor a tag{hint}")
-            hit |= by_id | by_tag
-        pc.raise_if_any("unknown links or tags")
-        return hit
-
-
-def _all_tags(tags: pd.Series[str]) -> tuple[str, ...]:
-    joined = ";".join(t for t in tags.dropna().unique() if t)
-    return tuple(sorted({t for t in joined.split(";") if t}))
-
-
-def _zone_points_frame(
-    zone_points: pd.DataFrame | Mapping[str, tuple[float, float]],
-) -> pd.DataFrame:
-    if isinstance(zone_points, pd.DataFrame):
-        return zone_points.reset_index(drop=True)
-    ids = sorted(zone_points)
-    return pd.DataFrame(
-        {
-            "zone_id": ids,
-            "lat": [float(zone_points[i][0]) for i in ids],
-            "lon": [float(zone_points[i][1]) for i in ids],
-        }
-    )

@@ -1,5 +1,8 @@
 """Shortest paths on edge arrays with per-path sums of edge attributes, vectorised.
 
+A pure solver like the rest of :mod:`zzj_match.flow`: arrays in, arrays out, no knowledge of
+zones or commuting. Used by the commute model and by ``Region.from_networkx``.
+
 The graph is given as arrays (tail, head, weight) plus attribute arrays per edge. Parallel edges
 are reduced to the lightest (ties: the first given). ``scipy.sparse.csgraph.dijkstra`` gives the
 distances and predecessor matrices (:func:`shortest`); attribute sums along the chosen paths

@@ -1,4 +1,7 @@
-"""Bring your own network: zone-to-zone links from a networkx road graph (e.g. from OSMnx).
+"""Zone geometry: great-circle distances, and links from your own road graph.
+
+:func:`haversine_km` measures between zone points; :func:`links_from_graph` (behind
+``Region.from_networkx``) turns a networkx road graph (e.g. from OSMnx) into zone-to-zone links.
 
 Zone points are snapped to their nearest graph node; one Dijkstra run from every snapped node
 (``scipy.sparse.csgraph``) gives the fastest paths; lengths and tolls are summed along them by
@@ -14,14 +17,40 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from zzj_match._problems import ProblemCollector
-from zzj_match.commute._paths import backtrack, reduce_edges
-from zzj_match.model.region import haversine_km
 
-__all__ = ["links_from_graph"]
+__all__ = ["haversine_km", "links_from_graph"]
+
+_EARTH_RADIUS_KM = 6371.0088
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:
+    """Great-circle distance in km between points given in degrees (vectorised).
+
+    Parameters
+    ----------
+    lat1, lon1, lat2, lon2 : float or array-like
+        Latitudes and longitudes in degrees; broadcast together.
+
+    Returns
+    -------
+    ndarray of float
+        Distances in km (mean Earth radius 6371.0088 km).
+
+    Examples
+    --------
+    >>> round(float(haversine_km(22.0, 113.0, 22.0, 113.0)), 3)
+    0.0
+    """
+    p1 = np.radians(np.asarray(lat1, dtype=np.float64))
+    p2 = np.radians(np.asarray(lat2, dtype=np.float64))
+    dphi = p2 - p1
+    dlam = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlam / 2) ** 2
+    out: FloatArray = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return out
 
 
 def _float(value: Any) -> float:
@@ -78,6 +107,12 @@ def links_from_graph(
         Nodes without coordinates, edges without a usable length, bad speeds, zones farther
         than ``max_snap_km`` from the graph.
     """
+    # scipy and the path solver only when a graph is given: ``Region`` itself stays light
+    from scipy.sparse.csgraph import dijkstra
+    from scipy.spatial import cKDTree
+
+    from zzj_match.flow._paths import backtrack, reduce_edges
+
     pc = ProblemCollector()
     for name, value in (("speed_kmh", speed_kmh), ("connector_speed_kmh", connector_speed_kmh)):
         if not (_float(value) > 0 and math.isfinite(_float(value))):

@@ -1,4 +1,9 @@
-"""JSON Schema (Draft 2020-12) of the market input types, for services that send JSON."""
+"""JSON Schema (Draft 2020-12) of the market input types, for services that send JSON.
+
+The schemas are generated from the pydantic row models of :mod:`zzj_match.model.market`, so
+they live beside them in the model layer (``from zzj_match.model.schema import json_schema``);
+the committed copies under ``schemas/`` are regenerated with :func:`write_json_schemas`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from zzj_match.io._spec import TABLES
+from zzj_match.model.market import Enterprise, Vacancy, Worker, WorkerPool
 
 __all__ = ["SCHEMA_NAMES", "json_schema", "json_schemas", "schema_text", "write_json_schemas"]
 
@@ -31,8 +37,6 @@ def _first_paragraph(doc: str | None) -> str:
 
 
 def _row_schema(name: str) -> dict[str, Any]:
-    from zzj_match.model.market import Enterprise, Vacancy, Worker, WorkerPool
-
     models: dict[str, type[BaseModel]] = {
         "enterprise": Enterprise,
         "vacancy": Vacancy,
@@ -72,7 +76,7 @@ def json_schema(name: str) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from zzj_match.io import json_schema
+    >>> from zzj_match.model.schema import json_schema
     >>> json_schema("worker_pool")["properties"]["max_commute_min"]["default"]
     60.0
     """

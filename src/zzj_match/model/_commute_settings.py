@@ -1,17 +1,16 @@
 """The settings of :class:`~zzj_match.commute.CommuteModel`: their names, defaults and check.
 
-Names the keyword settings the commute model accepts (also the keys of ``Policy.commute``;
-their defaults are the constructor's), declares the travel modes and their default access
-minutes, and checks a set of settings without a region (:func:`check_settings`), naming every
-bad one. Used by the model's constructor and by :class:`~zzj_match.Policy`, which refuses a
-wrong setting when it is built.
-Imports the model only when called (for the defaults), so the model can import it.
+The one home of the keyword settings the commute model accepts (also the keys of
+``Policy.commute``) and of their defaults (:data:`SETTING_DEFAULTS`, which the model's
+signature reads), of the travel modes and their default access minutes, and of the check of a
+set of settings without a region (:func:`check_settings`), naming every bad one. It sits in
+the model layer so that both :class:`~zzj_match.Policy` (which refuses a wrong setting when it
+is built) and the commute model above it can use it; it imports neither.
 """
 
 from __future__ import annotations
 
 import difflib
-import inspect
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -20,6 +19,7 @@ from zzj_match._problems import ProblemCollector
 
 __all__ = [
     "DEFAULT_ACCESS_MINUTES",
+    "SETTING_DEFAULTS",
     "TRAVEL_MODES",
     "check_settings",
     "settings_names",
@@ -39,6 +39,22 @@ DEFAULT_ACCESS_MINUTES: Mapping[str, float] = {
     "walk": 0.0,
 }
 
+#: The keyword settings of :class:`~zzj_match.commute.CommuteModel` and their defaults, in the
+#: order of its signature (whose defaults are read from here; see its docstring for meanings).
+SETTING_DEFAULTS: Mapping[str, Any] = {
+    "value_of_time_cny_per_hour": 20.0,
+    "fuel_cny_per_km": 0.6,
+    "working_days_per_month": 20.83,
+    "round_trips_per_day": 1.0,
+    "peak_factor": 1.3,
+    "modes": ("road", "rail", "bus", "shuttle"),
+    "access_minutes": None,
+    "intrazone_minutes": 15.0,
+    "intrazone_km": 5.0,
+    "route_by": "minutes",
+    "avoid_tags": ("border",),
+}
+
 _NUMBER_SETTINGS: tuple[str, ...] = (
     "value_of_time_cny_per_hour",
     "fuel_cny_per_km",
@@ -47,18 +63,6 @@ _NUMBER_SETTINGS: tuple[str, ...] = (
     "intrazone_minutes",
     "intrazone_km",
 )
-
-
-def _defaults() -> dict[str, Any]:
-    """Return the keyword settings of the model's constructor and their defaults, in order.
-
-    Read from the signature itself (the one home of the defaults); imported on call, since the
-    model imports this module.
-    """
-    from zzj_match.commute._model import CommuteModel
-
-    sig = inspect.signature(CommuteModel.__init__)
-    return {n: p.default for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY}
 
 
 def settings_names() -> tuple[str, ...]:
@@ -71,7 +75,7 @@ def settings_names() -> tuple[str, ...]:
     tuple of str
         In the order of the constructor's signature.
     """
-    return tuple(_defaults())
+    return tuple(SETTING_DEFAULTS)
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
@@ -137,7 +141,7 @@ def check_settings(**settings: Any) -> tuple[dict[str, Any], ProblemCollector]:
         message = unknown_setting(key)
         if message is not None:
             pc.add("settings", None, key, key, message)
-    s = {**_defaults(), **{k: v for k, v in settings.items() if k in names}}
+    s = {**SETTING_DEFAULTS, **{k: v for k, v in settings.items() if k in names}}
     for name in _NUMBER_SETTINGS:
         if not _nonneg(s[name]):
             pc.add("settings", None, name, s[name], "must be a finite number >= 0")
