@@ -57,13 +57,16 @@ __all__ = [
     "Zone",
     "ZzjMatchError",
     "__version__",
+    "commute",
     "datasets",
     "flow",
+    "io",
     "match",
+    "report",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from zzj_match import datasets, flow
+    from zzj_match import commute, datasets, flow, io, report
     from zzj_match.commute import CommuteModel
     from zzj_match.engine import match
     from zzj_match.model.market import Enterprise, LabourMarket, Vacancy, Worker, WorkerPool

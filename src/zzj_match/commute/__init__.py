@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from zzj_match.commute._model import KINDS, PEAK_MODES, CommuteModel
 from zzj_match.commute._scenarios import compare, enabled_by
+from zzj_match.commute._tables import CommuteTables, commute_tables
 from zzj_match.model._commute_settings import DEFAULT_ACCESS_MINUTES, TRAVEL_MODES
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "PEAK_MODES",
     "TRAVEL_MODES",
     "CommuteModel",
+    "CommuteTables",
+    "commute_tables",
     "compare",
     "enabled_by",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 __all__ = ["REASONS", "explain"]
 
 import itertools
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -163,105 +163,115 @@ def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = Non
     are all across city pairs whose cap ``caps`` — ``{(home_city, work_city): cap}`` — the
     plan has reached) or ``not_selected`` (some are left over otherwise).
     """
-    pol = prep.policy
+    p, v = prep.pools, prep.vacancies
+    h = pairs["headcount"].to_numpy()
+    placed = np.bincount(pairs["p"].to_numpy(), weights=h, minlength=len(p)).astype(np.int64)
+    filled = np.bincount(pairs["v"].to_numpy(), weights=h, minlength=len(v)).astype(np.int64)
+    left = _Left(pool=p.headcount - placed, vacancy=v.headcount - filled)
+    sums = _partner_sums(prep, st, left)
+    return (_unmet(prep, pairs, st, caps, left, sums, filled),
+            _unplaced(prep, pairs, st, caps, left, sums, placed))
+
+
+class _Left(NamedTuple):
+    """Heads left over per pool row and per vacancy row."""
+
+    pool: npt.NDArray[np.int64]
+    vacancy: npt.NDArray[np.int64]
+
+
+class _Sums(NamedTuple):
+    """Per vacancy and per pool row: heads of admissible partners, and of those left over."""
+
+    v_comp: npt.NDArray[np.int64]
+    v_spare: npt.NDArray[np.int64]
+    p_comp: npt.NDArray[np.int64]
+    p_spare: npt.NDArray[np.int64]
+
+
+def _partner_sums(prep: Prepared, st: ChainStructure | None, left: _Left) -> _Sums:
+    """Sum partners from the chains: rows with an admissible partner need no enumeration."""
+    n_v, n_p = len(prep.vacancies), len(prep.pools)
+    out = _Sums(*(np.zeros(n, dtype=np.int64) for n in (n_v, n_v, n_p, n_p)))
+    if st is None:
+        return out
+    vcl, pcl = st.vac_class, st.pool_class
+    vr, pr = np.flatnonzero(vcl >= 0), np.flatnonzero(pcl >= 0)
+    pc_left = np.bincount(pcl[pr], weights=left.pool[pr], minlength=st.pc_h.size)
+    v_left_c = np.zeros(st.v_h.size, dtype=np.int64)
+    v_left_c[vcl[vr]] = left.vacancy[vr]
+    heads_v, heads_p = compatible_sums(st, st.pc_h, st.v_h)
+    left_v, left_p = compatible_sums(st, pc_left.astype(np.int64), v_left_c)
+    out.v_comp[vr], out.v_spare[vr] = heads_v[vcl[vr]], left_v[vcl[vr]]
+    out.p_comp[pr], out.p_spare[pr] = heads_p[pcl[pr]], left_p[pcl[pr]]
+    return out
+
+
+def _unmet(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
+           caps: dict[tuple[str, str], int] | None, left: _Left, sums: _Sums,
+           filled: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """List the unmet vacancies with their reasons."""
     p, v, ct = prep.pools, prep.vacancies, prep.commute
-    placed = np.bincount(pairs["p"].to_numpy(), weights=pairs["headcount"].to_numpy(),
-                         minlength=len(p)).astype(np.int64)
-    filled = np.bincount(pairs["v"].to_numpy(), weights=pairs["headcount"].to_numpy(),
-                         minlength=len(v)).astype(np.int64)
-    p_h = p.headcount
-    v_h = v.headcount
-    unmet_rows = np.flatnonzero(filled < v_h)
-    unpl_rows = np.flatnonzero(placed < p_h)
-    active_p = np.flatnonzero(p_h > 0)
-    active_v = np.flatnonzero(v_h > 0)
-    p_left = p_h - placed
-    v_left = v_h - filled
-
-    # rows with an admissible partner need no enumeration: their counts come from the chains
-    v_comp = np.zeros(len(v), dtype=np.int64)
-    v_spare = np.zeros(len(v), dtype=np.int64)
-    p_comp = np.zeros(len(p), dtype=np.int64)
-    p_spare = np.zeros(len(p), dtype=np.int64)
-    if st is not None:
-        vcl, pcl = st.vac_class, st.pool_class
-        vr, pr = np.flatnonzero(vcl >= 0), np.flatnonzero(pcl >= 0)
-        pc_left = np.bincount(pcl[pr], weights=p_left[pr], minlength=st.pc_h.size)
-        v_left_c = np.zeros(st.v_h.size, dtype=np.int64)
-        v_left_c[vcl[vr]] = v_left[vr]
-        heads_v, heads_p = compatible_sums(st, st.pc_h, st.v_h)
-        left_v, left_p = compatible_sums(st, pc_left.astype(np.int64), v_left_c)
-        v_comp[vr], v_spare[vr] = heads_v[vcl[vr]], left_v[vcl[vr]]
-        p_comp[pr], p_spare[pr] = heads_p[pcl[pr]], left_p[pcl[pr]]
-
-    # --- unmet vacancies ---------------------------------------------------------------
+    rows = np.flatnonzero(left.vacancy > 0)
+    active_p = np.flatnonzero(p.headcount > 0)
     stages, plus, spare, n_comp, minr = _explain_rows(
-        prep, active_p, unmet_rows, p_h, p_left, v_comp, v_spare, st, by_vacancy=True)
-    u_reason, u_detail = _reasons(unmet_rows, stages, plus, spare, n_comp, "workers",
-                                  pol.explain_extra_min)
-    _capped(prep, pairs, caps, unmet_rows, active_p, p_left, u_reason, u_detail,
-            by_vacancy=True)
-    for k, r in enumerate(unmet_rows):
-        if u_reason[k] == "wage_gap":
-            u_detail[k] = _REASON_TEXT["wage_gap"].format(
+        prep, active_p, rows, p.headcount, left.pool, sums.v_comp, sums.v_spare, st,
+        by_vacancy=True)
+    reason, detail = _reasons(rows, stages, plus, spare, n_comp, "workers",
+                              prep.policy.explain_extra_min)
+    _capped(prep, pairs, caps, rows, active_p, left.pool, reason, detail, by_vacancy=True)
+    for k, r in enumerate(rows):
+        if reason[k] == "wage_gap":
+            detail[k] = _REASON_TEXT["wage_gap"].format(
                 who="workers",
                 wage=f"the lowest reservation wage ({minr[r]:,.0f} CNY) exceeds the offered "
                      f"{v.wage[r]:,.0f} CNY",
             )
-    unmet = pd.DataFrame(
-        {
-            "vacancy_id": v.vacancy_id[unmet_rows],
-            "enterprise_id": v.enterprise_id[unmet_rows],
-            "zone_id": ct.zone_ids[v.zone[unmet_rows]],
-            "city": ct.city[v.zone[unmet_rows]],
-            "occupation": v.occupation[unmet_rows],
-            "headcount": v_h[unmet_rows],
-            "headcount_filled": filled[unmet_rows],
-            "headcount_unfilled": v_left[unmet_rows],
-            "reason": u_reason,
-            "detail": u_detail,
-        }
-    )
+    unmet = pd.DataFrame({
+        "vacancy_id": v.vacancy_id[rows], "enterprise_id": v.enterprise_id[rows],
+        "zone_id": ct.zone_ids[v.zone[rows]], "city": ct.city[v.zone[rows]],
+        "occupation": v.occupation[rows], "headcount": v.headcount[rows],
+        "headcount_filled": filled[rows], "headcount_unfilled": left.vacancy[rows],
+        "reason": reason, "detail": detail,
+    })
+    return unmet.loc[:, list(UNMET_COLUMNS)].reset_index(drop=True)
 
-    # --- unplaced pools ----------------------------------------------------------------
+
+def _unplaced(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
+              caps: dict[tuple[str, str], int] | None, left: _Left, sums: _Sums,
+              placed: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """List the unplaced pools with their reasons."""
+    p, v, ct = prep.pools, prep.vacancies, prep.commute
+    rows = np.flatnonzero(left.pool > 0)
+    active_v = np.flatnonzero(v.headcount > 0)
     stages, plus, spare, n_comp, _ = _explain_rows(
-        prep, unpl_rows, active_v, v_h, v_left, p_comp, p_spare, st, by_vacancy=False)
-    p_reason, p_detail = _reasons(unpl_rows, stages, plus, spare, n_comp, "positions",
-                                  pol.explain_extra_min)
-    _capped(prep, pairs, caps, unpl_rows, active_v, v_left, p_reason, p_detail,
-            by_vacancy=False)
-    not_ok = ~p.may_share[unpl_rows]
-    for k in np.flatnonzero(not_ok).tolist():
-        row = int(unpl_rows[k])
-        p_reason[k] = "sharing_rules"
+        prep, rows, active_v, v.headcount, left.vacancy, sums.p_comp, sums.p_spare, st,
+        by_vacancy=False)
+    reason, detail = _reasons(rows, stages, plus, spare, n_comp, "positions",
+                              prep.policy.explain_extra_min)
+    _capped(prep, pairs, caps, rows, active_v, left.vacancy, reason, detail, by_vacancy=False)
+    for k in np.flatnonzero(~p.may_share[rows]).tolist():
+        row = int(rows[k])
+        reason[k] = "sharing_rules"
         why = []
         if not bool(p.consent[row]):
             why.append("the workers have not consented to secondment")
         if bool(p.dispatched[row]):
             why.append("dispatched (劳务派遣) workers may never be shared")
-        p_detail[k] = "共享用工 rules: " + "; ".join(why)
-    for k in np.flatnonzero(np.asarray(p_reason) == "wage_gap").tolist():
-        row = int(unpl_rows[k])
-        p_detail[k] = _REASON_TEXT["wage_gap"].format(
+        detail[k] = "共享用工 rules: " + "; ".join(why)
+    for k in np.flatnonzero(np.asarray(reason) == "wage_gap").tolist():
+        detail[k] = _REASON_TEXT["wage_gap"].format(
             who="positions",
             wage=f"every one pays less than the reservation wage "
-                 f"({p.reservation_wage[row]:,.0f} CNY)",
+                 f"({p.reservation_wage[int(rows[k])]:,.0f} CNY)",
         )
-    unplaced = pd.DataFrame(
-        {
-            "pool_id": p.pool_id[unpl_rows],
-            "zone_id": ct.zone_ids[p.zone[unpl_rows]],
-            "city": ct.city[p.zone[unpl_rows]],
-            "occupation": p.occupation[unpl_rows],
-            "headcount": p_h[unpl_rows],
-            "headcount_placed": placed[unpl_rows],
-            "headcount_unplaced": p_left[unpl_rows],
-            "reason": p_reason,
-            "detail": p_detail,
-        }
-    )
-    return (unmet.loc[:, list(UNMET_COLUMNS)].reset_index(drop=True),
-            unplaced.loc[:, list(UNPLACED_COLUMNS)].reset_index(drop=True))
+    unplaced = pd.DataFrame({
+        "pool_id": p.pool_id[rows], "zone_id": ct.zone_ids[p.zone[rows]],
+        "city": ct.city[p.zone[rows]], "occupation": p.occupation[rows],
+        "headcount": p.headcount[rows], "headcount_placed": placed[rows],
+        "headcount_unplaced": left.pool[rows], "reason": reason, "detail": detail,
+    })
+    return unplaced.loc[:, list(UNPLACED_COLUMNS)].reset_index(drop=True)
 
 
 def _reasons(

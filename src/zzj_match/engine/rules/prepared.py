@@ -96,6 +96,20 @@ def _wage_cost_units(policy: Policy, units_pc: ProblemCollector, wage: npt.NDArr
         policy=policy, knobs=("cost_resolution_cny",), units_with=_wage_units)
 
 
+def _retraining_cost_units(policy: Policy, units_pc: ProblemCollector,
+                           subst: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """Amortised cost units of each occupation change (the matrix's worst one reported)."""
+    cost_cny = subst["retraining_cost_cny"].to_numpy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        units = cost.retraining_term(cost.knobs(policy), cost_cny) / policy.cost_resolution_cny
+    return _cost_units(
+        units_pc, units, "retraining", "cost_cny", cost_cny, rows=None,
+        formula=f"cost_cny / amortisation_months ({policy.amortisation_months:g}) / "
+                f"cost_resolution_cny ({policy.cost_resolution_cny:g})",
+        policy=policy, knobs=("cost_resolution_cny", "amortisation_months"),
+        units_with=_retraining_units)
+
+
 def prepare(
     enterprises: pd.DataFrame,
     vacancies: pd.DataFrame,
@@ -154,16 +168,7 @@ def prepare(
 
     subst = substitution_table(pool_arrays.occupation, vacancy_arrays.occupation, policy,
                                matrix)
-    with np.errstate(over="ignore", invalid="ignore"):
-        units_r = cost.retraining_term(cost.knobs(policy), subst["retraining_cost_cny"]
-                                       .to_numpy()) / policy.cost_resolution_cny
-    subst["retraining_units"] = _cost_units(
-        units_pc, units_r,
-        "retraining", "cost_cny", subst["retraining_cost_cny"].to_numpy(), rows=None,
-        formula=f"cost_cny / amortisation_months ({policy.amortisation_months:g}) / "
-                f"cost_resolution_cny ({policy.cost_resolution_cny:g})",
-        policy=policy, knobs=("cost_resolution_cny", "amortisation_months"),
-        units_with=_retraining_units)
+    subst["retraining_units"] = _retraining_cost_units(policy, units_pc, subst)
     zc = cost.zone_cost_cny(commute.minutes, commute.cost_cny, commute.city, policy)
     zone_units = _zone_cost_units(units_pc, zc.total, (zc.commute, zc.soft_penalty,
                                                        zc.cross_city),

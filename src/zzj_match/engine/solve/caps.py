@@ -50,32 +50,12 @@ def solve_with_caps(
     SolverError
         When a level's programme cannot be solved or its answer fails a check.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import Bounds, milp
 
     _check_caps_magnitudes(net)
     t0 = time.perf_counter()
     m = net.tail.size
-    cols = np.arange(m)
-    inc = coo_matrix(
-        (np.r_[np.ones(m), -np.ones(m)], (np.r_[net.tail, net.head], np.r_[cols, cols])),
-        shape=(net.n_nodes, m),
-    ).tocsr()
-    sup = net.supply.astype(np.float64)
-    cons = [LinearConstraint(inc, sup, sup)]
-    py = np.flatnonzero(net.arc_home_zone >= 0)
-    hc = city[net.arc_home_zone[py]]
-    wc = city[net.arc_work_zone[py]]
-    rows, cols_b, ub = [], [], []
-    for k, ((a, b), cap) in enumerate(sorted(caps.items())):
-        sel = py[(hc == a) & (wc == b)]
-        rows.append(np.full(sel.size, k))
-        cols_b.append(sel)
-        ub.append(float(cap))
-    if ub:
-        bundle = coo_matrix((np.ones(sum(r.size for r in rows)),
-                             (np.concatenate(rows), np.concatenate(cols_b))),
-                            shape=(len(ub), m)).tocsr()
-        cons.append(LinearConstraint(bundle, -np.inf, np.asarray(ub)))
+    cons = _constraints(net, city, caps)
     lower = np.zeros(m, dtype=np.float64)
     upper = net.capacity.astype(np.float64)
     x = np.zeros(m)
@@ -101,12 +81,7 @@ def solve_with_caps(
             arc, _ = _level_arc(net, level)
             lower[arc] = upper[arc] = x[arc]
     flow = x.astype(np.int64)
-    if (flow < net.capacity * 0).any() or (flow > net.capacity).any():
-        raise SolverError("the capped solution breaks an arc bound")
-    bal = np.bincount(net.tail, weights=flow, minlength=net.n_nodes) - np.bincount(
-        net.head, weights=flow, minlength=net.n_nodes)
-    if not np.array_equal(bal.astype(np.int64), net.supply):
-        raise SolverError("the capped solution does not conserve flow")
+    _check_flow(net, flow)
     pieces = decompose(net, flow)
     return SolveOutcome(
         pieces=pieces, levels=level_values(net, flow), potentials=[],
@@ -115,6 +90,53 @@ def solve_with_caps(
                "seconds_solve": time.perf_counter() - t0,
                "largest_component_arcs": m},
     )
+
+
+def _constraints(net: ClassNetwork, city: npt.NDArray[Any],
+                 caps: dict[tuple[str, str], int]) -> list[Any]:
+    """Conservation at every node, and one row per capped (home city, work city) pair."""
+    from scipy.optimize import LinearConstraint
+
+    m = net.tail.size
+    cols = np.arange(m)
+    inc = coo_matrix(
+        (np.r_[np.ones(m), -np.ones(m)], (np.r_[net.tail, net.head], np.r_[cols, cols])),
+        shape=(net.n_nodes, m),
+    ).tocsr()
+    sup = net.supply.astype(np.float64)
+    cons = [LinearConstraint(inc, sup, sup)]
+    py = np.flatnonzero(net.arc_home_zone >= 0)
+    hc = city[net.arc_home_zone[py]]
+    wc = city[net.arc_work_zone[py]]
+    rows, cols_b, ub = [], [], []
+    for k, ((a, b), cap) in enumerate(sorted(caps.items())):
+        sel = py[(hc == a) & (wc == b)]
+        rows.append(np.full(sel.size, k))
+        cols_b.append(sel)
+        ub.append(float(cap))
+    if ub:
+        bundle = coo_matrix((np.ones(sum(r.size for r in rows)),
+                             (np.concatenate(rows), np.concatenate(cols_b))),
+                            shape=(len(ub), m)).tocsr()
+        cons.append(LinearConstraint(bundle, -np.inf, np.asarray(ub)))
+    return cons
+
+
+def _check_flow(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> None:
+    """Check the capped programme's answer: arc bounds and conservation, exactly.
+
+    Raises
+    ------
+    SolverError
+        Naming the check that fails.
+    """
+    if (flow < 0).any() or (flow > net.capacity).any():
+        raise SolverError("the capped solution breaks an arc bound")
+    bal = np.zeros(net.n_nodes, dtype=np.int64)
+    np.add.at(bal, net.tail, flow)
+    np.subtract.at(bal, net.head, flow)
+    if not np.array_equal(bal, net.supply):
+        raise SolverError("the capped solution does not conserve flow")
 
 
 def _check_caps_magnitudes(net: ClassNetwork) -> None:

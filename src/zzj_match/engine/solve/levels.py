@@ -219,27 +219,12 @@ def solve_lexicographic(net: ClassNetwork, objective: tuple[str, ...], method: s
         # maxima are attained together, see max_level), fixed; then the cost level alone.
         # Beyond int64's proven reach the loop below solves one level at a time (exact path).
         if max_flow_fits(net):
-            graph = max_flow_graph(net)
-            for level in levels[:-1]:
-                arc, _ = _level_arc(net, level)
-                value = max_level(net, level, graph)
-                val_arc = net.total_supply - value if level == "placements" else value
-                lower[arc] = cap[arc] = val_arc
-                solves += 1
+            _fix_count_levels(net, levels[:-1], lower, cap)
+            solves += len(levels) - 1
             groups.append(levels[:-1])
             i = len(levels) - 1
     while i < len(levels):
-        if method == "levels":
-            j = i + 1
-        elif method == "weights":
-            j = len(levels)
-        else:
-            j = i + 1
-            while j < len(levels):
-                trial = group_weights(levels[i:j + 1], ranges)
-                if not _fits_int64(net, _combined_cost(net, trial)):
-                    break
-                j += 1
+        j = _group_end(net, levels, i, method, ranges)
         group = levels[i:j]
         weights = group_weights(group, ranges)
         comb = _combined_cost(net, weights)
@@ -262,3 +247,30 @@ def solve_lexicographic(net: ClassNetwork, objective: tuple[str, ...], method: s
         method="+".join("|".join(g) for g in groups), weights=used_weights, solves=solves,
         seconds=time.perf_counter() - t0, backend=str(res.backend),
     )
+
+
+def _fix_count_levels(net: ClassNetwork, levels: list[str], lower: npt.NDArray[np.int64],
+                      cap: npt.NDArray[np.int64]) -> None:
+    """Fix each count level's arc at its maximum, found by a certified maximum flow."""
+    graph = max_flow_graph(net)
+    for level in levels:
+        arc, _ = _level_arc(net, level)
+        value = max_level(net, level, graph)
+        lower[arc] = cap[arc] = net.total_supply - value if level == "placements" else value
+
+
+def _group_end(net: ClassNetwork, levels: list[str], i: int, method: str,
+               ranges: dict[str, int]) -> int:
+    """End of the group of levels solved together from level ``i`` (see ``method``)."""
+    if method == "levels":
+        return i + 1
+    if method == "weights":
+        return len(levels)
+    j = i + 1
+    while j < len(levels):
+        trial = group_weights(levels[i:j + 1], ranges)
+        if not _fits_int64(net, _combined_cost(net, trial)):
+            break
+        j += 1
+    return j
+
