@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+__all__ = ["decompose", "disaggregate", "first_fill"]
+
 
 import numpy as np
 import numpy.typing as npt
@@ -12,7 +13,6 @@ from zzj_match.engine.network.layout import Block, ClassNetwork
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.errors import SolverError
 
-logger = logging.getLogger(__name__)
 
 def _nw_merge(
     g_in: npt.NDArray[np.int64], a_in: npt.NDArray[np.int64],

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+__all__ = ["match", "match_frames"]
+
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -33,8 +34,6 @@ from zzj_match.model.market import LabourMarket
 from zzj_match.model.policy import Policy
 from zzj_match.model.region import Region
 from zzj_match.plan._plan import AdjustmentPlan, compute_kpis
-
-logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 4
 _AS_OF: OrderedDict[tuple[int, str], tuple[Region, Region]] = OrderedDict()

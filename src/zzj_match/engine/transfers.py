@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+__all__ = ["_shadow_prices", "_split_to_workers", "_transfers", "_workers_as_pools"]
+
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,6 @@ from zzj_match.engine.rules.pairs import pair_rules
 from zzj_match.errors import SolverError
 from zzj_match.plan._plan import TRANSFER_COLUMNS
 
-logger = logging.getLogger(__name__)
 
 def _workers_as_pools(
     pools: pd.DataFrame, workers: pd.DataFrame

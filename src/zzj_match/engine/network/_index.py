@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+__all__ = ["_dense_ids", "_expand", "_ngroup"]
+
 import math
 from typing import Any
 
@@ -10,7 +11,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-logger = logging.getLogger(__name__)
 
 def _ngroup(frame: pd.DataFrame, cols: list[str]) -> npt.NDArray[np.int64]:
     """Dense ids of the distinct rows of ``frame[cols]``, numbered in sorted key order."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+__all__ = ["ChainStructure", "build_network", "build_structure", "compatible_sums"]
+
 import functools
-import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,8 +16,6 @@ from zzj_match.engine.network.chains import _Middle, _middle
 from zzj_match.engine.network.ladders import _ladders, _link
 from zzj_match.engine.network.layout import Block, ClassNetwork, Ends, MiddleArcs, assemble
 from zzj_match.engine.rules.arrays import Prepared
-
-logger = logging.getLogger(__name__)
 
 # the columns that make two pool rows the same class (merged into one node)
 _PKEY = ["zone", "occupation", "skill", "tolerance_min", "reservation_wage", "available_from",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 __all__ = ["prepare"]
 
-import logging
 from typing import Any
 
 import numpy as np
@@ -39,8 +38,6 @@ from zzj_match.engine.rules.units import (
     _zone_cost_units,
 )
 from zzj_match.model.policy import Policy
-
-logger = logging.getLogger(__name__)
 
 _FIT = "the market does not fit the region"
 

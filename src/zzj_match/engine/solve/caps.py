@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+__all__ = ["solve_with_caps"]
+
 import time
 from typing import Any
 
@@ -16,7 +17,6 @@ from zzj_match.engine.network.layout import COST_BLOCKS, ClassNetwork
 from zzj_match.engine.solve.levels import SolveOutcome, _level_arc, level_values
 from zzj_match.errors import InputError, SolverError
 
-logger = logging.getLogger(__name__)
 
 def solve_with_caps(
     net: ClassNetwork, objective: tuple[str, ...], city: npt.NDArray[Any],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import logging
+__all__ = ["LexResult", "SolveOutcome", "group_weights", "level_ranges", "level_values",
+           "solve_lexicographic"]
+
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +20,6 @@ from zzj_match.flow import min_cost_flow
 
 _SAFE = 2.0**60
 
-logger = logging.getLogger(__name__)
 
 @dataclass
 class LexResult:

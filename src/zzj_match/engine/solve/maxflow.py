@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+__all__ = ["MaxFlowArcs", "certify_max_flow", "max_flow_fits", "max_flow_graph", "max_level"]
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +12,6 @@ import numpy.typing as npt
 from zzj_match.engine.network.layout import Block, ClassNetwork, S, T
 from zzj_match.errors import SolverError
 
-logger = logging.getLogger(__name__)
 
 def max_level(net: ClassNetwork, level: str, graph: MaxFlowArcs | None = None) -> int:
     """Maximum of one count level alone, by a maximum flow, certified on the original numbers.
