@@ -22,7 +22,7 @@ __all__ = ["assign_dense"]
 import logging
 import math
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -48,56 +48,81 @@ def _lap_module() -> Any:
     return lap
 
 
-def assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResult:
+class _Work(NamedTuple):
+    """The matrix the dense solvers see: minimisation, float64 or int64 holding integers."""
+
+    cost: npt.NDArray[Any]  # the caller's costs (unsigned ones as int64)
+    w: npt.NDArray[Any]  # ``(cost - base) / scale`` (``(base - cost) / scale`` maximising)
+    base: int | float
+    scale: float
+    resolution: float  # 0 when the rounding to integers was exact
+    span: float  # max - min of ``w`` over the allowed pairs
+    forbidden: npt.NDArray[np.bool_] | None
+    presolved: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], str] | None
+    t_pre: float  # clock reading before the pre-solve (0 without one)
+
+
+def _integer_work(c: npt.NDArray[Any], maximize: bool, t0: float) -> _Work | AssignResult:
+    """Integer costs, shifted where the solver needs it; beyond exact float64: the flow path."""
+    cmin = int(c.min())
+    cmax = int(c.max())
+    span = float(cmax) - float(cmin)
+    if max(abs(cmin), abs(cmax)) * 8.0 * (c.shape[1] + 2) >= EXACT:
+        return assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=True)
+    if c.dtype.kind == "u":
+        c = c.astype(np.int64)  # signed arithmetic in the passes (values are small here)
+    w: npt.NDArray[Any]
+    if maximize:
+        w = np.subtract(cmax, c, dtype=np.float64)  # cost' = max - c >= 0
+        offset = cmax
+    elif (cmin >= 0 and cmax < _LAP_LARGE) or span >= _LAP_LARGE:
+        # no shift needed (lapjv sees values in [0, LARGE), or scipy takes any values):
+        # the solver converts the matrix itself, the certificate reads it block by block
+        w = c
+        offset = 0
+    else:
+        w = np.subtract(c, cmin, dtype=np.float64)
+        offset = cmin
+    return _Work(c, w, offset, 1.0, 0.0, span, None, None, 0.0)
+
+
+def _float_work(c: npt.NDArray[Any], maximize: bool, t0: float) -> _Work | AssignResult:
+    """Float costs rounded to integers ``round((cost - base) * 2**k)``, exact in float64."""
     nr, nc = c.shape
-    integer = c.dtype.kind in "iu"
     presolved: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], str] | None = None
     t_pre = 0.0
-    # work matrix: float64 holding integers, minimisation
-    if integer:
-        cmin = int(c.min())
-        cmax = int(c.max())
-        span = float(cmax) - float(cmin)
-        if max(abs(cmin), abs(cmax)) * 8.0 * (nc + 2) >= EXACT:
-            return assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=True)
-        if c.dtype.kind == "u":
-            c = c.astype(np.int64)  # signed arithmetic in the passes (values are small here)
-        w: npt.NDArray[Any]
-        if maximize:
-            w = np.subtract(cmax, c, dtype=np.float64)  # cost' = max - c >= 0
-            offset = cmax
-        elif (cmin >= 0 and cmax < _LAP_LARGE) or span >= _LAP_LARGE:
-            # no shift needed (lapjv sees values in [0, LARGE), or scipy takes any values):
-            # the solver converts the matrix itself, the certificate reads it block by block
-            w = c
-            offset = 0
-        else:
-            w = np.subtract(c, cmin, dtype=np.float64)
-            offset = cmin
-        resolution = 0.0
-        forbidden = None
-    else:
-        finite = np.isfinite(c)
-        forbidden = None if finite.all() else ~finite
-        vals = c[finite] if forbidden is not None else c
-        if vals.size == 0:
-            return infeasible_result(nr, nc, "every pair is forbidden", "none", t0)
-        lo, hi = float(vals.min()), float(vals.max())
-        span_f = hi - lo
-        room = EXACT / 16.0 / (nc + 2) / (1.0 if forbidden is None else nr + 2.0)
-        k = 0 if span_f == 0 else math.floor(math.log2(room / span_f))
-        base = hi if maximize else lo
-        diff = (base - c) if maximize else (c - base)  # >= 0, inf where forbidden
-        if forbidden is None and 0.0 < span_f < _LAP_LARGE and _lap_module() is not None:
-            # lapjv on the float costs themselves; certified below on the rounded integers
-            # (a near-tie the rounding reorders fails the check and goes to scipy)
-            t_pre = time.perf_counter()
-            presolved = _solve_dense(diff, span_f)
-        w = np.rint(np.ldexp(diff, k))
-        scale = math.ldexp(1.0, -k)
-        exact = bool(np.all(np.ldexp(w, -k)[finite] == diff[finite]))
-        resolution = 0.0 if exact else scale
-        span = float(np.rint(math.ldexp(span_f, k)))
+    finite = np.isfinite(c)
+    forbidden = None if finite.all() else ~finite
+    vals = c[finite] if forbidden is not None else c
+    if vals.size == 0:
+        return infeasible_result(nr, nc, "every pair is forbidden", "none", t0)
+    lo, hi = float(vals.min()), float(vals.max())
+    span_f = hi - lo
+    room = EXACT / 16.0 / (nc + 2) / (1.0 if forbidden is None else nr + 2.0)
+    k = 0 if span_f == 0 else math.floor(math.log2(room / span_f))
+    base = hi if maximize else lo
+    diff = (base - c) if maximize else (c - base)  # >= 0, inf where forbidden
+    if forbidden is None and 0.0 < span_f < _LAP_LARGE and _lap_module() is not None:
+        # lapjv on the float costs themselves; certified later on the rounded integers
+        # (a near-tie the rounding reorders fails the check and goes to scipy)
+        t_pre = time.perf_counter()
+        presolved = _solve_dense(diff, span_f)
+    w = np.rint(np.ldexp(diff, k))
+    scale = math.ldexp(1.0, -k)
+    exact = bool(np.all(np.ldexp(w, -k)[finite] == diff[finite]))
+    resolution = 0.0 if exact else scale
+    span = float(np.rint(math.ldexp(span_f, k)))
+    return _Work(c, w, base, scale, resolution, span, forbidden, presolved, t_pre)
+
+
+def assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResult:
+    """Assign every row of a dense matrix (nr <= nc, values checked) and certify the answer."""
+    nr, nc = c.shape
+    integer = c.dtype.kind in "iu"
+    work = _integer_work(c, maximize, t0) if integer else _float_work(c, maximize, t0)
+    if isinstance(work, AssignResult):
+        return work
+    c, w, forbidden, presolved = work.cost, work.w, work.forbidden, work.presolved
     if forbidden is not None and forbidden.mean() > 0.5:
         # mostly forbidden: the allowed pairs as a sparse problem
         rr, cc = np.nonzero(~forbidden)
@@ -107,7 +132,7 @@ def assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResult
         return assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=integer)
     if forbidden is not None:
         # a pair-forbidding weight M larger than any all-allowed assignment can make up for
-        big = (span + 1.0) * (nr + 1.0)
+        big = (work.span + 1.0) * (nr + 1.0)
         if big * 8.0 * (nc + 2) >= EXACT:
             return assign_via_flow(_dense_to_sparse(c), maximize, t0, integer=integer)
         w[forbidden] = big
@@ -116,9 +141,9 @@ def assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResult
     t_solve = time.perf_counter()
     if presolved is not None:
         row, col, backend = presolved
-        t_solve = t_pre
+        t_solve = work.t_pre
     else:
-        row, col, backend = _solve_dense(w, span if big == math.inf else big)
+        row, col, backend = _solve_dense(w, work.span if big == math.inf else big)
     t_cert = time.perf_counter()
     if forbidden is not None and forbidden[row, col].any():
         return _infeasible_dense(c, maximize, t0)
@@ -139,9 +164,9 @@ def assign_dense(c: npt.NDArray[Any], maximize: bool, t0: float) -> AssignResult
         v_w,
         integer=integer,
         maximize=maximize,
-        base=offset if integer else base,
-        scale=1.0 if integer else scale,
-        resolution=resolution,
+        base=work.base,
+        scale=work.scale,
+        resolution=work.resolution,
         backend=backend,
         times=(t0, t_solve, t_cert, t_end),
     )

@@ -53,55 +53,44 @@ def _solve_sparse(
     return mate, "scipy"
 
 
-def assign_sparse_fast(
-    r: npt.NDArray[np.int64],
-    cc: npt.NDArray[np.int64],
-    data: npt.NDArray[Any],
-    nr: int,
-    nc: int,
-    maximize: bool,
-    t0: float,
-) -> AssignResult | None:
-    """Sparse costs: a fast matcher and the column-graph certificate.
+def _weights(
+    data: npt.NDArray[Any], nc: int, maximize: bool
+) -> tuple[npt.NDArray[np.int64], int | float, float, float] | None:
+    """Integer weights ``(cost - base) / scale`` (``(base - cost) / scale`` maximising).
 
     Float costs are rounded to integers ``round((cost - base) * 2**k)`` below 2**52 / (16 (nc
-    + 2)), as in the dense case. ``None`` hands the case to the certified min-cost-flow path
-    (magnitudes beyond the exact range, no full matching, or an answer that fails the
-    certificate).
+    + 2)), as in the dense case. Returns the weights, ``base``, ``scale`` and the resolution
+    (0 when the rounding was exact); ``None`` for integers beyond the exact range.
     """
-    if data.dtype.kind not in "iuf" or data.size == 0:
-        return None
-    transposed = nr > nc
-    if transposed:
-        r, cc, nr, nc = cc, r, nc, nr
-    integer = data.dtype.kind in "iu"
-    scale, resolution = 1.0, 0.0
-    base: int | float
-    if integer:
+    if data.dtype.kind in "iu":
         lo, hi = int(data.min()), int(data.max())
         if max(abs(lo), abs(hi)) * 8.0 * (nc + 2) >= EXACT:
             return None
-        base = hi if maximize else lo
         w = (hi - data.astype(np.int64)) if maximize else (data.astype(np.int64) - lo)
-    else:
-        lo_f, hi_f = float(data.min()), float(data.max())
-        span_f = hi_f - lo_f
-        k = 0 if span_f == 0 else math.floor(math.log2(EXACT / 16.0 / (nc + 2) / span_f))
-        base = hi_f if maximize else lo_f
-        diff = (base - data) if maximize else (data - base)
-        wf = np.rint(np.ldexp(diff, k))
-        scale = math.ldexp(1.0, -k)
-        resolution = 0.0 if bool(np.all(np.ldexp(wf, -k) == diff)) else scale
-        w = wf.astype(np.int64)
-    t_solve = time.perf_counter()
-    solved = _solve_sparse(r, cc, w, nr, nc)
-    if solved is None:
-        return None
-    mate, backend = solved
-    t_cert = time.perf_counter()
-    if (mate < 0).any() or np.unique(mate).size != nr:
-        return None
-    # the matched arc of every row, found among the stored pairs
+        return w, (hi if maximize else lo), 1.0, 0.0
+    lo_f, hi_f = float(data.min()), float(data.max())
+    span_f = hi_f - lo_f
+    k = 0 if span_f == 0 else math.floor(math.log2(EXACT / 16.0 / (nc + 2) / span_f))
+    base = hi_f if maximize else lo_f
+    diff = (base - data) if maximize else (data - base)
+    wf = np.rint(np.ldexp(diff, k))
+    scale = math.ldexp(1.0, -k)
+    resolution = 0.0 if bool(np.all(np.ldexp(wf, -k) == diff)) else scale
+    return wf.astype(np.int64), base, scale, resolution
+
+
+def _duals(
+    r: npt.NDArray[np.int64],
+    cc: npt.NDArray[np.int64],
+    w: npt.NDArray[np.int64],
+    mate: npt.NDArray[np.int64],
+    nc: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[Any]] | None:
+    """Find the stored arc of every row's match and the dual values ``u, v`` certifying it.
+
+    ``None`` when a match is not a stored pair or the matching is not optimal.
+    """
+    nr = mate.size
     key = r * nc + cc
     order = np.argsort(key, kind="stable")
     pos = np.searchsorted(key[order], np.arange(nr) * nc + mate)
@@ -130,15 +119,51 @@ def assign_sparse_fast(
     else:
         return None
     ok = bool((v <= 0).all() and (v[unmatched] == 0).all())
-    if not ok:
+    return (arc, u, v) if ok else None
+
+
+def assign_sparse_fast(
+    r: npt.NDArray[np.int64],
+    cc: npt.NDArray[np.int64],
+    data: npt.NDArray[Any],
+    nr: int,
+    nc: int,
+    maximize: bool,
+    t0: float,
+) -> AssignResult | None:
+    """Sparse costs: a fast matcher and the column-graph certificate.
+
+    ``None`` hands the case to the certified min-cost-flow path (magnitudes beyond the exact
+    range, no full matching, or an answer that fails the certificate).
+    """
+    if data.dtype.kind not in "iuf" or data.size == 0:
         return None
+    transposed = nr > nc
+    if transposed:
+        r, cc, nr, nc = cc, r, nc, nr
+    weights = _weights(data, nc, maximize)
+    if weights is None:
+        return None
+    w, base, scale, resolution = weights
+    t_solve = time.perf_counter()
+    solved = _solve_sparse(r, cc, w, nr, nc)
+    if solved is None:
+        return None
+    mate, backend = solved
+    t_cert = time.perf_counter()
+    if (mate < 0).any() or np.unique(mate).size != nr:
+        return None
+    duals = _duals(r, cc, w, mate, nc)
+    if duals is None:
+        return None
+    arc, u, v = duals
     out = certified(
         np.arange(nr, dtype=np.int64),
         mate,
         data[arc],
         u,
         v,
-        integer=integer,
+        integer=data.dtype.kind in "iu",
         maximize=maximize,
         base=base,
         scale=scale,
