@@ -52,6 +52,15 @@ LAYERS: Table = (
 # its children; its own __init__ sits above all of them unless the table lists "__init__".
 # Packages not listed are not ordered inside (their cycles are still refused).
 SUBLAYERS: dict[str, Table] = {
+    "flow": (
+        ("_bounds", "_result", "_check", "instances"),  # int64 bound, results, input, readers
+        ("_certificate", "_backends"),  # certificates; LEMON, OR-Tools, exact back-ends
+        ("_mcf",),  # min_cost_flow
+        ("_assign_answer",),  # assign's answers and column-graph duals
+        ("_assign_flow", "_assign_sparse"),  # assign's fallback and sparse path
+        ("_assign_dense",),  # assign's dense path (hands mostly-forbidden matrices on)
+        ("_assign",),  # assign: input checks, the choice of path
+    ),
     # ---- engine: TO BE FILLED IN BY THE LEAD with the staged engine's modules (#13) ----
     # The stage order of the issue; write the real module names (e.g. "_rules" or "rules"),
     # helpers in the lowest layer that may use them.
