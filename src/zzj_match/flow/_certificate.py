@@ -38,8 +38,6 @@ def residual_potentials(
     cost: npt.NDArray[Any],
     forward: npt.NDArray[np.bool_],
     backward: npt.NDArray[np.bool_],
-    *,
-    contract: bool = True,
 ) -> npt.NDArray[Any]:
     """Shortest-path potentials of the residual graph from a virtual zero-cost root.
 
@@ -52,11 +50,6 @@ def residual_potentials(
     forward, backward : numpy.ndarray of bool
         Which arcs can still be increased (``flow < capacity``) or decreased
         (``flow > lower``).
-    contract : bool, default True
-        First fix the potentials along arcs that are both (flow strictly between its bounds:
-        every optimal potential gives them reduced cost 0), then solve for one offset per tree
-        of these arcs. Long chains of such arcs are what makes Bellman-Ford take many rounds;
-        on NETGEN 8-13a this cuts them from ~110 to ~10.
 
     Returns
     -------
@@ -68,6 +61,13 @@ def residual_potentials(
     ------
     SolverError
         When the residual graph has a negative cycle (the flow is not optimal).
+
+    Notes
+    -----
+    In int64, the potentials along arcs that are both forward and backward (flow strictly
+    between its bounds: every optimal potential gives them reduced cost 0) are fixed first,
+    then one offset per tree of these arcs is solved for. Long chains of such arcs are what
+    makes Bellman-Ford take many rounds; on NETGEN 8-13a this cuts them from ~110 to ~10.
     """
     rt = np.concatenate([tail[forward], head[backward]])
     rh = np.concatenate([head[forward], tail[backward]])
@@ -79,11 +79,7 @@ def residual_potentials(
     rc = np.concatenate([c[forward], -c[backward]])
     if rc.size == 0 or n == 0:
         return np.zeros(n, dtype=np.int64 if use_int else object)
-    forest = (
-        free_arc_potentials(n, tail, head, cost, forward & backward)
-        if (contract and use_int)
-        else None
-    )
+    forest = free_arc_potentials(n, tail, head, cost, forward & backward) if use_int else None
     if forest is None:
         return _bellman_ford(n, rt, rh, rc)
     q, labels, k = forest
