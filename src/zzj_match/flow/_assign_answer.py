@@ -35,6 +35,7 @@ EXACT = 2.0**52  # |values| below this are exact integers in float64, with room 
 
 
 def empty_result(nr: int, nc: int, t0: float) -> AssignResult:
+    """Answer an ``nr`` x ``nc`` matrix with no row or no column: nothing to match."""
     z = np.zeros(0, dtype=np.int64)
     return AssignResult(
         status=FlowStatus.OPTIMAL,
@@ -49,7 +50,8 @@ def empty_result(nr: int, nc: int, t0: float) -> AssignResult:
     )
 
 
-def infeasible_result(nr: int, nc: int, message: str, backend: str, t0: float) -> AssignResult:
+def infeasible_result(message: str, backend: str, t0: float) -> AssignResult:
+    """No full matching of the allowed pairs: ``message`` says why, ``backend`` who found it."""
     z = np.zeros(0, dtype=np.int64)
     return AssignResult(
         status=FlowStatus.INFEASIBLE,
@@ -65,6 +67,7 @@ def infeasible_result(nr: int, nc: int, message: str, backend: str, t0: float) -
 
 
 def untranspose(res: AssignResult) -> AssignResult:
+    """Turn the answer for ``cost.T`` into the answer for ``cost`` (pairs sorted by row)."""
     order = np.argsort(res.col, kind="stable")
     return AssignResult(
         status=res.status,

@@ -95,7 +95,7 @@ def _float_work(c: npt.NDArray[Any], maximize: bool, t0: float) -> _Work | Assig
     forbidden = None if finite.all() else ~finite
     vals = c[finite] if forbidden is not None else c
     if vals.size == 0:
-        return infeasible_result(nr, nc, "every pair is forbidden", "none", t0)
+        return infeasible_result("every pair is forbidden", "none", t0)
     lo, hi = float(vals.min()), float(vals.max())
     span_f = hi - lo
     room = EXACT / 16.0 / (nc + 2) / (1.0 if forbidden is None else nr + 2.0)

@@ -54,14 +54,12 @@ def assign_via_flow(
     res = min_cost_flow(tail, head, np.ones(tail.size, dtype=np.int64), costs, supply)
     t_end = time.perf_counter()
     if not res.optimal:
-        out = infeasible_result(
-            *((nc, nr) if transposed else (nr, nc)),
+        return infeasible_result(
             f"the allowed pairs cannot match all {nr} {'columns' if transposed else 'rows'} "
             f"(certified by a cut of {int(res.cut.sum()) if res.cut is not None else 0} nodes)",
             f"min_cost_flow/{res.backend}",
             t0,
         )
-        return out
     assert res.flow is not None
     assert res.potential is not None
     used = np.flatnonzero(res.flow[: r.size] > 0)
