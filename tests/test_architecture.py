@@ -242,7 +242,7 @@ def long_modules(package: Path, limit: int = MAX_MODULE_LINES) -> list[str]:
 
 def long_functions(package: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
     """Functions longer than ``limit`` lines (``def`` to last line) without ``# long:``."""
-    out = []
+    out: list[tuple[Path, int, str]] = []
     for path in sorted(package.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
@@ -253,8 +253,9 @@ def long_functions(package: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
             marks = lines[node.lineno - 1 : node.lineno + 1]
             if n > limit and not any(LONG_REASON.search(line) for line in marks):
                 where = f"{path.relative_to(package.parent)}:{node.lineno}"
-                out.append(f"{where}: {node.name}() is {n} lines (limit {limit})")
-    return sorted(out)
+                entry = f"{where}: {node.name}() is {n} lines (limit {limit})"
+                out.append((path, node.lineno, entry))
+    return [entry for *_, entry in sorted(out)]
 
 
 def _report(title: str, items: list[str]) -> str:
