@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from zzj_match.errors import InputError, SolverError
 from zzj_match.flow import AssignResult, assign
-from zzj_match.flow import _assign as assign_module
+from zzj_match.flow import _assign_dense as dense_module
 
 
 def _brute(cost: np.ndarray, maximize: bool = False) -> float | None:
@@ -151,14 +151,14 @@ def test_large_cost_range_falls_back_from_lapjv(monkeypatch: pytest.MonkeyPatch)
     best = int(cost[r, c].sum())
     assert assign(cost).objective == best
     # even when lapjv is forced beyond its range, its wrong answer is caught and replaced
-    monkeypatch.setattr(assign_module, "_LAP_LARGE", float("inf"))
+    monkeypatch.setattr(dense_module, "_LAP_LARGE", float("inf"))
     res = assign(cost)
     assert res.objective == best
     _check_duals(cost, res)
 
 
 def test_without_lap_scipy_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(assign_module, "_lap_module", lambda: None)
+    monkeypatch.setattr(dense_module, "_lap_module", lambda: None)
     cost = np.array([[4, 1, 3], [2, 0, 5], [3, 2, 2]])
     res = assign(cost)
     assert res.backend == "scipy"
@@ -170,7 +170,7 @@ def test_wrong_answer_is_never_returned(monkeypatch: pytest.MonkeyPatch) -> None
         n = w.shape[0]
         return np.arange(n), np.arange(n)[::-1].copy(), "scipy"
 
-    monkeypatch.setattr(assign_module, "_solve_dense", bad)
+    monkeypatch.setattr(dense_module, "_solve_dense", bad)
     with pytest.raises(SolverError, match="certificate"):
         assign(np.array([[0, 9], [9, 0]]))
 

@@ -31,15 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from zzj_match.errors import SolverError
-
-_SAFE = 2.0**60
-
-
-def absmax(values: npt.NDArray[Any]) -> int:
-    """Exact ``max |values|`` as a Python int (0 for an empty array)."""
-    if values.size == 0:
-        return 0
-    return max(-int(values.min()), int(values.max()))
+from zzj_match.flow._bounds import SAFE, absmax
 
 
 class OrtoolsRangeError(Exception):
@@ -58,14 +50,14 @@ def _int64_safe(n: int, cap: npt.NDArray[Any], cost: npt.NDArray[Any],
     smax = absmax(supply)
     m = cap.size
     grow = (n + 2) ** potential_power
-    if cmax * umax * m < _SAFE and umax * m + smax * n < _SAFE and cmax * grow < _SAFE:
+    if cmax * umax * m < SAFE and umax * m + smax * n < SAFE and cmax * grow < SAFE:
         return True
     c = np.abs(cost.astype(np.float64))
     u = cap.astype(np.float64)
     return bool(
-        float(c @ u) < _SAFE
-        and float(u.sum()) + float(np.abs(supply.astype(np.float64)).sum()) < _SAFE
-        and float(c.max()) * float(grow) < _SAFE
+        float(c @ u) < SAFE
+        and float(u.sum()) + float(np.abs(supply.astype(np.float64)).sum()) < SAFE
+        and float(c.max()) * float(grow) < SAFE
     )
 
 
@@ -260,7 +252,7 @@ def infeasibility_cut(
     # capacities and |supplies| summed in float64 against 2**60: then int64 holds every
     # flow of the auxiliary network (and -supply cannot wrap at -2**63)
     fits = cap.dtype != object and supply.dtype != object and float(
-        np.abs(cap.astype(np.float64)).sum() + np.abs(supply.astype(np.float64)).sum()) < _SAFE
+        np.abs(cap.astype(np.float64)).sum() + np.abs(supply.astype(np.float64)).sum()) < SAFE
     if fits:
         all_c = np.concatenate([cap, supply[pos], -supply[negv]])
     else:

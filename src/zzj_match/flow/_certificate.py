@@ -21,21 +21,14 @@ import numpy as np
 import numpy.typing as npt
 
 from zzj_match.errors import SolverError
+from zzj_match.flow._bounds import SAFE, absmax
 
-_SAFE = 2.0**60  # bounds below this are safe in int64 even after float rounding of the bound
 _TREE_EVERY = 16  # rounds between two propagations along the predecessor forest
 _SMALL_FRONTIER = 8  # below this many changed nodes a queue beats vectorised rounds
 
 
-def _absmax(values: npt.NDArray[Any]) -> int:
-    """Exact ``max |values|`` as a Python int (0 for an empty array)."""
-    if values.size == 0:
-        return 0
-    return max(-int(values.min()), int(values.max()))
-
-
 def _fits(bound: float) -> bool:
-    return bound < _SAFE
+    return bound < SAFE
 
 
 def residual_potentials(
@@ -45,8 +38,6 @@ def residual_potentials(
     cost: npt.NDArray[Any],
     forward: npt.NDArray[np.bool_],
     backward: npt.NDArray[np.bool_],
-    *,
-    contract: bool = True,
 ) -> npt.NDArray[Any]:
     """Shortest-path potentials of the residual graph from a virtual zero-cost root.
 
@@ -59,11 +50,6 @@ def residual_potentials(
     forward, backward : numpy.ndarray of bool
         Which arcs can still be increased (``flow < capacity``) or decreased
         (``flow > lower``).
-    contract : bool, default True
-        First fix the potentials along arcs that are both (flow strictly between its bounds:
-        every optimal potential gives them reduced cost 0), then solve for one offset per tree
-        of these arcs. Long chains of such arcs are what makes Bellman-Ford take many rounds;
-        on NETGEN 8-13a this cuts them from ~110 to ~10.
 
     Returns
     -------
@@ -75,22 +61,25 @@ def residual_potentials(
     ------
     SolverError
         When the residual graph has a negative cycle (the flow is not optimal).
+
+    Notes
+    -----
+    In int64, the potentials along arcs that are both forward and backward (flow strictly
+    between its bounds: every optimal potential gives them reduced cost 0) are fixed first,
+    then one offset per tree of these arcs is solved for. Long chains of such arcs are what
+    makes Bellman-Ford take many rounds; on NETGEN 8-13a this cuts them from ~110 to ~10.
     """
     rt = np.concatenate([tail[forward], head[backward]])
     rh = np.concatenate([head[forward], tail[backward]])
     use_int = cost.dtype != object
     if use_int:  # bound taken before negating (-(-2**63) wraps in int64)
-        cmax = max(_absmax(cost[forward]), _absmax(cost[backward]))
+        cmax = max(absmax(cost[forward]), absmax(cost[backward]))
         use_int = _fits(float(cmax) * (4.0 * n + 4.0))
     c = cost if use_int else cost.astype(object)
     rc = np.concatenate([c[forward], -c[backward]])
     if rc.size == 0 or n == 0:
         return np.zeros(n, dtype=np.int64 if use_int else object)
-    forest = (
-        free_arc_potentials(n, tail, head, cost, forward & backward)
-        if (contract and use_int)
-        else None
-    )
+    forest = free_arc_potentials(n, tail, head, cost, forward & backward) if use_int else None
     if forest is None:
         return _bellman_ford(n, rt, rh, rc)
     q, labels, k = forest
@@ -180,7 +169,7 @@ def free_arc_potentials(
     if cost.dtype == object or not keep.any() or n == 0:
         return None
     ft, fh, fc = tail[keep], head[keep], cost[keep]
-    if not _fits(float(_absmax(fc)) * (n + 1.0) * 4.0):
+    if not _fits(float(absmax(fc)) * (n + 1.0) * 4.0):
         return None
     ones = np.ones(ft.size)
     graph = csr_array((ones, (ft, fh)), shape=(n, n))
@@ -301,7 +290,7 @@ def check_optimality(
         raise SolverError(
             f"certificate failed: flow {flow[i]} on arc {i} outside [{lower[i]}, {capacity[i]}]"
         )
-    mag = float(_absmax(flow) * flow.size + _absmax(supply) * n)
+    mag = float(absmax(flow) * flow.size + absmax(supply) * n)
     f = _exact_int(flow, mag)
     balance = np.zeros(n, dtype=f.dtype)
     np.add.at(balance, tail, f)
@@ -314,8 +303,8 @@ def check_optimality(
         )
     if tail.size == 0:
         return
-    pmax = float(_absmax(potential))
-    cmax = float(_absmax(cost))
+    pmax = float(absmax(potential))
+    cmax = float(absmax(cost))
     c = _exact_int(cost, 2.0 * pmax + cmax)
     p = potential if c.dtype != object else potential.astype(object)
     reduced = c + p[tail] - p[head]

@@ -15,7 +15,6 @@ import numpy.typing as npt
 from zzj_match.errors import InputError, SolverError
 from zzj_match.flow._backends import (
     OrtoolsRangeError,
-    absmax,
     exact_solve,
     have_lemon,
     infeasibility_cut,
@@ -24,13 +23,13 @@ from zzj_match.flow._backends import (
     ortools_safe,
     ortools_solve,
 )
+from zzj_match.flow._bounds import SAFE, absmax
 from zzj_match.flow._certificate import check_cut, check_optimality, residual_potentials
 from zzj_match.flow._check import CheckedFlowInput, check_flow_input
 from zzj_match.flow._result import FlowResult, FlowStatus
 
 logger = logging.getLogger(__name__)
 
-_SAFE = 2.0**60
 #: Float costs are scaled by a power of two so that the largest scaled cost is at most this.
 FLOAT_COST_LIMIT = 2.0**40
 Backend = Literal["auto", "lemon", "ortools", "exact"]
@@ -51,8 +50,8 @@ def _scale_float_costs(
     span_f = span.astype(np.float64)
     limit = min(
         FLOAT_COST_LIMIT,
-        _SAFE / 2.0 / max(float(span_f.sum()), 1.0),
-        _SAFE / 2.0 / (n + 2.0) ** 2,
+        SAFE / 2.0 / max(float(span_f.sum()), 1.0),
+        SAFE / 2.0 / (n + 2.0) ** 2,
     )
     k = math.floor(math.log2(limit / cmax))
     resolution = math.ldexp(1.0, -k)
@@ -68,10 +67,10 @@ def _objective(cost: npt.NDArray[Any], flow: npt.NDArray[Any]) -> int:
     if cost.size == 0:
         return 0
     small = cost.dtype != object and flow.dtype != object
-    if small and absmax(cost) * absmax(flow) * cost.size < _SAFE:
+    if small and absmax(cost) * absmax(flow) * cost.size < SAFE:
         return int(cost @ flow)
     bound = float(np.abs(cost.astype(np.float64)) @ np.abs(flow.astype(np.float64)))
-    if bound < _SAFE and cost.dtype != object and flow.dtype != object:
+    if bound < SAFE and cost.dtype != object and flow.dtype != object:
         return int(cost @ flow)
     return int(np.dot(cost.astype(object), flow.astype(object)))
 
@@ -151,19 +150,7 @@ def min_cost_flow(
     (<FlowStatus.OPTIMAL: 'optimal'>, 6, [3, 0, 3])
     """
     t_start = time.perf_counter()
-    if backend not in _BACKENDS:
-        raise InputError(
-            [
-                {
-                    "table": "min_cost_flow",
-                    "row": None,
-                    "column": "backend",
-                    "value": backend,
-                    "message": f"must be one of {', '.join(map(repr, _BACKENDS))}",
-                }
-            ],
-            summary=f"bad input: `backend` must be one of {_BACKENDS}, got {backend!r}",
-        )
+    _check_backend(backend)
     p = check_flow_input(tail, head, capacity, cost, supply, lower)
     times = {"check": time.perf_counter() - t_start}
     return _solve(p, backend, times, t_start)
@@ -178,7 +165,7 @@ def _shift(
     if has_lower:
         mag += float(np.abs(p.lower.astype(np.float64)).sum())
     mag += float(np.abs(p.supply.astype(np.float64)).sum())
-    small = mag < _SAFE
+    small = mag < SAFE
     if not has_lower:
         return p.capacity, p.supply, small
     low = p.lower if small else p.lower.astype(object)
@@ -189,111 +176,77 @@ def _shift(
     return cap - low, sup, small
 
 
-def _solve(
-    p: CheckedFlowInput, backend: str, times: dict[str, float], t_start: float
-) -> FlowResult:
-    n, m = p.n, p.m
-    span, sup_shift, small = _shift(p)
-    if p.integer_costs:
-        icost: npt.NDArray[Any] = p.cost
-        resolution, err_bound = 0.0, 0.0
-    else:
-        icost, resolution, err_bound = _scale_float_costs(p.cost, span, n)
+def _backend_error(backend: str, message: str, summary: str) -> InputError:
+    """Report a ``backend`` argument that cannot be used."""
+    row = {"table": "min_cost_flow", "row": None, "column": "backend", "value": backend,
+           "message": message}
+    return InputError([row], summary=summary)
 
-    # supplies that do not balance: infeasible, the whole node set is the certificate
-    total = sum(int(s) for s in p.supply.tolist()) if not small else int(p.supply.sum())
-    if total != 0:
-        times["total"] = time.perf_counter() - t_start
-        return FlowResult(
-            status=FlowStatus.INFEASIBLE,
-            objective=None,
-            flow=None,
-            potential=None,
-            backend="trivial",
-            resolution=resolution,
-            cut=np.ones(n, dtype=bool),
-            message=f"supplies sum to {total}, not 0",
-            times=times,
+
+def _check_backend(backend: str) -> None:
+    if backend not in _BACKENDS:
+        raise _backend_error(
+            backend,
+            f"must be one of {', '.join(map(repr, _BACKENDS))}",
+            f"bad input: `backend` must be one of {_BACKENDS}, got {backend!r}",
         )
 
-    loop = p.tail == p.head
-    any_loop = bool(loop.any())
-    if any_loop:
-        keep = ~loop
-        st, sh, su, sc = p.tail[keep], p.head[keep], span[keep], icost[keep]
-    else:
-        st, sh, su, sc = p.tail, p.head, span, icost
 
-    safe_or = small and ortools_safe(n, su, sc, sup_shift)
-    safe_lemon = small and have_lemon() and lemon_safe(n, su, sc, sup_shift)
+def _choose_backend(
+    backend: str, n: int, span: npt.NDArray[Any], cost: npt.NDArray[Any],
+    supply: npt.NDArray[Any], small: bool,
+) -> str:
+    """Pick the back-end to run: the one asked for, once its int64 bounds are proven."""
+    safe_or = small and ortools_safe(n, span, cost, supply)
+    safe_lemon = small and have_lemon() and lemon_safe(n, span, cost, supply)
     safe = safe_lemon if backend == "lemon" else safe_or
     if backend in ("ortools", "lemon") and not safe:
-        raise InputError(
-            [
-                {
-                    "table": "min_cost_flow",
-                    "row": None,
-                    "column": "backend",
-                    "value": backend,
-                    "message": f"int64 safety of {backend} cannot be proven for these magnitudes",
-                }
-            ],
-            summary=f"bad input: `backend`={backend!r} cannot be used: the costs, capacities or "
+        raise _backend_error(
+            backend,
+            f"int64 safety of {backend} cannot be proven for these magnitudes",
+            f"bad input: `backend`={backend!r} cannot be used: the costs, capacities or "
             "supplies are too large to prove that int64 arithmetic cannot overflow; use "
             "backend='auto' or 'exact'",
         )
     if backend != "auto":
-        use = backend
-    elif safe_lemon:
-        use = "lemon"
-    elif safe_or:
-        use = "ortools"
-    else:
-        use = "exact"
-    t0 = time.perf_counter()
+        return backend
+    if safe_lemon:
+        return "lemon"
+    return "ortools" if safe_or else "exact"
+
+
+def _run_backend(
+    use: str, backend: str, n: int, tail: npt.NDArray[np.int64], head: npt.NDArray[np.int64],
+    span: npt.NDArray[Any], cost: npt.NDArray[Any], supply: npt.NDArray[Any],
+) -> tuple[npt.NDArray[Any] | None, npt.NDArray[Any] | None, str]:
+    """Return the shifted flow (``None``: infeasible), the back-end's potentials, who solved."""
     x: npt.NDArray[Any] | None = None
     hint: npt.NDArray[Any] | None = None  # a back-end's own potentials, checked before use
     if use == "lemon":
-        got = lemon_solve(n, st, sh, su, sc, sup_shift)
+        got = lemon_solve(n, tail, head, span, cost, supply)
         if got is not None:
             x, hint = got
     if use == "ortools":
         try:
-            x = ortools_solve(n, st, sh, su, sc, sup_shift)
+            x = ortools_solve(n, tail, head, span, cost, supply)
         except OrtoolsRangeError:
             if backend == "ortools":
                 raise SolverError("OR-Tools rejected the cost or capacity range") from None
             logger.info("OR-Tools rejected the ranges; using the exact back-end")
             use = "exact"
     if use == "exact":
-        x = exact_solve(n, st, sh, su, sc, sup_shift)
-    times["solve"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
+        x = exact_solve(n, tail, head, span, cost, supply)
+    return x, hint, use
 
-    if x is None:
-        cut = infeasibility_cut(n, st, sh, su, sup_shift)
-        if not check_cut(p.tail, p.head, p.lower, p.capacity, p.supply, cut):
-            raise SolverError(
-                f"the {use} back-end reported the problem infeasible, but the minimum cut "
-                "does not prove it"
-            )
-        times["certificate"] = time.perf_counter() - t0
-        times["total"] = time.perf_counter() - t_start
-        return FlowResult(
-            status=FlowStatus.INFEASIBLE,
-            objective=None,
-            flow=None,
-            potential=None,
-            backend=use,
-            resolution=resolution,
-            cut=cut,
-            message=f"no flow meets the bounds: the {int(cut.sum())} nodes of `cut` have more "
-            "supply than their outgoing capacity can carry",
-            times=times,
-        )
 
-    # back to the original variables: lower + x lies in [lower, capacity], inside int64, but
-    # the shifted x alone may not (capacity - lower reaches 2**64): add in Python ints then
+def _unshift(
+    p: CheckedFlowInput, x: npt.NDArray[Any], loop: npt.NDArray[np.bool_],
+    icost: npt.NDArray[Any],
+) -> npt.NDArray[np.int64]:
+    """Return the flow in the original variables, self-loops back (full when cost < 0)."""
+    any_loop = bool(loop.any())
+    # lower + x lies in [lower, capacity], inside int64, but the shifted x alone may not
+    # (capacity - lower reaches 2**64): add in Python ints then
     low_k = p.lower[~loop] if any_loop else p.lower
     if x.dtype == object:
         x_orig = (x + low_k.astype(object)).astype(np.int64)
@@ -306,21 +259,86 @@ def _solve(
         flow[~loop] = x_orig
     else:
         flow = x_orig
-    flow = np.asarray(flow, dtype=np.int64)
+    return np.asarray(flow, dtype=np.int64)
 
-    potential = None
+
+def _certify(
+    p: CheckedFlowInput, icost: npt.NDArray[Any], flow: npt.NDArray[np.int64],
+    hint: npt.NDArray[Any] | None,
+) -> npt.NDArray[Any]:
+    """Node potentials that prove ``flow`` optimal (the back-end's own if they pass)."""
+    n = p.n
     if hint is not None and hint.size == n:
         try:
             check_optimality(n, p.tail, p.head, p.lower, p.capacity, icost, p.supply, flow,
                              hint)
-            potential = hint
+            return hint
         except SolverError:
             logger.debug("the back-end's potentials fail the check; deriving them")
-    if potential is None:
-        potential = residual_potentials(n, p.tail, p.head, icost, flow < p.capacity,
-                                        flow > p.lower)
-        check_optimality(n, p.tail, p.head, p.lower, p.capacity, icost, p.supply, flow,
-                         potential)
+    potential = residual_potentials(n, p.tail, p.head, icost, flow < p.capacity,
+                                    flow > p.lower)
+    check_optimality(n, p.tail, p.head, p.lower, p.capacity, icost, p.supply, flow, potential)
+    return potential
+
+
+def _infeasible(
+    backend: str, resolution: float, cut: npt.NDArray[np.bool_], message: str,
+    times: dict[str, float], t_start: float,
+) -> FlowResult:
+    times["total"] = time.perf_counter() - t_start
+    return FlowResult(
+        status=FlowStatus.INFEASIBLE,
+        objective=None,
+        flow=None,
+        potential=None,
+        backend=backend,
+        resolution=resolution,
+        cut=cut,
+        message=message,
+        times=times,
+    )
+
+
+def _solve(
+    p: CheckedFlowInput, backend: str, times: dict[str, float], t_start: float
+) -> FlowResult:
+    n = p.n
+    span, sup_shift, small = _shift(p)
+    if p.integer_costs:
+        icost: npt.NDArray[Any] = p.cost
+        resolution, err_bound = 0.0, 0.0
+    else:
+        icost, resolution, err_bound = _scale_float_costs(p.cost, span, n)
+    # supplies that do not balance: infeasible, the whole node set is the certificate
+    total = sum(int(s) for s in p.supply.tolist()) if not small else int(p.supply.sum())
+    if total != 0:
+        return _infeasible("trivial", resolution, np.ones(n, dtype=bool),
+                           f"supplies sum to {total}, not 0", times, t_start)
+    loop = p.tail == p.head
+    if loop.any():
+        keep = ~loop
+        st, sh, su, sc = p.tail[keep], p.head[keep], span[keep], icost[keep]
+    else:
+        st, sh, su, sc = p.tail, p.head, span, icost
+    use = _choose_backend(backend, n, su, sc, sup_shift, small)
+    t0 = time.perf_counter()
+    x, hint, use = _run_backend(use, backend, n, st, sh, su, sc, sup_shift)
+    times["solve"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if x is None:
+        cut = infeasibility_cut(n, st, sh, su, sup_shift)
+        if not check_cut(p.tail, p.head, p.lower, p.capacity, p.supply, cut):
+            raise SolverError(
+                f"the {use} back-end reported the problem infeasible, but the minimum cut "
+                "does not prove it"
+            )
+        times["certificate"] = time.perf_counter() - t0
+        return _infeasible(
+            use, resolution, cut,
+            f"no flow meets the bounds: the {int(cut.sum())} nodes of `cut` have more "
+            "supply than their outgoing capacity can carry", times, t_start)
+    flow = _unshift(p, x, loop, icost)
+    potential = _certify(p, icost, flow, hint)
     times["certificate"] = time.perf_counter() - t0
     objective: int | float
     pot_out: npt.NDArray[Any]
@@ -331,7 +349,6 @@ def _solve(
         objective = math.fsum((p.cost * flow.astype(np.float64)).tolist())
         pot_out = potential.astype(np.float64) * resolution
     times["total"] = time.perf_counter() - t_start
-    del m
     return FlowResult(
         status=FlowStatus.OPTIMAL,
         objective=objective,
