@@ -53,7 +53,8 @@ LAYERS: Table = (
 # Packages not listed are not ordered inside (their cycles are still refused).
 SUBLAYERS: dict[str, Table] = {
     "flow": (
-        ("_bounds", "_result", "_check", "instances"),  # int64 bound, results, input, readers
+        ("_bounds", "_result", "_check", "instances", "_paths"),  # bounds, results, input,
+        # reference instances, shortest paths on arrays
         ("_certificate", "_backends"),  # certificates; LEMON, OR-Tools, exact back-ends
         ("_mcf",),  # min_cost_flow
         ("_assign_answer",),  # assign's answers and column-graph duals
@@ -61,19 +62,40 @@ SUBLAYERS: dict[str, Table] = {
         ("_assign_dense",),  # assign's dense path (hands mostly-forbidden matrices on)
         ("_assign",),  # assign: input checks, the choice of path
     ),
-    # ---- engine: TO BE FILLED IN BY THE LEAD with the staged engine's modules (#13) ----
-    # The stage order of the issue; write the real module names (e.g. "_rules" or "rules"),
-    # helpers in the lowest layer that may use them.
+    # the engine's stages in the order match runs them (docs/architecture.md); decompose sits
+    # below solve because a worker process decomposes the flows it solved
     "engine": (
-        ("rules",),
-        ("network",),
-        ("solve",),
-        ("decompose",),
-        ("explain",),
-        ("transfers",),
-        ("pipeline",),
+        ("_deadline",),  # the time limit of one match call
+        ("rules",),  # prepare: named arrays, every rule, the cost formula
+        ("network",),  # build: classes, chains, ladders, layout, components
+        ("decompose",),  # class flows -> pool and vacancy rows
+        ("solve",),  # exact lexicographic solves, in processes or not; caps
+        ("explain",),  # reasons of unmet and unplaced rows
+        ("transfers",),  # the plan's rows, checked again
+        ("pipeline",),  # match: the table of contents
     ),
-    # ---- end of the engine table ----
+    "engine.rules": (
+        ("arrays",),  # Prepared, PoolArrays, VacancyArrays
+        ("admissible", "cost"),  # every rule; the cost formula
+        ("units",),  # integer units, checked exact
+        ("retraining",),  # the substitution table
+        ("prepared",),  # prepare()
+        ("pairs",),  # the direct formulation
+    ),
+    "engine.network": (
+        ("_index", "layout"),  # numbering helpers; blocks, ClassNetwork, assemble
+        ("candidates",),  # vacancy groups, triples, candidate pairs
+        ("chains",),  # plain and date-filtered chains, shared parts
+        ("ladders",),  # chain nodes and arcs, wage ladders
+        ("structure", "components"),  # ChainStructure -> ClassNetwork; components
+    ),
+    "engine.solve": (
+        ("maxflow",),  # certified maximum flows for the count levels
+        ("levels",),  # one component, lexicographically
+        ("component", "caps"),  # what a worker runs; the capped integer programme
+        ("worker",),  # the worker processes
+        ("parallel",),  # every component, here or in workers
+    ),
 }
 
 

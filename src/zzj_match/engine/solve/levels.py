@@ -17,8 +17,9 @@ from zzj_match.engine.network.layout import COST_BLOCKS, Block, ClassNetwork
 from zzj_match.engine.solve.maxflow import max_flow_fits, max_flow_graph, max_level
 from zzj_match.errors import SolverError
 from zzj_match.flow import min_cost_flow
-
-_SAFE = 2.0**60
+from zzj_match.flow._backends import have_lemon, lemon_safe
+from zzj_match.flow._bounds import SAFE, absmax
+from zzj_match.flow._certificate import check_optimality, residual_potentials
 
 
 @dataclass
@@ -123,14 +124,12 @@ def _fits_int64(net: ClassNetwork, comb: npt.NDArray[Any]) -> bool:
     """Check the flow layer's bound proving that OR-Tools cannot overflow."""
     c = np.abs(comb.astype(np.float64))
     u = net.capacity.astype(np.float64)
-    return bool(float(c @ u) < _SAFE and float(c.max(initial=0.0)) * (net.n_nodes + 2.0) ** 2
-                < _SAFE)
+    return bool(float(c @ u) < SAFE and float(c.max(initial=0.0)) * (net.n_nodes + 2.0) ** 2
+                < SAFE)
 
 
 def _fits_lemon(net: ClassNetwork, comb: npt.NDArray[Any]) -> bool:
     """Check the flow layer's bound proving that LEMON's network simplex cannot overflow."""
-    from zzj_match.flow._backends import absmax, have_lemon, lemon_safe
-
     if absmax(comb) >= 2**62:
         return False
     return have_lemon() and lemon_safe(net.n_nodes, net.capacity, comb.astype(np.int64),
@@ -149,8 +148,6 @@ def _solve_count_weights(net: ClassNetwork, levels: list[str],
     as a second certificate (and give the shadow prices). ``None`` when the weighted costs
     are not proven to fit LEMON's int64 arithmetic.
     """
-    from zzj_match.flow._certificate import check_optimality, residual_potentials
-
     t0 = time.perf_counter()
     w = 1 + ranges["cost"]
     comb = net.cost.astype(object)
