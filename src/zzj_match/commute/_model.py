@@ -441,4 +441,3 @@ class CommuteModel:
     def __repr__(self) -> str:
         n = len(self._zone_ids)
         return f"CommuteModel({n} zones, modes={self.modes}, {self.region!r})"
-
