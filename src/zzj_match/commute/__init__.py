@@ -17,7 +17,8 @@ True
 
 from __future__ import annotations
 
-from zzj_match.commute._model import KINDS, PEAK_MODES, CommuteModel
+from zzj_match.commute._model import KINDS, CommuteModel
+from zzj_match.commute._routes import PEAK_MODES
 from zzj_match.commute._scenarios import compare, enabled_by
 from zzj_match.commute._tables import CommuteTables, commute_tables
 from zzj_match.model._commute_settings import DEFAULT_ACCESS_MINUTES, TRAVEL_MODES

@@ -1,7 +1,8 @@
 """The commute model: zone × zone door-to-door minutes, km, tolls and generalised monthly cost.
 
-Owns :class:`CommuteModel`: the per-mode shortest paths, the best mode of each pair and the
-views on them. Its settings (names, defaults, check) are declared in
+Owns :class:`CommuteModel` and the views on its matrices; the routing itself (per-mode
+shortest paths, the generalised cost, the best mode of each pair) is in
+:mod:`zzj_match.commute._routes`. Its settings (names, defaults, check) are declared in
 :mod:`zzj_match.model._commute_settings`, where :class:`~zzj_match.Policy` checks them too.
 """
 
@@ -9,34 +10,28 @@ from __future__ import annotations
 
 import difflib
 import logging
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from zzj_match.commute._routes import NUMERIC_KINDS, best_of, link_arrays, mode_paths
 from zzj_match.errors import InputError
-from zzj_match.flow._paths import EdgeSet, Tree, path_bits, path_sums, reduce_edges, shortest
+from zzj_match.flow._paths import EdgeSet, Tree, path_bits
 from zzj_match.model._commute_settings import SETTING_DEFAULTS as _D
 from zzj_match.model._commute_settings import check_settings
 from zzj_match.model.region import Region
 
 __all__ = [
     "KINDS",
-    "PEAK_MODES",
     "CommuteModel",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: Modes whose in-vehicle minutes are multiplied by the peak factor (they share the roads).
-PEAK_MODES: tuple[str, ...] = ("road", "bus", "shuttle")
 #: Kinds of matrices.
-KINDS: tuple[str, ...] = ("minutes", "km", "toll_cny", "cost_cny", "mode")
-_NUMERIC_KINDS = ("minutes", "km", "toll_cny", "cost_cny")
-#: Mode name of same-zone trips (the diagonal).
-LOCAL = "local"
+KINDS: tuple[str, ...] = (*NUMERIC_KINDS, "mode")
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
@@ -159,107 +154,22 @@ class CommuteModel:
         return out
 
     def _compute(self) -> None:
+        """Shortest paths by mode, then the best mode of every pair (read-only arrays)."""
         s = self._settings
-        links = self.region.links
-        zid = self._zone_ids
-        n = len(zid)
-        pos = pd.Series(np.arange(n), index=zid)
-        frm = pos.reindex(links["from_zone"]).to_numpy(dtype=np.int64)
-        to = pos.reindex(links["to_zone"]).to_numpy(dtype=np.int64)
-        two = links["two_way"].to_numpy(dtype=bool)
-        lmode = links["mode"].to_numpy(dtype=object)
-        avoided = np.zeros(len(links), dtype=bool)
-        if s["avoid_tags"]:
-            tag_lists = links["tags"].str.split(";")
-            avoid = set(s["avoid_tags"])
-            avoided = tag_lists.map(lambda ts: bool(avoid.intersection(ts))).to_numpy(dtype=bool)
         self._tags: tuple[str, ...] = self.region.tags
-        words = max(1, math.ceil(len(self._tags) / 64))
-        link_bits = _tag_bits(links["tags"], self._tags, words)
-        peaked = np.isin(lmode, PEAK_MODES)
-        eff_minutes = links["minutes"].to_numpy(dtype=np.float64) * np.where(
-            peaked, s["peak_factor"], 1.0
-        )
-        km = links["km"].to_numpy(dtype=np.float64)
-        toll = links["toll_cny"].to_numpy(dtype=np.float64)
-        vot_min = s["value_of_time_cny_per_hour"] / 60.0
-        trips = 2.0 * s["round_trips_per_day"] * s["working_days_per_month"]
-        self._link_ids = links["link_id"].to_numpy(dtype=object)
-
-        per_mode: dict[str, dict[str, Any]] = {}
-        eye = np.eye(n, dtype=bool)
-        for m in s["modes"]:
-            use = ((lmode == m) | (lmode == "walk")) & ~avoided
-            idx = np.flatnonzero(use)
-            back = idx[two[idx]]
-            e_link = np.concatenate([idx, back])
-            tail = np.concatenate([frm[idx], to[back]])
-            head = np.concatenate([to[idx], frm[back]])
-            fuel = np.where(lmode[e_link] == "road", s["fuel_cny_per_km"], 0.0)
-            if s["route_by"] == "minutes":
-                weight = eff_minutes[e_link]
-            else:
-                weight = vot_min * eff_minutes[e_link] + toll[e_link] + fuel * km[e_link]
-            tree = shortest(reduce_edges(n, tail, head, weight))  # no edges: trivial
-            # minutes summed along the path too: the routing weights carry a tiny epsilon
-            # per edge (see flow._paths.EPSILON) that must not reach the reported minutes
-            wanted = {"km": km[e_link], "toll_cny": toll[e_link], "minutes": eff_minutes[e_link]}
-            sums = path_sums(tree, wanted)
-            minutes = sums["minutes"] + s["access_minutes"][m]
-            km_m = sums["km"]
-            toll_m = sums["toll_cny"]
-            minutes[eye] = s["intrazone_minutes"]
-            km_m[eye] = s["intrazone_km"]
-            toll_m[eye] = 0.0
-            fuel_m = s["fuel_cny_per_km"] if m == "road" else 0.0
-            with np.errstate(invalid="ignore"):
-                cost = np.where(
-                    np.isfinite(minutes),
-                    (vot_min * minutes + toll_m + fuel_m * km_m) * trips,
-                    np.inf,
-                )
-            cost[eye] = (
-                vot_min * s["intrazone_minutes"] + s["fuel_cny_per_km"] * s["intrazone_km"]
-            ) * trips
-            per_mode[m] = {
-                "minutes": minutes,
-                "km": km_m,
-                "toll_cny": toll_m,
-                "cost_cny": cost,
-                "tree": tree,
-                "links": e_link,
-                "link_bits": link_bits[e_link],
-            }
+        self._link_ids = self.region.links["link_id"].to_numpy(dtype=object)
+        lk = link_arrays(self.region.links, self._zone_ids, self._tags, s)
+        n = len(self._zone_ids)
+        per_mode = {m: mode_paths(m, lk, n, s) for m in s["modes"]}
         self._per_mode = per_mode
-        modes = list(s["modes"])
-        # best mode per pair: lowest cost, ties to the earlier mode (one pass per mode)
-        best = np.zeros((n, n), dtype=np.int64)
-        best_cost = per_mode[modes[0]]["cost_cny"].copy()
-        for i, m in enumerate(modes[1:], start=1):
-            better = per_mode[m]["cost_cny"] < best_cost
-            best[better] = i
-            best_cost[better] = per_mode[m]["cost_cny"][better]
-        finite = np.isfinite(best_cost)
-        self._best_index = best
-        best_arrays: dict[str, Any] = {}
-        for kind in _NUMERIC_KINDS:
-            arr = per_mode[modes[0]][kind].copy()
-            for i, m in enumerate(modes[1:], start=1):
-                sel = best == i
-                arr[sel] = per_mode[m][kind][sel]
-            best_arrays[kind] = arr
-        mode_arr = np.asarray(modes, dtype=object)[best]
-        mode_arr[~finite] = ""
-        mode_arr[eye] = LOCAL
-        best_arrays["mode"] = mode_arr
-        self._best = best_arrays
-        for arrs in [best_arrays, *per_mode.values()]:
-            for key in _NUMERIC_KINDS:
+        self._best_index, self._best = best_of(per_mode, list(s["modes"]), n)
+        for arrs in [self._best, *per_mode.values()]:
+            for key in NUMERIC_KINDS:
                 arr = arrs.get(key)
                 if isinstance(arr, np.ndarray):
                     arr.flags.writeable = False
         self._best["mode"].flags.writeable = False
-        lost = int((~finite).sum())
+        lost = int((~np.isfinite(self._best["cost_cny"])).sum())
         if lost:
             logger.info("%d zone pairs are unreachable by the allowed modes", lost)
 
@@ -531,16 +441,3 @@ class CommuteModel:
     def __repr__(self) -> str:
         n = len(self._zone_ids)
         return f"CommuteModel({n} zones, modes={self.modes}, {self.region!r})"
-
-
-def _tag_bits(tags: pd.Series[str], universe: tuple[str, ...], words: int) -> np.ndarray[Any, Any]:
-    """One row of ``words`` uint64 per link: bit i set when the link carries ``universe[i]``."""
-    bits = np.zeros((len(tags), words), dtype=np.uint64)
-    if not universe:
-        return bits
-    dummies = tags.fillna("").str.get_dummies(sep=";")
-    for i, tag in enumerate(universe):
-        if tag in dummies.columns:
-            col = dummies[tag].to_numpy(dtype=bool)
-            bits[col, i // 64] |= np.uint64(1) << np.uint64(i % 64)
-    return bits

@@ -6,7 +6,9 @@ tables carries a ``source`` column, and figures that are the author's estimates 
 choices are flagged ``estimate``. See ``docs/default_market.md`` for the full list.
 
 Everything is vectorised with numpy and driven by one :class:`numpy.random.Generator`, so the
-same ``(scale, seed)`` always gives the same frames.
+same ``(scale, seed)`` always gives the same frames. This module owns the calibration
+parameters and the order of the draws (enterprises, then vacancies, then pools); the small
+drawing steps it repeats are in :mod:`zzj_match.datasets._draw`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,15 @@ import numpy as np
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
+from zzj_match.datasets._draw import (
+    NS,
+    alloc,
+    choice_by_group,
+    days,
+    headcounts,
+    skill,
+    take,
+)
 from zzj_match.io._embedded import data_file
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,10 +51,6 @@ CITY_CODES: dict[str, str] = {
 
 _TABLES = ("cities", "zones", "industries", "occupations", "placement", "pools", "shuttles")
 _MAX_SCALE = 50.0
-_NS = "datetime64[ns]"
-
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
 @lru_cache(maxsize=1)
@@ -130,73 +137,6 @@ def _check_args(scale: Any, seed: Any) -> tuple[float, int]:
     return float(scale), int(seed)
 
 
-def _alloc(total: float, shares: FloatArray) -> IntArray:
-    """Split ``total`` into integers proportional to ``shares`` (largest remainder)."""
-    s = shares / shares.sum()
-    raw = s * total
-    base = np.floor(raw).astype(np.int64)
-    rest = round(total) - int(base.sum())
-    if rest > 0:
-        order = np.lexsort((np.arange(len(s)), -(raw - base)))
-        base[order[:rest]] += 1
-    out: IntArray = base
-    return out
-
-
-def _take(frame: pd.DataFrame, column: str, keys: Any, dtype: Any) -> np.ndarray[Any, Any]:
-    """``frame.loc[keys, column]`` as a numpy array, through one indexer (no pandas take)."""
-    pos = frame.index.get_indexer(pd.Index(np.asarray(keys, dtype=object)))
-    if (pos < 0).any():  # pragma: no cover - the calibration tables are consistent
-        raise KeyError(f"unknown keys for {column}")
-    out: np.ndarray[Any, Any] = frame[column].to_numpy(dtype=dtype)[pos]
-    return out
-
-
-def _choice_by_group(
-    rng: np.random.Generator,
-    groups: np.ndarray[Any, Any],
-    table: pd.DataFrame,
-    key: str,
-    value: str,
-    weight: str,
-) -> np.ndarray[Any, Any]:
-    """For every entry of ``groups`` draw a ``value`` of ``table`` among rows with that ``key``.
-
-    One vectorised draw per distinct group (groups in sorted order, so the stream is
-    deterministic), never a Python loop over rows.
-    """
-    out = np.empty(len(groups), dtype=object)
-    keys = table[key].to_numpy(dtype=object)
-    values = table[value].to_numpy(dtype=object)
-    weights = table[weight].to_numpy(dtype=float)
-    for g in np.unique(groups):
-        sel = keys == g
-        idx = np.flatnonzero(groups == g)
-        p = weights[sel]
-        pick = rng.choice(int(sel.sum()), size=idx.size, p=p / p.sum())
-        out[idx] = values[sel][pick]
-    return out
-
-
-def _skill(rng: np.random.Generator, shift: FloatArray, base: float | FloatArray) -> IntArray:
-    z = rng.exponential(base + 0.6 * shift)
-    out: IntArray = np.clip(1 + np.floor(z), 1, 5).astype(np.int64)
-    return out
-
-
-def _days(start: np.datetime64, offsets: IntArray) -> np.ndarray[Any, Any]:
-    return (start + offsets.astype("timedelta64[D]")).astype(_NS)
-
-
-def _headcounts(rng: np.random.Generator, weight: FloatArray, total: int) -> IntArray:
-    """Positive integer headcounts with a heavy tail, summing to about ``total``."""
-    if weight.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    raw = weight * rng.lognormal(0.0, 0.7, size=weight.size)
-    hc: IntArray = np.maximum(1, np.round(raw * total / raw.sum())).astype(np.int64)
-    return hc
-
-
 def _enterprises(
     rng: np.random.Generator, t: dict[str, pd.DataFrame], scale: float
 ) -> pd.DataFrame:
@@ -224,7 +164,7 @@ def _enterprises(
         zone = rows["zone_id"].to_numpy(dtype=object)[pick]
         industry = rows["industry"].to_numpy(dtype=object)[pick]
         zh = rows["name_zh"].to_numpy(dtype=object)[pick]
-        ind_zh = _take(ind, "name_zh", industry, object)
+        ind_zh = take(ind, "name_zh", industry, object)
         names = zh + ind_zh + "企业" + np.char.zfill(num.astype(str), 5).astype(object) + " (合成)"
         parts.append(
             pd.DataFrame(
@@ -236,9 +176,9 @@ def _enterprises(
                     "key_enterprise": key,
                     "_city": city,
                     "_size": size,
-                    "_vf": _take(zones, "vacancy_factor", zone, float)
-                    * _take(ind, "vacancy_factor", industry, float),
-                    "_sf": _take(zones, "surplus_factor", zone, float),
+                    "_vf": take(zones, "vacancy_factor", zone, float)
+                    * take(ind, "vacancy_factor", industry, float),
+                    "_sf": take(zones, "surplus_factor", zone, float),
                 }
             )
         )
@@ -255,8 +195,8 @@ def _vacancies(
     cities = t["cities"].set_index("city").loc[sorted(CITY_CODES)]
     ind = t["industries"].set_index("industry")
     shares = cities["vacancy_share"].to_numpy(dtype=float)
-    rows_c = _alloc(max(len(cities), p.vacancy_rows * scale), shares)
-    head_c = _alloc(p.shortage * scale, shares)
+    rows_c = alloc(max(len(cities), p.vacancy_rows * scale), shares)
+    head_c = alloc(p.shortage * scale, shares)
     parts = []
     for i, city in enumerate(cities.index):
         e = ent[ent["_city"] == city].reset_index(drop=True)
@@ -272,7 +212,7 @@ def _vacancies(
                     "_industry": e["industry"].to_numpy(dtype=object)[pick],
                     "_key": e["key_enterprise"].to_numpy(dtype=bool)[pick],
                     "_city": city,
-                    "_hc": _headcounts(
+                    "_hc": headcounts(
                         rng, w[pick] * (1 + e["key_enterprise"].to_numpy()[pick]), int(head_c[i])
                     ),
                 }
@@ -281,17 +221,17 @@ def _vacancies(
     v = pd.concat(parts, ignore_index=True)
     n = len(v)
     industry = v["_industry"].to_numpy(dtype=object)
-    occ = _choice_by_group(rng, industry, t["occupations"], "industry", "occupation", "weight")
-    shift = _take(ind, "skill_shift", industry, float)
-    level = _skill(rng, shift, 0.9)
-    base = _take(cities, "production_wage_cny", v["_city"], float)
-    floor = _take(cities, "min_wage_cny", v["_city"], float) * 1.15
-    wage = base * _take(ind, "wage_factor", industry, float)
+    occ = choice_by_group(rng, industry, t["occupations"], "industry", "occupation", "weight")
+    shift = take(ind, "skill_shift", industry, float)
+    level = skill(rng, shift, 0.9)
+    base = take(cities, "production_wage_cny", v["_city"], float)
+    floor = take(cities, "min_wage_cny", v["_city"], float) * 1.15
+    wage = base * take(ind, "wage_factor", industry, float)
     wage = wage * (1 + 0.15 * (level - 1)) * rng.lognormal(0.0, 0.10, size=n)
     wage = np.round(np.maximum(wage, floor), -1)
     start = rng.integers(0, 61, size=n)
     months = rng.integers(1, 7, size=n)
-    zf = _take(t["zones"].set_index("zone_id"), "vacancy_factor", v["_zone"], float)
+    zf = take(t["zones"].set_index("zone_id"), "vacancy_factor", v["_zone"], float)
     housing = rng.random(n) < p.housing_rate * np.where(zf > 1.3, 1.5, 1.0)
     shuttles = dict(zip(t["shuttles"]["zone_id"], t["shuttles"]["shuttle_zones"], strict=True))
     shuttle = np.where(
@@ -308,8 +248,8 @@ def _vacancies(
             "min_skill_level": level,
             "headcount": v["_hc"].to_numpy(dtype=np.int64),
             "wage_cny": wage.astype(float),
-            "start_date": _days(p.start, start),
-            "end_date": _days(p.start, start + months * 30 - 1),
+            "start_date": days(p.start, start),
+            "end_date": days(p.start, start + months * 30 - 1),
             "housing": housing,
             "shuttle_zones": shuttle,
         }
@@ -328,15 +268,34 @@ def _pools(
     p: _Params,
     scale: float,
 ) -> pd.DataFrame:
+    """Draw the surplus pools: rows by city, then their terms, then their ids."""
     cities = t["cities"].set_index("city")
     cities = cities[cities["surplus_share"] > 0].sort_index()
     ind = t["industries"].set_index("industry")
-    zones = t["zones"]
+    pools = _pool_rows(rng, t, ent, p, scale, cities, ind)
+    out = _pool_terms(rng, t, pools, p, cities, ind)
+    prefix = pools["_prefix"].to_numpy(dtype=object)
+    num = np.zeros(len(pools), dtype=np.int64)
+    for pre in np.unique(prefix):
+        m = prefix == pre
+        num[m] = np.arange(1, int(m.sum()) + 1)
+    out["pool_id"] = prefix + np.char.zfill(num.astype(str), 5).astype(object)
+    return out.sort_values("pool_id", kind="stable").reset_index(drop=True)
+
+
+def _pool_rows(
+    rng: np.random.Generator,
+    t: dict[str, pd.DataFrame],
+    ent: pd.DataFrame,
+    p: _Params,
+    scale: float,
+    cities: pd.DataFrame,
+    ind: pd.DataFrame,
+) -> pd.DataFrame:
+    """Split rows and headcount over the cities, then draw each city's lent staff and seekers."""
     shares = cities["surplus_share"].to_numpy(dtype=float)
-    rows_c = _alloc(max(2 * len(cities), p.pool_rows * scale), shares)
-    head_c = _alloc(p.surplus * scale, shares)
-    # zone industry mix for jobseekers: placement weights with a floor of general manufacturing
-    mix = t["placement"].copy()
+    rows_c = alloc(max(2 * len(cities), p.pool_rows * scale), shares)
+    head_c = alloc(p.surplus * scale, shares)
     parts = []
     for i, city in enumerate(cities.index):
         code = CITY_CODES[city]
@@ -344,59 +303,96 @@ def _pools(
         n_job = max(1, int(rows_c[i]) - n_sec)
         h_sec = round(head_c[i] * p.secondment_share)
         h_job = int(head_c[i]) - h_sec
-        # --- idle staff of lending enterprises (共享用工)
         e = ent[ent["_city"] == city].reset_index(drop=True)
-        lw = (
-            _take(ind, "lend_prob", e["industry"], float)
-            * e["_sf"].to_numpy(dtype=float)
-            * np.sqrt(e["_size"].to_numpy(dtype=float))
-        )
-        lend = rng.choice(len(e), size=n_sec, p=lw / lw.sum())
-        sec = pd.DataFrame(
-            {
-                "_prefix": f"sec_{code}_",
-                "kind": "secondment",
-                "zone_id": e["zone_id"].to_numpy(dtype=object)[lend],
-                "_industry": e["industry"].to_numpy(dtype=object)[lend],
-                "_hc": _headcounts(rng, np.sqrt(e["_size"].to_numpy()[lend]), h_sec),
-                "priority_group": "none",
-                "lender_id": e["enterprise_id"].to_numpy(dtype=object)[lend],
-                "_city": city,
-            }
-        )
-        # --- registered job-seekers, placed by population x surplus factor
-        z = zones[(zones["city"] == city) & (zones["population"] > 0)].reset_index(drop=True)
-        zw = z["population"].to_numpy(dtype=float) * z["surplus_factor"].to_numpy(dtype=float)
-        home = z["zone_id"].to_numpy(dtype=object)[rng.choice(len(z), size=n_job, p=zw / zw.sum())]
-        zmix = mix[mix["zone_id"].isin(z["zone_id"])]
-        industry = _choice_by_group(rng, home, zmix, "zone_id", "industry", "weight")
-        groups = np.array(sorted(p.priority), dtype=object)
-        pw = np.array([p.priority[g] for g in groups], dtype=float)
-        prio = groups[rng.choice(len(groups), size=n_job, p=pw / pw.sum())]
-        job = pd.DataFrame(
-            {
-                "_prefix": f"job_{code}_",
-                "kind": "jobseeker",
-                "zone_id": home,
-                "_industry": industry,
-                "_hc": _headcounts(rng, np.ones(n_job), h_job),
-                "priority_group": prio,
-                "lender_id": "",
-                "_city": city,
-            }
-        )
-        parts.extend([sec, job])
-    pools = pd.concat(parts, ignore_index=True)
+        parts.append(_secondment_rows(rng, e, ind, city, code, n_sec, h_sec))
+        parts.append(_jobseeker_rows(rng, t, p, city, code, n_job, h_job))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _secondment_rows(
+    rng: np.random.Generator,
+    e: pd.DataFrame,
+    ind: pd.DataFrame,
+    city: str,
+    code: str,
+    n_sec: int,
+    h_sec: int,
+) -> pd.DataFrame:
+    """Draw the idle staff of lending enterprises (共享用工) of one city, by industry and size."""
+    lw = (
+        take(ind, "lend_prob", e["industry"], float)
+        * e["_sf"].to_numpy(dtype=float)
+        * np.sqrt(e["_size"].to_numpy(dtype=float))
+    )
+    lend = rng.choice(len(e), size=n_sec, p=lw / lw.sum())
+    return pd.DataFrame(
+        {
+            "_prefix": f"sec_{code}_",
+            "kind": "secondment",
+            "zone_id": e["zone_id"].to_numpy(dtype=object)[lend],
+            "_industry": e["industry"].to_numpy(dtype=object)[lend],
+            "_hc": headcounts(rng, np.sqrt(e["_size"].to_numpy()[lend]), h_sec),
+            "priority_group": "none",
+            "lender_id": e["enterprise_id"].to_numpy(dtype=object)[lend],
+            "_city": city,
+        }
+    )
+
+
+def _jobseeker_rows(
+    rng: np.random.Generator,
+    t: dict[str, pd.DataFrame],
+    p: _Params,
+    city: str,
+    code: str,
+    n_job: int,
+    h_job: int,
+) -> pd.DataFrame:
+    """Draw the registered job-seekers of one city, placed by population x surplus factor."""
+    zones = t["zones"]
+    z = zones[(zones["city"] == city) & (zones["population"] > 0)].reset_index(drop=True)
+    zw = z["population"].to_numpy(dtype=float) * z["surplus_factor"].to_numpy(dtype=float)
+    home = z["zone_id"].to_numpy(dtype=object)[rng.choice(len(z), size=n_job, p=zw / zw.sum())]
+    # zone industry mix for jobseekers: placement weights with a floor of general manufacturing
+    mix = t["placement"]
+    zmix = mix[mix["zone_id"].isin(z["zone_id"])]
+    industry = choice_by_group(rng, home, zmix, "zone_id", "industry", "weight")
+    groups = np.array(sorted(p.priority), dtype=object)
+    pw = np.array([p.priority[g] for g in groups], dtype=float)
+    prio = groups[rng.choice(len(groups), size=n_job, p=pw / pw.sum())]
+    return pd.DataFrame(
+        {
+            "_prefix": f"job_{code}_",
+            "kind": "jobseeker",
+            "zone_id": home,
+            "_industry": industry,
+            "_hc": headcounts(rng, np.ones(n_job), h_job),
+            "priority_group": prio,
+            "lender_id": "",
+            "_city": city,
+        }
+    )
+
+
+def _pool_terms(
+    rng: np.random.Generator,
+    t: dict[str, pd.DataFrame],
+    pools: pd.DataFrame,
+    p: _Params,
+    cities: pd.DataFrame,
+    ind: pd.DataFrame,
+) -> pd.DataFrame:
+    """Draw every pool's occupation, skill, reservation wage, commute limit, dates and flags."""
     n = len(pools)
     is_sec = (pools["kind"] == "secondment").to_numpy()
     industry = pools["_industry"].to_numpy(dtype=object)
-    occ = _choice_by_group(rng, industry, t["occupations"], "industry", "occupation", "weight")
-    shift = _take(ind, "skill_shift", industry, float)
-    level = _skill(rng, shift, np.where(is_sec, 1.2, 1.0))
+    occ = choice_by_group(rng, industry, t["occupations"], "industry", "occupation", "weight")
+    shift = take(ind, "skill_shift", industry, float)
+    level = skill(rng, shift, np.where(is_sec, 1.2, 1.0))
     city = pools["_city"].to_numpy(dtype=object)
-    minw = _take(cities, "min_wage_cny", city, float)
-    prod = _take(cities, "production_wage_cny", city, float)
-    res_sec = prod * _take(ind, "wage_factor", industry, float) * 0.85
+    minw = take(cities, "min_wage_cny", city, float)
+    prod = take(cities, "production_wage_cny", city, float)
+    res_sec = prod * take(ind, "wage_factor", industry, float) * 0.85
     res_sec = res_sec * (1 + 0.12 * (level - 1)) * rng.lognormal(0.0, 0.08, size=n)
     res_job = minw * rng.uniform(1.0, 2.2, size=n)
     reservation = np.round(np.where(is_sec, res_sec, res_job), -1)
@@ -410,10 +406,10 @@ def _pools(
     early = rng.random(n) < p.early_end_rate
     # an early contract end still falls after the pool becomes available (a validation rule)
     c_end = np.where(early, a_from + rng.integers(15, 91, size=n), rng.integers(365, 1101, size=n))
-    contract_end = np.where(is_sec, _days(p.start, c_end), np.datetime64("NaT", "ns"))
+    contract_end = np.where(is_sec, days(p.start, c_end), np.datetime64("NaT", "ns"))
     consent = np.where(is_sec, rng.random(n) < p.consent_rate, True)
     dispatched = np.where(is_sec, rng.random(n) < p.dispatched_rate, False)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "pool_id": "",
             "kind": pools["kind"].to_numpy(dtype=object),
@@ -423,22 +419,15 @@ def _pools(
             "headcount": pools["_hc"].to_numpy(dtype=np.int64),
             "reservation_wage_cny": reservation.astype(float),
             "max_commute_min": commute.astype(float),
-            "available_from": _days(p.start, a_from),
-            "available_to": _days(p.start, a_from + a_len - 1),
+            "available_from": days(p.start, a_from),
+            "available_to": days(p.start, a_from + a_len - 1),
             "priority_group": pools["priority_group"].to_numpy(dtype=object),
             "lender_id": pools["lender_id"].to_numpy(dtype=object),
-            "contract_end": pd.to_datetime(contract_end).astype(_NS),
+            "contract_end": pd.to_datetime(contract_end).astype(NS),
             "consent": consent.astype(bool),
             "dispatched": dispatched.astype(bool),
         }
     )
-    prefix = pools["_prefix"].to_numpy(dtype=object)
-    num = np.zeros(n, dtype=np.int64)
-    for pre in np.unique(prefix):
-        m = prefix == pre
-        num[m] = np.arange(1, int(m.sum()) + 1)
-    out["pool_id"] = prefix + np.char.zfill(num.astype(str), 5).astype(object)
-    return out.sort_values("pool_id", kind="stable").reset_index(drop=True)
 
 
 def _finish(frame: pd.DataFrame, str_cols: list[str]) -> pd.DataFrame:

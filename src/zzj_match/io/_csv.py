@@ -230,27 +230,8 @@ def _check_csv_lines(
     blank = mask(pac.match_substring_regex(arr, f"^[{blank_chars}]*$"))
     nq = np.asarray(pac.count_substring(arr, '"').to_numpy(zero_copy_only=False))
     odd = nq % 2 == 1
-    # A line with an odd number of quotes either opens a quoted cell (the quote starts a cell)
-    # that runs over line ends, closes one, or has a stray quote inside a cell. Only damaged
-    # lines are odd, so this walk is over the damage, not the file.
-    pairs: list[tuple[int, int | None]] = []
-    stray: list[int] = []
-    start: int | None = None
-    for i in np.flatnonzero(odd).tolist():
-        if start is not None:
-            pairs.append((start, i))
-            start = None
-        elif _bad_cell(line(i), sep)[1].startswith('"'):
-            start = i
-        else:
-            stray.append(i)
-    if start is not None:
-        pairs.append((start, None))
-    marks = np.zeros(n_lines + 1, dtype=np.int64)
-    for a, b in pairs:
-        marks[a] += 1
-        marks[n_lines if b is None else b + 1] -= 1
-    inside = np.cumsum(marks[:-1]) > 0
+    pairs, stray = _quote_runs(np.flatnonzero(odd).tolist(), line, sep)
+    inside = _inside_runs(pairs, n_lines)
     quoted = (nq > 0) & ~odd & ~inside
     malformed = np.zeros(n_lines, dtype=bool)
     malformed[stray] = True
@@ -273,9 +254,69 @@ def _check_csv_lines(
     named = [k for k, name in enumerate(names) if name.strip()]
     n_header = named[-1] + 1 if named else 0  # empty trailing header cells need no cells below
     rank = np.cumsum(~blank) - 2  # the data row a line would be in a well-formed file
+    found = _quote_problems(pairs, np.flatnonzero(malformed).tolist(), f)
+    _add_cells(pc, table, found, line, sep, names, rank, header_at)
+    short = record & (counts < n_header)
+    short[header_at] = False
+    if short.any() and n_header:
+        idx = np.flatnonzero(short)
+        pc.add_mask(
+            table, np.ones(idx.size, dtype=bool), None,
+            np.asarray(arr.take(pa.array(idx)).to_pylist(), dtype=object),
+            [
+                f"{f.name} line {i + 1}: {counts[i]} cells but the header names {n_header}; "
+                f"every line needs one cell per column (leave a cell empty as ',,')"
+                for i in idx
+            ],
+            rows=rank[idx],
+        )
+    return numbers, int(counts[record].max(initial=0))
 
+
+def _quote_runs(
+    odd: list[int], line: Callable[[int], str], sep: str
+) -> tuple[list[tuple[int, int | None]], list[int]]:
+    """Pair the lines with an odd number of quotes: (opening, closing line) runs, stray quotes.
+
+    A line with an odd number of quotes either opens a quoted cell (the quote starts a cell)
+    that runs over line ends, closes one, or has a stray quote inside a cell. Only damaged
+    lines are odd, so this walk is over the damage, not the file. A run never closed ends in
+    ``None``.
+    """
+    pairs: list[tuple[int, int | None]] = []
+    stray: list[int] = []
+    start: int | None = None
+    for i in odd:
+        if start is not None:
+            pairs.append((start, i))
+            start = None
+        elif _bad_cell(line(i), sep)[1].startswith('"'):
+            start = i
+        else:
+            stray.append(i)
+    if start is not None:
+        pairs.append((start, None))
+    return pairs, stray
+
+
+def _inside_runs(
+    pairs: list[tuple[int, int | None]], n_lines: int
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Mark the lines inside a quoted run (its opening and closing lines included)."""
+    marks = np.zeros(n_lines + 1, dtype=np.int64)
+    for a, b in pairs:
+        marks[a] += 1
+        marks[n_lines if b is None else b + 1] -= 1
+    inside: np.ndarray[Any, np.dtype[np.bool_]] = np.cumsum(marks[:-1]) > 0
+    return inside
+
+
+def _quote_problems(
+    pairs: list[tuple[int, int | None]], malformed: list[int], f: Path
+) -> list[tuple[int, str]]:
+    """Say what is wrong with each quoted run and each malformed line: (line index, message)."""
     fix = 'remove the stray quote, or put the whole cell in quotes and double the inner ones ("")'
-    found: list[tuple[int, str]] = []  # (line index, message)
+    found: list[tuple[int, str]] = []
     for a, b in pairs:
         at = f"{f.name} line {a + 1}"
         if b is not None:
@@ -303,24 +344,9 @@ def _check_csv_lines(
             f"{f.name} line {i + 1}: a double quote (\") inside a cell that does not start with "
             f"one, or text after a closing quote; {fix}",
         )
-        for i in np.flatnonzero(malformed).tolist()
+        for i in malformed
     )
-    _add_cells(pc, table, found, line, sep, names, rank, header_at)
-    short = record & (counts < n_header)
-    short[header_at] = False
-    if short.any() and n_header:
-        idx = np.flatnonzero(short)
-        pc.add_mask(
-            table, np.ones(idx.size, dtype=bool), None,
-            np.asarray(arr.take(pa.array(idx)).to_pylist(), dtype=object),
-            [
-                f"{f.name} line {i + 1}: {counts[i]} cells but the header names {n_header}; "
-                f"every line needs one cell per column (leave a cell empty as ',,')"
-                for i in idx
-            ],
-            rows=rank[idx],
-        )
-    return numbers, int(counts[record].max(initial=0))
+    return found
 
 
 def _first_line(text: str) -> tuple[int, int] | None:

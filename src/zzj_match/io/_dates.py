@@ -147,49 +147,7 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
         missing = np.isnat(parsed)
         bad = zeros.copy()
     else:
-        not_dates = zeros.copy()
-        if not isinstance(dt, pd.StringDtype) and pdt.infer_dtype(s, skipna=True) == "string":
-            s, not_dates = _as_str(s)  # plain text in an object column: the text path
-            dt = s.dtype
-        if isinstance(dt, pd.StringDtype):
-            missing = text_empty(s) & ~not_dates
-        else:
-            obj = s.to_numpy(dtype=object)
-            missing = np.fromiter(
-                (_is_missing_scalar(v) or (isinstance(v, str) and v == "") for v in obj),
-                dtype=bool,
-                count=n,
-            )
-            not_dates = ~missing & np.fromiter(
-                (isinstance(v, (bool, int, float, np.number, Decimal)) for v in obj), dtype=bool,
-                count=n,
-            )
-            if not_dates.any():  # numbers are not dates (and pandas would read them as epochs)
-                obj = obj.copy()
-                obj[not_dates] = None
-                s = pd.Series(obj, dtype=object)
-        s = s.reset_index(drop=True)
-        # Arrow's cast reads only ISO 8601 (year first, no zone offset into a naive type)
-        fast = _arrow_cast(s, "date") if isinstance(dt, pd.StringDtype) else None
-        if fast is not None:
-            parsed = np.asarray(fast.to_numpy(zero_copy_only=False), dtype="datetime64[us]")
-        else:
-            # text is read only when written year first (05/01/2025: 5 January or 1 May?)
-            odd_text = ~missing & ~not_dates & ~_text_match(s, DATE_TEXT)
-            if isinstance(dt, pd.StringDtype):
-                odd_text &= s.notna().to_numpy(dtype=bool)
-            else:
-                odd_text &= np.fromiter((isinstance(v, str) for v in s.to_numpy(dtype=object)),
-                                        dtype=bool, count=n)
-            if odd_text.any():
-                s = s.mask(pd.Series(odd_text))
-                not_dates |= odd_text
-            slow = _to_datetime(s)
-            if isinstance(slow.dtype, pd.DatetimeTZDtype):  # time zones are not dates
-                parsed = np.full(n, nat)
-            else:
-                parsed = np.asarray(slow.to_numpy(), dtype="datetime64[us]")
-        bad = not_dates | (~missing & np.isnat(parsed))
+        parsed, missing, bad = _parse_cells(s)
     present = ~missing & ~bad
     out_of_range = present & ((parsed < _DATE_LOW_US) | (parsed > _DATE_HIGH_US))
     bad = bad | out_of_range
@@ -198,3 +156,68 @@ def parse_date(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray,
     timed = keep & (parsed != parsed.astype("datetime64[D]").astype("datetime64[us]"))
     values = pd.Series(parsed.astype("datetime64[ns]"))
     return values, missing, bad, timed
+
+
+def _parse_cells(s: pd.Series[Any]) -> tuple[np.ndarray[Any, Any], BoolArray, BoolArray]:
+    """Parse a column of text or objects: the days (``datetime64[us]``), missing, bad."""
+    n = len(s)
+    dt = s.dtype
+    not_dates = np.zeros(n, dtype=bool)
+    if not isinstance(dt, pd.StringDtype) and pdt.infer_dtype(s, skipna=True) == "string":
+        s, not_dates = _as_str(s)  # plain text in an object column: the text path
+        dt = s.dtype
+    if isinstance(dt, pd.StringDtype):
+        missing = text_empty(s) & ~not_dates
+    else:
+        s, missing, not_dates = _blank_or_number(s)
+    s = s.reset_index(drop=True)
+    parsed: np.ndarray[Any, Any]
+    # Arrow's cast reads only ISO 8601 (year first, no zone offset into a naive type)
+    fast = _arrow_cast(s, "date") if isinstance(dt, pd.StringDtype) else None
+    if fast is not None:
+        parsed = np.asarray(fast.to_numpy(zero_copy_only=False), dtype="datetime64[us]")
+    else:
+        parsed = _parse_year_first(s, dt, missing, not_dates)
+    bad = not_dates | (~missing & np.isnat(parsed))
+    return parsed, missing, bad
+
+
+def _blank_or_number(s: pd.Series[Any]) -> tuple[pd.Series[Any], BoolArray, BoolArray]:
+    """Find the missing cells and the numbers of an object column; the numbers become None."""
+    n = len(s)
+    obj = s.to_numpy(dtype=object)
+    missing = np.fromiter(
+        (_is_missing_scalar(v) or (isinstance(v, str) and v == "") for v in obj),
+        dtype=bool,
+        count=n,
+    )
+    not_dates = ~missing & np.fromiter(
+        (isinstance(v, (bool, int, float, np.number, Decimal)) for v in obj), dtype=bool,
+        count=n,
+    )
+    if not_dates.any():  # numbers are not dates (and pandas would read them as epochs)
+        obj = obj.copy()
+        obj[not_dates] = None
+        s = pd.Series(obj, dtype=object)
+    return s, missing, not_dates
+
+
+def _parse_year_first(
+    s: pd.Series[Any], dt: Any, missing: BoolArray, not_dates: BoolArray
+) -> np.ndarray[Any, Any]:
+    """Parse the cells written year first; mark other text in ``not_dates`` (in place)."""
+    n = len(s)
+    # text is read only when written year first (05/01/2025: 5 January or 1 May?)
+    odd_text = ~missing & ~not_dates & ~_text_match(s, DATE_TEXT)
+    if isinstance(dt, pd.StringDtype):
+        odd_text &= s.notna().to_numpy(dtype=bool)
+    else:
+        odd_text &= np.fromiter((isinstance(v, str) for v in s.to_numpy(dtype=object)),
+                                dtype=bool, count=n)
+    if odd_text.any():
+        s = s.mask(pd.Series(odd_text))
+        not_dates |= odd_text
+    slow = _to_datetime(s)
+    if isinstance(slow.dtype, pd.DatetimeTZDtype):  # time zones are not dates
+        return np.full(n, np.datetime64("NaT", "us"))
+    return np.asarray(slow.to_numpy(), dtype="datetime64[us]")

@@ -53,10 +53,34 @@ def _columns(
     names = ["" if pd.isna(h) else str(h).replace("\ufeff", "").strip() for h in head]
     data = raw.iloc[lead + 1 :].reset_index(drop=True)
     data.columns = pd.RangeIndex(len(names))
+    n_before = len(pc)
+    _header_problems(names, data, lead, table, f, pc, locate)
+    if len(pc) > n_before:
+        return None
+    keep = [k for k, name in enumerate(names) if name]
+    named = [name for name in names if name]
+    out = data.iloc[:, keep]
+    out.columns = pd.Index(named, dtype=object)
+    used_rows = np.flatnonzero(out.notna().to_numpy().any(axis=1))
+    last = int(used_rows[-1]) + 1 if used_rows.size else 0
+    out = out.iloc[:last].reset_index(drop=True)
+    _cell_problems(out, named, lead, table, f, pc, locate)
+    return None if len(pc) > n_before else out
+
+
+def _header_problems(
+    names: list[str],
+    data: pd.DataFrame,
+    lead: int,
+    table: str,
+    f: Path,
+    pc: ProblemCollector,
+    locate: Callable[[int], str],
+) -> None:
+    """Record a title row above the header, values under unnamed columns, duplicate names."""
     filled = data.notna().to_numpy()
     unnamed = [k for k, name in enumerate(names) if not name and filled[:, k].any()]
     named = [name for name in names if name]
-    n_before = len(pc)
     if unnamed and len(named) == 1:
         pc.add(
             table, None, None, named[0],
@@ -64,7 +88,7 @@ def _columns(
             f"columns below it have no names; the first row must hold the column names "
             f"(is there a title row above them? delete it)",
         )
-        return None
+        return
     for k in unnamed:
         used = np.flatnonzero(filled[:, k])
         r = int(used[0])
@@ -81,13 +105,18 @@ def _columns(
             f"{f.name}: the header names column {name!r} {len(cells)} times "
             f"(cells {', '.join(cells)}); keep one",
         )
-    if len(pc) > n_before:
-        return None
-    out = data.iloc[:, keep]
-    out.columns = pd.Index(named, dtype=object)
-    used_rows = np.flatnonzero(out.notna().to_numpy().any(axis=1))
-    last = int(used_rows[-1]) + 1 if used_rows.size else 0
-    out = out.iloc[:last].reset_index(drop=True)
+
+
+def _cell_problems(
+    out: pd.DataFrame,
+    named: list[str],
+    lead: int,
+    table: str,
+    f: Path,
+    pc: ProblemCollector,
+    locate: Callable[[int], str],
+) -> None:
+    """Record the header repeated below it and the cells holding an Excel error."""
     grid: np.ndarray[Any, Any] = out.to_numpy(dtype=object)
     same: np.ndarray[Any, Any] = np.equal(grid, np.asarray(named, dtype=object))
     again = np.flatnonzero(same.all(axis=1))
@@ -116,4 +145,3 @@ def _columns(
         pc.add_mask(
             table, failed[:, j], named[j], out.iloc[:, j].to_numpy(dtype=object), messages
         )
-    return None if len(pc) > n_before else out

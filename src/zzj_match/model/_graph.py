@@ -24,6 +24,8 @@ __all__ = ["haversine_km", "links_from_graph"]
 
 _EARTH_RADIUS_KM = 6371.0088
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 
 def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> FloatArray:
@@ -107,16 +109,51 @@ def links_from_graph(
         Nodes without coordinates, edges without a usable length, bad speeds, zones farther
         than ``max_snap_km`` from the graph.
     """
-    # scipy and the path solver only when a graph is given: ``Region`` itself stays light
-    from scipy.sparse.csgraph import dijkstra
-    from scipy.spatial import cKDTree
-
-    from zzj_match.flow._paths import backtrack, reduce_edges
-
     pc = ProblemCollector()
     for name, value in (("speed_kmh", speed_kmh), ("connector_speed_kmh", connector_speed_kmh)):
         if not (_float(value) > 0 and math.isfinite(_float(value))):
             pc.add("settings", None, name, value, "must be a finite number > 0 (km/h)")
+    ys, xs, node_ids, index = _graph_nodes(graph, pc)
+    tail, head, length_m, time_s, toll = _graph_edges(
+        graph, index, length_attr, time_attr, toll_attr, pc
+    )
+    zlat = _coords(zones, "lat")
+    zlon = _coords(zones, "lon")
+    zid = zones["zone_id"].astype(str).to_numpy(dtype=object)
+    pc.raise_if_any("the graph cannot be used")
+    if not len(zid):
+        return pd.DataFrame(columns=["from_zone", "to_zone", "mode", "minutes", "km"])
+    okz, snap, snap_km = _snap_zones(ys, xs, zlat, zlon, max_snap_km, pc)
+    minutes = np.where(np.isnan(time_s), length_m / 1000.0 / float(speed_kmh) * 60.0, time_s / 60.0)
+    directed = bool(graph.is_directed())
+    values = {"minutes": minutes, "km": length_m / 1000.0, "toll": toll}
+    a, b, ra, rb, sums = _zone_paths(len(ys), tail, head, values, snap, okz, directed)
+    path_min = sums["minutes"][ra, rb]
+    conn_km = snap_km[a] + snap_km[b]
+    return pd.DataFrame(
+        {
+            "link_id": [f"nx_{x}__{y}" for x, y in zip(zid[a], zid[b], strict=True)],
+            "from_zone": zid[a],
+            "to_zone": zid[b],
+            "mode": mode,
+            "minutes": path_min + conn_km / float(connector_speed_kmh) * 60.0,
+            "km": sums["km"][ra, rb] + conn_km,
+            "toll_cny": sums["toll"][ra, rb],
+            "two_way": not directed,
+            "tags": tags,
+            "source": f"{source}: fastest path between snapped nodes "
+            + node_ids[snap[a]].astype(str)
+            + " and "
+            + node_ids[snap[b]].astype(str),
+            "estimate": False,
+        }
+    )
+
+
+def _graph_nodes(
+    graph: Any, pc: ProblemCollector
+) -> tuple[FloatArray, FloatArray, np.ndarray[Any, Any], dict[Any, int]]:
+    """Read the nodes: latitudes, longitudes, ids as text, and the position of each node."""
     nodes = list(graph.nodes)
     index = {node: i for i, node in enumerate(nodes)}
     ys = np.array([_float(graph.nodes[v].get("y")) for v in nodes], dtype=np.float64)
@@ -126,7 +163,18 @@ def links_from_graph(
     pc.add_mask("graph_nodes", np.isnan(xs), "x", xs, "node needs a longitude 'x' (degrees)")
     if not len(nodes):
         pc.add("graph_nodes", None, None, "", "the graph has no nodes")
+    return ys, xs, node_ids, index
 
+
+def _graph_edges(
+    graph: Any,
+    index: dict[Any, int],
+    length_attr: str,
+    time_attr: str,
+    toll_attr: str | None,
+    pc: ProblemCollector,
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+    """Read the edges: tail and head positions, metres, seconds (NaN: none), tolls; check them."""
     edge_rows = list(graph.edges(data=True))
     tail = np.array([index[u] for u, _v, _d in edge_rows], dtype=np.int64)
     head = np.array([index[v] for _u, v, _d in edge_rows], dtype=np.int64)
@@ -154,15 +202,22 @@ def links_from_graph(
         where,
         "edge toll must be finite and >= 0 (CNY)",
     )
+    return tail, head, length_m, time_s, toll
 
-    zlat = _coords(zones, "lat")
-    zlon = _coords(zones, "lon")
-    zid = zones["zone_id"].astype(str).to_numpy(dtype=object)
-    pc.raise_if_any("the graph cannot be used")
-    if not len(zid):
-        return pd.DataFrame(columns=["from_zone", "to_zone", "mode", "minutes", "km"])
 
-    # snap zone points to nodes (equirectangular projection around the mean latitude, km)
+def _snap_zones(
+    ys: FloatArray,
+    xs: FloatArray,
+    zlat: FloatArray,
+    zlon: FloatArray,
+    max_snap_km: float | None,
+    pc: ProblemCollector,
+) -> tuple[BoolArray, IntArray, FloatArray]:
+    """Snap zone points to their nearest node: which zones have a point, the node, the km."""
+    # scipy only when a graph is given: ``Region`` itself stays light
+    from scipy.spatial import cKDTree
+
+    # equirectangular projection around the mean latitude, km
     lat0 = math.radians(float(np.nanmean(ys)))
 
     def project(lat: Any, lon: Any) -> np.ndarray[Any, Any]:
@@ -173,7 +228,7 @@ def links_from_graph(
 
     tree = cKDTree(project(ys, xs))
     okz = np.isfinite(zlat) & np.isfinite(zlon)
-    snap = np.zeros(len(zid), dtype=np.int64)
+    snap = np.zeros(len(zlat), dtype=np.int64)
     if okz.any():
         _d, found = tree.query(project(zlat[okz], zlon[okz]))
         snap[okz] = found
@@ -188,26 +243,36 @@ def links_from_graph(
             f"zone point is farther than max_snap_km={max_snap_km} km from the graph",
         )
         pc.raise_if_any("the zones cannot be placed on the graph")
+    return okz, snap, snap_km
 
-    minutes = np.where(np.isnan(time_s), length_m / 1000.0 / float(speed_kmh) * 60.0, time_s / 60.0)
-    directed = bool(graph.is_directed())
+
+def _zone_paths(
+    n_nodes: int,
+    tail: IntArray,
+    head: IntArray,
+    values: dict[str, FloatArray],
+    snap: IntArray,
+    okz: BoolArray,
+    directed: bool,
+) -> tuple[IntArray, IntArray, IntArray, IntArray, dict[str, FloatArray]]:
+    """Find the fastest paths between snapped nodes and sum ``values`` along them.
+
+    The edges of an undirected graph are used both ways. Returns the connected zone pairs
+    (positions ``a``, ``b``; one per unordered pair when the graph is undirected), their rows
+    ``ra``, ``rb`` in the sums, and the sums by source node.
+    """
+    # scipy and the path solver only when a graph is given: ``Region`` itself stays light
+    from scipy.sparse.csgraph import dijkstra
+
+    from zzj_match.flow._paths import backtrack, reduce_edges
+
     if not directed:
         tail, head = np.r_[tail, head], np.r_[head, tail]
-        minutes, length_m, toll = (
-            np.r_[minutes, minutes],
-            np.r_[length_m, length_m],
-            np.r_[toll, toll],
-        )
-    edges = reduce_edges(len(nodes), tail, head, minutes)
+        values = {k: np.r_[v, v] for k, v in values.items()}
+    edges = reduce_edges(n_nodes, tail, head, values["minutes"])
     sources = np.unique(snap[okz])
     _dist, pred = dijkstra(edges.matrix(), directed=True, indices=sources, return_predecessors=True)
-    sums = backtrack(
-        edges,
-        np.asarray(pred, dtype=np.int32),
-        sources,
-        sources,
-        {"minutes": minutes, "km": length_m / 1000.0, "toll": toll},
-    )
+    sums = backtrack(edges, np.asarray(pred, dtype=np.int32), sources, sources, values)
     row_of = pd.Series(np.arange(len(sources)), index=sources)
     zi = np.flatnonzero(okz)
     a = np.repeat(zi, len(zi))
@@ -216,25 +281,5 @@ def links_from_graph(
     a, b = a[keep], b[keep]
     ra = row_of.reindex(snap[a]).to_numpy(dtype=np.int64)
     rb = row_of.reindex(snap[b]).to_numpy(dtype=np.int64)
-    path_min = sums["minutes"][ra, rb]
-    ok = np.isfinite(path_min)
-    a, b, ra, rb, path_min = a[ok], b[ok], ra[ok], rb[ok], path_min[ok]
-    conn_km = snap_km[a] + snap_km[b]
-    return pd.DataFrame(
-        {
-            "link_id": [f"nx_{x}__{y}" for x, y in zip(zid[a], zid[b], strict=True)],
-            "from_zone": zid[a],
-            "to_zone": zid[b],
-            "mode": mode,
-            "minutes": path_min + conn_km / float(connector_speed_kmh) * 60.0,
-            "km": sums["km"][ra, rb] + conn_km,
-            "toll_cny": sums["toll"][ra, rb],
-            "two_way": not directed,
-            "tags": tags,
-            "source": f"{source}: fastest path between snapped nodes "
-            + node_ids[snap[a]].astype(str)
-            + " and "
-            + node_ids[snap[b]].astype(str),
-            "estimate": False,
-        }
-    )
+    ok = np.isfinite(sums["minutes"][ra, rb])
+    return a[ok], b[ok], ra[ok], rb[ok], sums

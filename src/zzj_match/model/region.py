@@ -442,7 +442,7 @@ class Region:
         lk.loc[hit, "toll_cny"] = value
         return Region._trusted(self._zones, lk, self.as_of_date)
 
-    def with_link(
+    def with_link(  # long: 15 parameters, each documented; the body is 14 lines
         self,
         from_zone: str,
         to_zone: str,

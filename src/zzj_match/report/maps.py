@@ -123,6 +123,15 @@ def explore(
         m = folium.Map(location=[22.35, 113.25], zoom_start=zoom_start, tiles=tiles)
     by_zone = headcounts_by_place(plan, "zone")
     stats = by_zone[by_zone.index.isin(list(info))]
+    _zone_layer(folium, stats, info).add_to(m)
+    flows = _zone_flows(t, info, min_headcount, max_lines)
+    _flow_layer(folium, flows, info).add_to(m)
+    folium.LayerControl().add_to(m)
+    return m
+
+
+def _zone_layer(folium: Any, stats: pd.DataFrame, info: dict[str, dict[str, Any]]) -> Any:
+    """Draw one circle per zone, sized by its positions, coloured by city, with a popup."""
     zone_layer = folium.FeatureGroup(name="zones")
     for zid, row in stats.iterrows():  # one marker per zone: at most a few dozen
         z = info[str(zid)]
@@ -144,51 +153,60 @@ def explore(
             tooltip=label,
             popup=folium.Popup(popup, max_width=260),
         ).add_to(zone_layer)
-    zone_layer.add_to(m)
+    return zone_layer
 
-    flow_layer = folium.FeatureGroup(name="flows")
+
+def _zone_flows(
+    t: pd.DataFrame, info: dict[str, dict[str, Any]], min_headcount: int, max_lines: int
+) -> pd.DataFrame | None:
+    """Sum the transfers between two zones; keep the ``max_lines`` largest (None: none moved)."""
     moved = t[t["home_zone"].astype(str) != t["work_zone"].astype(str)]
-    if len(moved):
-        g = (
-            moved.assign(
-                home=moved["home_zone"].astype(str),
-                work=moved["work_zone"].astype(str),
-                bridge_hc=moved["headcount"].where(moved["bridge_dependent"].astype(bool), 0),
-            )
-            .groupby(["home", "work"], sort=True)
-            .agg(
-                headcount=("headcount", "sum"),
-                bridge_hc=("bridge_hc", "sum"),
-                cross=("cross_city", "max"),
-            )
-            .reset_index()
+    if not len(moved):
+        return None
+    g = (
+        moved.assign(
+            home=moved["home_zone"].astype(str),
+            work=moved["work_zone"].astype(str),
+            bridge_hc=moved["headcount"].where(moved["bridge_dependent"].astype(bool), 0),
         )
-        g = g[
-            (g["headcount"] >= min_headcount)
-            & g["home"].isin(list(info))
-            & g["work"].isin(list(info))
-        ]
-        order = np.lexsort(
-            (
-                g["work"].to_numpy(dtype=str),
-                g["home"].to_numpy(dtype=str),
-                -g["headcount"].to_numpy(),
-            )
+        .groupby(["home", "work"], sort=True)
+        .agg(
+            headcount=("headcount", "sum"),
+            bridge_hc=("bridge_hc", "sum"),
+            cross=("cross_city", "max"),
         )
-        g = g.iloc[order[:max_lines]]
-        for rec in g.itertuples(index=False):  # bounded by max_lines
-            a, b = info[str(rec.home)], info[str(rec.work)]
-            colour = "#d7301f" if rec.bridge_hc > 0 else ("#08519c" if rec.cross else "#969696")
-            tip = f"{rec.home} → {rec.work}: {int(rec.headcount):,} workers"
-            if rec.bridge_hc > 0:
-                tip += f" ({int(rec.bridge_hc):,} bridge-dependent)"
-            folium.PolyLine(
-                [[float(a["lat"]), float(a["lon"])], [float(b["lat"]), float(b["lon"])]],
-                weight=float(1 + np.log1p(rec.headcount)),
-                color=colour,
-                opacity=0.7,
-                tooltip=html.escape(tip),
-            ).add_to(flow_layer)
-    flow_layer.add_to(m)
-    folium.LayerControl().add_to(m)
-    return m
+        .reset_index()
+    )
+    g = g[
+        (g["headcount"] >= min_headcount) & g["home"].isin(list(info)) & g["work"].isin(list(info))
+    ]
+    order = np.lexsort(
+        (
+            g["work"].to_numpy(dtype=str),
+            g["home"].to_numpy(dtype=str),
+            -g["headcount"].to_numpy(),
+        )
+    )
+    return g.iloc[order[:max_lines]]
+
+
+def _flow_layer(folium: Any, flows: pd.DataFrame | None, info: dict[str, dict[str, Any]]) -> Any:
+    """Draw one line per flow: width by headcount; red over a bridge, blue across cities."""
+    flow_layer = folium.FeatureGroup(name="flows")
+    if flows is None:
+        return flow_layer
+    rec: Any  # a row: home, work, headcount, bridge_hc, cross
+    for rec in flows.itertuples(index=False):  # bounded by max_lines
+        a, b = info[str(rec.home)], info[str(rec.work)]
+        colour = "#d7301f" if rec.bridge_hc > 0 else ("#08519c" if rec.cross else "#969696")
+        tip = f"{rec.home} → {rec.work}: {int(rec.headcount):,} workers"
+        if rec.bridge_hc > 0:
+            tip += f" ({int(rec.bridge_hc):,} bridge-dependent)"
+        folium.PolyLine(
+            [[float(a["lat"]), float(a["lon"])], [float(b["lat"]), float(b["lon"])]],
+            weight=float(1 + np.log1p(rec.headcount)),
+            color=colour,
+            opacity=0.7,
+            tooltip=html.escape(tip),
+        ).add_to(flow_layer)
+    return flow_layer
