@@ -118,13 +118,17 @@ def test_a_faulty_worker_has_its_share_solved_here(
     assert all(_gone(j) for j in jobs)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM],
-                         ids=["killed", "stopped", "terminated"])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM, signal.SIGINT],
+                         ids=["killed", "stopped", "terminated", "interrupted"])
 def test_a_real_worker_signalled_right_after_start(
     sig: signal.Signals, market: zm.LabourMarket, single: zm.AdjustmentPlan,
-    jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
+    jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
 ) -> None:
-    """Killed, stopped (SIGSTOP: no CPU time, found stalled) or terminated: solved here."""
+    """Killed, stopped (SIGSTOP: no CPU time, found stalled) or terminated: solved here.
+
+    SIGINT (a terminal's Ctrl-C reaches the worker too), here while the worker's interpreter
+    starts: ignored, the worker solves its share, and writes no traceback.
+    """
     monkeypatch.setattr(parallel, "STALL_S", 0.5)
     real_start = _worker.start
 
@@ -139,6 +143,9 @@ def test_a_real_worker_signalled_right_after_start(
     assert plan.stats["processes"] == 1
     assert len(jobs) == 1
     assert all(_gone(j) for j in jobs)
+    assert [j.exitcode for j in jobs] == [0 if sig == signal.SIGINT else -signal.SIGKILL
+                                          if sig == signal.SIGSTOP else -sig]
+    assert capfd.readouterr().err == ""
 
 
 # how a failed worker ended, as the log says it (none of these says "None")

@@ -29,6 +29,7 @@ import traceback
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -101,6 +102,32 @@ def _main_hidden() -> Iterator[None]:
                 sys.modules["__main__"] = main
 
 
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Start processes in this block with SIGINT blocked, until they ignore it themselves.
+
+    A terminal's Ctrl-C reaches the whole process group, workers included; one that arrived
+    while a worker's interpreter starts (about a second, before :func:`serve` ignores SIGINT)
+    would end it with a ``KeyboardInterrupt`` traceback on the shared standard error. A new
+    process inherits the signal mask of the thread that starts it, so SIGINT is blocked in
+    this thread while ``Process.start()`` runs (as ``multiprocessing`` does for its own
+    resource tracker, bpo-33613). This process loses no signal: Python runs its handlers in
+    the main thread whichever thread the kernel hands a signal to, and one that finds no
+    thread to take it waits until the mask is put back. The resource tracker, which the first
+    spawned process of a program starts and which clears its mask when started, is started
+    first.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    resource_tracker.ensure_running()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
     """Start a worker on ``comps``; threads hand them over and read the reply meanwhile.
 
@@ -118,7 +145,7 @@ def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
     process = _SPAWN.Process(target=serve, args=(task_out, reply_in, os.getpid()),
                              name="zzj_match-worker", daemon=True)
     try:
-        with _main_hidden():
+        with _main_hidden(), _sigint_blocked():
             process.start()
     except BaseException:
         task_in.close()
@@ -312,7 +339,8 @@ def serve(tasks: Connection, replies: Connection, parent: int) -> None:
     What a worker process runs (``parent``: the caller's process id).
     """
     # the caller stops this worker (it kills it on Ctrl-C, a time limit or a stall); a
-    # terminal's Ctrl-C reaching the whole process group must not end it on its own
+    # terminal's Ctrl-C reaching the whole process group must not end it on its own. Started
+    # with SIGINT blocked (_sigint_blocked), it now ignores it: one pending is discarded.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
     result: tuple[str, Any]
