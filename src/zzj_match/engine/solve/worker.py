@@ -345,7 +345,7 @@ def serve(tasks: Connection, replies: Connection, parent: int) -> None:
     _die_with_parent(parent)
     result: tuple[str, Any]
     try:
-        objective, method, comps = pickle.loads(tasks.recv_bytes())
+        objective, method, comps = tasks.recv()  # one pickle, as start() sent it
         result = ("ok", [solve_component(c, objective, method) for c in comps])
     except SolverError as exc:
         result = ("error", exc)
