@@ -48,6 +48,11 @@ def replies_with_an_unknown_status(tasks: Connection, replies: Connection,
     replies.send(("maybe", None))
 
 
+def replies_with_a_bare_number(tasks: Connection, replies: Connection, parent: int) -> None:
+    tasks.recv_bytes()
+    replies.send(5)
+
+
 def replies_with_a_solver_error(tasks: Connection, replies: Connection, parent: int) -> None:
     tasks.recv_bytes()
     replies.send(("error", SolverError("boom in the worker")))

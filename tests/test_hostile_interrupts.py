@@ -98,6 +98,7 @@ FAKE_WORKERS = [
     fake.replies_ok_with_no_results,
     fake.replies_ok_with_a_wrong_shape,
     fake.replies_with_an_unknown_status,
+    fake.replies_with_a_bare_number,
     fake.fails_in_the_solve,
     fake.sleeps_forever_without_cpu,
     fake.closes_its_pipes_and_sleeps,
@@ -160,6 +161,9 @@ FAILED_WORKERS = [
     pytest.param(fake.replies_with_an_unknown_status, False,
                  re.escape("exit code 0; a reply of unknown status 'maybe'"),
                  id="unknown-status"),
+    pytest.param(fake.replies_with_a_bare_number, False,
+                 re.escape("exit code 0; a reply that is not a (status, payload) pair: 5"),
+                 id="bare-number"),
     pytest.param(fake.fails_in_the_solve, False,
                  re.escape("exit code 0; an exception in the worker: ValueError: boom (at ")
                  + r".*_fake_workers\.py:\d+ in _boom\)", id="exception"),

@@ -165,9 +165,12 @@ def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
 
     def read() -> None:
         try:  # blocked in a read without the GIL: the caller stays free to poll
-            answer.append(reply_out.recv())
+            reply = reply_out.recv()
         except Exception:  # died, was killed or sent something else
-            answer.append(("lost", None))
+            reply = ("lost", None)
+        if not (isinstance(reply, tuple) and len(reply) == 2 and isinstance(reply[0], str)):
+            reply = ("malformed", reply)
+        answer.append(reply)
 
     feeder = threading.Thread(target=feed, name="zzj_match-worker-feed", daemon=True)
     feeder.start()
@@ -248,6 +251,8 @@ def _failure(code: int | None, status: str, payload: Any) -> str:
         parts.append(f"an error that is not a SolverError: {payload!r}")
     elif status == "failed":
         parts.append(f"an exception in the worker: {payload}")
+    elif status == "malformed":
+        parts.append(f"a reply that is not a (status, payload) pair: {payload!r:.80}")
     else:
         parts.append(f"a reply of unknown status {status!r}")
     return "; ".join(parts)
