@@ -80,6 +80,14 @@ def says_ready_then_sleeps(tasks: Connection, replies: Connection, parent: int) 
     time.sleep(600)
 
 
+def replies_then_lingers(tasks: Connection, replies: Connection, parent: int) -> None:
+    """Replies (with no results) but does not exit."""
+    worker._die_with_parent(parent)
+    tasks.recv_bytes()
+    replies.send(("ok", []))
+    time.sleep(600)
+
+
 def closes_its_pipes_and_sleeps(tasks: Connection, replies: Connection, parent: int) -> None:
     worker._die_with_parent(parent)
     tasks.close()

@@ -186,6 +186,35 @@ def test_a_failed_worker_is_logged_as_what_happened(
     assert _gone(job)
 
 
+def test_a_worker_that_replied_but_lingers_is_waited_for_without_spinning(
+    market: zm.LabourMarket, single: zm.AdjustmentPlan, jobs: list[_worker.Job],
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After its reply the caller waits for the worker's exit in polls, not in a busy loop.
+
+    The worker is given 1 s to exit here; at 0.1 s polls that is about ten looks (fewer on a
+    loaded machine), where a loop that did not wait would look thousands of times.
+    """
+    monkeypatch.setattr(_worker, "_EXIT_WAIT_S", 1.0)
+    _fake_worker(monkeypatch, fake.replies_then_lingers)
+    looks = []
+    real_stalled = _worker.stalled
+
+    def stalled(job: _worker.Job, stall_s: float) -> bool:
+        looks.append(job.answered_at)
+        return real_stalled(job, stall_s)
+
+    monkeypatch.setattr(_worker, "stalled", stalled)
+    with caplog.at_level(logging.WARNING, logger=_worker.__name__):
+        plan = zm.match(market, policy=zm.Policy())
+    _same(single, plan)
+    assert [r.getMessage() for r in caplog.records] == [
+        "a worker process failed: did not exit after its reply and was killed; a reply that "
+        "is not one (result, pieces) pair per component"]
+    assert 0 < sum(1 for t in looks if t is not None) < 100
+    assert all(_gone(j) for j in jobs)
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_a_worker_counts_as_stalled_only_while_watched(
     monkeypatch: pytest.MonkeyPatch,

@@ -164,7 +164,7 @@ def _collect(running: list[tuple[list[int], Any]], stage: str) -> Iterator[
             _worker.kill(item[1])
             yield item[0], None
         if pending:
-            pending[0][1].reader.join(POLL_S)
+            _worker.wait_for(pending[0][1], POLL_S)
 
 
 def solve_all(net: ClassNetwork, objective: tuple[str, ...], method: str, *,

@@ -30,7 +30,7 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing import resource_tracker
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -197,6 +197,14 @@ def done(job: Job) -> bool:
     if job.reader.is_alive():
         return False
     return job.process.exitcode is not None or _exit_wait(job) <= 0
+
+
+def wait_for(job: Job, timeout: float) -> None:
+    """Wait up to ``timeout`` seconds for the worker's reply or, once that is read, its exit."""
+    if job.reader.is_alive():
+        job.reader.join(timeout)
+    elif not job.reaped:
+        wait([job.process.sentinel], timeout)
 
 
 def finish(job: Job) -> list[Any] | None:
