@@ -5,8 +5,9 @@ Each case asserts its exact outcome: the same plan as an undisturbed solve in on
 or the exact exception, exit status and message — and, every time, that no worker process
 is left (its ``Popen`` has been reaped and ``/proc`` no longer lists it).
 
-Misbehaving workers are made by replacing :func:`zzj_match.engine.solve.worker.command` with a
-small Python program, or by signalling a real worker right after it started. Setting
+Misbehaving workers are made by replacing :func:`zzj_match.engine.solve.worker.serve` with one
+of the functions of ``tests/_fake_workers.py``, or by signalling a real worker right after it
+started. Setting
 ``STOPPABLE_MIN_ARCS = 0`` sends every component of a small market to a worker, so the tests
 take seconds.
 """
@@ -17,6 +18,7 @@ import logging
 import math
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -29,6 +31,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+import _fake_workers as fake
 import zzj_match as zm
 from zzj_match.cli import main
 from zzj_match.engine import _deadline, commute_tables, match_frames
@@ -72,11 +75,11 @@ def jobs(monkeypatch: pytest.MonkeyPatch) -> list[_worker.Job]:
 
 def _gone(job: _worker.Job) -> bool:
     """The worker has been reaped by its parent and no longer exists."""
-    return job.process.returncode is not None and not Path(f"/proc/{job.process.pid}").exists()
+    return job.reaped and job.exitcode is not None and not Path(f"/proc/{job.pid}").exists()
 
 
-def _fake_worker(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
-    monkeypatch.setattr(_worker, "command", lambda: [sys.executable, "-c", code])
+def _fake_worker(monkeypatch: pytest.MonkeyPatch, serve: Any) -> None:
+    monkeypatch.setattr(_worker, "serve", serve)
 
 
 def _same(a: zm.AdjustmentPlan, b: zm.AdjustmentPlan) -> None:
@@ -88,30 +91,27 @@ def _same(a: zm.AdjustmentPlan, b: zm.AdjustmentPlan) -> None:
 
 # --- workers that fail: their share is solved here, the plan is the same ----------------
 
-# fakes that would run on: killed by the kernel with the test process if a test fails
-_GUARD = "from zzj_match.engine.solve import worker as _worker; _worker._die_with_parent(); "
-_REPLY = "import pickle, sys; pickle.load(sys.stdin.buffer); pickle.dump({!r}, sys.stdout.buffer)"
-FAKE_WORKERS = {
-    "exits-at-once-with-status-3": "raise SystemExit(3)",
-    "reads-then-exits-0-without-a-reply": "import sys; sys.stdin.buffer.read()",
-    "replies-with-bytes-that-are-no-pickle":
-        "import sys; sys.stdin.buffer.read(); sys.stdout.buffer.write(b'not a pickle')",
-    "replies-ok-with-no-results": _REPLY.format(("ok", [])),
-    "replies-ok-with-a-wrong-shape": _REPLY.format(("ok", "xy")),
-    "replies-with-an-unknown-status": _REPLY.format(("maybe", None)),
-    "sleeps-forever-without-cpu": _GUARD + "import time; time.sleep(600)",
-    "closes-its-pipes-and-sleeps":
-        _GUARD + "import os, time; os.close(0); os.close(1); time.sleep(600)",
-}
+FAKE_WORKERS = [
+    fake.exits_at_once_with_status_3,
+    fake.reads_then_exits_without_a_reply,
+    fake.replies_with_bytes_that_are_no_pickle,
+    fake.replies_ok_with_no_results,
+    fake.replies_ok_with_a_wrong_shape,
+    fake.replies_with_an_unknown_status,
+    fake.replies_with_a_bare_number,
+    fake.fails_in_the_solve,
+    fake.sleeps_forever_without_cpu,
+    fake.closes_its_pipes_and_sleeps,
+]
 
 
-@pytest.mark.parametrize("code", list(FAKE_WORKERS.values()), ids=list(FAKE_WORKERS))
+@pytest.mark.parametrize("serve", FAKE_WORKERS, ids=[f.__name__ for f in FAKE_WORKERS])
 def test_a_faulty_worker_has_its_share_solved_here(
-    code: str, market: zm.LabourMarket, single: zm.AdjustmentPlan,
+    serve: Any, market: zm.LabourMarket, single: zm.AdjustmentPlan,
     jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(parallel, "STALL_S", 0.5)
-    _fake_worker(monkeypatch, code)
+    _fake_worker(monkeypatch, serve)
     plan = zm.match(market, policy=zm.Policy())
     _same(single, plan)
     assert plan.stats["processes"] == 1  # this process alone did the solving
@@ -119,19 +119,23 @@ def test_a_faulty_worker_has_its_share_solved_here(
     assert all(_gone(j) for j in jobs)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM],
-                         ids=["killed", "stopped", "terminated"])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSTOP, signal.SIGTERM, signal.SIGINT],
+                         ids=["killed", "stopped", "terminated", "interrupted"])
 def test_a_real_worker_signalled_right_after_start(
     sig: signal.Signals, market: zm.LabourMarket, single: zm.AdjustmentPlan,
-    jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
+    jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str],
 ) -> None:
-    """Killed, stopped (SIGSTOP: no CPU time, found stalled) or terminated: solved here."""
+    """Killed, stopped (SIGSTOP: no CPU time, found stalled) or terminated: solved here.
+
+    SIGINT (a terminal's Ctrl-C reaches the worker too), here while the worker's interpreter
+    starts: ignored, the worker solves its share, and writes no traceback.
+    """
     monkeypatch.setattr(parallel, "STALL_S", 0.5)
     real_start = _worker.start
 
     def start(*args: Any, **kwargs: Any) -> _worker.Job:
         job = real_start(*args, **kwargs)
-        os.kill(job.process.pid, sig)
+        os.kill(job.pid, sig)
         return job
 
     monkeypatch.setattr(_worker, "start", start)
@@ -140,35 +144,75 @@ def test_a_real_worker_signalled_right_after_start(
     assert plan.stats["processes"] == 1
     assert len(jobs) == 1
     assert all(_gone(j) for j in jobs)
+    assert [j.exitcode for j in jobs] == [0 if sig == signal.SIGINT else -signal.SIGKILL
+                                          if sig == signal.SIGSTOP else -sig]
+    assert capfd.readouterr().err == ""
 
 
 # how a failed worker ended, as the log says it (none of these says "None")
 FAILED_WORKERS = [
-    pytest.param(_GUARD + "import time; time.sleep(600)", True,
-                 "killed by signal 9 (SIGKILL); no output", id="sigkill"),
-    pytest.param("import sys; sys.stderr.write('boom\\n'); raise SystemExit(3)", False,
-                 "exit code 3; standard error: boom", id="exit-3-with-stderr"),
-    pytest.param(_REPLY.format(("ok", "xy")), False,
-                 "exit code 0; a reply that is not one (result, pieces) pair per component; "
-                 "nothing on standard error", id="wrong-shape"),
-    pytest.param(_REPLY.format(("maybe", None)), False,
-                 "exit code 0; a reply of unknown status 'maybe'; nothing on standard error",
+    pytest.param(fake.sleeps_forever_without_cpu, True,
+                 re.escape("killed by signal 9 (SIGKILL); no reply"), id="sigkill"),
+    pytest.param(fake.exits_at_once_with_status_3, False, re.escape("exit code 3; no reply"),
+                 id="exit-3"),
+    pytest.param(fake.replies_ok_with_a_wrong_shape, False,
+                 re.escape("exit code 0; a reply that is not one (result, pieces) pair per "
+                           "component"), id="wrong-shape"),
+    pytest.param(fake.replies_with_an_unknown_status, False,
+                 re.escape("exit code 0; a reply of unknown status 'maybe'"),
                  id="unknown-status"),
+    pytest.param(fake.replies_with_a_bare_number, False,
+                 re.escape("exit code 0; a reply that is not a (status, payload) pair: 5"),
+                 id="bare-number"),
+    pytest.param(fake.fails_in_the_solve, False,
+                 re.escape("exit code 0; an exception in the worker: ValueError: boom (at ")
+                 + r".*_fake_workers\.py:\d+ in _boom\)", id="exception"),
 ]
 
 
-@pytest.mark.parametrize(("code", "kill", "said"), FAILED_WORKERS)
+@pytest.mark.parametrize(("serve", "kill", "said"), FAILED_WORKERS)
 def test_a_failed_worker_is_logged_as_what_happened(
-    code: str, kill: bool, said: str, monkeypatch: pytest.MonkeyPatch,
+    serve: Any, kill: bool, said: str, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    _fake_worker(monkeypatch, code)
+    _fake_worker(monkeypatch, serve)
     job = _worker.start([None], ("cost",), "auto")
     if kill:
-        os.kill(job.process.pid, signal.SIGKILL)
+        os.kill(job.pid, signal.SIGKILL)
     with caplog.at_level(logging.WARNING, logger=_worker.__name__):
         assert _worker.finish(job) is None
-    assert [r.getMessage() for r in caplog.records] == [f"a worker process failed: {said}"]
+    (said_as,) = [r.getMessage() for r in caplog.records]
+    assert re.fullmatch("a worker process failed: " + said, said_as), said_as
+    assert _gone(job)
+
+
+def test_a_worker_that_replied_but_lingers_is_waited_for_without_spinning(
+    market: zm.LabourMarket, single: zm.AdjustmentPlan, jobs: list[_worker.Job],
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After its reply the caller waits for the worker's exit in polls, not in a busy loop.
+
+    The worker is given 1 s to exit here; at 0.1 s polls that is about ten looks (fewer on a
+    loaded machine), where a loop that did not wait would look thousands of times.
+    """
+    monkeypatch.setattr(_worker, "_EXIT_WAIT_S", 1.0)
+    _fake_worker(monkeypatch, fake.replies_then_lingers)
+    looks = []
+    real_stalled = _worker.stalled
+
+    def stalled(job: _worker.Job, stall_s: float) -> bool:
+        looks.append(job.answered_at)
+        return real_stalled(job, stall_s)
+
+    monkeypatch.setattr(_worker, "stalled", stalled)
+    with caplog.at_level(logging.WARNING, logger=_worker.__name__):
+        plan = zm.match(market, policy=zm.Policy())
+    _same(single, plan)
+    assert [r.getMessage() for r in caplog.records] == [
+        "a worker process failed: did not exit after its reply and was killed; a reply that "
+        "is not one (result, pieces) pair per component"]
+    assert 0 < sum(1 for t in looks if t is not None) < 100
+    assert all(_gone(j) for j in jobs)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -177,7 +221,7 @@ def test_a_worker_counts_as_stalled_only_while_watched(
 ) -> None:
     """No CPU time for 0.3 s of watching: stalled; a gap in the watching (Ctrl-Z of the whole
     process group, or a busy caller) starts the count again."""
-    _fake_worker(monkeypatch, _GUARD + "import time; time.sleep(600)")
+    _fake_worker(monkeypatch, fake.sleeps_forever_without_cpu)
     job = _worker.start([], ("cost",), "auto")
     try:
         assert not _worker.stalled(job, 0.3)  # first look
@@ -192,16 +236,17 @@ def test_a_worker_counts_as_stalled_only_while_watched(
     assert _gone(job)
 
 
+# a caller whose worker, once it will die with it, says so and sleeps
 _ORPHAN_PARENT = """
-import os, subprocess, sys, time
-child = subprocess.Popen(
-    [sys.executable, "-c",
-     "from zzj_match.engine.solve import worker as _worker; _worker._die_with_parent(); "
-     "print('ready', flush=True); import time; time.sleep(600)"],
-    env={**os.environ, "ZZJ_MATCH_PARENT_PID": str(os.getpid())}, stdout=subprocess.PIPE,
-    text=True)
-assert child.stdout.readline() == "ready\\n"
-print(child.pid, flush=True)
+import sys, time
+sys.path.insert(0, {tests!r})
+import _fake_workers
+from zzj_match.engine.solve import worker as _worker
+_worker.serve = _fake_workers.says_ready_then_sleeps
+job = _worker.start([], ("cost",), "auto")
+job.reader.join()
+assert job.answer == [("ready", None)], job.answer
+print(job.pid, flush=True)
 time.sleep(600)
 """
 
@@ -218,8 +263,8 @@ def _state(pid: int) -> str | None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_a_worker_dies_with_its_parent_even_under_kill_9() -> None:
     """No pipe end tells this worker anything (it never reads): only the kernel can."""
-    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN_PARENT], stdout=subprocess.PIPE,
-                              text=True)
+    code = _ORPHAN_PARENT.format(tests=str(Path(__file__).parent))
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     try:
         child = int(parent.stdout.readline())
@@ -269,19 +314,13 @@ def test_which_solves_go_to_a_worker(
 def test_a_solver_error_in_a_worker_is_raised_here(
     market: zm.LabourMarket, jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _fake_worker(monkeypatch, "import pickle, sys; from zzj_match.errors import SolverError; "
-                 "pickle.load(sys.stdin.buffer); "
-                 "pickle.dump(('error', SolverError('boom in the worker')), sys.stdout.buffer)")
+    _fake_worker(monkeypatch, fake.replies_with_a_solver_error)
     with pytest.raises(zm.SolverError, match=r"^boom in the worker$"):
         zm.match(market)
     assert all(_gone(j) for j in jobs)
 
 
 # --- the time limit ----------------------------------------------------------------------
-
-# a solve that never ends and keeps using CPU (never "stalled")
-_BUSY = _GUARD + "\nwhile True: pass"
-
 
 @pytest.fixture(scope="module")
 def network(market: zm.LabourMarket) -> Any:
@@ -293,7 +332,7 @@ def network(market: zm.LabourMarket) -> Any:
 def test_the_time_limit_stops_a_worker_that_never_finishes(
     network: Any, jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _fake_worker(monkeypatch, _BUSY)
+    _fake_worker(monkeypatch, fake.solves_without_end)
     objective = zm.Policy().objective
     n = len(components(network))
     with _deadline.limit(0.5), pytest.raises(zm.TimeLimitError) as err:
@@ -310,7 +349,7 @@ def test_ctrl_c_stops_a_worker_that_never_finishes(
     network: Any, jobs: list[_worker.Job], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """SIGINT while the worker solves: KeyboardInterrupt here at once, the worker killed."""
-    _fake_worker(monkeypatch, _BUSY)
+    _fake_worker(monkeypatch, fake.solves_without_end)
     real_start = _worker.start
 
     def start(*args: Any, **kwargs: Any) -> _worker.Job:
@@ -449,21 +488,21 @@ def test_a_bad_time_limit_in_the_policy_file_is_bad_input(
 
 # --- the command line in a subprocess: SIGTERM, SIGINT and the limit during the solve ----
 
+# a script without a __main__ guard: a worker that ran it would start a CLI of its own
 _DRIVER = """
 import sys
+sys.path.insert(0, {tests!r})
+import _fake_workers
 from zzj_match.engine.solve import parallel, worker as _worker
 
 parallel.STOPPABLE_MIN_ARCS = 0  # every component in a worker
-_worker.command = lambda: [  # a solve without end, which dies with this process
-    sys.executable, "-c",
-    "from zzj_match.engine.solve.worker import _die_with_parent\\n"
-    "_die_with_parent()\\nwhile True: pass"]
+_worker.serve = _fake_workers.solves_without_end  # which dies with this process
 _start = _worker.start
 
 
 def start(*args, **kwargs):
     job = _start(*args, **kwargs)
-    sys.stderr.write(f"zzj-test: worker {job.process.pid} solving\\n")
+    sys.stderr.write(f"zzj-test: worker {{job.pid}} solving\\n")
     sys.stderr.flush()
     return job
 
@@ -485,7 +524,7 @@ def _cli_during_solve(tmp_path: Path, sig: signal.Signals | None,
                       *extra: str) -> tuple[int, list[str], str, int]:
     """Run the CLI until its worker solves, then send ``sig``; exit status, stderr, stdout."""
     driver = tmp_path / "driver.py"
-    driver.write_text(_DRIVER, encoding="utf-8")
+    driver.write_text(_DRIVER.format(tests=str(Path(__file__).parent)), encoding="utf-8")
     stdout = tmp_path / "stdout.txt"
     with stdout.open("w", encoding="utf-8") as out:
         proc = subprocess.Popen(

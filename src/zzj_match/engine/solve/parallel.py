@@ -79,9 +79,10 @@ def _solve_components(comps: list[ClassNetwork], objective: tuple[str, ...], met
                       processes: int | None) -> tuple[list[tuple[LexResult, pd.DataFrame]], int]:
     """Solve every component, sharing them out to worker processes when that pays.
 
-    A worker is a fresh interpreter running ``python -m zzj_match.engine.solve.worker`` that
-    reads its components from a pipe and writes back their results; it never imports the
-    caller's ``__main__`` and is gone when its share is done. Each component's solve is the
+    A worker is a ``multiprocessing`` process of the spawn start method
+    (:mod:`zzj_match.engine.solve.worker`) that receives its components on a pipe and sends
+    back their results; it never imports the caller's ``__main__`` and is gone when its share
+    is done. Each component's solve is the
     same wherever it runs, so the plan does not depend on the number of processes; a worker
     that fails to start or to finish, or that stalls (:data:`STALL_S`), has its share solved
     here.
@@ -157,13 +158,13 @@ def _collect(running: list[tuple[list[int], Any]], stage: str) -> Iterator[
         _deadline.check(stage)
         for item in [item for item in pending if _worker.stalled(item[1], STALL_S)]:
             logger.warning("a worker process (pid %d) used no CPU time for %g s (stopped or "
-                           "hung); killed, its share is solved here", item[1].process.pid,
+                           "hung); killed, its share is solved here", item[1].pid,
                            STALL_S)
             pending.remove(item)
             _worker.kill(item[1])
             yield item[0], None
         if pending:
-            pending[0][1].reader.join(POLL_S)
+            _worker.wait_for(pending[0][1], POLL_S)
 
 
 def solve_all(net: ClassNetwork, objective: tuple[str, ...], method: str, *,
