@@ -184,6 +184,10 @@ def _when(run: Run) -> str:
     """``5.2 minutes in all, 2026-11-27`` from the recorded wall time and end of the run."""
     end = run.data.get("datetime", "")[:10]
     wall = run.info.get("wall_s")
+    earlier = run.info.get("earlier")
+    if earlier:  # a -k run merged into an earlier one: say both dates
+        took = f"{wall / 60:.1f} minutes for `-k` entries, " if wall else ""
+        return f"{took}{end}; {earlier['entries']} entries of {earlier['datetime'][:10]}"
     return (f"{wall / 60:.1f} minutes in all, " if wall else "") + end
 
 
@@ -213,13 +217,17 @@ def readme(data: dict[str, Any]) -> str:
 def _measured(run: Run) -> str:
     """When, at which commit, how long, and against which baseline."""
     data, info = run.data, run.info
-    end = datetime.fromisoformat(data["datetime"])
     wall = info.get("wall_s")
-    when = f"{end:%Y-%m-%d} at "
-    when += f"{end - timedelta(seconds=wall):%H:%M}–{end:%H:%M} UTC" if wall else f"{end:%H:%M} UTC"
+    if data.get("datetime"):
+        end = datetime.fromisoformat(data["datetime"])
+        when = f"on {end:%Y-%m-%d} at "
+        when += (f"{end - timedelta(seconds=wall):%H:%M}–{end:%H:%M} UTC" if wall
+                 else f"{end:%H:%M} UTC")
+    else:
+        when = "at an unrecorded time"
     commit = data.get("commit_info", {}).get("id", "")[:7]
     k = f" -k \"{info['k']}\"" if info.get("k") else ""
-    text = f"Measured on {when} with `python benchmarks/run.py{k}` (commit `{commit}`)"
+    text = f"Measured {when} with `python benchmarks/run.py{k}` (commit `{commit}`)"
     if wall:
         scale10 = ", the scale-10 match included" if "match_scale_10.0" in run.groups else ""
         what = "this run" if info.get("k") else "the whole full run"

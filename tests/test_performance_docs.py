@@ -122,3 +122,4 @@ def test_a_k_run_replaces_only_its_entries(blocks: Any, latest: dict[str, Any]) 
     text = blocks.run_block(merged)
     assert "not selected by `-k` are from the run of 2026-11-27 18:47 UTC" in text
     assert "this run took 1.0 min" in text
+    assert "1.0 minutes for `-k` entries, 2026-12-01; " in blocks.readme(merged)
