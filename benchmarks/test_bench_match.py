@@ -3,6 +3,10 @@
 Cases (``_registry.py``): ``market`` (smoke scale 0.05, full scale 1 ≈ 100k workers and 100k
 positions) and ``market_x10`` (smoke 0.1, full scale 10, also measures peak memory).
 
+Both record, beside the time, what docs/engine.md says about the measured call: the stage
+times of ``plan.stats`` (``PHASES``), the class network's arcs, components and largest
+component, and the admissible pairs the direct formulation would need.
+
 Peer: the *direct* formulation — one arc per admissible (pool, vacancy) pair, pairs checked
 with the same vectorised rules — solved with raw OR-Tools ``SimpleMinCostFlow``, one solve per
 objective level with earlier levels fixed (lower = upper bound). Every run asserts that the
@@ -20,6 +24,11 @@ import zzj_match as zm
 from _peers import direct_pipeline, plan_levels
 from _registry import CASES, FULL, measure_rss, record
 from zzj_match.engine import commute_tables
+
+# what the measured call's ``plan.stats`` puts in ``extra_info`` (docs/engine.md renders them)
+PHASES = ("seconds_prepare", "seconds_build", "seconds_split", "seconds_solve",
+          "seconds_disaggregate", "seconds_explain")
+SIZES = ("arcs", "compatible_pairs", "components", "largest_component_arcs", "processes")
 
 CASE = CASES["market"]
 CASE_X10 = CASES["market_x10"]
@@ -44,9 +53,7 @@ def test_match_default_market(benchmark: Any, market: Any, region: Any) -> None:
     assert plan.kpis["workers_placed"] > 0
     benchmark.group = f"match_scale_{CASE.params['scale']}"
     record(benchmark, objective=plan_levels(plan), workers=plan.kpis["workers"],
-           positions=plan.kpis["positions"], arcs=plan.stats["arcs"],
-           compatible_pairs=plan.stats["compatible_pairs"],
-           components=plan.stats["components"])
+           positions=plan.kpis["positions"], **_stats(plan))
     measure_rss(benchmark, lambda: zm.match(market, region=region))
 
 
@@ -58,6 +65,13 @@ def test_match_direct_ortools_peer(benchmark: Any, market: Any, region: Any) -> 
     assert levels == plan_levels(plan)
     benchmark.group = f"match_scale_{CASE.params['scale']}"
     record(benchmark, objective=levels, peer="direct pool x vacancy, raw OR-Tools")
+
+
+def _stats(plan: Any) -> dict[str, Any]:
+    """The stage times (rounded to 0.1 ms) and network sizes of one call, from ``plan.stats``."""
+    out: dict[str, Any] = {k: round(float(plan.stats[k]), 4) for k in PHASES}
+    out.update({k: int(plan.stats[k]) for k in SIZES})
+    return out
 
 
 _CHILD = """
@@ -74,9 +88,9 @@ try:
     t0 = time.perf_counter()
     plan = zm.match(market, region=region)
     levels = ("key_positions", "priority_placements", "placements", "cost")
-    out = {"ok": True, "seconds": time.perf_counter() - t0, "arcs": plan.stats["arcs"],
-           "processes": plan.stats["processes"],
+    out = {"ok": True, "seconds": time.perf_counter() - t0,
            "objective": {k: int(plan.kpis["objective_" + k]) for k in levels}}
+    out.update({k: plan.stats[k] for k in json.loads(sys.argv[4])})
 except MemoryError:
     out = {"ok": False, "error": "MemoryError"}
 except Exception as exc:
@@ -101,7 +115,8 @@ def _match_in_child(scale: float, seed: int, limit_bytes: int) -> dict[str, Any]
     import sys
 
     done = subprocess.run([sys.executable, "-c", _CHILD, str(scale), str(seed),
-                           str(limit_bytes)], capture_output=True, text=True, check=False)
+                           str(limit_bytes), json.dumps(PHASES + SIZES)],
+                          capture_output=True, text=True, check=False)
     lines = done.stdout.strip().splitlines()
     if not lines:
         return {"ok": False, "error": f"child exited {done.returncode}: {done.stderr[-300:]}"}
@@ -118,7 +133,7 @@ def test_match_scale_x10(benchmark: Any, region: Any) -> None:
                                   rounds=1, iterations=1)
         plan.check_conservation()
         benchmark.group = f"match_scale_{params['scale']}"
-        record(benchmark, objective=plan_levels(plan), arcs=plan.stats["arcs"])
+        record(benchmark, objective=plan_levels(plan), **_stats(plan))
         return
     limit = 4 * 1024**3
     result = benchmark.pedantic(_match_in_child, args=(params["scale"], params["seed"], limit),
