@@ -66,6 +66,10 @@ def _record(new: dict[str, Any], old: dict[str, Any] | None, baseline: dict[str,
             run["earlier"] = {"datetime": old.get("datetime", ""),
                               "commit": old.get("commit_info", {}).get("id", ""),
                               "entries": kept}
+            before = old.get("zzj_run", {})
+            if before.get("earlier") and before.get("k") == k:
+                # the same -k again: what it keeps is what the last one kept, from that run
+                run["earlier"] = {**before["earlier"], "entries": kept}
             if base is not None:
                 earlier = old.get("zzj_run", {}).get("baseline") or {}
                 base["medians"] = {**earlier.get("medians", {}), **base["medians"]}
