@@ -2,7 +2,7 @@
 
 Reads the JSON ``run.py`` writes (pytest-benchmark's, plus ``zzj_run``: the machine, the wall
 time, the baseline medians it was compared with). Used by ``run.py`` for ``latest.md`` and by
-``docs_blocks.py`` for the figures of README.md and docs/performance.md.
+``docs_blocks.py`` for the figures of README.md, docs/performance.md and docs/engine.md.
 """
 
 from __future__ import annotations

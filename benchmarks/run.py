@@ -10,12 +10,13 @@ Usage::
 
 Writes ``benchmarks/results/latest.json`` (pytest-benchmark JSON, plus ``zzj_run``: the machine,
 the wall time, the ``-k`` expression and the baseline medians it was compared with) and
-``benchmarks/results/latest.md``, then rewrites the generated blocks of README.md and
-docs/performance.md from that JSON (``docs_blocks.py``). A ``-k`` run replaces only the entries
-it ran and keeps the others of the previous latest.json. Smoke runs write ``smoke.json`` and
-``smoke.md`` instead and leave the pages alone. Groups are compared by **median**; each row
-shows its ratio to the zzj_match entry of its group and the objective it reached. A zzj_match
-entry whose median is more than 25 % above the baseline's is flagged, and the exit status is 1.
+``benchmarks/results/latest.md``, then rewrites the generated blocks of README.md,
+docs/performance.md and docs/engine.md from that JSON (``docs_blocks.py``). A ``-k`` run
+replaces only the entries it ran and keeps the others of the previous latest.json. Smoke runs
+write ``smoke.json`` and ``smoke.md`` instead and leave the pages alone. Groups are compared by
+**median**; each row shows its ratio to the zzj_match entry of its group and the objective it
+reached. A zzj_match entry whose median is more than 25 % above the baseline's is flagged, and
+the exit status is 1.
 """
 
 from __future__ import annotations

@@ -1,0 +1,174 @@
+"""The generated blocks of docs/engine.md's Performance section, from a run's JSON.
+
+``engine``: the run, and ``zm.match`` against the direct peer at scales 0.1, 1 and 10;
+``engine_phases``: where one measured call's time goes (its ``plan.stats``, recorded by
+``test_bench_match.py``); ``engine_scale10``: scale 10 against its aim and how the solve grows
+with the network. Registered in ``docs_blocks.BLOCKS``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from _format import AIM_SCALE_10_S, Run, count, in_processes, mb, number, t, x
+from _tables import load_range, recorded_machine
+
+DIRECT = "direct pool x vacancy, raw OR-Tools"
+# the stages of ``plan.stats`` as docs/engine.md names them; "{}" takes the network sizes
+PHASES = [
+    ("seconds_prepare", "prepare (rules on frames)"),
+    ("seconds_build", "build the class network ({} arcs)"),
+    ("seconds_split", "split into components ({})"),
+    ("seconds_solve", "solve (LEMON, both certificates, decomposition)"),
+    ("seconds_disaggregate", "disaggregate, transfers, checks"),
+    ("seconds_explain", "explanations"),
+]
+
+
+def _phases(info: dict[str, Any]) -> dict[str, float] | None:
+    """The stage times of a measured call; the solve without the split (timed inside it)."""
+    times = {key: number(info, key) for key, _ in PHASES}
+    if any(v is None for v in times.values()):
+        return None
+    out = {key: float(v or 0.0) for key, v in times.items()}
+    out["seconds_solve"] -= out["seconds_split"]
+    return out
+
+
+def _scale_row(run: Run, group: str, case: str) -> str | None:
+    ref = next(iter(run.groups.get(group, [])), None)
+    if ref is None or ref["peer"] != "zzj_match":
+        return None
+    info = ref["info"]
+    if ref["failed"]:
+        return f"| {case} | not solved ({ref['failed']}) | | | |"
+    added = ref["added_rss_mb"]
+    memory = mb(added) if added is not None else mb(ref["peak_rss_mb"] or 0)
+    workers = number(info, "peak_rss_workers_mb")
+    if added is None and workers:
+        memory += f" main + {mb(workers)} worker"
+    direct = run.entry(group, DIRECT)
+    bold = "**" if group == "match_scale_1.0" else ""
+    median = f"{bold}{t(ref['median'])}{bold}"
+    if direct is None:
+        pairs = number(info, "compatible_pairs")
+        return (f"| {case} | {median} | {memory} | — "
+                f"{f'({count(pairs)} pairs) ' if pairs else ''}| — |")
+    ratio = direct["median"] / ref["median"]
+    return (f"| {case} | {median} | {memory} | {t(direct['median'])} | "
+            f"{bold}{x(ratio)}{bold} |")
+
+
+def engine_block(data: dict[str, Any]) -> str:
+    """docs/engine.md, Performance: the run, and ``match`` against the direct peer by scale."""
+    run = Run(data)
+    load = load_range(data)
+    loads = f", load average {load[0]:.1f}–{load[1]:.1f}" if load else ""
+    end = data.get("datetime", "")[:10]
+    earlier = run.info.get("earlier")
+    kept = (f"; a `-k` run, with the entries it did not select from the run of "
+            f"{earlier['datetime'][:16].replace('T', ' ')} UTC" if earlier else "")
+    text = (f"Measured with `python benchmarks/run.py`{f' on {end},' if end else ''} on "
+            f"{recorded_machine(data)} ({loads.removeprefix(', ')}{kept}; the full table, "
+            "peers and memory are in [performance.md](performance.md)).").replace("(; ", "(")
+    one = run.ref("match_scale_1.0")
+    prep = run.ref("engine_prepare_scale_1.0")
+    if one is not None and prep is not None and "workers" in one["info"]:
+        i, p = one["info"], prep["info"]
+        text += (f" Scale 1 is the default market: {int(p['pools']):,} pools / "
+                 f"{int(i['workers']):,} workers and {int(p['vacancies']):,} vacancies / "
+                 f"{int(i['positions']):,} positions; scale 10 has ten times as many of each.")
+    text += (" The direct peer solves the same four objective levels on the pool × vacancy "
+             "network with raw OR-Tools; every run asserts that both reach the same levels.")
+    rows = [row for g, case in (("match_scale_0.1", "scale 0.1"), ("match_scale_1.0", "scale 1"),
+                                ("match_scale_10.0", "scale 10"))
+            if (row := _scale_row(run, g, case))]
+    if rows:
+        text += ("\n\n| case | `zm.match()` median | peak memory | direct pool × vacancy, "
+                 "raw OR-Tools | ratio |\n|---|---:|---:|---:|---:|\n" + "\n".join(rows))
+    said = []
+    solve, solve_direct = run.ref("engine_solve_scale_1.0"), run.entry("engine_solve_scale_1.0",
+                                                                        DIRECT)
+    if solve and solve_direct:
+        said.append(f"The solve phase alone at scale 1: {t(solve['median'])} against "
+                    f"{t(solve_direct['median'])} "
+                    f"({x(solve_direct['median'] / solve['median'])})")
+    build = run.ref("engine_build_scale_1.0")
+    build_direct = run.entry("engine_build_scale_1.0", "direct pool x vacancy pairs")
+    if build and build_direct:
+        said.append(f"building the class network {t(build['median'])} against "
+                    f"{t(build_direct['median'])} for the "
+                    f"{count(float(build_direct['info'].get('arcs', 0)))} arcs of the direct "
+                    "network")
+    paragraph = "; ".join(said) + "." if said else ""
+    tenth = run.ratio("match_scale_0.1", DIRECT)
+    if tenth is not None:
+        paragraph += (" At scale 0.1 the direct peer " +
+                      ("wins" if tenth < 1 else f"takes {x(tenth)} as long") +
+                      ": it computes four numbers, while `match` also builds the plan, its "
+                      "reasons and its certificates.")
+    return text + ("\n\n" + paragraph.strip() if paragraph.strip() else "")
+
+
+def phases_block(data: dict[str, Any]) -> str:
+    """docs/engine.md: where the time of one measured ``match`` goes, stage by stage."""
+    run = Run(data)
+    scales = []
+    for group, name in (("match_scale_1.0", "scale 1"), ("match_scale_10.0", "scale 10")):
+        ref = run.ref(group)
+        times = _phases(ref["info"]) if ref is not None else None
+        if ref is not None and times is not None:
+            scales.append((name, ref["info"], times))
+    if not scales:
+        return ""
+    sizes = {"seconds_build": " / ".join(count(number(i, "arcs") or 0) for _, i, _t in scales),
+             "seconds_split": " / ".join(f"{number(i, 'components') or 0:.0f}"
+                                         for _, i, _t in scales)}
+    lines = ["Where the time goes (`plan.stats` of the measured call; at scale 1 the last of "
+             "its rounds):", "",
+             "| phase | " + " | ".join(name for name, _, _t in scales) + " |",
+             "|---|" + "---:|" * len(scales)]
+    for key, label in PHASES:
+        cells = []
+        for _, info, times in scales:
+            n = int(number(info, "processes") or 1)
+            extra = f" ({in_processes(n)})" if key == "seconds_solve" and n > 1 else ""
+            cells.append(t(times[key]) + extra)
+        lines.append(f"| {label.format(sizes.get(key, ''))} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def scale10_block(data: dict[str, Any]) -> str:
+    """docs/engine.md: scale 10 against its aim, and how the solve grows with the network."""
+    run = Run(data)
+    tried = run.groups.get("match_scale_10.0")
+    if not tried or tried[0]["peer"] != "zzj_match":
+        return "**Scale 10 was not measured in this run.**"
+    ten = run.ref("match_scale_10.0")
+    if ten is None:
+        return (f"**Scale 10 was not solved in this run ({tried[0]['failed']}), so it misses "
+                f"the {AIM_SCALE_10_S:g}-second aim.**")
+    median = ten["median"]
+    verdict = ("meets" if median <= AIM_SCALE_10_S else "misses")
+    text = (f"**Scale 10 {verdict} the {AIM_SCALE_10_S:g}-second aim: {t(median)} in this run"
+            + (f", {x(median / AIM_SCALE_10_S)} the aim" if median > AIM_SCALE_10_S else "")
+            + ".**")
+    info = ten["info"]
+    largest, arcs = number(info, "largest_component_arcs"), number(info, "arcs")
+    if largest and arcs:
+        text += (f" Most of its time is one network simplex run on the largest component "
+                 f"({count(largest)} of its {count(arcs)} arcs after ladders and shared parts; it "
+                 "cannot be split: its pools and vacancies are joined by occupation "
+                 "substitution).")
+    one = run.ref("match_scale_1.0")
+    small = _phases(one["info"]) if one is not None else None
+    large = _phases(info)
+    arcs_1 = number(one["info"], "arcs") if one is not None else None
+    if small and large and arcs and arcs_1:
+        s1, s10 = small["seconds_solve"], large["seconds_solve"]
+        n = int(number(info, "processes") or 1)
+        text += (f" Network simplex time grows faster than the network: the solve takes "
+                 f"{t(s1)} for the {count(arcs_1)} arcs of scale 1 and {t(s10)} for the "
+                 f"{count(arcs)} arcs of scale 10 ({in_processes(n)}), {x(s10 / s1)} the time "
+                 f"for {x(arcs / arcs_1)} the arcs.")
+    return text
