@@ -72,3 +72,12 @@ def test_shadow_prices_come_with_the_cost_solve() -> None:
     assert np.isfinite(sp["marginal_cost_cny"]).all()
     weighted = match_frames(*data, zm.Policy(lexicographic="weights"))
     assert weighted.shadow_prices.empty
+
+
+def test_arguments_of_the_wrong_kind_are_named_in_one_report() -> None:
+    with pytest.raises(InputError) as err:
+        zm.match({"pools": []}, region="zzj", policy={"max_commute_min": 60})  # type: ignore[arg-type]
+    problems = err.value.problems
+    assert list(problems["table"]) == ["market", "region", "policy"]
+    assert list(problems["value"]) == ["dict", "str", "dict"]
+    assert "zzj_match.LabourMarket" in problems["message"].iloc[0]

@@ -91,7 +91,8 @@ def match(market: LabourMarket, *, region: Region | None = None,
     Raises
     ------
     InputError
-        A zone of the market that the region does not have (every such row named).
+        A zone of the market that the region does not have (every such row named), or a
+        market, region or policy of the wrong kind (each named).
     TimeLimitError
         When ``policy.time_limit_s`` runs out (within about a second of it, even inside a
         long solve; no worker process is left running). Ctrl-C (``KeyboardInterrupt``) is
@@ -136,7 +137,7 @@ def _check_arguments(market: Any, region: Any, policy: Any) -> None:
     Raises
     ------
     InputError
-        For a market without the four market tables, a region that is not a ``Region`` or a
+        For a market without the market tables, a region that is not a ``Region`` or a
         policy that is not a ``Policy``.
     """
     bad = []
