@@ -457,3 +457,11 @@ def test_a_bad_row_model_reports_as_the_region_frame_does(
     want = want.loc[~want["message"].str.startswith("unknown zone id")]
     assert list(got.columns) == list(want.columns)
     assert got.to_dict("records") == want.reset_index(drop=True).to_dict("records")
+
+
+def test_a_link_model_refuses_the_dates_a_region_refuses() -> None:
+    with pytest.raises(InputError) as err:
+        Link(link_id="l", from_zone="a", to_zone="b", mode="road", minutes=1, km=1,
+                opened="1000-01-01")
+    assert list(err.value.problems["column"]) == ["opened"]
+    assert "1678-2261" in err.value.problems["message"].iloc[0]

@@ -9,14 +9,13 @@ derive from :class:`~zzj_match.model._fields.RowModel`, so a refused row raises 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from zzj_match.io._region import CLOSING_MESSAGE, LOOP_MESSAGE
 from zzj_match.io._spec import LINK_MODES, REGION_TABLES, ZONE_KINDS
-from zzj_match.model._fields import Id, RowModel
+from zzj_match.model._fields import Date, Id, RowModel
 
 __all__ = ["LINK_COLUMNS", "LINK_MODES", "ZONE_COLUMNS", "ZONE_KINDS", "Link", "Zone"]
 
@@ -84,8 +83,8 @@ class Link(RowModel):
     )
     two_way: bool = Field(True, description="Usable both ways with the same figures (flag).")
     tags: str = Field("", description="';'-joined tags, e.g. 'bridge;shenzhong_link' (text).")
-    opened: dt.date | None = Field(None, description="First day open (date); None = always.")
-    closed: dt.date | None = Field(None, description="First day closed (date); None = never.")
+    opened: Date | None = Field(None, description="First day open (date); None = always.")
+    closed: Date | None = Field(None, description="First day closed (date); None = never.")
     source: str = Field("", description="Where the row's figures come from (text).")
     estimate: bool = Field(False, description="True when minutes, km or toll are estimates (flag).")
 
