@@ -14,7 +14,7 @@ from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.errors import SolverError
 
 
-def _nw_merge(
+def nw_merge(
     g_in: npt.NDArray[np.int64], a_in: npt.NDArray[np.int64],
     g_out: npt.NDArray[np.int64], a_out: npt.NDArray[np.int64],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -46,7 +46,7 @@ def _chain_pairs(
     """First in, first out along every chain: (inflow label, outflow label, amount) pieces."""
     o_in = np.lexsort((label_in, node_in, chain_in))
     o_out = np.lexsort((label_out, node_out, chain_out))
-    i, j, amt = _nw_merge(chain_in[o_in], amount_in[o_in], chain_out[o_out],
+    i, j, amt = nw_merge(chain_in[o_in], amount_in[o_in], chain_out[o_out],
                           amount_out[o_out])
     # the flow on a chain arc is what entered before it minus what left, never negative,
     # so a unit leaves at or after the node where it entered
@@ -106,7 +106,7 @@ def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
         o1 = np.lexsort((lpc, larc))
         arc2, vc2, amt2 = src[via] - n_pc, vc[via], amt[via]
         o2 = np.lexsort((vc2, arc2))
-        i, j, part = _nw_merge(larc[o1], lamt[o1], arc2[o2], amt2[o2])
+        i, j, part = nw_merge(larc[o1], lamt[o1], arc2[o2], amt2[o2])
         pc.append(lpc[o1][i])
         vc_all.append(vc2[o2][j])
         amt_all.append(part)
@@ -156,7 +156,7 @@ def disaggregate(
     pm["q"] = first_fill(pm["pc"].to_numpy(), pm["h"].to_numpy(), placed_c)
     pm = pm[pm["q"] > 0]
     pcs = pieces.sort_values(["pc", "vc"], kind="stable")
-    i, j, amt = _nw_merge(pm["pc"].to_numpy(), pm["q"].to_numpy(), pcs["pc"].to_numpy(),
+    i, j, amt = nw_merge(pm["pc"].to_numpy(), pm["q"].to_numpy(), pcs["pc"].to_numpy(),
                           pcs["headcount"].to_numpy())
     mid = pd.DataFrame({"p": pm["p"].to_numpy()[i], "vc": pcs["vc"].to_numpy()[j], "a": amt})
     mid["id"] = pools.pool_id[mid["p"].to_numpy()]
@@ -170,7 +170,7 @@ def disaggregate(
     vm = vm[vm["vc"] >= 0].sort_values(["vc", "id"], kind="stable")
     vm["q"] = first_fill(vm["vc"].to_numpy(), vm["h"].to_numpy(), filled_c)
     vm = vm[vm["q"] > 0]
-    i, j, amt = _nw_merge(mid["vc"].to_numpy(), mid["a"].to_numpy(), vm["vc"].to_numpy(),
+    i, j, amt = nw_merge(mid["vc"].to_numpy(), mid["a"].to_numpy(), vm["vc"].to_numpy(),
                           vm["q"].to_numpy())
     out = pd.DataFrame({"p": mid["p"].to_numpy()[i], "v": vm["v"].to_numpy()[j],
                         "headcount": amt})

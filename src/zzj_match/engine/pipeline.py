@@ -24,10 +24,10 @@ from zzj_match.engine.solve.caps import solve_with_caps
 from zzj_match.engine.solve.levels import SolveOutcome
 from zzj_match.engine.solve.parallel import solve_all
 from zzj_match.engine.transfers import (
-    _shadow_prices,
-    _split_to_workers,
-    _transfers,
-    _workers_as_pools,
+    shadow_prices,
+    split_to_workers,
+    transfer_rows,
+    workers_as_pools,
 )
 from zzj_match.errors import InputError, SolverError
 from zzj_match.model.market import LabourMarket
@@ -205,7 +205,7 @@ def match_frames(
     clock = _Clock()
     members = None
     if workers is not None and len(workers):
-        pools, members = _workers_as_pools(pools, workers)
+        pools, members = workers_as_pools(pools, workers)
     with clock("prepare", "applying the matching rules"):
         prep = prepare(enterprises, vacancies, pools, commute, policy)
     with clock("build", "building the class network"):
@@ -250,11 +250,11 @@ def _checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
     SolverError
         When the rows' cost differs from the optimum of the class network.
     """
-    transfers, total_cost = _transfers(prep, pairs)
+    transfers, total_cost = transfer_rows(prep, pairs)
     if total_cost != optimum:
         raise SolverError(
             f"plan cost {total_cost} differs from the optimum {optimum} of the class network")
-    return transfers if members is None else _split_to_workers(transfers, members)
+    return transfers if members is None else split_to_workers(transfers, members)
 
 
 def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
@@ -273,6 +273,6 @@ def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
     stats["cost_resolution_cny"] = prep.policy.cost_resolution_cny
     return AdjustmentPlan(
         transfers=transfers, unmet=unmet, unplaced=unplaced, kpis=kpis,
-        shadow_prices=_shadow_prices(prep, net, out), stats=stats, policy=prep.policy,
+        shadow_prices=shadow_prices(prep, net, out), stats=stats, policy=prep.policy,
         all_vacancies=vacancy_totals, all_pools=pool_totals,
     )

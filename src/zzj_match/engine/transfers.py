@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["_shadow_prices", "_split_to_workers", "_transfers", "_workers_as_pools"]
+__all__ = ["shadow_prices", "split_to_workers", "transfer_rows", "workers_as_pools"]
 
 from typing import Any
 
@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
-from zzj_match.engine.decompose import _nw_merge
+from zzj_match.engine.decompose import nw_merge
 from zzj_match.engine.rules.admissible import commute_exempt, commute_ok
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.pairs import pair_rules
@@ -19,7 +19,7 @@ from zzj_match.errors import SolverError
 from zzj_match.plan._plan import TRANSFER_COLUMNS
 
 
-def _workers_as_pools(
+def workers_as_pools(
     pools: pd.DataFrame, workers: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Standalone workers become pools of one; return the pools and the pool members."""
@@ -46,7 +46,7 @@ def _workers_as_pools(
     return merged, members.sort_values(["pool_id", "worker_id"]).reset_index(drop=True)
 
 
-def _split_to_workers(transfers: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+def split_to_workers(transfers: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Give each pool's placements to its listed workers in worker_id order (one row each)."""
     if transfers.empty or members.empty:
         return transfers
@@ -65,7 +65,7 @@ def _split_to_workers(transfers: pd.DataFrame, members: pd.DataFrame) -> pd.Data
     g_in = pd.factorize(t["pool_id"], sort=True)[0]
     codes = {k: i for i, k in enumerate(sorted(set(t["pool_id"])))}
     g_out = slots["pool_id"].map(codes).to_numpy()
-    i, j, amt = _nw_merge(g_in.astype(np.int64), t["headcount"].to_numpy(dtype=np.int64),
+    i, j, amt = nw_merge(g_in.astype(np.int64), t["headcount"].to_numpy(dtype=np.int64),
                           g_out.astype(np.int64), slots["a"].to_numpy(dtype=np.int64))
     rows = t.iloc[i].reset_index(drop=True)
     rows["worker_id"] = slots["worker_id"].to_numpy(dtype=object)[j]
@@ -75,7 +75,7 @@ def _split_to_workers(transfers: pd.DataFrame, members: pd.DataFrame) -> pd.Data
     return out.reset_index(drop=True).loc[:, list(TRANSFER_COLUMNS)]
 
 
-def _transfers(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Transfer rows for (pool row, vacancy row, headcount) pairs; checks every pair.
 
     Raises
@@ -159,7 +159,7 @@ def _bridge_dependent(prep: Prepared, pi: npt.NDArray[np.int64],
     return dependent
 
 
-def _shadow_prices(prep: Prepared, net: Any, out: Any) -> pd.DataFrame:
+def shadow_prices(prep: Prepared, net: Any, out: Any) -> pd.DataFrame:
     """Marginal monthly cost (CNY) of one more worker by home zone and occupation."""
     cols = {"zone_id": pd.Series(dtype=object), "occupation": pd.Series(dtype=object),
             "marginal_cost_cny": pd.Series(dtype=np.float64)}

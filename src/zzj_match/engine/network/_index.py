@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["_dense_ids", "_expand", "_ngroup"]
+__all__ = ["dense_ids", "expand", "ngroup"]
 
 import math
 from typing import Any
@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 
-def _ngroup(frame: pd.DataFrame, cols: list[str]) -> npt.NDArray[np.int64]:
+def ngroup(frame: pd.DataFrame, cols: list[str]) -> npt.NDArray[np.int64]:
     """Dense ids of the distinct rows of ``frame[cols]``, numbered in sorted key order."""
     if len(frame) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -21,10 +21,10 @@ def _ngroup(frame: pd.DataFrame, cols: list[str]) -> npt.NDArray[np.int64]:
     return out
 
 
-def _dense_ids(*cols: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+def dense_ids(*cols: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
     """Dense ids of the distinct rows of integer columns, numbered in sorted key order.
 
-    The same numbering as :func:`_ngroup` (a pandas ``groupby().ngroup()``), in numpy: one
+    The same numbering as :func:`ngroup` (a pandas ``groupby().ngroup()``), in numpy: one
     mixed-radix int64 key when the columns' ranges allow it, else a lexicographic sort.
     """
     if not cols or cols[0].size == 0:
@@ -47,7 +47,7 @@ def _dense_ids(*cols: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
     return out
 
 
-def _expand(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> tuple[
+def expand(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> tuple[
         npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """For segments (start, count): the owner of each expanded row and the row index."""
     owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from zzj_match.engine.network._index import _expand
+from zzj_match.engine.network._index import expand
 from zzj_match.engine.rules.admissible import commute_ok, pair_flags
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.cost import middle_units
@@ -32,7 +32,7 @@ class Candidates:
     flags: dict[str, npt.NDArray[np.bool_]]
 
 
-class _Groups:
+class VacancyGroups:
     """Vacancies sorted by (occupation, work zone, min level, id): contiguous groups G.
 
     ``le[G, L]`` counts the vacancies of G with a minimum level <= L, so the vacancies a
@@ -85,7 +85,7 @@ class _Groups:
 
 
 @dataclass
-class _Triples:
+class Triples:
     """(pool, target occupation, work zone) triples with the level slice ``[lo, hi)`` of G."""
 
     p: npt.NDArray[np.int64]
@@ -98,9 +98,9 @@ class _Triples:
     cost: npt.NDArray[np.int64]
 
 
-def _triples(
-    prep: Prepared, gr: _Groups, pool_rows: npt.NDArray[np.int64], *, building: bool,
-) -> _Triples:
+def make_triples(
+    prep: Prepared, gr: VacancyGroups, pool_rows: npt.NDArray[np.int64], *, building: bool,
+) -> Triples:
     """(pool, target occupation, work zone) triples of ``pool_rows`` and the groups ``gr``.
 
     ``building``: only the triples that may hold an admissible pair — the commute rule holds
@@ -122,7 +122,7 @@ def _triples(
     sub_a, sub_b, sub_c = sub_a[sort], sub_b[sort], sub_c[sort]
     s0 = np.searchsorted(sub_a, p_occ, side="left")
     s1 = np.searchsorted(sub_a, p_occ, side="right")
-    own, si = _expand(s0, s1 - s0)
+    own, si = expand(s0, s1 - s0)
     pt_p = pool_rows[own]
     pt_occ = sub_b[si]
     pt_cost = sub_c[si]
@@ -134,7 +134,7 @@ def _triples(
         pt_cost = np.r_[pt_cost, pt_cost[up] + training_cost_units(pol)]
         pt_tr = np.r_[pt_tr, np.ones(int(up.sum()), dtype=bool)]
     # expand to the work-zone groups of the target occupation
-    own, g = _expand(gr.occ_start[pt_occ], gr.occ_end[pt_occ] - gr.occ_start[pt_occ])
+    own, g = expand(gr.occ_start[pt_occ], gr.occ_end[pt_occ] - gr.occ_start[pt_occ])
     t_p = pt_p[own]
     zp = p.zone[t_p]
     zv = gr.g_zi[g]
@@ -156,7 +156,7 @@ def _triples(
         hi = gr.count[g]
     sel = np.flatnonzero(reach)
     t_p, g, zp, zv = t_p[sel], g[sel], zp[sel], zv[sel]
-    return _Triples(p=t_p, g=g, zp=zp, zv=zv, lo=lo[sel].astype(np.int64),
+    return Triples(p=t_p, g=g, zp=zp, zv=zv, lo=lo[sel].astype(np.int64),
                     hi=hi[sel].astype(np.int64), trained=pt_tr[own[sel]],
                     cost=middle_units(prep, zp, zv, pt_cost[own[sel]]).astype(np.int64))
 
@@ -172,10 +172,10 @@ def candidates(
     codes.
     """
     p = prep.pools
-    gr = _Groups(prep, vac_rows)
-    tr = _triples(prep, gr, pool_rows, building=False)
+    gr = VacancyGroups(prep, vac_rows)
+    tr = make_triples(prep, gr, pool_rows, building=False)
     # expand triples to vacancies; the commute figures are read once per triple
-    tri, vi = _expand(gr.start[tr.g] + tr.lo, tr.hi - tr.lo)
+    tri, vi = expand(gr.start[tr.g] + tr.lo, tr.hi - tr.lo)
     vrow = gr.rows[vi]
     prow = tr.p[tri]
     minutes = prep.commute.minutes[tr.zp, tr.zv][tri]

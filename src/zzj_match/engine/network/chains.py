@@ -15,21 +15,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zzj_match.engine.network._index import _dense_ids, _expand, _ngroup
-from zzj_match.engine.network.candidates import _Groups, _Triples, _triples
+from zzj_match.engine.network._index import dense_ids, expand, ngroup
+from zzj_match.engine.network.candidates import Triples, VacancyGroups, make_triples
 from zzj_match.engine.rules.admissible import commute_exempt
 from zzj_match.engine.rules.arrays import Prepared
 
-__all__ = ["_Middle", "_middle"]
+__all__ = ["Middle", "build_middle"]
 
 @dataclass
-class _Middle:
+class Middle:
     """Every triple and every chain member of the middle layer (pool-class rows).
 
     Members are sorted by chain, then wage; chains are numbered plain first, then filtered.
     Triple ``t`` enters chain ``t_chain[t]`` at member position ``t_entry[t]`` and reaches
     exactly the members from there to the end of its chain. ``t_ladder`` marks the triples
-    that may go through a ladder (:func:`_ladders`), ``t_lkey`` numbers their ladder keys
+    that may go through a ladder (:func:`build_ladders`), ``t_lkey`` numbers their ladder keys
     (home zone, occupation, level, tolerance, secondment, trained) and ``t_wr`` is the pool's
     reservation-wage rank.
     """
@@ -67,8 +67,8 @@ def _suffix_extreme(values: npt.NDArray[np.int64], seg: npt.NDArray[np.int64], n
     return out
 
 
-def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.int64],
-            vclass: npt.NDArray[np.int64]) -> _Middle:
+def build_middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.int64],
+            vclass: npt.NDArray[np.int64]) -> Middle:
     """Wage chains (plain and date-filtered) between pool classes and vacancies.
 
     Every (pool, target occupation, work zone) triple selects its level slice of the group G
@@ -88,8 +88,8 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     vacancies reachable from a triple are exactly its admissible partners.
     """
     pools = prep.pools
-    gr = _Groups(prep, vrows)
-    tr = _triples(prep, gr, rep, building=True)
+    gr = VacancyGroups(prep, vrows)
+    tr = make_triples(prep, gr, rep, building=True)
     c = _plain_chains(prep, gr, tr)
     cut = _date_filtered(prep, c)
     sh = _shared_parts(c, cut)
@@ -100,12 +100,12 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
     sl_t = cut.triples[cut.dated][sh.alive]
     t_all = np.r_[ci, fl_t, sl_t]
     # ---- ladders: a (pool, trained) row whose every live triple is clean may share its
-    # entries with the other such rows of its ladder key (see _ladders) ----
+    # entries with the other such rows of its ladder key (see build_ladders) ----
     tp = tr.p
     pt = tp * 2 + tr.trained
     eligible = ~np.isin(pt, pt[c.alive & ~c.clean])
     lcols = ["zone", "occupation", "skill", "tolerance_min", "secondment"]
-    lkey = _ngroup(pd.DataFrame({k: getattr(pools, k) for k in lcols}), lcols)[tp] * 2 + (
+    lkey = ngroup(pd.DataFrame({k: getattr(pools, k) for k in lcols}), lcols)[tp] * 2 + (
         tr.trained)
     t_ladder = np.r_[eligible[ci], np.zeros(fl_t.size + sl_t.size, dtype=bool)]
     n_plain, n_fmem, n_ch, n_fc = c.own.size, cut.own.size, c.n, cut.n
@@ -123,7 +123,7 @@ def _middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[np.in
         "shared_parts": sh.n,
     }
     m_rows = np.r_[c.vrow, c.vrow[cut.pos], c.vrow[sh.pos]]
-    return _Middle(
+    return Middle(
         t_p=tp[t_all], t_cost=tr.cost[t_all], t_zp=tr.zp[t_all], t_zv=tr.zv[t_all],
         t_ladder=t_ladder, t_lkey=lkey[t_all].astype(np.int64),
         t_wr=pools.wage_rank[tp[t_all]],
@@ -149,7 +149,7 @@ class _Chains:
     (``alive``) and whether every vacancy of it passes the date rules (``clean``).
     """
 
-    tr: _Triples
+    tr: Triples
     ch: npt.NDArray[np.int64]
     n: int
     own: npt.NDArray[np.int64]
@@ -163,7 +163,7 @@ class _Chains:
     suffix_max_end: npt.NDArray[np.int64]
 
 
-def _plain_chains(prep: Prepared, gr: _Groups, tr: _Triples) -> _Chains:
+def _plain_chains(prep: Prepared, gr: VacancyGroups, tr: Triples) -> _Chains:
     """Chains of the triples ``tr``, their entry points, and which suffixes are clean."""
     pools, vacs = prep.pools, prep.vacancies
     nz = np.int64(prep.commute.zone_ids.size)
@@ -171,13 +171,13 @@ def _plain_chains(prep: Prepared, gr: _Groups, tr: _Triples) -> _Chains:
     shut = np.isin(tr.g * nz + tr.zp, gr.g_shuttle)
     cfl = np.where(inside, -2, np.where(shut, tr.zp, -1)).astype(np.int64)
     tsec = pools.secondment[tr.p]
-    ch = _dense_ids(tr.g, tr.lo, tr.hi, cfl, tsec)
+    ch = dense_ids(tr.g, tr.lo, tr.hi, cfl, tsec)
     n_ch = int(ch.max()) + 1 if ch.size else 0
     first = np.full(n_ch, -1, dtype=np.int64)
     first[ch[::-1]] = np.arange(ch.size - 1, -1, -1, dtype=np.int64)
     c_g, c_lo, c_hi = tr.g[first], tr.lo[first], tr.hi[first]
     c_fl, c_sec = cfl[first], tsec[first]
-    own, gi = _expand(gr.start[c_g] + c_lo, c_hi - c_lo)
+    own, gi = expand(gr.start[c_g] + c_lo, c_hi - c_lo)
     vrow = gr.rows[gi]
     keep = np.ones(vrow.size, dtype=bool)
     fl = c_fl[own]
@@ -272,13 +272,13 @@ def _date_filtered(prep: Prepared, c: _Chains) -> _Cut:
     b_min = np.full(c.n, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(b_min, fch[dated], atr[dated])
     shared = (m_e >= a_max[own]) & (m_s < b_min[own])
-    fid = _dense_ids(fch, by_term, ka, kc, kb)
+    fid = dense_ids(fch, by_term, ka, kc, kb)
     n_fc = int(fid.max()) + 1 if fid.size else 0
     f_rep = np.full(n_fc, -1, dtype=np.int64)
     f_rep[fid[::-1]] = np.arange(fid.size - 1, -1, -1, dtype=np.int64)
     f_from = np.full(n_fc, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(f_from, fid, entry[fb])
-    f_own, f_pos = _expand(f_from, c.cend[fch[f_rep]] - f_from)
+    f_own, f_pos = expand(f_from, c.cend[fch[f_rep]] - f_from)
     r = f_rep[f_own]
     keep_f = ((m_e[f_pos] >= afr[r]) & (m_e[f_pos] < cer[r]) & (m_s[f_pos] < atr[r])
               & (by_term[r] | ~shared[f_pos]))
@@ -314,7 +314,7 @@ def _shared_parts(c: _Chains, cut: _Cut) -> _Shared:
     s_id = s_id.reshape(-1).astype(np.int64)
     s_from = np.full(s_ch.size, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(s_from, s_id, entry)
-    s_own, s_pos = _expand(s_from, c.cend[s_ch] - s_from)
+    s_own, s_pos = expand(s_from, c.cend[s_ch] - s_from)
     keep_s = cut.shared[s_pos]
     s_own, s_pos = s_own[keep_s], s_pos[keep_s]
     pmod = np.int64(c.own.size + 1)

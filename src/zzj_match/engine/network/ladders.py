@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["Ladders", "Links", "_ladders", "_link"]
+__all__ = ["Ladders", "Links", "build_ladders", "link_chains"]
 
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from zzj_match.engine.network.chains import _Middle
+from zzj_match.engine.network.chains import Middle
 from zzj_match.errors import SolverError
 
 I64 = npt.NDArray[np.int64]
@@ -17,7 +17,7 @@ I64 = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Ladders:
-    """Ladder nodes and arcs (:func:`_ladders`), on ladder node numbers from 0.
+    """Ladder nodes and arcs (:func:`build_ladders`), on ladder node numbers from 0.
 
     ``n`` nodes with their ladder ``key``; pool arcs ``pool → pool_node``; rung arcs
     ``rung_tail → rung_tail + 1`` with capacities ``rung_cap``; entry arcs ``entry_node →
@@ -41,7 +41,7 @@ class Ladders:
 
 @dataclass(frozen=True)
 class Links:
-    """Chain nodes and arcs (:func:`_link`).
+    """Chain nodes and arcs (:func:`link_chains`).
 
     ``n`` nodes; per triple its entry node (``entry``); chain arcs ``chain_tail →
     chain_tail + 1`` with ``chain_cap``; exit arcs ``exit_node → member exit_member``; the
@@ -56,7 +56,7 @@ class Links:
     exit_member: I64
     chain: I64
 
-def _ladders(mid: _Middle, t_pc: npt.NDArray[np.int64], pc_h: npt.NDArray[np.int64],
+def build_ladders(mid: Middle, t_pc: npt.NDArray[np.int64], pc_h: npt.NDArray[np.int64],
              t_node: npt.NDArray[np.int64], sel: npt.NDArray[np.int64]) -> Ladders:
     """Share the entries of the triples ``sel`` through one wage ladder per ladder key.
 
@@ -116,7 +116,7 @@ def _ladders(mid: _Middle, t_pc: npt.NDArray[np.int64], pc_h: npt.NDArray[np.int
     )
 
 
-def _link(
+def link_chains(
     mem_chain: npt.NDArray[np.int64], t_chain: npt.NDArray[np.int64],
     t_entry: npt.NDArray[np.int64], mem_head: npt.NDArray[np.int64],
 ) -> Links:

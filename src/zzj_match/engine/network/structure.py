@@ -11,9 +11,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zzj_match.engine.network._index import _ngroup
-from zzj_match.engine.network.chains import _Middle, _middle
-from zzj_match.engine.network.ladders import _ladders, _link
+from zzj_match.engine.network._index import ngroup
+from zzj_match.engine.network.chains import Middle, build_middle
+from zzj_match.engine.network.ladders import build_ladders, link_chains
 from zzj_match.engine.network.layout import Block, ClassNetwork, Ends, MiddleArcs, assemble
 from zzj_match.engine.rules.arrays import Prepared
 
@@ -38,7 +38,7 @@ class ChainStructure:
     pool_class: npt.NDArray[np.int64]
     vac_class: npt.NDArray[np.int64]
     t_pc: npt.NDArray[np.int64]
-    mid: _Middle
+    mid: Middle
     stats: dict[str, int]
 
     @property
@@ -72,15 +72,15 @@ class ChainStructure:
         Parameters
         ----------
         ladders : bool, default True
-            Route the triples that may share entries through ladders (:func:`_ladders`);
+            Route the triples that may share entries through ladders (:func:`build_ladders`);
             ``False`` gives every triple its own arc (same optimum, more arcs).
         """
         mid = self.mid
-        link = _link(mid.m_chain, mid.t_chain, mid.t_entry, mid.m_head)
+        link = link_chains(mid.m_chain, mid.t_chain, mid.t_entry, mid.m_head)
         n_y = link.n
         via = mid.t_ladder if ladders else np.zeros(self.n_triples, dtype=bool)
         direct = np.flatnonzero(~via)
-        lad = _ladders(mid, self.t_pc, self.pc_h, link.entry, np.flatnonzero(via))
+        lad = build_ladders(mid, self.t_pc, self.pc_h, link.entry, np.flatnonzero(via))
         ends = Ends(pool_heads=self.pc_h, pool_priority=self.pc_prio,
                     pool_wage_units=self.pc_cwp, vacancy_heads=self.v_h,
                     vacancy_key=self.v_key, vacancy_wage_units=self.v_cwv,
@@ -168,7 +168,7 @@ def build_structure(prep: Prepared) -> ChainStructure:
     act = np.flatnonzero(active_p)
     pa = pd.DataFrame({c: getattr(pools, c)[active_p] for c in [*_PKEY, "headcount"]})
     pclass = np.full(len(pools), -1, dtype=np.int64)
-    pa_id = _ngroup(pa, _PKEY)
+    pa_id = ngroup(pa, _PKEY)
     pclass[act] = pa_id
     n_pc = int(pa_id.max()) + 1 if pa_id.size else 0
     rep = np.full(n_pc, -1, dtype=np.int64)
@@ -182,7 +182,7 @@ def build_structure(prep: Prepared) -> ChainStructure:
     vclass = np.full(len(vacs), -1, dtype=np.int64)
     vclass[vrows] = np.arange(vrows.size)
 
-    mid = _middle(prep, rep, vrows, vclass)
+    mid = build_middle(prep, rep, vrows, vclass)
     return ChainStructure(
         pc_h=pc_h, pc_prio=pools.priority[rep],
         pc_cwp=pools.wage_units[rep],
