@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+__all__ = ["CommuteTables", "commute_tables"]
+
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from zzj_match.model.region import Region
 
 
 @dataclass(frozen=True)
@@ -89,15 +93,15 @@ class CommuteTables:
         )
 
 
-_CACHE: OrderedDict[tuple[int, str], tuple[Any, CommuteTables]] = OrderedDict()
+_CACHE: OrderedDict[tuple[int, str], tuple[Region, CommuteTables]] = OrderedDict()
 _CACHE_SIZE = 4
 
 
-def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> CommuteTables:
+def commute_tables(region: Region, settings: dict[str, Any] | None = None) -> CommuteTables:
     """Zone × zone commute tables of a region, with and without its bridges.
 
     Cached per region object and settings (a region is immutable), so a service calling
-    :func:`match` per request pays for the shortest paths once.
+    :func:`zzj_match.match` per request pays for the shortest paths once.
 
     Parameters
     ----------
@@ -108,6 +112,11 @@ def commute_tables(region: Any, settings: dict[str, Any] | None = None) -> Commu
     Returns
     -------
     CommuteTables
+
+    Raises
+    ------
+    InputError
+        An unknown commute setting or a value out of range (each one named).
     """
     from zzj_match.commute._model import CommuteModel
     from zzj_match.model._commute_settings import check_settings

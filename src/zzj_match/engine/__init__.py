@@ -5,8 +5,8 @@ The public entry point is :func:`match` (also ``zzj_match.match``). The stages, 
 reduced to the numbers the rules compare; every admissibility rule and the cost formula),
 :mod:`~.network` (the compact class network), :mod:`~.solve` (exact lexicographic solve per
 independent component), :mod:`~.decompose` (class flows into pool × vacancy rows),
-:mod:`~.explain` (the reason of every unmet vacancy and unplaced pool) and
-:mod:`~.transfers` (the plan's rows).
+:mod:`~.transfers` (the plan's rows, every pair checked again) and :mod:`~.explain` (the
+reason of every unmet vacancy and unplaced pool).
 """
 
 from __future__ import annotations

@@ -22,6 +22,11 @@ def nw_merge(
 
     Both sides are sorted by group; every group's totals are equal. Returns the positions
     (into the inputs) of the paired in- and out-segments and the amount of each piece.
+
+    Raises
+    ------
+    SolverError
+        When the totals differ or a piece would pair two groups (flow not conserved).
     """
     if int(a_in.sum()) != int(a_out.sum()):
         raise SolverError("flow decomposition: inflow and outflow totals differ")

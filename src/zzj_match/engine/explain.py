@@ -40,7 +40,6 @@ _REASON_TEXT = {
 }
 #: Every reason code of ``plan.unmet`` / ``plan.unplaced`` (docs/engine.md "Reasons").
 REASONS: tuple[str, ...] = tuple(_REASON_TEXT)
-_STAGES = RULE_FLAGS
 _STAGE_REASON = ("wage_gap", "period", "sharing_rules", "commute_limit")
 
 
@@ -50,7 +49,7 @@ def _stage_counts(
     """For each owner, how many candidate rows pass stages 1..k cumulatively."""
     out = []
     mask = np.ones(owner.size, dtype=bool)
-    for stage in _STAGES:
+    for stage in RULE_FLAGS:
         mask = mask & flags[stage]
         out.append(np.bincount(owner[mask], minlength=n).astype(np.int64))
     return out
@@ -91,7 +90,7 @@ def _explain_counts(
     cut = np.searchsorted(np.cumsum(npair), np.arange(1, int(npair.sum() // _EXPLAIN_PAIRS)
                                                       + 1) * _EXPLAIN_PAIRS)
     bounds = np.unique(np.r_[0, cut, rows.size])
-    stages = [np.zeros(n, dtype=np.int64) for _ in _STAGES]
+    stages = [np.zeros(n, dtype=np.int64) for _ in RULE_FLAGS]
     plus = np.zeros(n, dtype=np.int64)
     spare = np.zeros(n, dtype=np.float64)
     n_comp = np.zeros(n, dtype=np.float64)
@@ -108,10 +107,10 @@ def _explain_counts(
             own, oth = cand.p, cand.v
         for acc, add in zip(stages, _stage_counts(own, cand.flags, n), strict=True):
             acc += add
-        sel = (cand.flags["ok_skill"] & cand.flags["ok_wage"] & cand.flags["ok_period"]
-               & cand.flags["ok_sharing"] & cand.flags["ok_commute_plus"])
+        # every rule, the commute limit widened by the explanation margin
+        sel = np.all([cand.flags[s] for s in (*RULE_FLAGS[:-1], "ok_commute_plus")], axis=0)
         plus += np.bincount(own[sel], weights=weight[oth[sel]], minlength=n).astype(np.int64)
-        comp = np.flatnonzero(np.all([cand.flags[s] for s in _STAGES], axis=0))
+        comp = np.flatnonzero(np.all([cand.flags[s] for s in RULE_FLAGS], axis=0))
         spare += np.bincount(own[comp], weights=left[oth[comp]], minlength=n)
         n_comp += np.bincount(own[comp], weights=weight[oth[comp]], minlength=n)
         if by_vacancy and own.size:
@@ -197,10 +196,10 @@ def _partner_sums(prep: Prepared, st: ChainStructure | None, left: _Left) -> _Su
         return out
     vcl, pcl = st.vac_class, st.pool_class
     vr, pr = np.flatnonzero(vcl >= 0), np.flatnonzero(pcl >= 0)
-    pc_left = np.bincount(pcl[pr], weights=left.pool[pr], minlength=st.pc_h.size)
-    v_left_c = np.zeros(st.v_h.size, dtype=np.int64)
+    pc_left = np.bincount(pcl[pr], weights=left.pool[pr], minlength=st.ends.pool_heads.size)
+    v_left_c = np.zeros(st.ends.vacancy_heads.size, dtype=np.int64)
     v_left_c[vcl[vr]] = left.vacancy[vr]
-    heads_v, heads_p = compatible_sums(st, st.pc_h, st.v_h)
+    heads_v, heads_p = compatible_sums(st, st.ends.pool_heads, st.ends.vacancy_heads)
     left_v, left_p = compatible_sums(st, pc_left.astype(np.int64), v_left_c)
     out.v_comp[vr], out.v_spare[vr] = heads_v[vcl[vr]], left_v[vcl[vr]]
     out.p_comp[pr], out.p_spare[pr] = heads_p[pcl[pr]], left_p[pcl[pr]]
@@ -337,7 +336,7 @@ def _capped(
         cand = (candidates(prep, other, rows[ks]) if by_vacancy else
                 candidates(prep, rows[ks], other))
         own, oth = (cand.v, cand.p) if by_vacancy else (cand.p, cand.v)
-        ok = np.all([cand.flags[s] for s in _STAGES], axis=0) & (left[oth] > 0)
+        ok = np.all([cand.flags[s] for s in RULE_FLAGS], axis=0) & (left[oth] > 0)
         found = pd.DataFrame({"own": own[ok], "h": city[p_zi[cand.p[ok]]],
                               "w": city[v_zi[cand.v[ok]]]}).drop_duplicates()
         found["bind"] = [key in binding for key in zip(found["h"], found["w"], strict=True)]

@@ -190,6 +190,10 @@ def match_frames(
 
     Raises
     ------
+    InputError
+        A zone, enterprise or shuttle zone the tables do not have, a worker naming an unknown
+        pool, a city-pair cap naming an unknown city, or a cost term beyond exact integer
+        units (every such row or setting named).
     TimeLimitError
         When ``policy.time_limit_s`` runs out (counted from this call, or from the enclosing
         :func:`match`).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 __all__ = ["shadow_prices", "split_to_workers", "transfer_rows", "workers_as_pools"]
 
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -12,9 +11,11 @@ import pandas as pd
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.engine.decompose import nw_merge
+from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.rules.admissible import commute_exempt, commute_ok
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.pairs import pair_rules
+from zzj_match.engine.solve.levels import SolveOutcome
 from zzj_match.errors import SolverError
 from zzj_match.plan._plan import TRANSFER_COLUMNS
 
@@ -159,7 +160,7 @@ def _bridge_dependent(prep: Prepared, pi: npt.NDArray[np.int64],
     return dependent
 
 
-def shadow_prices(prep: Prepared, net: Any, out: Any) -> pd.DataFrame:
+def shadow_prices(prep: Prepared, net: ClassNetwork, out: SolveOutcome) -> pd.DataFrame:
     """Marginal monthly cost (CNY) of one more worker by home zone and occupation."""
     cols = {"zone_id": pd.Series(dtype=object), "occupation": pd.Series(dtype=object),
             "marginal_cost_cny": pd.Series(dtype=np.float64)}

@@ -51,8 +51,7 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
         ("pool", lab_p), ("y", lab_y), ("vacancy", lab_v), ("entry", lab_p[ent_p]),
         ("exit", lab_y[ext_y]), ("chain", lab_y[chn_t]), ("ladder", lab_y[lad_t]))}
     loc_p, loc_y, loc_v = _local(lab_p, n_comp), _local(lab_y, n_comp), _local(lab_v, n_comp)
-    y_chain = net.y_chain if net.y_chain.size == n_y else np.arange(n_y, dtype=np.int64)
-    y_ladder = net.y_ladder if net.y_ladder.size == n_y else np.zeros(n_y, dtype=bool)
+    y_chain, y_ladder = net.y_chain, net.y_ladder
     out = []
     for k in range(n_comp):
         pm, vm = _part(by_comp["pool"], k), _part(by_comp["vacancy"], k)

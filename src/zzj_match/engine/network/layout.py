@@ -147,15 +147,16 @@ class ClassNetwork:
     n_vclass: int
     total_supply: int
     total_demand: int
+    pc_ids: I64
+    vc_ids: I64
+    y_chain: I64
+    y_ladder: npt.NDArray[np.bool_]
+    stats: dict[str, int]
+    # set on the whole network by ChainStructure.network (a component has none)
     pool_class: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     vac_class: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
-    pc_ids: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
-    vc_ids: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     arc_home_zone: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
     arc_work_zone: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
-    y_chain: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
-    y_ladder: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
-    stats: dict[str, int] = field(default_factory=dict)
 
     def arcs(self, block: Block) -> slice:
         """Return the arcs of one block, as a slice of the arc arrays."""

@@ -26,15 +26,12 @@ class ChainStructure:
     """The compact network before its arcs are laid out: node data, triples and chains.
 
     :meth:`network` lays out the arcs; :func:`compatible_sums` reads admissible-partner
-    totals straight from the chains (the explanations of unmet and unplaced rows).
+    totals straight from the chains (the explanations of unmet and unplaced rows). ``ends``
+    are the pool-class and vacancy nodes, ``pool_class`` / ``vac_class`` the node of each
+    pool / vacancy row (-1: none), ``t_pc`` the pool class of each triple of ``mid``.
     """
 
-    pc_h: npt.NDArray[np.int64]
-    pc_prio: npt.NDArray[np.bool_]
-    pc_cwp: npt.NDArray[np.int64]
-    v_h: npt.NDArray[np.int64]
-    v_key: npt.NDArray[np.bool_]
-    v_cwv: npt.NDArray[np.int64]
+    ends: Ends
     pool_class: npt.NDArray[np.int64]
     vac_class: npt.NDArray[np.int64]
     t_pc: npt.NDArray[np.int64]
@@ -80,12 +77,8 @@ class ChainStructure:
         n_y = link.n
         via = mid.t_ladder if ladders else np.zeros(self.n_triples, dtype=bool)
         direct = np.flatnonzero(~via)
-        lad = build_ladders(mid, self.t_pc, self.pc_h, link.entry, np.flatnonzero(via))
-        ends = Ends(pool_heads=self.pc_h, pool_priority=self.pc_prio,
-                    pool_wage_units=self.pc_cwp, vacancy_heads=self.v_h,
-                    vacancy_key=self.v_key, vacancy_wage_units=self.v_cwv,
-                    pool_ids=np.arange(self.pc_h.size, dtype=np.int64),
-                    vacancy_ids=np.arange(self.v_h.size, dtype=np.int64))
+        lad = build_ladders(mid, self.t_pc, self.ends.pool_heads, link.entry,
+                            np.flatnonzero(via))
         rungs = n_y + lad.rung_tail
         middle = MiddleArcs(
             n_y=n_y + lad.n,
@@ -101,7 +94,7 @@ class ChainStructure:
             ladder_tail=n_y + lad.entry_node, ladder_head=lad.entry_y,
             ladder_cost=lad.entry_cost, ladder_cap=lad.entry_cap,
         )
-        net = assemble(ends, middle)
+        net = assemble(self.ends, middle)
         net.pool_class = self.pool_class
         net.vac_class = self.vac_class
         entry_arcs = net.arc(Block.ENTRY) + np.arange(direct.size, dtype=np.int64)
@@ -137,7 +130,7 @@ def compatible_sums(st: ChainStructure, pc_weight: npt.NDArray[np.int64],
         Per vacancy class and per pool class (int64).
     """
     mid = st.mid
-    n_v, n_pc = st.v_h.size, st.pc_h.size
+    n_v, n_pc = st.ends.vacancy_heads.size, st.ends.pool_heads.size
     if st.n_triples == 0 or mid.m_chain.size == 0:
         return np.zeros(n_v, dtype=np.int64), np.zeros(n_pc, dtype=np.int64)
     order, upto, first, end = st.sum_index
@@ -184,11 +177,12 @@ def build_structure(prep: Prepared) -> ChainStructure:
 
     mid = build_middle(prep, rep, vrows, vclass)
     return ChainStructure(
-        pc_h=pc_h, pc_prio=pools.priority[rep],
-        pc_cwp=pools.wage_units[rep],
-        v_h=vacs.headcount[vrows],
-        v_key=vacs.key_enterprise[vrows],
-        v_cwv=vacs.wage_units[vrows],
+        ends=Ends(pool_heads=pc_h, pool_priority=pools.priority[rep],
+                  pool_wage_units=pools.wage_units[rep], vacancy_heads=vacs.headcount[vrows],
+                  vacancy_key=vacs.key_enterprise[vrows],
+                  vacancy_wage_units=vacs.wage_units[vrows],
+                  pool_ids=np.arange(pc_h.size, dtype=np.int64),
+                  vacancy_ids=np.arange(vrows.size, dtype=np.int64)),
         pool_class=pclass, vac_class=vclass, t_pc=pclass[mid.t_p], mid=mid,
         stats={"pools": len(pools), "vacancies": len(vacs), **mid.stats},
     )

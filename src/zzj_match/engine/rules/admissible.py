@@ -76,7 +76,8 @@ def commute_exempt(prep: Prepared, vi: I64, zp: I64) -> B:
     return exempt
 
 
-def commute_ok(minutes: npt.NDArray[np.float64], tolerance: Any, exempt: Any) -> B:
+def commute_ok(minutes: npt.NDArray[np.float64], tolerance: npt.NDArray[np.float64] | float,
+               exempt: B | bool) -> B:
     """Commute: reachable, and within ``tolerance`` minutes unless ``exempt``."""
     out: B = np.isfinite(minutes) & ((minutes <= tolerance) | exempt)
     return out

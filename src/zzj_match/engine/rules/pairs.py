@@ -23,7 +23,7 @@ def pair_table(prep: Prepared, pool_rows: npt.NDArray[Any] | None = None) -> pd.
     """Every admissible (pool, vacancy) pair with its integer cost: the direct formulation.
 
     The rules are checked pair by pair (vectorised over a join on occupation), independently
-    of the compact network; used by tests, benchmarks and the explanations.
+    of the compact network; used by the tests and the benchmarks' direct peer.
 
     Parameters
     ----------
@@ -34,7 +34,7 @@ def pair_table(prep: Prepared, pool_rows: npt.NDArray[Any] | None = None) -> pd.
     Returns
     -------
     pandas.DataFrame
-        ``p, v`` (row positions), ``trained`` (bool), ``cost`` (int units) and the rule flags.
+        ``p, v`` (row positions), ``trained`` (bool) and ``cost`` (int units).
     """
     c = pair_candidates(prep, pool_rows)
     ok = c["ok_all"].to_numpy()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 import pandas as pd
 
 from zzj_match.engine.decompose import decompose
 from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.solve.levels import LexResult, solve_lexicographic
 
-logger = logging.getLogger(__name__)
+__all__ = ["solve_component"]
+
 
 def solve_component(comp: ClassNetwork, objective: tuple[str, ...], method: str) -> tuple[
         LexResult, pd.DataFrame]:

@@ -197,6 +197,11 @@ def solve_lexicographic(net: ClassNetwork, objective: tuple[str, ...], method: s
     Returns
     -------
     LexResult
+
+    Raises
+    ------
+    SolverError
+        When the network has no feasible flow, or an answer fails its certificate.
     """
     t0 = time.perf_counter()
     levels = list(objective)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+__all__ = ["PARALLEL_MIN_ARCS", "POLL_S", "STALL_S", "STOPPABLE_MIN_ARCS", "available_cpus",
+           "solve_all"]
+
 import logging
 import os
 import time

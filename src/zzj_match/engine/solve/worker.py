@@ -16,6 +16,8 @@ and, on Linux, is killed by the kernel when its caller dies.
 
 from __future__ import annotations
 
+__all__ = ["Job", "cpu_ticks", "done", "finish", "kill", "serve", "stalled", "start", "wait_for"]
+
 import contextlib
 import logging
 import multiprocessing
@@ -34,7 +36,11 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+import pandas as pd
+
+from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.solve.component import solve_component
+from zzj_match.engine.solve.levels import LexResult
 from zzj_match.errors import SolverError
 
 logger = logging.getLogger(__name__)
@@ -128,7 +134,7 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def start(comps: list[Any], objective: tuple[str, ...], method: str) -> Job:
+def start(comps: list[ClassNetwork], objective: tuple[str, ...], method: str) -> Job:
     """Start a worker on ``comps``; threads hand them over and read the reply meanwhile.
 
     Raises
@@ -207,7 +213,7 @@ def wait_for(job: Job, timeout: float) -> None:
         wait([job.process.sentinel], timeout)
 
 
-def finish(job: Job) -> list[Any] | None:
+def finish(job: Job) -> list[tuple[LexResult, pd.DataFrame]] | None:
     """Collect a worker's results (waiting for them); ``None`` when it failed on its own.
 
     A reply that is not one ``(result, pieces)`` pair per component handed over counts as a
