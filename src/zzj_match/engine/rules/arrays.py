@@ -139,12 +139,14 @@ class VacancyArrays:
 
 @dataclass(frozen=True)
 class ZoneCost:
-    """The zone-pair terms of the cost formula, zone × zone (CNY per month; 0 unreachable)."""
+    """The zone-pair terms of the cost formula, zone × zone (CNY per month; 0 unreachable).
+
+    ``total`` is the sum of the three terms; ``commute`` the first, ``over_min`` and
+    ``crosses`` what the soft-commute penalty and the cross-city cost multiply.
+    """
 
     total: F64
     commute: F64
-    soft_penalty: F64
-    cross_city: F64
     over_min: F64
     crosses: B
 

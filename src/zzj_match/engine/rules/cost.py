@@ -66,10 +66,7 @@ def zone_cost_cny(minutes: npt.NDArray[np.float64], commute_cny: npt.NDArray[np.
     with np.errstate(over="ignore", invalid="ignore"):
         commute = np.where(np.isfinite(commute_cny), commute_cny, 0.0)
         total = zone_term(pol, commute, over, crosses)
-        soft = pol["soft_commute_penalty_cny"] * over
-        cross = pol["cross_city_cost_cny"] * crosses
-    return ZoneCost(total=total, commute=commute, soft_penalty=soft, cross_city=cross,
-                    over_min=over, crosses=crosses)
+    return ZoneCost(total=total, commute=commute, over_min=over, crosses=crosses)
 
 
 def middle_units(prep: Prepared, zp: npt.NDArray[np.int64], zv: npt.NDArray[np.int64],

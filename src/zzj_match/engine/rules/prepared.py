@@ -167,9 +167,7 @@ def prepare(
                                matrix)
     subst["retraining_units"] = _retraining_cost_units(policy, units_pc, subst)
     zc = cost.zone_cost_cny(commute.minutes, commute.cost_cny, commute.city, policy)
-    zone_units = _zone_cost_units(units_pc, zc.total, (zc.commute, zc.soft_penalty,
-                                                       zc.cross_city),
-                                  (zc.over_min, zc.crosses), policy, zone_ids)
+    zone_units = _zone_cost_units(units_pc, zc, policy, zone_ids)
     _check_totals(units_pc, pool_arrays.headcount, vacancy_arrays.headcount)
     units_pc.raise_if_any(summary="cost figures beyond exact integer units (see docs/engine.md, "
                             "'Numeric limits')")

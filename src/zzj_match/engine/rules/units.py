@@ -16,7 +16,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
-from zzj_match.engine.rules.cost import COST_KNOBS, retraining_term, wage_term, zone_term
+from zzj_match.engine.rules.arrays import ZoneCost
+from zzj_match.engine.rules.cost import (
+    COST_KNOBS,
+    knobs,
+    retraining_term,
+    wage_term,
+    zone_term,
+)
 from zzj_match.model.policy import Policy
 
 #: Every cost term converted to integer units (CNY / ``cost_resolution_cny``) must stay below
@@ -76,34 +83,35 @@ def _retraining_units(pol: dict[str, float], cost: float) -> float:
 
 
 def _zone_cost_units(
-    pc: ProblemCollector, zc: npt.NDArray[np.float64],
-    parts: tuple[npt.NDArray[np.float64], ...], factors: tuple[npt.NDArray[Any], ...],
-    policy: Policy, zone_ids: npt.NDArray[Any],
+    pc: ProblemCollector, zc: ZoneCost, policy: Policy, zone_ids: npt.NDArray[Any],
 ) -> npt.NDArray[np.int64]:
     """Zone-pair cost units: commute cost, soft-commute penalty and cross-city cost.
 
-    ``parts`` are the three CNY parts per zone pair, ``factors`` the minutes above the soft
-    limit and the cross-city flag (what the two knobs multiply). Beyond
-    :data:`COST_UNITS_MAX` one problem names the policy knob at fault at the worst zone pair
-    (``cost_resolution_cny`` when no knob's default alone would do).
+    Beyond :data:`COST_UNITS_MAX` one problem names the policy knob at fault at the worst
+    zone pair (``cost_resolution_cny`` when no knob's default alone would do), with the
+    pair's three CNY terms.
     """
     res = policy.cost_resolution_cny
     with np.errstate(over="ignore", invalid="ignore"):
-        units = np.asarray(zc / res, dtype=np.float64)
+        units = np.asarray(zc.total / res, dtype=np.float64)
         bad = ~(np.abs(units) < COST_UNITS_MAX)
     if bad.any():
         flat = np.where(bad.ravel(), np.nan_to_num(np.abs(units.ravel()), nan=np.inf), -1.0)
         i, j = np.unravel_index(int(np.argmax(flat)), units.shape)
-        vals = [float(part[i, j]) for part in parts]
-        over, cross = float(factors[0][i, j]), float(factors[1][i, j])
+        commute = float(zc.commute[i, j])
+        over, cross = float(zc.over_min[i, j]), float(zc.crosses[i, j])
+        pol = knobs(policy)
+        with np.errstate(over="ignore", invalid="ignore"):
+            soft = float(np.float64(pol["soft_commute_penalty_cny"]) * over)
+            cross_cny = float(np.float64(pol["cross_city_cost_cny"]) * cross)
 
         def units_with(pol: dict[str, float]) -> float:
-            return float(zone_term(pol, vals[0], over, cross) / pol["cost_resolution_cny"])
+            return float(zone_term(pol, commute, over, cross) / pol["cost_resolution_cny"])
 
         name = _culprit(policy, ("cost_resolution_cny", "soft_commute_penalty_cny",
                                  "cross_city_cost_cny"), units_with) or "cost_resolution_cny"
-        formula = (f"zone pair {zone_ids[i]}->{zone_ids[j]}: (commute cost {vals[0]:g} + "
-                   f"soft-commute penalty {vals[1]:g} + cross-city cost {vals[2]:g} CNY) / "
+        formula = (f"zone pair {zone_ids[i]}->{zone_ids[j]}: (commute cost {commute:g} + "
+                   f"soft-commute penalty {soft:g} + cross-city cost {cross_cny:g} CNY) / "
                    f"cost_resolution_cny ({res:g})")
         pc.add("policy", None, name, getattr(policy, name), _units_message(formula))
     return np.rint(np.where(bad, 0.0, units)).astype(np.int64)
@@ -112,7 +120,7 @@ def _zone_cost_units(
 def _culprit(policy: Policy, names: tuple[str, ...],
              units_with: Callable[[dict[str, float]], float]) -> str | None:
     """Return the first of ``names`` whose default value alone brings the units into range."""
-    values = {k: float(getattr(policy, k)) for k in COST_KNOBS}
+    values = knobs(policy)
     for name in names:
         trial = {**values, name: float(Policy.model_fields[name].default)}
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -158,7 +166,7 @@ def _check_cost_policy(policy: Policy, pc: ProblemCollector) -> None:
                      / pol["cost_resolution_cny"])
 
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        units = units_with({k: float(getattr(policy, k)) for k in COST_KNOBS})
+        units = units_with(knobs(policy))
     if not abs(units) < COST_UNITS_MAX:
         name = _culprit(policy, ("cost_resolution_cny", "amortisation_months"),
                         units_with) or "skill_training_cost_cny"
@@ -170,6 +178,6 @@ def _check_cost_policy(policy: Policy, pc: ProblemCollector) -> None:
 
 def training_cost_units(policy: Policy) -> int:
     """Integer cost units of training one worker up one skill level (monthly share)."""
-    pol = {k: float(getattr(policy, k)) for k in COST_KNOBS}
+    pol = knobs(policy)
     return int(np.rint(retraining_term(pol, pol["skill_training_cost_cny"])
                        / policy.cost_resolution_cny))
