@@ -24,6 +24,7 @@ from zzj_match.plan._tables import (
     headcounts_by_place,
     order_cities,
     reason_table,
+    trim_city_flows,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "order_cities",
     "plan_summary",
     "reason_table",
+    "trim_city_flows",
 ]

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from zzj_match.errors import SolverError
+from zzj_match.model.policy import Policy
+from zzj_match.model.region import Region
 from zzj_match.plan._summary import format_summary, plan_summary
 from zzj_match.plan._tables import city_flow_table, mean_commute_min, reason_table
 
@@ -186,10 +188,10 @@ class AdjustmentPlan:
         kpis: Mapping[str, int | float],
         shadow_prices: pd.DataFrame,
         stats: Mapping[str, Any],
-        policy: Any,
+        policy: Policy,
         all_vacancies: pd.DataFrame,
         all_pools: pd.DataFrame,
-        region: Any = None,
+        region: Region | None = None,
     ) -> None:
         self.transfers = transfers
         self.unmet = unmet

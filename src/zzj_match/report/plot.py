@@ -12,8 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from zzj_match.plan import headcounts_by_place
-from zzj_match.plan._tables import trim_city_flows
+from zzj_match.plan import headcounts_by_place, trim_city_flows
 from zzj_match.report.summary import city_flows
 
 __all__ = [
