@@ -181,6 +181,19 @@ def _is_unicode(text: str) -> bool:
     return True
 
 
+def _row_rules(t: _Table) -> None:
+    """Apply the rules within one row of a table: dates in order; 共享用工 for people.
+
+    The one list of them, for a whole market (:func:`validate_frames`) and for rows one at a
+    time (:func:`row_problems`, the row models).
+    """
+    if t.name == "vacancies":
+        _check_order(t, "start_date", "end_date")
+    elif t.name in ("pools", "workers"):
+        _check_order(t, "available_from", "available_to")
+        _check_person_rules(t)
+
+
 def _check_order(t: _Table, start: str, end: str) -> None:
     if not (t.usable[start] and t.usable[end]):
         return
@@ -347,12 +360,7 @@ def row_problems(table: str, rows: TableInput) -> ProblemCollector:
         The problems found (possibly none).
     """
     pc = ProblemCollector()
-    t = _validate_table(table, rows, pc)
-    if table == "vacancies":
-        _check_order(t, "start_date", "end_date")
-    elif table in ("pools", "workers"):
-        _check_order(t, "available_from", "available_to")
-        _check_person_rules(t)
+    _row_rules(_validate_table(table, rows, pc))
     return pc
 
 
@@ -408,18 +416,17 @@ def validate_frames(
     _check_refs(ent, "zone_id", zone_ids, "zone id")
     if have_ents:
         _check_refs(vac, "enterprise_id", ent_ids, "enterprise id")
-    _check_order(vac, "start_date", "end_date")
+    _row_rules(vac)
     _check_zone_list_refs(vac, "shuttle_zones", zone_ids)
     for person in (pool, work):
         _check_refs(person, "zone_id", zone_ids, "zone id")
         if have_ents:
             _check_refs(person, "lender_id", ent_ids, "lender (enterprise id)", optional=True)
-        _check_order(person, "available_from", "available_to")
-    _check_person_rules(pool)
+    _row_rules(pool)
     if pool.usable["pool_id"]:
         _check_refs(work, "pool_id", pool_ids, "pool id", optional=True)
         _check_members(pool, work)
-    _check_person_rules(work)
+    _row_rules(work)
 
     pc.raise_if_any()
     return {name: canonical_frame(t, TABLES[name]) for name, t in tables.items()}
