@@ -16,7 +16,7 @@ from zzj_match._problems import ProblemCollector
 from zzj_match.io._keys import _check_refs
 from zzj_match.io._parse import STR
 from zzj_match.io._spec import REGION_TABLES
-from zzj_match.io._table import _cells, _Table
+from zzj_match.io._table import _Table
 from zzj_match.io._validate import canonical_frame, check_table
 
 __all__ = [
@@ -111,9 +111,7 @@ def _check_closing(t: _Table) -> None:
         return
     both = t.ok["opened"] & t.ok["closed"]
     early = both & (t.values["closed"] <= t.values["opened"]).to_numpy(dtype=bool)
-    if early.any():
-        t.pc.add_mask(t.name, early, "closed", _cells(t.frame, "closed", early),
-                      CLOSING_MESSAGE)
+    t.add(early, "closed", CLOSING_MESSAGE)
 
 
 def _canonical_tags(tags: pd.Series[str]) -> pd.Series[str]:

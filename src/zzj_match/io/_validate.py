@@ -31,10 +31,10 @@ from zzj_match.io._keys import (
     _check_zone_list_refs,
 )
 from zzj_match.io._members import _check_members
-from zzj_match.io._parse import STR, BoolArray, text_contains, text_equals
+from zzj_match.io._parse import STR, text_contains, text_equals
 from zzj_match.io._rules import secondment_problems
 from zzj_match.io._spec import TABLE_IDS, TABLES, Column, empty_frame
-from zzj_match.io._table import _cells, _check_columns, _parse_column, _Table
+from zzj_match.io._table import _check_columns, _parse_column, _Table
 
 __all__ = [
     "ZoneSet",
@@ -220,16 +220,11 @@ def _check_person_rules(t: _Table) -> None:
         contract_end_missing=t.missing["contract_end"], consent_missing=t.missing["consent"],
         contract_end_early=early,
     ):
-        _add_rule(t, rows, col, message)
+        t.add(rows, col, message)
     # defaults that depend on the kind: a jobseeker consents by registering
     consent = np.asarray(t.values["consent"], dtype=bool).copy()
     consent[job & t.missing["consent"]] = True
     t.values["consent"] = consent
-
-
-def _add_rule(t: _Table, mask: BoolArray, col: str, message: str) -> None:
-    if mask.any():
-        t.pc.add_mask(t.name, mask, col, _cells(t.frame, col, mask), message)
 
 
 def canonical_frame(
