@@ -465,3 +465,12 @@ def test_a_link_model_refuses_the_dates_a_region_refuses() -> None:
                 opened="1000-01-01")
     assert list(err.value.problems["column"]) == ["opened"]
     assert "1678-2261" in err.value.problems["message"].iloc[0]
+
+
+def test_the_row_models_allow_exactly_the_specs_values() -> None:
+    from typing import get_args
+
+    from zzj_match.io._spec import LINK_MODES, ZONE_KINDS
+
+    assert set(get_args(Zone.model_fields["kind"].annotation)) == set(ZONE_KINDS)
+    assert set(get_args(Link.model_fields["mode"].annotation)) == set(LINK_MODES)
