@@ -396,3 +396,20 @@ def test_signature_defaults_come_from_the_settings_table() -> None:
     keywords = {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
     assert keywords == dict(SETTING_DEFAULTS)
     assert settings_names() == tuple(keywords)
+
+
+def test_commute_tables_are_kept_per_region_object_and_settings() -> None:
+    from zzj_match.commute import RegionCache, commute_tables
+
+    region = zm.datasets.zzj_region()
+    first = commute_tables(region, {})
+    assert commute_tables(region, {}) is first
+    assert commute_tables(region, {"peak_factor": 1.2}) is not first
+    assert commute_tables(region.without("huangmaohai"), {}) is not first
+    cache: RegionCache[int] = RegionCache(size=2)
+    a, b, c = region, region.without("hzmb"), region.without("huangmaohai")
+    cache.put(a, "k", 1)
+    cache.put(b, "k", 2)
+    assert cache.get(a, "k") == 1  # a is now the most recently used
+    cache.put(c, "k", 3)
+    assert (cache.get(a, "k"), cache.get(b, "k"), cache.get(c, "k")) == (1, None, 3)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from zzj_match.commute._model import KINDS, CommuteModel
 from zzj_match.commute._routes import PEAK_MODES
 from zzj_match.commute._scenarios import compare, enabled_by
-from zzj_match.commute._tables import CommuteTables, commute_tables
+from zzj_match.commute._tables import CommuteTables, RegionCache, commute_tables
 from zzj_match.model._commute_settings import DEFAULT_ACCESS_MINUTES, TRAVEL_MODES
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "TRAVEL_MODES",
     "CommuteModel",
     "CommuteTables",
+    "RegionCache",
     "commute_tables",
     "compare",
     "enabled_by",

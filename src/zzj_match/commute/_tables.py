@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-__all__ = ["CommuteTables", "commute_tables"]
+__all__ = ["CommuteTables", "RegionCache", "commute_tables"]
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from zzj_match.model.region import Region
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,34 @@ class CommuteTables:
         )
 
 
-_CACHE: OrderedDict[tuple[int, str], tuple[Region, CommuteTables]] = OrderedDict()
-_CACHE_SIZE = 4
+class RegionCache(Generic[V]):
+    """A few values computed from a region, kept per region object and key (least recently used).
+
+    Keyed by the region's identity: a region is immutable, and the entry holds the region so
+    that its id cannot be reused while the entry lives.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[int, str], tuple[Region, V]] = OrderedDict()
+
+    def get(self, region: Region, key: str) -> V | None:
+        """Return the value kept for ``region`` and ``key``, or ``None``."""
+        hit = self._items.get((id(region), key))
+        if hit is None or hit[0] is not region:
+            return None
+        self._items.move_to_end((id(region), key))
+        return hit[1]
+
+    def put(self, region: Region, key: str, value: V) -> V:
+        """Keep ``value`` for ``region`` and ``key`` (the oldest entry goes when full)."""
+        self._items[(id(region), key)] = (region, value)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return value
+
+
+_CACHE: RegionCache[CommuteTables] = RegionCache()
 
 
 def commute_tables(region: Region, settings: dict[str, Any] | None = None) -> CommuteTables:
@@ -122,11 +150,10 @@ def commute_tables(region: Region, settings: dict[str, Any] | None = None) -> Co
     from zzj_match.model._commute_settings import check_settings
 
     settings = dict(settings or {})
-    key = (id(region), repr(sorted(settings.items())))
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is region:  # these settings were checked when it was made
-        _CACHE.move_to_end(key)
-        return hit[1]
+    key = repr(sorted(settings.items()))
+    hit = _CACHE.get(region, key)
+    if hit is not None:  # these settings were checked when it was made
+        return hit
     # a policy built without validation (model_copy(update=...)) still gets named problems,
     # unknown keys included (the model's constructor would only raise a TypeError)
     check_settings(**settings)[1].raise_if_any("bad commute settings in the policy")
@@ -163,9 +190,6 @@ def commute_tables(region: Region, settings: dict[str, Any] | None = None) -> Co
         cost_cny=cost, mode=np.asarray(model.array("mode"), dtype=object), bridges=bridges,
         minutes_nobridge=minutes_nb, cost_nobridge=cost_nb, without_bridge=without,
     )
-    _CACHE[key] = (region, tables)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return tables
+    return _CACHE.put(region, key, tables)
 
 

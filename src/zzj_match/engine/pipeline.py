@@ -5,14 +5,13 @@ from __future__ import annotations
 __all__ = ["match", "match_frames"]
 
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
 
-from zzj_match.commute._tables import CommuteTables, commute_tables
+from zzj_match.commute._tables import CommuteTables, RegionCache, commute_tables
 from zzj_match.engine import _deadline
 from zzj_match.engine.decompose import disaggregate
 from zzj_match.engine.explain import explain as _explain
@@ -35,21 +34,13 @@ from zzj_match.model.policy import Policy
 from zzj_match.model.region import Region
 from zzj_match.plan._plan import AdjustmentPlan, compute_kpis
 
-_CACHE_SIZE = 4
-_AS_OF: OrderedDict[tuple[int, str], tuple[Region, Region]] = OrderedDict()
+_AS_OF: RegionCache[Region] = RegionCache()
 
 
 def _as_of(region: Region, date: Any) -> Region:
     """``region.as_of(date)``, cached per region object and date (so are its commute tables)."""
-    key = (id(region), str(date))
-    hit = _AS_OF.get(key)
-    if hit is not None and hit[0] is region:
-        return hit[1]
-    dated = region.as_of(date)
-    _AS_OF[key] = (region, dated)
-    while len(_AS_OF) > _CACHE_SIZE:
-        _AS_OF.popitem(last=False)
-    return dated
+    dated = _AS_OF.get(region, str(date))
+    return _AS_OF.put(region, str(date), region.as_of(date)) if dated is None else dated
 
 
 def _default_region() -> Region:
