@@ -28,7 +28,6 @@ class Candidates:
 
     p: npt.NDArray[np.int64]
     v: npt.NDArray[np.int64]
-    trained: npt.NDArray[np.bool_]
     flags: dict[str, npt.NDArray[np.bool_]]
 
 
@@ -181,4 +180,4 @@ def candidates(
     minutes = prep.commute.minutes[tr.zp, tr.zv][tri]
     flags = pair_flags(prep, prow, vrow, tr.trained[tri], tr.zp[tri], minutes,
                        p.tolerance_min[tr.p][tri])
-    return Candidates(p=prow, v=vrow, trained=tr.trained[tri], flags=flags)
+    return Candidates(p=prow, v=vrow, flags=flags)

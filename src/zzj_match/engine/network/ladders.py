@@ -143,8 +143,8 @@ def link_chains(
     cs = np.cumsum(mem_head)
     last = np.searchsorted(mem_chain, mem_chain, side="right") - 1
     after = e_idx[1:][mem_chain[e_idx[:-1]] == mem_chain[e_idx[1:]]]
-    yy_cap = cs[last[after]] - cs[after] + mem_head[after]
+    chain_cap = cs[last[after]] - cs[after] + mem_head[after]
     return Links(n=int(e_idx.size), entry=node[t_entry].astype(np.int64),
-                 chain_tail=node[nxt].astype(np.int64), chain_cap=yy_cap.astype(np.int64),
+                 chain_tail=node[nxt].astype(np.int64), chain_cap=chain_cap.astype(np.int64),
                  exit_node=node[k_idx].astype(np.int64), exit_member=k_idx.astype(np.int64),
                  chain=mem_chain[e_idx].astype(np.int64))
