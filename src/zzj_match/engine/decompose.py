@@ -5,6 +5,8 @@ from __future__ import annotations
 __all__ = ["decompose", "disaggregate", "first_fill"]
 
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -151,33 +153,34 @@ def disaggregate(
         ``p, v, headcount`` sorted by pool id then vacancy id.
     """
     pools, vacs = prep.pools, prep.vacancies
-    # pool side
-    placed_c = np.bincount(pieces["pc"].to_numpy(), weights=pieces["headcount"].to_numpy(),
-                           minlength=net.n_pclass).astype(np.int64)
-    pm = pd.DataFrame({"p": np.arange(len(pools)), "pc": net.pool_class,
-                       "id": pools.pool_id,
-                       "h": pools.headcount})
-    pm = pm[pm["pc"] >= 0].sort_values(["pc", "id"], kind="stable")
-    pm["q"] = first_fill(pm["pc"].to_numpy(), pm["h"].to_numpy(), placed_c)
-    pm = pm[pm["q"] > 0]
+    pm = _member_shares(net.pool_class, net.n_pclass, pools.pool_id, pools.headcount,
+                        pieces["pc"], pieces["headcount"])
     pcs = pieces.sort_values(["pc", "vc"], kind="stable")
-    i, j, amt = nw_merge(pm["pc"].to_numpy(), pm["q"].to_numpy(), pcs["pc"].to_numpy(),
-                          pcs["headcount"].to_numpy())
-    mid = pd.DataFrame({"p": pm["p"].to_numpy()[i], "vc": pcs["vc"].to_numpy()[j], "a": amt})
+    i, j, amt = nw_merge(pm["c"].to_numpy(), pm["q"].to_numpy(), pcs["pc"].to_numpy(),
+                         pcs["headcount"].to_numpy())
+    mid = pd.DataFrame({"p": pm["row"].to_numpy()[i], "vc": pcs["vc"].to_numpy()[j], "a": amt})
     mid["id"] = pools.pool_id[mid["p"].to_numpy()]
     mid = mid.sort_values(["vc", "id"], kind="stable")
-    # vacancy side
-    filled_c = np.bincount(pieces["vc"].to_numpy(), weights=pieces["headcount"].to_numpy(),
-                           minlength=net.n_vclass).astype(np.int64)
-    vm = pd.DataFrame({"v": np.arange(len(vacs)), "vc": net.vac_class,
-                       "id": vacs.vacancy_id,
-                       "h": vacs.headcount})
-    vm = vm[vm["vc"] >= 0].sort_values(["vc", "id"], kind="stable")
-    vm["q"] = first_fill(vm["vc"].to_numpy(), vm["h"].to_numpy(), filled_c)
-    vm = vm[vm["q"] > 0]
-    i, j, amt = nw_merge(mid["vc"].to_numpy(), mid["a"].to_numpy(), vm["vc"].to_numpy(),
-                          vm["q"].to_numpy())
-    out = pd.DataFrame({"p": mid["p"].to_numpy()[i], "v": vm["v"].to_numpy()[j],
+    vm = _member_shares(net.vac_class, net.n_vclass, vacs.vacancy_id, vacs.headcount,
+                        pieces["vc"], pieces["headcount"])
+    i, j, amt = nw_merge(mid["vc"].to_numpy(), mid["a"].to_numpy(), vm["c"].to_numpy(),
+                         vm["q"].to_numpy())
+    out = pd.DataFrame({"p": mid["p"].to_numpy()[i], "v": vm["row"].to_numpy()[j],
                         "headcount": amt})
     out = out.groupby(["p", "v"], sort=True)["headcount"].sum().reset_index()
     return out.astype(np.int64)
+
+
+def _member_shares(row_class: npt.NDArray[np.int64], n_class: int, ids: npt.NDArray[Any],
+                   heads: npt.NDArray[np.int64], piece_class: pd.Series[Any],
+                   piece_heads: pd.Series[Any]) -> pd.DataFrame:
+    """Share each class's placed heads among its rows in id order, first filled first.
+
+    Returns the rows with a share (``row``, class ``c``, share ``q``), sorted by class, id.
+    """
+    per_class = np.bincount(piece_class.to_numpy(), weights=piece_heads.to_numpy(),
+                            minlength=n_class).astype(np.int64)
+    m = pd.DataFrame({"row": np.arange(row_class.size), "c": row_class, "id": ids, "h": heads})
+    m = m[m["c"] >= 0].sort_values(["c", "id"], kind="stable")
+    m["q"] = first_fill(m["c"].to_numpy(), m["h"].to_numpy(), per_class)
+    return m[m["q"] > 0]
