@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CommuteTables", "RegionCache", "commute_tables"]
+__all__ = ["PROFILES", "CommuteTables", "Profile", "RegionCache", "commute_tables"]
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -14,6 +14,46 @@ import numpy.typing as npt
 from zzj_match.model.region import Region
 
 V = TypeVar("V")
+
+#: The commuter profiles of :attr:`CommuteTables.profiles`: workers with a car (every mode),
+#: workers without one (public transport), and an employer's shuttle (road at bus speed, free).
+PROFILES: tuple[str, ...] = ("car", "transit", "shuttle")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Zone × zone commute figures of one commuter profile (see :data:`PROFILES`).
+
+    Attributes
+    ----------
+    minutes, km : ndarray of float, shape (n, n)
+        One-way door-to-door minutes and km by the profile's best mode (``inf`` unreachable).
+    trip_cny : ndarray of float, shape (n, n)
+        Out-of-pocket CNY of one one-way trip: fares, or tolls, fuel and parking for a car.
+    oop_cny : ndarray of float, shape (n, n)
+        Monthly out-of-pocket CNY of commuting daily (``trip_cny`` × trips per month).
+    cost_cny : ndarray of float, shape (n, n)
+        Monthly generalised cost of commuting daily: value of time plus ``oop_cny``.
+    mode : ndarray of object, shape (n, n)
+        The best mode (``""`` where unreachable).
+    """
+
+    minutes: npt.NDArray[np.float64]
+    km: npt.NDArray[np.float64]
+    trip_cny: npt.NDArray[np.float64]
+    oop_cny: npt.NDArray[np.float64]
+    cost_cny: npt.NDArray[np.float64]
+    mode: npt.NDArray[Any]
+
+    @classmethod
+    def uniform(cls, minutes: npt.NDArray[np.float64], cost_cny: npt.NDArray[np.float64],
+                oop_cny: npt.NDArray[np.float64], trips: float, mode: str) -> Profile:
+        """Build a profile from its matrices (``trip_cny`` = ``oop_cny / trips``)."""
+        n = minutes.shape[0]
+        with np.errstate(invalid="ignore"):
+            trip = np.where(np.isfinite(oop_cny), oop_cny / trips, np.inf)
+        return cls(minutes=minutes, km=minutes.copy(), trip_cny=trip, oop_cny=oop_cny,
+                   cost_cny=cost_cny, mode=np.full((n, n), mode, dtype=object))
 
 
 @dataclass(frozen=True)
@@ -38,6 +78,11 @@ class CommuteTables:
     without_bridge : dict
         Per bridge tag: (does the best path use it, minutes and cost without that bridge).
         When given, bridge dependence is judged bridge by bridge.
+    profiles : dict of str to Profile
+        The figures of every commuter profile of :data:`PROFILES` (``minutes`` etc. above are
+        the ``car`` profile's, the best of every mode).
+    trips_per_month : float
+        One-way trips of a daily commuter per month (``oop_cny = trip_cny × trips``).
     """
 
     zone_ids: npt.NDArray[Any]
@@ -51,6 +96,8 @@ class CommuteTables:
     cost_nobridge: npt.NDArray[np.float64]
     without_bridge: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64],
                                     npt.NDArray[np.float64]]] = field(default_factory=dict)
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    trips_per_month: float = 2 * 20.83
 
     @classmethod
     def from_minutes(
@@ -61,6 +108,10 @@ class CommuteTables:
         *,
         cost_cny: npt.ArrayLike | None = None,
         cny_per_min: float = 10.0,
+        oop_cny: npt.ArrayLike | None = None,
+        transit_minutes: npt.ArrayLike | None = None,
+        transit_oop_cny: npt.ArrayLike | None = None,
+        shuttle_minutes: npt.ArrayLike | None = None,
     ) -> CommuteTables:
         """Build tables from a minutes matrix alone (tests, worked examples).
 
@@ -74,6 +125,15 @@ class CommuteTables:
             Monthly commute cost; default ``cny_per_min * minutes``.
         cny_per_min : float
             Cost per one-way minute when ``cost_cny`` is not given.
+        oop_cny : array_like, optional
+            The car profile's monthly out-of-pocket commute cost; default 0 (part of
+            ``cost_cny`` either way).
+        transit_minutes, transit_oop_cny : array_like, optional
+            The transit profile's minutes and out-of-pocket cost; default the car profile's
+            (its cost is ``cny_per_min × minutes`` plus the out-of-pocket part).
+        shuttle_minutes : array_like, optional
+            The shuttle's minutes; default the car profile's (cost ``cny_per_min ×
+            minutes``, free).
 
         Returns
         -------
@@ -82,6 +142,29 @@ class CommuteTables:
         mins = np.asarray(minutes, dtype=np.float64)
         cost = cny_per_min * mins if cost_cny is None else np.asarray(cost_cny, np.float64)
         n = len(zone_ids)
+        trips = 2 * 20.83
+
+        def arr(value: npt.ArrayLike | None, default: npt.NDArray[np.float64]
+                ) -> npt.NDArray[np.float64]:
+            return default.copy() if value is None else np.asarray(value, dtype=np.float64)
+
+        zero = np.where(np.isfinite(mins), 0.0, np.inf)
+        oop = arr(oop_cny, zero)
+        t_min = arr(transit_minutes, mins)
+        t_oop = arr(transit_oop_cny, oop if transit_minutes is None else
+                    np.where(np.isfinite(t_min), 0.0, np.inf))
+        s_min = arr(shuttle_minutes, mins)
+        if transit_minutes is None and transit_oop_cny is None:
+            t_cost = cost.copy()
+        else:
+            t_cost = cny_per_min * t_min + t_oop
+        profiles = {
+            "car": Profile.uniform(mins, cost, oop, trips, "road"),
+            "transit": Profile.uniform(t_min, t_cost, t_oop, trips, "bus"),
+            "shuttle": Profile.uniform(s_min, cny_per_min * s_min,
+                                       np.where(np.isfinite(s_min), 0.0, np.inf), trips,
+                                       "shuttle"),
+        }
         return cls(
             zone_ids=np.asarray(zone_ids, dtype=object),
             city=np.asarray(city, dtype=object),
@@ -92,6 +175,8 @@ class CommuteTables:
             bridges=np.full((n, n), "", dtype=object),
             minutes_nobridge=mins.copy(),
             cost_nobridge=cost.copy(),
+            profiles=profiles,
+            trips_per_month=trips,
         )
 
 
@@ -185,11 +270,47 @@ def commute_tables(region: Region, settings: dict[str, Any] | None = None) -> Co
         cost_nb = alt.array("cost_cny").astype(np.float64)
     else:
         minutes_nb, cost_nb = minutes.copy(), cost.copy()
+    s = model.settings
+    trips = 2.0 * s["round_trips_per_day"] * s["working_days_per_month"]
     tables = CommuteTables(
         zone_ids=zone_ids, city=city, minutes=minutes, km=model.array("km").astype(np.float64),
         cost_cny=cost, mode=np.asarray(model.array("mode"), dtype=object), bridges=bridges,
         minutes_nobridge=minutes_nb, cost_nobridge=cost_nb, without_bridge=without,
+        profiles=_profiles(region, model, settings, trips), trips_per_month=trips,
     )
     return _CACHE.put(region, key, tables)
 
 
+
+
+def _profile(model: Any, trips: float) -> Profile:
+    """Return the best-mode figures of ``model`` as a :class:`Profile` (fuel counted for road)."""
+    from zzj_match.commute._routes import LOCAL
+
+    s = model.settings
+    mode = np.asarray(model.array("mode"), dtype=object)
+    km = model.array("km").astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        fuel = np.where((mode == "road") | (mode == LOCAL), s["fuel_cny_per_km"], 0.0) * km
+        trip = model.array("toll_cny").astype(np.float64) + fuel
+    minutes = model.array("minutes").astype(np.float64)
+    trip = np.where(np.isfinite(minutes), trip, np.inf)
+    return Profile(minutes=minutes, km=km, trip_cny=trip, oop_cny=trip * trips,
+                   cost_cny=model.array("cost_cny").astype(np.float64), mode=mode)
+
+
+def _profiles(region: Region, model: Any, settings: dict[str, Any], trips: float
+              ) -> dict[str, Profile]:
+    """Compute the commuter profiles of :data:`PROFILES` for one region and settings."""
+    from zzj_match.commute._model import CommuteModel
+
+    base = {k: v for k, v in settings.items() if k != "modes"}
+    transit = CommuteModel(region, modes=("rail", "bus"), **base)
+    shuttle = CommuteModel(region, modes=("road",), **base)
+    sh = _profile(shuttle, trips)
+    free = np.where(np.isfinite(sh.minutes), 0.0, np.inf)
+    vot = shuttle.settings["value_of_time_cny_per_hour"] / 60.0
+    sh = Profile(minutes=sh.minutes, km=sh.km, trip_cny=free, oop_cny=free,
+                 cost_cny=vot * sh.minutes * trips, mode=np.where(
+                     np.isfinite(sh.minutes), "shuttle", "").astype(object))
+    return {"car": _profile(model, trips), "transit": _profile(transit, trips), "shuttle": sh}
