@@ -24,6 +24,8 @@ POLICIES = [
     Policy(allow_skill_below=True, wage_gap_cost_per_cny=0.1, cross_city_cost_cny=200.0),
     Policy(objective=("placements", "key_positions", "cost"), allow_substitution=False),
     Policy(objective=("priority_placements", "cost"), soft_commute_penalty_cny=0.0),
+    Policy(acceptance="gross"),
+    Policy(commute_allowance_cny=400.0, dorm_fee_cny=300.0),
 ]
 _SETTINGS = settings(max_examples=25, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow])
@@ -36,6 +38,23 @@ def test_compact_network_optimum_equals_direct_formulation(market, pi) -> None:
     policy = POLICIES[pi]
     plan = match_frames(ent, vac, pools, commute, policy)
     assert plan_levels(plan) == direct_optimum(ent, vac, pools, commute, policy)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(market=markets(), acceptance=st.sampled_from(["net", "gross"]),
+       allowance=st.sampled_from([0.0, 250.0, 700.0]),
+       dorm_fee=st.sampled_from([0.0, 150.0, 600.0]))
+def test_net_income_and_commute_cases_equal_the_direct_formulation(
+        market, acceptance, allowance, dorm_fee) -> None:
+    """Net-income acceptance, car access and the daily/shuttle/dorm cases stay exact."""
+    ent, vac, pools, commute = market
+    policy = Policy(acceptance=acceptance, commute_allowance_cny=allowance,
+                    dorm_fee_cny=dorm_fee)
+    plan = match_frames(ent, vac, pools, commute, policy)
+    assert plan_levels(plan) == direct_optimum(ent, vac, pools, commute, policy)
+    tr = plan.transfers
+    if acceptance == "net" and not tr.empty:
+        assert bool((tr["net_income_cny"] >= tr["reservation_wage_cny"]).all())
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

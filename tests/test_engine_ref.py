@@ -85,7 +85,7 @@ def direct_pairs(
                     trained = True
                 else:
                     continue
-            if p.reservation_wage_cny > v.wage_cny:
+            if policy.acceptance == "gross" and p.reservation_wage_cny > v.wage_cny:
                 continue
             af, at = _open(p.available_from, -1e9), _open(p.available_to, 1e9)
             start, end = _open(v.start_date, -1e9), _open(v.end_date, 1e9)
@@ -100,15 +100,31 @@ def direct_pairs(
                     continue
             hz = zpos[p.zone_id]
             wz = zpos[ent.loc[v.enterprise_id, "zone_id"]]
-            mins = commute.minutes[hz, wz]
             tol = min(p.max_commute_min, policy.max_commute_min)
+            has_car = getattr(p, "has_car", True)
+            own = commute.profiles["car" if has_car is None or has_car else "transit"]
+            bus = commute.profiles["shuttle"]
             shuttle = str(v.shuttle_zones or "").split(";")
-            if not math.isfinite(mins):
+            home_trips = 2 * policy.home_trips_per_month
+            if p.zone_id in shuttle and bus.minutes[hz, wz] <= tol:
+                mins, oop, ccost = bus.minutes[hz, wz], bus.oop_cny[hz, wz], bus.cost_cny[hz, wz]
+            elif own.minutes[hz, wz] <= tol:
+                mins, oop, ccost = own.minutes[hz, wz], own.oop_cny[hz, wz], own.cost_cny[hz, wz]
+            elif v.housing and math.isfinite(own.minutes[hz, wz]):
+                mins = policy.dorm_commute_min
+                oop = policy.dorm_fee_cny + home_trips * own.trip_cny[hz, wz]
+                ccost = policy.dorm_fee_cny + home_trips * (own.cost_cny[hz, wz]
+                                                             / commute.trips_per_month)
+            else:
                 continue
-            if not (mins <= tol or v.housing or p.zone_id in shuttle):
+            allowance = (policy.commute_allowance_cny
+                         if commute.city[hz] != commute.city[wz] else 0.0)
+            if policy.acceptance == "net" and not (
+                    p.reservation_wage_cny - allowance <= v.wage_cny
+                    and v.wage_cny >= (p.reservation_wage_cny + oop) - allowance):
                 continue
             zone_part = (
-                commute.cost_cny[hz, wz]
+                ccost
                 + policy.soft_commute_penalty_cny * max(0.0, mins - policy.soft_commute_min)
                 + policy.cross_city_cost_cny * (commute.city[hz] != commute.city[wz])
             )
@@ -214,9 +230,21 @@ def plan_levels(plan) -> dict[str, int]:
 def markets(draw: Any, max_pools: int = 5, max_vacancies: int = 5, max_head: int = 4,
             tiny: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, CommuteTables]:
     """Random small markets on three zones (two cities) with every rule exercised."""
-    mins = np.array([[draw(st.sampled_from([5.0, 20.0, 40.0, 50.0, 65.0, 80.0, np.inf]))
-                      if i != j else 10.0 for j in range(3)] for i in range(3)])
-    commute = CommuteTables.from_minutes(ZONES, CITIES, mins)
+    minutes = st.sampled_from([5.0, 20.0, 40.0, 50.0, 65.0, 80.0, np.inf])
+
+    def matrix(values: Any, diagonal: float) -> np.ndarray:
+        return np.array([[draw(values) if i != j else diagonal for j in range(3)]
+                         for i in range(3)])
+
+    mins = matrix(minutes, 10.0)
+    transit = np.maximum(mins, matrix(minutes, 15.0))
+    bus = np.maximum(mins, matrix(minutes, 10.0))
+    fares = st.sampled_from([0.0, 300.0, 700.0, 1250.0])
+    oop = np.where(np.isfinite(mins), matrix(fares, 0.0), np.inf)
+    t_oop = np.where(np.isfinite(transit), matrix(fares, 0.0), np.inf)
+    commute = CommuteTables.from_minutes(ZONES, CITIES, mins, oop_cny=oop,
+                                         transit_minutes=transit, transit_oop_cny=t_oop,
+                                         shuttle_minutes=bus)
     n_e = draw(st.integers(1, 3))
     enterprises = pd.DataFrame({
         "enterprise_id": [f"E{i}" for i in range(n_e)],
@@ -267,6 +295,7 @@ def markets(draw: Any, max_pools: int = 5, max_vacancies: int = 5, max_head: int
             else pd.NaT,
             "consent": draw(st.booleans()) if sec else True,
             "dispatched": draw(st.booleans()) if sec else False,
+            "has_car": draw(st.booleans()),
         })
     vacancies = pd.DataFrame(vac_rows)
     pools = pd.DataFrame(pool_rows)

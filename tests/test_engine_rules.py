@@ -20,10 +20,21 @@ D = pd.Timestamp
 
 
 def one_pair(pool: dict, vacancy: dict, *, minutes: float = 30.0, lends: bool = False,
-             policy: Policy | None = None):
-    """One pool (home zone_a) and one vacancy (at zone_b) with overrides."""
-    commute = CommuteTables.from_minutes(["zone_a", "zone_b"], ["c1", "c2"],
-                                         [[10.0, minutes], [minutes, 10.0]])
+             policy: Policy | None = None, oop: float = 0.0,
+             transit_minutes: float | None = None, shuttle_minutes: float | None = None):
+    """One pool (home zone_a) and one vacancy (at zone_b) with overrides.
+
+    ``oop`` is the car's monthly out-of-pocket commute cost between the zones; transit and
+    shuttle minutes default to the car's.
+    """
+    def sym(x: float, diagonal: float = 10.0) -> list[list[float]]:
+        return [[diagonal, x], [x, diagonal]]
+
+    commute = CommuteTables.from_minutes(
+        ["zone_a", "zone_b"], ["c1", "c2"], sym(minutes),
+        oop_cny=sym(oop if np.isfinite(minutes) else np.inf, 0.0),
+        transit_minutes=None if transit_minutes is None else sym(transit_minutes),
+        shuttle_minutes=None if shuttle_minutes is None else sym(shuttle_minutes))
     ent = pd.DataFrame({"enterprise_id": ["B", "L"], "name": "", "zone_id": ["zone_b", "zone_a"],
                         "industry": "", "key_enterprise": [False, False]})
     v = {"vacancy_id": "V", "enterprise_id": "B", "occupation": "6-24-05-01",
@@ -59,8 +70,33 @@ SEC = {"kind": "secondment", "lender_id": "L", "contract_end": D("2025-12-31")}
         ({}, {}, {"minutes": 75.0}, "commute_limit"),
         ({"max_commute_min": 25.0}, {}, {}, "commute_limit"),
         ({}, {"housing": True}, {"minutes": 150.0}, None),
-        ({}, {"shuttle_zones": "zone_a"}, {"minutes": 150.0}, None),
+        # the shuttle's own minutes count against the tolerance
+        ({}, {"shuttle_zones": "zone_a"}, {"minutes": 150.0, "shuttle_minutes": 55.0}, None),
+        ({}, {"shuttle_zones": "zone_a"}, {"minutes": 150.0, "shuttle_minutes": 70.0},
+         "commute_limit"),
+        ({}, {"shuttle_zones": "zone_a", "housing": True},
+         {"minutes": 150.0, "shuttle_minutes": 70.0}, None),
         ({}, {"shuttle_zones": "zone_b"}, {"minutes": 150.0}, "commute_limit"),
+        # net income: wage 5,000 − commute 1,200 < reservation 4,000; the allowance or gross
+        # acceptance admit it
+        ({}, {}, {"oop": 1200.0}, "net_income"),
+        ({}, {}, {"oop": 1000.0}, None),
+        ({}, {}, {"oop": 1200.0, "policy": Policy(acceptance="gross")}, None),
+        ({}, {}, {"oop": 1200.0, "policy": Policy(commute_allowance_cny=200.0)}, None),
+        ({}, {}, {"oop": 1200.0, "policy": Policy(commute_allowance_cny=199.0)}, "net_income"),
+        ({"reservation_wage_cny": 5300.0}, {}, {"policy": Policy(commute_allowance_cny=300.0)},
+         None),
+        ({"reservation_wage_cny": 5301.0}, {}, {"policy": Policy(commute_allowance_cny=300.0)},
+         "wage_gap"),
+        # the shuttle is free: the same commute by the pool's car would not pay
+        ({}, {"shuttle_zones": "zone_a"}, {"oop": 1200.0, "shuttle_minutes": 40.0}, None),
+        # a dormitory: fee 150 + 8.66 trips home at 200 CNY = 1,882 CNY a month
+        ({}, {"housing": True}, {"minutes": 150.0, "oop": 200.0 * 2 * 20.83}, "net_income"),
+        ({}, {"housing": True}, {"minutes": 150.0, "oop": 80.0 * 2 * 20.83}, None),
+        # workers without a car travel by public transport
+        ({"has_car": False}, {}, {"transit_minutes": 75.0}, "commute_limit"),
+        ({"has_car": False}, {}, {"transit_minutes": 50.0}, None),
+        ({"has_car": True}, {}, {"transit_minutes": 75.0}, None),
         ({}, {}, {"minutes": np.inf}, "commute_limit"),
         (SEC, {}, {}, None),
         ({**SEC, "consent": False}, {}, {}, "sharing_rules"),
@@ -95,6 +131,32 @@ def test_one_level_below_with_training() -> None:
     assert row["retraining_days"] == Policy().skill_training_days
     assert not one_pair({"skill_level": 0 + 1}, {"min_skill_level": 3},
                         policy=Policy(allow_skill_below=True)).transfers.shape[0]
+
+
+def test_net_income_detail_names_the_commute_cost_and_the_shortfall() -> None:
+    plan = one_pair({}, {}, oop=1240.0)
+    detail = plan.unmet["detail"].iloc[0]
+    assert "commuting costs 1,240 CNY/month" in detail
+    assert "short by 240" in detail
+    assert plan.unplaced.set_index("pool_id").loc["P", "reason"] == "net_income"
+
+
+def test_transfers_carry_the_commute_case_and_net_income() -> None:
+    plan = one_pair({}, {"housing": True}, minutes=150.0, oop=80.0 * 2 * 20.83)
+    row = plan.transfers.iloc[0]
+    assert row["commute_case"] == "dorm"
+    assert row["minutes"] == Policy().dorm_commute_min
+    assert row["home_trip_minutes"] == 150.0
+    assert row["out_of_pocket_cny"] == pytest.approx(150.0 + 2 * 4.33 * 80.0)
+    assert row["net_income_cny"] == pytest.approx(5000.0 - row["out_of_pocket_cny"])
+    assert plan.kpis["mean_commute_min"] == Policy().dorm_commute_min
+    plan = one_pair({"has_car": False}, {"shuttle_zones": "zone_a"}, shuttle_minutes=40.0,
+                    policy=Policy(commute_allowance_cny=300.0))
+    row = plan.transfers.iloc[0]
+    assert (row["commute_case"], row["profile"], row["mode"]) == ("shuttle", "transit",
+                                                                   "shuttle")
+    assert (row["minutes"], row["out_of_pocket_cny"], row["allowance_cny"]) == (40.0, 0.0, 300.0)
+    assert row["net_income_cny"] == 5300.0
 
 
 def test_commute_limit_detail_counts_within_extra_minutes() -> None:
@@ -179,6 +241,6 @@ def test_bridge_dependence_bridge_by_bridge() -> None:
         plan = match_frames(ent, vac, pools, ct)
         t = plan.transfers.set_index("pool_id")
         assert t.loc["P2", "bridges"] == "hmh"
-        # the shuttle waives the limit, so only a dearer commute makes the match dependent
+        # V1's housing or shuttle keep the match, so only a dearer commute makes it dependent
         assert bool(t.loc["P2", "bridge_dependent"]) is dependent
         assert not bool(t.loc["P1", "bridge_dependent"])

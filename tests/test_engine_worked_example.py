@@ -20,7 +20,10 @@ def worked_example() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, CommuteT
     minutes = np.array([[10.0, 70.0, 80.0],   # from jm_taishan
                         [70.0, 10.0, 30.0],   # from zh_gongbei
                         [80.0, 30.0, 10.0]])  # from zs_tanzhou
-    commute = CommuteTables.from_minutes(zones, cities, minutes, cny_per_min=10.0)
+    shuttle = minutes.copy()
+    shuttle[0, 1] = shuttle[1, 0] = 55.0  # E_fridge's shuttle over the 黄茅海 crossing
+    commute = CommuteTables.from_minutes(zones, cities, minutes, cny_per_min=10.0,
+                                         shuttle_minutes=shuttle)
     enterprises = pd.DataFrame({
         "enterprise_id": ["E_fridge", "E_small", "E_taishan"],
         "name": ["Gongbei fridge maker", "Tanzhou appliance maker", "Taishan parts maker"],
@@ -68,23 +71,24 @@ def test_worked_example_plan(method: str) -> None:
     got = sorted(zip(t["pool_id"], t["vacancy_id"], t["headcount"], strict=True))
     assert got == [("P1", "V2", 2), ("P2", "V1", 3)]
     row = t.set_index("pool_id").loc["P2"]
-    assert row["minutes"] == 70.0
-    assert row["cost_cny"] == pytest.approx(700 + 25 * 30 + 1200 / 12)  # 1550
+    assert row["minutes"] == 55.0
+    assert row["commute_case"] == "shuttle"
+    assert row["cost_cny"] == pytest.approx(550 + 10 * 30 + 1200 / 12)  # 950
     assert row["retraining_cost_cny"] == 1200.0
     assert row["retraining_days"] == 10.0
     assert t.set_index("pool_id").loc["P1", "cost_cny"] == pytest.approx(100 + 100)
     k = plan.kpis
     assert (k["objective_key_positions"], k["objective_priority_placements"],
-            k["objective_placements"], k["objective_cost"]) == (3, 2, 5, 5050)
+            k["objective_placements"], k["objective_cost"]) == (3, 2, 5, 3250)
     assert k["fill_rate"] == pytest.approx(5 / 8)
     assert k["key_fill_rate"] == 1.0
     assert k["placement_rate"] == pytest.approx(5 / 9)
     assert k["priority_placement_rate"] == pytest.approx(2 / 4)
-    assert k["mean_commute_min"] == pytest.approx((3 * 70 + 2 * 10) / 5)
+    assert k["mean_commute_min"] == pytest.approx((3 * 55 + 2 * 10) / 5)
     assert k["share_commute_le_45_min"] == pytest.approx(2 / 5)
-    assert k["share_commute_gt_60_min"] == pytest.approx(3 / 5)
+    assert k["share_commute_gt_60_min"] == 0.0
     assert k["cross_city_share"] == pytest.approx(3 / 5)
-    assert k["p90_commute_min"] == 70.0
+    assert k["p90_commute_min"] == 55.0
     assert not math.isnan(k["monthly_cost_cny"])
     unmet = plan.unmet.set_index("vacancy_id")
     assert unmet["reason"].to_dict() == {"V3": "no_compatible_workers", "V4": "wage_gap"}

@@ -18,7 +18,7 @@ import pandas as pd
 from zzj_match.engine import _deadline
 from zzj_match.engine.network.candidates import candidates
 from zzj_match.engine.network.structure import ChainStructure, compatible_sums
-from zzj_match.engine.rules.admissible import RULE_FLAGS
+from zzj_match.engine.rules.admissible import RULE_FLAGS, net_threshold
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.plan._plan import UNMET_COLUMNS, UNPLACED_COLUMNS
 
@@ -32,6 +32,8 @@ _REASON_TEXT = {
     "sharing_rules": "qualified {who} exist, but the 共享用工 rules exclude them",
     "commute_limit": "qualified {who} exist, but none within the commute limit; "
     "{plus} would be within {extra:g} more minutes",
+    "net_income": "qualified {who} exist within the commute limit, but none nets the "
+    "reservation wage after commuting costs{net}",
     "competition": "{n} compatible {who} exist, but they are taken by matches ranked higher "
     "by the policy's objective",
     "not_selected": "compatible {who} remain; the policy's objective does not ask for more "
@@ -40,7 +42,9 @@ _REASON_TEXT = {
 }
 #: Every reason code of ``plan.unmet`` / ``plan.unplaced`` (docs/engine.md "Reasons").
 REASONS: tuple[str, ...] = tuple(_REASON_TEXT)
-_STAGE_REASON = ("wage_gap", "period", "sharing_rules", "commute_limit")
+_STAGE_REASON = ("wage_gap", "period", "sharing_rules", "commute_limit", "net_income")
+#: The flags the widened commute count applies (every rule but the commute and net income).
+_PLUS_FLAGS = (*(f for f in RULE_FLAGS if f not in ("ok_commute", "ok_net")), "ok_commute_plus")
 
 
 def _stage_counts(
@@ -64,7 +68,7 @@ def _explain_counts(
     prep: Prepared, pool_rows: npt.NDArray[np.int64], vac_rows: npt.NDArray[np.int64],
     weight: npt.NDArray[np.int64], left: npt.NDArray[np.int64], *, by_vacancy: bool,
 ) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64], npt.NDArray[Any],
-           npt.NDArray[Any], npt.NDArray[np.float64]]:
+           npt.NDArray[Any], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Per-row candidate counts for the explanations, in chunks of the explained rows.
 
     The explained rows (vacancies when ``by_vacancy``, else pools) are split so that each
@@ -72,8 +76,9 @@ def _explain_counts(
     every count is a sum over one explained row's pairs, so chunks add up exactly).
     ``weight`` and ``left`` are the headcount and the unmatched headcount of the partner
     side. Returns the cumulative stage counts, the heads within the limit plus the margin,
-    spare and compatible partner heads, and (for vacancies) the lowest reservation wage among
-    the candidates.
+    spare and compatible partner heads, (for vacancies) the lowest reservation wage among
+    the candidates, and the smallest net-income shortfall with its out-of-pocket commute cost
+    (columns 0 and 1, NaN where no candidate fails on net income alone).
     """
     n = len(prep.vacancies) if by_vacancy else len(prep.pools)
     rows = vac_rows if by_vacancy else pool_rows
@@ -95,6 +100,7 @@ def _explain_counts(
     spare = np.zeros(n, dtype=np.float64)
     n_comp = np.zeros(n, dtype=np.float64)
     minr = np.full(n, np.nan, dtype=np.float64)
+    short = np.full((n, 2), np.nan, dtype=np.float64)
     r = prep.pools.reservation_wage
     for lo, hi in itertools.pairwise(bounds):
         _deadline.check("explaining unmet vacancies and unplaced pools")
@@ -108,7 +114,7 @@ def _explain_counts(
         for acc, add in zip(stages, _stage_counts(own, cand.flags, n), strict=True):
             acc += add
         # every rule, the commute limit widened by the explanation margin
-        sel = np.all([cand.flags[s] for s in (*RULE_FLAGS[:-1], "ok_commute_plus")], axis=0)
+        sel = np.all([cand.flags[s] for s in _PLUS_FLAGS], axis=0)
         plus += np.bincount(own[sel], weights=weight[oth[sel]], minlength=n).astype(np.int64)
         comp = np.flatnonzero(np.all([cand.flags[s] for s in RULE_FLAGS], axis=0))
         spare += np.bincount(own[comp], weights=left[oth[comp]], minlength=n)
@@ -118,7 +124,32 @@ def _explain_counts(
             np.minimum.at(low, own, r[oth])
             seen = np.isfinite(low)
             minr[seen] = np.fmin(minr[seen], low[seen])
-    return stages, plus, spare, n_comp, minr
+        _net_shortfall(prep, cand.p, cand.v, own, cand.flags, short)
+    return stages, plus, spare, n_comp, minr, short
+
+
+def _net_shortfall(prep: Prepared, pi: npt.NDArray[np.int64], vi: npt.NDArray[np.int64],
+                   own: npt.NDArray[np.int64], flags: dict[str, npt.NDArray[Any]],
+                   short: npt.NDArray[np.float64]) -> None:
+    """Keep per row the smallest net-income shortfall (and its out-of-pocket cost) in ``short``.
+
+    Over the candidates that pass every rule but net income: how much the offered wage
+    falls short of what the worker needs after commuting.
+    """
+    k = np.flatnonzero(np.all([flags[f] for f in RULE_FLAGS[:-1]], axis=0) & ~flags["ok_net"])
+    if k.size == 0:
+        return
+    p, v = prep.pools, prep.vacancies
+    pk, vk, case = pi[k], vi[k], flags["case"][k]
+    zp, zv = p.zone[pk], v.zone[vk]
+    gap = net_threshold(prep, pk, case, zp, zv) - v.wage[vk]
+    oop = prep.zone_cost.oop[p.profile[pk], case, zp, zv]
+    order = np.lexsort((gap, own[k]))
+    first = order[np.r_[True, own[k][order][1:] != own[k][order][:-1]]]
+    rows = own[k][first]
+    better = ~(short[rows, 0] <= gap[first])
+    short[rows[better], 0] = gap[first][better]
+    short[rows[better], 1] = oop[first][better]
 
 
 def _explain_rows(
@@ -126,7 +157,7 @@ def _explain_rows(
     weight: npt.NDArray[np.int64], left: npt.NDArray[np.int64], comp: npt.NDArray[np.int64],
     spare_heads: npt.NDArray[np.int64], st: ChainStructure | None, *, by_vacancy: bool,
 ) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64], npt.NDArray[Any],
-           npt.NDArray[Any], npt.NDArray[np.float64]]:
+           npt.NDArray[Any], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """:func:`_explain_counts`, enumerating only the rows without any admissible partner.
 
     With the chain structure, a row with admissible partners is explained by ``competition``
@@ -141,13 +172,13 @@ def _explain_rows(
         out = _explain_counts(prep, pool_rows, lone, weight, left, by_vacancy=True)
     else:
         out = _explain_counts(prep, lone, vac_rows, weight, left, by_vacancy=False)
-    stages, plus, spare, n_comp, minr = out
+    stages, plus, spare, n_comp, minr, short = out
     busy = rows[has]
     for acc in stages:
         acc[busy] = 1
     spare[busy] = spare_heads[busy]
     n_comp[busy] = comp[busy]
-    return stages, plus, spare, n_comp, minr
+    return stages, plus, spare, n_comp, minr, short
 
 
 def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = None,
@@ -213,11 +244,11 @@ def _unmet(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
     p, v, ct = prep.pools, prep.vacancies, prep.commute
     rows = np.flatnonzero(left.vacancy > 0)
     active_p = np.flatnonzero(p.headcount > 0)
-    stages, plus, spare, n_comp, minr = _explain_rows(
+    stages, plus, spare, n_comp, minr, short = _explain_rows(
         prep, active_p, rows, p.headcount, left.pool, sums.v_comp, sums.v_spare, st,
         by_vacancy=True)
     reason, detail = _reasons(rows, stages, plus, spare, n_comp, "workers",
-                              prep.policy.explain_extra_min)
+                              prep.policy.explain_extra_min, short)
     _capped(prep, pairs, caps, rows, active_p, left.pool, reason, detail, by_vacancy=True)
     for k, r in enumerate(rows):
         if reason[k] == "wage_gap":
@@ -243,11 +274,11 @@ def _unplaced(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
     p, v, ct = prep.pools, prep.vacancies, prep.commute
     rows = np.flatnonzero(left.pool > 0)
     active_v = np.flatnonzero(v.headcount > 0)
-    stages, plus, spare, n_comp, _ = _explain_rows(
+    stages, plus, spare, n_comp, _, short = _explain_rows(
         prep, rows, active_v, v.headcount, left.vacancy, sums.p_comp, sums.p_spare, st,
         by_vacancy=False)
     reason, detail = _reasons(rows, stages, plus, spare, n_comp, "positions",
-                              prep.policy.explain_extra_min)
+                              prep.policy.explain_extra_min, short)
     _capped(prep, pairs, caps, rows, active_v, left.vacancy, reason, detail, by_vacancy=False)
     for k in np.flatnonzero(~p.may_share[rows]).tolist():
         row = int(rows[k])
@@ -276,19 +307,20 @@ def _unplaced(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
 def _reasons(
     rows: npt.NDArray[np.int64], stages: list[npt.NDArray[np.int64]],
     plus: npt.NDArray[np.int64], spare: npt.NDArray[Any], n_comp: npt.NDArray[Any], who: str,
-    extra: float,
+    extra: float, short: npt.NDArray[np.float64],
 ) -> tuple[list[str], list[str]]:
     """Binding reason and detail for each row from its cumulative stage counts."""
     reasons: list[str] = []
     details: list[str] = []
     none_first = "no_compatible_workers" if who == "workers" else "no_compatible_vacancies"
-    counts = np.stack([s[rows] for s in stages], axis=1) if rows.size else np.zeros((0, 5))
+    counts = (np.stack([s[rows] for s in stages], axis=1) if rows.size else
+              np.zeros((0, len(RULE_FLAGS))))
     for k, r in enumerate(rows):
         c = counts[k]
         if c[0] == 0:
             reason = none_first
             detail = _REASON_TEXT[none_first]
-        elif c[4] > 0:
+        elif c[-1] > 0:
             if spare[r] > 0:
                 reason = "not_selected"
                 detail = _REASON_TEXT["not_selected"].format(who=who)
@@ -298,8 +330,12 @@ def _reasons(
         else:
             stage = int(np.flatnonzero(c[1:] == 0)[0])
             reason = _STAGE_REASON[stage]
+            net = ""
+            if reason == "net_income" and np.isfinite(short[r, 0]):
+                net = (f": commuting costs {short[r, 1]:,.0f} CNY/month; the best offer is "
+                       f"short by {max(short[r, 0], 0.0):,.0f}")
             detail = _REASON_TEXT[reason].format(who=who, wage="", plus=f"{int(plus[r]):,}",
-                                                 extra=extra)
+                                                 extra=extra, net=net)
         reasons.append(reason)
         details.append(detail)
     return reasons, details

@@ -12,8 +12,9 @@ import pandas as pd
 from zzj_match._problems import ProblemCollector
 from zzj_match.engine.decompose import nw_merge
 from zzj_match.engine.network.layout import ClassNetwork
-from zzj_match.engine.rules.admissible import commute_exempt, commute_ok
+from zzj_match.engine.rules.admissible import wage_floor
 from zzj_match.engine.rules.arrays import Prepared
+from zzj_match.engine.rules.cost import CASES, DAILY, DORM, POOL_PROFILES, SHUTTLE
 from zzj_match.engine.rules.pairs import pair_rules
 from zzj_match.engine.solve.levels import SolveOutcome
 from zzj_match.errors import SolverError
@@ -92,10 +93,14 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
         bad = rules.loc[~rules["ok_all"]].head(3)
         raise SolverError(f"the solve proposed inadmissible pairs: {bad.to_dict('records')}")
     total_cost = int(np.dot(rules["cost"].to_numpy().astype(object), h.astype(object)))
-    p, v, ct = prep.pools, prep.vacancies, prep.commute
+    p, v, ct, zc = prep.pools, prep.vacancies, prep.commute, prep.zone_cost
     zp, zv = p.zone[pi], v.zone[vi]
     home_city, work_city = ct.city[zp], ct.city[zv]
     bridges = ct.bridges[zp, zv]
+    case = rules["case"].to_numpy(dtype=np.int64)
+    trip = _trip_figures(prep, pi, zp, zv, case)
+    oop = zc.oop[p.profile[pi], case, zp, zv]
+    allowance = p.reservation_wage[pi] - wage_floor(prep, pi, zp, zv)
     frame = pd.DataFrame(
         {
             "pool_id": p.pool_id[pi],
@@ -111,12 +116,12 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
             "work_city": work_city,
             "pool_occupation": p.occupation[pi],
             "vacancy_occupation": v.occupation[vi],
-            "minutes": ct.minutes[zp, zv],
-            "km": ct.km[zp, zv],
-            "mode": ct.mode[zp, zv],
+            "minutes": zc.minutes[p.profile[pi], case, zp, zv],
+            "km": trip["km"],
+            "mode": trip["mode"],
             "bridges": bridges,
             "wage_cny": v.wage[vi],
-            "commute_cost_cny": ct.cost_cny[zp, zv],
+            "commute_cost_cny": zc.commute[p.profile[pi], case, zp, zv],
             "retraining_cost_cny": rules["retraining_cost_cny"].to_numpy(),
             "retraining_days": rules["retraining_days"].to_numpy(),
             "cost_cny": rules["cost_cny"].to_numpy(),
@@ -124,10 +129,43 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
             "priority_group": p.priority_group[pi],
             "cross_city": home_city != work_city,
             "bridge_dependent": _bridge_dependent(prep, pi, vi),
+            "commute_case": np.asarray(CASES, dtype=object)[case],
+            "profile": np.asarray(POOL_PROFILES, dtype=object)[p.profile[pi]],
+            "home_trip_minutes": trip["home_minutes"],
+            "out_of_pocket_cny": oop,
+            "allowance_cny": allowance,
+            "net_income_cny": (v.wage[vi] + allowance) - oop,
+            "reservation_wage_cny": p.reservation_wage[pi],
         }
     )
     frame = frame.sort_values(["pool_id", "vacancy_id"], kind="stable").reset_index(drop=True)
     return frame.loc[:, list(TRANSFER_COLUMNS)], total_cost
+
+
+def _trip_figures(prep: Prepared, pi: npt.NDArray[np.int64], zp: npt.NDArray[np.int64],
+                  zv: npt.NDArray[np.int64], case: npt.NDArray[np.int64]
+                  ) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.object_]]:
+    """Daily km and mode of each placement, and the one-way minutes of a dorm's trip home."""
+    profiles = prep.commute.profiles
+    km = np.zeros(pi.size)
+    mode = np.full(pi.size, "dorm", dtype=object)
+    home = np.zeros(pi.size)
+    prof = prep.pools.profile[pi]
+    for f, name in enumerate(POOL_PROFILES):
+        if name not in profiles:
+            own_km, own_mode, own_min = prep.commute.km, prep.commute.mode, prep.commute.minutes
+        else:
+            own = profiles[name]
+            own_km, own_mode, own_min = own.km, own.mode, own.minutes
+        d = (prof == f) & (case == DAILY)
+        km[d], mode[d] = own_km[zp[d], zv[d]], own_mode[zp[d], zv[d]]
+        h = (prof == f) & (case == DORM)
+        home[h] = own_min[zp[h], zv[h]]
+    s = case == SHUTTLE
+    if "shuttle" in profiles:
+        km[s] = profiles["shuttle"].km[zp[s], zv[s]]
+    mode[s] = "shuttle"
+    return {"km": km, "mode": mode, "home_minutes": home}
 
 
 def _bridge_dependent(prep: Prepared, pi: npt.NDArray[np.int64],
@@ -141,13 +179,13 @@ def _bridge_dependent(prep: Prepared, pi: npt.NDArray[np.int64],
     ct = prep.commute
     zp, zv = prep.pools.zone[pi], prep.vacancies.zone[vi]
     tolerance = prep.pools.tolerance_min[pi]
-    exempt = commute_exempt(prep, vi, zp)
+    exempt = prep.vacancies.housing[vi] | (prep.has_shuttle[vi] & prep.in_shuttle(vi, zp))
     cost_now = ct.cost_cny[zp, zv]
 
     def worse(minutes: npt.NDArray[np.float64],
               cost: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-        out: npt.NDArray[np.bool_] = ~commute_ok(minutes, tolerance, exempt) | (
-            cost > cost_now + 1e-9)
+        out: npt.NDArray[np.bool_] = ~(np.isfinite(minutes) & ((minutes <= tolerance) | exempt)
+                                       ) | (cost > cost_now + 1e-9)
         return out
 
     if not ct.without_bridge:

@@ -176,10 +176,49 @@ class Policy(BaseModel):
         gt=0,
         description=(
             "Hard cap on one-way commute, minutes; a pool's own max_commute_min applies when "
-            "smaller. Waived where the vacancy provides housing, or a shuttle from the pool's "
-            "zone. Default 60 min: the 'extreme commute' threshold of the CAUPD (中国城市规划设计"
-            "研究院) commute monitoring reports."
+            "smaller. It applies to the daily commute by the worker's own means or by the "
+            "employer's shuttle; a job with housing beyond it means living on site (a "
+            "dormitory) and going home weekly. Default 60 min: the 'extreme commute' "
+            "threshold of the CAUPD (中国城市规划设计研究院) commute monitoring reports."
         ),
+    )
+    acceptance: Literal["net", "gross"] = Field(
+        default="net",
+        description=(
+            "When a worker accepts a job. 'net': offered wage + commute allowance − the "
+            "worker's monthly out-of-pocket commute (fares; tolls, fuel and parking by car; "
+            "for a dormitory job the dorm fee and the trips home) >= reservation wage. "
+            "'gross': offered wage >= reservation wage, whatever the commute costs."
+        ),
+    )
+    commute_allowance_cny: _Real = Field(
+        default=0.0,
+        ge=0,
+        description=(
+            "Cross-city commuting allowance (跨市通勤补贴), CNY per worker-month, paid to every "
+            "worker placed in another city than the one they live in; counts towards net "
+            "income (acceptance 'net'), not the cost."
+        ),
+    )
+    dorm_fee_cny: _Real = Field(
+        default=150.0,
+        ge=0,
+        description=(
+            "Monthly fee of an employer dormitory, CNY (author estimate); out of pocket and "
+            "part of the cost for a worker who lives on site."
+        ),
+    )
+    home_trips_per_month: _Real = Field(
+        default=4.33,
+        ge=0,
+        description=(
+            "Round trips home per month of a worker living in a dormitory (weekly: 52/12)."
+        ),
+    )
+    dorm_commute_min: _Real = Field(
+        default=5.0,
+        ge=0,
+        description="One-way minutes from a dormitory to the workplace (on site).",
     )
     soft_commute_min: _Real = Field(
         default=45.0,

@@ -34,7 +34,8 @@ TRANSFER_COLUMNS: tuple[str, ...] = (
     "home_zone", "work_zone", "home_city", "work_city", "pool_occupation",
     "vacancy_occupation", "minutes", "km", "mode", "bridges", "wage_cny", "commute_cost_cny",
     "retraining_cost_cny", "retraining_days", "cost_cny", "key_enterprise", "priority_group",
-    "cross_city", "bridge_dependent",
+    "cross_city", "bridge_dependent", "commute_case", "profile", "home_trip_minutes",
+    "out_of_pocket_cny", "allowance_cny", "net_income_cny", "reservation_wage_cny",
 )
 UNMET_COLUMNS: tuple[str, ...] = (
     "vacancy_id", "enterprise_id", "zone_id", "city", "occupation", "headcount",

@@ -2,8 +2,10 @@
 
 A group G is the set of vacancies of one occupation in one work zone, sorted by minimum level.
 A *triple* is a pool row with one group it may reach (its occupation or a substitutable one,
-possibly trained one level up). The network builder makes chains from the triples
-(:mod:`.chains`); the explanations enumerate the triples' pairs (:func:`candidates`).
+possibly trained one level up) and, when building, one commute case (daily, shuttle or
+dorm; :func:`~zzj_match.engine.rules.admissible.commute_case`). The network builder makes
+chains from the triples (:mod:`.chains`); the explanations enumerate the triples' pairs
+(:func:`candidates`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from zzj_match.engine.network._index import expand
-from zzj_match.engine.rules.admissible import commute_ok, pair_flags
+from zzj_match.engine.rules.admissible import net_threshold, pair_flags, threshold_rank
 from zzj_match.engine.rules.arrays import Prepared
-from zzj_match.engine.rules.cost import middle_units
+from zzj_match.engine.rules.cost import DAILY, DORM, SHUTTLE, middle_units
 from zzj_match.engine.rules.units import training_cost_units
 
 
@@ -67,8 +69,8 @@ class VacancyGroups:
             self.g_mmin = np.minimum.reduceat(v.min_level[self.rows], brk)
         else:
             self.g_wmax = self.g_mmin = np.zeros(0)
-        # the commute exemption (rules.admissible.commute_exempt) aggregated per group: does
-        # some vacancy of G offer housing, or a shuttle from a zone
+        # the commute cases (rules.admissible.commute_case) aggregated per group: does some
+        # vacancy of G offer housing, or a shuttle from a zone
         housing = v.housing[self.rows]
         self.g_housing = np.add.reduceat(housing.astype(np.int64), brk) > 0 if brk.size else (
             np.zeros(0, bool))
@@ -85,7 +87,13 @@ class VacancyGroups:
 
 @dataclass
 class Triples:
-    """(pool, target occupation, work zone) triples with the level slice ``[lo, hi)`` of G."""
+    """(pool, target occupation, work zone) triples with the level slice ``[lo, hi)`` of G.
+
+    When building, each triple has one commute ``case``; ``excl`` marks daily and dorm
+    triples whose group also has vacancies with a shuttle from the home zone that the
+    pool's ``shuttle`` triple takes (left out of these); ``thr_rank`` is the wage rank from
+    which the pool accepts in that case (net-income acceptance).
+    """
 
     p: npt.NDArray[np.int64]
     g: npt.NDArray[np.int64]
@@ -95,6 +103,9 @@ class Triples:
     hi: npt.NDArray[np.int64]
     trained: npt.NDArray[np.bool_]
     cost: npt.NDArray[np.int64]
+    case: npt.NDArray[np.int64]
+    excl: npt.NDArray[np.bool_]
+    thr_rank: npt.NDArray[np.int64]
 
 
 def make_triples(
@@ -102,10 +113,11 @@ def make_triples(
 ) -> Triples:
     """(pool, target occupation, work zone) triples of ``pool_rows`` and the groups ``gr``.
 
-    ``building``: only the triples that may hold an admissible pair — the commute rule holds
-    for some vacancy of the group, the group's highest wage and lowest level do not exclude
-    the pool — each restricted to the level slice of G its workers qualify for (a prefix, or
-    with training the next level's slice). The date rules are left to the chain builder,
+    ``building``: one triple per commute case that may hold an admissible pair — the case's
+    commute rule holds for some vacancy of the group, the group's highest wage (against the
+    case's net-income threshold) and lowest level do not exclude the pool — each restricted
+    to the level slice of G its workers qualify for (a prefix, or with training the next
+    level's slice). The date rules are left to the chain builder,
     which needs to see those triples to group pools safely. Otherwise (the explanations):
     every group of a substitutable occupation, whole.
     """
@@ -137,27 +149,40 @@ def make_triples(
     t_p = pt_p[own]
     zp = p.zone[t_p]
     zv = gr.g_zi[g]
-    if building:
-        nz = np.int64(prep.commute.zone_ids.size)
-        exempt = gr.g_housing[g] | np.isin(g * nz + zp, gr.g_shuttle)
-        reach = commute_ok(prep.commute.minutes[zp, zv], p.tolerance_min[t_p], exempt)
-        # necessary conditions against the group's extremes: drop hopeless triples
-        lvl = p.skill[t_p] + pt_tr[own]
-        reach &= (p.reservation_wage[t_p] <= gr.g_wmax[g]) & (lvl >= gr.g_mmin[g])
-        # only the vacancies of the worker's level: a prefix (or a slice) of G
-        s_lv = np.minimum(p.skill[t_p], 6)
-        lo = np.where(pt_tr[own], gr.le[g, s_lv], 0)
-        hi = np.where(pt_tr[own], gr.le[g, np.minimum(s_lv + 1, 6)], gr.le[g, s_lv])
-        reach &= hi > lo
-    else:
-        reach = np.ones(g.size, dtype=bool)
-        lo = np.zeros(g.size, dtype=np.int64)
-        hi = gr.count[g]
+    if not building:
+        z = np.zeros(g.size, dtype=np.int64)
+        return Triples(p=t_p, g=g, zp=zp, zv=zv, lo=z, hi=gr.count[g].astype(np.int64),
+                       trained=pt_tr[own], cost=z.copy(), case=z.copy(),
+                       excl=np.zeros(g.size, dtype=bool), thr_rank=z.copy())
+    # one triple per commute case the group may hold (rules.admissible.commute_case)
+    nz = np.int64(prep.commute.zone_ids.size)
+    mins = prep.zone_cost.minutes
+    prof, tol = p.profile[t_p], p.tolerance_min[t_p]
+    shuttle = np.isin(g * nz + zp, gr.g_shuttle) & (mins[prof, SHUTTLE, zp, zv] <= tol)
+    daily = mins[prof, DAILY, zp, zv] <= tol
+    dorm = ~daily & gr.g_housing[g] & np.isfinite(mins[prof, DORM, zp, zv])
+    k_s, k_d, k_h = np.flatnonzero(shuttle), np.flatnonzero(daily), np.flatnonzero(dorm)
+    k = np.r_[k_s, k_d, k_h]
+    case = np.r_[np.full(k_s.size, SHUTTLE), np.full(k_d.size, DAILY),
+                 np.full(k_h.size, DORM)].astype(np.int64)
+    excl = np.r_[np.zeros(k_s.size, dtype=bool), shuttle[k_d], shuttle[k_h]]
+    own, t_p, g, zp, zv = own[k], t_p[k], g[k], zp[k], zv[k]
+    thr = net_threshold(prep, t_p, case, zp, zv)
+    # necessary conditions against the group's extremes: drop hopeless triples
+    lvl = p.skill[t_p] + pt_tr[own]
+    reach = (thr <= gr.g_wmax[g]) & (lvl >= gr.g_mmin[g])
+    # only the vacancies of the worker's level: a prefix (or a slice) of G
+    s_lv = np.minimum(p.skill[t_p], 6)
+    lo = np.where(pt_tr[own], gr.le[g, s_lv], 0)
+    hi = np.where(pt_tr[own], gr.le[g, np.minimum(s_lv + 1, 6)], gr.le[g, s_lv])
+    reach &= hi > lo
     sel = np.flatnonzero(reach)
-    t_p, g, zp, zv = t_p[sel], g[sel], zp[sel], zv[sel]
+    t_p, g, zp, zv, case = t_p[sel], g[sel], zp[sel], zv[sel], case[sel]
     return Triples(p=t_p, g=g, zp=zp, zv=zv, lo=lo[sel].astype(np.int64),
-                    hi=hi[sel].astype(np.int64), trained=pt_tr[own[sel]],
-                    cost=middle_units(prep, zp, zv, pt_cost[own[sel]]).astype(np.int64))
+                   hi=hi[sel].astype(np.int64), trained=pt_tr[own[sel]],
+                   cost=middle_units(prep, p.profile[t_p], case, zp, zv,
+                                     pt_cost[own[sel]]).astype(np.int64),
+                   case=case, excl=excl[sel], thr_rank=threshold_rank(prep, thr[sel]))
 
 
 def candidates(
@@ -173,11 +198,10 @@ def candidates(
     p = prep.pools
     gr = VacancyGroups(prep, vac_rows)
     tr = make_triples(prep, gr, pool_rows, building=False)
-    # expand triples to vacancies; the commute figures are read once per triple
+    # expand triples to vacancies
     tri, vi = expand(gr.start[tr.g] + tr.lo, tr.hi - tr.lo)
     vrow = gr.rows[vi]
     prow = tr.p[tri]
-    minutes = prep.commute.minutes[tr.zp, tr.zv][tri]
-    flags = pair_flags(prep, prow, vrow, tr.trained[tri], tr.zp[tri], minutes,
+    flags = pair_flags(prep, prow, vrow, tr.trained[tri], tr.zp[tri],
                        p.tolerance_min[tr.p][tri])
     return Candidates(p=prow, v=vrow, flags=flags)

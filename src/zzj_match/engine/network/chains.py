@@ -17,8 +17,8 @@ import pandas as pd
 
 from zzj_match.engine.network._index import dense_ids, expand, ngroup
 from zzj_match.engine.network.candidates import Triples, VacancyGroups, make_triples
-from zzj_match.engine.rules.admissible import commute_exempt
 from zzj_match.engine.rules.arrays import Prepared
+from zzj_match.engine.rules.cost import DORM, SHUTTLE
 
 __all__ = ["Middle", "build_middle"]
 
@@ -30,8 +30,8 @@ class Middle:
     Triple ``t`` enters chain ``t_chain[t]`` at member position ``t_entry[t]`` and reaches
     exactly the members from there to the end of its chain. ``t_ladder`` marks the triples
     that may go through a ladder (:func:`build_ladders`), ``t_lkey`` numbers their ladder keys
-    (home zone, occupation, level, tolerance, secondment, trained) and ``t_wr`` is the pool's
-    reservation-wage rank.
+    (home zone, occupation, level, tolerance, secondment, car, trained) and ``t_wr`` is the
+    rank of the pool's reservation wage among the pools' distinct reservation wages.
     """
 
     t_p: npt.NDArray[np.int64]
@@ -71,13 +71,15 @@ def build_middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[
             vclass: npt.NDArray[np.int64]) -> Middle:
     """Wage chains (plain and date-filtered) between pool classes and vacancies.
 
-    Every (pool, target occupation, work zone) triple selects its level slice of the group G
-    (vacancies sorted by minimum level). Its *chain* is the slice restricted to the vacancies
-    whose commute rule holds for it (all of them within the tolerance; else those with housing
-    or a shuttle from the pool's zone) and, for secondment pools, to vacancies of enterprises
-    that do not lend; the chain is sorted by wage, and its nodes are linked in that order by
-    zero-cost arcs, each with an arc to its vacancy. A triple's wage-admissible vacancies are
-    then a suffix of its chain (from the first wage >= the reservation wage). When every
+    Every (pool, target occupation, work zone, commute case) triple selects its level slice of
+    the group G (vacancies sorted by minimum level). Its *chain* is the slice restricted to the
+    vacancies of its case (``shuttle``: those with a shuttle from the pool's zone; ``daily``:
+    the others, or all when the shuttle is too slow; ``dorm``: the others with housing) and,
+    for secondment pools, to vacancies of enterprises that do not lend; the chain is sorted
+    by wage, and its nodes are linked in that order by zero-cost arcs, each with an arc to its
+    vacancy. A triple's wage-admissible vacancies are then a suffix of its chain (from the
+    first wage >= its net-income threshold, one number per triple as the out-of-pocket
+    commute depends on the profile, the case and the zone pair only). When every
     vacancy of that suffix also passes the period and contract-term rules (checked in O(1)
     with suffix minima and maxima of the date ranks), the triple enters the chain there;
     otherwise it enters the chain filtered by its date bounds (end rank in ``[afr, cer)``,
@@ -104,7 +106,7 @@ def build_middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[
     tp = tr.p
     pt = tp * 2 + tr.trained
     eligible = ~np.isin(pt, pt[c.alive & ~c.clean])
-    lcols = ["zone", "occupation", "skill", "tolerance_min", "secondment"]
+    lcols = ["zone", "occupation", "skill", "tolerance_min", "secondment", "has_car"]
     lkey = ngroup(pd.DataFrame({k: getattr(pools, k) for k in lcols}), lcols)[tp] * 2 + (
         tr.trained)
     t_ladder = np.r_[eligible[ci], np.zeros(fl_t.size + sl_t.size, dtype=bool)]
@@ -126,7 +128,8 @@ def build_middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[
     return Middle(
         t_p=tp[t_all], t_cost=tr.cost[t_all], t_zp=tr.zp[t_all], t_zv=tr.zv[t_all],
         t_ladder=t_ladder, t_lkey=lkey[t_all].astype(np.int64),
-        t_wr=pools.wage_rank[tp[t_all]],
+        t_wr=np.unique(pools.reservation_wage, return_inverse=True)[1].reshape(-1).astype(
+            np.int64)[tp[t_all]],
         t_chain=np.r_[c.ch[ci], n_ch + cut.fid[cut.alive],
                       n_ch + n_fc + sh.sid[sh.alive]].astype(np.int64),
         t_entry=np.r_[c.entry[ci], n_plain + cut.entry[cut.alive],
@@ -141,7 +144,7 @@ def build_middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[
 
 @dataclass
 class _Chains:
-    """Plain chains: one per (group, level slice, commute flavour, secondment).
+    """Plain chains: one per (group, level slice, commute case, shuttle zone, secondment).
 
     Members (``own`` chain, ``vrow`` vacancy, ``end_rank``, ``start_rank``) sorted by chain,
     then wage; ``cend`` the end of each chain. Per triple: its chain ``ch``, the member
@@ -166,24 +169,24 @@ class _Chains:
 def _plain_chains(prep: Prepared, gr: VacancyGroups, tr: Triples) -> _Chains:
     """Chains of the triples ``tr``, their entry points, and which suffixes are clean."""
     pools, vacs = prep.pools, prep.vacancies
-    nz = np.int64(prep.commute.zone_ids.size)
-    inside = prep.commute.minutes[tr.zp, tr.zv] <= pools.tolerance_min[tr.p]
-    shut = np.isin(tr.g * nz + tr.zp, gr.g_shuttle)
-    cfl = np.where(inside, -2, np.where(shut, tr.zp, -1)).astype(np.int64)
+    # the shuttle zone a chain takes (shuttle) or leaves out (daily, dorm), -1 for none
+    zx = np.where((tr.case == SHUTTLE) | tr.excl, tr.zp, -1).astype(np.int64)
     tsec = pools.secondment[tr.p]
-    ch = dense_ids(tr.g, tr.lo, tr.hi, cfl, tsec)
+    ch = dense_ids(tr.g, tr.lo, tr.hi, tr.case, zx, tsec)
     n_ch = int(ch.max()) + 1 if ch.size else 0
     first = np.full(n_ch, -1, dtype=np.int64)
     first[ch[::-1]] = np.arange(ch.size - 1, -1, -1, dtype=np.int64)
     c_g, c_lo, c_hi = tr.g[first], tr.lo[first], tr.hi[first]
-    c_fl, c_sec = cfl[first], tsec[first]
+    c_case, c_zx, c_sec = tr.case[first], zx[first], tsec[first]
     own, gi = expand(gr.start[c_g] + c_lo, c_hi - c_lo)
     vrow = gr.rows[gi]
-    keep = np.ones(vrow.size, dtype=bool)
-    fl = c_fl[own]
-    out_k = np.flatnonzero(fl != -2)
-    if out_k.size:  # beyond the tolerance: the exempt vacancies only (-1: no shuttle zone)
-        keep[out_k] = commute_exempt(prep, vrow[out_k], fl[out_k])
+    m_case, m_zx = c_case[own], c_zx[own]
+    by_shuttle = np.zeros(vrow.size, dtype=bool)
+    k = np.flatnonzero(m_zx >= 0)
+    if k.size:
+        by_shuttle[k] = prep.in_shuttle(vrow[k], m_zx[k])
+    keep = np.where(m_case == SHUTTLE, by_shuttle, ~by_shuttle)
+    keep &= (m_case != DORM) | vacs.housing[vrow]
     sec_m = c_sec[own]
     keep[sec_m] &= ~vacs.lender_blocked[vrow[sec_m]]
     own, vrow = own[keep], vrow[keep]
@@ -195,7 +198,7 @@ def _plain_chains(prep: Prepared, gr: VacancyGroups, tr: Triples) -> _Chains:
     cend = np.searchsorted(own, np.arange(n_ch), side="right").astype(np.int64)
     # ---- entry points and exactness of the chain suffix ----
     wmod = np.int64(int(widx.max(initial=0)) + 2)
-    wr = np.minimum(pools.wage_rank[tr.p], wmod - 1)
+    wr = np.minimum(tr.thr_rank, wmod - 1)
     entry = np.searchsorted(own * wmod + widx, ch * wmod + wr, side="left").astype(np.int64)
     alive = entry < cend[ch]
     smin_e = _suffix_extreme(m_e, own, n_ch, maximum=False)

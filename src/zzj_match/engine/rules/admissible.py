@@ -6,14 +6,20 @@ A worker of pool ``p`` may fill vacancy ``v`` when all of these hold (docs/engin
   table, :mod:`.retraining`);
 * **skill**: ``skill(p) >= min_level(v)``, or, with ``Policy.allow_skill_below``, exactly one
   level below, trained up (:func:`skill_ok`);
-* **wage**: ``reservation_wage(p) <= wage(v)``;
+* **wage**: ``reservation_wage(p) <= wage(v)`` (acceptance ``gross``), or with acceptance
+  ``net`` ``reservation_wage(p) - allowance <= wage(v)`` before the commute costs and
+  (**net income**) ``wage(v) + allowance - out_of_pocket(f, c, zp, zv) >= reservation_wage(p)``
+  after them (:func:`wage_floor`, :func:`net_threshold`); the allowance is
+  ``commute_allowance_cny`` for a placement across a city line;
 * **period**: ``available_from(p) <= end(v)`` and ``available_to(p) >= start(v)``;
 * **共享用工** (secondment pools only): the workers consent and are not dispatched
   (:func:`may_share`), the borrower is not the lender and lends no workers itself
   (:func:`lenders_blocked`), and the loan ends by the contract end:
   ``min(available_to(p), end(v)) <= contract_end(p)``;
-* **commute**: reachable, and within the pool's tolerance unless the vacancy offers housing
-  or a shuttle from the pool's home zone (:func:`commute_exempt`, :func:`commute_ok`).
+* **commute**: some commute case holds (:func:`commute_case`): the employer's shuttle from
+  the pool's home zone within the pool's tolerance (``shuttle``), else the pool's own means
+  (car or public transport) within it (``daily``), else a job with housing and a way home
+  (``dorm``: the worker lives on site).
 
 :func:`pair_flags` checks them on explicit pairs (the explanations, the direct formulation,
 the check of every proposed transfer). The network builder checks the same rules for whole
@@ -22,8 +28,8 @@ wage-sorted chains through the ranks of :func:`rule_ranks`.
 
 from __future__ import annotations
 
-__all__ = ["RULE_FLAGS", "commute_exempt", "commute_ok", "lenders_blocked", "may_share",
-           "pair_flags", "rule_ranks", "skill_ok"]
+__all__ = ["RULE_FLAGS", "commute_case", "lenders_blocked", "may_share", "net_threshold",
+           "pair_flags", "rule_ranks", "skill_ok", "threshold_rank", "wage_floor"]
 
 from typing import Any
 
@@ -32,12 +38,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match.engine.rules.arrays import Prepared
+from zzj_match.engine.rules.cost import DAILY, DORM, SHUTTLE
 
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 
 #: The rule flags in the order the explanations apply them (docs/engine.md "Reasons").
-RULE_FLAGS = ("ok_skill", "ok_wage", "ok_period", "ok_sharing", "ok_commute")
+RULE_FLAGS = ("ok_skill", "ok_wage", "ok_period", "ok_sharing", "ok_commute", "ok_net")
 
 
 def may_share(secondment: B, consent: B, dispatched: B) -> B:
@@ -63,24 +70,67 @@ def skill_ok(skill: I64, min_level: I64, trained: B) -> B:
     return out
 
 
-def commute_exempt(prep: Prepared, vi: I64, zp: I64) -> B:
-    """Flag the vacancies ``vi`` that waive the commute limit for home zones ``zp``.
+def commute_case(prep: Prepared, pi: I64, vi: I64, zp: I64,
+                 tolerance: npt.NDArray[np.float64] | None = None) -> I64:
+    """Return the commute case of each pair: ``SHUTTLE``, ``DAILY``, ``DORM``, or -1 for none.
 
-    Housing does, and so does a shuttle from that zone (a negative ``zp`` stands for a zone
-    no shuttle serves).
+    The employer's shuttle from the home zone ``zp`` when it runs within the pool's
+    tolerance; else the pool's own means (its profile's best mode) within it; else, for a job
+    with housing, living on site with a way home. ``tolerance`` defaults to the pools'.
     """
-    exempt: B = prep.vacancies.housing[vi].copy()
-    k = np.flatnonzero(prep.has_shuttle[vi] & (zp >= 0))
+    p, v, zc = prep.pools, prep.vacancies, prep.zone_cost
+    zv, prof = v.zone[vi], p.profile[pi]
+    tol = p.tolerance_min[pi] if tolerance is None else tolerance
+    shuttle = np.zeros(vi.size, dtype=bool)
+    k = np.flatnonzero(prep.has_shuttle[vi])
     if k.size:
-        exempt[k] |= prep.in_shuttle(vi[k], zp[k])
-    return exempt
+        shuttle[k] = prep.in_shuttle(vi[k], zp[k])
+    shuttle &= zc.minutes[prof, SHUTTLE, zp, zv] <= tol
+    daily = zc.minutes[prof, DAILY, zp, zv] <= tol
+    dorm = v.housing[vi] & np.isfinite(zc.minutes[prof, DORM, zp, zv])
+    out: I64 = np.where(shuttle, SHUTTLE, np.where(daily, DAILY, np.where(dorm, DORM, -1)))
+    return out.astype(np.int64)
 
 
-def commute_ok(minutes: npt.NDArray[np.float64], tolerance: npt.NDArray[np.float64] | float,
-               exempt: B | bool) -> B:
-    """Commute: reachable, and within ``tolerance`` minutes unless ``exempt``."""
-    out: B = np.isfinite(minutes) & ((minutes <= tolerance) | exempt)
+def _allowance(prep: Prepared, zp: I64, zv: I64) -> npt.NDArray[np.float64]:
+    """Return the commuting allowance a placement from ``zp`` to ``zv`` earns (CNY/month)."""
+    out: npt.NDArray[np.float64] = np.where(prep.zone_cost.crosses[zp, zv],
+                                            prep.policy.commute_allowance_cny, 0.0)
     return out
+
+
+def wage_floor(prep: Prepared, pi: I64, zp: I64, zv: I64) -> npt.NDArray[np.float64]:
+    """Lowest wage a worker considers before the commute costs (the wage rule).
+
+    The reservation wage; with acceptance ``net``, less the allowance the placement earns.
+    """
+    r = prep.pools.reservation_wage[pi]
+    if prep.policy.acceptance == "gross":
+        return r.copy()
+    out: npt.NDArray[np.float64] = r - _allowance(prep, zp, zv)
+    return out
+
+
+def net_threshold(prep: Prepared, pi: I64, case: I64, zp: I64, zv: I64
+                  ) -> npt.NDArray[np.float64]:
+    """Lowest wage a worker accepts in commute case ``case`` (net-income acceptance).
+
+    ``reservation_wage + out_of_pocket − allowance`` with acceptance ``net`` (never below
+    :func:`wage_floor`, as out-of-pocket costs are >= 0), the reservation wage with
+    ``gross``. Within one chain (one profile, case and zone pair) the out-of-pocket part is
+    one number, so the admissible vacancies stay a suffix of the wage-sorted chain.
+    """
+    r = prep.pools.reservation_wage[pi]
+    if prep.policy.acceptance == "gross":
+        return r.copy()
+    oop = prep.zone_cost.oop[prep.pools.profile[pi], np.maximum(case, 0), zp, zv]
+    out: npt.NDArray[np.float64] = (r + oop) - _allowance(prep, zp, zv)
+    return out
+
+
+def threshold_rank(prep: Prepared, threshold: npt.NDArray[np.float64]) -> I64:
+    """Rank of a wage threshold among the vacancies' wages (``wage_rank(v) >= it`` iff ok)."""
+    return np.searchsorted(prep.wage_values, threshold, side="left").astype(np.int64)
 
 
 def rule_ranks(
@@ -119,9 +169,8 @@ def rule_ranks(
 
 def pair_flags(
     prep: Prepared, pi: I64, vi: I64, trained: B, zp: I64,
-    minutes: npt.NDArray[np.float64] | None = None,
     tolerance: npt.NDArray[np.float64] | None = None,
-) -> dict[str, B]:
+) -> dict[str, npt.NDArray[Any]]:
     """Every rule's flag for explicit pairs of substitutable occupations.
 
     Parameters
@@ -133,18 +182,20 @@ def pair_flags(
         Pairs that use the skill training (one level up).
     zp : array of int
         The pools' home zones.
-    minutes, tolerance : array of float, optional
-        The pairs' commute minutes and the pools' tolerances, when the caller has them.
+    tolerance : array of float, optional
+        The pools' tolerances, when the caller has them.
 
     Returns
     -------
     dict
-        :data:`RULE_FLAGS` and ``ok_commute_plus`` (within the tolerance plus
-        ``policy.explain_extra_min``), each a bool array.
+        :data:`RULE_FLAGS`, ``ok_commute_plus`` (some commute case within the tolerance plus
+        ``policy.explain_extra_min``), each a bool array, and ``case`` (int, -1: none).
     """
     p, v = prep.pools, prep.vacancies
+    zv = v.zone[vi]
     ok_skill = skill_ok(p.skill[pi], v.min_level[vi], trained)
-    ok_wage = p.reservation_wage[pi] <= v.wage[vi]
+    wage = v.wage[vi]
+    ok_wage = wage_floor(prep, pi, zp, zv) <= wage
     available_to, end = p.available_to[pi], v.end[vi]
     ok_period = (p.available_from[pi] <= end) & (available_to >= v.start[vi])
     ok_sharing = np.ones(pi.size, dtype=bool)
@@ -154,12 +205,11 @@ def pair_flags(
         ok_sharing[k] = (p.may_share[pk] & (prep.lender_code[pk] != prep.enterprise_code[vk])
                          & ~v.lender_blocked[vk]
                          & (np.minimum(available_to[k], end[k]) <= p.contract_end[pk]))
-    if minutes is None:
-        minutes = prep.commute.minutes[zp, v.zone[vi]]
     if tolerance is None:
         tolerance = p.tolerance_min[pi]
-    exempt = commute_exempt(prep, vi, zp)
+    case = commute_case(prep, pi, vi, zp, tolerance)
+    ok_net = (case < 0) | (net_threshold(prep, pi, case, zp, zv) <= wage)
+    plus = commute_case(prep, pi, vi, zp, tolerance + prep.policy.explain_extra_min)
     return {"ok_skill": ok_skill, "ok_wage": ok_wage, "ok_period": ok_period,
-            "ok_sharing": ok_sharing, "ok_commute": commute_ok(minutes, tolerance, exempt),
-            "ok_commute_plus": commute_ok(minutes, tolerance + prep.policy.explain_extra_min,
-                                          exempt)}
+            "ok_sharing": ok_sharing, "ok_commute": case >= 0, "ok_net": ok_net,
+            "ok_commute_plus": plus >= 0, "case": case}

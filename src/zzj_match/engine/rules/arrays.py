@@ -55,6 +55,8 @@ class PoolArrays:
     may_share : bool
         Not a secondment, or a secondment the 共享用工 rules allow (consent, not dispatched).
     headcount : int64
+    has_car, profile : bool, int64
+        The workers have a car (the ``car`` commuter profile, 0) or not (``transit``, 1).
     wage_units : int64
         Wage-gap cost units of the reservation wage (the pool arc's cost is its negative).
     wage_rank, from_rank, to_rank, term_rank : int64
@@ -79,6 +81,8 @@ class PoolArrays:
     priority: B
     priority_group: S
     headcount: I64
+    has_car: B
+    profile: I64
     wage_units: I64
     wage_rank: I64
     from_rank: I64
@@ -139,16 +143,21 @@ class VacancyArrays:
 
 @dataclass(frozen=True)
 class ZoneCost:
-    """The zone-pair terms of the cost formula, zone × zone (CNY per month; 0 unreachable).
+    """The zone-pair terms of the cost formula (CNY per month; 0 where impossible).
 
-    ``total`` is the sum of the three terms; ``commute`` the first, ``over_min`` and
-    ``crosses`` what the soft-commute penalty and the cross-city cost multiply.
+    Arrays of shape ``(profile, case, n, n)`` (:data:`~zzj_match.engine.rules.cost.CASES`),
+    but ``crosses`` (``n × n``). ``total`` is the sum of the three terms; ``commute`` the
+    first, ``over_min`` and ``crosses`` what the soft-commute penalty and the cross-city cost
+    multiply. ``minutes`` are the case's daily one-way minutes (``inf``: impossible) and
+    ``oop`` its monthly out-of-pocket cost (what net-income acceptance subtracts).
     """
 
     total: F64
     commute: F64
     over_min: F64
     crosses: B
+    minutes: F64
+    oop: F64
 
 
 @dataclass(frozen=True)
@@ -173,6 +182,8 @@ class Prepared:
         Per pool / vacancy: a common code of the lender / the employer (equal iff same id).
     has_shuttle : bool
         Per vacancy: runs a shuttle at all.
+    wage_values : float64
+        The vacancies' distinct wages, sorted (what the wage ranks count).
     """
 
     pools: PoolArrays
@@ -187,6 +198,7 @@ class Prepared:
     lender_code: I64
     enterprise_code: I64
     has_shuttle: B
+    wage_values: F64
 
     def in_shuttle(self, vi: I64, zi: I64) -> B:
         """Whether vacancy row ``vi`` runs a shuttle from zone index ``zi`` (elementwise)."""

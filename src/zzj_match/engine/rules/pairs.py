@@ -89,9 +89,10 @@ def pair_rules(
     -------
     pandas.DataFrame
         ``p, v, trained, cost`` (int units), ``cost_cny``, ``retraining_cost_cny``,
-        ``retraining_days`` (the skill training included), ``retraining_units`` and flags
-        ``ok_occupation, ok_skill, ok_wage, ok_period, ok_sharing, ok_commute,
-        ok_commute_plus`` (within the limit plus ``policy.explain_extra_min``), ``ok_all``.
+        ``retraining_days`` (the skill training included), ``retraining_units``, the commute
+        ``case`` (-1: none) and flags ``ok_occupation, ok_skill, ok_wage, ok_period,
+        ok_sharing, ok_commute, ok_net, ok_commute_plus`` (within the limit plus
+        ``policy.explain_extra_min``), ``ok_all``.
     """
     pol = prep.policy
     p, v = prep.pools, prep.vacancies
@@ -107,10 +108,10 @@ def pair_rules(
              + np.where(trained, pol.skill_training_cost_cny, 0.0))
     r_days = (look["retraining_days"].fillna(0.0).to_numpy(dtype=np.float64)
               + np.where(trained, pol.skill_training_days, 0.0))
-    units, cny = pair_costs(prep, pi, vi,
+    flags = pair_flags(prep, pi, vi, trained, p.zone[pi])
+    units, cny = pair_costs(prep, pi, vi, flags["case"],
                             retraining_units + np.where(trained, training_cost_units(pol), 0),
                             r_cny)
-    flags = pair_flags(prep, pi, vi, trained, p.zone[pi])
     flags["ok_skill"] = ok_occ & flags["ok_skill"]
     out = pd.DataFrame({"p": pi, "v": vi, "trained": trained, "cost": units, "cost_cny": cny,
                         "retraining_cost_cny": r_cny, "retraining_days": r_days,

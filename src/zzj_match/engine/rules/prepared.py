@@ -166,7 +166,7 @@ def prepare(
     subst = substitution_table(pool_arrays.occupation, vacancy_arrays.occupation, policy,
                                matrix)
     subst["retraining_units"] = _retraining_cost_units(policy, units_pc, subst)
-    zc = cost.zone_cost_cny(commute.minutes, commute.cost_cny, commute.city, policy)
+    zc = cost.zone_cost_cny(commute, policy)
     zone_units = _zone_cost_units(units_pc, zc, policy, zone_ids)
     _check_totals(units_pc, pool_arrays.headcount, vacancy_arrays.headcount)
     units_pc.raise_if_any(summary="cost figures beyond exact integer units (see docs/engine.md, "
@@ -181,6 +181,7 @@ def prepare(
         lender_code=np.searchsorted(codes, pool_arrays.lender).astype(np.int64),
         enterprise_code=np.searchsorted(codes, vacancy_arrays.enterprise_id).astype(np.int64),
         has_shuttle=np.asarray(vacancy_arrays.shuttle != "", dtype=bool),
+        wage_values=np.unique(vacancy_arrays.wage),
     )
 
 
@@ -190,6 +191,7 @@ def _pool_columns(pf: pd.DataFrame, policy: Policy, zone_ids: npt.NDArray[Any],
     sec = (pf["kind"].astype(str) == "secondment").to_numpy()
     consent, dispatched = _bool(pf, "consent", False), _bool(pf, "dispatched", False)
     tol = pf["max_commute_min"].astype(float).fillna(policy.max_commute_min).to_numpy()
+    has_car = _bool(pf, "has_car", True)
     return {
         "pool_id": _ids(pf, "pool_id"), "kind": _ids(pf, "kind"),
         "zone": _zone_index(zone_ids, _ids(pf, "zone_id"), "pools", "zone_id", pc),
@@ -206,6 +208,7 @@ def _pool_columns(pf: pd.DataFrame, policy: Policy, zone_ids: npt.NDArray[Any],
         "priority": (pf["priority_group"].astype(str).fillna("none") != "none").to_numpy(),
         "priority_group": _ids(pf, "priority_group"),
         "headcount": pf["headcount"].to_numpy(dtype=np.int64),
+        "has_car": has_car, "profile": np.where(has_car, 0, 1).astype(np.int64),
     }
 
 

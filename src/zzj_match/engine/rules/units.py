@@ -97,9 +97,10 @@ def _zone_cost_units(
         bad = ~(np.abs(units) < COST_UNITS_MAX)
     if bad.any():
         flat = np.where(bad.ravel(), np.nan_to_num(np.abs(units.ravel()), nan=np.inf), -1.0)
-        i, j = np.unravel_index(int(np.argmax(flat)), units.shape)
-        commute = float(zc.commute[i, j])
-        over, cross = float(zc.over_min[i, j]), float(zc.crosses[i, j])
+        at = np.unravel_index(int(np.argmax(flat)), units.shape)
+        i, j = at[-2], at[-1]
+        commute = float(zc.commute[at])
+        over, cross = float(zc.over_min[at]), float(zc.crosses[i, j])
         pol = knobs(policy)
         with np.errstate(over="ignore", invalid="ignore"):
             soft = float(np.float64(pol["soft_commute_penalty_cny"]) * over)
