@@ -33,7 +33,7 @@ def test_members_get_placements_in_id_order_and_solo_workers_are_pools_of_one() 
                     strict=True)) == [("P1", "", "V1", 1), ("P1", "", "V2", 1),
                                       ("P2", "w1", "V1", 1), ("P2", "w2", "V1", 1),
                                       ("W9", "W9", "V2", 1)]
-    assert plan.kpis["objective_cost"] == 300 + 200 + 2 * 1550 + 100
+    assert plan.kpis["objective_cost"] == 300 + 200 + 2 * 950 + 100
     unplaced = plan.unplaced.set_index("pool_id")
     assert unplaced.loc["P2", "headcount_unplaced"] == 1
     assert plan.kpis["workers"] == 10

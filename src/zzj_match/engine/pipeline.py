@@ -58,9 +58,10 @@ def match(market: LabourMarket, *, region: Region | None = None,
     possible, then as many workers as possible, and among those plans takes one of least
     generalised monthly cost (commuting money and time, soft penalty above 45 minutes,
     retraining, wage gap). Only admissible matches are made: substitutable occupation,
-    sufficient skill, reservation wage ≤ offered wage, commute within the limit (unless the
-    vacancy has housing or a shuttle from the home zone), overlapping periods, and the 共享用工
-    rules for secondment pools. See ``docs/engine.md``.
+    sufficient skill, a wage that covers the reservation wage after the out-of-pocket commute
+    (``Policy.acceptance``), a daily commute by the pool's own means or the employer's shuttle
+    within the limit (or living on site where the job has housing), overlapping periods, and
+    the 共享用工 rules for secondment pools. See ``docs/engine.md``.
 
     Parameters
     ----------

@@ -138,6 +138,10 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
             "reservation_wage_cny": p.reservation_wage[pi],
         }
     )
+    if prep.policy.acceptance == "net" and bool(
+            (frame["net_income_cny"] < frame["reservation_wage_cny"] - 1e-6).any()):
+        raise SolverError("the solve proposed a placement whose out-of-pocket commute exceeds "
+                          "wage + allowance − reservation wage")
     frame = frame.sort_values(["pool_id", "vacancy_id"], kind="stable").reset_index(drop=True)
     return frame.loc[:, list(TRANSFER_COLUMNS)], total_cost
 

@@ -114,6 +114,26 @@ def compute_kpis(
         "bridge_dependent_share": _rate(
             float(w[transfers["bridge_dependent"].to_numpy(bool)].sum()), placed),
         "monthly_cost_cny": float((transfers["cost_cny"].to_numpy(np.float64) * w).sum()),
+        **_case_kpis(transfers, w, placed),
+    }
+
+
+def _case_kpis(transfers: pd.DataFrame, w: np.ndarray[Any, Any], placed: int
+               ) -> dict[str, float]:
+    """Shares by commute case, mean out-of-pocket commute, mean trip home of dorm workers."""
+    if "commute_case" not in transfers:
+        return {}
+    case = transfers["commute_case"].astype(str).to_numpy()
+    dorm = case == "dorm"
+    home = transfers["home_trip_minutes"].to_numpy(np.float64)
+    oop = transfers["out_of_pocket_cny"].to_numpy(np.float64)
+    return {
+        "shuttle_share": _rate(float(w[case == "shuttle"].sum()), placed),
+        "dorm_share": _rate(float(w[dorm].sum()), placed),
+        "mean_home_trip_min": (float(np.average(home[dorm], weights=w[dorm]))
+                               if w[dorm].sum() > 0 else float("nan")),
+        "mean_out_of_pocket_cny": (float(np.average(oop, weights=w)) if placed
+                                   else float("nan")),
     }
 
 
