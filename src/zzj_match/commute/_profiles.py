@@ -45,6 +45,10 @@ __all__ = ["PROFILES", "Profile", "build_profiles"]
 #: workers without one (public transport), and an employer's shuttle (road at bus speed, free).
 PROFILES: tuple[str, ...] = ("car", "transit", "shuttle")
 
+#: Mode names of the legs on the region's line links (``bus_line``: a bus line of the region,
+#: e.g. a cross-city bus over a bridge; ``bus`` is a bus on the road network).
+LINE_MODES: Mapping[str, str] = {"rail": "rail", "bus": "bus_line"}
+
 FloatArray = npt.NDArray[np.float64]
 #: Upper bound on the elements of one block of the min-plus products (memory, not speed).
 _BLOCK = 2_000_000
@@ -65,8 +69,9 @@ class Profile:
     cost_cny : ndarray of float, shape (n, n)
         Monthly generalised cost of commuting daily: value of time plus ``oop_cny``.
     mode : ndarray of object, shape (n, n)
-        The best mode (``""`` where unreachable): ``road``, ``local`` (same zone), ``bus``,
-        ``rail``, ``shuttle``, or legs joined by ``+`` (``bus+rail+bus``).
+        The best mode (``""`` where unreachable): ``road``, ``local`` (same zone), ``bus`` (on
+        the road network), ``rail``, ``bus_line`` (the region's ``bus`` links), ``shuttle``,
+        or legs joined by ``+`` (``bus+rail+bus``).
     """
 
     minutes: npt.NDArray[np.float64]
@@ -102,6 +107,12 @@ class Profile:
         for arr in (out.minutes, out.km, out.trip_cny, out.oop_cny, out.cost_cny, out.mode):
             arr.flags.writeable = False
         return out
+
+
+def _pay(fare: FloatArray, paid: float) -> FloatArray:
+    """Return the share ``paid`` of the fares (``inf`` stays ``inf``, also when nothing is paid)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(fare), paid * fare, np.inf)
 
 
 def _min_plus(a: FloatArray, b: FloatArray) -> tuple[FloatArray, npt.NDArray[np.int64]]:
@@ -147,15 +158,16 @@ def _lines(lines: Mapping[str, Mapping[str, FloatArray]], n: int, paid: float, v
     minutes, km, fare = g.copy(), g.copy(), g.copy()
     mode = np.full((n, n), "", dtype=object)
     for m, arrs in lines.items():
+        paid_m = _pay(arrs["toll_cny"], paid)
         with np.errstate(invalid="ignore"):
-            gm = vot_min * arrs["minutes"] + paid * arrs["toll_cny"]
+            gm = vot_min * arrs["minutes"] + paid_m
         gm[np.eye(n, dtype=bool)] = np.inf
         better = gm < g
         g[better] = gm[better]
         minutes[better] = arrs["minutes"][better]
         km[better] = arrs["km"][better]
-        fare[better] = paid * arrs["toll_cny"][better]
-        mode[better] = m
+        fare[better] = paid_m[better]
+        mode[better] = LINE_MODES.get(m, m)
     return g, minutes, km, fare, mode
 
 
@@ -167,7 +179,7 @@ def _transit(road: Mapping[str, FloatArray], lines: Mapping[str, Mapping[str, Fl
     vot_min = s["value_of_time_cny_per_hour"] / 60.0
     paid = 1.0 - s["fare_subsidy_share"]
     b_min, b_km, b_fare = _road_bus(road, city, s)
-    b_fare = paid * b_fare
+    b_fare = _pay(b_fare, paid)
     with np.errstate(invalid="ignore"):
         b_g = vot_min * b_min + b_fare
     # a feeder bus to the line and from it; none where the trip starts or ends on the line
@@ -244,7 +256,7 @@ def build_profiles(
         c_trip = toll + s["fuel_cny_per_km"] * c_km + s["parking_cny_per_day"] / 2.0
         c_g = np.where(np.isfinite(c_min), vot_min * c_min + c_trip, np.inf)
     t_g = np.where(np.isfinite(t_min), vot_min * t_min + t_fare, np.inf)
-    bus = t_g < c_g
+    bus = t_g + s["car_preference_cny"] < c_g
     car = Profile.of_trips(
         np.where(bus, t_min, c_min), np.where(bus, t_km, c_km), np.where(bus, t_fare, c_trip),
         np.where(bus, t_mode, np.where(eye, LOCAL, "road")), vot_min, trips,
