@@ -216,3 +216,27 @@ def test_shuttle_links_shorten_the_shuttle() -> None:
     base = CommuteModel(region).profiles["shuttle"]
     assert m.profiles["shuttle"].minutes[i, j] < base.minutes[i, j]
     assert m.profiles["shuttle"].trip_cny[i, j] == 0
+
+
+def test_small_region_without_lines_or_cities() -> None:
+    import pandas as pd
+
+    from zzj_match.model.region import Region
+
+    zones = pd.DataFrame({"zone_id": ["a", "b", "c"], "lat": [22.0, 22.1, 22.3],
+                          "lon": [113.0, 113.0, 113.0]})
+    links = pd.DataFrame({"link_id": ["ab", "bc"], "from_zone": ["a", "b"], "to_zone": ["b", "c"],
+                          "mode": ["road", "rail"], "minutes": [12.0, 10.0], "km": [14.0, 20.0],
+                          "toll_cny": [0.0, 6.0]})
+    m = CommuteModel(Region.from_frames(zones, links))
+    car, transit, shuttle = (m.profiles[k] for k in PROFILES)
+    # a and b: by road; bus at the default flat fare (no city given)
+    assert transit.mode[0, 1] == "bus"
+    assert transit.trip_cny[0, 1] == 2.0
+    # b and c: rail only; the car owner takes the train, the shuttle cannot go
+    assert car.mode[1, 2] == "rail"
+    assert transit.trip_cny[1, 2] == 6.0
+    assert np.isinf(shuttle.minutes[1, 2])
+    # a to c: a bus to the station, then the train
+    assert transit.mode[0, 2] == "bus+rail"
+    assert transit.trip_cny[0, 2] == 8.0

@@ -101,6 +101,10 @@ class CommuteModel:
         estimate, checked against the published cross-city bus times).
     parking_cny_per_day : float, default 5.0
         A car commuter's parking per working day (CNY; half per one-way trip; estimate).
+    car_preference_cny : float, default 20.0
+        A car owner takes public transport only where it costs less per trip, in
+        generalised cost, by more than this (CNY; the preference for one's own car, an
+        estimate; 0 for a pure generalised-cost choice).
     city_bus_fare_cny : mapping of str to float, optional
         Flat city-bus fare per boarding by city (CNY); missing cities take
         :data:`~zzj_match.model._commute_settings.DEFAULT_CITY_BUS_FARES` (Zhuhai 1, others 2).
