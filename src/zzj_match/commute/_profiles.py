@@ -18,7 +18,8 @@ the shortest paths it already has, so the profiles cost little on top of the mod
   access minutes, at the city fare.
 * ``car``: the car on the road (the model's road paths: tolls, ``fuel_cny_per_km`` × km and
   half of ``parking_cny_per_day`` per one-way trip), or the ``transit`` trip where that costs
-  less in generalised cost.
+  less in generalised cost by more than ``car_preference_cny`` (the preference for one's own
+  car; at 0 a car owner would almost never drive at the default value of time).
 * ``shuttle`` (an employer's bus): the fastest road path at bus speed (or a ``shuttle`` link
   when faster), plus the shuttle's pick-up access minutes; free.
 
