@@ -159,3 +159,96 @@ def test_both_directions_agree_for_the_table_pairs() -> None:
     c = CommuteModel(zzj_region().as_of("2024-12-12"))
     for _o, _b, _a, a, b, _p in ROWS:
         assert np.isclose(c.minutes(a, b), c.minutes(b, a))
+
+
+# -- docs/commute.md: the commuter profiles ---------------------------------------------------
+
+PROFILES_DOC = DOC.parent / "commute.md"
+ZZJ = ("zhuhai", "zhongshan", "jiangmen")
+# (line, origin, destination, published figures)
+PUBLISHED = [
+    ("坦洲金斗湾 → 拱北通大", "zs_tanzhou", "zh_gongbei", "≈20 km, 8 CNY (FACTS §3.5)"),
+    ("中山人才港 → 前海湾", "zs_nanlang", "ext_sz_qianhai", "45 km, 15 CNY, ≈45 min (FACTS §3.1)"),
+    ("博览中心 → 前海湾", "zs_torch", "ext_sz_qianhai", "60 km, 18 CNY, ≈60 min (FACTS §3.1)"),
+    ("999 路 香洲 → 三乡", "zh_xiangzhou", "zs_sanxiang", "31.2 km, ≈80 min in 2009 (FACTS §3.5)"),
+]
+PROFILE_SETTINGS = (
+    "bus_speed_factor", "parking_cny_per_day", "car_preference_cny", "city_bus_fare_cny",
+    "city_bus_max_km", "coach_fare_cny", "coach_fare_cny_per_km", "fare_subsidy_share",
+)
+
+
+def _med(x: np.ndarray) -> str:
+    return f"{np.median(x):,.0f}" if x.size else "—"
+
+
+def profiles_tables() -> str:
+    """Markdown: median figures by profile and pair group, the published lines, the settings."""
+    from zzj_match.model._commute_settings import DEFAULT_CITY_BUS_FARES, check_settings
+
+    m = CommuteModel(zzj_region())
+    p = m.profiles
+    road = m.array("minutes", mode="road")
+    s = m.settings
+    trips = 2 * s["round_trips_per_day"] * s["working_days_per_month"]
+    road_oop = (m.array("toll_cny", mode="road") + s["fuel_cny_per_km"] * m.array("km", "road")
+                + s["parking_cny_per_day"] / 2) * trips
+    zones = m.region.zones.set_index("zone_id")
+    city = zones["city"].reindex(m.zone_ids).to_numpy()
+    n = city.size
+    ok = ~np.eye(n, dtype=bool) & np.isfinite(p["car"].minutes)
+    zzj = np.isin(city, ZZJ)
+    same = city[:, None] == city[None, :]
+    groups = [
+        ("within one 珠中江 city", ok & same & zzj[:, None] & zzj[None, :]),
+        ("across 珠中江 cities", ok & ~same & zzj[:, None] & zzj[None, :]),
+        ("珠中江 ↔ Shenzhen, Guangzhou, Dongguan", ok & (zzj[:, None] ^ zzj[None, :])),
+    ]
+    lines = [
+        "| zone pairs (ordered) | pairs | car on the road: min, CNY/month | car owner: min, "
+        "CNY/month, drives | transit: min, CNY/month | shuttle: min |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, sel in groups:
+        car, tr, sh = p["car"], p["transit"], p["shuttle"]
+        drives = float((car.mode[sel] == "road").mean())
+        lines.append(
+            f"| {label} | {int(sel.sum())} | {_med(road[sel])}, {_med(road_oop[sel])} | "
+            f"{_med(car.minutes[sel])}, {_med(car.oop_cny[sel])}, {drives:.0%} | "
+            f"{_med(tr.minutes[sel])}, {_med(tr.oop_cny[sel])} | {_med(sh.minutes[sel])} |"
+        )
+    lines += [
+        "",
+        "| line | published | model transit: mode, door-to-door min (bus in-vehicle), km, "
+        "CNY a trip | car on the road: min |",
+        "|---|---|---|---|",
+    ]
+    pos = {z: i for i, z in enumerate(m.zone_ids)}
+    for label, a, b, published in PUBLISHED:
+        i, j = pos[a], pos[b]
+        t = p["transit"]
+        inveh = (road[i, j] - s["access_minutes"]["road"]) * s["bus_speed_factor"]
+        bus = f" ({inveh:.0f})" if t.mode[i, j] == "bus" else ""
+        lines.append(
+            f"| {label} (`{a}` → `{b}`) | {published} | {t.mode[i, j]}, {t.minutes[i, j]:.0f}"
+            f"{bus}, {t.km[i, j]:.0f}, {t.trip_cny[i, j]:.2f} | {road[i, j]:.0f} |"
+        )
+    defaults, _ = check_settings()
+    lines += ["", "| setting | default |", "|---|---|"]
+    for name in PROFILE_SETTINGS:
+        value = defaults[name]
+        if name == "city_bus_fare_cny":
+            value = ", ".join(f"{k} {v:g}" for k, v in sorted(DEFAULT_CITY_BUS_FARES.items()))
+        lines.append(f"| `{name}` | {value} |")
+    return "\n".join(lines)
+
+
+def test_profiles_doc_tables_are_current() -> None:
+    block = profiles_tables()
+    text = PROFILES_DOC.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    _old, tail = rest.split(END, 1)
+    new = f"{head}{BEGIN}\n{block}\n{END}{tail}"
+    if os.environ.get("ZZJ_UPDATE_DOCS") == "1":
+        PROFILES_DOC.write_text(new, encoding="utf-8")
+    assert new == text, "docs/commute.md is stale: run ZZJ_UPDATE_DOCS=1 pytest " + __file__

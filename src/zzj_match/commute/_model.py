@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from zzj_match.commute._profiles import Profile, build_profiles
 from zzj_match.commute._routes import NUMERIC_KINDS, best_of, link_arrays, mode_paths
 from zzj_match.errors import InputError
 from zzj_match.flow._paths import EdgeSet, Tree, path_bits
@@ -91,6 +92,32 @@ class CommuteModel:
         this a Shenzhen → Zhuhai car trip would be routed through Hong Kong. Pass ``()`` to
         use them (then Hong Kong and Macau become reachable).
 
+    The remaining settings shape the commuter :attr:`profiles` only (not the best-mode
+    matrices); the rules are in :mod:`zzj_match.commute._profiles`, the sources in
+    ``datasets/data/SOURCES.md``.
+
+    bus_speed_factor : float, default 1.4
+        A bus's in-vehicle minutes on the road network over a car's on the same path (> 0;
+        estimate, checked against the published cross-city bus times).
+    parking_cny_per_day : float, default 5.0
+        A car commuter's parking per working day (CNY; half per one-way trip; estimate).
+    car_preference_cny : float, default 20.0
+        A car owner takes public transport only where it costs less per trip, in
+        generalised cost, by more than this (CNY; the preference for one's own car, an
+        estimate; 0 for a pure generalised-cost choice).
+    city_bus_fare_cny : mapping of str to float, optional
+        Flat city-bus fare per boarding by city (CNY); missing cities take
+        :data:`~zzj_match.model._commute_settings.DEFAULT_CITY_BUS_FARES` (Zhuhai 1, others 2).
+    city_bus_max_km : float, default 30.0
+        Longest bus trip inside one city at the flat fare (km); longer ones pay the coach fare
+        (estimate: the longest city lines, e.g. Zhuhai's 999 路 at 31 km, FACTS §3.5).
+    coach_fare_cny, coach_fare_cny_per_km : float, default 3.0 and 0.25
+        Fare of a road bus between cities (or beyond ``city_bus_max_km``): boarding plus per
+        km. The line through the published 坦洲→拱北 (20 km, 8 CNY) and 博览中心→前海湾
+        (60 km, 18 CNY) fares; 人才港→前海湾 (45 km, 15 CNY) lies 0.75 CNY above it.
+    fare_subsidy_share : float, default 0.0
+        Share of public-transport fares refunded to the commuter (in [0, 1]).
+
     Raises
     ------
     InputError
@@ -121,6 +148,14 @@ class CommuteModel:
         intrazone_km: float = _D["intrazone_km"],
         route_by: Literal["minutes", "cost"] = _D["route_by"],
         avoid_tags: Iterable[str] = _D["avoid_tags"],
+        bus_speed_factor: float = _D["bus_speed_factor"],
+        parking_cny_per_day: float = _D["parking_cny_per_day"],
+        car_preference_cny: float = _D["car_preference_cny"],
+        city_bus_fare_cny: Mapping[str, float] | None = _D["city_bus_fare_cny"],
+        city_bus_max_km: float = _D["city_bus_max_km"],
+        coach_fare_cny: float = _D["coach_fare_cny"],
+        coach_fare_cny_per_km: float = _D["coach_fare_cny_per_km"],
+        fare_subsidy_share: float = _D["fare_subsidy_share"],
     ) -> None:
         if not isinstance(region, Region):
             raise TypeError(f"`region` must be a Region, got {type(region).__name__}")
@@ -136,6 +171,14 @@ class CommuteModel:
             intrazone_km=intrazone_km,
             route_by=route_by,
             avoid_tags=avoid_tags,
+            bus_speed_factor=bus_speed_factor,
+            parking_cny_per_day=parking_cny_per_day,
+            car_preference_cny=car_preference_cny,
+            city_bus_fare_cny=city_bus_fare_cny,
+            city_bus_max_km=city_bus_max_km,
+            coach_fare_cny=coach_fare_cny,
+            coach_fare_cny_per_km=coach_fare_cny_per_km,
+            fare_subsidy_share=fare_subsidy_share,
         )
         pc.raise_if_any("bad commute settings")
 
@@ -151,6 +194,7 @@ class CommuteModel:
         """The settings in use (a copy), with defaults filled in."""
         out = dict(self._settings)
         out["access_minutes"] = dict(out["access_minutes"])
+        out["city_bus_fare_cny"] = dict(out["city_bus_fare_cny"])
         return out
 
     def _compute(self) -> None:
@@ -159,6 +203,8 @@ class CommuteModel:
         self._tags: tuple[str, ...] = self.region.tags
         self._link_ids = self.region.links["link_id"].to_numpy(dtype=object)
         lk = link_arrays(self.region.links, self._zone_ids, self._tags, s)
+        self._lk = lk
+        self._profiles: dict[str, Profile] | None = None
         n = len(self._zone_ids)
         per_mode = {m: mode_paths(m, lk, n, s) for m in s["modes"]}
         self._per_mode = per_mode
@@ -190,6 +236,51 @@ class CommuteModel:
             data["bits"] = bits
         out: np.ndarray[Any, Any] = data["bits"]
         return out
+
+    def _paths(self, mode: str, route_by: str) -> dict[str, Any]:
+        """Shortest paths of ``mode`` routed by ``route_by`` (the model's own when it has them)."""
+        s = self._settings
+        if mode in self._per_mode and route_by == s["route_by"]:
+            return self._per_mode[mode]
+        return mode_paths(mode, self._lk, len(self._zone_ids), {**s, "route_by": route_by})
+
+    @property
+    def profiles(self) -> dict[str, Profile]:
+        """The commuter profiles: ``car``, ``transit`` and ``shuttle`` (computed on first use).
+
+        Each is a :class:`~zzj_match.commute._profiles.Profile`: zone × zone minutes, km,
+        out-of-pocket CNY per trip and per month, monthly generalised cost and mode. Workers
+        without a car ride buses on the road network, rail and bus lines; car owners drive
+        (tolls, fuel, parking) or take those where cheaper; an employer's shuttle rides the
+        road at bus speed for free. The allowed ``modes`` do not restrict them.
+
+        Returns
+        -------
+        dict of str to Profile
+            Keyed by :data:`~zzj_match.commute._profiles.PROFILES`.
+
+        Examples
+        --------
+        >>> from zzj_match.datasets import zzj_region
+        >>> p = CommuteModel(zzj_region()).profiles
+        >>> sorted(p)
+        ['car', 'shuttle', 'transit']
+        >>> float(p["transit"].trip_cny[0, 0]), str(p["transit"].mode[0, 0])  # a local bus
+        (2.0, 'local')
+        """
+        if self._profiles is None:
+            s = self._settings
+            lines = {m: self._paths(m, s["route_by"]) for m in ("rail", "bus")}
+            shuttle = (self._paths("shuttle", s["route_by"])
+                       if (self._lk.mode == "shuttle").any() else None)
+            zones = self.region.zones
+            city = (zones["city"].astype(str).set_axis(zones["zone_id"])
+                    .reindex(self._zone_ids).to_numpy(dtype=object))
+            self._profiles = build_profiles(
+                self._paths("road", s["route_by"]), self._paths("road", "minutes"), lines,
+                shuttle, city, s,
+            )
+        return dict(self._profiles)
 
     # -- public views ---------------------------------------------------------------------
 

@@ -11,50 +11,10 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from zzj_match.commute._profiles import PROFILES, Profile
 from zzj_match.model.region import Region
 
 V = TypeVar("V")
-
-#: The commuter profiles of :attr:`CommuteTables.profiles`: workers with a car (every mode),
-#: workers without one (public transport), and an employer's shuttle (road at bus speed, free).
-PROFILES: tuple[str, ...] = ("car", "transit", "shuttle")
-
-
-@dataclass(frozen=True)
-class Profile:
-    """Zone × zone commute figures of one commuter profile (see :data:`PROFILES`).
-
-    Attributes
-    ----------
-    minutes, km : ndarray of float, shape (n, n)
-        One-way door-to-door minutes and km by the profile's best mode (``inf`` unreachable).
-    trip_cny : ndarray of float, shape (n, n)
-        Out-of-pocket CNY of one one-way trip: fares, or tolls, fuel and parking for a car.
-    oop_cny : ndarray of float, shape (n, n)
-        Monthly out-of-pocket CNY of commuting daily (``trip_cny`` × trips per month).
-    cost_cny : ndarray of float, shape (n, n)
-        Monthly generalised cost of commuting daily: value of time plus ``oop_cny``.
-    mode : ndarray of object, shape (n, n)
-        The best mode (``""`` where unreachable).
-    """
-
-    minutes: npt.NDArray[np.float64]
-    km: npt.NDArray[np.float64]
-    trip_cny: npt.NDArray[np.float64]
-    oop_cny: npt.NDArray[np.float64]
-    cost_cny: npt.NDArray[np.float64]
-    mode: npt.NDArray[Any]
-
-    @classmethod
-    def uniform(cls, minutes: npt.NDArray[np.float64], cost_cny: npt.NDArray[np.float64],
-                oop_cny: npt.NDArray[np.float64], trips: float, mode: str) -> Profile:
-        """Build a profile from its matrices (``trip_cny`` = ``oop_cny / trips``)."""
-        n = minutes.shape[0]
-        with np.errstate(invalid="ignore"):
-            trip = np.where(np.isfinite(oop_cny), oop_cny / trips, np.inf)
-        return cls(minutes=minutes, km=minutes.copy(), trip_cny=trip, oop_cny=oop_cny,
-                   cost_cny=cost_cny, mode=np.full((n, n), mode, dtype=object))
-
 
 @dataclass(frozen=True)
 class CommuteTables:
@@ -80,7 +40,8 @@ class CommuteTables:
         When given, bridge dependence is judged bridge by bridge.
     profiles : dict of str to Profile
         The figures of every commuter profile of :data:`PROFILES` (``minutes`` etc. above are
-        the ``car`` profile's, the best of every mode).
+        :class:`~zzj_match.commute.CommuteModel`'s best allowed mode, without parking; the
+        ``car`` profile adds parking and takes public transport where that costs less).
     trips_per_month : float
         One-way trips of a daily commuter per month (``oop_cny = trip_cny × trips``).
     """
@@ -276,41 +237,6 @@ def commute_tables(region: Region, settings: dict[str, Any] | None = None) -> Co
         zone_ids=zone_ids, city=city, minutes=minutes, km=model.array("km").astype(np.float64),
         cost_cny=cost, mode=np.asarray(model.array("mode"), dtype=object), bridges=bridges,
         minutes_nobridge=minutes_nb, cost_nobridge=cost_nb, without_bridge=without,
-        profiles=_profiles(region, model, settings, trips), trips_per_month=trips,
+        profiles=model.profiles, trips_per_month=trips,
     )
     return _CACHE.put(region, key, tables)
-
-
-
-
-def _profile(model: Any, trips: float) -> Profile:
-    """Return the best-mode figures of ``model`` as a :class:`Profile` (fuel counted for road)."""
-    from zzj_match.commute._routes import LOCAL
-
-    s = model.settings
-    mode = np.asarray(model.array("mode"), dtype=object)
-    km = model.array("km").astype(np.float64)
-    with np.errstate(invalid="ignore"):
-        fuel = np.where((mode == "road") | (mode == LOCAL), s["fuel_cny_per_km"], 0.0) * km
-        trip = model.array("toll_cny").astype(np.float64) + fuel
-    minutes = model.array("minutes").astype(np.float64)
-    trip = np.where(np.isfinite(minutes), trip, np.inf)
-    return Profile(minutes=minutes, km=km, trip_cny=trip, oop_cny=trip * trips,
-                   cost_cny=model.array("cost_cny").astype(np.float64), mode=mode)
-
-
-def _profiles(region: Region, model: Any, settings: dict[str, Any], trips: float
-              ) -> dict[str, Profile]:
-    """Compute the commuter profiles of :data:`PROFILES` for one region and settings."""
-    from zzj_match.commute._model import CommuteModel
-
-    base = {k: v for k, v in settings.items() if k != "modes"}
-    transit = CommuteModel(region, modes=("rail", "bus"), **base)
-    shuttle = CommuteModel(region, modes=("road",), **base)
-    sh = _profile(shuttle, trips)
-    free = np.where(np.isfinite(sh.minutes), 0.0, np.inf)
-    vot = shuttle.settings["value_of_time_cny_per_hour"] / 60.0
-    sh = Profile(minutes=sh.minutes, km=sh.km, trip_cny=free, oop_cny=free,
-                 cost_cny=vot * sh.minutes * trips, mode=np.where(
-                     np.isfinite(sh.minutes), "shuttle", "").astype(object))
-    return {"car": _profile(model, trips), "transit": _profile(transit, trips), "shuttle": sh}

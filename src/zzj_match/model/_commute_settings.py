@@ -19,6 +19,8 @@ from zzj_match._problems import ProblemCollector
 
 __all__ = [
     "DEFAULT_ACCESS_MINUTES",
+    "DEFAULT_BUS_FARE_CNY",
+    "DEFAULT_CITY_BUS_FARES",
     "SETTING_DEFAULTS",
     "TRAVEL_MODES",
     "check_settings",
@@ -39,6 +41,20 @@ DEFAULT_ACCESS_MINUTES: Mapping[str, float] = {
     "walk": 0.0,
 }
 
+#: Flat city-bus fare per boarding by city (CNY; the ``city_bus_fare_cny`` setting's default).
+#: Zhuhai: every city line 1 CNY since 2018-11-18 (一票制); Zhongshan: 2 CNY flat (一票制, a
+#: third-party page, weak); Jiangmen and Shenzhen: 2 CNY (estimates); Guangzhou: 2 CNY for
+#: lines up to 20 km (English.gz.gov.cn). See datasets/data/SOURCES.md.
+DEFAULT_CITY_BUS_FARES: Mapping[str, float] = {
+    "guangzhou": 2.0,
+    "jiangmen": 2.0,
+    "shenzhen": 2.0,
+    "zhongshan": 2.0,
+    "zhuhai": 1.0,
+}
+#: City-bus fare of a city missing from ``city_bus_fare_cny`` (CNY, estimate).
+DEFAULT_BUS_FARE_CNY = 2.0
+
 #: The keyword settings of :class:`~zzj_match.commute.CommuteModel` and their defaults, in the
 #: order of its signature (whose defaults are read from here; see its docstring for meanings).
 SETTING_DEFAULTS: Mapping[str, Any] = {
@@ -53,6 +69,14 @@ SETTING_DEFAULTS: Mapping[str, Any] = {
     "intrazone_km": 5.0,
     "route_by": "minutes",
     "avoid_tags": ("border",),
+    "bus_speed_factor": 1.4,
+    "parking_cny_per_day": 5.0,
+    "car_preference_cny": 20.0,
+    "city_bus_fare_cny": None,
+    "city_bus_max_km": 30.0,
+    "coach_fare_cny": 3.0,
+    "coach_fare_cny_per_km": 0.25,
+    "fare_subsidy_share": 0.0,
 }
 
 _NUMBER_SETTINGS: tuple[str, ...] = (
@@ -62,6 +86,11 @@ _NUMBER_SETTINGS: tuple[str, ...] = (
     "round_trips_per_day",
     "intrazone_minutes",
     "intrazone_km",
+    "parking_cny_per_day",
+    "car_preference_cny",
+    "city_bus_max_km",
+    "coach_fare_cny",
+    "coach_fare_cny_per_km",
 )
 
 
@@ -169,6 +198,13 @@ def check_settings(**settings: Any) -> tuple[dict[str, Any], ProblemCollector]:
             pc.add("settings", None, "access_minutes", v, f"{m}: must be a number >= 0")
         else:
             access[m] = float(v)
+    fares = _city_fares(s["city_bus_fare_cny"], pc)
+    bus = s["bus_speed_factor"]
+    if not _nonneg(bus) or float(bus) <= 0:
+        pc.add("settings", None, "bus_speed_factor", bus, "must be a finite number > 0")
+    share = s["fare_subsidy_share"]
+    if not _nonneg(share) or float(share) > 1:
+        pc.add("settings", None, "fare_subsidy_share", share, "must be a number in [0, 1]")
     avoid = _items(s["avoid_tags"], "avoid_tags", pc) or []
     if s["route_by"] not in ("minutes", "cost"):
         pc.add("settings", None, "route_by", s["route_by"], "must be 'minutes' or 'cost'")
@@ -179,8 +215,26 @@ def check_settings(**settings: Any) -> tuple[dict[str, Any], ProblemCollector]:
         "access_minutes": access,
         "route_by": s["route_by"],
         "avoid_tags": tuple(sorted({str(t) for t in avoid})),
+        "bus_speed_factor": float(bus) if _nonneg(bus) else bus,
+        "city_bus_fare_cny": fares,
+        "fare_subsidy_share": float(share) if _nonneg(share) else share,
     }
     return out, pc
+
+
+def _city_fares(given: Any, pc: ProblemCollector) -> dict[str, float]:
+    """Return the flat city-bus fare of every city given, over the defaults."""
+    fares = dict(DEFAULT_CITY_BUS_FARES)
+    if given is not None and not isinstance(given, Mapping):
+        pc.add("settings", None, "city_bus_fare_cny", given,
+               "must be a mapping of city to CNY, e.g. {'zhongshan': 2}")
+        return fares
+    for city, v in (given or {}).items():
+        if not _nonneg(v):
+            pc.add("settings", None, "city_bus_fare_cny", v, f"{city}: must be a number >= 0")
+        else:
+            fares[str(city)] = float(v)
+    return fares
 
 
 def _nonneg(value: Any) -> bool:

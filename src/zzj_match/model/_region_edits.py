@@ -22,10 +22,13 @@ from zzj_match.model._graph import haversine_km
 
 __all__ = [
     "DEFAULT_SPEED_KMH",
+    "FARE_MODES",
+    "TOLL_MODES",
     "all_tags",
     "as_timestamp",
     "match_links",
     "new_link_row",
+    "priced_links",
     "toll_value",
     "zone_points_frame",
 ]
@@ -65,6 +68,30 @@ def toll_value(cny: Any) -> float:
     if not math.isfinite(value) or value < 0:
         raise _scenario_error("cny", cny, "toll must be a finite number >= 0 (CNY)")
     return value
+
+
+#: Link modes whose ``toll_cny`` is a toll per passenger car (set by ``Region.with_toll``).
+TOLL_MODES: tuple[str, ...] = ("road",)
+#: Link modes whose ``toll_cny`` is a fare per person (set by ``Region.with_fare``).
+FARE_MODES: tuple[str, ...] = ("rail", "bus", "shuttle")
+
+
+def priced_links(links: pd.DataFrame, hit: BoolArray, name: str, *, fare: bool) -> BoolArray:
+    """Return the links of ``hit`` whose price is a toll (or with ``fare``, a fare).
+
+    Raises :class:`InputError` when ``hit`` holds links but none of those modes (the other
+    edit is the one wanted).
+    """
+    modes = FARE_MODES if fare else TOLL_MODES
+    mine: BoolArray = hit & links["mode"].isin(modes).to_numpy(dtype=bool)
+    if hit.any() and not mine.any():
+        found = ", ".join(sorted(set(links.loc[hit, "mode"])))
+        what, other = ("fare", "with_toll") if fare else ("toll", "with_fare")
+        raise _scenario_error(
+            "id_or_tag", name,
+            f"matches only {found} links, none with a {what} ({', '.join(modes)}); use {other}",
+        )
+    return mine
 
 
 def all_tags(tags: pd.Series[str]) -> tuple[str, ...]:

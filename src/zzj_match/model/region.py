@@ -15,7 +15,8 @@ row models and column lists in :mod:`zzj_match.model._region_rows`, the table ch
 
 Scenario edits never change a region; they return a new one: :meth:`Region.as_of` (the network
 as it stood on a date), :meth:`Region.without` (links closed, by id or tag),
-:meth:`Region.with_toll` and :meth:`Region.with_link` (e.g. an enterprise shuttle line).
+:meth:`Region.with_toll` (road tolls), :meth:`Region.with_fare` (fares of rail, bus and shuttle
+lines) and :meth:`Region.with_link` (e.g. an enterprise shuttle line).
 
 Examples
 --------
@@ -50,6 +51,7 @@ from zzj_match.model._region_edits import (
     as_timestamp,
     match_links,
     new_link_row,
+    priced_links,
     toll_value,
     zone_points_frame,
 )
@@ -418,14 +420,17 @@ class Region:
         )
 
     def with_toll(self, id_or_tag: str, cny: float) -> Region:
-        """Return the region with a new toll (CNY per trip) on the matching links.
+        """Return the region with a new toll (CNY per passenger-car trip) on the matching roads.
+
+        Only ``road`` links change: a tag shared with bus or rail links (e.g.
+        ``"shenzhong_link"``) leaves their fares alone (see :meth:`with_fare`).
 
         Parameters
         ----------
         id_or_tag : str
             A link id or a tag (e.g. ``"huangmaohai"`` once the trial period ends).
         cny : float
-            Toll per passenger-car trip for road links, fare per person otherwise (CNY, >= 0).
+            Toll per passenger-car trip (CNY, >= 0).
 
         Returns
         -------
@@ -434,12 +439,52 @@ class Region:
         Raises
         ------
         InputError
-            If nothing matches or ``cny`` is negative or not finite.
+            If nothing matches, only links of other modes match, or ``cny`` is negative or
+            not finite.
         """
+        return self._with_price(id_or_tag, cny, fare=False)
+
+    def with_fare(self, id_or_tag: str, cny: float) -> Region:
+        """Return the region with a new fare (CNY per person and trip) on the matching lines.
+
+        Only ``rail``, ``bus`` and ``shuttle`` links change (e.g. ``"bus_expo_qianhai"``, or
+        ``"cross_city"`` for every cross-city bus line); road tolls stay (see
+        :meth:`with_toll`). Fares of buses on the road network are commute settings
+        (``city_bus_fare_cny``, ``coach_fare_cny``, ``coach_fare_cny_per_km``), and
+        ``fare_subsidy_share`` refunds a share of every fare.
+
+        Parameters
+        ----------
+        id_or_tag : str
+            A link id or a tag.
+        cny : float
+            Fare per person and trip (CNY, >= 0).
+
+        Returns
+        -------
+        Region
+
+        Raises
+        ------
+        InputError
+            If nothing matches, only road links match, or ``cny`` is negative or not finite.
+
+        Examples
+        --------
+        >>> from zzj_match.datasets import zzj_region
+        >>> r = zzj_region().with_fare("shenzhong_link", 10)
+        >>> sorted(r.links_with("shenzhong_link").groupby("mode")["toll_cny"].max().items())
+        [('bus', 10.0), ('road', 66.0)]
+        """
+        return self._with_price(id_or_tag, cny, fare=True)
+
+    def _with_price(self, id_or_tag: str, cny: float, *, fare: bool) -> Region:
+        """Set ``toll_cny`` of the matching links that carry a toll (or a fare)."""
         value = toll_value(cny)
         hit = match_links(self._links, (id_or_tag,), self._closed_names, strict=True)
+        mine = priced_links(self._links, hit, id_or_tag, fare=fare)
         lk = self._links.copy()
-        lk.loc[hit, "toll_cny"] = value
+        lk.loc[mine, "toll_cny"] = value
         return Region._trusted(self._zones, lk, self.as_of_date)
 
     def with_link(  # long: 15 parameters, each documented; the body is 14 lines
