@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from zzj_match.commute._tables import CommuteTables, RegionCache, commute_tables
 from zzj_match.engine import _deadline
 from zzj_match.engine.decompose import disaggregate
 from zzj_match.engine.explain import explain as _explain
+from zzj_match.engine.explain import external_vacancies, out_of_scope
 from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.network.structure import build_structure
 from zzj_match.engine.rules.arrays import Prepared
@@ -115,6 +117,7 @@ def match(market: LabourMarket, *, region: Region | None = None,
     workers = getattr(market, "workers", None)
     plan = match_frames(
         market.enterprises, market.vacancies, market.pools, tables, policy, workers=workers,
+        region=region,
     )
     plan.region = region  # the region it was matched on (maps draw its zones)
     plan.stats["seconds_commute"] = t_commute
@@ -153,6 +156,7 @@ def match_frames(
     policy: Policy | None = None,
     *,
     workers: pd.DataFrame | None = None,
+    region: Region | None = None,
 ) -> AdjustmentPlan:
     """:func:`match` on canonical frames and ready commute tables (tests, services).
 
@@ -174,6 +178,9 @@ def match_frames(
     policy : Policy, optional
     workers : DataFrame, optional
         Individual workers (see :func:`match`).
+    region : Region, optional
+        The region ``commute`` was computed for: the plan keeps it and names its zones in
+        Chinese from it (blank without one).
 
     Returns
     -------
@@ -196,7 +203,12 @@ def match_frames(
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):
             return match_frames(enterprises, vacancies, pools, commute, policy,
-                                workers=workers)
+                                workers=workers, region=region)
+    outside = vacancies.iloc[:0]  # employers outside 珠中江 that the policy leaves out
+    if policy.external_employers == "exclude":
+        external = external_vacancies(enterprises, vacancies, commute)
+        outside = vacancies.loc[external]
+        vacancies = vacancies.loc[~external].reset_index(drop=True)
     clock = _Clock()
     members = None
     if workers is not None and len(workers):
@@ -218,7 +230,8 @@ def match_frames(
     with clock("explain", "explaining unmet vacancies and unplaced pools"):
         unmet, unplaced = _explain(prep, pairs, structure, caps)
     return _plan(prep, net, out, (transfers, unmet, unplaced),
-                 {**net.stats, **out.stats, **clock.times})
+                 {**net.stats, **out.stats, **clock.times},
+                 out_of_scope(enterprises, outside, commute), region)
 
 
 class _Clock:
@@ -254,20 +267,41 @@ def _checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
 
 def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
           rows: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
-          stats: dict[str, Any]) -> AdjustmentPlan:
-    """Assemble the plan: its rows, KPIs, objective levels, shadow prices and statistics."""
+          stats: dict[str, Any], outside: pd.DataFrame,
+          region: Region | None) -> AdjustmentPlan:
+    """Assemble the plan: its rows, KPIs, objective levels, shadow prices and statistics.
+
+    ``outside`` holds the unmet rows of the vacancies left out as outside 珠中江
+    (:func:`~zzj_match.engine.explain.out_of_scope`): the plan lists them and counts them.
+    """
     transfers, unmet, unplaced = rows
     vacancy_totals = pd.DataFrame({"vacancy_id": prep.vacancies.vacancy_id,
-                                   "headcount": prep.vacancies.headcount})
+                                   "headcount": prep.vacancies.headcount,
+                                   "city": prep.commute.city[prep.vacancies.zone]})
+    key_vacancy = prep.vacancies.key_enterprise
+    if len(outside):
+        vacancy_totals = pd.concat([vacancy_totals, outside[list(vacancy_totals)]],
+                                   ignore_index=True)
+        key_vacancy = np.r_[key_vacancy, outside["key_enterprise"].to_numpy(dtype=bool)]
+        shown = outside.loc[outside["headcount"] > 0, list(unmet.columns)]
+        unmet = pd.concat([unmet, shown], ignore_index=True).sort_values(
+            "vacancy_id", kind="stable").reset_index(drop=True)
     pool_totals = pd.DataFrame({"pool_id": prep.pools.pool_id, "headcount": prep.pools.headcount})
     kpis = compute_kpis(transfers, vacancy_totals, pool_totals,
-                        key_vacancy=prep.vacancies.key_enterprise,
-                        priority_pool=prep.pools.priority)
+                        key_vacancy=key_vacancy, priority_pool=prep.pools.priority)
     for level, value in out.levels.items():
         kpis[f"objective_{level}"] = value
     stats["cost_resolution_cny"] = prep.policy.cost_resolution_cny
     return AdjustmentPlan(
         transfers=transfers, unmet=unmet, unplaced=unplaced, kpis=kpis,
         shadow_prices=shadow_prices(prep, net, out), stats=stats, policy=prep.policy,
-        all_vacancies=vacancy_totals, all_pools=pool_totals,
+        all_vacancies=vacancy_totals, all_pools=pool_totals, region=region,
+        occupation_names=_occupation_names(),
     )
+
+
+def _occupation_names() -> dict[str, str]:
+    """Return the Chinese names of occupation codes the plan shows (the embedded market's)."""
+    from zzj_match.datasets import occupation_names
+
+    return occupation_names()
