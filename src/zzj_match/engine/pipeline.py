@@ -179,8 +179,7 @@ def match_frames(
     workers : DataFrame, optional
         Individual workers (see :func:`match`).
     region : Region, optional
-        The region ``commute`` was computed for: the plan keeps it and names its zones in
-        Chinese from it (blank without one).
+        The region of ``commute``: the plan keeps it and names its zones from it.
 
     Returns
     -------
@@ -204,11 +203,7 @@ def match_frames(
         with _deadline.limit(policy.time_limit_s):
             return match_frames(enterprises, vacancies, pools, commute, policy,
                                 workers=workers, region=region)
-    outside = vacancies.iloc[:0]  # employers outside 珠中江 that the policy leaves out
-    if policy.external_employers == "exclude":
-        external = external_vacancies(enterprises, vacancies, commute)
-        outside = vacancies.loc[external]
-        vacancies = vacancies.loc[~external].reset_index(drop=True)
+    vacancies, outside = _scope(enterprises, vacancies, commute, policy)
     clock = _Clock()
     members = None
     if workers is not None and len(workers):
@@ -230,8 +225,23 @@ def match_frames(
     with clock("explain", "explaining unmet vacancies and unplaced pools"):
         unmet, unplaced = _explain(prep, pairs, structure, caps)
     return _plan(prep, net, out, (transfers, unmet, unplaced),
-                 {**net.stats, **out.stats, **clock.times},
-                 out_of_scope(enterprises, outside, commute), region)
+                 {**net.stats, **out.stats, **clock.times}, outside, region)
+
+
+def _scope(enterprises: pd.DataFrame, vacancies: pd.DataFrame, commute: CommuteTables,
+           policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave out the vacancies of employers outside 珠中江 when the policy says so.
+
+    Returns the vacancies to match and the unmet rows of those left out
+    (:func:`~zzj_match.engine.explain.out_of_scope`; none with ``external_employers="include"``).
+    """
+    external = np.zeros(len(vacancies), dtype=bool)
+    if policy.external_employers == "exclude":
+        external = external_vacancies(enterprises, vacancies, commute)
+    outside = out_of_scope(enterprises, vacancies.loc[external], commute)
+    if not external.any():
+        return vacancies, outside
+    return vacancies.loc[~external].reset_index(drop=True), outside
 
 
 class _Clock:

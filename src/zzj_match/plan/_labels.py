@@ -109,9 +109,10 @@ def label_frame(
     >>> import pandas as pd
     >>> unmet = pd.DataFrame({"zone_id": ["ext_sz_baoan"], "city": ["shenzhen"],
     ...                       "occupation": ["6-31-05-00"]})
-    >>> label_frame(unmet, "unmet", zones={"ext_sz_baoan": "宝安"},
-    ...             occupations={"6-31-05-00": "包装工"}).iloc[0].tolist()
-    ['ext_sz_baoan', 'shenzhen', '6-31-05-00', True, '深圳', '宝安', '包装工']
+    >>> row = label_frame(unmet, "unmet", zones={"ext_sz_baoan": "宝安"},
+    ...                   occupations={"6-31-05-00": "包装工"}).iloc[0]
+    >>> bool(row["external_employer"]), row["city_zh"], row["zone_zh"], row["occupation_zh"]
+    (True, '深圳', '宝安', '包装工')
     """
     spec = _LABELS[table]
     zones = {} if zones is None else zones
@@ -139,8 +140,8 @@ def labelled_city_flows(flows: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> import pandas as pd
     >>> flows = pd.DataFrame({"zhuhai": [3]}, index=pd.Index(["jiangmen"], name="home_city"))
-    >>> labelled_city_flows(flows).iloc[0].tolist()
-    ['jiangmen', 3, '江门']
+    >>> labelled_city_flows(flows).to_dict("records")
+    [{'home_city': 'jiangmen', 'zhuhai': 3, 'home_city_zh': '江门'}]
     """
     out = flows.reset_index()
     out.columns.name = None
