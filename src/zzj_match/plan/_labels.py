@@ -129,7 +129,8 @@ def labelled_city_flows(flows: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     flows : DataFrame
-        :func:`~zzj_match.plan.city_flow_table` (index ``home_city``, one column per work city).
+        :func:`~zzj_match.plan.city_flow_table`: index the home cities, one column per work
+        city.
 
     Returns
     -------
@@ -143,7 +144,7 @@ def labelled_city_flows(flows: pd.DataFrame) -> pd.DataFrame:
     >>> labelled_city_flows(flows).to_dict("records")
     [{'home_city': 'jiangmen', 'zhuhai': 3, 'home_city_zh': '江门'}]
     """
-    out = flows.reset_index()
+    out = flows.rename_axis("home_city").reset_index()
     out.columns.name = None
     out["home_city_zh"] = city_zh(out["home_city"].to_numpy(dtype=object))
     return out
