@@ -7,10 +7,11 @@ accepts the Chinese names in ``city_pair_caps`` through :data:`CITY_ALIASES`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 __all__ = ["CITY_ALIASES", "CITY_ZH", "ZZJ_CITIES", "city_zh", "external_city"]
 
@@ -36,10 +37,19 @@ CITY_ALIASES: dict[str, str] = {
 CITY_ZH: dict[str, str] = {v: k for k, v in CITY_ALIASES.items()}
 
 
-def _canonical(cities: Iterable[object]) -> npt.NDArray[np.object_]:
-    """Return the cities as case-folded text, a Chinese name replaced by the city it names."""
-    return np.asarray([CITY_ALIASES.get(str(c), str(c).casefold()) for c in cities],
-                      dtype=object)
+def _per_city(cities: Iterable[object], rule: Callable[[str], object],
+              dtype: type) -> npt.NDArray[np.generic]:
+    """Apply ``rule`` once per distinct city and spread the answers over ``cities``.
+
+    ``rule`` sees the city as case-folded text, a Chinese name replaced by the city it names.
+    """
+    if not isinstance(cities, (np.ndarray, pd.Series, pd.Index, list, tuple)):
+        cities = list(cities)
+    codes, distinct = pd.factorize(np.asarray(cities, dtype=object))
+    texts = [str(c) for c in distinct] + [""]  # code -1: a missing value
+    answers: npt.NDArray[np.generic] = np.asarray(
+        [rule(CITY_ALIASES.get(c, c.casefold())) for c in texts], dtype=dtype)
+    return answers[codes]
 
 
 def external_city(cities: Iterable[object]) -> npt.NDArray[np.bool_]:
@@ -52,7 +62,7 @@ def external_city(cities: Iterable[object]) -> npt.NDArray[np.bool_]:
     >>> external_city(["zhuhai", "shenzhen", "江门", "macau"]).tolist()
     [False, True, False, True]
     """
-    return ~np.isin(_canonical(cities), np.asarray(ZZJ_CITIES, dtype=object))
+    return np.asarray(_per_city(cities, lambda c: c not in ZZJ_CITIES, bool), dtype=bool)
 
 
 def city_zh(cities: Iterable[object]) -> npt.NDArray[np.object_]:
@@ -65,4 +75,4 @@ def city_zh(cities: Iterable[object]) -> npt.NDArray[np.object_]:
     >>> city_zh(["zhuhai", "shenzhen", "中山", "atlantis"]).tolist()
     ['珠海', '深圳', '中山', '']
     """
-    return np.asarray([CITY_ZH.get(c, "") for c in _canonical(cities)], dtype=object)
+    return np.asarray(_per_city(cities, lambda c: CITY_ZH.get(c, ""), object), dtype=object)

@@ -79,8 +79,9 @@ def _describe(values: pd.Series[Any], kind: _Kind, zones: Mapping[str, str],
     if kind == "city":
         return city_zh(values.to_numpy(dtype=object))
     names = zones if kind == "zone" else occupations
-    return np.asarray([names.get(str(v), "") for v in values.to_numpy(dtype=object)],
-                      dtype=object)
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    found = np.asarray([names.get(str(v), "") for v in distinct] + [""], dtype=object)
+    return found[codes]  # code -1 (a missing value): the last, ""
 
 
 def label_frame(
@@ -118,9 +119,9 @@ def label_frame(
     zones = {} if zones is None else zones
     occupations = {} if occupations is None else occupations
     out = frame.drop(columns=[c for c in LABEL_COLUMNS[table] if c in frame.columns])
-    added = {name: _describe(out[source], kind, zones, occupations)
-             for name, source, kind in spec}
-    return out.assign(**added)
+    added = pd.DataFrame({name: _describe(out[source], kind, zones, occupations)
+                          for name, source, kind in spec}, index=out.index)
+    return pd.concat([out, added], axis=1)
 
 
 def labelled_city_flows(flows: pd.DataFrame) -> pd.DataFrame:
