@@ -354,6 +354,15 @@ def _capped(
                                                                   strict=True))))
 
 
+def _employer_zones(enterprises: pd.DataFrame, vacancies: pd.DataFrame,
+                    commute: Any) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
+    """Each vacancy's enterprise zone and its index in the commute tables (-1: unknown)."""
+    zone_of = pd.Series(enterprises["zone_id"].to_numpy(dtype=object),
+                        index=enterprises["enterprise_id"].to_numpy(dtype=object))
+    zone = vacancies["enterprise_id"].map(zone_of).to_numpy(dtype=object)
+    return zone, pd.Index(commute.zone_ids).get_indexer(zone)
+
+
 def external_vacancies(enterprises: pd.DataFrame, vacancies: pd.DataFrame,
                        commute: Any) -> npt.NDArray[np.bool_]:
     """Whether each vacancy's employer is outside 珠中江 (the city of its enterprise's zone).
@@ -361,10 +370,7 @@ def external_vacancies(enterprises: pd.DataFrame, vacancies: pd.DataFrame,
     A vacancy whose enterprise or zone the commute tables do not know is not flagged here
     (``prepare`` names it in its report).
     """
-    zone_of = pd.Series(enterprises["zone_id"].to_numpy(dtype=object),
-                        index=enterprises["enterprise_id"].to_numpy(dtype=object))
-    zone = vacancies["enterprise_id"].map(zone_of).to_numpy(dtype=object)
-    at = pd.Index(commute.zone_ids).get_indexer(zone)
+    _, at = _employer_zones(enterprises, vacancies, commute)
     out = np.zeros(at.size, dtype=bool)
     out[at >= 0] = external_city(commute.city[at[at >= 0]])
     return out
@@ -374,16 +380,19 @@ def out_of_scope(enterprises: pd.DataFrame, vacancies: pd.DataFrame,
                  commute: Any) -> pd.DataFrame:
     """Return the unmet rows of the vacancies left out as outside 珠中江 (``out_of_scope``).
 
+    ``vacancies`` are rows :func:`external_vacancies` flagged (their zones are known).
+
     Returns
     -------
     DataFrame
         One row per vacancy of ``vacancies`` (zero headcounts included, so that the plan
         counts every position), the columns of the engine's unmet rows and ``key_enterprise``.
     """
-    ent = enterprises.set_index("enterprise_id")
-    zone = vacancies["enterprise_id"].map(ent["zone_id"]).to_numpy(dtype=object)
-    city = commute.city[pd.Index(commute.zone_ids).get_indexer(zone)]
+    zone, at = _employer_zones(enterprises, vacancies, commute)
+    city = commute.city[at]
     heads = vacancies["headcount"].to_numpy(dtype=np.int64)
+    key = pd.Series(enterprises["key_enterprise"].to_numpy(dtype=bool),
+                    index=enterprises["enterprise_id"].to_numpy(dtype=object))
     return pd.DataFrame({
         "vacancy_id": vacancies["vacancy_id"].to_numpy(dtype=object),
         "enterprise_id": vacancies["enterprise_id"].to_numpy(dtype=object),
@@ -392,6 +401,5 @@ def out_of_scope(enterprises: pd.DataFrame, vacancies: pd.DataFrame,
         "headcount": heads, "headcount_filled": np.zeros_like(heads),
         "headcount_unfilled": heads, "reason": "out_of_scope",
         "detail": [_REASON_TEXT["out_of_scope"].format(city=c) for c in city],
-        "key_enterprise": vacancies["enterprise_id"].map(ent["key_enterprise"])
-        .fillna(False).to_numpy(dtype=bool),
+        "key_enterprise": vacancies["enterprise_id"].map(key).to_numpy(dtype=bool),
     })
