@@ -192,8 +192,10 @@ def format_comparison(table: pd.DataFrame, *, markdown: bool = False) -> str:
     cells = pd.DataFrame(
         {col: [_cell(m, v) for m, v in zip(table.index, table[col], strict=True)]
          for col in table.columns}, index=table.index)
-    if not markdown:
-        return "\n".join(line.rstrip() for line in cells.to_string().split("\n"))
+    if not markdown:  # a Chinese character takes two terminal columns
+        with pd.option_context("display.unicode.east_asian_width", True):
+            text = cells.to_string()
+        return "\n".join(line.rstrip() for line in text.split("\n"))
     name = str(table.index.name or "")
     lines = ["| " + " | ".join([name, *map(str, table.columns)]) + " |",
              "|---|" + "---:|" * len(table.columns)]
