@@ -256,7 +256,12 @@ def _scenario(region: Any, as_of: dt.date | None, close: Sequence[str]) -> tuple
 def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     import zzj_match as zm
     from zzj_match.engine import match
-    from zzj_match.report.summary import compare_plans, format_summary, plan_summary
+    from zzj_match.report.summary import (
+        compare_plans,
+        format_comparison,
+        format_summary,
+        plan_summary,
+    )
 
     scenario_given = args.as_of is not None or bool(args.close)
     stages = _Stages(4 + int(scenario_given), stream=stderr, quiet=args.quiet)
@@ -307,7 +312,7 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if base is not None:
             comparison = compare_plans({"open network": base, label: plan})
             stdout.write("\nScenario against the open network\n")
-            stdout.write(comparison.to_string(float_format=lambda x: f"{x:,.2f}") + "\n")
+            stdout.write(format_comparison(comparison) + "\n")
         if out is not None:
             written = out.write(plan, comparison)
             stdout.write(f"\nwrote {', '.join(p.name for p in written)} to {args.out}\n")

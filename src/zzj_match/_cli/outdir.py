@@ -52,7 +52,7 @@ class OutputWriteError(Exception):
 
 def _write_outputs(plan: Any, out: Path, comparison: Any | None) -> list[Path]:
     """Write the plan's tables into the existing directory ``out``."""
-    from zzj_match.report.summary import city_flows, kpi_table
+    from zzj_match.report.summary import city_flows, kpi_table, labelled_city_flows
 
     written = []
     for name in ("transfers", "unmet", "unplaced"):
@@ -62,7 +62,7 @@ def _write_outputs(plan: Any, out: Path, comparison: Any | None) -> list[Path]:
         _test_pause()
     kpi_table(plan).to_csv(out / "kpis.csv", index=False)
     written.append(out / "kpis.csv")
-    city_flows(plan).to_csv(out / "city_flows.csv")
+    labelled_city_flows(city_flows(plan)).to_csv(out / "city_flows.csv", index=False)
     written.append(out / "city_flows.csv")
     if comparison is not None:
         comparison.to_csv(out / "comparison.csv")

@@ -1,12 +1,12 @@
 """Why a vacancy stays unmet or a pool unplaced: the binding reason of each, in domain terms.
 
-The one home of the reasons (``no_compatible_workers`` … ``city_pair_cap``) and their texts;
-see docs/engine.md "Reasons".
+The one home of the reasons (``no_compatible_workers`` … ``city_pair_cap``, ``out_of_scope``)
+and their texts; see docs/engine.md "Reasons".
 """
 
 from __future__ import annotations
 
-__all__ = ["REASONS", "explain"]
+__all__ = ["REASONS", "explain", "external_vacancies", "out_of_scope"]
 
 import itertools
 from typing import Any, NamedTuple
@@ -20,7 +20,8 @@ from zzj_match.engine.network.candidates import candidates
 from zzj_match.engine.network.structure import ChainStructure, compatible_sums
 from zzj_match.engine.rules.admissible import RULE_FLAGS, net_threshold
 from zzj_match.engine.rules.arrays import Prepared
-from zzj_match.plan._plan import UNMET_COLUMNS, UNPLACED_COLUMNS
+from zzj_match.model._cities import external_city
+from zzj_match.plan._plan import ENGINE_UNMET_COLUMNS, ENGINE_UNPLACED_COLUMNS
 
 _REASON_TEXT = {
     "no_compatible_workers": "no worker of this or a substitutable occupation with the "
@@ -39,6 +40,8 @@ _REASON_TEXT = {
     "not_selected": "compatible {who} remain; the policy's objective does not ask for more "
     "placements",
     "city_pair_cap": "compatible {who} remain only across a binding city-pair cap: {caps}",
+    "out_of_scope": "the employer is in {city}, outside 珠中江, and the policy leaves such "
+    "employers out of the match (external_employers='exclude')",
 }
 #: Every reason code of ``plan.unmet`` / ``plan.unplaced`` (docs/engine.md "Reasons").
 REASONS: tuple[str, ...] = tuple(_REASON_TEXT)
@@ -264,7 +267,7 @@ def _unmet(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
         "headcount_filled": filled[rows], "headcount_unfilled": left.vacancy[rows],
         "reason": reason, "detail": detail,
     })
-    return unmet.loc[:, list(UNMET_COLUMNS)].reset_index(drop=True)
+    return unmet.loc[:, list(ENGINE_UNMET_COLUMNS)].reset_index(drop=True)
 
 
 def _unplaced(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
@@ -301,7 +304,7 @@ def _unplaced(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
         "headcount": p.headcount[rows], "headcount_placed": placed[rows],
         "headcount_unplaced": left.pool[rows], "reason": reason, "detail": detail,
     })
-    return unplaced.loc[:, list(UNPLACED_COLUMNS)].reset_index(drop=True)
+    return unplaced.loc[:, list(ENGINE_UNPLACED_COLUMNS)].reset_index(drop=True)
 
 
 def _reasons(
@@ -385,3 +388,54 @@ def _capped(
                     f"{h}->{w} capped at {caps[(h, w)]:,} (placements on that pair: "
                     f"{placed[(h, w)]:,})" for h, w in sorted(zip(mine["h"], mine["w"],
                                                                   strict=True))))
+
+
+def _employer_zones(enterprises: pd.DataFrame, vacancies: pd.DataFrame,
+                    commute: Any) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
+    """Each vacancy's enterprise zone and its index in the commute tables (-1: unknown)."""
+    zone_of = pd.Series(enterprises["zone_id"].to_numpy(dtype=object),
+                        index=enterprises["enterprise_id"].to_numpy(dtype=object))
+    zone = vacancies["enterprise_id"].map(zone_of).to_numpy(dtype=object)
+    return zone, pd.Index(commute.zone_ids).get_indexer(zone)
+
+
+def external_vacancies(enterprises: pd.DataFrame, vacancies: pd.DataFrame,
+                       commute: Any) -> npt.NDArray[np.bool_]:
+    """Whether each vacancy's employer is outside 珠中江 (the city of its enterprise's zone).
+
+    A vacancy whose enterprise or zone the commute tables do not know is not flagged here
+    (``prepare`` names it in its report).
+    """
+    _, at = _employer_zones(enterprises, vacancies, commute)
+    out = np.zeros(at.size, dtype=bool)
+    out[at >= 0] = external_city(commute.city[at[at >= 0]])
+    return out
+
+
+def out_of_scope(enterprises: pd.DataFrame, vacancies: pd.DataFrame,
+                 commute: Any) -> pd.DataFrame:
+    """Return the unmet rows of the vacancies left out as outside 珠中江 (``out_of_scope``).
+
+    ``vacancies`` are rows :func:`external_vacancies` flagged (their zones are known).
+
+    Returns
+    -------
+    DataFrame
+        One row per vacancy of ``vacancies`` (zero headcounts included, so that the plan
+        counts every position), the columns of the engine's unmet rows and ``key_enterprise``.
+    """
+    zone, at = _employer_zones(enterprises, vacancies, commute)
+    city = commute.city[at]
+    heads = vacancies["headcount"].to_numpy(dtype=np.int64)
+    key = pd.Series(enterprises["key_enterprise"].to_numpy(dtype=bool),
+                    index=enterprises["enterprise_id"].to_numpy(dtype=object))
+    return pd.DataFrame({
+        "vacancy_id": vacancies["vacancy_id"].to_numpy(dtype=object),
+        "enterprise_id": vacancies["enterprise_id"].to_numpy(dtype=object),
+        "zone_id": zone, "city": city,
+        "occupation": vacancies["occupation"].to_numpy(dtype=object),
+        "headcount": heads, "headcount_filled": np.zeros_like(heads),
+        "headcount_unfilled": heads, "reason": "out_of_scope",
+        "detail": [_REASON_TEXT["out_of_scope"].format(city=c) for c in city],
+        "key_enterprise": vacancies["enterprise_id"].map(key).to_numpy(dtype=bool),
+    })

@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from zzj_match.commute._tables import CommuteTables, RegionCache, commute_tables
 from zzj_match.engine import _deadline
 from zzj_match.engine.decompose import disaggregate
 from zzj_match.engine.explain import explain as _explain
+from zzj_match.engine.explain import external_vacancies, out_of_scope
 from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.network.structure import build_structure
 from zzj_match.engine.rules.arrays import Prepared
@@ -116,6 +118,7 @@ def match(market: LabourMarket, *, region: Region | None = None,
     workers = getattr(market, "workers", None)
     plan = match_frames(
         market.enterprises, market.vacancies, market.pools, tables, policy, workers=workers,
+        region=region,
     )
     plan.region = region  # the region it was matched on (maps draw its zones)
     plan.stats["seconds_commute"] = t_commute
@@ -154,6 +157,7 @@ def match_frames(
     policy: Policy | None = None,
     *,
     workers: pd.DataFrame | None = None,
+    region: Region | None = None,
 ) -> AdjustmentPlan:
     """:func:`match` on canonical frames and ready commute tables (tests, services).
 
@@ -175,6 +179,8 @@ def match_frames(
     policy : Policy, optional
     workers : DataFrame, optional
         Individual workers (see :func:`match`).
+    region : Region, optional
+        The region of ``commute``: the plan keeps it and names its zones from it.
 
     Returns
     -------
@@ -197,7 +203,8 @@ def match_frames(
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):
             return match_frames(enterprises, vacancies, pools, commute, policy,
-                                workers=workers)
+                                workers=workers, region=region)
+    vacancies, outside = _scope(enterprises, vacancies, commute, policy)
     clock = _Clock()
     members = None
     if workers is not None and len(workers):
@@ -219,7 +226,23 @@ def match_frames(
     with clock("explain", "explaining unmet vacancies and unplaced pools"):
         unmet, unplaced = _explain(prep, pairs, structure, caps)
     return _plan(prep, net, out, (transfers, unmet, unplaced),
-                 {**net.stats, **out.stats, **clock.times})
+                 {**net.stats, **out.stats, **clock.times}, outside, region)
+
+
+def _scope(enterprises: pd.DataFrame, vacancies: pd.DataFrame, commute: CommuteTables,
+           policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave out the vacancies of employers outside 珠中江 when the policy says so.
+
+    Returns the vacancies to match and the unmet rows of those left out
+    (:func:`~zzj_match.engine.explain.out_of_scope`; none with ``external_employers="include"``).
+    """
+    external = np.zeros(len(vacancies), dtype=bool)
+    if policy.external_employers == "exclude":
+        external = external_vacancies(enterprises, vacancies, commute)
+    outside = out_of_scope(enterprises, vacancies.loc[external], commute)
+    if not external.any():
+        return vacancies, outside
+    return vacancies.loc[~external].reset_index(drop=True), outside
 
 
 class _Clock:
@@ -255,20 +278,41 @@ def _checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
 
 def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
           rows: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
-          stats: dict[str, Any]) -> AdjustmentPlan:
-    """Assemble the plan: its rows, KPIs, objective levels, shadow prices and statistics."""
+          stats: dict[str, Any], outside: pd.DataFrame,
+          region: Region | None) -> AdjustmentPlan:
+    """Assemble the plan: its rows, KPIs, objective levels, shadow prices and statistics.
+
+    ``outside`` holds the unmet rows of the vacancies left out as outside 珠中江
+    (:func:`~zzj_match.engine.explain.out_of_scope`): the plan lists them and counts them.
+    """
     transfers, unmet, unplaced = rows
     vacancy_totals = pd.DataFrame({"vacancy_id": prep.vacancies.vacancy_id,
-                                   "headcount": prep.vacancies.headcount})
+                                   "headcount": prep.vacancies.headcount,
+                                   "city": prep.commute.city[prep.vacancies.zone]})
+    key_vacancy = prep.vacancies.key_enterprise
+    if len(outside):
+        vacancy_totals = pd.concat([vacancy_totals, outside[list(vacancy_totals)]],
+                                   ignore_index=True)
+        key_vacancy = np.r_[key_vacancy, outside["key_enterprise"].to_numpy(dtype=bool)]
+        shown = outside.loc[outside["headcount"] > 0, list(unmet.columns)]
+        unmet = pd.concat([unmet, shown], ignore_index=True).sort_values(
+            "vacancy_id", kind="stable").reset_index(drop=True)
     pool_totals = pd.DataFrame({"pool_id": prep.pools.pool_id, "headcount": prep.pools.headcount})
     kpis = compute_kpis(transfers, vacancy_totals, pool_totals,
-                        key_vacancy=prep.vacancies.key_enterprise,
-                        priority_pool=prep.pools.priority)
+                        key_vacancy=key_vacancy, priority_pool=prep.pools.priority)
     for level, value in out.levels.items():
         kpis[f"objective_{level}"] = value
     stats["cost_resolution_cny"] = prep.policy.cost_resolution_cny
     return AdjustmentPlan(
         transfers=transfers, unmet=unmet, unplaced=unplaced, kpis=kpis,
         shadow_prices=shadow_prices(prep, net, out), stats=stats, policy=prep.policy,
-        all_vacancies=vacancy_totals, all_pools=pool_totals,
+        all_vacancies=vacancy_totals, all_pools=pool_totals, region=region,
+        occupation_names=_occupation_names(),
     )
+
+
+def _occupation_names() -> dict[str, str]:
+    """Return the Chinese names of occupation codes the plan shows (the embedded market's)."""
+    from zzj_match.datasets import occupation_names
+
+    return occupation_names()

@@ -18,7 +18,7 @@ from zzj_match.engine.rules.cost import CASES, DAILY, DORM, POOL_PROFILES, SHUTT
 from zzj_match.engine.rules.pairs import pair_rules
 from zzj_match.engine.solve.levels import SolveOutcome
 from zzj_match.errors import SolverError
-from zzj_match.plan._plan import TRANSFER_COLUMNS
+from zzj_match.plan._plan import ENGINE_TRANSFER_COLUMNS
 
 
 def workers_as_pools(
@@ -74,7 +74,7 @@ def split_to_workers(transfers: pd.DataFrame, members: pd.DataFrame) -> pd.DataF
     rows["headcount"] = amt
     out = pd.concat([transfers.loc[~has], rows], ignore_index=True)
     out = out.sort_values(["pool_id", "vacancy_id", "worker_id"], kind="stable")
-    return out.reset_index(drop=True).loc[:, list(TRANSFER_COLUMNS)]
+    return out.reset_index(drop=True).loc[:, list(ENGINE_TRANSFER_COLUMNS)]
 
 
 def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -143,7 +143,7 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
         raise SolverError("the solve proposed a placement whose out-of-pocket commute exceeds "
                           "wage + allowance − reservation wage")
     frame = frame.sort_values(["pool_id", "vacancy_id"], kind="stable").reset_index(drop=True)
-    return frame.loc[:, list(TRANSFER_COLUMNS)], total_cost
+    return frame.loc[:, list(ENGINE_TRANSFER_COLUMNS)], total_cost
 
 
 def _trip_figures(prep: Prepared, pi: npt.NDArray[np.int64], zp: npt.NDArray[np.int64],

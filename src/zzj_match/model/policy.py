@@ -28,6 +28,7 @@ from pydantic import (
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.errors import InputError
+from zzj_match.model._cities import CITY_ALIASES, CITY_ZH
 from zzj_match.model._commute_settings import check_settings, unknown_setting
 
 __all__ = ["CITY_ALIASES", "COUNT_LEVELS", "OBJECTIVE_LEVELS", "Policy"]
@@ -39,21 +40,7 @@ OBJECTIVE_LEVELS: tuple[str, ...] = (*COUNT_LEVELS, "cost")
 
 _CITY_PAIR_SEP = "->"
 
-#: Chinese names of the region's cities, accepted in ``city_pair_caps`` keys as aliases of the
-#: ``city`` values of the embedded region (a region whose cities are spelled in Chinese matches
-#: them directly).
-CITY_ALIASES: dict[str, str] = {
-    "珠海": "zhuhai",
-    "中山": "zhongshan",
-    "江门": "jiangmen",
-    "深圳": "shenzhen",
-    "广州": "guangzhou",
-    "东莞": "dongguan",
-    "香港": "hongkong",
-    "澳门": "macau",
-}
-
-_PINYIN_TO_CHINESE = {v: k for k, v in CITY_ALIASES.items()}
+_PINYIN_TO_CHINESE = CITY_ZH
 
 
 def _pair_parts(key: str) -> tuple[str, str]:
@@ -300,6 +287,18 @@ class Policy(BaseModel):
             "at match time. Solved exactly as an integer programme (slower)."
         ),
     )
+    # --- scope: employers outside 珠中江 (issue #14, item 6) ---------------------------------
+    external_employers: Literal["include", "exclude"] = Field(
+        default="include",
+        description=(
+            "Vacancies of employers outside 珠中江 (an enterprise whose zone's city is not "
+            "zhuhai, zhongshan or jiangmen, e.g. Shenzhen or Guangzhou): 'include' = matched "
+            "like any other (flagged external_employer in the plan); 'exclude' = left out of "
+            "the match, each one still listed in plan.unmet as unfilled with the reason "
+            "'out_of_scope'."
+        ),
+    )
+    # --- end of scope ----------------------------------------------------------------------
     commute: dict[_CommuteKey, Any] = Field(
         default_factory=dict,
         description=(

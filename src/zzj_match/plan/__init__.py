@@ -1,14 +1,16 @@
 """The plan a match proposes: :class:`AdjustmentPlan`, its KPIs, summary and comparison.
 
 One home each: the plan and its KPIs in ``_plan``; city flows, counts by reason and
-headcounts by zone or city in ``_tables``; the summary (figures and text) in ``_summary``;
+headcounts by zone or city in ``_tables``; the scope flag and the Chinese names the plan
+appends to its tables in ``_labels``; the summary (figures and text) in ``_summary``;
 plans side by side in ``_compare``. :mod:`zzj_match.report` re-exports the summary and
 comparison functions.
 """
 
 from __future__ import annotations
 
-from zzj_match.plan._compare import compare, compare_plans
+from zzj_match.plan._compare import compare, compare_plans, format_comparison
+from zzj_match.plan._labels import LABEL_COLUMNS, labelled_city_flows
 from zzj_match.plan._plan import (
     TRANSFER_COLUMNS,
     UNMET_COLUMNS,
@@ -29,6 +31,7 @@ from zzj_match.plan._tables import (
 
 __all__ = [
     "CITY_ORDER",
+    "LABEL_COLUMNS",
     "TRANSFER_COLUMNS",
     "UNMET_COLUMNS",
     "UNPLACED_COLUMNS",
@@ -38,8 +41,10 @@ __all__ = [
     "compare",
     "compare_plans",
     "compute_kpis",
+    "format_comparison",
     "format_summary",
     "headcounts_by_place",
+    "labelled_city_flows",
     "order_cities",
     "plan_summary",
     "reason_table",

@@ -1,15 +1,18 @@
 """Plans side by side: the one comparison of plans (:func:`compare_plans`) and its two-plan form.
 
 :func:`compare` (every KPI of two plans) and :func:`zzj_match.report.compare_plans` are this
-comparison; :func:`zzj_match.commute.compare` is another thing (two commute models' zone × zone
-matrices, pair by pair, before any plan exists).
+comparison; :func:`format_comparison` is its one text (and markdown) rendering: headcounts as
+integers, other figures with two decimals. :func:`zzj_match.commute.compare` is another thing
+(two commute models' zone × zone matrices, pair by pair, before any plan exists).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from zzj_match.errors import InputError
@@ -18,7 +21,7 @@ from zzj_match.plan._summary import plan_summary
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from zzj_match.plan._plan import AdjustmentPlan
 
-__all__ = ["compare", "compare_plans"]
+__all__ = ["compare", "compare_plans", "format_comparison"]
 
 #: The city pairs whose two-way flows ``compare_plans(measures="summary")`` lists.
 _PAIRS: tuple[tuple[str, str], ...] = (
@@ -28,22 +31,38 @@ _PAIRS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _summary_measures(plan: Any) -> dict[str, float]:
+def _summary_measures(plan: Any) -> dict[str, int | float]:
     s = plan_summary(plan)
     h = s["headline"]
     flows = s["city_flows"]
-    row: dict[str, float] = {
-        "placed": h["placed"],
+    row: dict[str, int | float] = {
+        "placed": int(h["placed"]),
+        "zzj_placed": int(h["zzj_placed"]),
         "fill_rate_pct": round(100 * h["fill_rate"], 2),
+        "zzj_fill_rate_pct": round(100 * h["zzj_fill_rate"], 2),
         "mean_commute_min": round(h["mean_commute_min"], 2),
-        "cross_city": h["cross_city"],
-        "bridge_dependent": h["bridge_dependent"],
+        "cross_city": int(h["cross_city"]),
+        "zzj_cross_city": int(h["zzj_cross_city"]),
+        "bridge_dependent": int(h["bridge_dependent"]),
     }
     for a, b in _PAIRS:
         ab = int(flows.loc[a, b]) if a in flows.index and b in flows.columns else 0
         ba = int(flows.loc[b, a]) if b in flows.index and a in flows.columns else 0
         row[f"{a}<->{b}"] = ab + ba
     return row
+
+
+def _exact(value: Any) -> int | float:
+    """Return a KPI as a Python ``int`` (headcounts, objective levels: exact) or ``float``."""
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return float(value)
+
+
+def _change(first: int | float, second: int | float) -> int | float:
+    return second - first
 
 
 def compare_plans(
@@ -58,15 +77,18 @@ def compare_plans(
         with ``transfers``, ``unmet`` and ``unplaced`` frames; ``"kpis"`` needs ``kpis``.
     measures : {"summary", "kpis"}
         ``"summary"``: the headline measures (placements, fill rate %, mean commute, cross-city
-        and bridge-dependent placements) and the two-way flows of each city pair, e.g.
-        ``zhuhai<->jiangmen`` (index name ``measure``). ``"kpis"``: every KPI that all the
-        plans have, in the first plan's order (index name ``kpi``).
+        and bridge-dependent placements; placements, fill rate and cross-city placements of
+        珠中江 alone, ``zzj_*``: at employers in 珠海, 中山 and 江门) and the two-way flows of
+        each city pair, e.g. ``zhuhai<->jiangmen`` (index name ``measure``). ``"kpis"``: every
+        KPI that all the plans have, in the first plan's order (index name ``kpi``).
 
     Returns
     -------
     DataFrame
-        One float row per measure, one column per plan; with two plans a last column
-        ``change`` (second minus first).
+        One row per measure, one column per plan; with two plans a last column ``change``
+        (second minus first). The columns hold Python objects: a headcount (and any integer
+        KPI, such as an objective level) is an exact ``int``, rates, minutes and costs are
+        ``float``; :func:`format_comparison` renders the table as text or markdown.
 
     Raises
     ------
@@ -76,6 +98,7 @@ def compare_plans(
     See Also
     --------
     compare : ``measures="kpis"`` for two plans given one by one.
+    format_comparison : the table as text or markdown.
     zzj_match.commute.compare : two commute models, pair by pair (not plans).
 
     Examples
@@ -89,27 +112,96 @@ def compare_plans(
     >>> empty_unplaced = pd.DataFrame({"headcount_unplaced": [], "reason": []})
     >>> p = SimpleNamespace(transfers=pd.DataFrame(cols), unmet=empty_unmet,
     ...                     unplaced=empty_unplaced)
-    >>> int(compare_plans({"a": p})["a"]["zhuhai<->jiangmen"])
+    >>> compare_plans({"a": p})["a"]["zhuhai<->jiangmen"]
     4
     """
-    rows: dict[str, dict[str, float]] = {}
+    rows: dict[str, dict[str, int | float]] = {}
     if measures == "summary":
         rows = {label: _summary_measures(plan) for label, plan in plans.items()}
     elif measures == "kpis":
         kpis = [dict(plan.kpis) for plan in plans.values()]
         keys = [k for k in (kpis[0] if kpis else {}) if all(k in other for other in kpis)]
-        rows = {label: {k: float(values[k]) for k in keys}
+        rows = {label: {k: _exact(values[k]) for k in keys}
                 for label, values in zip(plans, kpis, strict=True)}
     else:
         raise InputError([{"table": "arguments", "row": None, "column": "measures",
                            "value": repr(measures),
                            "message": 'must be "summary" or "kpis"'}])
-    out = pd.DataFrame({label: pd.Series(row, dtype=float) for label, row in rows.items()})
+    out = pd.DataFrame({label: pd.Series(row, dtype=object) for label, row in rows.items()})
     if len(plans) == 2:
         first, second = list(plans)
-        out["change"] = out[second] - out[first]
+        out["change"] = pd.Series(
+            [_change(a, b) for a, b in zip(out[first], out[second], strict=True)],
+            index=out.index, dtype=object)
     out.index.name = "measure" if measures == "summary" else "kpi"
     return out
+
+
+#: Measure names whose figures are shares in [0, 1]: four decimals, not two.
+_SHARE_SUFFIXES = ("_rate", "_share")
+
+
+def _cell(measure: str, value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            return "n/a"
+        digits = 4 if str(measure).endswith(_SHARE_SUFFIXES) else 2
+        return f"{float(value):,.{digits}f}"
+    return str(value)
+
+
+def format_comparison(table: pd.DataFrame, *, markdown: bool = False) -> str:
+    """Render a :func:`compare_plans` table as text or as a markdown table.
+
+    Headcounts (integers) are written as integers with thousands separators (``71,893``),
+    shares in [0, 1] (a KPI named ``*_rate`` or ``*_share``) with four decimals, every other
+    number (percentages, minutes, costs) with two; a missing figure is ``n/a``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`compare_plans` (or :func:`compare`).
+    markdown : bool
+        A markdown table (numbers right-aligned) instead of plain text.
+
+    Returns
+    -------
+    str
+        The table, without trailing blanks or a final newline.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"open": pd.Series({"placed": 71893, "mean_commute_min": 30.71},
+    ...                                     dtype=object)}).rename_axis("measure")
+    >>> print(format_comparison(t))
+                        open
+    measure
+    placed            71,893
+    mean_commute_min   30.71
+    >>> print(format_comparison(t, markdown=True))
+    | measure | open |
+    |---|---:|
+    | placed | 71,893 |
+    | mean_commute_min | 30.71 |
+    """
+    cells = pd.DataFrame(
+        {col: [_cell(m, v) for m, v in zip(table.index, table[col], strict=True)]
+         for col in table.columns}, index=table.index)
+    if not markdown:  # a Chinese character takes two terminal columns
+        with pd.option_context("display.unicode.east_asian_width", True):
+            text = cells.to_string()
+        return "\n".join(line.rstrip() for line in text.split("\n"))
+    name = str(table.index.name or "")
+    lines = ["| " + " | ".join([name, *map(str, table.columns)]) + " |",
+             "|---|" + "---:|" * len(table.columns)]
+    lines += ["| " + " | ".join([str(m), *row]) + " |"
+              for m, row in zip(cells.index, cells.itertuples(index=False), strict=True)]
+    return "\n".join(lines)
 
 
 def compare(plan_a: AdjustmentPlan, plan_b: AdjustmentPlan, *,

@@ -7,6 +7,9 @@ each in :mod:`zzj_match.plan._tables` and :mod:`zzj_match.plan._summary`.
 from __future__ import annotations
 
 __all__ = [
+    "ENGINE_TRANSFER_COLUMNS",
+    "ENGINE_UNMET_COLUMNS",
+    "ENGINE_UNPLACED_COLUMNS",
     "TRANSFER_COLUMNS",
     "UNMET_COLUMNS",
     "UNPLACED_COLUMNS",
@@ -23,13 +26,15 @@ import numpy as np
 import pandas as pd
 
 from zzj_match.errors import SolverError
+from zzj_match.model._cities import external_city
 from zzj_match.model.policy import Policy
 from zzj_match.model.region import Region
+from zzj_match.plan._labels import LABEL_COLUMNS, label_frame, zone_names
 from zzj_match.plan._summary import format_summary, plan_summary
 from zzj_match.plan._tables import city_flow_table, mean_commute_min, reason_table
 
-#: Columns of :attr:`AdjustmentPlan.transfers`, in order.
-TRANSFER_COLUMNS: tuple[str, ...] = (
+#: Columns of the transfer rows the engine builds (:mod:`zzj_match.engine.transfers`), in order.
+ENGINE_TRANSFER_COLUMNS: tuple[str, ...] = (
     "pool_id", "worker_id", "kind", "lender_id", "vacancy_id", "enterprise_id", "headcount",
     "home_zone", "work_zone", "home_city", "work_city", "pool_occupation",
     "vacancy_occupation", "minutes", "km", "mode", "bridges", "wage_cny", "commute_cost_cny",
@@ -37,14 +42,21 @@ TRANSFER_COLUMNS: tuple[str, ...] = (
     "cross_city", "bridge_dependent", "commute_case", "profile", "home_trip_minutes",
     "out_of_pocket_cny", "allowance_cny", "net_income_cny", "reservation_wage_cny",
 )
-UNMET_COLUMNS: tuple[str, ...] = (
+ENGINE_UNMET_COLUMNS: tuple[str, ...] = (
     "vacancy_id", "enterprise_id", "zone_id", "city", "occupation", "headcount",
     "headcount_filled", "headcount_unfilled", "reason", "detail",
 )
-UNPLACED_COLUMNS: tuple[str, ...] = (
+ENGINE_UNPLACED_COLUMNS: tuple[str, ...] = (
     "pool_id", "zone_id", "city", "occupation", "headcount", "headcount_placed",
     "headcount_unplaced", "reason", "detail",
 )
+#: Columns of :attr:`AdjustmentPlan.transfers`, in order: the engine's, then the scope flag
+#: and the Chinese names the plan appends (:mod:`zzj_match.plan._labels`).
+TRANSFER_COLUMNS: tuple[str, ...] = ENGINE_TRANSFER_COLUMNS + LABEL_COLUMNS["transfers"]
+#: Columns of :attr:`AdjustmentPlan.unmet`, in order (the engine's, then the appended ones).
+UNMET_COLUMNS: tuple[str, ...] = ENGINE_UNMET_COLUMNS + LABEL_COLUMNS["unmet"]
+#: Columns of :attr:`AdjustmentPlan.unplaced`, in order (the engine's, then the appended ones).
+UNPLACED_COLUMNS: tuple[str, ...] = ENGINE_UNPLACED_COLUMNS + LABEL_COLUMNS["unplaced"]
 
 
 def _weighted_quantile(values: np.ndarray[Any, Any], weights: np.ndarray[Any, Any],
@@ -73,14 +85,24 @@ def compute_kpis(
     transfers : DataFrame
         :attr:`AdjustmentPlan.transfers`.
     vacancies, pools : DataFrame or table of columns
-        With ``headcount``; aligned with ``key_vacancy`` and ``priority_pool``.
+        With ``headcount``; aligned with ``key_vacancy`` and ``priority_pool``. With a
+        ``city`` column (the employer's city), ``vacancies`` also gives the KPIs of 珠中江
+        alone.
     key_vacancy, priority_pool : array of bool
         Vacancies of key enterprises; pools of a priority group.
 
     Returns
     -------
     dict
-        Rates are shares in [0, 1] (NaN when the denominator is 0); minutes one way.
+        Rates are shares in [0, 1] (NaN when the denominator is 0); minutes one way. After
+        the totals, when ``vacancies`` has ``city``: the positions of employers in 珠中江
+        (``zzj_positions``), placements there (``zzj_placements``; a placement is in 珠中江
+        when its employer is, wherever the worker lives), how many of those are cross-city
+        (``zzj_cross_city_placements``), positions left open there
+        (``zzj_positions_unfilled``), their fill rate (``zzj_fill_rate``), and the positions
+        and placements of employers outside 珠中江 (``external_positions``,
+        ``external_placements``). ``zzj_placements + external_placements`` =
+        ``workers_placed``.
     """
     h = transfers["headcount"].to_numpy(dtype=np.int64)
     mins = transfers["minutes"].to_numpy(dtype=np.float64)
@@ -92,7 +114,8 @@ def compute_kpis(
     key_filled = int(h[transfers["key_enterprise"].to_numpy(dtype=bool)].sum())
     prio_placed = int(h[(transfers["priority_group"].astype(str) != "none").to_numpy()].sum())
     w = h.astype(np.float64)
-    return {
+    cross = transfers["cross_city"].to_numpy(bool)
+    kpis: dict[str, int | float] = {
         "positions": positions,
         "positions_filled": placed,
         "fill_rate": _rate(placed, positions),
@@ -109,12 +132,35 @@ def compute_kpis(
         "p90_commute_min": _weighted_quantile(mins, w, 0.9),
         "share_commute_le_45_min": _rate(float(w[mins <= 45.0].sum()), placed),
         "share_commute_gt_60_min": _rate(float(w[mins > 60.0].sum()), placed),
-        "cross_city_share": _rate(float(w[transfers["cross_city"].to_numpy(bool)].sum()),
-                                  placed),
+        "cross_city_share": _rate(float(w[cross].sum()), placed),
         "bridge_dependent_share": _rate(
             float(w[transfers["bridge_dependent"].to_numpy(bool)].sum()), placed),
         "monthly_cost_cny": float((transfers["cost_cny"].to_numpy(np.float64) * w).sum()),
+        "positions_unfilled": positions - placed,
+        "cross_city_placements": int(h[cross].sum()),
         **_case_kpis(transfers, w, placed),
+    }
+    if "city" in vacancies:
+        kpis.update(_zzj_kpis(transfers, vacancies, h, cross))
+    return kpis
+
+
+def _zzj_kpis(transfers: pd.DataFrame, vacancies: Any, h: np.ndarray[Any, Any],
+              cross: np.ndarray[Any, Any]) -> dict[str, int | float]:
+    """Return the KPIs of 珠中江 alone (employers there) and of the employers outside it."""
+    outside_v = external_city(np.asarray(vacancies["city"], dtype=object))
+    outside_t = external_city(transfers["work_city"].to_numpy(dtype=object))
+    heads = np.asarray(vacancies["headcount"], dtype=np.int64)
+    positions = int(heads[~outside_v].sum())
+    placed = int(h[~outside_t].sum())
+    return {
+        "zzj_positions": positions,
+        "zzj_placements": placed,
+        "zzj_cross_city_placements": int(h[~outside_t & cross].sum()),
+        "zzj_positions_unfilled": positions - placed,
+        "zzj_fill_rate": _rate(placed, positions),
+        "external_positions": int(heads[outside_v].sum()),
+        "external_placements": int(h[outside_t].sum()),
     }
 
 
@@ -157,12 +203,23 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def _labelled(frame: pd.DataFrame, table: Any, names: Mapping[str, Any]) -> pd.DataFrame:
+    """``frame`` with the appended columns of :mod:`zzj_match.plan._labels`, unless it has them."""
+    if set(LABEL_COLUMNS[table]) <= set(frame.columns):
+        return frame
+    return label_frame(frame, table, **names)
+
+
 class AdjustmentPlan:
     """A proposed surplus/shortage adjustment plan (用工余缺调剂方案), as tidy frames.
 
     Built by :func:`zzj_match.match`; every frame is sorted by its ids. Conservation is
     checked on construction: for every pool, placed + unplaced = headcount; for every
-    vacancy, filled + unfilled = headcount.
+    vacancy, filled + unfilled = headcount. The construction appends to ``transfers``,
+    ``unmet`` and ``unplaced`` (when they do not have them yet) the flag
+    ``external_employer`` and the Chinese names of their cities, zones and occupations
+    (``*_zh``: zones from ``region``, occupations from ``occupation_names``; blank where
+    unknown); see :mod:`zzj_match.plan._labels`.
 
     Attributes
     ----------
@@ -171,9 +228,11 @@ class AdjustmentPlan:
         :data:`TRANSFER_COLUMNS`; costs monthly per worker in CNY except
         ``retraining_cost_cny`` (one-off per worker).
     unmet : DataFrame
-        Vacancies not wholly filled, with the binding ``reason`` and a ``detail`` sentence.
+        Vacancies not wholly filled, with the binding ``reason`` and a ``detail`` sentence;
+        columns in :data:`UNMET_COLUMNS`.
     unplaced : DataFrame
-        Pools not wholly placed, with ``reason`` and ``detail``.
+        Pools not wholly placed, with ``reason`` and ``detail``; columns in
+        :data:`UNPLACED_COLUMNS`.
     kpis : dict
         See :func:`compute_kpis`; also the objective levels reached (``objective_*``).
     shadow_prices : DataFrame
@@ -213,10 +272,12 @@ class AdjustmentPlan:
         all_vacancies: pd.DataFrame,
         all_pools: pd.DataFrame,
         region: Region | None = None,
+        occupation_names: Mapping[str, str] | None = None,
     ) -> None:
-        self.transfers = transfers
-        self.unmet = unmet
-        self.unplaced = unplaced
+        names = {"zones": zone_names(region), "occupations": occupation_names}
+        self.transfers = _labelled(transfers, "transfers", names)
+        self.unmet = _labelled(unmet, "unmet", names)
+        self.unplaced = _labelled(unplaced, "unplaced", names)
         self.kpis: dict[str, int | float] = dict(kpis)
         self.shadow_prices = shadow_prices
         self.stats: dict[str, Any] = dict(stats)

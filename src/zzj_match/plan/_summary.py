@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zzj_match.model._cities import city_zh, external_city
 from zzj_match.plan._tables import (
     city_flows,
     headcounts_by_place,
@@ -52,8 +53,32 @@ def _fill_by_city(plan: Any) -> pd.DataFrame:
         float
     )
     fill = fill[["positions", "filled", "fill_rate"]]
+    fill["city_zh"] = city_zh(fill.index)
     fill.index.name = "work_city"
     return fill
+
+
+def _scope_figures(t: pd.DataFrame, unmet: pd.DataFrame) -> dict[str, Any]:
+    """Headline figures of 珠中江 alone (employers there) and of the employers outside it."""
+    hc = t["headcount"].to_numpy(dtype=np.int64)
+    outside = external_city(t["work_city"].to_numpy(dtype=object))
+    cross = t["cross_city"].to_numpy(dtype=bool)
+    if len(unmet):
+        left = unmet["headcount_unfilled"].to_numpy(dtype=np.int64)
+        away = external_city(unmet["city"].to_numpy(dtype=object))
+    else:
+        left, away = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    placed, unfilled = int(hc[~outside].sum()), int(left[~away].sum())
+    positions = placed + unfilled
+    return {
+        "zzj_positions": positions,
+        "zzj_placed": placed,
+        "zzj_fill_rate": placed / positions if positions else float("nan"),
+        "zzj_unfilled": unfilled,
+        "zzj_cross_city": int(hc[~outside & cross].sum()),
+        "external_positions": int(hc[outside].sum() + left[away].sum()),
+        "external_placed": int(hc[outside].sum()),
+    }
 
 
 def _bridges(t: pd.DataFrame) -> pd.Series[Any]:
@@ -82,12 +107,16 @@ def plan_summary(plan: Any) -> dict[str, Any]:
     dict
         ``headline`` (dict of name → number: ``positions``, ``filled``, ``fill_rate``,
         ``surplus``, ``placed``, ``placement_rate``, ``transfers``, ``mean_commute_min``,
-        ``cross_city``, ``bridge_dependent``, ``secondment``; and, when the plan's ``kpis``
+        ``cross_city``, ``bridge_dependent``, ``secondment``; 珠中江 alone, that is at
+        employers in 珠海, 中山 and 江门 wherever the workers live: ``zzj_positions``,
+        ``zzj_placed``, ``zzj_fill_rate``, ``zzj_unfilled``, ``zzj_cross_city``; at employers
+        outside 珠中江: ``external_positions``, ``external_placed``; and, when the plan's ``kpis``
         hold them all, ``key_positions``, ``key_positions_filled``, ``key_fill_rate``,
         ``priority_workers``, ``priority_workers_placed``, ``priority_placement_rate``,
         ``p90_commute_min``, ``share_commute_le_45_min``, ``share_commute_gt_60_min``,
         ``monthly_cost_cny`` as in :func:`~zzj_match.plan.compute_kpis`); ``fill_by_city``
-        (DataFrame by work city: ``positions``, ``filled``, ``fill_rate``); ``city_flows``
+        (DataFrame by work city: ``positions``, ``filled``, ``fill_rate``, ``city_zh``);
+        ``city_flows``
         (see :func:`~zzj_match.plan.city_flows`); ``unmet_reasons`` and ``unplaced_reasons``
         (Series of headcounts by reason, largest first; see
         :func:`~zzj_match.plan.reason_table`); ``bridges`` (Series: bridge-dependent
@@ -120,6 +149,7 @@ def plan_summary(plan: Any) -> dict[str, Any]:
         "cross_city": int(hc[cross].sum()),
         "bridge_dependent": int(hc[bridge].sum()),
         "secondment": int(hc[(t["kind"].astype(str) == "secondment").to_numpy()].sum()),
+        **_scope_figures(t, unmet),
     }
     kpis = getattr(plan, "kpis", None)
     if isinstance(kpis, Mapping) and all(k in kpis for k in _TARGET_KPIS):
@@ -156,6 +186,22 @@ def _target_lines(h: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _scope_lines(h: Mapping[str, Any]) -> list[str]:
+    """Lines for 珠中江 alone and, when there are any, the employers outside it."""
+    if "zzj_positions" not in h:
+        return []
+    # the labels are padded to 18 terminal columns: a Chinese character takes two
+    lines = [
+        f"珠中江 employers  {h['zzj_placed']:>9,} of {h['zzj_positions']:,} positions filled "
+        f"({_pct(h['zzj_fill_rate'])}); {h['zzj_unfilled']:,} unfilled; "
+        f"{h['zzj_cross_city']:,} cross-city",
+    ]
+    if h["external_positions"]:
+        lines.append(f"outside 珠中江    {h['external_placed']:>9,} of "
+                     f"{h['external_positions']:,} positions filled (external employers)")
+    return lines
+
+
 def format_summary(
     summary: Mapping[str, Any], *, title: str = "Adjustment plan", top: int = 5
 ) -> str:
@@ -186,6 +232,7 @@ def format_summary(
         f"placements        {h['placed']:>9,} workers in {h['transfers']:,} transfers",
         f"positions filled  {h['filled']:>9,} of {h['positions']:,} ({_pct(h['fill_rate'])})",
         f"surplus placed    {h['placed']:>9,} of {h['surplus']:,} ({_pct(h['placement_rate'])})",
+        *_scope_lines(h),
         *_target_lines(h)[:2],
         f"mean commute      {h['mean_commute_min']:>9.1f} min one way",
         *_target_lines(h)[2:],
@@ -197,8 +244,14 @@ def format_summary(
     ]
     fill = summary["fill_by_city"].copy()
     fill["fill_rate"] = [_pct(x) for x in fill["fill_rate"]]
-    lines += [fill.to_string(), "", "City x city flows (rows: home city, columns: work city)"]
-    lines += [trim_city_flows(summary["city_flows"]).to_string(), ""]
+    flows = trim_city_flows(summary["city_flows"]).copy()
+    flows.index = [f"{c} {z}".strip() for c, z in zip(flows.index, city_zh(flows.index),
+                                                       strict=True)]
+    flows.index.name = "home_city"
+    with pd.option_context("display.unicode.east_asian_width", True):
+        lines += [fill.to_string(), "",
+                  "City x city flows (rows: home city, columns: work city)",
+                  flows.to_string(), ""]
     for key, label in (("unmet_reasons", "unfilled positions"), ("unplaced_reasons", "unplaced")):
         s = summary[key].head(top)
         lines.append(f"Top reasons: {label}")

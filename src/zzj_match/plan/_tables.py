@@ -13,6 +13,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from zzj_match.model._cities import ZZJ_CITIES
+
 __all__ = [
     "CITY_ORDER",
     "city_flow_table",
@@ -25,8 +27,9 @@ __all__ = [
     "trim_city_flows",
 ]
 
-#: The three cities in display order; other cities follow alphabetically.
-CITY_ORDER: tuple[str, ...] = ("zhuhai", "zhongshan", "jiangmen")
+#: The three cities of 珠中江 in display order (:data:`zzj_match.model._cities.ZZJ_CITIES`);
+#: other cities follow alphabetically.
+CITY_ORDER: tuple[str, ...] = ZZJ_CITIES
 
 
 def order_cities(cities: Any) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from zzj_match.report.summary import (
     city_flows,
     compare_plans,
+    format_comparison,
     format_summary,
     plan_summary,
 )
@@ -19,6 +20,7 @@ from zzj_match.report.summary import (
 __all__ = [
     "city_flows",
     "compare_plans",
+    "format_comparison",
     "format_summary",
     "plan_summary",
 ]

@@ -66,11 +66,11 @@ def write_excel(
     if importlib.util.find_spec("openpyxl") is None:  # pragma: no cover - environment
         raise ImportError('writing Excel needs openpyxl: pip install "zzj_match[excel]"')
     openpyxl: Any = importlib.import_module("openpyxl")
-    from zzj_match.report.summary import city_flows, kpi_table
+    from zzj_match.report.summary import city_flows, kpi_table, labelled_city_flows
 
     out = Path(path)
     kpis = kpi_table(plan)
-    flows = city_flows(plan).reset_index()
+    flows = labelled_city_flows(city_flows(plan))
     sheets: list[tuple[str, pd.DataFrame]] = [("kpis", kpis), ("city_flows", flows)]
     sheets += [(name, getattr(plan, name)) for name in ("transfers", "unmet", "unplaced")]
     if comparison is not None:

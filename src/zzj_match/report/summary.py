@@ -1,7 +1,8 @@
 """Tabular summaries of a plan for reports: the plan's summary, comparison and KPI table.
 
 The summary (:func:`plan_summary`, :func:`format_summary`), the comparison of plans
-(:func:`compare_plans`) and the city × city flows (:func:`city_flows`) are implemented once, in
+(:func:`compare_plans`, :func:`format_comparison`) and the city × city flows
+(:func:`city_flows`, :func:`labelled_city_flows` for output files) are implemented once, in
 :mod:`zzj_match.plan`; the names here are the same functions, kept where reports and scripts
 import them. :func:`kpi_table` (the ``kpis`` output table) lives here.
 """
@@ -13,14 +14,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match.plan import CITY_ORDER, city_flows, compare_plans, format_summary, plan_summary
+from zzj_match.plan import (
+    CITY_ORDER,
+    city_flows,
+    compare_plans,
+    format_comparison,
+    format_summary,
+    labelled_city_flows,
+    plan_summary,
+)
 
 __all__ = [
     "CITY_ORDER",
     "city_flows",
     "compare_plans",
+    "format_comparison",
     "format_summary",
     "kpi_table",
+    "labelled_city_flows",
     "plan_summary",
 ]
 
