@@ -24,6 +24,7 @@ POLICIES = [
     Policy(allow_skill_below=True, wage_gap_cost_per_cny=0.1, cross_city_cost_cny=200.0),
     Policy(objective=("placements", "key_positions", "cost"), allow_substitution=False),
     Policy(objective=("priority_placements", "cost"), soft_commute_penalty_cny=0.0),
+    Policy(allow_licensing=False, allow_skill_below=True),
 ]
 _SETTINGS = settings(max_examples=25, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow])
@@ -71,7 +72,7 @@ def test_conservation_and_admissibility(market) -> None:
     assert (t["headcount"] > 0).all()
     assert set(plan.unmet["reason"]) <= {
         "no_compatible_workers", "wage_gap", "period", "sharing_rules", "commute_limit",
-        "competition", "not_selected"}
+        "competition", "not_selected", "licence"}
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
