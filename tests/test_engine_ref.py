@@ -7,6 +7,7 @@ by brute force. Other engine tests import these helpers.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any
@@ -56,6 +57,11 @@ def _retrain(a: str, b: str, policy: Policy) -> tuple[bool, float]:
     return True, float(row["cost_cny"].iloc[0])
 
 
+@functools.cache
+def _licence_table() -> pd.DataFrame:
+    return load_licence_table()
+
+
 def _licence_course(pool_occ: str, held: str, target: str,
                     policy: Policy) -> tuple[bool, list[float]]:
     """The licence rule, pair by pair: (allowed, course fees in CNY) of ``pool_occ`` → ``target``.
@@ -63,7 +69,7 @@ def _licence_course(pool_occ: str, held: str, target: str,
     Read straight from the shipped table: an occupation needs the licences of the rows on its
     code or a code above it; the workers hold ``held`` and those their own occupation needs.
     """
-    table = load_licence_table()
+    table = _licence_table()
 
     def needs(occ: str) -> set[str]:
         return {r.licence for r in table.itertuples()
