@@ -30,8 +30,7 @@ _REASON_TEXT = {
     "no_compatible_vacancies": "no vacancy of this or a substitutable occupation at this "
     "skill level",
     "licence": "{who} of a substitutable occupation exist, but only with a licence the workers "
-    "lack: {lic}; the policy does not allow licensing (allow_licensing; its course: {days:g} "
-    "days, {cost:,.0f} CNY per worker)",
+    "lack: {lic}; the policy does not allow licensing (allow_licensing)",
     "wage_gap": "qualified {who} exist, but {wage}",
     "period": "qualified {who} exist, but none is available in the period",
     "sharing_rules": "qualified {who} exist, but the 共享用工 rules exclude them",
@@ -392,8 +391,5 @@ def _licensed(
         for k in ks.tolist():
             m = int(mask[int(rows[k])])
             if m:
-                on = [(m >> b) & 1 == 1 for b in range(lic.ids.size)]
                 reasons[k] = "licence"
-                details[k] = _REASON_TEXT["licence"].format(
-                    who=who, lic=missing_text(lic, m), days=float(lic.days[on].sum()),
-                    cost=float(lic.cost_cny[on].sum()))
+                details[k] = _REASON_TEXT["licence"].format(who=who, lic=missing_text(lic, m))

@@ -235,6 +235,10 @@ def licence_route(prep: Prepared, pool_rows: npt.NDArray[np.int64],
 
 
 def missing_text(lic: LicenceArrays, mask: int) -> str:
-    """Name the licences of ``mask``: ``"special_electrical (特种作业操作证（电工作业）)"``."""
-    return ", ".join(f"{lic.ids[k]} ({lic.names_zh[k]})" for k in range(lic.ids.size)
+    """Name the licences of ``mask`` with their course.
+
+    E.g. ``"special_electrical (特种作业操作证（电工作业）; course 10 days, 1,200 CNY)"``.
+    """
+    return ", ".join(f"{lic.ids[k]} ({lic.names_zh[k]}; course {lic.days[k]:g} days, "
+                     f"{lic.cost_cny[k]:,.0f} CNY)" for k in range(lic.ids.size)
                      if mask >> k & 1)
