@@ -78,7 +78,7 @@ SUBLAYERS: dict[str, Table] = {
         ("arrays",),  # Prepared, PoolArrays, VacancyArrays
         ("admissible", "cost"),  # every rule; the cost formula
         ("units",),  # integer units, checked exact
-        ("retraining",),  # the substitution table
+        ("retraining", "licences"),  # the substitution table; licensed trades
         ("prepared",),  # prepare()
         ("pairs",),  # the direct formulation
     ),

@@ -26,6 +26,7 @@ POLICIES = [
     Policy(objective=("priority_placements", "cost"), soft_commute_penalty_cny=0.0),
     Policy(acceptance="gross"),
     Policy(commute_allowance_cny=400.0, dorm_fee_cny=300.0),
+    Policy(allow_licensing=False, allow_skill_below=True),
 ]
 _SETTINGS = settings(max_examples=25, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow])
@@ -90,7 +91,7 @@ def test_conservation_and_admissibility(market) -> None:
     assert (t["headcount"] > 0).all()
     assert set(plan.unmet["reason"]) <= {
         "no_compatible_workers", "wage_gap", "period", "sharing_rules", "commute_limit",
-        "competition", "not_selected"}
+        "competition", "not_selected", "licence"}
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

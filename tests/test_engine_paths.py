@@ -35,6 +35,7 @@ POLICIES = [
     Policy(),
     Policy(allow_skill_below=True, wage_gap_cost_per_cny=0.1),
     Policy(objective=("placements", "key_positions", "cost")),
+    Policy(allow_licensing=False),
 ]
 _SETTINGS = settings(max_examples=20, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow,
@@ -125,7 +126,7 @@ def crowded_markets(draw):
     """Random markets whose pools come in look-alike groups, so that ladders form.
 
     Pools copied from one drawn pool keep its zone, occupation, level, tolerance and kind
-    and differ in reservation wage, availability and contract end.
+    and differ in reservation wage, availability, contract end and (some) licences.
     """
     ent, vac, pools, commute = draw(markets(max_pools=3, max_vacancies=6))
     rows = []
@@ -134,6 +135,7 @@ def crowded_markets(draw):
             new = row.copy()
             new["pool_id"] = f"{row['pool_id']}_{k}"
             new["reservation_wage_cny"] = float(draw(st.sampled_from([2500, 3500, 4500, 5500])))
+            new["licences"] = draw(st.sampled_from([row["licences"], "special_electrical"]))
             shift = pd.Timedelta(days=draw(st.integers(0, 120)))
             new["available_from"] = row["available_from"] + shift
             if not pd.isna(row["available_to"]):

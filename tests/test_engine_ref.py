@@ -7,6 +7,7 @@ by brute force. Other engine tests import these helpers.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any
@@ -18,11 +19,16 @@ from hypothesis import strategies as st
 from scipy.optimize import LinearConstraint, milp
 
 from zzj_match.engine import CommuteTables, load_retraining_matrix
+from zzj_match.engine.rules.licences import load_licence_table
 from zzj_match.model.policy import Policy
 
 ZONES = ["za", "zb", "zc"]
 CITIES = ["c1", "c1", "c2"]
-OCCS = ["6-24-05-01", "6-24-05-04", "6-24-01-00", "6-25-04-07"]
+OCCS = ["6-24-05-01", "6-24-05-04", "6-24-01-00", "6-25-04-07",
+        # licensed trades: 电工 needs one licence, 道路货运汽车驾驶员 two (licences.csv)
+        "6-31-01-02", "6-31-01-03", "4-02-02-02", "4-02-06-01"]
+LICENCE_SETS = ["", "", "special_electrical", "driving_b2",
+                "driving_b2;freight_qualification;special_welding"]
 DAY0 = pd.Timestamp("2025-01-01")
 
 
@@ -49,6 +55,31 @@ def _retrain(a: str, b: str, policy: Policy) -> tuple[bool, float]:
     if row.empty:
         row = mat[(mat["group"] == "*") & (mat["relation"] == rel)]
     return True, float(row["cost_cny"].iloc[0])
+
+
+@functools.cache
+def _licence_table() -> pd.DataFrame:
+    return load_licence_table()
+
+
+def _licence_course(pool_occ: str, held: str, target: str,
+                    policy: Policy) -> tuple[bool, list[float]]:
+    """The licence rule, pair by pair: (allowed, course fees in CNY) of ``pool_occ`` → ``target``.
+
+    Read straight from the shipped table: an occupation needs the licences of the rows on its
+    code or a code above it; the workers hold ``held`` and those their own occupation needs.
+    """
+    table = _licence_table()
+
+    def needs(occ: str) -> set[str]:
+        return {r.licence for r in table.itertuples()
+                if occ == r.occupation or occ.startswith(r.occupation + "-")}
+
+    have = set(filter(None, str(held or "").split(";"))) | needs(pool_occ)
+    lack = needs(target) - have
+    fee = {r.licence: float(r.cost_cny) for r in table.itertuples()}
+    allowed = not lack or policy.allow_licensing
+    return allowed, [fee[x] for x in sorted(lack)]
 
 
 def _open(ts: Any, default: float) -> float:
@@ -78,6 +109,10 @@ def direct_pairs(
                 continue
             ok, rcost = _retrain(p.occupation, v.occupation, policy)
             if not ok:
+                continue
+            lic_ok, lic_fees = _licence_course(p.occupation, getattr(p, "licences", ""),
+                                              v.occupation, policy)
+            if not lic_ok:
                 continue
             trained = False
             if p.skill_level < v.min_skill_level:
@@ -130,6 +165,8 @@ def direct_pairs(
             )
             cost = int(np.rint(zone_part / res))
             cost += int(np.rint(rcost / policy.amortisation_months / res))
+            for fee in lic_fees:  # each licence's course, amortised like retraining
+                cost += int(np.rint(fee / policy.amortisation_months / res))
             if trained:
                 cost += int(np.rint(policy.skill_training_cost_cny / policy.amortisation_months
                                     / res))
@@ -281,6 +318,7 @@ def markets(draw: Any, max_pools: int = 5, max_vacancies: int = 5, max_head: int
             "zone_id": draw(st.sampled_from(ZONES)),
             "occupation": draw(st.sampled_from(OCCS)),
             "skill_level": draw(st.integers(1, 3)),
+            "licences": draw(st.sampled_from(LICENCE_SETS)),
             "headcount": draw(st.integers(0 if not tiny else 1, max_head)),
             "reservation_wage_cny": float(draw(st.sampled_from([2500, 3500, 4500]))),
             "max_commute_min": float(draw(st.sampled_from([30, 45, 60, 90]))),

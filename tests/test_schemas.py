@@ -105,8 +105,11 @@ def test_schema_columns_defaults_and_units_match_the_frame_spec(name: str, table
             assert c.name in required, c.name
         else:
             assert c.name not in required, c.name
-            if c.default is not None and c.kind != "zones":
+            if c.default is not None and c.kind not in ("zones", "choices"):
                 assert props[c.name]["default"] == c.default, c.name
+            elif c.kind == "choices":  # a list in JSON, ';'-joined text in frames
+                assert props[c.name]["default"] == [], c.name
+                assert props[c.name]["items"]["enum"] == list(c.choices), c.name
 
 
 def test_every_call_builds_a_fresh_schema() -> None:

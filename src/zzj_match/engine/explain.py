@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = ["REASONS", "explain", "external_vacancies", "out_of_scope"]
 
+import dataclasses
 import itertools
 from typing import Any, NamedTuple
 
@@ -20,6 +21,7 @@ from zzj_match.engine.network.candidates import candidates
 from zzj_match.engine.network.structure import ChainStructure, compatible_sums
 from zzj_match.engine.rules.admissible import RULE_FLAGS, net_threshold
 from zzj_match.engine.rules.arrays import Prepared
+from zzj_match.engine.rules.licences import licence_route, missing_text
 from zzj_match.model._cities import external_city
 from zzj_match.plan._plan import ENGINE_UNMET_COLUMNS, ENGINE_UNPLACED_COLUMNS
 
@@ -28,6 +30,8 @@ _REASON_TEXT = {
     "required skill level",
     "no_compatible_vacancies": "no vacancy of this or a substitutable occupation at this "
     "skill level",
+    "licence": "{who} of a substitutable occupation exist, but only with a licence the workers "
+    "lack: {lic}; the policy does not allow licensing (allow_licensing)",
     "wage_gap": "qualified {who} exist, but {wage}",
     "period": "qualified {who} exist, but none is available in the period",
     "sharing_rules": "qualified {who} exist, but the 共享用工 rules exclude them",
@@ -253,6 +257,7 @@ def _unmet(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
     reason, detail = _reasons(rows, stages, plus, spare, n_comp, "workers",
                               prep.policy.explain_extra_min, short)
     _capped(prep, pairs, caps, rows, active_p, left.pool, reason, detail, by_vacancy=True)
+    _licensed(prep, rows, active_p, reason, detail, by_vacancy=True)
     for k, r in enumerate(rows):
         if reason[k] == "wage_gap":
             detail[k] = _REASON_TEXT["wage_gap"].format(
@@ -283,6 +288,7 @@ def _unplaced(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
     reason, detail = _reasons(rows, stages, plus, spare, n_comp, "positions",
                               prep.policy.explain_extra_min, short)
     _capped(prep, pairs, caps, rows, active_v, left.vacancy, reason, detail, by_vacancy=False)
+    _licensed(prep, rows, active_v, reason, detail, by_vacancy=False)
     for k in np.flatnonzero(~p.may_share[rows]).tolist():
         row = int(rows[k])
         reason[k] = "sharing_rules"
@@ -439,3 +445,41 @@ def out_of_scope(enterprises: pd.DataFrame, vacancies: pd.DataFrame,
         "detail": [_REASON_TEXT["out_of_scope"].format(city=c) for c in city],
         "key_enterprise": vacancies["enterprise_id"].map(key).to_numpy(dtype=bool),
     })
+
+
+def _licensed(
+    prep: Prepared, rows: npt.NDArray[np.int64], other: npt.NDArray[np.int64],
+    reasons: list[str], details: list[str], *, by_vacancy: bool,
+) -> None:
+    """Turn ``no_compatible_*`` into ``licence`` where only a missing licence leaves no one.
+
+    Only when ``Policy.allow_licensing`` is off (with it, a missing licence is a priced course,
+    never a reason). The licence rule comes right after occupation and skill: the rows without
+    any candidate are enumerated again with the licensing route open; a row that then has
+    candidates of a substitutable occupation with the skill lacks a licence, and the detail
+    names the licences its candidates miss, with their course.
+    """
+    none_first = "no_compatible_workers" if by_vacancy else "no_compatible_vacancies"
+    todo = np.flatnonzero(np.asarray(reasons, dtype=object) == none_first)
+    lic = prep.licences
+    if prep.policy.allow_licensing or todo.size == 0 or not lic.needs.any():
+        return
+    route = dataclasses.replace(
+        prep, policy=prep.policy.model_copy(update={"allow_licensing": True}))
+    n = len(prep.vacancies) if by_vacancy else len(prep.pools)
+    who = "workers" if by_vacancy else "positions"
+    for lo in range(0, todo.size, _CAP_ROWS):
+        _deadline.check("explaining unmet vacancies and unplaced pools")
+        ks = todo[lo:lo + _CAP_ROWS]
+        cand = (candidates(route, other, rows[ks]) if by_vacancy else
+                candidates(route, rows[ks], other))
+        ok = cand.flags[RULE_FLAGS[0]]  # occupation and skill
+        occ = np.searchsorted(prep.occupations, prep.vacancies.occupation[cand.v[ok]])
+        missing = licence_route(route, cand.p[ok], occ).missing
+        mask = np.zeros(n, dtype=np.int64)
+        np.bitwise_or.at(mask, (cand.v if by_vacancy else cand.p)[ok], missing)
+        for k in ks.tolist():
+            m = int(mask[int(rows[k])])
+            if m:
+                reasons[k] = "licence"
+                details[k] = _REASON_TEXT["licence"].format(who=who, lic=missing_text(lic, m))

@@ -23,6 +23,7 @@ __all__ = [
     "ID_CONTROL_CLASS",
     "ID_CONTROL_MESSAGE",
     "ID_PATTERN",
+    "LICENCES",
     "LINK_MODES",
     "OCCUPATION_PATTERN",
     "POOL_KINDS",
@@ -76,6 +77,14 @@ ID_CONTROL_MESSAGE = (
 POOL_KINDS: tuple[str, ...] = ("jobseeker", "secondment")
 #: Allowed values of ``priority_group``.
 PRIORITY_GROUPS: tuple[str, ...] = ("graduate", "hardship", "migrant", "none", "veteran")
+#: Licence ids a worker may hold (``pools.licences`` / ``workers.licences``, ``;``-joined):
+#: the licences of the shipped licence table (``zzj_match/engine/data/licences.csv``, which
+#: names each one and the occupations that need it; docs/input_format.md).
+LICENCES: tuple[str, ...] = (
+    "driving_b2", "freight_qualification", "hazmat_transport", "sei_crane", "sei_elevator",
+    "sei_forklift", "special_electrical", "special_hazchem", "special_height",
+    "special_refrigeration", "special_welding",
+)
 #: Skill levels: 1 = 五级/初级工 (entry) ... 5 = 一级/高级技师 (highest).
 SKILL_MIN, SKILL_MAX = 1, 5
 #: Largest headcount accepted in one row (keeps every sum far inside int64).
@@ -86,7 +95,9 @@ HEADCOUNT_MAX = 1_000_000_000
 BOOL_TRUE: frozenset[str] = frozenset({"1", "on", "t", "true", "y", "yes"})
 BOOL_FALSE: frozenset[str] = frozenset({"0", "off", "f", "false", "n", "no"})
 
-Kind = Literal["id", "text", "choice", "occupation", "int", "float", "bool", "date", "zones"]
+Kind = Literal[
+    "id", "text", "choice", "occupation", "int", "float", "bool", "date", "zones", "choices",
+]
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,8 @@ class Column:
         Column name.
     kind : str
         ``id`` (non-empty text, no surrounding blanks, no ``;``), ``text``, ``choice``,
-        ``occupation``, ``int``, ``float``, ``bool``, ``date`` or ``zones`` (``;``-joined ids).
+        ``occupation``, ``int``, ``float``, ``bool``, ``date``, ``zones`` (``;``-joined ids)
+        or ``choices`` (``;``-joined items of ``choices``, stored sorted and de-duplicated).
     required : bool
         The column must be present, and every value in it non-missing.
     default : object
@@ -109,7 +121,7 @@ class Column:
     low_open : bool
         ``low`` is exclusive (``> low`` instead of ``>= low``).
     choices : tuple of str
-        Allowed values of a ``choice`` column.
+        Allowed values of a ``choice`` column, or the items of a ``choices`` column.
     unit : str
         Unit or format, for the documentation.
     """
@@ -154,6 +166,8 @@ _PERSON = (
     Column("zone_id", "id", unit="zone id"),
     Column("occupation", "occupation", unit="2022 code"),
     Column("skill_level", "int", low=SKILL_MIN, high=SKILL_MAX, unit="level 1-5"),
+    Column("licences", "choices", required=False, default="", choices=LICENCES,
+           unit="licence ids, ;-joined"),
 )
 _PERSON_TAIL = (
     Column("reservation_wage_cny", "float", low=0, unit="CNY per month"),
@@ -248,6 +262,7 @@ _DTYPES: dict[str, Any] = {
     "choice": pd.StringDtype(na_value=np.nan),
     "occupation": pd.StringDtype(na_value=np.nan),
     "zones": pd.StringDtype(na_value=np.nan),
+    "choices": pd.StringDtype(na_value=np.nan),
     "int": np.dtype("int64"),
     "float": np.dtype("float64"),
     "bool": np.dtype("bool"),

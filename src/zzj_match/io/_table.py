@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zzj_match._problem_text import PROBLEMS_PER_KIND
+from zzj_match._problem_text import PROBLEMS_PER_KIND, escape_controls
 from zzj_match._problems import ProblemCollector
 from zzj_match.io._dates import date_day_first, parse_date
 from zzj_match.io._parse import (
@@ -117,7 +117,7 @@ def _parse_column(t: _Table, c: Column) -> None:
     t.usable[name] = True
     s = t.raw(name)
     kind = c.kind
-    if kind in ("id", "text", "choice", "occupation", "zones"):
+    if kind in ("id", "text", "choice", "occupation", "zones", "choices"):
         values, missing, bad = parse_text(s)
         t.add(bad, name, "must be text")
         ok = ~missing & ~bad
@@ -137,6 +137,8 @@ def _parse_column(t: _Table, c: Column) -> None:
             ok = ok & ~wrong
         elif kind == "zones":
             ok = _check_zone_list(t, c, values, ok)
+        elif kind == "choices":
+            values, ok = _check_choice_list(t, c, values, ok)
         out: Any = values
     elif kind in ("int", "float"):
         num, missing, bad = parse_number(s)
@@ -226,3 +228,35 @@ def _check_zone_list(t: _Table, c: Column, values: pd.Series[str], ok: BoolArray
     bad_rows &= ~ctrl_rows
     t.add(bad_rows, c.name, "zone list: ';'-joined zone ids without blanks or empty items")
     return ok & ~bad_rows & ~ctrl_rows
+
+
+def _check_choice_list(
+    t: _Table, c: Column, values: pd.Series[str], ok: BoolArray,
+) -> tuple[pd.Series[str], BoolArray]:
+    """Items of a ``;``-joined choice list (``licences``) must be among ``c.choices``.
+
+    One problem per bad cell, naming its unknown items; the good cells are returned sorted
+    and de-duplicated (``"b;a;a"`` → ``"a;b"``), so that equal sets compare equal.
+    """
+    rows = np.flatnonzero(ok & ~text_empty(values))
+    if rows.size == 0:
+        return values, ok
+    items = values.iloc[rows].str.split(";").explode()
+    known = items.isin(list(c.choices)).to_numpy(dtype=bool)
+    bad_rows = np.zeros(t.n, dtype=bool)
+    if not known.all():
+        unknown = items[~known].astype(object).groupby(level=0).agg(
+            lambda s: ", ".join(repr(escape_controls(str(x))) for x in s))
+        at = unknown.index.to_numpy(dtype=np.int64)
+        bad_rows[at] = True
+        msgs = np.full(t.n, "", dtype=object)
+        msgs[at] = [f"not a known {c.name} item: {u} (';'-joined items of "
+                    f"{', '.join(c.choices)})" for u in unknown.to_numpy(dtype=object)]
+        t.add(bad_rows, c.name, msgs)
+    good = rows[~bad_rows[rows]]
+    out = values.copy()
+    if good.size:
+        canon = [";".join(sorted(set(str(v).split(";"))))
+                 for v in values.iloc[good].to_numpy(dtype=object)]
+        out.iloc[good] = pd.Series(canon, index=out.index[good], dtype=STR)
+    return out, ok & ~bad_rows

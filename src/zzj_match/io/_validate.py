@@ -145,7 +145,7 @@ def as_frame(data: TableInput, table: str) -> pd.DataFrame:
             return pd.DataFrame(dict(data))
         except ValueError as exc:  # e.g. one row given as a mapping of scalars
             raise TypeError(f"{wrong}: {exc}") from None
-    lists = [c.name for c in TABLES.get(table, ()) if c.kind == "zones"]
+    lists = [c.name for c in TABLES.get(table, ()) if c.kind in ("zones", "choices")]
     rows = []
     for r in data:
         if hasattr(r, "model_dump"):
@@ -154,7 +154,7 @@ def as_frame(data: TableInput, table: str) -> pd.DataFrame:
             row = dict(r)
         else:
             raise TypeError(f"{wrong}; a row is a {type(r).__name__}")
-        for key in lists:  # a tuple of zone ids → the ';'-joined text of frames and CSV
+        for key in lists:  # a tuple of ids → the ';'-joined text of frames and CSV
             if isinstance(row.get(key), (list, tuple)):
                 row[key] = ";".join(str(z) for z in row[key])
         rows.append(row)
@@ -251,7 +251,7 @@ def canonical_frame(
     for c in specs:
         v = t.values[c.name]
         missing = t.missing[c.name]
-        if c.kind in ("id", "text", "choice", "occupation", "zones"):
+        if c.kind in ("id", "text", "choice", "occupation", "zones", "choices"):
             s = v if v.dtype == STR else pd.Series(v, dtype=STR)
             if missing.any():
                 s = s.where(~missing, "" if c.default is None else c.default)

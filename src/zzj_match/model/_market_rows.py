@@ -33,6 +33,12 @@ _OCC_TEXT = (
 
 PoolKind = Literal["secondment", "jobseeker"]
 PriorityGroup = Literal["none", "graduate", "hardship", "veteran", "migrant"]
+#: The licence ids of :data:`zzj_match.io._spec.LICENCES` (a test checks that both agree).
+LicenceId = Literal[
+    "driving_b2", "freight_qualification", "hazmat_transport", "sei_crane", "sei_elevator",
+    "sei_forklift", "special_electrical", "special_hazchem", "special_height",
+    "special_refrigeration", "special_welding",
+]
 
 
 class Enterprise(RowModel):
@@ -123,6 +129,15 @@ class _Person(RowModel):
     zone_id: Id = Field(description="Home zone id (a zone of the region).")
     occupation: str = Field(pattern=OCCUPATION_PATTERN, description=f"Worker {_OCC_TEXT}.")
     skill_level: int = Field(ge=SKILL_MIN, le=SKILL_MAX, description=f"Worker {_SKILL_TEXT}.")
+    licences: tuple[LicenceId, ...] = Field(
+        (),
+        description=(
+            "Licences the workers hold (tuple of licence ids; ';'-joined text in frames and "
+            "CSV; default none), e.g. special_electrical (特种作业操作证 电工作业); an "
+            "occupation that needs a licence takes only workers holding it, or trained for it "
+            "(docs/engine.md, 'Licensed trades')."
+        ),
+    )
     reservation_wage_cny: float = Field(
         ge=0, description="Lowest acceptable monthly wage (CNY per month, >= 0)."
     )
@@ -162,6 +177,18 @@ class _Person(RowModel):
     dispatched: bool = Field(
         False, description="Agency-dispatched workers 劳务派遣 (flag; default false)."
     )
+
+    @field_validator("licences", mode="before")
+    @classmethod
+    def _split_licences(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(value.split(";")) if value else ()
+        return value
+
+    @field_validator("licences")
+    @classmethod
+    def _sort_licences(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(set(value)))
 
     @model_validator(mode="before")
     @classmethod

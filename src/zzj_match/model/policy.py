@@ -238,6 +238,16 @@ class Policy(BaseModel):
             "current directory."
         ),
     )
+    allow_licensing: bool = Field(
+        default=True,
+        description=(
+            "Let workers without the licence a licensed trade needs (电工, 焊工, 叉车, 货车司机 "
+            "…; zzj_match/engine/data/licences.csv) take it up at the course fee and days of "
+            "that table, added to the retraining cost and days; false = only workers holding "
+            "the licence (pools.licences, or their own occupation needs it) may fill such a "
+            "post of another occupation."
+        ),
+    )
     allow_skill_below: bool = Field(
         default=False,
         description=(

@@ -21,6 +21,7 @@ from zzj_match.engine.network._index import expand
 from zzj_match.engine.rules.admissible import net_threshold, pair_flags, threshold_rank
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.cost import DAILY, DORM, SHUTTLE, middle_units
+from zzj_match.engine.rules.licences import licence_route
 from zzj_match.engine.rules.units import training_cost_units
 
 
@@ -137,6 +138,10 @@ def make_triples(
     pt_p = pool_rows[own]
     pt_occ = sub_b[si]
     pt_cost = sub_c[si]
+    # licensed trades (rules.licences): the licence held, or its course priced, or no row
+    lr = licence_route(prep, pt_p, pt_occ)
+    keep = lr.allowed
+    pt_p, pt_occ, pt_cost = pt_p[keep], pt_occ[keep], (pt_cost + lr.units)[keep]
     pt_tr = np.zeros(pt_p.size, dtype=bool)
     if pol.allow_skill_below:
         up = p.skill[pt_p] < 5

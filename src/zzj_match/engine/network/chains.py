@@ -106,7 +106,8 @@ def build_middle(prep: Prepared, rep: npt.NDArray[np.int64], vrows: npt.NDArray[
     tp = tr.p
     pt = tp * 2 + tr.trained
     eligible = ~np.isin(pt, pt[c.alive & ~c.clean])
-    lcols = ["zone", "occupation", "skill", "tolerance_min", "secondment", "has_car"]
+    lcols = ["zone", "occupation", "skill", "tolerance_min", "secondment", "has_car",
+             "licences"]
     lkey = ngroup(pd.DataFrame({k: getattr(pools, k) for k in lcols}), lcols)[tp] * 2 + (
         tr.trained)
     t_ladder = np.r_[eligible[ci], np.zeros(fl_t.size + sl_t.size, dtype=bool)]

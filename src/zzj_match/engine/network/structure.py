@@ -20,7 +20,7 @@ from zzj_match.engine.rules.arrays import Prepared
 # the columns that make two pool rows the same class (merged into one node)
 _PKEY = ["zone", "occupation", "skill", "tolerance_min", "reservation_wage", "available_from",
          "available_to", "secondment", "lender", "contract_end", "priority", "wage_units",
-         "has_car"]
+         "has_car", "licences"]
 
 @dataclass
 class ChainStructure:

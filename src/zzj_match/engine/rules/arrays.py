@@ -10,7 +10,8 @@ network builder check a rule for a whole wage-sorted chain at once.
 
 from __future__ import annotations
 
-__all__ = ["OPEN_END", "OPEN_START", "PoolArrays", "Prepared", "VacancyArrays", "ZoneCost"]
+__all__ = ["OPEN_END", "OPEN_START", "LicenceArrays", "PoolArrays", "Prepared", "VacancyArrays",
+           "ZoneCost"]
 
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,8 @@ class PoolArrays:
         Wage-gap cost units of the reservation wage (the pool arc's cost is its negative).
     wage_rank, from_rank, to_rank, term_rank : int64
         The wage, period and contract-term rules as ranks among the vacancies' values.
+    licences : int64
+        The licences the workers hold, as a bit mask over ``Prepared.licences.ids``.
     """
 
     pool_id: S
@@ -88,6 +91,7 @@ class PoolArrays:
     from_rank: I64
     to_rank: I64
     term_rank: I64
+    licences: I64
 
     def __len__(self) -> int:
         return int(self.pool_id.size)
@@ -161,6 +165,30 @@ class ZoneCost:
 
 
 @dataclass(frozen=True)
+class LicenceArrays:
+    """The licence table reduced to bit masks (:mod:`~zzj_match.engine.rules.licences`).
+
+    Attributes
+    ----------
+    ids, names_zh : object arrays of str
+        Licence ids (bit ``k`` of a mask is ``ids[k]``) and their Chinese names.
+    needs : int64
+        Per occupation of ``Prepared.occupations``: the licences it needs (a mask).
+    cost_cny, days : float64
+        Per licence: course and exam fee (CNY, one-off per worker) and course days.
+    units : int64
+        Per licence: the amortised fee in cost units (as a retraining cost).
+    """
+
+    ids: S
+    names_zh: S
+    needs: I64
+    cost_cny: F64
+    days: F64
+    units: I64
+
+
+@dataclass(frozen=True)
 class Prepared:
     """Everything the later stages need of the market, the region and the policy.
 
@@ -184,6 +212,8 @@ class Prepared:
         Per vacancy: runs a shuttle at all.
     wage_values : float64
         The vacancies' distinct wages, sorted (what the wage ranks count).
+    licences : LicenceArrays
+        Which occupations need which licence, and each licence's fee and days.
     """
 
     pools: PoolArrays
@@ -199,6 +229,7 @@ class Prepared:
     enterprise_code: I64
     has_shuttle: B
     wage_values: F64
+    licences: LicenceArrays
 
     def in_shuttle(self, vi: I64, zi: I64) -> B:
         """Whether vacancy row ``vi`` runs a shuttle from zone index ``zi`` (elementwise)."""

@@ -15,6 +15,7 @@ import pandas as pd
 from zzj_match.engine.rules.admissible import RULE_FLAGS, pair_flags
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.cost import pair_costs
+from zzj_match.engine.rules.licences import licence_route
 from zzj_match.engine.rules.units import training_cost_units
 
 __all__ = ["pair_candidates", "pair_rules", "pair_table"]
@@ -101,12 +102,14 @@ def pair_rules(
                     "retraining_cost_cny", "retraining_days"]],
         left_on=["a", "b"], right_on=["pool_occupation", "vacancy_occupation"], how="left",
     )
-    ok_occ = look["retraining_units"].notna().to_numpy()
+    # licensed trades (rules.licences): the licence held, or its course priced, or not at all
+    lr = licence_route(prep, pi, np.searchsorted(prep.occupations, v.occupation[vi]))
+    ok_occ = look["retraining_units"].notna().to_numpy() & lr.allowed
     trained = pol.allow_skill_below & (p.skill[pi] == v.min_level[vi] - 1)
-    retraining_units = look["retraining_units"].fillna(0).to_numpy(dtype=np.int64)
-    r_cny = (look["retraining_cost_cny"].fillna(0.0).to_numpy(dtype=np.float64)
+    retraining_units = look["retraining_units"].fillna(0).to_numpy(dtype=np.int64) + lr.units
+    r_cny = (look["retraining_cost_cny"].fillna(0.0).to_numpy(dtype=np.float64) + lr.cost_cny
              + np.where(trained, pol.skill_training_cost_cny, 0.0))
-    r_days = (look["retraining_days"].fillna(0.0).to_numpy(dtype=np.float64)
+    r_days = (look["retraining_days"].fillna(0.0).to_numpy(dtype=np.float64) + lr.days
               + np.where(trained, pol.skill_training_days, 0.0))
     flags = pair_flags(prep, pi, vi, trained, p.zone[pi])
     units, cny = pair_costs(prep, pi, vi, flags["case"],

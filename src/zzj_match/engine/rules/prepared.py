@@ -23,10 +23,12 @@ from zzj_match.engine.rules.admissible import lenders_blocked, may_share, rule_r
 from zzj_match.engine.rules.arrays import (
     OPEN_END,
     OPEN_START,
+    LicenceArrays,
     PoolArrays,
     Prepared,
     VacancyArrays,
 )
+from zzj_match.engine.rules.licences import held_licences, licence_arrays
 from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table
 from zzj_match.engine.rules.units import (
     _check_cost_policy,
@@ -107,6 +109,22 @@ def _retraining_cost_units(policy: Policy, units_pc: ProblemCollector,
         units_with=_retraining_units)
 
 
+def _licence_columns(pf: pd.DataFrame, p: dict[str, Any], v: dict[str, Any], policy: Policy,
+                     pc: ProblemCollector, units_pc: ProblemCollector) -> LicenceArrays:
+    """Licensed trades: which occupations need which licence; what each pool holds (in ``p``).
+
+    Raises
+    ------
+    InputError
+        A ``licences`` cell naming an unknown licence (frames that skipped the input checks).
+    """
+    occupations = np.unique(np.r_[p["occupation"], v["occupation"]]).astype(object)
+    lic = licence_arrays(occupations, policy, units_pc)
+    p["licences"] = held_licences(_text(pf, "licences"), p["occupation"], occupations, lic, pc)
+    pc.raise_if_any()
+    return lic
+
+
 def prepare(
     enterprises: pd.DataFrame,
     vacancies: pd.DataFrame,
@@ -154,6 +172,7 @@ def prepare(
     v = _vacancy_columns(vf, ent, zone_ids, pc)
     v["wage_units"] = _wage_cost_units(policy, units_pc, v["wage"], "vacancies", "wage_cny",
                                        vacancies, "vacancy_id")
+    lic = _licence_columns(pf, p, v, policy, pc, units_pc)
     v["lender_blocked"] = lenders_blocked(v["enterprise_id"], p["lender"], p["secondment"],
                                           p["headcount"])
     p_ranks, v_ranks = rule_ranks(p["reservation_wage"], p["available_from"],
@@ -182,6 +201,7 @@ def prepare(
         enterprise_code=np.searchsorted(codes, vacancy_arrays.enterprise_id).astype(np.int64),
         has_shuttle=np.asarray(vacancy_arrays.shuttle != "", dtype=bool),
         wage_values=np.unique(vacancy_arrays.wage),
+        licences=lic,
     )
 
 
