@@ -41,6 +41,8 @@ _REASON_TEXT = {
 #: Every reason code of ``plan.unmet`` / ``plan.unplaced`` (docs/engine.md "Reasons").
 REASONS: tuple[str, ...] = tuple(_REASON_TEXT)
 _STAGE_REASON = ("wage_gap", "period", "sharing_rules", "commute_limit")
+#: The rules applied before the wage rule (the candidates a ``wage_gap`` detail speaks of).
+_BEFORE_WAGE = RULE_FLAGS[:RULE_FLAGS.index("ok_wage")]
 
 
 def _stage_counts(
@@ -73,7 +75,7 @@ def _explain_counts(
     ``weight`` and ``left`` are the headcount and the unmatched headcount of the partner
     side. Returns the cumulative stage counts, the heads within the limit plus the margin,
     spare and compatible partner heads, and (for vacancies) the lowest reservation wage among
-    the candidates.
+    the candidates that pass the rules applied before the wage rule (``_BEFORE_WAGE``).
     """
     n = len(prep.vacancies) if by_vacancy else len(prep.pools)
     rows = vac_rows if by_vacancy else pool_rows
@@ -114,8 +116,10 @@ def _explain_counts(
         spare += np.bincount(own[comp], weights=left[oth[comp]], minlength=n)
         n_comp += np.bincount(own[comp], weights=weight[oth[comp]], minlength=n)
         if by_vacancy and own.size:
+            # the wage detail's minimum: over the candidates that pass the rules before it
             low = np.full(n, np.inf)
-            np.minimum.at(low, own, r[oth])
+            before = np.all([cand.flags[s] for s in _BEFORE_WAGE], axis=0)
+            np.minimum.at(low, own[before], r[oth[before]])
             seen = np.isfinite(low)
             minr[seen] = np.fmin(minr[seen], low[seen])
     return stages, plus, spare, n_comp, minr
