@@ -123,6 +123,7 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
             "key_enterprise": v.key_enterprise[vi],
             "priority_group": p.priority_group[pi],
             "cross_city": home_city != work_city,
+            "uses_bridge": bridges != "",
             "bridge_dependent": _bridge_dependent(prep, pi, vi),
         }
     )
@@ -132,31 +133,31 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
 
 def _bridge_dependent(prep: Prepared, pi: npt.NDArray[np.int64],
                       vi: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """Flag the matches that would be lost or dearer without a bridge of their best path.
+    """Flag the matches that would be lost without a bridge of their best path.
 
-    Judged bridge by bridge where the commute tables have each bridge's alternative (the
-    pair depends on a bridge its path uses when, without that bridge, the commute rule fails
-    or the commute costs more), else against the network without any bridge.
+    The one definition of *bridge-dependent* (docs/engine.md "KPIs"): the pair's best path uses
+    a bridge, and without that bridge the pair is unreachable or beyond the commute limit (the
+    commute rule of :func:`commute_ok`, so housing or a shuttle still waives the limit). A
+    dearer or longer commute that stays within the limit is not dependence; every placement
+    over a bridge is flagged ``uses_bridge`` instead. Judged bridge by bridge where the commute
+    tables have each bridge's alternative, else against the network without any bridge.
     """
     ct = prep.commute
     zp, zv = prep.pools.zone[pi], prep.vacancies.zone[vi]
     tolerance = prep.pools.tolerance_min[pi]
     exempt = commute_exempt(prep, vi, zp)
-    cost_now = ct.cost_cny[zp, zv]
 
-    def worse(minutes: npt.NDArray[np.float64],
-              cost: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-        out: npt.NDArray[np.bool_] = ~commute_ok(minutes, tolerance, exempt) | (
-            cost > cost_now + 1e-9)
+    def lost(minutes: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        out: npt.NDArray[np.bool_] = ~commute_ok(minutes, tolerance, exempt)
         return out
 
     if not ct.without_bridge:
-        out: npt.NDArray[np.bool_] = (ct.bridges[zp, zv] != "") & worse(
-            ct.minutes_nobridge[zp, zv], ct.cost_nobridge[zp, zv])
+        out: npt.NDArray[np.bool_] = (ct.bridges[zp, zv] != "") & lost(
+            ct.minutes_nobridge[zp, zv])
         return out
     dependent = np.zeros(pi.size, dtype=bool)
-    for used, minutes, cost in ct.without_bridge.values():
-        dependent |= used[zp, zv] & worse(minutes[zp, zv], cost[zp, zv])
+    for used, minutes, _cost in ct.without_bridge.values():
+        dependent |= used[zp, zv] & lost(minutes[zp, zv])
     return dependent
 
 

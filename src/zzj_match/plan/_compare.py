@@ -37,6 +37,7 @@ def _summary_measures(plan: Any) -> dict[str, float]:
         "fill_rate_pct": round(100 * h["fill_rate"], 2),
         "mean_commute_min": round(h["mean_commute_min"], 2),
         "cross_city": h["cross_city"],
+        "uses_bridge": h["uses_bridge"],
         "bridge_dependent": h["bridge_dependent"],
     }
     for a, b in _PAIRS:
@@ -58,9 +59,9 @@ def compare_plans(
         with ``transfers``, ``unmet`` and ``unplaced`` frames; ``"kpis"`` needs ``kpis``.
     measures : {"summary", "kpis"}
         ``"summary"``: the headline measures (placements, fill rate %, mean commute, cross-city
-        and bridge-dependent placements) and the two-way flows of each city pair, e.g.
-        ``zhuhai<->jiangmen`` (index name ``measure``). ``"kpis"``: every KPI that all the
-        plans have, in the first plan's order (index name ``kpi``).
+        placements, placements over a bridge and bridge-dependent ones) and the two-way flows
+        of each city pair, e.g. ``zhuhai<->jiangmen`` (index name ``measure``). ``"kpis"``:
+        every KPI that all the plans have, in the first plan's order (index name ``kpi``).
 
     Returns
     -------
@@ -83,7 +84,8 @@ def compare_plans(
     >>> import pandas as pd
     >>> from types import SimpleNamespace
     >>> cols = {"headcount": [4], "home_city": ["jiangmen"], "work_city": ["zhuhai"],
-    ...         "minutes": [40.0], "cross_city": [True], "bridge_dependent": [True],
+    ...         "minutes": [40.0], "cross_city": [True], "uses_bridge": [True],
+    ...         "bridge_dependent": [True],
     ...         "bridges": ["huangmaohai"], "kind": ["jobseeker"]}
     >>> empty_unmet = pd.DataFrame({"city": [], "headcount_unfilled": [], "reason": []})
     >>> empty_unplaced = pd.DataFrame({"headcount_unplaced": [], "reason": []})

@@ -34,7 +34,7 @@ TRANSFER_COLUMNS: tuple[str, ...] = (
     "home_zone", "work_zone", "home_city", "work_city", "pool_occupation",
     "vacancy_occupation", "minutes", "km", "mode", "bridges", "wage_cny", "commute_cost_cny",
     "retraining_cost_cny", "retraining_days", "cost_cny", "key_enterprise", "priority_group",
-    "cross_city", "bridge_dependent",
+    "cross_city", "uses_bridge", "bridge_dependent",
 )
 UNMET_COLUMNS: tuple[str, ...] = (
     "vacancy_id", "enterprise_id", "zone_id", "city", "occupation", "headcount",
@@ -110,6 +110,8 @@ def compute_kpis(
         "share_commute_gt_60_min": _rate(float(w[mins > 60.0].sum()), placed),
         "cross_city_share": _rate(float(w[transfers["cross_city"].to_numpy(bool)].sum()),
                                   placed),
+        "bridge_use_share": _rate(
+            float(w[transfers["uses_bridge"].to_numpy(bool)].sum()), placed),
         "bridge_dependent_share": _rate(
             float(w[transfers["bridge_dependent"].to_numpy(bool)].sum()), placed),
         "monthly_cost_cny": float((transfers["cost_cny"].to_numpy(np.float64) * w).sum()),

@@ -80,18 +80,17 @@ def plan_summary(plan: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``headline`` (dict of name → number: ``positions``, ``filled``, ``fill_rate``,
-        ``surplus``, ``placed``, ``placement_rate``, ``transfers``, ``mean_commute_min``,
-        ``cross_city``, ``bridge_dependent``, ``secondment``; and, when the plan's ``kpis``
-        hold them all, ``key_positions``, ``key_positions_filled``, ``key_fill_rate``,
+        ``headline`` (dict of name → number: ``positions``, ``filled``, ``fill_rate``, ``surplus``,
+        ``placed``, ``placement_rate``, ``transfers``, ``mean_commute_min``, ``cross_city``,
+        ``uses_bridge``, ``bridge_dependent``, ``secondment``; and, when the plan's ``kpis`` hold
+        them all, ``key_positions``, ``key_positions_filled``, ``key_fill_rate``,
         ``priority_workers``, ``priority_workers_placed``, ``priority_placement_rate``,
         ``p90_commute_min``, ``share_commute_le_45_min``, ``share_commute_gt_60_min``,
         ``monthly_cost_cny`` as in :func:`~zzj_match.plan.compute_kpis`); ``fill_by_city``
-        (DataFrame by work city: ``positions``, ``filled``, ``fill_rate``); ``city_flows``
-        (see :func:`~zzj_match.plan.city_flows`); ``unmet_reasons`` and ``unplaced_reasons``
-        (Series of headcounts by reason, largest first; see
-        :func:`~zzj_match.plan.reason_table`); ``bridges`` (Series: bridge-dependent
-        headcount by bridge tag).
+        (DataFrame by work city: ``positions``, ``filled``, ``fill_rate``); ``city_flows`` (see
+        :func:`~zzj_match.plan.city_flows`); ``unmet_reasons`` and ``unplaced_reasons`` (Series of
+        headcounts by reason, largest first; see :func:`~zzj_match.plan.reason_table`); ``bridges``
+        (Series: bridge-dependent headcount by bridge tag).
 
     See Also
     --------
@@ -118,6 +117,7 @@ def plan_summary(plan: Any) -> dict[str, Any]:
         "transfers": len(t),
         "mean_commute_min": mean_commute_min(t),
         "cross_city": int(hc[cross].sum()),
+        "uses_bridge": int(hc[t["uses_bridge"].to_numpy(dtype=bool)].sum()),
         "bridge_dependent": int(hc[bridge].sum()),
         "secondment": int(hc[(t["kind"].astype(str) == "secondment").to_numpy()].sum()),
     }
@@ -190,6 +190,7 @@ def format_summary(
         f"mean commute      {h['mean_commute_min']:>9.1f} min one way",
         *_target_lines(h)[2:],
         f"cross-city        {h['cross_city']:>9,} workers",
+        f"over a bridge     {h['uses_bridge']:>9,} workers",
         f"bridge-dependent  {h['bridge_dependent']:>9,} workers",
         f"secondments       {h['secondment']:>9,} workers (共享用工)",
         "",
