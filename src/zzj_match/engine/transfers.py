@@ -11,11 +11,10 @@ import pandas as pd
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.engine.decompose import nw_merge
-from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.rules.admissible import commute_exempt, commute_ok
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.pairs import pair_rules
-from zzj_match.engine.solve.levels import SolveOutcome
+from zzj_match.engine.shadow import shadow_prices
 from zzj_match.errors import SolverError
 from zzj_match.plan._plan import TRANSFER_COLUMNS
 
@@ -159,32 +158,3 @@ def _bridge_dependent(prep: Prepared, pi: npt.NDArray[np.int64],
     for used, minutes, _cost in ct.without_bridge.values():
         dependent |= used[zp, zv] & lost(minutes[zp, zv])
     return dependent
-
-
-def shadow_prices(prep: Prepared, net: ClassNetwork, out: SolveOutcome) -> pd.DataFrame:
-    """Marginal monthly cost (CNY) of one more worker by home zone and occupation."""
-    cols = {"zone_id": pd.Series(dtype=object), "occupation": pd.Series(dtype=object),
-            "marginal_cost_cny": pd.Series(dtype=np.float64)}
-    rows = []
-    for comp, pot, _flow in out.potentials:
-        if pot is None or comp.n_pclass == 0:
-            continue
-        pot = np.asarray(pot)
-        if pot.dtype == object:
-            continue
-        marg = (pot[1] - pot[comp.p_offset:comp.p_offset + comp.n_pclass]).astype(np.float64)
-        rows.append(pd.DataFrame({"pc": comp.pc_ids, "m": marg}))
-    if not rows or not out.stats.get("cost_solved_alone", False):
-        return pd.DataFrame(cols)
-    frame = pd.concat(rows, ignore_index=True)
-    # one representative pool row per class
-    pcl = net.pool_class
-    rep = np.full(net.n_pclass, -1, dtype=np.int64)
-    members = np.flatnonzero(pcl >= 0)
-    rep[pcl[members][::-1]] = members[::-1]
-    prow = rep[frame["pc"].to_numpy()]
-    frame["zone_id"] = prep.commute.zone_ids[prep.pools.zone[prow]]
-    frame["occupation"] = prep.pools.occupation[prow]
-    frame["marginal_cost_cny"] = frame["m"] * prep.policy.cost_resolution_cny
-    res = frame.groupby(["zone_id", "occupation"], sort=True)["marginal_cost_cny"].min()
-    return res.reset_index()
