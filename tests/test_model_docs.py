@@ -176,6 +176,32 @@ def ladder_figures(d: Demo) -> str:
     )
 
 
+def market_size(d: Demo) -> str:
+    """docs/default_market.md's table of the default market's size at scale 1."""
+    m = d.market
+    city = m.zone_city()
+    per_city = m.enterprises["zone_id"].map(city).value_counts()
+    own = [c for c in ("zhuhai", "zhongshan", "jiangmen") if c in per_city.index]
+    other = [c for c in sorted(per_city.index) if c not in own]
+    counts = ", ".join(f"{c.capitalize()} {_n(int(per_city[c]))}" for c in own)
+    if other:
+        counts += ", plus " + ", ".join(f"{_n(int(per_city[c]))} {c.capitalize()}"
+                                        for c in other) + " employers"
+    heads = m.pools.groupby("kind")["headcount"].sum()
+    workers = int(m.pools["headcount"].sum())
+    share = {k: round(100 * int(heads.get(k, 0)) / workers) for k in ("secondment", "jobseeker")}
+    return "\n".join([
+        "| at `scale=1` | value |",
+        "|---|---|",
+        f"| regulated industrial enterprises | {counts} |",
+        f"| vacancy rows / open positions | {_n(len(m.vacancies))} / "
+        f"{_n(int(m.vacancies['headcount'].sum()))} |",
+        f"| pool rows / surplus workers | {_n(len(m.pools))} / {_n(workers)} "
+        f"({share['secondment']} % idle staff on secondment, {share['jobseeker']} % registered "
+        "job-seekers) |",
+    ])
+
+
 #: (page, block name) → renderer taking the demo runs.
 BLOCKS: dict[tuple[str, str], Callable[[Demo], str]] = {
     ("README.md", "demo"): demo_table,
@@ -183,6 +209,7 @@ BLOCKS: dict[tuple[str, str], Callable[[Demo], str]] = {
     ("docs/default_market.md", "demo"): lambda d: demo_table(d).replace(
         "[docs/engine.md](docs/engine.md#the-plan)", "[engine.md](engine.md#the-plan)"),
     ("docs/default_market.md", "demo_changes"): demo_changes,
+    ("docs/default_market.md", "market_size"): market_size,
     ("docs/engine.md", "ladders"): ladder_figures,
 }
 
@@ -291,3 +318,35 @@ def test_bridges_page_prose_holds() -> None:
     _b, a = saving("ext_gz_nansha", "zs_nanlang", *sz)  # "stays well above the published ~15"
     assert a > 2 * 15
     assert np.isfinite(a)
+
+
+def test_constants_quoted_in_the_docs_are_the_codes() -> None:
+    """Figures of the docs that are settings of the code, not results, match the code."""
+    from zzj_match.engine.solve.parallel import PARALLEL_MIN_ARCS, STOPPABLE_MIN_ARCS
+    from zzj_match.errors import PROBLEMS_PER_KIND
+    from zzj_match.report.excel import MAX_SHEET_ROWS
+
+    def page(name: str) -> str:
+        return (ROOT / "docs" / name).read_text(encoding="utf-8")
+
+    assert f"at most {_n(PROBLEMS_PER_KIND)} of each kind" in page("input_format.md")
+    assert f"`zzj_match.errors.PROBLEMS_PER_KIND` ({_n(PROBLEMS_PER_KIND)})" in page(
+        "input_format.md")
+    assert f"at most {_n(MAX_SHEET_ROWS)} rows" in page("cli.md")
+    engine = page("engine.md")
+    assert f"below {_n(STOPPABLE_MIN_ARCS)} arcs" in engine
+    assert STOPPABLE_MIN_ARCS == 250_000  # "a quarter of a million"
+    assert "`STOPPABLE_MIN_ARCS` arcs (a quarter of a million)" in engine
+    assert PARALLEL_MIN_ARCS == 500_000
+    assert "at least 0.5 M arcs (`PARALLEL_MIN_ARCS`" in engine
+
+
+def test_the_enterprise_counts_are_the_sourced_ones(demo: Demo) -> None:
+    """docs/default_market.md: the three cities' counts are the sources' (market_cities.csv)."""
+    import pandas as pd
+
+    cities = pd.read_csv(ROOT / "src" / "zzj_match" / "datasets" / "data" / "market_cities.csv")
+    sourced = cities.set_index("city")["regulated_enterprises"]
+    drawn = demo.market.enterprises["zone_id"].map(demo.market.zone_city()).value_counts()
+    for city in ("zhuhai", "zhongshan", "jiangmen"):
+        assert int(drawn[city]) == int(sourced[city])
