@@ -147,3 +147,10 @@ def test_marginal_placements_agree_with_solving_again(seed: int) -> None:
         gain = max(zm.match(market.replace(pools=t), region=region).kpis["workers_placed"]
                    - base for t in tries)
         assert gain == row["marginal_placements"], row.to_dict()
+
+
+def test_no_placements_level_no_figure() -> None:
+    plan = match_frames(*worked_example(), Policy(objective=("key_positions", "cost")))
+    assert plan.shadow_prices["marginal_placements"].isna().all()
+    assert plan.shadow_prices["marginal_cost_cny"].notna().any()
+    assert '"marginal_placements": null' in plan.to_json()

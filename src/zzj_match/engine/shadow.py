@@ -198,12 +198,14 @@ def shadow_prices(prep: Prepared, net: ClassNetwork, out: SolveOutcome) -> pd.Da
     DataFrame
         :data:`SHADOW_COLUMNS`, sorted by zone and occupation: every home zone × occupation,
         ``hypothetical`` where no pool of the market has it (with the probe's skill level and
-        reservation wage); ``marginal_placements`` 0 or 1, ``marginal_cost_cny`` CNY per
-        month (NaN where no admissible vacancy). Empty when the cost level was not solved on
+        reservation wage); ``marginal_placements`` 0 or 1 (``<NA>`` when the objective has no
+        ``placements`` level), ``marginal_cost_cny`` CNY per month (NaN where no admissible
+        vacancy). Empty when the cost level was not solved on
         its own (``lexicographic="weights"``, city-pair caps).
     """
-    cols = {c: pd.Series(dtype=t) for c, t in zip(SHADOW_COLUMNS, (
-        object, object, bool, np.float64, np.float64, np.int64, np.float64), strict=True)}
+    dtypes: tuple[Any, ...] = (object, object, bool, np.float64, np.float64, "Int64",
+                               np.float64)
+    cols = {c: pd.Series(dtype=t) for c, t in zip(SHADOW_COLUMNS, dtypes, strict=True)}
     if not out.stats.get("cost_solved_alone", False) or not out.potentials:
         return pd.DataFrame(cols)
     reach_v, to_t, per_comp = _vacancy_terms(prep, out, net.n_vclass)
@@ -248,4 +250,8 @@ def shadow_prices(prep: Prepared, net: ClassNetwork, out: SolveOutcome) -> pd.Da
                        todo.get_level_values(1).to_numpy(dtype=object)) if len(todo) else None
     res = pd.concat([real, hypo], ignore_index=True) if hypo is not None else real
     res = res.sort_values(["zone_id", "occupation"], kind="stable").reset_index(drop=True)
+    res["marginal_placements"] = res["marginal_placements"].astype("Int64")
+    if "placements" not in prep.policy.objective:
+        # the optimum need not be a maximum flow then: the figure would not be exact
+        res["marginal_placements"] = pd.NA
     return res.loc[:, list(SHADOW_COLUMNS)]
