@@ -94,8 +94,10 @@ plans = {name: zm.match(market, region=r) for name, r in networks.items()}
 compare_plans(plans)
 
 # %% [markdown]
-# Bridge dependence: a placement is *bridge-dependent* when its commute uses a bridge and
-# would not be within the worker's tolerance without it.
+# Bridges: `uses_bridge` marks a placement whose commute goes over a bridge; `bridge_dependent`
+# marks those that would be lost without it (unreachable, or beyond the commute limit). Both
+# are columns the engine sets (one definition, docs/engine.md "KPIs"); this notebook only
+# counts them.
 
 # %%
 open_plan = plans["open network"]

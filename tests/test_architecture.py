@@ -70,7 +70,7 @@ SUBLAYERS: dict[str, Table] = {
         ("network",),  # build: classes, chains, ladders, layout, components
         ("decompose",),  # class flows -> pool and vacancy rows
         ("solve",),  # exact lexicographic solves, in processes or not; caps
-        ("explain",),  # reasons of unmet and unplaced rows
+        ("explain", "shadow"),  # reasons of unmet and unplaced rows; shadow prices
         ("transfers",),  # the plan's rows, checked again
         ("pipeline",),  # match: the table of contents
     ),

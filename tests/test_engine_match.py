@@ -66,10 +66,15 @@ def test_shadow_prices_come_with_the_cost_solve() -> None:
     data = worked_example()
     plan = match_frames(*data)
     sp = plan.shadow_prices
-    assert list(sp.columns) == ["zone_id", "occupation", "marginal_cost_cny"]
-    assert set(zip(sp["zone_id"], sp["occupation"], strict=True)) == {
-        ("zs_tanzhou", "6-24-05-01"), ("jm_taishan", "6-24-05-04")}
-    assert np.isfinite(sp["marginal_cost_cny"]).all()
+    assert list(sp.columns) == ["zone_id", "occupation", "hypothetical", "probe_skill_level",
+                                "probe_reservation_wage_cny", "marginal_placements",
+                                "marginal_cost_cny"]
+    # every zone x occupation with a pool; P3's (zh_gongbei, 4-02-06-01) reaches no vacancy
+    sp = sp.set_index(["zone_id", "occupation"])
+    assert set(sp.index) == {("zs_tanzhou", "6-24-05-01"), ("jm_taishan", "6-24-05-04"),
+                             ("zh_gongbei", "4-02-06-01")}
+    assert np.isfinite(sp["marginal_cost_cny"].drop(("zh_gongbei", "4-02-06-01"))).all()
+    assert np.isnan(sp.loc[("zh_gongbei", "4-02-06-01"), "marginal_cost_cny"])
     weighted = match_frames(*data, zm.Policy(lexicographic="weights"))
     assert weighted.shadow_prices.empty
 

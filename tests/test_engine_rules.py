@@ -232,15 +232,60 @@ def test_bridge_dependence_bridge_by_bridge() -> None:
     used = np.zeros((n, n), dtype=bool)
     used[0, 1] = True  # jm_taishan -> zh_gongbei uses the "hmh" bridge
     bridges = np.where(used, "hmh", "").astype(object)
+    gone = commute.minutes.copy()
+    gone[0, 1] = np.inf
     worse = commute.minutes.copy()
     worse[0, 1] = 95.0
     same = commute.minutes.copy()
-    for alt, dependent in ((worse, True), (same, False)):
+    # P2 -> V1 rides V1's shuttle from jm_taishan (55 min) over the bridge; without it the
+    # best way takes 95 minutes, beyond the limit, or is gone: dependent; as fast as now: not
+    # (one definition, docs/engine.md "KPIs")
+    for alt, dependent in ((gone, True), (worse, True), (same, False)):
         ct = dataclasses.replace(commute, bridges=bridges,
                                  without_bridge={"hmh": (used, alt, alt * 10.0)})
         plan = match_frames(ent, vac, pools, ct)
         t = plan.transfers.set_index("pool_id")
         assert t.loc["P2", "bridges"] == "hmh"
-        # V1's housing or shuttle keep the match, so only a dearer commute makes it dependent
+        assert bool(t.loc["P2", "uses_bridge"])
         assert bool(t.loc["P2", "bridge_dependent"]) is dependent
+        assert not bool(t.loc["P1", "uses_bridge"])
         assert not bool(t.loc["P1", "bridge_dependent"])
+        assert plan.kpis["bridge_use_share"] == pytest.approx(3 / 5)
+        assert plan.kpis["bridge_dependent_share"] == pytest.approx(3 / 5 if dependent else 0)
+
+
+@pytest.mark.parametrize(("alt_minutes", "dependent"),
+                         [(45.0, False), (60.0, False), (61.0, True), (np.inf, True)])
+def test_bridge_dependent_means_lost_without_the_bridge(alt_minutes: float,
+                                                        dependent: bool) -> None:
+    import dataclasses
+
+    from zzj_match.engine import CommuteTables
+
+    # one pool at zone_a (tolerance 60 min), one vacancy at zone_b, 30 min over a bridge
+    base = one_pair({}, {}).transfers
+    assert not base["uses_bridge"].iloc[0]
+    commute = CommuteTables.from_minutes(["zone_a", "zone_b"], ["c1", "c2"],
+                                         [[10.0, 30.0], [30.0, 10.0]])
+    used = np.array([[False, True], [True, False]])
+    alt = np.where(used, alt_minutes, commute.minutes)
+    ct = dataclasses.replace(commute, bridges=np.where(used, "b", "").astype(object),
+                             without_bridge={"b": (used, alt, alt * 10.0)})
+    ent = pd.DataFrame({"enterprise_id": ["B"], "name": "", "zone_id": ["zone_b"],
+                        "industry": "", "key_enterprise": [False]})
+    vac = pd.DataFrame([{"vacancy_id": "V", "enterprise_id": "B", "occupation": "6-24-05-01",
+                         "min_skill_level": 2, "headcount": 2, "wage_cny": 5000.0,
+                         "start_date": D("2025-03-01"), "end_date": D("2025-06-30"),
+                         "housing": False, "shuttle_zones": ""}])
+    pools = pd.DataFrame([{"pool_id": "P", "kind": "jobseeker", "zone_id": "zone_a",
+                           "occupation": "6-24-05-01", "skill_level": 2, "headcount": 2,
+                           "reservation_wage_cny": 4000.0, "max_commute_min": 60.0,
+                           "available_from": D("2025-01-01"), "available_to": pd.NaT,
+                           "priority_group": "none", "lender_id": "", "contract_end": pd.NaT,
+                           "consent": True, "dispatched": False}])
+    t = match_frames(ent, vac, pools, ct).transfers
+    assert int(t["headcount"].sum()) == 2
+    assert bool(t["uses_bridge"].iloc[0])
+    # a dearer commute without the bridge (alt × 10 CNY) is not dependence; beyond the
+    # 60-minute tolerance or unreachable is
+    assert bool(t["bridge_dependent"].iloc[0]) is dependent

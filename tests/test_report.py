@@ -67,6 +67,7 @@ def fake_plan(*, bridge_open: bool = True) -> SimpleNamespace:
             "minutes": minutes,
             "bridges": bridges,
             "cross_city": [CITY[a] != CITY[b] for a, b in zip(home, work, strict=True)],
+            "uses_bridge": [b != "" for b in bridges],
             "bridge_dependent": [b != "" for b in bridges],
         }
     )

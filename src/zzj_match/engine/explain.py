@@ -52,6 +52,8 @@ REASONS: tuple[str, ...] = tuple(_REASON_TEXT)
 _STAGE_REASON = ("wage_gap", "period", "sharing_rules", "commute_limit", "net_income")
 #: The flags the widened commute count applies (every rule but the commute and net income).
 _PLUS_FLAGS = (*(f for f in RULE_FLAGS if f not in ("ok_commute", "ok_net")), "ok_commute_plus")
+#: The rules applied before the wage rule (the candidates a ``wage_gap`` detail speaks of).
+_BEFORE_WAGE = RULE_FLAGS[:RULE_FLAGS.index("ok_wage")]
 
 
 def _stage_counts(
@@ -84,8 +86,9 @@ def _explain_counts(
     ``weight`` and ``left`` are the headcount and the unmatched headcount of the partner
     side. Returns the cumulative stage counts, the heads within the limit plus the margin,
     spare and compatible partner heads, (for vacancies) the lowest reservation wage among
-    the candidates, and the smallest net-income shortfall with its out-of-pocket commute cost
-    (columns 0 and 1, NaN where no candidate fails on net income alone).
+    the candidates that pass the rules applied before the wage rule (``_BEFORE_WAGE``), and
+    the smallest net-income shortfall with its out-of-pocket commute cost (columns 0 and 1,
+    NaN where no candidate fails on net income alone).
     """
     n = len(prep.vacancies) if by_vacancy else len(prep.pools)
     rows = vac_rows if by_vacancy else pool_rows
@@ -127,8 +130,10 @@ def _explain_counts(
         spare += np.bincount(own[comp], weights=left[oth[comp]], minlength=n)
         n_comp += np.bincount(own[comp], weights=weight[oth[comp]], minlength=n)
         if by_vacancy and own.size:
+            # the wage detail's minimum: over the candidates that pass the rules before it
             low = np.full(n, np.inf)
-            np.minimum.at(low, own, r[oth])
+            before = np.all([cand.flags[s] for s in _BEFORE_WAGE], axis=0)
+            np.minimum.at(low, own[before], r[oth[before]])
             seen = np.isfinite(low)
             minr[seen] = np.fmin(minr[seen], low[seen])
         _net_shortfall(prep, cand.p, cand.v, own, cand.flags, short)

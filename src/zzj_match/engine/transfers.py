@@ -11,12 +11,11 @@ import pandas as pd
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.engine.decompose import nw_merge
-from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.rules.admissible import wage_floor
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.cost import CASES, DAILY, DORM, POOL_PROFILES, SHUTTLE
 from zzj_match.engine.rules.pairs import pair_rules
-from zzj_match.engine.solve.levels import SolveOutcome
+from zzj_match.engine.shadow import shadow_prices
 from zzj_match.errors import SolverError
 from zzj_match.plan._plan import ENGINE_TRANSFER_COLUMNS
 
@@ -128,6 +127,7 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
             "key_enterprise": v.key_enterprise[vi],
             "priority_group": p.priority_group[pi],
             "cross_city": home_city != work_city,
+            "uses_bridge": bridges != "",
             "bridge_dependent": _bridge_dependent(prep, pi, vi),
             "commute_case": np.asarray(CASES, dtype=object)[case],
             "profile": np.asarray(POOL_PROFILES, dtype=object)[p.profile[pi]],
@@ -174,58 +174,34 @@ def _trip_figures(prep: Prepared, pi: npt.NDArray[np.int64], zp: npt.NDArray[np.
 
 def _bridge_dependent(prep: Prepared, pi: npt.NDArray[np.int64],
                       vi: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """Flag the matches that would be lost or dearer without a bridge of their best path.
+    """Flag the matches that would be lost without a bridge of their best path.
 
-    Judged bridge by bridge where the commute tables have each bridge's alternative (the
-    pair depends on a bridge its path uses when, without that bridge, the commute rule fails
-    or the commute costs more), else against the network without any bridge.
+    The one definition of *bridge-dependent* (docs/engine.md "KPIs"): the pair's best path uses
+    a bridge, and without that bridge the pair is unreachable, or its door-to-door minutes by
+    the best mode grow past the pool's tolerance and the job offers no housing to live on site
+    (the commute rule of :func:`~zzj_match.engine.rules.admissible.commute_case` on the
+    network without the bridge). A dearer or longer commute that stays within the limit is
+    not dependence; every placement
+    over a bridge is flagged ``uses_bridge`` instead. Judged bridge by bridge where the commute
+    tables have each bridge's alternative, else against the network without any bridge.
     """
     ct = prep.commute
     zp, zv = prep.pools.zone[pi], prep.vacancies.zone[vi]
     tolerance = prep.pools.tolerance_min[pi]
-    exempt = prep.vacancies.housing[vi] | (prep.has_shuttle[vi] & prep.in_shuttle(vi, zp))
-    cost_now = ct.cost_cny[zp, zv]
+    # living on site stays possible without the bridge wherever the job has housing
+    exempt = prep.vacancies.housing[vi]
+    now = ct.minutes[zp, zv]
 
-    def worse(minutes: npt.NDArray[np.float64],
-              cost: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-        out: npt.NDArray[np.bool_] = ~(np.isfinite(minutes) & ((minutes <= tolerance) | exempt)
-                                       ) | (cost > cost_now + 1e-9)
+    def lost(minutes: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        out: npt.NDArray[np.bool_] = ~np.isfinite(minutes) | (
+            (minutes > tolerance) & (minutes > now) & ~exempt)
         return out
 
     if not ct.without_bridge:
-        out: npt.NDArray[np.bool_] = (ct.bridges[zp, zv] != "") & worse(
-            ct.minutes_nobridge[zp, zv], ct.cost_nobridge[zp, zv])
+        out: npt.NDArray[np.bool_] = (ct.bridges[zp, zv] != "") & lost(
+            ct.minutes_nobridge[zp, zv])
         return out
     dependent = np.zeros(pi.size, dtype=bool)
-    for used, minutes, cost in ct.without_bridge.values():
-        dependent |= used[zp, zv] & worse(minutes[zp, zv], cost[zp, zv])
+    for used, minutes, _cost in ct.without_bridge.values():
+        dependent |= used[zp, zv] & lost(minutes[zp, zv])
     return dependent
-
-
-def shadow_prices(prep: Prepared, net: ClassNetwork, out: SolveOutcome) -> pd.DataFrame:
-    """Marginal monthly cost (CNY) of one more worker by home zone and occupation."""
-    cols = {"zone_id": pd.Series(dtype=object), "occupation": pd.Series(dtype=object),
-            "marginal_cost_cny": pd.Series(dtype=np.float64)}
-    rows = []
-    for comp, pot, _flow in out.potentials:
-        if pot is None or comp.n_pclass == 0:
-            continue
-        pot = np.asarray(pot)
-        if pot.dtype == object:
-            continue
-        marg = (pot[1] - pot[comp.p_offset:comp.p_offset + comp.n_pclass]).astype(np.float64)
-        rows.append(pd.DataFrame({"pc": comp.pc_ids, "m": marg}))
-    if not rows or not out.stats.get("cost_solved_alone", False):
-        return pd.DataFrame(cols)
-    frame = pd.concat(rows, ignore_index=True)
-    # one representative pool row per class
-    pcl = net.pool_class
-    rep = np.full(net.n_pclass, -1, dtype=np.int64)
-    members = np.flatnonzero(pcl >= 0)
-    rep[pcl[members][::-1]] = members[::-1]
-    prow = rep[frame["pc"].to_numpy()]
-    frame["zone_id"] = prep.commute.zone_ids[prep.pools.zone[prow]]
-    frame["occupation"] = prep.pools.occupation[prow]
-    frame["marginal_cost_cny"] = frame["m"] * prep.policy.cost_resolution_cny
-    res = frame.groupby(["zone_id", "occupation"], sort=True)["marginal_cost_cny"].min()
-    return res.reset_index()

@@ -345,6 +345,16 @@ class Policy(BaseModel):
             "same optimum."
         ),
     )
+    shadow_prices_without_pools: bool = Field(
+        default=False,
+        description=(
+            "Add to plan.shadow_prices a row for every home zone x occupation without a pool: "
+            "what one hypothetical worker with the default attributes of that zone and "
+            "occupation would add (docs/engine.md, 'Shadow prices'). Off by default: it checks "
+            "every such worker against every vacancy of a substitutable occupation, which "
+            "takes longer than the rest of the shadow prices. The plan does not depend on it."
+        ),
+    )
     processes: _Whole | None = Field(
         default=None,
         ge=1,

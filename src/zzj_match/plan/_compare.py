@@ -43,6 +43,7 @@ def _summary_measures(plan: Any) -> dict[str, int | float]:
         "mean_commute_min": round(h["mean_commute_min"], 2),
         "cross_city": int(h["cross_city"]),
         "zzj_cross_city": int(h["zzj_cross_city"]),
+        "uses_bridge": int(h["uses_bridge"]),
         "bridge_dependent": int(h["bridge_dependent"]),
     }
     for a, b in _PAIRS:
@@ -77,10 +78,11 @@ def compare_plans(
         with ``transfers``, ``unmet`` and ``unplaced`` frames; ``"kpis"`` needs ``kpis``.
     measures : {"summary", "kpis"}
         ``"summary"``: the headline measures (placements, fill rate %, mean commute, cross-city
-        and bridge-dependent placements; placements, fill rate and cross-city placements of
-        珠中江 alone, ``zzj_*``: at employers in 珠海, 中山 and 江门) and the two-way flows of
-        each city pair, e.g. ``zhuhai<->jiangmen`` (index name ``measure``). ``"kpis"``: every
-        KPI that all the plans have, in the first plan's order (index name ``kpi``).
+        placements, placements over a bridge and bridge-dependent ones; placements, fill rate
+        and cross-city placements of 珠中江 alone, ``zzj_*``: at employers in 珠海, 中山 and
+        江门) and the two-way flows of each city pair, e.g. ``zhuhai<->jiangmen`` (index name
+        ``measure``). ``"kpis"``: every KPI that all the plans have, in the first plan's order
+        (index name ``kpi``).
 
     Returns
     -------
@@ -106,7 +108,8 @@ def compare_plans(
     >>> import pandas as pd
     >>> from types import SimpleNamespace
     >>> cols = {"headcount": [4], "home_city": ["jiangmen"], "work_city": ["zhuhai"],
-    ...         "minutes": [40.0], "cross_city": [True], "bridge_dependent": [True],
+    ...         "minutes": [40.0], "cross_city": [True], "uses_bridge": [True],
+    ...         "bridge_dependent": [True],
     ...         "bridges": ["huangmaohai"], "kind": ["jobseeker"]}
     >>> empty_unmet = pd.DataFrame({"city": [], "headcount_unfilled": [], "reason": []})
     >>> empty_unplaced = pd.DataFrame({"headcount_unplaced": [], "reason": []})

@@ -39,8 +39,9 @@ ENGINE_TRANSFER_COLUMNS: tuple[str, ...] = (
     "home_zone", "work_zone", "home_city", "work_city", "pool_occupation",
     "vacancy_occupation", "minutes", "km", "mode", "bridges", "wage_cny", "commute_cost_cny",
     "retraining_cost_cny", "retraining_days", "cost_cny", "key_enterprise", "priority_group",
-    "cross_city", "bridge_dependent", "commute_case", "profile", "home_trip_minutes",
-    "out_of_pocket_cny", "allowance_cny", "net_income_cny", "reservation_wage_cny",
+    "cross_city", "uses_bridge", "bridge_dependent", "commute_case", "profile",
+    "home_trip_minutes", "out_of_pocket_cny", "allowance_cny", "net_income_cny",
+    "reservation_wage_cny",
 )
 ENGINE_UNMET_COLUMNS: tuple[str, ...] = (
     "vacancy_id", "enterprise_id", "zone_id", "city", "occupation", "headcount",
@@ -133,6 +134,8 @@ def compute_kpis(
         "share_commute_le_45_min": _rate(float(w[mins <= 45.0].sum()), placed),
         "share_commute_gt_60_min": _rate(float(w[mins > 60.0].sum()), placed),
         "cross_city_share": _rate(float(w[cross].sum()), placed),
+        "bridge_use_share": _rate(
+            float(w[transfers["uses_bridge"].to_numpy(bool)].sum()), placed),
         "bridge_dependent_share": _rate(
             float(w[transfers["bridge_dependent"].to_numpy(bool)].sum()), placed),
         "monthly_cost_cny": float((transfers["cost_cny"].to_numpy(np.float64) * w).sum()),
@@ -184,7 +187,7 @@ def _case_kpis(transfers: pd.DataFrame, w: np.ndarray[Any, Any], placed: int
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
+    if value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
         return None
     if isinstance(value, np.integer):
         return int(value)

@@ -107,8 +107,8 @@ def plan_summary(plan: Any) -> dict[str, Any]:
     dict
         ``headline`` (dict of name → number: ``positions``, ``filled``, ``fill_rate``,
         ``surplus``, ``placed``, ``placement_rate``, ``transfers``, ``mean_commute_min``,
-        ``cross_city``, ``bridge_dependent``, ``secondment``; 珠中江 alone, that is at
-        employers in 珠海, 中山 and 江门 wherever the workers live: ``zzj_positions``,
+        ``cross_city``, ``uses_bridge``, ``bridge_dependent``, ``secondment``; 珠中江 alone,
+        that is at employers in 珠海, 中山 and 江门 wherever the workers live: ``zzj_positions``,
         ``zzj_placed``, ``zzj_fill_rate``, ``zzj_unfilled``, ``zzj_cross_city``; at employers
         outside 珠中江: ``external_positions``, ``external_placed``; and, when the plan's ``kpis``
         hold them all, ``key_positions``, ``key_positions_filled``, ``key_fill_rate``,
@@ -147,6 +147,7 @@ def plan_summary(plan: Any) -> dict[str, Any]:
         "transfers": len(t),
         "mean_commute_min": mean_commute_min(t),
         "cross_city": int(hc[cross].sum()),
+        "uses_bridge": int(hc[t["uses_bridge"].to_numpy(dtype=bool)].sum()),
         "bridge_dependent": int(hc[bridge].sum()),
         "secondment": int(hc[(t["kind"].astype(str) == "secondment").to_numpy()].sum()),
         **_scope_figures(t, unmet),
@@ -237,6 +238,7 @@ def format_summary(
         f"mean commute      {h['mean_commute_min']:>9.1f} min one way",
         *_target_lines(h)[2:],
         f"cross-city        {h['cross_city']:>9,} workers",
+        f"over a bridge     {h['uses_bridge']:>9,} workers",
         f"bridge-dependent  {h['bridge_dependent']:>9,} workers",
         f"secondments       {h['secondment']:>9,} workers (共享用工)",
         "",

@@ -131,7 +131,8 @@ def plot_commute_distribution(
 ) -> Any:
     """Draw a histogram of one-way commute minutes of placed workers, weighted by headcount.
 
-    Bars are stacked: within one city, across cities without a bridge, and bridge-dependent.
+    Bars are stacked: within one city, other cross-city, and bridge-dependent (the
+    ``bridge_dependent`` column: lost without the bridge; docs/engine.md "The plan").
 
     Parameters
     ----------
