@@ -162,6 +162,13 @@ class _Person(RowModel):
     dispatched: bool = Field(
         False, description="Agency-dispatched workers 劳务派遣 (flag; default false)."
     )
+    has_car: bool = Field(
+        True,
+        description=(
+            "The workers have a car to commute by (flag; default true = every mode open). "
+            "Without one they travel by bus, intercity rail or employer shuttle only."
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod
