@@ -1,7 +1,8 @@
 """Embedded default data: the 珠中江 region network and a synthetic, seeded labour market.
 
-Everything ships inside the package; nothing is downloaded at run time. The two functions are
-loaded on first use, so importing this package stays light.
+Everything ships inside the package; nothing is downloaded at run time. The functions are
+loaded on first use, so importing this package stays light. ``market_tightness`` compares
+a market's positions per job-seeker by city with the published figures.
 
 Examples
 --------
@@ -16,14 +17,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["zzj_market", "zzj_region"]
+__all__ = ["market_tightness", "zzj_market", "zzj_region"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from zzj_match.datasets._market import zzj_market
+    from zzj_match.datasets._market import market_tightness, zzj_market
     from zzj_match.datasets._region import zzj_region
 
 # public name -> private module that defines it (with the full docstring)
 _LAZY: dict[str, str] = {
+    "market_tightness": "zzj_match.datasets._market",
     "zzj_market": "zzj_match.datasets._market",
     "zzj_region": "zzj_match.datasets._region",
 }
