@@ -47,6 +47,7 @@ POOL_COLS = [
     "contract_end",
     "consent",
     "dispatched",
+    "has_car",
 ]
 
 
@@ -76,9 +77,13 @@ def test_counts_by_city_at_scale_one(full: dict[str, pd.DataFrame]) -> None:
     assert counts["jm"] == 3536
 
 
-def test_headcounts_about_100k(full: dict[str, pd.DataFrame]) -> None:
-    assert abs(int(full["vacancies"]["headcount"].sum()) - 100_000) < 1_500
-    assert abs(int(full["pools"]["headcount"].sum()) - 100_000) < 1_500
+def test_headcounts_keep_the_size(full: dict[str, pd.DataFrame]) -> None:
+    """About 86k workers and 116k + 3k positions: both sides' geometric mean stays ~100k."""
+    positions = int(full["vacancies"]["headcount"].sum())
+    workers = int(full["pools"]["headcount"].sum())
+    assert abs(workers - 86_000) < 1_500
+    assert abs(positions - 119_400) < 2_000
+    assert abs((positions * workers) ** 0.5 - 100_000) < 3_000
     assert 9_000 <= len(full["vacancies"]) <= 11_000
     assert 2_000 <= len(full["pools"]) <= 5_000
 
@@ -199,9 +204,9 @@ def test_deterministic_and_seed_sensitive() -> None:
 @pytest.mark.parametrize("scale", [0.01, 0.3, 2.0])
 def test_scale_is_linear(scale: float) -> None:
     f = market_frames(scale=scale, seed=1)
-    for name, key in [("vacancies", "headcount"), ("pools", "headcount")]:
-        total = int(f[name][key].sum())
-        assert abs(total - 100_000 * scale) <= max(60, 0.03 * 100_000 * scale)
+    for name, per_scale in [("vacancies", 119_400), ("pools", 86_000)]:
+        total = int(f[name]["headcount"].sum())
+        assert abs(total - per_scale * scale) <= max(60, 0.03 * per_scale * scale)
 
 
 @pytest.mark.parametrize(
@@ -230,13 +235,18 @@ def test_every_calibration_row_is_sourced() -> None:
         "zones",
         "industries",
         "occupations",
+        "seeker_occupations",
         "placement",
         "pools",
         "shuttles",
+        "tightness",
+        "car_access",
     }
     for name, t in tables.items():
         assert "source" in t.columns, name
         assert (t["source"].str.strip() != "").all(), name
+        assert "estimate" in t.columns, name
+        assert set(t["estimate"].astype(str).str.lower()) <= {"true", "false"}, name
     cities = tables["cities"].set_index("city")
     assert cities.loc["zhuhai", "min_wage_cny"] == 2080
     assert cities.loc["zhongshan", "min_wage_cny"] == 2080
@@ -291,3 +301,90 @@ def test_front_door_is_the_documented_function() -> None:
     assert zm.datasets.zzj_market is _market.zzj_market
     assert zm.datasets.zzj_region is _region.zzj_region
     assert "Parameters" in (zm.datasets.zzj_market.__doc__ or "")
+
+
+@pytest.mark.parametrize(("scale", "seed"), [(1.0, 0), (0.2, 1), (0.05, 7)])
+def test_positions_per_jobseeker_follow_the_published_figures(scale: float, seed: int) -> None:
+    """Each city's positions per job-seeker is within 15 % of its cited 求人倍率."""
+    t = zm.datasets.market_tightness(market_frames(scale=scale, seed=seed))
+    assert list(t["city"]) == ["zhuhai", "zhongshan", "jiangmen"]
+    assert (t["deviation"].abs() < 0.15).all(), t.drop(columns="source").to_string()
+    assert (t["ratio"] > 1).all()  # no surplus city: 余缺 is a mismatch of occupations
+    cited = calibration_tables()["tightness"].set_index("city")
+    assert cited.loc["zhongshan", "postings"] / cited.loc["zhongshan", "seekers"] == (
+        pytest.approx(1.57, abs=0.01)
+    )
+
+
+def test_car_access_splits_every_pool(full: dict[str, pd.DataFrame]) -> None:
+    p = full["pools"]
+    assert p["has_car"].dtype == bool
+    assert p["pool_id"].str.fullmatch(r"(job|sec)_(zh|zs|jm)_\d{5}[ct]").all()
+    assert (p["has_car"] == p["pool_id"].str.endswith("c")).all()
+    base = p["pool_id"].str[:-1]
+    assert base.value_counts().max() <= 2
+    # the two parts of a pool differ in nothing but the car and the headcount
+    other = [c for c in p.columns if c not in ("pool_id", "headcount", "has_car")]
+    assert (p.groupby(base.to_numpy())[other].nunique() <= 1).all().all()
+    share = calibration_tables()["car_access"].set_index("city")
+    city = {"zh": "zhuhai", "zs": "zhongshan", "jm": "jiangmen"}
+    got = p.assign(c=p["pool_id"].str[4:6].map(city)).groupby("c").apply(
+        lambda d: (d["headcount"] * d["has_car"]).sum() / d["headcount"].sum()
+    )
+    for c, v in got.items():
+        assert abs(v - float(share.loc[c, "worker_share"])) < 0.03, (c, v)
+
+
+def test_car_shares_follow_their_documented_derivation() -> None:
+    """household = 1 - exp(-a * cars per person), a from the census anchor; worker = x factor."""
+    t = calibration_tables()
+    car = t["car_access"].set_index("city")
+    factor = float(t["pools"].set_index("parameter").loc["car_worker_factor", "value"])
+    nat = car.loc["national"]
+    a = -np.log(1 - float(nat["household_share"])) / (float(nat["cars"]) / float(nat["population"]))
+    pop = t["zones"].groupby("city")["population"].sum()
+    for c in ("zhuhai", "zhongshan", "jiangmen"):
+        row = car.loc[c]
+        assert float(row["population"]) == pop[c]
+        household = 1 - np.exp(-a * float(row["cars"]) / float(row["population"]))
+        assert float(row["household_share"]) == pytest.approx(household, abs=0.0005)
+        assert float(row["worker_share"]) == pytest.approx(household * factor, abs=0.0005)
+
+
+def test_reservation_wages_sit_close_to_local_offers(full: dict[str, pd.DataFrame]) -> None:
+    """Wage gaps bind: many seekers ask within a commute's cost of what their trade pays."""
+    ent = full["enterprises"][["enterprise_id", "zone_id"]]
+    v = full["vacancies"].merge(ent, on="enterprise_id")
+    v["city"] = v["zone_id"].str[:2]
+    p = full["pools"].assign(city=full["pools"]["zone_id"].str[:2])
+    offer = v.groupby(["city", "occupation"])["wage_cny"].median().rename("offer")
+    p = p.join(offer, on=["city", "occupation"])
+    job = p[(p["kind"] == "jobseeker") & p["offer"].notna()]
+    gap = job["offer"] - job["reservation_wage_cny"]
+    share = {d: job["headcount"][gap < d].sum() / job["headcount"].sum() for d in (0, 500, 1000)}
+    assert share[0] < 0.2  # most can take a typical local job of their trade
+    assert 0.1 < share[500] < 0.4  # for these a cheap commute decides
+    assert 0.3 < share[1000] < 0.6  # for these a cross-city commute (200-1,500 CNY) decides
+
+
+def test_surplus_and_shortage_come_from_occupation_mismatch(
+    full: dict[str, pd.DataFrame],
+) -> None:
+    """Every city has job-seekers no factory asks for, and shortage trades short of workers."""
+    ent = full["enterprises"][["enterprise_id", "zone_id"]]
+    v = full["vacancies"].merge(ent, on="enterprise_id")
+    p = full["pools"]
+    groups = v["occupation"].str[:4]
+    for code in ("zh", "zs", "jm"):
+        pc = p[p["zone_id"].str.startswith(code)]
+        vc = v[v["zone_id"].str.startswith(code)]
+        unmatched = ~pc["occupation"].str[:4].isin(set(groups))
+        share = pc["headcount"][unmatched].sum() / pc["headcount"].sum()
+        assert 0.05 < share < 0.3, (code, share)
+        # the shortage types of FACTS 4.3 (supply_factor < 1) are tighter than the city
+        occ = calibration_tables()["occupations"]
+        short = set(occ.loc[occ["supply_factor"] < 1, "occupation"])
+        tight = vc["headcount"][vc["occupation"].isin(short)].sum() / pc["headcount"][
+            pc["occupation"].isin(short)
+        ].sum()
+        assert tight > 1.2 * vc["headcount"].sum() / pc["headcount"].sum(), (code, tight)

@@ -217,7 +217,8 @@ def test_retraining_matrix_that_is_not_one_is_refused_before_solving(
 
 @pytest.fixture(scope="module")
 def small_market() -> zm.LabourMarket:
-    return zm.datasets.zzj_market(scale=0.01, seed=2)
+    # seed 6: a market this small needs some Zhongshan -> Zhuhai placements for the caps to cut
+    return zm.datasets.zzj_market(scale=0.01, seed=6)
 
 
 @pytest.fixture(scope="module")

@@ -15,51 +15,34 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
-from zzj_match.datasets._draw import (
-    NS,
-    alloc,
-    choice_by_group,
-    days,
-    headcounts,
-    skill,
-    take,
+from zzj_match.datasets._calibration import (
+    CITY_CODES,
+    Params,
+    city_headcounts,
+    city_sides,
+    occupation_wage_factor,
+    params,
+    read_tables,
 )
-from zzj_match.io._embedded import data_file
+from zzj_match.datasets._draw import alloc, choice_by_group, days, headcounts, skill, take
+from zzj_match.datasets._pools import SKILL_PREMIUM, draw_pools
 
 if TYPE_CHECKING:  # pragma: no cover
     from zzj_match.model.market import LabourMarket
 
-__all__ = ["CITY_CODES", "calibration_tables", "market_frames", "zzj_market"]
+__all__ = [
+    "CITY_CODES", "calibration_tables", "market_frames", "market_tightness", "zzj_market",
+]
 
 _log = logging.getLogger(__name__)
 
-#: Short codes used in generated ids, by city.
-CITY_CODES: dict[str, str] = {
-    "jiangmen": "jm",
-    "shenzhen": "sz",
-    "zhongshan": "zs",
-    "zhuhai": "zh",
-}
-
-_TABLES = ("cities", "zones", "industries", "occupations", "placement", "pools", "shuttles")
 _MAX_SCALE = 50.0
-
-
-@lru_cache(maxsize=1)
-def _read_tables() -> dict[str, pd.DataFrame]:
-    out: dict[str, pd.DataFrame] = {}
-    for name in _TABLES:
-        with data_file(f"market_{name}.csv") as path:
-            out[name] = pd.read_csv(path, keep_default_na=False, encoding="utf-8")
-    return out
 
 
 def calibration_tables() -> dict[str, pd.DataFrame]:
@@ -68,8 +51,9 @@ def calibration_tables() -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict of str to DataFrame
-        ``cities``, ``zones``, ``industries``, ``occupations``, ``placement``, ``pools`` and
-        ``shuttles``, each with a ``source`` column naming where its figures come from.
+        ``cities``, ``zones``, ``industries``, ``occupations``, ``seeker_occupations``,
+        ``placement``, ``pools``, ``shuttles``, ``tightness`` and ``car_access``, each with a
+        ``source`` column naming where its figures come from.
 
     Examples
     --------
@@ -77,44 +61,7 @@ def calibration_tables() -> dict[str, pd.DataFrame]:
     >>> int(t["cities"].set_index("city").loc["zhongshan", "regulated_enterprises"])
     5025
     """
-    return {k: v.copy() for k, v in _read_tables().items()}
-
-
-@dataclass(frozen=True)
-class _Params:
-    pool_rows: float
-    vacancy_rows: float
-    surplus: float
-    shortage: float
-    secondment_share: float
-    consent_rate: float
-    dispatched_rate: float
-    early_end_rate: float
-    priority: dict[str, float]
-    key_rate: float
-    housing_rate: float
-    start: np.datetime64
-
-
-def _params(pools: pd.DataFrame) -> _Params:
-    v = dict(zip(pools["parameter"], pools["value"], strict=True))
-    prio = {
-        k.removeprefix("priority_"): float(x) for k, x in v.items() if k.startswith("priority_")
-    }
-    return _Params(
-        pool_rows=float(v["pool_rows_per_scale"]),
-        vacancy_rows=float(v["vacancy_rows_per_scale"]),
-        surplus=float(v["surplus_headcount_per_scale"]),
-        shortage=float(v["shortage_headcount_per_scale"]),
-        secondment_share=float(v["secondment_share"]),
-        consent_rate=float(v["consent_rate"]),
-        dispatched_rate=float(v["dispatched_rate"]),
-        early_end_rate=float(v["early_contract_end_rate"]),
-        priority=prio,
-        key_rate=float(v["key_enterprise_rate"]),
-        housing_rate=float(v["housing_rate"]),
-        start=np.datetime64(str(v["period_start"]), "D"),
-    )
+    return {k: v.copy() for k, v in read_tables().items()}
 
 
 def _check_args(scale: Any, seed: Any) -> tuple[float, int]:
@@ -189,14 +136,18 @@ def _vacancies(
     rng: np.random.Generator,
     t: dict[str, pd.DataFrame],
     ent: pd.DataFrame,
-    p: _Params,
+    p: Params,
     scale: float,
 ) -> pd.DataFrame:
     cities = t["cities"].set_index("city").loc[sorted(CITY_CODES)]
     ind = t["industries"].set_index("industry")
-    shares = cities["vacancy_share"].to_numpy(dtype=float)
-    rows_c = alloc(max(len(cities), p.vacancy_rows * scale), shares)
-    head_c = alloc(p.shortage * scale, shares)
+    # positions by city: the cited postings per job-seeker (珠中江) and the external cohort
+    inside = city_headcounts(city_sides(t["tightness"]), p, scale)["positions"]
+    head_c = np.array(
+        [inside.get(c, round(p.external_positions * scale)) for c in cities.index],
+        dtype=np.int64,
+    )
+    rows_c = alloc(max(len(cities), p.vacancy_rows * scale), head_c.astype(float))
     parts = []
     for i, city in enumerate(cities.index):
         e = ent[ent["_city"] == city].reset_index(drop=True)
@@ -222,12 +173,13 @@ def _vacancies(
     n = len(v)
     industry = v["_industry"].to_numpy(dtype=object)
     occ = choice_by_group(rng, industry, t["occupations"], "industry", "occupation", "weight")
+    occ_wf = occupation_wage_factor(t["occupations"], industry, occ)
     shift = take(ind, "skill_shift", industry, float)
     level = skill(rng, shift, 0.9)
     base = take(cities, "production_wage_cny", v["_city"], float)
     floor = take(cities, "min_wage_cny", v["_city"], float) * 1.15
-    wage = base * take(ind, "wage_factor", industry, float)
-    wage = wage * (1 + 0.15 * (level - 1)) * rng.lognormal(0.0, 0.10, size=n)
+    wage = base * take(ind, "wage_factor", industry, float) * occ_wf
+    wage = wage * (1 + SKILL_PREMIUM * (level - 1)) * rng.lognormal(0.0, 0.10, size=n)
     wage = np.round(np.maximum(wage, floor), -1)
     start = rng.integers(0, 61, size=n)
     months = rng.integers(1, 7, size=n)
@@ -261,175 +213,6 @@ def _vacancies(
     return out.reset_index(drop=True)
 
 
-def _pools(
-    rng: np.random.Generator,
-    t: dict[str, pd.DataFrame],
-    ent: pd.DataFrame,
-    p: _Params,
-    scale: float,
-) -> pd.DataFrame:
-    """Draw the surplus pools: rows by city, then their terms, then their ids."""
-    cities = t["cities"].set_index("city")
-    cities = cities[cities["surplus_share"] > 0].sort_index()
-    ind = t["industries"].set_index("industry")
-    pools = _pool_rows(rng, t, ent, p, scale, cities, ind)
-    out = _pool_terms(rng, t, pools, p, cities, ind)
-    prefix = pools["_prefix"].to_numpy(dtype=object)
-    num = np.zeros(len(pools), dtype=np.int64)
-    for pre in np.unique(prefix):
-        m = prefix == pre
-        num[m] = np.arange(1, int(m.sum()) + 1)
-    out["pool_id"] = prefix + np.char.zfill(num.astype(str), 5).astype(object)
-    return out.sort_values("pool_id", kind="stable").reset_index(drop=True)
-
-
-def _pool_rows(
-    rng: np.random.Generator,
-    t: dict[str, pd.DataFrame],
-    ent: pd.DataFrame,
-    p: _Params,
-    scale: float,
-    cities: pd.DataFrame,
-    ind: pd.DataFrame,
-) -> pd.DataFrame:
-    """Split rows and headcount over the cities, then draw each city's lent staff and seekers."""
-    shares = cities["surplus_share"].to_numpy(dtype=float)
-    rows_c = alloc(max(2 * len(cities), p.pool_rows * scale), shares)
-    head_c = alloc(p.surplus * scale, shares)
-    parts = []
-    for i, city in enumerate(cities.index):
-        code = CITY_CODES[city]
-        n_sec = max(1, round(rows_c[i] * p.secondment_share))
-        n_job = max(1, int(rows_c[i]) - n_sec)
-        h_sec = round(head_c[i] * p.secondment_share)
-        h_job = int(head_c[i]) - h_sec
-        e = ent[ent["_city"] == city].reset_index(drop=True)
-        parts.append(_secondment_rows(rng, e, ind, city, code, n_sec, h_sec))
-        parts.append(_jobseeker_rows(rng, t, p, city, code, n_job, h_job))
-    return pd.concat(parts, ignore_index=True)
-
-
-def _secondment_rows(
-    rng: np.random.Generator,
-    e: pd.DataFrame,
-    ind: pd.DataFrame,
-    city: str,
-    code: str,
-    n_sec: int,
-    h_sec: int,
-) -> pd.DataFrame:
-    """Draw the idle staff of lending enterprises (共享用工) of one city, by industry and size."""
-    lw = (
-        take(ind, "lend_prob", e["industry"], float)
-        * e["_sf"].to_numpy(dtype=float)
-        * np.sqrt(e["_size"].to_numpy(dtype=float))
-    )
-    lend = rng.choice(len(e), size=n_sec, p=lw / lw.sum())
-    return pd.DataFrame(
-        {
-            "_prefix": f"sec_{code}_",
-            "kind": "secondment",
-            "zone_id": e["zone_id"].to_numpy(dtype=object)[lend],
-            "_industry": e["industry"].to_numpy(dtype=object)[lend],
-            "_hc": headcounts(rng, np.sqrt(e["_size"].to_numpy()[lend]), h_sec),
-            "priority_group": "none",
-            "lender_id": e["enterprise_id"].to_numpy(dtype=object)[lend],
-            "_city": city,
-        }
-    )
-
-
-def _jobseeker_rows(
-    rng: np.random.Generator,
-    t: dict[str, pd.DataFrame],
-    p: _Params,
-    city: str,
-    code: str,
-    n_job: int,
-    h_job: int,
-) -> pd.DataFrame:
-    """Draw the registered job-seekers of one city, placed by population x surplus factor."""
-    zones = t["zones"]
-    z = zones[(zones["city"] == city) & (zones["population"] > 0)].reset_index(drop=True)
-    zw = z["population"].to_numpy(dtype=float) * z["surplus_factor"].to_numpy(dtype=float)
-    home = z["zone_id"].to_numpy(dtype=object)[rng.choice(len(z), size=n_job, p=zw / zw.sum())]
-    # zone industry mix for jobseekers: placement weights with a floor of general manufacturing
-    mix = t["placement"]
-    zmix = mix[mix["zone_id"].isin(z["zone_id"])]
-    industry = choice_by_group(rng, home, zmix, "zone_id", "industry", "weight")
-    groups = np.array(sorted(p.priority), dtype=object)
-    pw = np.array([p.priority[g] for g in groups], dtype=float)
-    prio = groups[rng.choice(len(groups), size=n_job, p=pw / pw.sum())]
-    return pd.DataFrame(
-        {
-            "_prefix": f"job_{code}_",
-            "kind": "jobseeker",
-            "zone_id": home,
-            "_industry": industry,
-            "_hc": headcounts(rng, np.ones(n_job), h_job),
-            "priority_group": prio,
-            "lender_id": "",
-            "_city": city,
-        }
-    )
-
-
-def _pool_terms(
-    rng: np.random.Generator,
-    t: dict[str, pd.DataFrame],
-    pools: pd.DataFrame,
-    p: _Params,
-    cities: pd.DataFrame,
-    ind: pd.DataFrame,
-) -> pd.DataFrame:
-    """Draw every pool's occupation, skill, reservation wage, commute limit, dates and flags."""
-    n = len(pools)
-    is_sec = (pools["kind"] == "secondment").to_numpy()
-    industry = pools["_industry"].to_numpy(dtype=object)
-    occ = choice_by_group(rng, industry, t["occupations"], "industry", "occupation", "weight")
-    shift = take(ind, "skill_shift", industry, float)
-    level = skill(rng, shift, np.where(is_sec, 1.2, 1.0))
-    city = pools["_city"].to_numpy(dtype=object)
-    minw = take(cities, "min_wage_cny", city, float)
-    prod = take(cities, "production_wage_cny", city, float)
-    res_sec = prod * take(ind, "wage_factor", industry, float) * 0.85
-    res_sec = res_sec * (1 + 0.12 * (level - 1)) * rng.lognormal(0.0, 0.08, size=n)
-    res_job = minw * rng.uniform(1.0, 2.2, size=n)
-    reservation = np.round(np.where(is_sec, res_sec, res_job), -1)
-    commute = np.where(
-        is_sec,
-        rng.choice(np.array([45.0, 60.0, 75.0, 90.0]), size=n, p=[0.15, 0.55, 0.15, 0.15]),
-        rng.choice(np.array([30.0, 45.0, 60.0, 90.0]), size=n, p=[0.10, 0.25, 0.45, 0.20]),
-    )
-    a_from = np.where(is_sec, rng.integers(0, 46, size=n), rng.integers(0, 31, size=n))
-    a_len = np.where(is_sec, rng.integers(2, 7, size=n), rng.integers(3, 11, size=n)) * 30
-    early = rng.random(n) < p.early_end_rate
-    # an early contract end still falls after the pool becomes available (a validation rule)
-    c_end = np.where(early, a_from + rng.integers(15, 91, size=n), rng.integers(365, 1101, size=n))
-    contract_end = np.where(is_sec, days(p.start, c_end), np.datetime64("NaT", "ns"))
-    consent = np.where(is_sec, rng.random(n) < p.consent_rate, True)
-    dispatched = np.where(is_sec, rng.random(n) < p.dispatched_rate, False)
-    return pd.DataFrame(
-        {
-            "pool_id": "",
-            "kind": pools["kind"].to_numpy(dtype=object),
-            "zone_id": pools["zone_id"].to_numpy(dtype=object),
-            "occupation": occ,
-            "skill_level": level,
-            "headcount": pools["_hc"].to_numpy(dtype=np.int64),
-            "reservation_wage_cny": reservation.astype(float),
-            "max_commute_min": commute.astype(float),
-            "available_from": days(p.start, a_from),
-            "available_to": days(p.start, a_from + a_len - 1),
-            "priority_group": pools["priority_group"].to_numpy(dtype=object),
-            "lender_id": pools["lender_id"].to_numpy(dtype=object),
-            "contract_end": pd.to_datetime(contract_end).astype(NS),
-            "consent": consent.astype(bool),
-            "dispatched": dispatched.astype(bool),
-        }
-    )
-
-
 def _finish(frame: pd.DataFrame, str_cols: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for c in str_cols:
@@ -445,8 +228,10 @@ def market_frames(scale: float = 1.0, seed: int = 0) -> dict[str, pd.DataFrame]:
     scale : float, default 1.0
         Size factor in (0, 50]: enterprise counts by city, pool and vacancy rows and headcounts
         all scale linearly. ``scale=1`` gives 10,339 regulated enterprises (plus a small
-        Shenzhen cohort), about 10,000 vacancy rows for about 100,000 open positions and
-        about 3,000 pool rows for about 100,000 surplus workers.
+        Shenzhen cohort), about 10,000 vacancy rows for about 116,000 open positions in
+        珠中江 (plus 3,000 in Shenzhen) and about 3,000 pool rows (1,500 drawn pools, each
+        split by car access) for about 86,000 surplus workers: each city's positions per
+        worker is its published 求人倍率 (:func:`market_tightness`).
     seed : int, default 0
         Seed of the :class:`numpy.random.Generator`; the same ``(scale, seed)`` gives the
         same frames.
@@ -468,12 +253,12 @@ def market_frames(scale: float = 1.0, seed: int = 0) -> dict[str, pd.DataFrame]:
     ['enterprises', 'pools', 'vacancies']
     """
     scale, seed = _check_args(scale, seed)
-    t = _read_tables()
-    p = _params(t["pools"])
+    t = read_tables()
+    p = params(t["pools"])
     rng = np.random.default_rng(seed)
     ent = _enterprises(rng, t, scale)
     vac = _vacancies(rng, t, ent, p, scale)
-    pools = _pools(rng, t, ent, p, scale)
+    pools = draw_pools(rng, t, ent, p, scale)
     enterprises = ent[["enterprise_id", "name", "zone_id", "industry", "key_enterprise"]]
     enterprises = enterprises.sort_values("enterprise_id", kind="stable")
     _log.debug(
@@ -509,15 +294,20 @@ def zzj_market(scale: float = 1.0, seed: int = 0) -> LabourMarket:
       electronics and IC, 金湾/高栏 new energy and marine, 新会 batteries, 蓬江 motorcycles,
       开平 sanitary ware, ...), the largest 8 % flagged key enterprises (重点企业);
     * occupations of the 2022 classification (职业分类大典) by industry, skill levels 1-5;
-    * wages around the 2025 minimum wages (Zhuhai/Zhongshan 2,080, Jiangmen 1,850 CNY/month);
+    * positions per job-seeker by city as published (求人倍率: Zhuhai ≈ 1.20, Zhongshan
+      1.57, Jiangmen 1.30), with shortages and surpluses from occupation mismatch;
+    * wages from the city's production wage by industry, occupation and skill, never below
+      1.15 × the 2025 minimum wage (Zhuhai/Zhongshan 2,080, Jiangmen 1,850 CNY/month);
+      reservation wages a drawn share of what the worker's occupation pays at home;
     * surplus pools: idle staff of lending enterprises in seasonal or slack industries
       (``kind="secondment"``, with lender, contract end, consent, a few dispatched workers)
-      and registered job-seekers with priority groups, placed by population.
+      and registered job-seekers with priority groups, placed by population; every pool
+      split into members with a car (``has_car``, id suffix ``c``) and without (``t``).
 
     Parameters
     ----------
     scale : float, default 1.0
-        Size factor; ``scale=1`` ≈ 100k surplus workers and ≈ 100k open positions.
+        Size factor; ``scale=1`` ≈ 86k surplus workers and ≈ 119k open positions.
     seed : int, default 0
         Random seed; the market is deterministic for a given ``(scale, seed)``.
 
@@ -535,12 +325,70 @@ def zzj_market(scale: float = 1.0, seed: int = 0) -> LabourMarket:
     --------
     >>> import zzj_match as zm
     >>> market = zm.datasets.zzj_market(scale=0.05, seed=0)  # doctest: +SKIP
-    >>> int(market.vacancies["headcount"].sum())  # doctest: +SKIP
-    5000
+    >>> int(market.pools["headcount"].sum())  # doctest: +SKIP
+    4300
     """
     from zzj_match.model.market import LabourMarket
 
     frames = market_frames(scale=scale, seed=seed)
     return LabourMarket.from_frames(
         enterprises=frames["enterprises"], vacancies=frames["vacancies"], pools=frames["pools"]
+    )
+
+
+def market_tightness(market: Any) -> pd.DataFrame:
+    """Positions per job-seeker by city of a market, beside the published 求人倍率.
+
+    *Positions* of a city are the vacancy headcounts of the enterprises located in it;
+    *job-seekers* are the pool headcounts (registered job-seekers and lent staff alike) whose
+    home zone is in it; the ratio is positions / job-seekers. The published figure is
+    postings / job-seekers of the city's 人力资源市场供求 report (``market_tightness.csv``).
+
+    Parameters
+    ----------
+    market : LabourMarket or dict of str to DataFrame
+        Anything with ``enterprises``, ``vacancies`` and ``pools`` (attributes or keys), on
+        the zones of the embedded region.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per 珠中江 city (``zhuhai``, ``zhongshan``, ``jiangmen``): ``positions``,
+        ``jobseekers``, ``ratio``, ``published``, ``deviation`` (ratio / published - 1),
+        ``period`` and ``source``.
+
+    Examples
+    --------
+    >>> t = market_tightness(market_frames(scale=0.05, seed=0))
+    >>> bool((t["deviation"].abs() < 0.15).all())
+    True
+    """
+    def part(name: str) -> pd.DataFrame:
+        got = market[name] if isinstance(market, dict) else getattr(market, name)
+        return pd.DataFrame(got)
+
+    t = read_tables()
+    city_of = t["zones"].set_index("zone_id")["city"]
+    ent_city = part("enterprises").set_index("enterprise_id")["zone_id"].map(city_of)
+    vac = part("vacancies")
+    pools = part("pools")
+    positions = vac.groupby(vac["enterprise_id"].map(ent_city).to_numpy())["headcount"].sum()
+    seekers = pools.groupby(pools["zone_id"].map(city_of).to_numpy())["headcount"].sum()
+    cited = t["tightness"].set_index("city")
+    order = ["zhuhai", "zhongshan", "jiangmen"]
+    pos = positions.reindex(order, fill_value=0).to_numpy(dtype=np.int64)
+    seek = seekers.reindex(order, fill_value=0).to_numpy(dtype=np.int64)
+    ratio = pos / np.maximum(seek, 1)
+    published = city_sides(t["tightness"]).loc[order, "ratio"].to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "city": order,
+            "positions": pos,
+            "jobseekers": seek,
+            "ratio": ratio,
+            "published": published,
+            "deviation": ratio / published - 1.0,
+            "period": cited.loc[order, "period"].to_numpy(dtype=object),
+            "source": cited.loc[order, "source"].to_numpy(dtype=object),
+        }
     )

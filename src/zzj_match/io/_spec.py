@@ -186,6 +186,8 @@ _PERSON_TAIL = (
     # consent: default depends on kind (true for jobseekers, explicit for secondment)
     Column("consent", "bool", required=False, default=None, unit="true/false"),
     Column("dispatched", "bool", required=False, default=False, unit="true/false"),
+    # has_car: a missing column or cell means every mode is open (the behaviour before it)
+    Column("has_car", "bool", required=False, default=True, unit="true/false"),
 )
 
 _POOLS = (

@@ -177,6 +177,13 @@ class _Person(RowModel):
     dispatched: bool = Field(
         False, description="Agency-dispatched workers 劳务派遣 (flag; default false)."
     )
+    has_car: bool = Field(
+        True,
+        description=(
+            "The workers have a car to commute by (flag; default true = every mode open). "
+            "Without one they travel by bus, intercity rail or employer shuttle only."
+        ),
+    )
 
     @field_validator("licences", mode="before")
     @classmethod
