@@ -85,17 +85,27 @@ def _block(rows: list[tuple[str, int, tuple[int, int, int]]]) -> str:
     return "\n".join(lines)
 
 
+#: Levers that move total placements, not only who works where. A toll or a shuttle on the
+#: 黄茅海 corridor moves cross-city placements, but the workers it displaces (or could bring)
+#: find other jobs: every city has more positions than job-seekers (docs/default_market.md).
+MOVES_TOTAL = ("commuting allowance 300 CNY/month", "commuting allowance 600 CNY/month",
+               "黄茅海 closed")
+
+
 def test_every_lever_moves_the_plan_in_its_direction(rows) -> None:
     base = rows[0][2]
     for name, sign, fig in rows[1:]:
         for k, what in enumerate(("placements", "cross-city", "珠海↔江门")):
             d = fig[k] - base[k]
+            if k == 0 and name not in MOVES_TOTAL:
+                assert d * sign >= 0, f"{name}: {what} changed by {d:+,} against sign {sign:+}"
+                continue
             assert d * sign > 0, f"{name}: {what} changed by {d:+,}, expected sign {sign:+}"
 
 
 def test_readme_levers_block_is_current(rows) -> None:
     text = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(BEGIN) + r"\n.*?\n" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(BEGIN) + r"\n(?:.*?\n)?" + re.escape(END), re.S)
     assert pattern.search(text), f"README.md lacks the {BEGIN} … {END} block"
     new = pattern.sub(BEGIN + "\n" + _block(rows) + "\n" + END, text)
     if os.environ.get("ZZJ_UPDATE_DOCS") == "1":

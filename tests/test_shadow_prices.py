@@ -133,7 +133,8 @@ def test_marginal_placements_agree_with_solving_again(seed: int) -> None:
                 "max_commute_min": ALL.max_commute_min,
                 "available_from": D("1900-01-01"),
                 "available_to": D("2100-12-31"), "priority_group": "none", "lender_id": "",
-                "contract_end": pd.NaT, "consent": False, "dispatched": False}])],
+                "contract_end": pd.NaT, "consent": False, "dispatched": False,
+                "has_car": False}])],
                 ignore_index=True)]
         else:  # one more worker in each pool of the zone x occupation; the best one counts
             mine = np.flatnonzero(((pools["zone_id"] == row["zone_id"])
