@@ -1,6 +1,6 @@
 """Benchmark: the whole ``zm.match()`` on the synthetic default market, and its direct peer.
 
-Cases (``_registry.py``): ``market`` (smoke scale 0.05, full scale 1 ≈ 100k workers and 100k
+Cases (``_registry.py``): ``market`` (smoke scale 0.05, full scale 1 ≈ 86k workers and 119k
 positions) and ``market_x10`` (smoke 0.1, full scale 10, also measures peak memory).
 
 Both record, beside the time, what docs/engine.md says about the measured call: the stage
