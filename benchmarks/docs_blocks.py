@@ -316,7 +316,8 @@ def _engine(run: Run) -> str | None:
         n = int(info.get("processes") or 1)
         worker = (f", {mb(float(info['peak_rss_workers_mb']))} in the worker"
                   if info.get("peak_rss_workers_mb") else "")
-        text += (f" Scale 10 (30,000 pools ≈ 0.86 M workers, 100,000 vacancies ≈ 1.19 M positions) solves in "
+        text += (" Scale 10 (30,000 pools ≈ 0.86 M workers, 100,000 vacancies ≈ 1.19 M "
+                 "positions) solves in "
                  f"{t(ten['median'])} with {in_processes(n)} (peak "
                  f"{mb(ten['peak_rss_mb'] or 0)} in the main process{worker}, each inside the "
                  f"{CAP_GB} GB address-space cap); where that time goes, and what was tried, is "

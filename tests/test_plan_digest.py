@@ -5,10 +5,10 @@ and bridges, at how many minutes), its unmet and unplaced rows with their reason
 four objective levels. Issue #14 moved every one of them on purpose (net-income acceptance,
 car and transit commuters, shuttles that count their minutes, dormitories, licensed trades,
 and the default market recalibrated to each city's published 求人倍率); they were recomputed
-in the commit that merged that work and are pinned from there. They pin the plan, not its correctness (the exactness tests do that): a change
-that is meant to move a plan (a new rule, a new tie-break) updates the digest in the same
-commit and says why; a change that is meant to move nothing (issue #13's staged engine) must
-leave every digest as it is.
+in the commit that merged that work and are pinned from there. They pin the plan, not its
+correctness (the exactness tests do that): a change that is meant to move a plan (a new rule,
+a new tie-break) updates the digest in the same commit and says why; a change that is meant
+to move nothing (issue #13's staged engine) must leave every digest as it is.
 """
 
 from __future__ import annotations
