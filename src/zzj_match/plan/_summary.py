@@ -110,7 +110,8 @@ def plan_summary(plan: Any) -> dict[str, Any]:
         ``cross_city``, ``uses_bridge``, ``bridge_dependent``, ``secondment``; 珠中江 alone,
         that is at employers in 珠海, 中山 and 江门 wherever the workers live: ``zzj_positions``,
         ``zzj_placed``, ``zzj_fill_rate``, ``zzj_unfilled``, ``zzj_cross_city``; at employers
-        outside 珠中江: ``external_positions``, ``external_placed``; and, when the plan's ``kpis``
+        outside 珠中江: ``external_positions``, ``external_placed``; by commute case ``daily``,
+        ``shuttle``, ``dorm`` and ``mean_out_of_pocket_cny``; and, when the plan's ``kpis``
         hold them all, ``key_positions``, ``key_positions_filled``, ``key_fill_rate``,
         ``priority_workers``, ``priority_workers_placed``, ``priority_placement_rate``,
         ``p90_commute_min``, ``share_commute_le_45_min``, ``share_commute_gt_60_min``,
@@ -151,6 +152,7 @@ def plan_summary(plan: Any) -> dict[str, Any]:
         "bridge_dependent": int(hc[bridge].sum()),
         "secondment": int(hc[(t["kind"].astype(str) == "secondment").to_numpy()].sum()),
         **_scope_figures(t, unmet),
+        **_case_figures(t, hc),
     }
     kpis = getattr(plan, "kpis", None)
     if isinstance(kpis, Mapping) and all(k in kpis for k in _TARGET_KPIS):
@@ -164,6 +166,28 @@ def plan_summary(plan: Any) -> dict[str, Any]:
         "unplaced_reasons": _largest_first(reasons["workers_unplaced"], "headcount_unplaced"),
         "bridges": _bridges(t),
     }
+
+
+def _case_figures(t: pd.DataFrame, hc: pd.Series[Any]) -> dict[str, Any]:
+    """Count workers by commute case; their mean monthly out-of-pocket commute (CNY)."""
+    if "commute_case" not in t:
+        return {}
+    case = t["commute_case"].astype(str).to_numpy()
+    h = hc.to_numpy(dtype=np.int64)
+    oop = t["out_of_pocket_cny"].to_numpy(dtype=np.float64)
+    return {"daily": int(h[case == "daily"].sum()), "shuttle": int(h[case == "shuttle"].sum()),
+            "dorm": int(h[case == "dorm"].sum()),
+            "mean_out_of_pocket_cny": (float(np.average(oop, weights=h)) if h.sum()
+                                       else float("nan"))}
+
+
+def _case_lines(h: Mapping[str, Any]) -> list[str]:
+    """Return the line of the commute cases, when the summary has them."""
+    if "dorm" not in h:
+        return []
+    return [f"commute cases     {h['daily']:>9,} daily, {h['shuttle']:,} by employer shuttle, "
+            f"{h['dorm']:,} living on site; out of pocket "
+            f"{h['mean_out_of_pocket_cny']:,.0f} CNY a month on average"]
 
 
 def _pct(x: float) -> str:
@@ -236,6 +260,7 @@ def format_summary(
         *_scope_lines(h),
         *_target_lines(h)[:2],
         f"mean commute      {h['mean_commute_min']:>9.1f} min one way",
+        *_case_lines(h),
         *_target_lines(h)[2:],
         f"cross-city        {h['cross_city']:>9,} workers",
         f"over a bridge     {h['uses_bridge']:>9,} workers",
