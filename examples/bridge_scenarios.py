@@ -40,7 +40,7 @@ from zzj_match.report.plot import (
     plot_shortage_by_zone,
 )
 
-# a smaller market keeps CI fast; set ZZJ_EXAMPLE_SCALE=1 for the full ~100k market
+# a smaller market keeps CI fast; set ZZJ_EXAMPLE_SCALE=1 for the full market (scale 1)
 SCALE = float(os.environ.get("ZZJ_EXAMPLE_SCALE", "0.2"))
 OUT = Path(os.environ.get("ZZJ_EXAMPLE_OUT", tempfile.mkdtemp(prefix="zzj_example_")))
 

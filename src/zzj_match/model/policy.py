@@ -181,30 +181,35 @@ class Policy(BaseModel):
     commute_allowance_cny: _Real = Field(
         default=0.0,
         ge=0,
+        le=1_000_000,
         description=(
             "Cross-city commuting allowance (跨市通勤补贴), CNY per worker-month, paid to every "
             "worker placed in another city than the one they live in; counts towards net "
-            "income (acceptance 'net'), not the cost."
+            "income (acceptance 'net'; ignored with 'gross'), not the cost. At most 10^6."
         ),
     )
     dorm_fee_cny: _Real = Field(
         default=150.0,
         ge=0,
+        le=1_000_000,
         description=(
             "Monthly fee of an employer dormitory, CNY (author estimate); out of pocket and "
-            "part of the cost for a worker who lives on site."
+            "part of the cost for a worker who lives on site. At most 10^6."
         ),
     )
     home_trips_per_month: _Real = Field(
         default=4.33,
         ge=0,
+        le=31,
         description=(
-            "Round trips home per month of a worker living in a dormitory (weekly: 52/12)."
+            "Round trips home per month of a worker living in a dormitory (weekly: 52/12); "
+            "at most 31."
         ),
     )
     dorm_commute_min: _Real = Field(
         default=5.0,
         ge=0,
+        le=1440,
         description="One-way minutes from a dormitory to the workplace (on site).",
     )
     soft_commute_min: _Real = Field(
