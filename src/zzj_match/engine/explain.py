@@ -198,12 +198,12 @@ def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = Non
             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Unmet vacancies and unplaced pools, each with the binding reason in domain terms.
 
-    The rules are applied in a fixed order — occupation and skill, wage, period, 共享用工,
-    commute — and the reason is the first rule after which no candidate is left; when some
-    compatible partner exists, the reason is ``competition`` (every compatible partner is
-    used by matches the objective ranks higher), ``city_pair_cap`` (the partners left over
-    are all across city pairs whose cap ``caps`` — ``{(home_city, work_city): cap}`` — the
-    plan has reached) or ``not_selected`` (some are left over otherwise).
+    The rules are applied in a fixed order — occupation and skill, licence, wage, period, 共享用工,
+    commute, net income — and the reason is the first rule after which no candidate is left; when
+    some compatible partner exists, the reason is ``competition`` (every compatible partner is used
+    by matches the objective ranks higher), ``city_pair_cap`` (the partners left over are all across
+    city pairs whose cap ``caps`` — ``{(home_city, work_city): cap}`` — the plan has reached) or
+    ``not_selected`` (some are left over otherwise).
     """
     p, v = prep.pools, prep.vacancies
     h = pairs["headcount"].to_numpy()

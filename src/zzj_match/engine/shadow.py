@@ -38,6 +38,7 @@ from zzj_match.engine.network.layout import MIDDLE_BLOCKS, PN, PP, ClassNetwork,
 from zzj_match.engine.rules.admissible import RULE_FLAGS, rule_ranks
 from zzj_match.engine.rules.arrays import OPEN_END, OPEN_START, PoolArrays, Prepared
 from zzj_match.engine.rules.cost import middle_units
+from zzj_match.engine.rules.licences import licence_route
 from zzj_match.engine.rules.prepared import _retraining_cost_units
 from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table
 from zzj_match.engine.rules.units import training_cost_units
@@ -98,10 +99,10 @@ def _vacancy_terms(prep: Prepared, out: SolveOutcome, n_vclass: int,
 def probe_pools(prep: Prepared, zone: I64, occupation: npt.NDArray[Any]) -> PoolArrays:
     """Hypothetical pools of one worker each, with the default attributes of their kind.
 
-    A job-seeker (no priority group, no secondment, no car, no licence) available throughout,
-    with the policy's commute limit as tolerance; skill level the median (rounded down) of
-    the market's pool rows of that occupation, else of the minimum levels of its vacancies,
-    else 1; reservation wage the median of the occupation's pool rows in the zone's city,
+    A job-seeker (no priority group, no secondment, no car, the licences of its own trade only)
+    available throughout, with the policy's commute limit as tolerance; skill level the median
+    (rounded down) of the market's pool rows of that occupation, else of the minimum levels of its
+    vacancies, else 1; reservation wage the median of the occupation's pool rows in the zone's city,
     else anywhere, else of every pool row. docs/engine.md "Shadow prices".
     """
     p, v = prep.pools, prep.vacancies
@@ -139,7 +140,8 @@ def probe_pools(prep: Prepared, zone: I64, occupation: npt.NDArray[Any]) -> Pool
         contract_end=np.full(n, OPEN_END, dtype=np.int64), priority=np.zeros(n, bool),
         priority_group=np.full(n, "none", dtype=object), headcount=np.ones(n, np.int64),
         has_car=np.zeros(n, bool), profile=np.ones(n, np.int64),
-        licences=np.zeros(n, np.int64),
+        licences=prep.licences.needs[np.searchsorted(prep.occupations, occupation)].astype(
+            np.int64),
         wage_rank=ranks[0], from_rank=ranks[1], to_rank=ranks[2], term_rank=ranks[3],
     )
     return PoolArrays(**cols)
@@ -171,7 +173,7 @@ def _probe_rows(prep: Prepared, reach: npt.NDArray[np.bool_], to_t: npt.NDArray[
     trained = pol.allow_skill_below & (probe.skill[pi] == v.min_level[vi] - 1)
     p_code = np.searchsorted(codes, probe.occupation)
     v_code = np.searchsorted(codes, v.occupation)
-    units = (retrain[p_code[pi], v_code[vi]]
+    units = (retrain[p_code[pi], v_code[vi]] + licence_route(pp, pi, v_code[vi]).units
              + np.where(trained, training_cost_units(pol), 0))
     middle = middle_units(pp, probe.profile[pi], cand.flags["case"][ok].astype(np.int64),
                           probe.zone[pi], v.zone[vi], units)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.engine.decompose import nw_merge
-from zzj_match.engine.rules.admissible import wage_floor
+from zzj_match.engine.rules.admissible import allowance
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.cost import CASES, DAILY, DORM, POOL_PROFILES, SHUTTLE
 from zzj_match.engine.rules.pairs import pair_rules
@@ -88,6 +88,8 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
     vi = pairs["v"].to_numpy(dtype=np.int64)
     h = pairs["headcount"].to_numpy(dtype=np.int64)
     rules = pair_rules(prep, pi, vi)
+    # every rule, net income included: no placement's out-of-pocket commute exceeds wage +
+    # allowance − reservation wage
     if not rules["ok_all"].all():
         bad = rules.loc[~rules["ok_all"]].head(3)
         raise SolverError(f"the solve proposed inadmissible pairs: {bad.to_dict('records')}")
@@ -99,7 +101,7 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
     case = rules["case"].to_numpy(dtype=np.int64)
     trip = _trip_figures(prep, pi, zp, zv, case)
     oop = zc.oop[p.profile[pi], case, zp, zv]
-    allowance = p.reservation_wage[pi] - wage_floor(prep, pi, zp, zv)
+    paid = allowance(prep, zp, zv)
     frame = pd.DataFrame(
         {
             "pool_id": p.pool_id[pi],
@@ -133,15 +135,11 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
             "profile": np.asarray(POOL_PROFILES, dtype=object)[p.profile[pi]],
             "home_trip_minutes": trip["home_minutes"],
             "out_of_pocket_cny": oop,
-            "allowance_cny": allowance,
-            "net_income_cny": (v.wage[vi] + allowance) - oop,
+            "allowance_cny": paid,
+            "net_income_cny": (v.wage[vi] + paid) - oop,
             "reservation_wage_cny": p.reservation_wage[pi],
         }
     )
-    if prep.policy.acceptance == "net" and bool(
-            (frame["net_income_cny"] < frame["reservation_wage_cny"] - 1e-6).any()):
-        raise SolverError("the solve proposed a placement whose out-of-pocket commute exceeds "
-                          "wage + allowance − reservation wage")
     frame = frame.sort_values(["pool_id", "vacancy_id"], kind="stable").reset_index(drop=True)
     return frame.loc[:, list(ENGINE_TRANSFER_COLUMNS)], total_cost
 

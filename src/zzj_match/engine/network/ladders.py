@@ -60,17 +60,16 @@ def build_ladders(mid: Middle, t_pc: npt.NDArray[np.int64], pc_h: npt.NDArray[np
              t_node: npt.NDArray[np.int64], sel: npt.NDArray[np.int64]) -> Ladders:
     """Share the entries of the triples ``sel`` through one wage ladder per ladder key.
 
-    Pool classes of one ladder key (home zone, occupation, level, tolerance, secondment,
-    trained) reach the same chains at the same middle cost; only their reservation-wage rank
-    moves their entry along each chain, and a higher rank never enters earlier. A ladder has
-    one node per distinct rank of the key, in rising order, linked by zero-cost arcs; a pool
-    class enters at its rank's node, and each distinct (chain, entry) of the key gets one arc,
-    carrying the middle cost, from the highest-rank node whose triples enter there. A unit at
-    rank node ``j`` then reaches exactly the entries of ranks ``>= j``: suffixes of its own
-    entries. The triples in ``sel`` belong to (pool class, trained) rows whose every live
-    triple is clean (its whole chain suffix admissible), so nothing inadmissible becomes
-    reachable, and each (pool class, key) row is one pool-to-ladder arc instead of one arc
-    per chain.
+    Pool classes of one ladder key (home zone, occupation, level, tolerance, secondment, car,
+    licences, trained) reach the same chains at the same middle cost; only their reservation-wage
+    rank moves their entry along each chain, and a higher rank never enters earlier. A ladder has
+    one node per distinct rank of the key, in rising order, linked by zero-cost arcs; a pool class
+    enters at its rank's node, and each distinct (chain, entry) of the key gets one arc, carrying
+    the middle cost, from the highest-rank node whose triples enter there. A unit at rank node ``j``
+    then reaches exactly the entries of ranks ``>= j``: suffixes of its own entries. The triples in
+    ``sel`` belong to (pool class, trained) rows whose every live triple is clean (its whole chain
+    suffix admissible), so nothing inadmissible becomes reachable, and each (pool class, key) row is
+    one pool-to-ladder arc instead of one arc per chain.
 
     Returns
     -------

@@ -28,8 +28,8 @@ wage-sorted chains through the ranks of :func:`rule_ranks`.
 
 from __future__ import annotations
 
-__all__ = ["RULE_FLAGS", "commute_case", "lenders_blocked", "may_share", "net_threshold",
-           "pair_flags", "rule_ranks", "skill_ok", "threshold_rank", "wage_floor"]
+__all__ = ["RULE_FLAGS", "allowance", "commute_case", "lenders_blocked", "may_share",
+           "net_threshold", "pair_flags", "rule_ranks", "skill_ok", "threshold_rank", "wage_floor"]
 
 from typing import Any
 
@@ -92,7 +92,7 @@ def commute_case(prep: Prepared, pi: I64, vi: I64, zp: I64,
     return out.astype(np.int64)
 
 
-def _allowance(prep: Prepared, zp: I64, zv: I64) -> npt.NDArray[np.float64]:
+def allowance(prep: Prepared, zp: I64, zv: I64) -> npt.NDArray[np.float64]:
     """Return the commuting allowance a placement from ``zp`` to ``zv`` earns (CNY/month)."""
     out: npt.NDArray[np.float64] = np.where(prep.zone_cost.crosses[zp, zv],
                                             prep.policy.commute_allowance_cny, 0.0)
@@ -107,7 +107,7 @@ def wage_floor(prep: Prepared, pi: I64, zp: I64, zv: I64) -> npt.NDArray[np.floa
     r = prep.pools.reservation_wage[pi]
     if prep.policy.acceptance == "gross":
         return r.copy()
-    out: npt.NDArray[np.float64] = r - _allowance(prep, zp, zv)
+    out: npt.NDArray[np.float64] = r - allowance(prep, zp, zv)
     return out
 
 
@@ -124,7 +124,7 @@ def net_threshold(prep: Prepared, pi: I64, case: I64, zp: I64, zv: I64
     if prep.policy.acceptance == "gross":
         return r.copy()
     oop = prep.zone_cost.oop[prep.pools.profile[pi], np.maximum(case, 0), zp, zv]
-    out: npt.NDArray[np.float64] = (r + oop) - _allowance(prep, zp, zv)
+    out: npt.NDArray[np.float64] = (r + oop) - allowance(prep, zp, zv)
     return out
 
 

@@ -104,7 +104,9 @@ def case_tables(commute: CommuteTables, policy: Policy) -> tuple[
             oop[f, SHUTTLE] = shuttle.oop_cny
             cost[f, SHUTTLE] = shuttle.cost_cny
             minutes[f, DORM] = np.where(reach, policy.dorm_commute_min, np.inf)
-            trip_cost = own.cost_cny / commute.trips_per_month
+            # a trip home at the generalised cost of one daily trip (money only without trips)
+            trip_cost = (own.cost_cny / commute.trips_per_month if commute.trips_per_month > 0
+                         else own.trip_cny)
             oop[f, DORM] = policy.dorm_fee_cny + home * own.trip_cny
             cost[f, DORM] = policy.dorm_fee_cny + home * trip_cost
     ok = np.isfinite(minutes)
