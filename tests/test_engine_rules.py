@@ -289,3 +289,39 @@ def test_bridge_dependent_means_lost_without_the_bridge(alt_minutes: float,
     # a dearer commute without the bridge (alt × 10 CNY) is not dependence; beyond the
     # 60-minute tolerance or unreachable is
     assert bool(t["bridge_dependent"].iloc[0]) is dependent
+
+
+@pytest.mark.parametrize(("has_car", "dependent"), [(True, False), (False, True)])
+def test_bridge_dependence_follows_the_pools_own_commute(has_car: bool, dependent: bool) -> None:
+    """Without the bridge the bus takes 70 minutes and the car still 35: only the workers
+    without a car lose the job, whatever the best mode's minutes say."""
+    import dataclasses
+
+    from zzj_match.engine import CommuteTables
+
+    def sym(x: float) -> np.ndarray:
+        return np.array([[10.0, x], [x, 10.0]])
+
+    commute = CommuteTables.from_minutes(["zone_a", "zone_b"], ["c1", "c2"], sym(30.0),
+                                         transit_minutes=sym(50.0))
+    used = np.array([[False, True], [True, False]])
+    ct = dataclasses.replace(
+        commute, bridges=np.where(used, "b", "").astype(object),
+        without_bridge={"b": (used, sym(35.0), sym(350.0))},
+        without_bridge_minutes={"b": {"car": sym(35.0), "transit": sym(70.0),
+                                      "shuttle": sym(40.0)}})
+    ent = pd.DataFrame({"enterprise_id": ["B"], "name": "", "zone_id": ["zone_b"],
+                        "industry": "", "key_enterprise": [False]})
+    vac = pd.DataFrame([{"vacancy_id": "V", "enterprise_id": "B", "occupation": "6-24-05-01",
+                         "min_skill_level": 2, "headcount": 2, "wage_cny": 5000.0,
+                         "start_date": D("2025-03-01"), "end_date": D("2025-06-30"),
+                         "housing": False, "shuttle_zones": ""}])
+    pools = pd.DataFrame([{"pool_id": "P", "kind": "jobseeker", "zone_id": "zone_a",
+                           "occupation": "6-24-05-01", "skill_level": 2, "headcount": 2,
+                           "reservation_wage_cny": 4000.0, "max_commute_min": 60.0,
+                           "available_from": D("2025-01-01"), "available_to": pd.NaT,
+                           "priority_group": "none", "lender_id": "", "contract_end": pd.NaT,
+                           "consent": True, "dispatched": False, "has_car": has_car}])
+    t = match_frames(ent, vac, pools, ct).transfers
+    assert int(t["headcount"].sum()) == 2
+    assert bool(t["bridge_dependent"].iloc[0]) is dependent

@@ -38,6 +38,10 @@ class CommuteTables:
     without_bridge : dict
         Per bridge tag: (does the best path use it, minutes and cost without that bridge).
         When given, bridge dependence is judged bridge by bridge.
+    without_bridge_minutes : dict
+        Per bridge tag: the one-way minutes of every profile of :data:`PROFILES` in the
+        region without that bridge (``{tag: {profile: minutes}}``), for the bridge-dependence
+        test on the commute each placement actually makes.
     profiles : dict of str to Profile
         The figures of every commuter profile of :data:`PROFILES` (``minutes`` etc. above are
         :class:`~zzj_match.commute.CommuteModel`'s best allowed mode, without parking; the
@@ -57,6 +61,8 @@ class CommuteTables:
     cost_nobridge: npt.NDArray[np.float64]
     without_bridge: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64],
                                     npt.NDArray[np.float64]]] = field(default_factory=dict)
+    without_bridge_minutes: dict[str, dict[str, npt.NDArray[np.float64]]] = field(
+        default_factory=dict)
     profiles: dict[str, Profile] = field(default_factory=dict)
     trips_per_month: float = 2 * 20.83
 
@@ -216,6 +222,7 @@ def commute_tables(region: Region, settings: dict[str, Any] | None = None) -> Co
     n = zone_ids.size
     bridges = np.full((n, n), "", dtype=object)
     without: dict[str, Any] = {}
+    without_min: dict[str, dict[str, npt.NDArray[np.float64]]] = {}
     for tag in bridge_tags:
         used = model.uses(tag)
         if used.any():
@@ -223,6 +230,7 @@ def commute_tables(region: Region, settings: dict[str, Any] | None = None) -> Co
             alt_t = CommuteModel(region.without(tag), **settings)
             without[tag] = (used, alt_t.array("minutes").astype(np.float64),
                             alt_t.array("cost_cny").astype(np.float64))
+            without_min[tag] = {k: v.minutes for k, v in alt_t.profiles.items()}
     minutes = model.array("minutes").astype(np.float64)
     cost = model.array("cost_cny").astype(np.float64)
     if bridge_links.any():
@@ -237,6 +245,7 @@ def commute_tables(region: Region, settings: dict[str, Any] | None = None) -> Co
         zone_ids=zone_ids, city=city, minutes=minutes, km=model.array("km").astype(np.float64),
         cost_cny=cost, mode=np.asarray(model.array("mode"), dtype=object), bridges=bridges,
         minutes_nobridge=minutes_nb, cost_nobridge=cost_nb, without_bridge=without,
+        without_bridge_minutes=without_min,
         profiles=model.profiles, trips_per_month=trips,
     )
     return _CACHE.put(region, key, tables)

@@ -11,9 +11,16 @@ import pandas as pd
 
 from zzj_match._problems import ProblemCollector
 from zzj_match.engine.decompose import nw_merge
-from zzj_match.engine.rules.admissible import allowance
+from zzj_match.engine.rules.admissible import allowance, commute_case
 from zzj_match.engine.rules.arrays import Prepared
-from zzj_match.engine.rules.cost import CASES, DAILY, DORM, POOL_PROFILES, SHUTTLE
+from zzj_match.engine.rules.cost import (
+    CASES,
+    DAILY,
+    DORM,
+    POOL_PROFILES,
+    SHUTTLE,
+    case_minutes,
+)
 from zzj_match.engine.rules.pairs import pair_rules
 from zzj_match.engine.shadow import shadow_prices
 from zzj_match.errors import SolverError
@@ -172,34 +179,37 @@ def _trip_figures(prep: Prepared, pi: npt.NDArray[np.int64], zp: npt.NDArray[np.
 
 def _bridge_dependent(prep: Prepared, pi: npt.NDArray[np.int64],
                       vi: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """Flag the matches that would be lost without a bridge of their best path.
+    """Flag the matches that would be lost without one of the region's bridges.
 
-    The one definition of *bridge-dependent* (docs/engine.md "KPIs"): the pair's best path uses
-    a bridge, and without that bridge the pair is unreachable, or its door-to-door minutes by
-    the best mode grow past the pool's tolerance and the job offers no housing to live on site
-    (the commute rule of :func:`~zzj_match.engine.rules.admissible.commute_case` on the
-    network without the bridge). A dearer or longer commute that stays within the limit is
-    not dependence; every placement
-    over a bridge is flagged ``uses_bridge`` instead. Judged bridge by bridge where the commute
-    tables have each bridge's alternative, else against the network without any bridge.
+    The one definition of *bridge-dependent* (docs/engine.md "KPIs"): in the region without
+    that bridge the pair has no commute case left — the commute rule of
+    :func:`~zzj_match.engine.rules.admissible.commute_case`, applied to the pool's own
+    profile (car or transit), the employer's shuttle and living on site with the minutes of
+    the network without the bridge. A longer or dearer commute that still passes is not
+    dependence; a placement whose best path goes over a bridge is flagged ``uses_bridge``.
+    Judged bridge by bridge where the commute tables have each bridge's profiles
+    (``without_bridge_minutes``); tables without them (made by hand) add the minutes their best
+    mode loses without each bridge (or without any) to every profile's.
     """
     ct = prep.commute
-    zp, zv = prep.pools.zone[pi], prep.vacancies.zone[vi]
-    tolerance = prep.pools.tolerance_min[pi]
-    # living on site stays possible without the bridge wherever the job has housing
-    exempt = prep.vacancies.housing[vi]
-    now = ct.minutes[zp, zv]
-
-    def lost(minutes: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-        out: npt.NDArray[np.bool_] = ~np.isfinite(minutes) | (
-            (minutes > tolerance) & (minutes > now) & ~exempt)
-        return out
-
-    if not ct.without_bridge:
-        out: npt.NDArray[np.bool_] = (ct.bridges[zp, zv] != "") & lost(
-            ct.minutes_nobridge[zp, zv])
-        return out
+    zp = prep.pools.zone[pi]
+    tol = prep.pools.tolerance_min[pi]
+    if ct.without_bridge_minutes:
+        dependent = np.zeros(pi.size, dtype=bool)
+        for minutes in ct.without_bridge_minutes.values():
+            alt = case_minutes(minutes, prep.policy)
+            dependent |= commute_case(prep, pi, vi, zp, tol, alt) < 0
+        return dependent
+    zv = prep.vacancies.zone[vi]
+    tables = ([(ct.bridges != "", ct.minutes_nobridge)] if not ct.without_bridge else
+              [(used, m) for used, m, _cost in ct.without_bridge.values()])
     dependent = np.zeros(pi.size, dtype=bool)
-    for used, minutes, _cost in ct.without_bridge.values():
-        dependent |= used[zp, zv] & lost(minutes[zp, zv])
+    now = {name: prep.commute.profiles[name].minutes if name in prep.commute.profiles
+           else ct.minutes for name in ("car", "transit", "shuttle")}
+    for used, m in tables:
+        # the best mode's lost minutes, added to every profile's
+        with np.errstate(invalid="ignore"):
+            longer = np.where(np.isfinite(m), np.maximum(m - ct.minutes, 0.0), np.inf)
+        alt = case_minutes({k: v + longer for k, v in now.items()}, prep.policy)
+        dependent |= used[zp, zv] & (commute_case(prep, pi, vi, zp, tol, alt) < 0)
     return dependent

@@ -71,23 +71,27 @@ def skill_ok(skill: I64, min_level: I64, trained: B) -> B:
 
 
 def commute_case(prep: Prepared, pi: I64, vi: I64, zp: I64,
-                 tolerance: npt.NDArray[np.float64] | None = None) -> I64:
+                 tolerance: npt.NDArray[np.float64] | None = None,
+                 minutes: npt.NDArray[np.float64] | None = None) -> I64:
     """Return the commute case of each pair: ``SHUTTLE``, ``DAILY``, ``DORM``, or -1 for none.
 
     The employer's shuttle from the home zone ``zp`` when it runs within the pool's
     tolerance; else the pool's own means (its profile's best mode) within it; else, for a job
-    with housing, living on site with a way home. ``tolerance`` defaults to the pools'.
+    with housing, living on site with a way home. ``tolerance`` defaults to the pools';
+    ``minutes`` (profile × case × zone pair, :func:`~.cost.case_minutes`) to the market's
+    (another network's minutes judge a scenario, e.g. without a bridge).
     """
-    p, v, zc = prep.pools, prep.vacancies, prep.zone_cost
+    p, v = prep.pools, prep.vacancies
+    mins = prep.zone_cost.minutes if minutes is None else minutes
     zv, prof = v.zone[vi], p.profile[pi]
     tol = p.tolerance_min[pi] if tolerance is None else tolerance
     shuttle = np.zeros(vi.size, dtype=bool)
     k = np.flatnonzero(prep.has_shuttle[vi])
     if k.size:
         shuttle[k] = prep.in_shuttle(vi[k], zp[k])
-    shuttle &= zc.minutes[prof, SHUTTLE, zp, zv] <= tol
-    daily = zc.minutes[prof, DAILY, zp, zv] <= tol
-    dorm = v.housing[vi] & np.isfinite(zc.minutes[prof, DORM, zp, zv])
+    shuttle &= mins[prof, SHUTTLE, zp, zv] <= tol
+    daily = mins[prof, DAILY, zp, zv] <= tol
+    dorm = v.housing[vi] & np.isfinite(mins[prof, DORM, zp, zv])
     out: I64 = np.where(shuttle, SHUTTLE, np.where(daily, DAILY, np.where(dorm, DORM, -1)))
     return out.astype(np.int64)
 

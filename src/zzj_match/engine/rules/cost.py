@@ -26,7 +26,8 @@ costs exactly :func:`pair_costs` of its pair.
 
 from __future__ import annotations
 
-__all__ = ["CASES", "COST_KNOBS", "DAILY", "DORM", "SHUTTLE", "ZoneCost", "case_tables", "knobs",
+__all__ = ["CASES", "COST_KNOBS", "DAILY", "DORM", "SHUTTLE", "ZoneCost", "case_minutes",
+           "case_tables", "knobs",
            "middle_units", "pair_costs", "zone_cost_cny"]
 
 from collections.abc import Mapping
@@ -80,6 +81,24 @@ def _profile(commute: CommuteTables, name: str) -> Profile:
                    cost_cny=commute.cost_cny, mode=commute.mode)
 
 
+def case_minutes(minutes: Mapping[str, npt.NDArray[np.float64]], policy: Policy
+                 ) -> npt.NDArray[np.float64]:
+    """One-way daily minutes by profile × case × zone pair, from each profile's minutes.
+
+    ``minutes`` maps ``car``, ``transit`` and ``shuttle`` to zone × zone minutes. ``daily``:
+    the profile's own; ``shuttle``: the shuttle's; ``dorm``: ``dorm_commute_min`` where the
+    home zone is reachable by the profile's own means (the trips home), else ``inf``.
+    """
+    n = minutes["shuttle"].shape[0]
+    out = np.full((2, 3, n, n), np.inf)
+    for f, name in enumerate(POOL_PROFILES):
+        own = minutes[name]
+        out[f, DAILY] = own
+        out[f, SHUTTLE] = minutes["shuttle"]
+        out[f, DORM] = np.where(np.isfinite(own), policy.dorm_commute_min, np.inf)
+    return out
+
+
 def case_tables(commute: CommuteTables, policy: Policy) -> tuple[
         npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Minutes, out-of-pocket and commute cost (CNY/month) by profile × case × zone pair.
@@ -89,21 +108,18 @@ def case_tables(commute: CommuteTables, policy: Policy) -> tuple[
     """
     shuttle = _profile(commute, "shuttle")
     n = commute.zone_ids.size
-    minutes = np.full((2, 3, n, n), np.inf)
+    minutes = case_minutes({name: _profile(commute, name).minutes
+                            for name in ("car", "transit", "shuttle")}, policy)
     oop = np.zeros((2, 3, n, n))
     cost = np.zeros((2, 3, n, n))
     home = 2.0 * policy.home_trips_per_month
     with np.errstate(invalid="ignore", over="ignore"):
         for f, name in enumerate(POOL_PROFILES):
             own = _profile(commute, name)
-            reach = np.isfinite(own.minutes)
-            minutes[f, DAILY] = own.minutes
             oop[f, DAILY] = own.oop_cny
             cost[f, DAILY] = own.cost_cny
-            minutes[f, SHUTTLE] = shuttle.minutes
             oop[f, SHUTTLE] = shuttle.oop_cny
             cost[f, SHUTTLE] = shuttle.cost_cny
-            minutes[f, DORM] = np.where(reach, policy.dorm_commute_min, np.inf)
             # a trip home at the generalised cost of one daily trip (money only without trips)
             trip_cost = (own.cost_cny / commute.trips_per_month if commute.trips_per_month > 0
                          else own.trip_cny)
