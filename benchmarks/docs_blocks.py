@@ -288,7 +288,7 @@ def _engine(run: Run) -> str | None:
     if one is None or direct is None:
         return None
     peer = "direct pool x vacancy, raw OR-Tools"
-    text = ("**The engine vs the direct formulation.** At scale 1 (3,000 pools ≈ 86 k workers, "
+    text = ("**The engine vs the direct formulation.** At scale 1 (2,991 pools ≈ 86 k workers, "
             "10,000 vacancies ≈ 119 k positions) `zm.match` returns the whole plan (transfers, "
             f"reasons, KPIs, shadow prices, checks) in {t(one['median'])}; solving only the four "
             "objective levels on the direct pool × vacancy network with raw OR-Tools takes "
@@ -316,7 +316,7 @@ def _engine(run: Run) -> str | None:
         n = int(info.get("processes") or 1)
         worker = (f", {mb(float(info['peak_rss_workers_mb']))} in the worker"
                   if info.get("peak_rss_workers_mb") else "")
-        text += (" Scale 10 (30,000 pools ≈ 0.86 M workers, 100,000 vacancies ≈ 1.19 M "
+        text += (" Scale 10 (29,965 pools ≈ 0.86 M workers, 100,000 vacancies ≈ 1.19 M "
                  "positions) solves in "
                  f"{t(ten['median'])} with {in_processes(n)} (peak "
                  f"{mb(ten['peak_rss_mb'] or 0)} in the main process{worker}, each inside the "
