@@ -27,6 +27,17 @@ SHUTTLE_FROM = "jm_doushan;jm_taishan"
 Scenario = Callable[[zm.LabourMarket, zm.Region], tuple[zm.LabourMarket, zm.Region, zm.Policy]]
 
 
+#: The zones whose employers open dormitories in the housing lever.
+HOUSING_AT = ("zh_pingsha", "zh_jinwan")
+
+
+def _with_housing(market: zm.LabourMarket) -> zm.LabourMarket:
+    ent = market.enterprises.set_index("enterprise_id")["zone_id"]
+    vac = market.vacancies.copy()
+    vac.loc[vac["enterprise_id"].map(ent).isin(HOUSING_AT).to_numpy(), "housing"] = True
+    return market.replace(vacancies=vac)
+
+
 def _with_shuttle(market: zm.LabourMarket) -> zm.LabourMarket:
     ent = market.enterprises.set_index("enterprise_id")["zone_id"]
     vac = market.vacancies.copy()
@@ -49,6 +60,10 @@ LEVERS: list[tuple[str, int, Scenario]] = [
      lambda m, r: (m, r.with_toll("huangmaohai", 100), zm.Policy())),
     ("new shuttle 斗山/台山 → 平沙 (高栏港) employers", +1,
      lambda m, r: (_with_shuttle(m), r, zm.Policy())),
+    ("public-transport fares subsidised 50 %", +1,
+     lambda m, r: (m, r, zm.Policy(commute={"fare_subsidy_share": 0.5}))),
+    ("dormitories at every 平沙/金湾 (高栏港) employer", +1,
+     lambda m, r: (_with_housing(m), r, zm.Policy())),
     ("黄茅海 closed", -1, lambda m, r: (m, r.without("huangmaohai"), zm.Policy())),
 ]
 
@@ -89,7 +104,8 @@ def _block(rows: list[tuple[str, int, tuple[int, int, int]]]) -> str:
 #: 黄茅海 corridor moves cross-city placements, but the workers it displaces (or could bring)
 #: find other jobs: every city has more positions than job-seekers (docs/default_market.md).
 MOVES_TOTAL = ("commuting allowance 300 CNY/month", "commuting allowance 600 CNY/month",
-               "黄茅海 closed")
+               "public-transport fares subsidised 50 %",
+               "dormitories at every 平沙/金湾 (高栏港) employer", "黄茅海 closed")
 
 
 def test_every_lever_moves_the_plan_in_its_direction(rows) -> None:
