@@ -126,8 +126,9 @@ def demo_table(d: Demo) -> str:
         "|---|" + "---:|" * len(heads),
         *["| " + name + " | " + " | ".join(cells) + " |" for name, cells in rows],
         "",
-        "A placement is *over a bridge* when its best path uses one, and *bridge-dependent* when",
-        "without that bridge the pair would be unreachable or beyond the commute limit",
+        "A placement is *over a bridge* when its own commute (car or public transport, shuttle, or",
+        "a dormitory worker's trip home) is longer without it, and *bridge-dependent* when without",
+        "that bridge the pair would have no commute within the limit and no dormitory to live in",
         "([docs/engine.md](docs/engine.md#the-plan)); a placement over several bridges counts once",
         "in each of their rows.",
     ]

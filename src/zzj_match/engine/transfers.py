@@ -104,8 +104,8 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
     p, v, ct, zc = prep.pools, prep.vacancies, prep.commute, prep.zone_cost
     zp, zv = p.zone[pi], v.zone[vi]
     home_city, work_city = ct.city[zp], ct.city[zv]
-    bridges = ct.bridges[zp, zv]
     case = rules["case"].to_numpy(dtype=np.int64)
+    bridges, dependent = _bridges(prep, pi, vi, case)
     trip = _trip_figures(prep, pi, zp, zv, case)
     oop = zc.oop[p.profile[pi], case, zp, zv]
     paid = allowance(prep, zp, zv)
@@ -137,7 +137,7 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
             "priority_group": p.priority_group[pi],
             "cross_city": home_city != work_city,
             "uses_bridge": bridges != "",
-            "bridge_dependent": _bridge_dependent(prep, pi, vi),
+            "bridge_dependent": dependent,
             "commute_case": np.asarray(CASES, dtype=object)[case],
             "profile": np.asarray(POOL_PROFILES, dtype=object)[p.profile[pi]],
             "home_trip_minutes": trip["home_minutes"],
@@ -175,6 +175,33 @@ def _trip_figures(prep: Prepared, pi: npt.NDArray[np.int64], zp: npt.NDArray[np.
         km[s] = profiles["shuttle"].km[zp[s], zv[s]]
     mode[s] = "shuttle"
     return {"km": km, "mode": mode, "home_minutes": home}
+
+
+def _bridges(prep: Prepared, pi: npt.NDArray[np.int64], vi: npt.NDArray[np.int64],
+             case: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.object_],
+                                                    npt.NDArray[np.bool_]]:
+    """Return the bridges each placement's own commute goes over, and its dependence.
+
+    A placement goes over a bridge when, in the region without it, the commute it makes —
+    its profile's daily trip, the shuttle, or a dormitory worker's trip home — takes longer
+    (``;``-joined tags, ``""`` for none). Tables made by hand without each bridge's profiles
+    give the bridges of the best path. Dependence: :func:`_bridge_dependent`.
+    """
+    ct = prep.commute
+    zp, zv = prep.pools.zone[pi], prep.vacancies.zone[vi]
+    if not ct.without_bridge_minutes:
+        return ct.bridges[zp, zv], _bridge_dependent(prep, pi, vi)
+    prof = prep.pools.profile[pi]
+    # the minutes the placement's commute takes: daily or shuttle, or the trip home (dorm)
+    look = np.where(case == DORM, DAILY, case)
+    now = case_minutes({k: v.minutes for k, v in ct.profiles.items()}, prep.policy)
+    tags = np.full(pi.size, "", dtype=object)
+    for tag, minutes in sorted(ct.without_bridge_minutes.items()):
+        alt = case_minutes(minutes, prep.policy)
+        with np.errstate(invalid="ignore"):
+            longer = alt[prof, look, zp, zv] > now[prof, look, zp, zv] + 1e-9
+        tags = np.where(longer, np.where(tags == "", tag, tags + ";" + tag), tags)
+    return tags, _bridge_dependent(prep, pi, vi)
 
 
 def _bridge_dependent(prep: Prepared, pi: npt.NDArray[np.int64],
