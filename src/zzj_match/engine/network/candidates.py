@@ -18,7 +18,12 @@ import numpy as np
 import numpy.typing as npt
 
 from zzj_match.engine.network._index import expand
-from zzj_match.engine.rules.admissible import net_threshold, pair_flags, threshold_rank
+from zzj_match.engine.rules.admissible import (
+    case_reach,
+    net_threshold,
+    pair_flags,
+    threshold_rank,
+)
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.cost import DAILY, DORM, SHUTTLE, middle_units
 from zzj_match.engine.rules.licences import licence_route
@@ -161,11 +166,9 @@ def make_triples(
                        excl=np.zeros(g.size, dtype=bool), thr_rank=z.copy())
     # one triple per commute case the group may hold (rules.admissible.commute_case)
     nz = np.int64(prep.commute.zone_ids.size)
-    mins = prep.zone_cost.minutes
-    prof, tol = p.profile[t_p], p.tolerance_min[t_p]
-    shuttle = np.isin(g * nz + zp, gr.g_shuttle) & (mins[prof, SHUTTLE, zp, zv] <= tol)
-    daily = mins[prof, DAILY, zp, zv] <= tol
-    dorm = ~daily & gr.g_housing[g] & np.isfinite(mins[prof, DORM, zp, zv])
+    shuttle_ok, daily, home = case_reach(prep, p.profile[t_p], p.tolerance_min[t_p], zp, zv)
+    shuttle = np.isin(g * nz + zp, gr.g_shuttle) & shuttle_ok
+    dorm = ~daily & gr.g_housing[g] & home
     k_s, k_d, k_h = np.flatnonzero(shuttle), np.flatnonzero(daily), np.flatnonzero(dorm)
     k = np.r_[k_s, k_d, k_h]
     case = np.r_[np.full(k_s.size, SHUTTLE), np.full(k_d.size, DAILY),

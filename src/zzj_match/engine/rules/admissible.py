@@ -28,7 +28,7 @@ wage-sorted chains through the ranks of :func:`rule_ranks`.
 
 from __future__ import annotations
 
-__all__ = ["RULE_FLAGS", "allowance", "commute_case", "lenders_blocked", "may_share",
+__all__ = ["RULE_FLAGS", "allowance", "case_reach", "commute_case", "lenders_blocked", "may_share",
            "net_threshold", "pair_flags", "rule_ranks", "skill_ok", "threshold_rank", "wage_floor"]
 
 from typing import Any
@@ -70,6 +70,20 @@ def skill_ok(skill: I64, min_level: I64, trained: B) -> B:
     return out
 
 
+def case_reach(prep: Prepared, prof: I64, tolerance: npt.NDArray[np.float64], zp: I64, zv: I64,
+               minutes: npt.NDArray[np.float64] | None = None) -> tuple[B, B, B]:
+    """Check the zone-pair part of the commute cases, true for every vacancy of the pair.
+
+    Returns whether the employer's shuttle runs within ``tolerance``, whether the profile's
+    own daily commute does, and whether a worker living on site has a way home. The vacancy
+    part — a shuttle from the home zone, housing — and the order of the cases are
+    :func:`commute_case`'s (the network builder applies the same order to whole groups).
+    """
+    mins = prep.zone_cost.minutes if minutes is None else minutes
+    return (mins[prof, SHUTTLE, zp, zv] <= tolerance, mins[prof, DAILY, zp, zv] <= tolerance,
+            np.isfinite(mins[prof, DORM, zp, zv]))
+
+
 def commute_case(prep: Prepared, pi: I64, vi: I64, zp: I64,
                  tolerance: npt.NDArray[np.float64] | None = None,
                  minutes: npt.NDArray[np.float64] | None = None) -> I64:
@@ -82,16 +96,14 @@ def commute_case(prep: Prepared, pi: I64, vi: I64, zp: I64,
     (another network's minutes judge a scenario, e.g. without a bridge).
     """
     p, v = prep.pools, prep.vacancies
-    mins = prep.zone_cost.minutes if minutes is None else minutes
-    zv, prof = v.zone[vi], p.profile[pi]
     tol = p.tolerance_min[pi] if tolerance is None else tolerance
+    shuttle_ok, daily, home = case_reach(prep, p.profile[pi], tol, zp, v.zone[vi], minutes)
     shuttle = np.zeros(vi.size, dtype=bool)
     k = np.flatnonzero(prep.has_shuttle[vi])
     if k.size:
         shuttle[k] = prep.in_shuttle(vi[k], zp[k])
-    shuttle &= mins[prof, SHUTTLE, zp, zv] <= tol
-    daily = mins[prof, DAILY, zp, zv] <= tol
-    dorm = v.housing[vi] & np.isfinite(mins[prof, DORM, zp, zv])
+    shuttle &= shuttle_ok
+    dorm = v.housing[vi] & home
     out: I64 = np.where(shuttle, SHUTTLE, np.where(daily, DAILY, np.where(dorm, DORM, -1)))
     return out.astype(np.int64)
 
