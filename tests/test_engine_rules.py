@@ -35,6 +35,12 @@ def one_pair(pool: dict, vacancy: dict, *, minutes: float = 30.0, lends: bool = 
         oop_cny=sym(oop if np.isfinite(minutes) else np.inf, 0.0),
         transit_minutes=None if transit_minutes is None else sym(transit_minutes),
         shuttle_minutes=None if shuttle_minutes is None else sym(shuttle_minutes))
+    return match_frames(*pair_frames(pool, vacancy, lends=lends), commute, policy)
+
+
+def pair_frames(pool: dict, vacancy: dict, *, lends: bool = False
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The frames of :func:`one_pair`: enterprises, the vacancy V at zone_b, the pool P."""
     ent = pd.DataFrame({"enterprise_id": ["B", "L"], "name": "", "zone_id": ["zone_b", "zone_a"],
                         "industry": "", "key_enterprise": [False, False]})
     v = {"vacancy_id": "V", "enterprise_id": "B", "occupation": "6-24-05-01",
@@ -52,7 +58,7 @@ def one_pair(pool: dict, vacancy: dict, *, minutes: float = 30.0, lends: bool = 
     if lends:  # the borrower B also lends workers in this market
         pools.append({**p, "pool_id": "Q", "kind": "secondment", "lender_id": "B",
                       "occupation": "4-02-06-01", "contract_end": D("2026-01-01")})
-    return match_frames(ent, pd.DataFrame([v]), pd.DataFrame(pools), commute, policy)
+    return ent, pd.DataFrame([v]), pd.DataFrame(pools)
 
 
 SEC = {"kind": "secondment", "lender_id": "L", "contract_end": D("2025-12-31")}
@@ -254,23 +260,6 @@ def test_bridge_dependence_bridge_by_bridge() -> None:
         assert plan.kpis["bridge_dependent_share"] == pytest.approx(3 / 5 if dependent else 0)
 
 
-def _bridge_market(**pool: object) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """One pool at zone_a (tolerance 60 min) and one vacancy at zone_b; pool overrides."""
-    ent = pd.DataFrame({"enterprise_id": ["B"], "name": "", "zone_id": ["zone_b"],
-                        "industry": "", "key_enterprise": [False]})
-    vac = pd.DataFrame([{"vacancy_id": "V", "enterprise_id": "B", "occupation": "6-24-05-01",
-                         "min_skill_level": 2, "headcount": 2, "wage_cny": 5000.0,
-                         "start_date": D("2025-03-01"), "end_date": D("2025-06-30"),
-                         "housing": False, "shuttle_zones": ""}])
-    pools = pd.DataFrame([{"pool_id": "P", "kind": "jobseeker", "zone_id": "zone_a",
-                           "occupation": "6-24-05-01", "skill_level": 2, "headcount": 2,
-                           "reservation_wage_cny": 4000.0, "max_commute_min": 60.0,
-                           "available_from": D("2025-01-01"), "available_to": pd.NaT,
-                           "priority_group": "none", "lender_id": "", "contract_end": pd.NaT,
-                           "consent": True, "dispatched": False, **pool}])
-    return ent, vac, pools
-
-
 @pytest.mark.parametrize(("alt_minutes", "dependent"),
                          [(45.0, False), (60.0, False), (61.0, True), (np.inf, True)])
 def test_bridge_dependent_means_lost_without_the_bridge(alt_minutes: float,
@@ -288,7 +277,7 @@ def test_bridge_dependent_means_lost_without_the_bridge(alt_minutes: float,
     alt = np.where(used, alt_minutes, commute.minutes)
     ct = dataclasses.replace(commute, bridges=np.where(used, "b", "").astype(object),
                              without_bridge={"b": (used, alt, alt * 10.0)})
-    t = match_frames(*_bridge_market(), ct).transfers
+    t = match_frames(*pair_frames({}, {}), ct).transfers
     assert int(t["headcount"].sum()) == 2
     assert bool(t["uses_bridge"].iloc[0])
     # a dearer commute without the bridge (alt × 10 CNY) is not dependence; beyond the
@@ -315,6 +304,6 @@ def test_bridge_dependence_follows_the_pools_own_commute(has_car: bool, dependen
         without_bridge={"b": (used, sym(35.0), sym(350.0))},
         without_bridge_minutes={"b": {"car": sym(35.0), "transit": sym(70.0),
                                       "shuttle": sym(40.0)}})
-    t = match_frames(*_bridge_market(has_car=has_car), ct).transfers
+    t = match_frames(*pair_frames({"has_car": has_car}, {}), ct).transfers
     assert int(t["headcount"].sum()) == 2
     assert bool(t["bridge_dependent"].iloc[0]) is dependent
