@@ -72,6 +72,7 @@ SUBLAYERS: dict[str, Table] = {
         ("solve",),  # exact lexicographic solves, in processes or not; caps
         ("explain", "shadow"),  # reasons of unmet and unplaced rows; shadow prices
         ("transfers",),  # the plan's rows, checked again
+        ("replan",),  # re-plans: previous placements as keep arcs, the moves counted
         ("pipeline",),  # match: the table of contents
     ),
     "engine.rules": (

@@ -37,6 +37,7 @@ _LAZY: dict[str, str] = {
     "CommuteModel": "zzj_match.commute",
     "AdjustmentPlan": "zzj_match.plan",
     "match": "zzj_match.engine",
+    "rematch": "zzj_match.engine",
 }
 _SUBMODULES = ("flow", "datasets", "io", "commute", "engine", "plan", "report")
 
@@ -62,13 +63,14 @@ __all__ = [
     "flow",
     "io",
     "match",
+    "rematch",
     "report",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from zzj_match import commute, datasets, flow, io, report
     from zzj_match.commute import CommuteModel
-    from zzj_match.engine import match
+    from zzj_match.engine import match, rematch
     from zzj_match.model.market import Enterprise, LabourMarket, Vacancy, Worker, WorkerPool
     from zzj_match.model.policy import Policy
     from zzj_match.model.region import Link, Region, Zone

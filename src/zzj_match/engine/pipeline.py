@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["match", "match_frames"]
+__all__ = ["match", "match_frames", "rematch"]
 
 import time
 from collections.abc import Iterator
@@ -19,6 +19,16 @@ from zzj_match.engine.explain import explain as _explain
 from zzj_match.engine.explain import external_vacancies, out_of_scope
 from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.network.structure import build_structure
+from zzj_match.engine.replan import (
+    KeepPairs,
+    keep_arcs,
+    keep_pairs,
+    max_keepable,
+    moves,
+    previous_placements,
+    replan_objective,
+    split_keeping,
+)
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.prepared import prepare
 from zzj_match.engine.solve.caps import solve_with_caps
@@ -126,6 +136,84 @@ def match(market: LabourMarket, *, region: Region | None = None,
     return plan
 
 
+def rematch(previous_plan: AdjustmentPlan, market: LabourMarket, *,
+            region: Region | None = None, policy: Policy | None = None) -> AdjustmentPlan:
+    """Re-plan a changed market, moving as few placed people as the policy allows.
+
+    The same exact lexicographic optimum as :func:`match`, with one more level: the
+    placements of ``previous_plan`` kept (the same pool, or the same named worker, at the same
+    vacancy), ranked where ``policy.keep_placements`` says — by default after the count
+    levels and before the cost, so a placement moves only when the changes force it (its pool
+    or vacancy is gone or smaller, or a rule no longer admits it: a closed bridge, a new
+    wage) or when moving it fills a key position, places a priority job-seeker or places one
+    more worker. The number of heads moved is therefore the least possible at that level.
+
+    Parameters
+    ----------
+    previous_plan : AdjustmentPlan
+        The plan in force (from :func:`match`, :func:`rematch` or a ``Matcher``).
+    market : LabourMarket
+        The market as it is now.
+    region : Region, optional
+        The transport network now (e.g. ``zzj_region().without("huangmaohai")``); default
+        :func:`zzj_match.datasets.zzj_region`.
+    policy : Policy, optional
+        Default ``Policy()``; ``keep_placements="off"`` makes this a cold :func:`match`
+        that still accounts for the moves.
+
+    Returns
+    -------
+    AdjustmentPlan
+        With ``plan.moves`` (one row per previous placement: kept, moved, and the status
+        and rule that explain a move) and the KPIs ``previous_placements``,
+        ``kept_placements``, ``moved_placements`` and ``forced_moves`` (the fewest moves
+        the changes force; ``moved - forced`` moves won a level ranked above keeping).
+
+    Raises
+    ------
+    InputError
+        As :func:`match`; also for a previous plan of the wrong kind, and for city-pair caps
+        with ``keep_placements`` on.
+    TimeLimitError, SolverError
+        As :func:`match`.
+
+    Examples
+    --------
+    >>> import zzj_match as zm
+    >>> market = zm.datasets.zzj_market(scale=0.02)
+    >>> region = zm.datasets.zzj_region()
+    >>> plan = zm.match(market, region=region)
+    >>> again = zm.rematch(plan, market, region=region)
+    >>> again.kpis["moved_placements"], again.kpis["forced_moves"]
+    (0, 0)
+    """
+    if not isinstance(previous_plan, AdjustmentPlan):
+        raise InputError([{"table": "previous_plan", "row": None, "column": None,
+                           "value": type(previous_plan).__name__,
+                           "message": "previous_plan must be a zzj_match.AdjustmentPlan"}])
+    policy = Policy() if policy is None else policy
+    _check_arguments(market, region, policy)
+    if policy.time_limit_s is not None and _deadline.remaining() is None:
+        with _deadline.limit(policy.time_limit_s):
+            return rematch(previous_plan, market, region=region, policy=policy)
+    if region is None:
+        region = _default_region()
+    if policy.reference_date is not None:
+        region = _as_of(region, policy.reference_date)
+    t0 = time.perf_counter()
+    tables = commute_tables(region, policy.commute)
+    t_commute = time.perf_counter() - t0
+    plan = match_frames(
+        market.enterprises, market.vacancies, market.pools, tables, policy,
+        workers=getattr(market, "workers", None), region=region,
+        previous=previous_plan.transfers,
+    )
+    plan.region = region
+    plan.stats["seconds_commute"] = t_commute
+    plan.stats["seconds_total"] = time.perf_counter() - t0
+    return plan
+
+
 def _check_arguments(market: Any, region: Any, policy: Any) -> None:
     """Name every argument of :func:`match` of the wrong kind in one report.
 
@@ -149,7 +237,7 @@ def _check_arguments(market: Any, region: Any, policy: Any) -> None:
                           for name, value, message in bad])
 
 
-def match_frames(
+def match_frames(  # long: its docstring lists the six stages, every parameter and error
     enterprises: pd.DataFrame,
     vacancies: pd.DataFrame,
     pools: pd.DataFrame,
@@ -158,6 +246,7 @@ def match_frames(
     *,
     workers: pd.DataFrame | None = None,
     region: Region | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> AdjustmentPlan:
     """:func:`match` on canonical frames and ready commute tables (tests, services).
 
@@ -181,6 +270,9 @@ def match_frames(
         Individual workers (see :func:`match`).
     region : Region, optional
         The region of ``commute``: the plan keeps it and names its zones from it.
+    previous : DataFrame, optional
+        The transfers of a previous plan: a re-plan (:func:`rematch`) that keeps them where
+        ``policy.keep_placements`` says, and accounts for every one (``plan.moves``).
 
     Returns
     -------
@@ -190,8 +282,8 @@ def match_frames(
     ------
     InputError
         A zone, enterprise or shuttle zone the tables do not have, a worker naming an unknown
-        pool, a city-pair cap naming an unknown city, or a cost term beyond exact integer
-        units (every such row or setting named).
+        pool, a city-pair cap naming an unknown city, a cost term beyond exact integer
+        units (every such row or setting named), or a re-plan with city-pair caps.
     TimeLimitError
         When ``policy.time_limit_s`` runs out (counted from this call, or from the enclosing
         :func:`match`).
@@ -203,30 +295,73 @@ def match_frames(
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):
             return match_frames(enterprises, vacancies, pools, commute, policy,
-                                workers=workers, region=region)
+                                workers=workers, region=region, previous=previous)
     vacancies, outside = _scope(enterprises, vacancies, commute, policy)
     clock = _Clock()
     members = None
     if workers is not None and len(workers):
         pools, members = workers_as_pools(pools, workers)
+    before = None if previous is None else previous_placements(previous)
     with clock("prepare", "applying the matching rules"):
         prep = prepare(enterprises, vacancies, pools, commute, policy)
+        kp = None if before is None else keep_pairs(prep, before)
+    keep = _kept(kp, policy)
     with clock("build", "building the class network"):
-        structure = build_structure(prep)
-        net = structure.network()
+        structure = build_structure(prep, apart=None if keep is None else keep.apart)
+        net = structure.network(keep=None if keep is None else keep_arcs(structure, keep))
+    objective = policy.objective if keep is None else replan_objective(policy)
     with clock("solve", None):  # the solvers check the time limit themselves
         if policy.city_pair_caps:
-            out = solve_with_caps(net, policy.objective, commute.city, caps)
+            out = solve_with_caps(net, objective, commute.city, caps)
         else:
-            out = solve_all(net, policy.objective, policy.lexicographic,
-                            processes=policy.processes)
+            out = solve_all(net, objective, policy.lexicographic, processes=policy.processes)
     with clock("disaggregate", "turning the class flows into transfers"):
         pairs = disaggregate(prep, net, out.pieces)
-        transfers = _checked_transfers(prep, pairs, out.levels["cost"], members)
+        transfers = _checked_transfers(prep, pairs, out.levels["cost"], members, previous)
     with clock("explain", "explaining unmet vacancies and unplaced pools"):
         unmet, unplaced = _explain(prep, pairs, structure, caps)
-    return _plan(prep, net, out, (transfers, unmet, unplaced),
+    plan = _plan(prep, net, out, (transfers, unmet, unplaced),
                  {**net.stats, **out.stats, **clock.times}, outside, region)
+    if previous is not None and kp is not None:
+        _account_moves(plan, prep, kp, previous)
+    return plan
+
+
+def _kept(kp: KeepPairs | None, policy: Policy) -> KeepPairs | None:
+    """Return the previous placements a re-plan keeps arcs for (``None``: a cold match).
+
+    Raises
+    ------
+    InputError
+        For a re-plan keeping placements under city-pair caps (not supported).
+    """
+    if kp is None or policy.keep_placements == "off":
+        return None
+    if policy.city_pair_caps:
+        raise InputError([{"table": "policy", "row": None, "column": "keep_placements",
+                           "value": policy.keep_placements,
+                           "message": "a re-plan that keeps placements cannot take "
+                           "city_pair_caps yet; use keep_placements='off'"}])
+    return kp
+
+
+def _account_moves(plan: AdjustmentPlan, prep: Prepared, kp: KeepPairs,
+                   previous: pd.DataFrame) -> None:
+    """Set ``plan.moves`` and the re-plan's KPIs; check them against the keep level.
+
+    Raises
+    ------
+    SolverError
+        When the placements kept differ from the optimum's keep level.
+    """
+    keepable = max_keepable(kp, prep.pools.headcount, prep.vacancies.headcount)
+    table, totals = moves(kp, plan.transfers, previous, keepable)
+    level = plan.kpis.get("objective_kept_placements")
+    if level is not None and int(level) != totals["kept_placements"]:
+        raise SolverError(f"the plan keeps {totals['kept_placements']} placements, the keep "
+                          f"level of the optimum is {level}")
+    plan.moves = table
+    plan.kpis.update(totals)
 
 
 def _scope(enterprises: pd.DataFrame, vacancies: pd.DataFrame, commute: CommuteTables,
@@ -261,7 +396,8 @@ class _Clock:
 
 
 def _checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
-                       members: pd.DataFrame | None) -> pd.DataFrame:
+                       members: pd.DataFrame | None,
+                       previous: pd.DataFrame | None = None) -> pd.DataFrame:
     """Build the plan's transfer rows and check their total cost against the optimum.
 
     Raises
@@ -273,7 +409,11 @@ def _checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
     if total_cost != optimum:
         raise SolverError(
             f"plan cost {total_cost} differs from the optimum {optimum} of the class network")
-    return transfers if members is None else split_to_workers(transfers, members)
+    if members is None:
+        return transfers
+    if previous is None:
+        return split_to_workers(transfers, members)
+    return split_keeping(transfers, members, previous)  # a re-plan: workers keep their jobs
 
 
 def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
