@@ -193,8 +193,10 @@ def open_throughout(links: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp
 
 def _days(values: Any, column: str, pc: ProblemCollector) -> np.ndarray[Any, Any]:
     """Dates as ``datetime64[D]`` (missing: NaT); a value that is not a day is a problem."""
-    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object)
-                                                             if np.ndim(values) else [values])
+    if isinstance(values, pd.Series):
+        s = values
+    else:  # arrays keep their dtype (datetime64 takes the fast path), a scalar is one period
+        s = pd.Series(values if np.ndim(values) else [values], dtype=None)
     parsed, _missing, bad, timed = parse_date(s.reset_index(drop=True))
     pc.add_mask("periods", bad, column, s, _NOT_A_DATE)
     pc.add_mask("periods", timed & ~bad, column, s, _TIMED)
