@@ -396,3 +396,9 @@ def test_regions_stay_identity_hashed(typhoon: zm.Region, region: zm.Region) -> 
     assert same != typhoon
     assert hash(same) != hash(typhoon)
     assert typhoon == typhoon
+
+
+def test_price_edits_keep_the_names_of_links_gone(region: zm.Region) -> None:
+    # a bridge not yet open stays a known name after a toll edit (closing it is a no-op)
+    early = region.as_of("2024-06-01").with_toll("humen", 10)
+    assert early.without("huangmaohai").links.equals(early.links)
