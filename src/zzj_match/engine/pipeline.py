@@ -426,20 +426,25 @@ def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
     (:func:`~zzj_match.engine.explain.out_of_scope`): the plan lists them and counts them.
     """
     transfers, unmet, unplaced = rows
+    # the totals also keep what Matcher.update needs to splice plans (occupation, flags)
     vacancy_totals = pd.DataFrame({"vacancy_id": prep.vacancies.vacancy_id,
                                    "headcount": prep.vacancies.headcount,
-                                   "city": prep.commute.city[prep.vacancies.zone]})
-    key_vacancy = prep.vacancies.key_enterprise
+                                   "city": prep.commute.city[prep.vacancies.zone],
+                                   "occupation": prep.vacancies.occupation,
+                                   "key_enterprise": prep.vacancies.key_enterprise})
     if len(outside):
         vacancy_totals = pd.concat([vacancy_totals, outside[list(vacancy_totals)]],
                                    ignore_index=True)
-        key_vacancy = np.r_[key_vacancy, outside["key_enterprise"].to_numpy(dtype=bool)]
         shown = outside.loc[outside["headcount"] > 0, list(unmet.columns)]
         unmet = pd.concat([unmet, shown], ignore_index=True).sort_values(
             "vacancy_id", kind="stable").reset_index(drop=True)
-    pool_totals = pd.DataFrame({"pool_id": prep.pools.pool_id, "headcount": prep.pools.headcount})
+    key_vacancy = vacancy_totals["key_enterprise"].to_numpy(dtype=bool)
+    pool_totals = pd.DataFrame({"pool_id": prep.pools.pool_id, "headcount": prep.pools.headcount,
+                                "occupation": prep.pools.occupation,
+                                "priority": prep.pools.priority})
     kpis = compute_kpis(transfers, vacancy_totals, pool_totals,
-                        key_vacancy=key_vacancy, priority_pool=prep.pools.priority)
+                        key_vacancy=key_vacancy,
+                        priority_pool=pool_totals["priority"].to_numpy(dtype=bool))
     for level, value in out.levels.items():
         kpis[f"objective_{level}"] = value
     stats["cost_resolution_cny"] = prep.policy.cost_resolution_cny
