@@ -74,6 +74,7 @@ SUBLAYERS: dict[str, Table] = {
         ("transfers",),  # the plan's rows, checked again
         ("replan",),  # re-plans: previous placements as keep arcs, the moves counted
         ("pipeline",),  # match: the table of contents
+        ("rematch",),  # re-plans from a previous plan; closure windows
     ),
     "engine.rules": (
         ("arrays",),  # Prepared, PoolArrays, VacancyArrays

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from zzj_match.commute._tables import CommuteTables, commute_tables
 from zzj_match.engine.network.structure import build_network
-from zzj_match.engine.pipeline import match, match_frames, rematch
+from zzj_match.engine.pipeline import match, match_frames
+from zzj_match.engine.rematch import rematch
 from zzj_match.engine.rules.pairs import pair_table
 from zzj_match.engine.rules.prepared import prepare
 from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table

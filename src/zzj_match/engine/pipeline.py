@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["match", "match_frames", "rematch"]
+__all__ = ["check_arguments", "default_region", "match", "match_frames", "region_as_of"]
 
 import time
 from collections.abc import Iterator
@@ -49,13 +49,14 @@ from zzj_match.plan._plan import AdjustmentPlan, compute_kpis
 _AS_OF: RegionCache[Region] = RegionCache()
 
 
-def _as_of(region: Region, date: Any) -> Region:
+def region_as_of(region: Region, date: Any) -> Region:
     """``region.as_of(date)``, cached per region object and date (so are its commute tables)."""
     dated = _AS_OF.get(region, str(date))
     return _AS_OF.put(region, str(date), region.as_of(date)) if dated is None else dated
 
 
-def _default_region() -> Region:
+def default_region() -> Region:
+    """Return the embedded region (:func:`zzj_match.datasets.zzj_region`)."""
     from zzj_match.datasets import zzj_region
 
     return zzj_region()
@@ -113,14 +114,14 @@ def match(market: LabourMarket, *, region: Region | None = None,
     True
     """
     policy = Policy() if policy is None else policy
-    _check_arguments(market, region, policy)
+    check_arguments(market, region, policy)
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):  # the whole call, commute tables included
             return match(market, region=region, policy=policy)
     if region is None:
-        region = _default_region()
+        region = default_region()
     if policy.reference_date is not None:
-        region = _as_of(region, policy.reference_date)
+        region = region_as_of(region, policy.reference_date)
     t0 = time.perf_counter()
     tables = commute_tables(region, policy.commute)
     t_commute = time.perf_counter() - t0
@@ -136,85 +137,7 @@ def match(market: LabourMarket, *, region: Region | None = None,
     return plan
 
 
-def rematch(previous_plan: AdjustmentPlan, market: LabourMarket, *,
-            region: Region | None = None, policy: Policy | None = None) -> AdjustmentPlan:
-    """Re-plan a changed market, moving as few placed people as the policy allows.
-
-    The same exact lexicographic optimum as :func:`match`, with one more level: the
-    placements of ``previous_plan`` kept (the same pool, or the same named worker, at the same
-    vacancy), ranked where ``policy.keep_placements`` says — by default after the count
-    levels and before the cost, so a placement moves only when the changes force it (its pool
-    or vacancy is gone or smaller, or a rule no longer admits it: a closed bridge, a new
-    wage) or when moving it fills a key position, places a priority job-seeker or places one
-    more worker. The number of heads moved is therefore the least possible at that level.
-
-    Parameters
-    ----------
-    previous_plan : AdjustmentPlan
-        The plan in force (from :func:`match`, :func:`rematch` or a ``Matcher``).
-    market : LabourMarket
-        The market as it is now.
-    region : Region, optional
-        The transport network now (e.g. ``zzj_region().without("huangmaohai")``); default
-        :func:`zzj_match.datasets.zzj_region`.
-    policy : Policy, optional
-        Default ``Policy()``; ``keep_placements="off"`` makes this a cold :func:`match`
-        that still accounts for the moves.
-
-    Returns
-    -------
-    AdjustmentPlan
-        With ``plan.moves`` (one row per previous placement: kept, moved, and the status
-        and rule that explain a move) and the KPIs ``previous_placements``,
-        ``kept_placements``, ``moved_placements`` and ``forced_moves`` (the fewest moves
-        the changes force; ``moved - forced`` moves won a level ranked above keeping).
-
-    Raises
-    ------
-    InputError
-        As :func:`match`; also for a previous plan of the wrong kind, and for city-pair caps
-        with ``keep_placements`` on.
-    TimeLimitError, SolverError
-        As :func:`match`.
-
-    Examples
-    --------
-    >>> import zzj_match as zm
-    >>> market = zm.datasets.zzj_market(scale=0.02)
-    >>> region = zm.datasets.zzj_region()
-    >>> plan = zm.match(market, region=region)
-    >>> again = zm.rematch(plan, market, region=region)
-    >>> again.kpis["moved_placements"], again.kpis["forced_moves"]
-    (0, 0)
-    """
-    if not isinstance(previous_plan, AdjustmentPlan):
-        raise InputError([{"table": "previous_plan", "row": None, "column": None,
-                           "value": type(previous_plan).__name__,
-                           "message": "previous_plan must be a zzj_match.AdjustmentPlan"}])
-    policy = Policy() if policy is None else policy
-    _check_arguments(market, region, policy)
-    if policy.time_limit_s is not None and _deadline.remaining() is None:
-        with _deadline.limit(policy.time_limit_s):
-            return rematch(previous_plan, market, region=region, policy=policy)
-    if region is None:
-        region = _default_region()
-    if policy.reference_date is not None:
-        region = _as_of(region, policy.reference_date)
-    t0 = time.perf_counter()
-    tables = commute_tables(region, policy.commute)
-    t_commute = time.perf_counter() - t0
-    plan = match_frames(
-        market.enterprises, market.vacancies, market.pools, tables, policy,
-        workers=getattr(market, "workers", None), region=region,
-        previous=previous_plan.transfers,
-    )
-    plan.region = region
-    plan.stats["seconds_commute"] = t_commute
-    plan.stats["seconds_total"] = time.perf_counter() - t0
-    return plan
-
-
-def _check_arguments(market: Any, region: Any, policy: Any) -> None:
+def check_arguments(market: Any, region: Any, policy: Any) -> None:
     """Name every argument of :func:`match` of the wrong kind in one report.
 
     Raises

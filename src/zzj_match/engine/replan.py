@@ -13,7 +13,7 @@ changed wage, …), or the new headcounts leave no room for it — the *forced* 
 from __future__ import annotations
 
 __all__ = ["KEEP_STATUS", "KeepPairs", "keep_arcs", "keep_pairs", "max_keepable", "moves",
-           "previous_placements", "replan_objective", "split_keeping"]
+           "previous_placements", "replan_objective", "splice_plans", "split_keeping"]
 
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +31,7 @@ from zzj_match.engine.rules.pairs import pair_rules
 from zzj_match.engine.transfers import split_to_workers
 from zzj_match.errors import InputError, SolverError
 from zzj_match.model.policy import Policy
+from zzj_match.plan._plan import AdjustmentPlan, compute_kpis
 
 I64 = npt.NDArray[np.int64]
 
@@ -256,3 +257,82 @@ def moves(kp: KeepPairs, transfers: pd.DataFrame, previous: pd.DataFrame,
     totals = {"previous_placements": total, "kept_placements": kept,
               "moved_placements": total - kept, "forced_moves": total - keepable}
     return table.loc[:, cols].reset_index(drop=True), totals
+
+
+def splice_plans(previous: AdjustmentPlan, sub: AdjustmentPlan, *,
+                 pinned: npt.NDArray[np.bool_], frozen_vacancies: npt.NDArray[np.bool_],
+                 frozen_pools: npt.NDArray[np.bool_], pinned_levels: dict[str, int],
+                 stats: dict[str, Any]) -> AdjustmentPlan:
+    """Join the part of ``previous`` left alone with ``sub``, the re-plan of the rest.
+
+    Parameters
+    ----------
+    previous : AdjustmentPlan
+        The plan in force.
+    sub : AdjustmentPlan
+        A re-plan (with ``previous=``) of the rest of the market. Its pools may be pools of
+        ``previous`` less the heads ``pinned`` keeps (a closure window); those heads are
+        added back to its totals and unplaced rows.
+    pinned : bool array
+        Per row of ``previous.transfers``: kept as it is.
+    frozen_vacancies, frozen_pools : bool array
+        Per row of ``previous.all_vacancies`` / ``previous.all_pools``: left alone (their
+        unmet and unplaced rows are kept; the others are ``sub``'s).
+    pinned_levels : dict
+        What the pinned transfers add to each objective level (``cost`` in integer units).
+    stats : dict
+        Added to ``sub.stats``.
+
+    Returns
+    -------
+    AdjustmentPlan
+        Transfers, unmet and unplaced rows, totals, KPIs (the objective levels added up) and
+        ``moves`` (the pinned placements count as kept).
+    """
+    keep_t = previous.transfers.loc[pinned]
+    heads = keep_t.groupby("pool_id")["headcount"].sum()
+    vt, pt = previous.all_vacancies, previous.all_pools
+    sub_pools = sub.all_pools.copy()
+    extra = sub_pools["pool_id"].map(heads).fillna(0).astype(np.int64)
+    sub_pools["headcount"] += extra
+    unplaced = sub.unplaced.copy()
+    add = unplaced["pool_id"].map(heads).fillna(0).astype(np.int64)
+    unplaced["headcount"] += add
+    unplaced["headcount_placed"] += add
+    frozen_v = set(vt.loc[frozen_vacancies, "vacancy_id"])
+    frozen_p = set(pt.loc[frozen_pools, "pool_id"])
+    transfers = pd.concat([keep_t, sub.transfers], ignore_index=True).sort_values(
+        ["pool_id", "vacancy_id", "worker_id"], kind="stable").reset_index(drop=True)
+    unmet = pd.concat([previous.unmet.loc[previous.unmet["vacancy_id"].isin(frozen_v)],
+                       sub.unmet], ignore_index=True).sort_values("vacancy_id", kind="stable")
+    unplaced = pd.concat([previous.unplaced.loc[previous.unplaced["pool_id"].isin(frozen_p)],
+                          unplaced], ignore_index=True).sort_values("pool_id", kind="stable")
+    vacancy_totals = pd.concat([vt.loc[frozen_vacancies], sub.all_vacancies],
+                               ignore_index=True)
+    pool_totals = pd.concat([pt.loc[frozen_pools], sub_pools], ignore_index=True)
+    kpis = compute_kpis(transfers, vacancy_totals, pool_totals,
+                        key_vacancy=vacancy_totals["key_enterprise"].to_numpy(dtype=bool),
+                        priority_pool=pool_totals["priority"].to_numpy(dtype=bool))
+    for key, value in sub.kpis.items():
+        level = key.removeprefix("objective_")
+        if key.startswith("objective_"):
+            kpis[key] = int(value) + int(pinned_levels.get(level, 0))
+    untouched = keep_t.groupby(["pool_id", "worker_id", "vacancy_id"], sort=True)[
+        "headcount"].sum().rename("previous_headcount").reset_index()
+    untouched = untouched.assign(kept=untouched["previous_headcount"], moved=0,
+                                 status="kept", rule="")
+    held = int(keep_t["headcount"].sum())
+    kpis.update({"previous_placements": int(sub.kpis["previous_placements"]) + held,
+                 "kept_placements": int(sub.kpis["kept_placements"]) + held,
+                 "moved_placements": int(sub.kpis["moved_placements"]),
+                 "forced_moves": int(sub.kpis["forced_moves"])})
+    plan = AdjustmentPlan(
+        transfers=transfers, unmet=unmet.reset_index(drop=True),
+        unplaced=unplaced.reset_index(drop=True), kpis=kpis,
+        shadow_prices=sub.shadow_prices, stats={**sub.stats, **stats}, policy=sub.policy,
+        all_vacancies=vacancy_totals, all_pools=pool_totals, region=previous.region)
+    moves = sub.moves if sub.moves is not None else untouched.iloc[:0]
+    plan.moves = pd.concat([untouched[list(moves.columns)], moves], ignore_index=True
+                           ).sort_values(["pool_id", "worker_id", "vacancy_id"],
+                                         kind="stable").reset_index(drop=True)
+    return plan

@@ -294,6 +294,19 @@ class AdjustmentPlan:
         self._pool_totals = all_pools
         self.check_conservation()
 
+    @property
+    def all_vacancies(self) -> pd.DataFrame:
+        """Every vacancy of the market, with the totals the plan is checked against.
+
+        Columns ``vacancy_id, headcount, city, occupation, key_enterprise``.
+        """
+        return self._vacancy_totals
+
+    @property
+    def all_pools(self) -> pd.DataFrame:
+        """Every pool of the market: ``pool_id, headcount, occupation, priority``."""
+        return self._pool_totals
+
     # ------------------------------------------------------------------ checks
     def check_conservation(self) -> None:
         """Check placed + unplaced = headcount per pool and filled + unfilled per vacancy.
