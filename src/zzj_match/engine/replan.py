@@ -259,6 +259,12 @@ def moves(kp: KeepPairs, transfers: pd.DataFrame, previous: pd.DataFrame,
     return table.loc[:, cols].reset_index(drop=True), totals
 
 
+def _member(ids: pd.Series[Any], among: pd.Series[Any]) -> npt.NDArray[np.bool_]:
+    """``ids.isin(among)`` by a hash look-up (arrow strings' own ``isin`` is slow on many)."""
+    index = pd.Index(among.to_numpy(dtype=object))
+    return np.asarray(index.get_indexer(ids.to_numpy(dtype=object)) >= 0)
+
+
 def splice_plans(previous: AdjustmentPlan, sub: AdjustmentPlan, *,
                  pinned: npt.NDArray[np.bool_], frozen_vacancies: npt.NDArray[np.bool_],
                  frozen_pools: npt.NDArray[np.bool_], pinned_levels: dict[str, int],
@@ -299,14 +305,14 @@ def splice_plans(previous: AdjustmentPlan, sub: AdjustmentPlan, *,
     add = unplaced["pool_id"].map(heads).fillna(0).astype(np.int64)
     unplaced["headcount"] += add
     unplaced["headcount_placed"] += add
-    frozen_v = set(vt.loc[frozen_vacancies, "vacancy_id"])
-    frozen_p = set(pt.loc[frozen_pools, "pool_id"])
+    frozen_v = _member(previous.unmet["vacancy_id"], vt.loc[frozen_vacancies, "vacancy_id"])
+    frozen_p = _member(previous.unplaced["pool_id"], pt.loc[frozen_pools, "pool_id"])
     transfers = pd.concat([keep_t, sub.transfers], ignore_index=True).sort_values(
         ["pool_id", "vacancy_id", "worker_id"], kind="stable").reset_index(drop=True)
-    unmet = pd.concat([previous.unmet.loc[previous.unmet["vacancy_id"].isin(frozen_v)],
-                       sub.unmet], ignore_index=True).sort_values("vacancy_id", kind="stable")
-    unplaced = pd.concat([previous.unplaced.loc[previous.unplaced["pool_id"].isin(frozen_p)],
-                          unplaced], ignore_index=True).sort_values("pool_id", kind="stable")
+    unmet = pd.concat([previous.unmet.loc[frozen_v], sub.unmet],
+                      ignore_index=True).sort_values("vacancy_id", kind="stable")
+    unplaced = pd.concat([previous.unplaced.loc[frozen_p], unplaced],
+                         ignore_index=True).sort_values("pool_id", kind="stable")
     vacancy_totals = pd.concat([vt.loc[frozen_vacancies], sub.all_vacancies],
                                ignore_index=True)
     pool_totals = pd.concat([pt.loc[frozen_pools], sub_pools], ignore_index=True)
