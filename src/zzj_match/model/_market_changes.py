@@ -138,7 +138,10 @@ def _change(ch: _TableChanges, table: str, data: Any, pc: ProblemCollector) -> p
     Returns the good rows of the argument (id and the columns to change), for the workers.
     """
     name, col = f"change_{table}", TABLE_IDS[table]
-    t = _Table(name, _rows_frame(data, table), pc)
+    given = _rows_frame(data, table)
+    if not len(given):  # nothing to change
+        return given
+    t = _Table(name, given, pc)
     _check_columns(t, tuple(replace(c, required=c.name == col) for c in TABLES[table]))
     known = [c.name for c in TABLES[table]]
     frame = t.frame.loc[:, [c for c in t.frame.columns if c in known]]
@@ -183,7 +186,10 @@ def _overlay(rows: pd.DataFrame, given: pd.DataFrame, id_column: str) -> pd.Data
 
 def _add(ch: _TableChanges, table: str, data: Any, pc: ProblemCollector) -> None:
     name, col = f"add_{table}", TABLE_IDS[table]
-    t = _Table(name, _rows_frame(data, table), pc)
+    given = _rows_frame(data, table)
+    if not len(given):  # nothing to add (an empty list has no columns to check)
+        return
+    t = _Table(name, given, pc)
     specs = TABLES[table]
     _check_columns(t, specs)
     known = [c.name for c in specs]
