@@ -145,6 +145,15 @@ def test_row_models_single_rows_and_one_id_are_accepted() -> None:
     assert m2.pools.set_index("pool_id").loc["p2", "skill_level"] == 2
 
 
+def test_a_frame_of_ids_and_a_row_without_its_id() -> None:
+    m = _market()
+    m2 = m.with_changes(withdraw_vacancies=m.vacancies.iloc[:2])
+    assert m2.vacancies.vacancy_id.tolist() == ["v3"]
+    with pytest.raises(zm.InputError) as err:  # one row, its id forgotten: an input problem
+        m.with_changes(add_vacancies={k: v for k, v in NEW_VACANCY.items() if k != "vacancy_id"})
+    assert _problems(err) == {("add_vacancies", None, "vacancy_id")}
+
+
 def test_no_change_gives_an_equal_market() -> None:
     m = _market()
     assert m.with_changes() == m
@@ -171,6 +180,11 @@ def test_changing_a_pool_changes_its_members() -> None:
     assert w.loc[["w1", "w2"], "skill_level"].tolist() == [3, 3]
     assert w.loc["w3", "skill_level"] == 1  # p2's member: untouched
     assert m.diff(m2) == MarketDiff(pools_changed=("p1",), workers_changed=("w1", "w2"))
+    lent = m.with_changes(change_pools={"pool_id": "p1", "kind": "secondment", "lender_id": "e2",
+                                        "contract_end": "2026-06-30", "consent": True})
+    w = lent.workers.set_index("worker_id").loc[["w1", "w2"]]
+    assert set(w.kind) == {"secondment"}
+    assert set(w.lender_id) == {"e2"}
 
 
 def test_a_bad_pool_change_is_reported_once_on_the_change() -> None:
@@ -178,6 +192,9 @@ def test_a_bad_pool_change_is_reported_once_on_the_change() -> None:
     with pytest.raises(zm.InputError) as err:
         m.with_changes(change_pools={"pool_id": "p1", "skill_level": 9})
     assert _problems(err) == {("change_pools", 0, "skill_level")}  # not again on w1, w2
+    with pytest.raises(zm.InputError) as err:  # a rule the members break with their pool
+        m.with_changes(change_pools={"pool_id": "p1", "kind": "secondment", "consent": True})
+    assert _problems(err) == {("change_pools", 0, "lender_id"), ("change_pools", 0, "contract_end")}
 
 
 def test_headcount_below_the_named_workers_names_the_change_and_the_workers() -> None:

@@ -78,6 +78,8 @@ class _TableChanges:
     withdrawn_by: np.ndarray[Any, np.dtype[np.int64]] | None = None  # withdraw row per base row
     #: per column, the combined rows whose cell came from a pool's change (workers only)
     propagated: dict[str, np.ndarray[Any, np.dtype[np.bool_]]] = field(default_factory=dict)
+    #: per combined row, the ``change_pools`` row its cells came from (-1: none; workers only)
+    from_change: np.ndarray[Any, np.dtype[np.int64]] | None = None
     missing_required: frozenset[str] = frozenset()
 
 
@@ -91,15 +93,25 @@ def _rows_frame(data: Any, table: str) -> pd.DataFrame:
         data = [data]
     elif isinstance(data, Mapping):
         id_value = data.get(TABLE_IDS[table])
-        if id_value is not None and np.ndim(id_value) == 0:
+        if (id_value is not None and np.ndim(id_value) == 0) or all(
+            np.ndim(v) == 0 for v in data.values()
+        ):
             data = [data]
     return as_frame(data, table)
 
 
-def _id_list(ids: Any) -> list[Any]:
-    """Return a ``withdraw_*`` argument as a list: one id, or any iterable of ids."""
+def _id_list(ids: Any, table: str) -> list[Any]:
+    """Return a ``withdraw_*`` argument as a list of ids.
+
+    One id, any iterable of ids, or a DataFrame with the table's id column.
+    """
     if isinstance(ids, str):
         return [ids]
+    if isinstance(ids, pd.DataFrame):
+        if TABLE_IDS[table] not in ids.columns:
+            raise TypeError(f"withdraw_{table}: a DataFrame of ids needs a column "
+                            f"{TABLE_IDS[table]!r}; it has {', '.join(map(str, ids.columns))}")
+        ids = ids[TABLE_IDS[table]]
     if isinstance(ids, (pd.Series, pd.Index, np.ndarray)):
         return list(np.asarray(ids, dtype=object).reshape(-1))
     if isinstance(ids, Mapping) or not isinstance(ids, Iterable):
@@ -121,7 +133,8 @@ def _positions(base: pd.DataFrame, table: str, values: pd.Series[str]) -> np.nda
 
 def _withdraw(ch: _TableChanges, table: str, ids: Any, pc: ProblemCollector) -> None:
     name, col = f"withdraw_{table}", TABLE_IDS[table]
-    t = _id_table(name, table, pd.DataFrame({col: pd.Series(_id_list(ids), dtype=object)}), pc)
+    cells = pd.DataFrame({col: pd.Series(_id_list(ids, table), dtype=object)})
+    t = _id_table(name, table, cells, pc)
     _check_refs(t, col, pd.Index(ch.base[col].to_numpy(dtype=object)), f"{_SINGULAR[table]} id")
     _check_unique(t, col)
     ok = np.flatnonzero(t.ok[col])
@@ -135,7 +148,8 @@ def _withdraw(ch: _TableChanges, table: str, ids: Any, pc: ProblemCollector) -> 
 def _change(ch: _TableChanges, table: str, data: Any, pc: ProblemCollector) -> pd.DataFrame:
     """Check a ``change_*`` argument; keep its good rows as the changed block of the table.
 
-    Returns the good rows of the argument (id and the columns to change), for the workers.
+    Returns the good rows of the argument (id and the columns to change; index: their rows in
+    the argument), for the workers.
     """
     name, col = f"change_{table}", TABLE_IDS[table]
     given = _rows_frame(data, table)
@@ -162,7 +176,7 @@ def _change(ch: _TableChanges, table: str, data: Any, pc: ProblemCollector) -> p
         t.ok[col] = ok & ~gone
     _check_unique(t, col)
     good = np.flatnonzero(t.ok[col])
-    given = frame.iloc[good].reset_index(drop=True)
+    given = frame.iloc[good]  # indexed by the argument's rows
     ch.changed_rows = pos[good]
     ch.changed.append(_Part(_overlay(ch.base.iloc[pos[good]], given, col),
                             name, good.astype(np.int64)))
@@ -228,6 +242,7 @@ def _carry_to_workers(
     work.changed.append(_Part(_overlay(work.base.iloc[members], from_pool[cols], "pool_id"),
                               "workers", members.astype(np.int64)))
     n_kept = int((~work.removed).sum()) - members.size
+    work.from_change = np.r_[np.full(n_kept, -1), given.index.to_numpy()[at[members]]]
     for c in cols:
         mask = np.zeros(n_kept + members.size, dtype=bool)
         mask[n_kept:] = ~np.asarray(from_pool[c].isna(), dtype=bool)
@@ -346,8 +361,9 @@ def _relabel(
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Name the argument and row each validation problem comes from; mark those said twice.
 
-    A problem of a cell a pool's change copied to its members is said on the change; a
-    required column missing from an ``add_*`` argument is said once, not on every row.
+    A problem of a pool's member that its pool's change already shows (a cell copied from the
+    change, or the same rule broken) is said on the change only; a required column missing
+    from an ``add_*`` argument is said once, not on every row.
     """
     table = found["table"].to_numpy(dtype=object)
     row = found["row"].fillna(-1).to_numpy(dtype=np.int64)
@@ -355,21 +371,30 @@ def _relabel(
     message = found["message"].to_numpy(dtype=object)
     names, rows, msgs = table.copy(), row.copy(), message.copy()
     keep = np.ones(len(found), dtype=bool)
-    for i in np.flatnonzero(row >= 0):  # listed problems only: bounded per kind
+    listed = np.flatnonzero(row >= 0)  # listed problems only: bounded per kind
+    for i in listed:
         t, r = str(table[i]), int(row[i])
         if t not in where:
             continue
         names[i], rows[i] = where[t][0][r], where[t][1][r]
         msgs[i] = _ROW_REF.sub(partial(_renamed, table=t, where=where), str(message[i]))
-        prop = tables[t].propagated.get(str(column[i]))
         added = tables.get(str(names[i])[4:]) if str(names[i]).startswith("add_") else None
-        if (prop is not None and r < prop.size and prop[r]) or (
-            added is not None and column[i] in added.missing_required
-            and message[i] == _REQUIRED_MISSING
-        ):
+        if added is not None and column[i] in added.missing_required \
+                and message[i] == _REQUIRED_MISSING:
             keep[i] = False
-    rows_out = np.where(row >= 0, rows, -1)
-    return names, rows_out, msgs, keep
+    on_change = {(int(rows[i]), column[i], message[i]) for i in listed
+                 if names[i] == "change_pools"}
+    work = tables["workers"]
+    for i in listed:
+        r = int(row[i])
+        if table[i] != "workers" or work.from_change is None or r >= work.from_change.size \
+                or work.from_change[r] < 0:
+            continue
+        prop = work.propagated.get(str(column[i]))
+        if (prop is not None and prop[r]) or \
+                (int(work.from_change[r]), column[i], message[i]) in on_change:
+            keep[i] = False
+    return names, np.where(row >= 0, rows, -1), msgs, keep
 
 
 def _split_kinds(

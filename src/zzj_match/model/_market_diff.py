@@ -118,6 +118,8 @@ def table_diff(old: pd.DataFrame, new: pd.DataFrame, id_column: str) -> tuple[Id
     >>> table_diff(old, new, "id")
     (('d',), ('a',), ('b',))
     """
+    if old.equals(new):  # the common case of a table no change touched
+        return (), (), ()
     o_ids = old[id_column].to_numpy(dtype=object)
     n_ids = new[id_column].to_numpy(dtype=object)
     at_old = pd.Index(o_ids).get_indexer(n_ids)
@@ -131,8 +133,9 @@ def table_diff(old: pd.DataFrame, new: pd.DataFrame, id_column: str) -> tuple[Id
         if col not in old.columns:
             differ[:] = True
             break
-        a = old[col].to_numpy(dtype=object)[o_rows]
-        b = new[col].to_numpy(dtype=object)[both]
+        native = old[col].dtype == new[col].dtype and old[col].dtype.kind in "biufM"
+        a = (old[col].to_numpy() if native else old[col].to_numpy(dtype=object))[o_rows]
+        b = (new[col].to_numpy() if native else new[col].to_numpy(dtype=object))[both]
         differ |= ~_same(a, b)
     return (
         _sorted_ids(n_ids[at_old < 0]),
