@@ -347,6 +347,61 @@ def test_market_diff_finds_exactly_the_changed_ids(
     assert back.vacancies_changed == d.vacancies_changed
 
 
+@st.composite
+def _edited_tables(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
+    """The small market's tables with random rows dropped, cells edited and rows added."""
+    f = {k: v.copy() for k, v in _market().to_frames().items()}
+    vac = f["vacancies"]
+    vac = vac[draw(st.lists(st.booleans(), min_size=3, max_size=3).map(np.array))]
+    for col, values in (("headcount", st.integers(0, 6)), ("wage_cny", st.sampled_from(
+            [5000.0, 5800.0, 6200.0])), ("housing", st.booleans()),
+            ("end_date", st.sampled_from(["2025-12-31", "2025-11-30"]))):
+        vac[col] = vac[col].astype(object)
+        for i in range(len(vac)):
+            if draw(st.booleans()):
+                vac.iloc[i, vac.columns.get_loc(col)] = draw(values)
+    extra = draw(st.integers(0, 2))
+    f["vacancies"] = pd.concat(
+        [vac, pd.DataFrame([{**NEW_VACANCY, "vacancy_id": f"x{i}"} for i in range(extra)])],
+        ignore_index=True)
+    pools = f["pools"]  # p3 has no named workers, whose cells would have to follow
+    pools.loc[pools.pool_id == "p3", "max_commute_min"] = draw(st.sampled_from([45.0, 60.0]))
+    f["pools"] = pools
+    return f
+
+
+def _brute_diff(old: zm.LabourMarket, new: zm.LabourMarket, table: str, key: str) -> tuple[
+        set[str], set[str], set[str]]:
+    a = {r[key]: r for r in old.to_frames()[table].astype(object).to_dict("records")}
+    b = {r[key]: r for r in new.to_frames()[table].astype(object).to_dict("records")}
+    same = {k for k in a.keys() & b.keys() if all(
+        (pd.isna(a[k][c]) and pd.isna(b[k][c])) or a[k][c] == b[k][c] for c in a[k])}
+    return b.keys() - a.keys(), a.keys() - b.keys(), (a.keys() & b.keys()) - same
+
+
+@settings(max_examples=40, deadline=None)
+@given(_edited_tables())
+def test_market_diff_matches_a_row_by_row_comparison(tables: dict[str, pd.DataFrame]) -> None:
+    m = _market()
+    other = zm.LabourMarket.from_frames(**tables, zones=ZONES)
+    d = market_diff(m, other)
+    added, withdrawn, changed = _brute_diff(m, other, "vacancies", "vacancy_id")
+    assert d.vacancies_added == tuple(sorted(added))
+    assert d.vacancies_withdrawn == tuple(sorted(withdrawn))
+    assert d.vacancies_changed == tuple(sorted(changed))
+    assert d.pools_changed == tuple(sorted(_brute_diff(m, other, "pools", "pool_id")[2]))
+    assert d.empty == (m == other)
+
+
+def test_the_order_of_the_rows_given_does_not_matter() -> None:
+    m = _market()
+    rows = [{**NEW_VACANCY, "vacancy_id": f"n{i}", "headcount": i} for i in range(4)]
+    a = m.with_changes(add_vacancies=rows, withdraw_vacancies=["v1", "v3"])
+    b = m.with_changes(add_vacancies=rows[::-1], withdraw_vacancies=["v3", "v1"])
+    assert a == b
+    _frames_equal(a, b)
+
+
 def test_market_diff_on_markets_built_apart() -> None:
     m = _market()
     f = m.to_frames()
