@@ -154,6 +154,18 @@ def test_a_frame_of_ids_and_a_row_without_its_id() -> None:
     assert _problems(err) == {("add_vacancies", None, "vacancy_id")}
 
 
+def test_changes_to_empty_tables() -> None:
+    ent = pd.DataFrame({"enterprise_id": ["e2"], "zone_id": ["zh_doumen"]})
+    m = zm.LabourMarket.from_frames(ent, [], [], zones=ZONES)
+    with pytest.raises(zm.InputError) as err:
+        m.with_changes(withdraw_vacancies=["v1"], change_pools={"pool_id": "p1", "headcount": 1},
+                       withdraw_workers="w1")
+    assert _problems(err) == {("withdraw_vacancies", 0, "vacancy_id"),
+                              ("change_pools", 0, "pool_id"), ("withdraw_workers", 0, "worker_id")}
+    m2 = m.with_changes(add_vacancies=NEW_VACANCY, add_pools=NEW_POOL)
+    assert m2 == zm.LabourMarket.from_frames(ent, [NEW_VACANCY], [NEW_POOL], zones=ZONES)
+
+
 def test_no_change_gives_an_equal_market() -> None:
     m = _market()
     assert m.with_changes() == m

@@ -166,8 +166,9 @@ def _change(ch: _TableChanges, table: str, data: Any, pc: ProblemCollector) -> p
     ok = t.ok[col]
     pos = np.full(t.n, -1, dtype=np.intp)
     pos[ok] = _positions(ch.base, table, t.values[col][ok])
-    if ch.withdrawn_by is not None:
-        by = np.where(ok, ch.withdrawn_by[np.maximum(pos, 0)], -1)
+    if ch.withdrawn_by is not None and ok.any():
+        by = np.full(t.n, -1, dtype=np.int64)
+        by[ok] = ch.withdrawn_by[pos[ok]]
         gone = by >= 0
         msgs = np.full(t.n, "", dtype=object)
         msgs[gone] = [f"also withdrawn (withdraw_{table} row {r}): a row is withdrawn or "
