@@ -8,6 +8,7 @@ market never moves; ``market_diff`` finds exactly the ids that differ.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 from pathlib import Path
@@ -24,6 +25,7 @@ from zzj_match.model.market import MarketDiff, market_diff
 ZONES = ["zs_guzhen", "zh_doumen", "jm_pengjiang"]
 
 
+@functools.cache  # markets are immutable: one build serves every test
 def _market() -> zm.LabourMarket:
     """Two enterprises, three vacancies, three pools, four workers (three of them members)."""
     ent = pd.DataFrame({"enterprise_id": ["e1", "e2"], "zone_id": ["zs_guzhen", "zh_doumen"]})
@@ -340,7 +342,7 @@ def _changes(draw: st.DrawFn) -> tuple[dict[str, object], dict[str, set[str]]]:
     return args, want
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(_changes())
 def test_market_diff_finds_exactly_the_changed_ids(
     case: tuple[dict[str, object], dict[str, set[str]]],
@@ -391,7 +393,7 @@ def _brute_diff(old: zm.LabourMarket, new: zm.LabourMarket, table: str, key: str
     return b.keys() - a.keys(), a.keys() - b.keys(), (a.keys() & b.keys()) - same
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(_edited_tables())
 def test_market_diff_matches_a_row_by_row_comparison(tables: dict[str, pd.DataFrame]) -> None:
     m = _market()
@@ -425,6 +427,27 @@ def test_market_diff_on_markets_built_apart() -> None:
         f["enterprises"], f["vacancies"].assign(wage_cny=np.r_[6200.0, 5900.0, 5000.0]),
         f["pools"], f["workers"], zones=ZONES)
     assert market_diff(m, other) == MarketDiff(vacancies_changed=("v2",))
+
+
+_EMBEDDED = zm.datasets.zzj_market(scale=0.02)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_withdraw_and_add_back_random_rows_of_the_embedded_market(data: st.DataObject) -> None:
+    m = _EMBEDDED
+    f = m.to_frames()
+    vac = data.draw(st.lists(st.integers(0, len(f["vacancies"]) - 1), unique=True, max_size=20))
+    pools = data.draw(st.lists(st.integers(0, len(f["pools"]) - 1), unique=True, max_size=8))
+    gone = m.with_changes(withdraw_vacancies=f["vacancies"].vacancy_id.iloc[vac],
+                          withdraw_pools=f["pools"].pool_id.iloc[pools].tolist())
+    d = m.diff(gone)
+    assert d.vacancies_withdrawn == tuple(sorted(f["vacancies"].vacancy_id.iloc[vac]))
+    assert d.pools_withdrawn == tuple(sorted(f["pools"].pool_id.iloc[pools]))
+    back = gone.with_changes(add_vacancies=f["vacancies"].iloc[vac[::-1]],
+                             add_pools=f["pools"].iloc[pools].to_dict("records"))
+    _frames_equal(back, m)
+    assert back.diff(m).empty
 
 
 # ------------------------------------------------------------------ with match
