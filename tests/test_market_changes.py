@@ -263,6 +263,19 @@ def test_every_problem_of_every_argument_in_one_report() -> None:
     assert "add_vacancies row 0" in dup.message.iloc[-1]  # the first v9, named in its argument
 
 
+def test_an_id_cannot_be_changed() -> None:
+    m = _market()
+    rename = pd.DataFrame([["v1", "v10"]], columns=["vacancy_id", "vacancy_id"])
+    with pytest.raises(zm.InputError) as err:
+        m.with_changes(change_vacancies=rename,
+                       change_pools={"pool_id": "p1", "new_pool_id": "p10"})
+    assert _problems(err) == {("change_vacancies", None, "vacancy_id"),
+                              ("change_pools", None, "new_pool_id")}
+    with pytest.raises(zm.InputError) as err:  # ids in the index are not the id column
+        m.with_changes(change_vacancies=pd.DataFrame({"headcount": [1]}, index=["v1"]))
+    assert _problems(err) == {("change_vacancies", None, "vacancy_id")}
+
+
 def test_a_required_column_missing_from_an_addition_is_said_once() -> None:
     m = _market()
     rows = [{k: v for k, v in NEW_VACANCY.items() if k != "wage_cny"}] * 2
