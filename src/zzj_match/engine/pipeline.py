@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["match", "match_frames"]
+__all__ = ["check_arguments", "match", "match_frames", "matched_region", "scoped_frames"]
 
 import time
 from collections.abc import Iterator
@@ -103,14 +103,11 @@ def match(market: LabourMarket, *, region: Region | None = None,
     True
     """
     policy = Policy() if policy is None else policy
-    _check_arguments(market, region, policy)
+    check_arguments(market, region, policy)
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):  # the whole call, commute tables included
             return match(market, region=region, policy=policy)
-    if region is None:
-        region = _default_region()
-    if policy.reference_date is not None:
-        region = _as_of(region, policy.reference_date)
+    region = matched_region(region, policy)
     t0 = time.perf_counter()
     tables = commute_tables(region, policy.commute)
     t_commute = time.perf_counter() - t0
@@ -126,8 +123,25 @@ def match(market: LabourMarket, *, region: Region | None = None,
     return plan
 
 
-def _check_arguments(market: Any, region: Any, policy: Any) -> None:
+def matched_region(region: Region | None, policy: Policy) -> Region:
+    """Return the region :func:`match` matches on.
+
+    ``region`` or the embedded one, as of ``policy.reference_date`` when that is set (cached
+    per region object and date: the same region object, and its cached commute tables, for
+    the same arguments).
+    """
+    if region is None:
+        region = _default_region()
+    if policy.reference_date is not None:
+        region = _as_of(region, policy.reference_date)
+    return region
+
+
+def check_arguments(market: Any, region: Any, policy: Any) -> None:
     """Name every argument of :func:`match` of the wrong kind in one report.
+
+    Shared by every entry point that takes a market, a region and a policy
+    (:func:`match`, ``zzj_match.service.Matcher``).
 
     Raises
     ------
@@ -204,11 +218,9 @@ def match_frames(
         with _deadline.limit(policy.time_limit_s):
             return match_frames(enterprises, vacancies, pools, commute, policy,
                                 workers=workers, region=region)
-    vacancies, outside = _scope(enterprises, vacancies, commute, policy)
+    vacancies, pools, members, outside = scoped_frames(enterprises, vacancies, pools, commute,
+                                                       policy, workers)
     clock = _Clock()
-    members = None
-    if workers is not None and len(workers):
-        pools, members = workers_as_pools(pools, workers)
     with clock("prepare", "applying the matching rules"):
         prep = prepare(enterprises, vacancies, pools, commute, policy)
     with clock("build", "building the class network"):
@@ -227,6 +239,34 @@ def match_frames(
         unmet, unplaced = _explain(prep, pairs, structure, caps)
     return _plan(prep, net, out, (transfers, unmet, unplaced),
                  {**net.stats, **out.stats, **clock.times}, outside, region)
+
+
+def scoped_frames(
+    enterprises: pd.DataFrame, vacancies: pd.DataFrame, pools: pd.DataFrame,
+    commute: CommuteTables, policy: Policy, workers: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+    """Return the frames :func:`match_frames` prepares: vacancies in scope, pools to match.
+
+    Vacancies of employers outside 珠中江 are left out when the policy says so
+    (``_scope``); workers without a pool become pools of one, and workers naming a pool are
+    its members (:func:`~zzj_match.engine.transfers.workers_as_pools`).
+
+    Returns
+    -------
+    tuple
+        ``(vacancies, pools, members, outside)``: ``members`` (``pool_id, worker_id``) is
+        ``None`` without workers; ``outside`` holds the unmet rows of the vacancies left out.
+
+    Raises
+    ------
+    InputError
+        A worker naming an unknown pool, or a worker without a pool whose id is a pool's.
+    """
+    vacancies, outside = _scope(enterprises, vacancies, commute, policy)
+    members = None
+    if workers is not None and len(workers):
+        pools, members = workers_as_pools(pools, workers)
+    return vacancies, pools, members, outside
 
 
 def _scope(enterprises: pd.DataFrame, vacancies: pd.DataFrame, commute: CommuteTables,
