@@ -9,7 +9,9 @@ written out again here.
 from __future__ import annotations
 
 import dataclasses
+import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -350,3 +352,12 @@ def test_the_public_name() -> None:
     assert "service" in dir(zm)
     with pytest.raises(zm.InputError, match="market must be"):
         zm.Matcher("not a market")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("block", "columns"), [("recommend-columns", RECOMMEND_COLUMNS),
+                                               ("candidate-columns", CANDIDATE_COLUMNS)])
+def test_docs_list_every_column_in_order(block: str, columns: tuple[str, ...]) -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "services.md").read_text("utf-8")
+    part = text.split(f"<!-- services:{block}:begin -->")[1].split(
+        f"<!-- services:{block}:end -->")[0]
+    assert tuple(re.findall(r"^\| `(\w+)` \|", part, flags=re.MULTILINE)) == columns
