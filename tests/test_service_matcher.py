@@ -361,3 +361,15 @@ def test_docs_list_every_column_in_order(block: str, columns: tuple[str, ...]) -
     part = text.split(f"<!-- services:{block}:begin -->")[1].split(
         f"<!-- services:{block}:end -->")[0]
     assert tuple(re.findall(r"^\| `(\w+)` \|", part, flags=re.MULTILINE)) == columns
+
+
+def test_a_pool_without_an_admissible_vacancy_gets_an_empty_table() -> None:
+    base = zm.datasets.zzj_market(scale=0.02, seed=3)
+    pools = base.pools.copy()
+    pools.loc[0, "reservation_wage_cny"] = 10**6  # no wage covers it
+    m = zm.Matcher(base.replace(pools=pools))
+    got = m.recommend(pool_id=pools.loc[0, "pool_id"])
+    assert got.empty
+    assert tuple(got.columns) == RECOMMEND_COLUMNS
+    vacancy_id = m.plan.transfers["vacancy_id"].iloc[0]
+    assert pools.loc[0, "pool_id"] not in set(m.candidates(vacancy_id, k=10**6)["pool_id"])

@@ -6,6 +6,7 @@ __all__ = ["placement_figures", "shadow_prices", "split_to_workers", "transfer_c
            "transfer_frame", "transfer_rows", "workers_as_pools"]
 
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -131,22 +132,23 @@ def transfer_frame(prep: Prepared, rules: pd.DataFrame,
     return pd.DataFrame(transfer_columns(prep, rules, headcount))
 
 
-def transfer_columns(prep: Prepared, rules: pd.DataFrame,
+def transfer_columns(prep: Prepared, rules: pd.DataFrame | Mapping[str, Any],
                      headcount: npt.NDArray[np.int64]) -> dict[str, Any]:
     """Return the columns of :func:`transfer_frame` as arrays, in the plan's order.
 
     The one home of a placement's figures (commute, money, bridges, the codes the labels
     name): the plan's transfers and the service's recommendations (``zzj_match.service``,
     which builds one frame of its own from them) both come from here. ``worker_id`` is the
-    scalar ``""``.
+    scalar ``""``. ``rules`` may be the frame of ``pair_rules`` or its columns
+    (:func:`~zzj_match.engine.rules.pairs.pair_rule_columns`).
     """
-    pi = rules["p"].to_numpy(dtype=np.int64)
-    vi = rules["v"].to_numpy(dtype=np.int64)
+    pi = np.asarray(rules["p"], dtype=np.int64)
+    vi = np.asarray(rules["v"], dtype=np.int64)
     h = headcount
     p, v, ct, zc = prep.pools, prep.vacancies, prep.commute, prep.zone_cost
     zp, zv = p.zone[pi], v.zone[vi]
     home_city, work_city = ct.city[zp], ct.city[zv]
-    case = rules["case"].to_numpy(dtype=np.int64)
+    case = np.asarray(rules["case"], dtype=np.int64)
     bridges, dependent = _bridges(prep, pi, vi, case)
     trip = _trip_figures(prep, pi, zp, zv, case)
     money = placement_figures(prep, pi, vi, case)
@@ -170,9 +172,9 @@ def transfer_columns(prep: Prepared, rules: pd.DataFrame,
         "bridges": bridges,
         "wage_cny": v.wage[vi],
         "commute_cost_cny": zc.commute[p.profile[pi], case, zp, zv],
-        "retraining_cost_cny": rules["retraining_cost_cny"].to_numpy(),
-        "retraining_days": rules["retraining_days"].to_numpy(),
-        "cost_cny": rules["cost_cny"].to_numpy(),
+        "retraining_cost_cny": np.asarray(rules["retraining_cost_cny"]),
+        "retraining_days": np.asarray(rules["retraining_days"]),
+        "cost_cny": np.asarray(rules["cost_cny"]),
         "key_enterprise": v.key_enterprise[vi],
         "priority_group": p.priority_group[pi],
         "cross_city": money["cross_city"],

@@ -18,7 +18,7 @@ from zzj_match.engine.rules.cost import pair_costs
 from zzj_match.engine.rules.licences import licence_route
 from zzj_match.engine.rules.units import training_cost_units
 
-__all__ = ["pair_candidates", "pair_rules", "pair_table"]
+__all__ = ["pair_candidates", "pair_rule_columns", "pair_rules", "pair_table"]
 
 def pair_table(prep: Prepared, pool_rows: npt.NDArray[Any] | None = None) -> pd.DataFrame:
     """Every admissible (pool, vacancy) pair with its integer cost: the direct formulation.
@@ -95,11 +95,21 @@ def pair_rules(
         ok_sharing, ok_commute, ok_net, ok_commute_plus`` (within the limit plus
         ``policy.explain_extra_min``), ``ok_all``.
     """
+    return pd.DataFrame(pair_rule_columns(prep, pi, vi))
+
+
+def pair_rule_columns(
+    prep: Prepared, pi: npt.NDArray[np.int64], vi: npt.NDArray[np.int64]
+) -> dict[str, npt.NDArray[Any]]:
+    """Return the columns of :func:`pair_rules` as arrays (the one check of every rule).
+
+    For callers that keep a few rows of many (the service's queries): filtering arrays is
+    cheaper than building a frame first.
+    """
     pol = prep.policy
     p, v = prep.pools, prep.vacancies
-    target = np.searchsorted(prep.occupations, v.occupation[vi])
-    found, look = _substitution(prep, np.searchsorted(prep.occupations, p.occupation[pi]),
-                                target)
+    target = _occupation_codes(prep, v.occupation[vi])
+    found, look = _substitution(prep, _occupation_codes(prep, p.occupation[pi]), target)
     # licensed trades (rules.licences): the licence held, or its course priced, or not at all
     lr = licence_route(prep, pi, target)
     ok_occ = found & lr.allowed
@@ -114,12 +124,19 @@ def pair_rules(
                             retraining_units + np.where(trained, training_cost_units(pol), 0),
                             r_cny)
     flags["ok_skill"] = ok_occ & flags["ok_skill"]
-    out = pd.DataFrame({"p": pi, "v": vi, "trained": trained, "cost": units, "cost_cny": cny,
-                        "retraining_cost_cny": r_cny, "retraining_days": r_days,
-                        "retraining_units": retraining_units, "ok_occupation": ok_occ,
-                        **flags})
-    out["ok_all"] = np.logical_and.reduce([flags[f] for f in RULE_FLAGS])
-    return out
+    return {"p": np.asarray(pi), "v": np.asarray(vi),
+            "trained": np.broadcast_to(trained, np.shape(pi)).astype(bool), "cost": units,
+            "cost_cny": cny, "retraining_cost_cny": r_cny, "retraining_days": r_days,
+            "retraining_units": retraining_units, "ok_occupation": ok_occ, **flags,
+            "ok_all": np.logical_and.reduce([flags[f] for f in RULE_FLAGS])}
+
+
+def _occupation_codes(prep: Prepared, values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Positions of occupation codes in ``prep.occupations`` (each is there), hashed first."""
+    codes, distinct = pd.factorize(values)
+    at: npt.NDArray[np.int64] = np.searchsorted(prep.occupations,
+                                                np.asarray(distinct, dtype=object))
+    return at[codes].astype(np.int64) if codes.size else np.zeros(0, dtype=np.int64)
 
 
 def _substitution(prep: Prepared, source: npt.NDArray[np.int64], target: npt.NDArray[np.int64]
