@@ -373,3 +373,10 @@ def test_a_pool_without_an_admissible_vacancy_gets_an_empty_table() -> None:
     assert tuple(got.columns) == RECOMMEND_COLUMNS
     vacancy_id = m.plan.transfers["vacancy_id"].iloc[0]
     assert pools.loc[0, "pool_id"] not in set(m.candidates(vacancy_id, k=10**6)["pool_id"])
+
+
+def test_a_plan_of_another_market_is_refused(matcher: zm.Matcher) -> None:
+    other = zm.datasets.zzj_market(scale=0.02, seed=4)
+    fewer = other.replace(vacancies=other.vacancies.iloc[:0])
+    with pytest.raises(ValueError, match="does not have"):
+        build_state(fewer, None, zm.Policy(), plan=matcher.plan)

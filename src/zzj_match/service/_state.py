@@ -124,6 +124,8 @@ def build_state(market: LabourMarket, region: Region | None, policy: Policy,
     ------
     InputError
         As :func:`~zzj_match.engine.match`.
+    ValueError
+        A given ``plan`` that places a pool or vacancy the market (in scope) does not have.
     """
     check_arguments(market, region, policy)
     resolved = matched_region(region, policy)
@@ -207,11 +209,24 @@ def _pools_for(prep: Prepared) -> Mapping[str, I64]:
 def _proposals(prep: Prepared, plan: AdjustmentPlan, pool_row: Mapping[str, int],
                vacancy_row: Mapping[str, int]
                ) -> tuple[I64, I64, Mapping[str, tuple[int, int]], I64, I64]:
-    """Index the plan's transfers: pair keys, per worker, heads placed per row."""
+    """Index the plan's transfers: pair keys, per worker, heads placed per row.
+
+    Raises
+    ------
+    ValueError
+        When the plan names a pool or vacancy that is not one of ``prep``'s.
+    """
     t = plan.transfers
     nv, npool = len(prep.vacancies), len(prep.pools)
-    pr = t["pool_id"].map(pool_row).to_numpy(dtype=np.int64)
-    vr = t["vacancy_id"].map(vacancy_row).to_numpy(dtype=np.int64)
+    pr_f = t["pool_id"].map(pool_row).to_numpy(dtype=np.float64)
+    vr_f = t["vacancy_id"].map(vacancy_row).to_numpy(dtype=np.float64)
+    stray = np.isnan(pr_f) | np.isnan(vr_f)
+    if stray.any():
+        pairs = t.loc[stray, ["pool_id", "vacancy_id"]].head(3).to_dict("records")
+        raise ValueError(f"the plan places pools or vacancies the market does not have "
+                         f"(in scope): {pairs}; a plan given to build_state must be this "
+                         f"market's")
+    pr, vr = pr_f.astype(np.int64), vr_f.astype(np.int64)
     h = t["headcount"].to_numpy(dtype=np.int64)
     keys, inverse = np.unique(pr * nv + vr, return_inverse=True)
     heads = np.bincount(inverse.reshape(-1), weights=h, minlength=keys.size).astype(np.int64)
