@@ -380,3 +380,33 @@ def test_a_plan_of_another_market_is_refused(matcher: zm.Matcher) -> None:
     fewer = other.replace(vacancies=other.vacancies.iloc[:0])
     with pytest.raises(ValueError, match="does not have"):
         build_state(fewer, None, zm.Policy(), plan=matcher.plan)
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000), skill_below=st.booleans(), licensing=st.booleans(),
+       acceptance=st.sampled_from(["net", "gross"]), allowance=st.sampled_from([0.0, 300.0]),
+       k=st.integers(1, 12))
+def test_random_markets_and_policies_rank_as_the_brute_force(
+        seed: int, skill_below: bool, licensing: bool, acceptance: str, allowance: float,
+        k: int) -> None:
+    policy = zm.Policy(allow_skill_below=skill_below, allow_licensing=licensing,
+                       acceptance=acceptance, commute_allowance_cny=allowance)
+    m = zm.Matcher(zm.datasets.zzj_market(scale=0.01, seed=seed), policy=policy)
+    state = m.state
+    rng = np.random.default_rng(seed)
+    for pool_id in rng.choice(state.prep.pools.pool_id, 8):
+        got = m.recommend(pool_id=str(pool_id), k=k)
+        assert got["vacancy_id"].tolist() == _brute_recommend(state, str(pool_id), k)[
+            "vacancy_id"].tolist()
+        licensed = got["licence_needed"] != ""
+        assert (got.loc[licensed, "licence_fee_cny"] > 0).all()
+        assert got.loc[licensed, "needs_training"].all()
+        assert (got["retraining_cost_cny"] >= got["licence_fee_cny"]).all()
+        if not licensing:
+            assert not licensed.any()
+        if not skill_below:
+            assert not got["skill_training"].any()
+    for vacancy_id in rng.choice(state.prep.vacancies.vacancy_id, 8):
+        got = m.candidates(str(vacancy_id), k=k)
+        assert got["pool_id"].tolist() == _brute_candidates(state, str(vacancy_id), k)[
+            "pool_id"].tolist()
