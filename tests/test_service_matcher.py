@@ -371,6 +371,8 @@ def test_a_pool_without_an_admissible_vacancy_gets_an_empty_table() -> None:
     got = m.recommend(pool_id=pools.loc[0, "pool_id"])
     assert got.empty
     assert tuple(got.columns) == RECOMMEND_COLUMNS
+    some = m.recommend(pool_id=m.plan.transfers["pool_id"].iloc[0])
+    assert got.dtypes.to_dict() == some.dtypes.to_dict()  # an empty table has the same types
     vacancy_id = m.plan.transfers["vacancy_id"].iloc[0]
     assert pools.loc[0, "pool_id"] not in set(m.candidates(vacancy_id, k=10**6)["pool_id"])
 
