@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["check_arguments", "default_region", "match", "match_frames", "region_as_of"]
+__all__ = ["check_arguments", "default_region", "match", "match_frames", "matched_region",
+           "region_as_of", "scoped_frames"]
 
 import time
 from collections.abc import Iterator
@@ -118,10 +119,7 @@ def match(market: LabourMarket, *, region: Region | None = None,
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):  # the whole call, commute tables included
             return match(market, region=region, policy=policy)
-    if region is None:
-        region = default_region()
-    if policy.reference_date is not None:
-        region = region_as_of(region, policy.reference_date)
+    region = matched_region(region, policy)
     t0 = time.perf_counter()
     tables = commute_tables(region, policy.commute)
     t_commute = time.perf_counter() - t0
@@ -137,8 +135,25 @@ def match(market: LabourMarket, *, region: Region | None = None,
     return plan
 
 
+def matched_region(region: Region | None, policy: Policy) -> Region:
+    """Return the region :func:`match` matches on.
+
+    ``region`` or the embedded one, as of ``policy.reference_date`` when that is set (cached
+    per region object and date: the same region object, and its cached commute tables, for
+    the same arguments).
+    """
+    if region is None:
+        region = default_region()
+    if policy.reference_date is not None:
+        region = region_as_of(region, policy.reference_date)
+    return region
+
+
 def check_arguments(market: Any, region: Any, policy: Any) -> None:
     """Name every argument of :func:`match` of the wrong kind in one report.
+
+    Shared by every entry point that takes a market, a region and a policy
+    (:func:`match`, ``zzj_match.service.Matcher``).
 
     Raises
     ------
@@ -219,11 +234,9 @@ def match_frames(  # long: its docstring lists the six stages, every parameter a
         with _deadline.limit(policy.time_limit_s):
             return match_frames(enterprises, vacancies, pools, commute, policy,
                                 workers=workers, region=region, previous=previous)
-    vacancies, outside = _scope(enterprises, vacancies, commute, policy)
+    vacancies, pools, members, outside = scoped_frames(enterprises, vacancies, pools, commute,
+                                                       policy, workers)
     clock = _Clock()
-    members = None
-    if workers is not None and len(workers):
-        pools, members = workers_as_pools(pools, workers)
     before = None if previous is None else previous_placements(previous)
     with clock("prepare", "applying the matching rules"):
         prep = prepare(enterprises, vacancies, pools, commute, policy)
@@ -285,6 +298,34 @@ def _account_moves(plan: AdjustmentPlan, prep: Prepared, kp: KeepPairs,
                           f"level of the optimum is {level}")
     plan.moves = table
     plan.kpis.update(totals)
+
+
+def scoped_frames(
+    enterprises: pd.DataFrame, vacancies: pd.DataFrame, pools: pd.DataFrame,
+    commute: CommuteTables, policy: Policy, workers: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+    """Return the frames :func:`match_frames` prepares: vacancies in scope, pools to match.
+
+    Vacancies of employers outside 珠中江 are left out when the policy says so
+    (``_scope``); workers without a pool become pools of one, and workers naming a pool are
+    its members (:func:`~zzj_match.engine.transfers.workers_as_pools`).
+
+    Returns
+    -------
+    tuple
+        ``(vacancies, pools, members, outside)``: ``members`` (``pool_id, worker_id``) is
+        ``None`` without workers; ``outside`` holds the unmet rows of the vacancies left out.
+
+    Raises
+    ------
+    InputError
+        A worker naming an unknown pool, or a worker without a pool whose id is a pool's.
+    """
+    vacancies, outside = _scope(enterprises, vacancies, commute, policy)
+    members = None
+    if workers is not None and len(workers):
+        pools, members = workers_as_pools(pools, workers)
+    return vacancies, pools, members, outside
 
 
 def _scope(enterprises: pd.DataFrame, vacancies: pd.DataFrame, commute: CommuteTables,

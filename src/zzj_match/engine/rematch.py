@@ -19,12 +19,7 @@ import pandas as pd
 
 from zzj_match.commute._tables import commute_tables
 from zzj_match.engine import _deadline
-from zzj_match.engine.pipeline import (
-    check_arguments,
-    default_region,
-    match_frames,
-    region_as_of,
-)
+from zzj_match.engine.pipeline import check_arguments, match_frames, matched_region
 from zzj_match.engine.replan import previous_placements, splice_plans
 from zzj_match.engine.rules.pairs import pair_rules
 from zzj_match.engine.rules.prepared import prepare
@@ -95,10 +90,7 @@ def rematch(previous_plan: AdjustmentPlan, market: LabourMarket, *,
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):
             return rematch(previous_plan, market, region=region, policy=policy)
-    if region is None:
-        region = default_region()
-    if policy.reference_date is not None:
-        region = region_as_of(region, policy.reference_date)
+    region = matched_region(region, policy)
     if len(region.closures):
         return _window_replan(previous_plan, market, region, policy)
     t0 = time.perf_counter()
