@@ -43,8 +43,9 @@ LAYERS: Table = (
     ("datasets",),  # 6 embedded region and market -> model objects
     ("plan",),  # 7 AdjustmentPlan
     ("engine",),  # 8 match
-    ("report",),  # 9 summaries, plots, maps, Excel
-    ("__init__", "cli", "_cli"),  # 10 the public face and the command line
+    ("service",),  # 9 the Matcher: a solved market kept in memory, queried per request
+    ("report",),  # 10 summaries, plots, maps, Excel
+    ("__init__", "cli", "_cli"),  # 11 the public face and the command line
 )
 
 # Sub-layers inside a package, bottom -> top, keyed by the package's dotted path under
@@ -72,7 +73,9 @@ SUBLAYERS: dict[str, Table] = {
         ("solve",),  # exact lexicographic solves, in processes or not; caps
         ("explain", "shadow"),  # reasons of unmet and unplaced rows; shadow prices
         ("transfers",),  # the plan's rows, checked again
+        ("replan",),  # re-plans: previous placements as keep arcs, the moves counted
         ("pipeline",),  # match: the table of contents
+        ("rematch",),  # re-plans from a previous plan; closure windows
     ),
     "engine.rules": (
         ("arrays",),  # Prepared, PoolArrays, VacancyArrays
@@ -88,6 +91,11 @@ SUBLAYERS: dict[str, Table] = {
         ("chains",),  # plain and date-filtered chains, shared parts
         ("ladders",),  # chain nodes and arcs, wage ladders
         ("structure", "components"),  # ChainStructure -> ClassNetwork; components
+    ),
+    "service": (
+        ("_state",),  # MatcherState, build_state: the immutable snapshot
+        ("_recommend",),  # recommend, candidates
+        ("_matcher",),  # Matcher: holds a snapshot, swaps it under a lock
     ),
     "engine.solve": (
         ("maxflow",),  # certified maximum flows for the count levels

@@ -37,8 +37,10 @@ _LAZY: dict[str, str] = {
     "CommuteModel": "zzj_match.commute",
     "AdjustmentPlan": "zzj_match.plan",
     "match": "zzj_match.engine",
+    "rematch": "zzj_match.engine",
+    "Matcher": "zzj_match.service",
 }
-_SUBMODULES = ("flow", "datasets", "io", "commute", "engine", "plan", "report")
+_SUBMODULES = ("flow", "datasets", "io", "commute", "engine", "plan", "report", "service")
 
 __all__ = [
     "AdjustmentPlan",
@@ -47,6 +49,7 @@ __all__ = [
     "InputError",
     "LabourMarket",
     "Link",
+    "Matcher",
     "Policy",
     "Region",
     "SolverError",
@@ -62,17 +65,20 @@ __all__ = [
     "flow",
     "io",
     "match",
+    "rematch",
     "report",
+    "service",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from zzj_match import commute, datasets, flow, io, report
+    from zzj_match import commute, datasets, flow, io, report, service
     from zzj_match.commute import CommuteModel
-    from zzj_match.engine import match
+    from zzj_match.engine import match, rematch
     from zzj_match.model.market import Enterprise, LabourMarket, Vacancy, Worker, WorkerPool
     from zzj_match.model.policy import Policy
     from zzj_match.model.region import Link, Region, Zone
     from zzj_match.plan import AdjustmentPlan
+    from zzj_match.service import Matcher
 
 
 def __getattr__(name: str) -> Any:

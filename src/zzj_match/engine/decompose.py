@@ -72,7 +72,7 @@ def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
     compatible with every pool class entering there. Ladders are chains of the same kind
     whose outflows are entry arcs into the vacancy chains; the pieces of an entry arc on its
     two sides (pool classes into it, vacancies out of it) are paired the same way. A subset
-    node is a chain of one node.
+    node is a chain of one node. A keep arc is a piece of its own.
 
     Returns
     -------
@@ -117,6 +117,10 @@ def decompose(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> pd.DataFrame:
         pc.append(lpc[o1][i])
         vc_all.append(vc2[o2][j])
         amt_all.append(part)
+    kept = used(Block.KEEP)  # a re-plan's kept placements: one piece per keep arc
+    pc.append(net.tail[kept] - net.p_offset)
+    vc_all.append(net.head[kept] - net.v_offset)
+    amt_all.append(flow[kept])
     pcs = net.pc_ids[np.concatenate(pc)].astype(np.int64)
     vcs = net.vc_ids[np.concatenate(vc_all)].astype(np.int64)
     n_vc = np.int64(int(net.vc_ids.max(initial=0)) + 1)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["match", "match_frames"]
+__all__ = ["check_arguments", "default_region", "match", "match_frames", "matched_region",
+           "region_as_of", "scoped_frames"]
 
 import time
 from collections.abc import Iterator
@@ -19,6 +20,16 @@ from zzj_match.engine.explain import explain as _explain
 from zzj_match.engine.explain import external_vacancies, out_of_scope
 from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.network.structure import build_structure
+from zzj_match.engine.replan import (
+    KeepPairs,
+    keep_arcs,
+    keep_pairs,
+    max_keepable,
+    moves,
+    previous_placements,
+    replan_objective,
+    split_keeping,
+)
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.prepared import prepare
 from zzj_match.engine.solve.caps import solve_with_caps
@@ -39,13 +50,14 @@ from zzj_match.plan._plan import AdjustmentPlan, compute_kpis
 _AS_OF: RegionCache[Region] = RegionCache()
 
 
-def _as_of(region: Region, date: Any) -> Region:
+def region_as_of(region: Region, date: Any) -> Region:
     """``region.as_of(date)``, cached per region object and date (so are its commute tables)."""
     dated = _AS_OF.get(region, str(date))
     return _AS_OF.put(region, str(date), region.as_of(date)) if dated is None else dated
 
 
-def _default_region() -> Region:
+def default_region() -> Region:
+    """Return the embedded region (:func:`zzj_match.datasets.zzj_region`)."""
     from zzj_match.datasets import zzj_region
 
     return zzj_region()
@@ -103,14 +115,11 @@ def match(market: LabourMarket, *, region: Region | None = None,
     True
     """
     policy = Policy() if policy is None else policy
-    _check_arguments(market, region, policy)
+    check_arguments(market, region, policy)
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):  # the whole call, commute tables included
             return match(market, region=region, policy=policy)
-    if region is None:
-        region = _default_region()
-    if policy.reference_date is not None:
-        region = _as_of(region, policy.reference_date)
+    region = matched_region(region, policy)
     t0 = time.perf_counter()
     tables = commute_tables(region, policy.commute)
     t_commute = time.perf_counter() - t0
@@ -126,8 +135,25 @@ def match(market: LabourMarket, *, region: Region | None = None,
     return plan
 
 
-def _check_arguments(market: Any, region: Any, policy: Any) -> None:
+def matched_region(region: Region | None, policy: Policy) -> Region:
+    """Return the region :func:`match` matches on.
+
+    ``region`` or the embedded one, as of ``policy.reference_date`` when that is set (cached
+    per region object and date: the same region object, and its cached commute tables, for
+    the same arguments).
+    """
+    if region is None:
+        region = default_region()
+    if policy.reference_date is not None:
+        region = region_as_of(region, policy.reference_date)
+    return region
+
+
+def check_arguments(market: Any, region: Any, policy: Any) -> None:
     """Name every argument of :func:`match` of the wrong kind in one report.
+
+    Shared by every entry point that takes a market, a region and a policy
+    (:func:`match`, ``zzj_match.service.Matcher``).
 
     Raises
     ------
@@ -149,7 +175,7 @@ def _check_arguments(market: Any, region: Any, policy: Any) -> None:
                           for name, value, message in bad])
 
 
-def match_frames(
+def match_frames(  # long: its docstring lists the six stages, every parameter and error
     enterprises: pd.DataFrame,
     vacancies: pd.DataFrame,
     pools: pd.DataFrame,
@@ -158,6 +184,7 @@ def match_frames(
     *,
     workers: pd.DataFrame | None = None,
     region: Region | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> AdjustmentPlan:
     """:func:`match` on canonical frames and ready commute tables (tests, services).
 
@@ -181,6 +208,9 @@ def match_frames(
         Individual workers (see :func:`match`).
     region : Region, optional
         The region of ``commute``: the plan keeps it and names its zones from it.
+    previous : DataFrame, optional
+        The transfers of a previous plan: a re-plan (:func:`rematch`) that keeps them where
+        ``policy.keep_placements`` says, and accounts for every one (``plan.moves``).
 
     Returns
     -------
@@ -190,8 +220,8 @@ def match_frames(
     ------
     InputError
         A zone, enterprise or shuttle zone the tables do not have, a worker naming an unknown
-        pool, a city-pair cap naming an unknown city, or a cost term beyond exact integer
-        units (every such row or setting named).
+        pool, a city-pair cap naming an unknown city, a cost term beyond exact integer
+        units (every such row or setting named), or a re-plan with city-pair caps.
     TimeLimitError
         When ``policy.time_limit_s`` runs out (counted from this call, or from the enclosing
         :func:`match`).
@@ -203,30 +233,99 @@ def match_frames(
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):
             return match_frames(enterprises, vacancies, pools, commute, policy,
-                                workers=workers, region=region)
-    vacancies, outside = _scope(enterprises, vacancies, commute, policy)
+                                workers=workers, region=region, previous=previous)
+    vacancies, pools, members, outside = scoped_frames(enterprises, vacancies, pools, commute,
+                                                       policy, workers)
     clock = _Clock()
+    before = None if previous is None else previous_placements(previous)
+    with clock("prepare", "applying the matching rules"):
+        prep = prepare(enterprises, vacancies, pools, commute, policy)
+        kp = None if before is None else keep_pairs(prep, before)
+    keep = _kept(kp, policy)
+    with clock("build", "building the class network"):
+        structure = build_structure(prep, apart=None if keep is None else keep.apart)
+        net = structure.network(keep=None if keep is None else keep_arcs(structure, keep))
+    objective = policy.objective if keep is None else replan_objective(policy)
+    with clock("solve", None):  # the solvers check the time limit themselves
+        if policy.city_pair_caps:
+            out = solve_with_caps(net, objective, commute.city, caps)
+        else:
+            out = solve_all(net, objective, policy.lexicographic, processes=policy.processes)
+    with clock("disaggregate", "turning the class flows into transfers"):
+        pairs = disaggregate(prep, net, out.pieces)
+        transfers = _checked_transfers(prep, pairs, out.levels["cost"], members, previous)
+    with clock("explain", "explaining unmet vacancies and unplaced pools"):
+        unmet, unplaced = _explain(prep, pairs, structure, caps)
+    plan = _plan(prep, net, out, (transfers, unmet, unplaced),
+                 {**net.stats, **out.stats, **clock.times}, outside, region)
+    if previous is not None and kp is not None:
+        _account_moves(plan, prep, kp, previous)
+    return plan
+
+
+def _kept(kp: KeepPairs | None, policy: Policy) -> KeepPairs | None:
+    """Return the previous placements a re-plan keeps arcs for (``None``: a cold match).
+
+    Raises
+    ------
+    InputError
+        For a re-plan keeping placements under city-pair caps (not supported).
+    """
+    if kp is None or policy.keep_placements == "off":
+        return None
+    if policy.city_pair_caps:
+        raise InputError([{"table": "policy", "row": None, "column": "keep_placements",
+                           "value": policy.keep_placements,
+                           "message": "a re-plan that keeps placements cannot take "
+                           "city_pair_caps yet; use keep_placements='off'"}])
+    return kp
+
+
+def _account_moves(plan: AdjustmentPlan, prep: Prepared, kp: KeepPairs,
+                   previous: pd.DataFrame) -> None:
+    """Set ``plan.moves`` and the re-plan's KPIs; check them against the keep level.
+
+    Raises
+    ------
+    SolverError
+        When the placements kept differ from the optimum's keep level.
+    """
+    keepable = max_keepable(kp, prep.pools.headcount, prep.vacancies.headcount)
+    table, totals = moves(kp, plan.transfers, previous, keepable)
+    level = plan.kpis.get("objective_kept_placements")
+    if level is not None and int(level) != totals["kept_placements"]:
+        raise SolverError(f"the plan keeps {totals['kept_placements']} placements, the keep "
+                          f"level of the optimum is {level}")
+    plan.moves = table
+    plan.kpis.update(totals)
+
+
+def scoped_frames(
+    enterprises: pd.DataFrame, vacancies: pd.DataFrame, pools: pd.DataFrame,
+    commute: CommuteTables, policy: Policy, workers: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+    """Return the frames :func:`match_frames` prepares: vacancies in scope, pools to match.
+
+    Vacancies of employers outside 珠中江 are left out when the policy says so
+    (``_scope``); workers without a pool become pools of one, and workers naming a pool are
+    its members (:func:`~zzj_match.engine.transfers.workers_as_pools`).
+
+    Returns
+    -------
+    tuple
+        ``(vacancies, pools, members, outside)``: ``members`` (``pool_id, worker_id``) is
+        ``None`` without workers; ``outside`` holds the unmet rows of the vacancies left out.
+
+    Raises
+    ------
+    InputError
+        A worker naming an unknown pool, or a worker without a pool whose id is a pool's.
+    """
+    vacancies, outside = _scope(enterprises, vacancies, commute, policy)
     members = None
     if workers is not None and len(workers):
         pools, members = workers_as_pools(pools, workers)
-    with clock("prepare", "applying the matching rules"):
-        prep = prepare(enterprises, vacancies, pools, commute, policy)
-    with clock("build", "building the class network"):
-        structure = build_structure(prep)
-        net = structure.network()
-    with clock("solve", None):  # the solvers check the time limit themselves
-        if policy.city_pair_caps:
-            out = solve_with_caps(net, policy.objective, commute.city, caps)
-        else:
-            out = solve_all(net, policy.objective, policy.lexicographic,
-                            processes=policy.processes)
-    with clock("disaggregate", "turning the class flows into transfers"):
-        pairs = disaggregate(prep, net, out.pieces)
-        transfers = _checked_transfers(prep, pairs, out.levels["cost"], members)
-    with clock("explain", "explaining unmet vacancies and unplaced pools"):
-        unmet, unplaced = _explain(prep, pairs, structure, caps)
-    return _plan(prep, net, out, (transfers, unmet, unplaced),
-                 {**net.stats, **out.stats, **clock.times}, outside, region)
+    return vacancies, pools, members, outside
 
 
 def _scope(enterprises: pd.DataFrame, vacancies: pd.DataFrame, commute: CommuteTables,
@@ -261,7 +360,8 @@ class _Clock:
 
 
 def _checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
-                       members: pd.DataFrame | None) -> pd.DataFrame:
+                       members: pd.DataFrame | None,
+                       previous: pd.DataFrame | None = None) -> pd.DataFrame:
     """Build the plan's transfer rows and check their total cost against the optimum.
 
     Raises
@@ -273,7 +373,11 @@ def _checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
     if total_cost != optimum:
         raise SolverError(
             f"plan cost {total_cost} differs from the optimum {optimum} of the class network")
-    return transfers if members is None else split_to_workers(transfers, members)
+    if members is None:
+        return transfers
+    if previous is None:
+        return split_to_workers(transfers, members)
+    return split_keeping(transfers, members, previous)  # a re-plan: workers keep their jobs
 
 
 def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
@@ -286,20 +390,25 @@ def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
     (:func:`~zzj_match.engine.explain.out_of_scope`): the plan lists them and counts them.
     """
     transfers, unmet, unplaced = rows
+    # the totals also keep what Matcher.update needs to splice plans (occupation, flags)
     vacancy_totals = pd.DataFrame({"vacancy_id": prep.vacancies.vacancy_id,
                                    "headcount": prep.vacancies.headcount,
-                                   "city": prep.commute.city[prep.vacancies.zone]})
-    key_vacancy = prep.vacancies.key_enterprise
+                                   "city": prep.commute.city[prep.vacancies.zone],
+                                   "occupation": prep.vacancies.occupation,
+                                   "key_enterprise": prep.vacancies.key_enterprise})
     if len(outside):
         vacancy_totals = pd.concat([vacancy_totals, outside[list(vacancy_totals)]],
                                    ignore_index=True)
-        key_vacancy = np.r_[key_vacancy, outside["key_enterprise"].to_numpy(dtype=bool)]
         shown = outside.loc[outside["headcount"] > 0, list(unmet.columns)]
         unmet = pd.concat([unmet, shown], ignore_index=True).sort_values(
             "vacancy_id", kind="stable").reset_index(drop=True)
-    pool_totals = pd.DataFrame({"pool_id": prep.pools.pool_id, "headcount": prep.pools.headcount})
+    key_vacancy = vacancy_totals["key_enterprise"].to_numpy(dtype=bool)
+    pool_totals = pd.DataFrame({"pool_id": prep.pools.pool_id, "headcount": prep.pools.headcount,
+                                "occupation": prep.pools.occupation,
+                                "priority": prep.pools.priority})
     kpis = compute_kpis(transfers, vacancy_totals, pool_totals,
-                        key_vacancy=key_vacancy, priority_pool=prep.pools.priority)
+                        key_vacancy=key_vacancy,
+                        priority_pool=pool_totals["priority"].to_numpy(dtype=bool))
     for level, value in out.levels.items():
         kpis[f"objective_{level}"] = value
     stats["cost_resolution_cny"] = prep.policy.cost_resolution_cny

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["shadow_prices", "split_to_workers", "transfer_rows", "workers_as_pools"]
+__all__ = ["placement_figures", "shadow_prices", "split_to_workers", "transfer_columns",
+           "transfer_frame", "transfer_rows", "workers_as_pools"]
 
+
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -101,54 +105,110 @@ def transfer_rows(prep: Prepared, pairs: pd.DataFrame) -> tuple[pd.DataFrame, in
         bad = rules.loc[~rules["ok_all"]].head(3)
         raise SolverError(f"the solve proposed inadmissible pairs: {bad.to_dict('records')}")
     total_cost = int(np.dot(rules["cost"].to_numpy().astype(object), h.astype(object)))
+    frame = transfer_frame(prep, rules, h)
+    frame = frame.sort_values(["pool_id", "vacancy_id"], kind="stable").reset_index(drop=True)
+    return frame, total_cost
+
+
+def transfer_frame(prep: Prepared, rules: pd.DataFrame,
+                   headcount: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """Return the transfer rows of admissible (pool, vacancy) pairs, in the order of ``rules``.
+
+    Parameters
+    ----------
+    prep : Prepared
+    rules : DataFrame
+        :func:`~zzj_match.engine.rules.pairs.pair_rules` of the pairs, every one admissible.
+    headcount : int64 array
+        The ``headcount`` column, aligned with ``rules``.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`~zzj_match.plan._plan.ENGINE_TRANSFER_COLUMNS`
+        (:func:`transfer_columns`), one row per row of ``rules`` (same order, a new
+        ``RangeIndex``).
+    """
+    return pd.DataFrame(transfer_columns(prep, rules, headcount))
+
+
+def transfer_columns(prep: Prepared, rules: pd.DataFrame | Mapping[str, Any],
+                     headcount: npt.NDArray[np.int64]) -> dict[str, Any]:
+    """Return the columns of :func:`transfer_frame` as arrays, in the plan's order.
+
+    The one home of a placement's figures (commute, money, bridges, the codes the labels
+    name): the plan's transfers and the service's recommendations (``zzj_match.service``,
+    which builds one frame of its own from them) both come from here. ``worker_id`` is the
+    scalar ``""``. ``rules`` may be the frame of ``pair_rules`` or its columns
+    (:func:`~zzj_match.engine.rules.pairs.pair_rule_columns`).
+    """
+    pi = np.asarray(rules["p"], dtype=np.int64)
+    vi = np.asarray(rules["v"], dtype=np.int64)
+    h = headcount
     p, v, ct, zc = prep.pools, prep.vacancies, prep.commute, prep.zone_cost
     zp, zv = p.zone[pi], v.zone[vi]
     home_city, work_city = ct.city[zp], ct.city[zv]
-    case = rules["case"].to_numpy(dtype=np.int64)
+    case = np.asarray(rules["case"], dtype=np.int64)
     bridges, dependent = _bridges(prep, pi, vi, case)
     trip = _trip_figures(prep, pi, zp, zv, case)
+    money = placement_figures(prep, pi, vi, case)
+    columns: dict[str, Any] = {
+        "pool_id": p.pool_id[pi],
+        "worker_id": "",
+        "kind": p.kind[pi],
+        "lender_id": p.lender[pi],
+        "vacancy_id": v.vacancy_id[vi],
+        "enterprise_id": v.enterprise_id[vi],
+        "headcount": h,
+        "home_zone": ct.zone_ids[zp],
+        "work_zone": ct.zone_ids[zv],
+        "home_city": home_city,
+        "work_city": work_city,
+        "pool_occupation": p.occupation[pi],
+        "vacancy_occupation": v.occupation[vi],
+        "minutes": money["minutes"],
+        "km": trip["km"],
+        "mode": trip["mode"],
+        "bridges": bridges,
+        "wage_cny": v.wage[vi],
+        "commute_cost_cny": zc.commute[p.profile[pi], case, zp, zv],
+        "retraining_cost_cny": np.asarray(rules["retraining_cost_cny"]),
+        "retraining_days": np.asarray(rules["retraining_days"]),
+        "cost_cny": np.asarray(rules["cost_cny"]),
+        "key_enterprise": v.key_enterprise[vi],
+        "priority_group": p.priority_group[pi],
+        "cross_city": money["cross_city"],
+        "uses_bridge": bridges != "",
+        "bridge_dependent": dependent,
+        "commute_case": np.asarray(CASES, dtype=object)[case],
+        "profile": np.asarray(POOL_PROFILES, dtype=object)[p.profile[pi]],
+        "home_trip_minutes": trip["home_minutes"],
+        "out_of_pocket_cny": money["out_of_pocket_cny"],
+        "allowance_cny": money["allowance_cny"],
+        "net_income_cny": money["net_income_cny"],
+        "reservation_wage_cny": p.reservation_wage[pi],
+    }
+    return {name: columns[name] for name in ENGINE_TRANSFER_COLUMNS}
+
+
+def placement_figures(prep: Prepared, pi: npt.NDArray[np.int64], vi: npt.NDArray[np.int64],
+                      case: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[Any]]:
+    """Return the one-way minutes, city line and monthly money of placements in ``case``.
+
+    The one home of these figures of a placement (:func:`transfer_frame` and the service's
+    rankings use it): ``minutes`` (the daily one-way commute, a dormitory's minutes on site),
+    ``cross_city``, ``out_of_pocket_cny``, ``allowance_cny``
+    (:func:`~zzj_match.engine.rules.admissible.allowance`) and ``net_income_cny`` = wage +
+    allowance − out-of-pocket (CNY per month).
+    """
+    p, v, zc = prep.pools, prep.vacancies, prep.zone_cost
+    zp, zv = p.zone[pi], v.zone[vi]
     oop = zc.oop[p.profile[pi], case, zp, zv]
     paid = allowance(prep, zp, zv)
-    frame = pd.DataFrame(
-        {
-            "pool_id": p.pool_id[pi],
-            "worker_id": "",
-            "kind": p.kind[pi],
-            "lender_id": p.lender[pi],
-            "vacancy_id": v.vacancy_id[vi],
-            "enterprise_id": v.enterprise_id[vi],
-            "headcount": h,
-            "home_zone": ct.zone_ids[zp],
-            "work_zone": ct.zone_ids[zv],
-            "home_city": home_city,
-            "work_city": work_city,
-            "pool_occupation": p.occupation[pi],
-            "vacancy_occupation": v.occupation[vi],
-            "minutes": zc.minutes[p.profile[pi], case, zp, zv],
-            "km": trip["km"],
-            "mode": trip["mode"],
-            "bridges": bridges,
-            "wage_cny": v.wage[vi],
-            "commute_cost_cny": zc.commute[p.profile[pi], case, zp, zv],
-            "retraining_cost_cny": rules["retraining_cost_cny"].to_numpy(),
-            "retraining_days": rules["retraining_days"].to_numpy(),
-            "cost_cny": rules["cost_cny"].to_numpy(),
-            "key_enterprise": v.key_enterprise[vi],
-            "priority_group": p.priority_group[pi],
-            "cross_city": home_city != work_city,
-            "uses_bridge": bridges != "",
-            "bridge_dependent": dependent,
-            "commute_case": np.asarray(CASES, dtype=object)[case],
-            "profile": np.asarray(POOL_PROFILES, dtype=object)[p.profile[pi]],
-            "home_trip_minutes": trip["home_minutes"],
-            "out_of_pocket_cny": oop,
-            "allowance_cny": paid,
-            "net_income_cny": (v.wage[vi] + paid) - oop,
-            "reservation_wage_cny": p.reservation_wage[pi],
-        }
-    )
-    frame = frame.sort_values(["pool_id", "vacancy_id"], kind="stable").reset_index(drop=True)
-    return frame.loc[:, list(ENGINE_TRANSFER_COLUMNS)], total_cost
+    return {"minutes": zc.minutes[p.profile[pi], case, zp, zv],
+            "cross_city": prep.commute.city[zp] != prep.commute.city[zv],
+            "out_of_pocket_cny": oop, "allowance_cny": paid,
+            "net_income_cny": (v.wage[vi] + paid) - oop}
 
 
 def _trip_figures(prep: Prepared, pi: npt.NDArray[np.int64], zp: npt.NDArray[np.int64],

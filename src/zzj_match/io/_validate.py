@@ -40,6 +40,7 @@ __all__ = [
     "ZoneSet",
     "as_frame",
     "canonical_frame",
+    "check_frames",
     "check_table",
     "resolve_zones",
     "row_problems",
@@ -389,8 +390,44 @@ def validate_frames(
     InputError
         With every problem found in any table, in one ``.problems`` DataFrame.
     """
-    zone_set = resolve_zones(zones)
     pc = ProblemCollector()
+    frames = check_frames(enterprises, vacancies, pools, workers, zones=zones, pc=pc)
+    pc.raise_if_any()
+    assert frames is not None
+    return frames
+
+
+def check_frames(
+    enterprises: TableInput,
+    vacancies: TableInput,
+    pools: TableInput,
+    workers: TableInput,
+    *,
+    zones: Any,
+    pc: ProblemCollector,
+) -> dict[str, pd.DataFrame] | None:
+    """:func:`validate_frames` without raising: the problems go to ``pc``.
+
+    For callers that report the problems under other names (the changes to a market,
+    :mod:`zzj_match.model._market_changes`, name the argument a bad row came from).
+
+    Parameters
+    ----------
+    enterprises, vacancies, pools, workers : DataFrame, iterable of mappings or None
+        The tables as given.
+    zones : Region, DataFrame, iterable of str, ZoneSet or None
+        The zones the market may use (see :func:`resolve_zones`).
+    pc : ProblemCollector
+        Where the problems go (table names ``enterprises``, ``vacancies``, ``pools``,
+        ``workers``; rows as given).
+
+    Returns
+    -------
+    dict of str to DataFrame or None
+        The canonical frames, or None when this call found a problem.
+    """
+    zone_set = resolve_zones(zones)
+    before = len(pc)
     tables = {
         "enterprises": _validate_table("enterprises", enterprises, pc),
         "vacancies": _validate_table("vacancies", vacancies, pc),
@@ -423,5 +460,6 @@ def validate_frames(
         _check_members(pool, work)
     _row_rules(work)
 
-    pc.raise_if_any()
+    if len(pc) > before:
+        return None
     return {name: canonical_frame(t, TABLES[name]) for name, t in tables.items()}

@@ -101,17 +101,24 @@ def all_tags(tags: pd.Series[str]) -> tuple[str, ...]:
 
 
 def match_links(
-    links: pd.DataFrame, names: Iterable[str], closed_names: frozenset[str], *, strict: bool
+    links: pd.DataFrame,
+    names: Iterable[str],
+    closed_names: frozenset[str],
+    *,
+    strict: bool,
+    pc: ProblemCollector | None = None,
 ) -> BoolArray:
     """Return the mask of the links whose id is one of ``names`` or that carry one as a tag.
 
     With ``strict``, a name that is neither a link id nor a tag (nor one of ``closed_names``,
-    the ids and tags earlier edits removed) is an :class:`InputError` with a close match.
+    the ids and tags earlier edits removed) is an :class:`InputError` with a close match; when
+    ``pc`` is given the problems go there instead (the caller raises them with its own).
     """
     names = [str(n) for n in names]
     tag_lists = links["tags"].str.split(";")
     hit = np.zeros(len(links), dtype=bool)
-    pc = ProblemCollector()
+    raise_here = pc is None
+    pc = ProblemCollector() if pc is None else pc
     known_tags = set(all_tags(links["tags"]))
     for i, name in enumerate(names):
         by_id = (links["link_id"] == name).to_numpy(dtype=bool)
@@ -123,7 +130,8 @@ def match_links(
             hint = f"; did you mean {close[0]!r}?" if close else ""
             pc.add("scenario", i, "ids_or_tags", name, f"neither a link id nor a tag{hint}")
         hit |= by_id | by_tag
-    pc.raise_if_any("unknown links or tags")
+    if raise_here:
+        pc.raise_if_any("unknown links or tags")
     return hit
 
 

@@ -25,9 +25,13 @@ from zzj_match.io._validate import (
     validate_frames,
 )
 from zzj_match.model._fields import RowModel
+from zzj_match.model._market_changes import apply_changes
+from zzj_match.model._market_diff import MarketDiff, market_diff
 from zzj_match.model._market_rows import Enterprise, Vacancy, Worker, WorkerPool
 
-__all__ = ["Enterprise", "LabourMarket", "Vacancy", "Worker", "WorkerPool"]
+__all__ = [
+    "Enterprise", "LabourMarket", "MarketDiff", "Vacancy", "Worker", "WorkerPool", "market_diff",
+]
 
 _PREFIX_CITY = {"zh": "zhuhai", "zs": "zhongshan", "jm": "jiangmen", "ext": "external"}
 
@@ -281,6 +285,92 @@ class LabourMarket:
             f["workers"] if workers is None else workers,
             zones=self._zones if zones is None else zones,
         )
+
+    def with_changes(
+        self,
+        *,
+        add_vacancies: TableInput = None,
+        withdraw_vacancies: Any = None,
+        change_vacancies: TableInput = None,
+        add_pools: TableInput = None,
+        withdraw_pools: Any = None,
+        change_pools: TableInput = None,
+        add_enterprises: TableInput = None,
+        add_workers: TableInput = None,
+        withdraw_workers: Any = None,
+    ) -> LabourMarket:
+        """Return a new market with rows added, withdrawn or changed, validated as at input.
+
+        The rules are those of the constructors (``docs/input_format.md``, "Changing a
+        market"); this market is unchanged. Withdrawing a pool withdraws the workers that name
+        it; changing a pool's cells changes the same cells of those workers (a pool member is
+        matched as its pool).
+
+        Parameters
+        ----------
+        add_vacancies, add_pools, add_enterprises, add_workers : DataFrame, rows or one row
+            New rows in the input format of the table (a DataFrame, a list of mappings or row
+            models, or one mapping / model); their ids must be new to the market.
+        withdraw_vacancies, withdraw_pools, withdraw_workers : id or iterable of ids
+            Rows to remove; every id must name a row of the market.
+        change_vacancies, change_pools : DataFrame, rows or one row
+            The id column and the columns to change (e.g. ``headcount`` for arrivals and
+            leavers); a missing cell (None, NaN) keeps the value. Ids cannot be changed.
+
+        Returns
+        -------
+        LabourMarket
+            The changed market (sorted by id like every market); see :meth:`diff`.
+
+        Raises
+        ------
+        InputError
+            Every problem of every argument at once, named by argument and row
+            (``add_vacancies`` row 2, ``withdraw_pools`` row 0, ...).
+
+        Examples
+        --------
+        >>> import zzj_match as zm
+        >>> m = zm.datasets.zzj_market(scale=0.02)
+        >>> v = m.vacancies.iloc[0]
+        >>> m2 = m.with_changes(
+        ...     change_vacancies={"vacancy_id": v.vacancy_id, "headcount": v.headcount + 5},
+        ...     add_vacancies=v.to_frame().T.assign(vacancy_id="vac_new"),
+        ...     withdraw_pools=[m.pools.pool_id[0]])
+        >>> len(m2.vacancies) - len(m.vacancies), len(m.pools) - len(m2.pools)
+        (1, 1)
+        >>> m.diff(m2).vacancies_added
+        ('vac_new',)
+        >>> m.with_changes(withdraw_vacancies=["nope"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        zzj_match.errors.InputError: 1 problem in the input (withdraw_vacancies):
+          - withdraw_vacancies row 0, column 'vacancy_id': unknown vacancy id ...
+        """
+        frames = apply_changes(self._frames, self._zones, {
+            "add_enterprises": add_enterprises, "add_vacancies": add_vacancies,
+            "withdraw_vacancies": withdraw_vacancies, "change_vacancies": change_vacancies,
+            "add_pools": add_pools, "withdraw_pools": withdraw_pools,
+            "change_pools": change_pools, "add_workers": add_workers,
+            "withdraw_workers": withdraw_workers,
+        })
+        out = object.__new__(type(self))
+        out._frames, out._zones = frames, self._zones
+        return out
+
+    def diff(self, other: LabourMarket) -> MarketDiff:
+        """Return the ids added, withdrawn and changed from this market to ``other``.
+
+        Parameters
+        ----------
+        other : LabourMarket
+            The market after.
+
+        Returns
+        -------
+        MarketDiff
+            See :func:`market_diff`.
+        """
+        return market_diff(self, other)
 
     # ----------------------------------------------------------------- views
     @property

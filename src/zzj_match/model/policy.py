@@ -350,6 +350,18 @@ class Policy(BaseModel):
             "same optimum."
         ),
     )
+    keep_placements: Literal["before_cost", "after_cost", "off"] = Field(
+        default="before_cost",
+        description=(
+            "Where a re-plan (zzj_match.rematch, Matcher.update) ranks keeping the previous "
+            "plan's placements (the same pool or worker at the same vacancy): 'before_cost' "
+            "(default) = after the count levels, before the cost, so nobody moves unless the "
+            "market's changes force it or the move wins a count level (a key position, a "
+            "priority placement, one more placement); 'after_cost' = only among the plans of "
+            "least cost; 'off' = a re-plan is a cold match. match itself has no previous plan "
+            "and ignores it."
+        ),
+    )
     shadow_prices_without_pools: bool = Field(
         default=False,
         description=(

@@ -10,11 +10,13 @@ reported in one :class:`~zzj_match.errors.InputError`.
 This module owns the :class:`Region` class and its public face; its parts live beside it: the
 row models and column lists in :mod:`zzj_match.model._region_rows`, the table checks in
 :mod:`zzj_match.io._region` (the same machinery as the market tables), the scenario workings in
-:mod:`zzj_match.model._region_edits` and the geometry and graph import in
+:mod:`zzj_match.model._region_edits`, the closure windows in
+:mod:`zzj_match.model._region_windows` and the geometry and graph import in
 :mod:`zzj_match.model._graph`.
 
 Scenario edits never change a region; they return a new one: :meth:`Region.as_of` (the network
-as it stood on a date), :meth:`Region.without` (links closed, by id or tag),
+as it stood on a date), :meth:`Region.without` (links closed, by id or tag; with ``start`` and
+``end``, only for those days: :attr:`Region.closures`, :meth:`Region.during`),
 :meth:`Region.with_toll` (road tolls), :meth:`Region.with_fare` (fares of rail, bus and shuttle
 lines) and :meth:`Region.with_link` (e.g. an enterprise shuttle line).
 
@@ -63,6 +65,14 @@ from zzj_match.model._region_rows import (
     Link,
     Zone,
 )
+from zzj_match.model._region_windows import (
+    DatedClosures,
+    Span,
+    add_windows,
+    closed_between,
+    empty_windows,
+    window_dates,
+)
 
 __all__ = [
     "DEFAULT_SPEED_KMH",
@@ -88,7 +98,7 @@ def _sorted(frame: pd.DataFrame, key: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-class Region:
+class Region(DatedClosures):
     """Zones and links, validated and immutable; scenario edits return new regions.
 
     Build one with :meth:`from_frames` (or :meth:`from_models`, :meth:`from_csv`,
@@ -116,9 +126,11 @@ class Region:
     ----------
     as_of_date : pandas.Timestamp or None
         The date given to :meth:`as_of`, when the region is a dated view.
+    during_dates : tuple of two pandas.Timestamp, or None
+        The first and last day given to :meth:`during`, when the region is a window's view.
     """
 
-    __slots__ = ("_closed_names", "_links", "_zones", "as_of_date")
+    __slots__ = ()
 
     def __init__(self, zones: pd.DataFrame, links: pd.DataFrame) -> None:
         pc = ProblemCollector()
@@ -130,32 +142,9 @@ class Region:
         self._zones: pd.DataFrame = _sorted(z, "zone_id")
         self._links: pd.DataFrame = _sorted(lk, "link_id")
         self.as_of_date: pd.Timestamp | None = None
+        self.during_dates: Span | None = None
         self._closed_names: frozenset[str] = frozenset()
-
-    @classmethod
-    def _trusted(
-        cls,
-        zones: pd.DataFrame,
-        links: pd.DataFrame,
-        as_of_date: pd.Timestamp | None,
-        closed_names: frozenset[str] = frozenset(),
-    ) -> Region:
-        """Build from frames already canonical (scenario edits); no checks.
-
-        ``closed_names`` are the ids and tags of links that earlier scenario edits removed, so
-        that closing them again (``as_of(...).without("huangmaohai")``) is a no-op, not an error.
-        """
-        obj = cls.__new__(cls)
-        obj._zones = zones
-        obj._links = _sorted(links, "link_id")
-        obj.as_of_date = as_of_date
-        obj._closed_names = closed_names
-        return obj
-
-    def _removing(self, keep: BoolArray) -> frozenset[str]:
-        """Names (ids and tags) of the links that ``keep`` drops, added to those already gone."""
-        gone = self._links.loc[~keep]
-        return self._closed_names | set(gone["link_id"]) | set(all_tags(gone["tags"]))
+        self._windows: pd.DataFrame = empty_windows()
 
     # -- constructors -------------------------------------------------------------------------
 
@@ -354,6 +343,10 @@ class Region:
 
     def __repr__(self) -> str:
         when = "" if self.as_of_date is None else f", as of {self.as_of_date.date()}"
+        if self.during_dates is not None:
+            when += f", during {self.during_dates[0].date()}..{self.during_dates[1].date()}"
+        n = len(self._windows)
+        when += f", {n} closure window{'s' if n > 1 else ''}" if n else ""
         return f"Region({len(self._zones)} zones, {len(self._links)} links{when})"
 
     # -- scenarios ----------------------------------------------------------------------------
@@ -361,8 +354,9 @@ class Region:
     def as_of(self, date: Any) -> Region:
         """Return the region as its network stood on ``date``.
 
-        A link is open on a day when it opened on or before that day (or has no opening date)
-        and closes after it (or has no closing date).
+        A link is open on a day when it opened on or before that day (or has no opening date),
+        closes after it (or has no closing date) and no closure window of it (see
+        :meth:`without`) covers the day.
 
         Parameters
         ----------
@@ -391,17 +385,24 @@ class Region:
         open_ = (lk["opened"].isna() | (lk["opened"] <= ts)) & (
             lk["closed"].isna() | (lk["closed"] > ts)
         )
-        keep = open_.to_numpy(dtype=bool)
-        return Region._trusted(self._zones, lk.loc[keep], ts, self._removing(keep))
+        keep = open_.to_numpy(dtype=bool) & ~closed_between(self._windows, lk, ts, ts)
+        return self._keeping(keep, as_of_date=ts)
 
-    def without(self, *ids_or_tags: str) -> Region:
-        """Return the region with some links closed (removed).
+    def without(self, *ids_or_tags: str, start: Any = None, end: Any = None) -> Region:
+        """Return the region with some links closed: removed, or closed from ``start`` to ``end``.
 
         Parameters
         ----------
         *ids_or_tags : str
             Link ids, or tags: every link carrying the tag is closed (e.g. ``"huangmaohai"``
             for a typhoon closure of the 黄茅海 passage).
+        start, end : date-like, optional
+            First and last closed day (inclusive), both or neither. With them the links stay
+            and carry a closure window (:attr:`closures`): :meth:`as_of` leaves them out on
+            those days, :meth:`during` on any span touching them; the region itself, like its
+            links' ``opened``/``closed`` dates, still holds them (``CommuteModel`` and
+            ``match`` see the open network unless given ``as_of``/``during`` or
+            ``Policy.reference_date``). Without them the links are removed.
 
         Returns
         -------
@@ -410,14 +411,20 @@ class Region:
         Raises
         ------
         InputError
-            Naming each argument that is neither a link id nor a tag of this region. Names of
-            links that an earlier scenario edit removed (e.g. a bridge not yet open in
-            ``as_of``) are accepted and change nothing.
+            Naming every problem in one report: each argument that is neither a link id nor a
+            tag of this region, a date missing or not a calendar day, ``end`` before
+            ``start``. Names of links that an earlier scenario edit removed (e.g. a bridge not
+            yet open in ``as_of``) are accepted and change nothing.
         """
-        keep = ~match_links(self._links, ids_or_tags, self._closed_names, strict=True)
-        return Region._trusted(
-            self._zones, self._links.loc[keep], self.as_of_date, self._removing(keep)
-        )
+        pc = ProblemCollector()
+        span = window_dates(start, end, pc)
+        hit = match_links(self._links, ids_or_tags, self._closed_names, strict=True, pc=pc)
+        pc.raise_if_any("the links cannot be closed")
+        if span is None:
+            return self._keeping(~hit)
+        return self._trusted(self._zones, self._links, self.as_of_date, self._closed_names,
+                             add_windows(self._windows, self._links, ids_or_tags, span),
+                             self.during_dates)
 
     def with_toll(self, id_or_tag: str, cny: float) -> Region:
         """Return the region with a new toll (CNY per passenger-car trip) on the matching roads.
@@ -485,7 +492,7 @@ class Region:
         mine = priced_links(self._links, hit, id_or_tag, fare=fare)
         lk = self._links.copy()
         lk.loc[mine, "toll_cny"] = value
-        return Region._trusted(self._zones, lk, self.as_of_date)
+        return self._edited(lk)
 
     def with_link(  # long: 15 parameters, each documented; the body is 14 lines
         self,
@@ -568,4 +575,4 @@ class Region:
                     new["link_id"], "duplicate id (the region has a link with this id)")
         pc.raise_if_any("the new link cannot be added")
         lk = pd.concat([self._links, new], ignore_index=True)
-        return Region._trusted(self._zones, lk, self.as_of_date)
+        return self._edited(lk)

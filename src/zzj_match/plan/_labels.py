@@ -20,6 +20,7 @@ from zzj_match.model._cities import city_zh, external_city
 
 __all__ = [
     "LABEL_COLUMNS",
+    "label_columns",
     "label_frame",
     "labelled_city_flows",
     "zone_names",
@@ -72,14 +73,15 @@ def zone_names(region: Any) -> dict[str, str]:
                     strict=True))
 
 
-def _describe(values: pd.Series[Any], kind: _Kind, zones: Mapping[str, str],
+def _describe(values: Any, kind: _Kind, zones: Mapping[str, str],
               occupations: Mapping[str, str]) -> Any:
+    values = np.asarray(values, dtype=object)
     if kind == "external":
-        return external_city(values.to_numpy(dtype=object)).astype(bool)
+        return external_city(values).astype(bool)
     if kind == "city":
-        return city_zh(values.to_numpy(dtype=object))
+        return city_zh(values)
     names = zones if kind == "zone" else occupations
-    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    codes, distinct = pd.factorize(values)
     found = np.asarray([names.get(str(v), "") for v in distinct] + [""], dtype=object)
     return found[codes]  # code -1 (a missing value): the last, ""
 
@@ -115,13 +117,35 @@ def label_frame(
     >>> bool(row["external_employer"]), row["city_zh"], row["zone_zh"], row["occupation_zh"]
     (True, '深圳', '宝安', '包装工')
     """
-    spec = _LABELS[table]
+    out = frame.drop(columns=[c for c in LABEL_COLUMNS[table] if c in frame.columns])
+    added = pd.DataFrame(label_columns(out, table, zones=zones, occupations=occupations),
+                         index=out.index)
+    return pd.concat([out, added], axis=1)
+
+
+def label_columns(
+    columns: Mapping[str, Any] | pd.DataFrame,
+    table: Literal["transfers", "unmet", "unplaced"], *,
+    zones: Mapping[str, str] | None = None, occupations: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return the columns :func:`label_frame` appends, as arrays, from a table's codes.
+
+    Parameters
+    ----------
+    columns : mapping of str to array, or DataFrame
+        At least the code columns the labels of ``table`` describe.
+    table, zones, occupations
+        As :func:`label_frame`.
+
+    Returns
+    -------
+    dict of str to array
+        :data:`LABEL_COLUMNS` ``[table]``, in order.
+    """
     zones = {} if zones is None else zones
     occupations = {} if occupations is None else occupations
-    out = frame.drop(columns=[c for c in LABEL_COLUMNS[table] if c in frame.columns])
-    added = pd.DataFrame({name: _describe(out[source], kind, zones, occupations)
-                          for name, source, kind in spec}, index=out.index)
-    return pd.concat([out, added], axis=1)
+    return {name: _describe(columns[source], kind, zones, occupations)
+            for name, source, kind in _LABELS[table]}
 
 
 def labelled_city_flows(flows: pd.DataFrame) -> pd.DataFrame:

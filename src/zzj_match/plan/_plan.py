@@ -246,6 +246,9 @@ class AdjustmentPlan:
         Solve statistics: sizes of the class network, solves, seconds per stage.
     policy : Policy
         The policy used.
+    moves : DataFrame or None
+        A re-plan's account of the previous plan's placements (:func:`zzj_match.rematch`):
+        one row per previous placement, kept or moved and why; ``None`` for a cold match.
     region : Region or None
         The region the plan was matched on (maps draw its zones), or ``None`` when the
         caller did not give one.
@@ -286,9 +289,23 @@ class AdjustmentPlan:
         self.stats: dict[str, Any] = dict(stats)
         self.policy = policy
         self.region = region
+        self.moves: pd.DataFrame | None = None  # set by a re-plan (zzj_match.rematch)
         self._vacancy_totals = all_vacancies
         self._pool_totals = all_pools
         self.check_conservation()
+
+    @property
+    def all_vacancies(self) -> pd.DataFrame:
+        """Every vacancy of the market, with the totals the plan is checked against.
+
+        Columns ``vacancy_id, headcount, city, occupation, key_enterprise``.
+        """
+        return self._vacancy_totals
+
+    @property
+    def all_pools(self) -> pd.DataFrame:
+        """Every pool of the market: ``pool_id, headcount, occupation, priority``."""
+        return self._pool_totals
 
     # ------------------------------------------------------------------ checks
     def check_conservation(self) -> None:

@@ -41,15 +41,17 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
     label = np.where(deg > 0, label, -1)
     lab_p, lab_y, lab_v = label[:n_pc], label[n_pc:n_pc + n_y], label[n_pc + n_y:]
     ends = net.ends()
-    ent, ext, chn, lad = (net.arcs(b) for b in MIDDLE_BLOCKS)
+    ent, ext, chn, lad, kep = (net.arcs(b) for b in MIDDLE_BLOCKS)
     # every block's arcs and nodes sorted by component: (order, bounds per component)
     ent_p = net.tail[ent] - net.p_offset
     ext_y = net.tail[ext] - y_off
     chn_t = net.tail[chn] - y_off
     lad_t = net.tail[lad] - y_off
+    kep_p = net.tail[kep] - net.p_offset
     by_comp = {name: _by_component(lab, n_comp) for name, lab in (
         ("pool", lab_p), ("y", lab_y), ("vacancy", lab_v), ("entry", lab_p[ent_p]),
-        ("exit", lab_y[ext_y]), ("chain", lab_y[chn_t]), ("ladder", lab_y[lad_t]))}
+        ("exit", lab_y[ext_y]), ("chain", lab_y[chn_t]), ("ladder", lab_y[lad_t]),
+        ("keep", lab_p[kep_p]))}
     loc_p, loc_y, loc_v = _local(lab_p, n_comp), _local(lab_y, n_comp), _local(lab_v, n_comp)
     y_chain, y_ladder = net.y_chain, net.y_ladder
     out = []
@@ -60,6 +62,7 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
         a, b = _part(by_comp["entry"], k), _part(by_comp["exit"], k)
         c, d = _part(by_comp["chain"], k), _part(by_comp["ladder"], k)
         ym = _part(by_comp["y"], k)
+        e = _part(by_comp["keep"], k)
         comp_ends = Ends(
             pool_heads=ends.pool_heads[pm], pool_priority=ends.pool_priority[pm],
             pool_wage_units=ends.pool_wage_units[pm], vacancy_heads=ends.vacancy_heads[vm],
@@ -73,7 +76,9 @@ def components(net: ClassNetwork) -> list[ClassNetwork]:
             chain_tail=loc_y[chn_t[c]], chain_head=loc_y[net.head[chn][c] - y_off],
             chain_cap=net.capacity[chn][c], ladder_tail=loc_y[lad_t[d]],
             ladder_head=loc_y[net.head[lad][d] - y_off], ladder_cost=net.cost[lad][d],
-            ladder_cap=net.capacity[lad][d])
+            ladder_cap=net.capacity[lad][d], keep_pool=loc_p[kep_p[e]],
+            keep_vacancy=loc_v[net.head[kep][e] - net.v_offset], keep_cost=net.cost[kep][e],
+            keep_cap=net.capacity[kep][e])
         out.append(assemble(comp_ends, middle))
     return out
 

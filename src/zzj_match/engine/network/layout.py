@@ -7,16 +7,23 @@ Nodes, in the order of their numbers::
 Arcs come in blocks, contiguous in the arc arrays and in the order of :class:`Block`::
 
     S ─► PP / PN ─► pool class ─► Y ─► … ─► Y ─► vacancy ─► VK / VN ─► T,    S ─► T
+                    pool class ─────────(keep)────────► vacancy
+
 
 A unit of flow is a worker: it leaves S through PP (priority group) or PN, passes its pool
 class, enters a wage chain (directly, or through a ladder), leaves the chain at a vacancy and
 reaches T through VK (key enterprise) or VN; or it stays unplaced on S ─► T. The single-arc
-blocks count the objective's levels.
+blocks count the objective's levels. A re-plan (:func:`zzj_match.engine.rematch`) adds *keep*
+arcs, one per placement of the previous plan that is still admissible, straight from its pool
+class to its vacancy with the pair's middle cost: their flow counts the placements kept.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "COSTED_MIDDLE",
+    "COST_BLOCKS",
+    "MIDDLE_BLOCKS",
     "PN",
     "PP",
     "VK",
@@ -57,12 +64,16 @@ class Block(IntEnum):
     KEY = 8  #: VK → T, one arc: its flow counts the key positions filled
     NON_KEY = 9  #: VN → T, one arc
     UNPLACED = 10  #: S → T, one arc: its flow counts the workers left unplaced
+    KEEP = 11  #: pool class → vacancy, a previous placement kept (re-plans only); middle cost
 
 
 #: The blocks that carry the cost of a placement (the rest cost nothing).
-COST_BLOCKS = (Block.POOL, Block.ENTRY, Block.EXIT, Block.CHAIN, Block.LADDER, Block.VACANCY)
+COST_BLOCKS = (Block.POOL, Block.ENTRY, Block.EXIT, Block.CHAIN, Block.LADDER, Block.VACANCY,
+               Block.KEEP)
 #: The blocks between the pool classes and the vacancies.
-MIDDLE_BLOCKS = (Block.ENTRY, Block.EXIT, Block.CHAIN, Block.LADDER)
+MIDDLE_BLOCKS = (Block.ENTRY, Block.EXIT, Block.CHAIN, Block.LADDER, Block.KEEP)
+#: The blocks whose arc carries the one costed middle step of a placement's path.
+COSTED_MIDDLE = (Block.ENTRY, Block.LADDER, Block.KEEP)
 
 
 @dataclass(frozen=True)
@@ -91,7 +102,8 @@ class MiddleArcs:
     chain order) and ``y_ladder`` marks the ladder nodes. Entry arcs ``entry_pool →
     entry_node`` (capacity the pool's headcount unless ``entry_cap``), exit arcs
     ``exit_node → exit_vacancy``, chain arcs ``chain_tail → chain_head`` and ladder arcs
-    ``ladder_tail → ladder_head``.
+    ``ladder_tail → ladder_head``; keep arcs ``keep_pool → keep_vacancy`` (re-plans: a
+    previous placement still admissible, capacity its headcount, cost the pair's middle cost).
     """
 
     n_y: int
@@ -110,6 +122,10 @@ class MiddleArcs:
     ladder_cost: I64
     ladder_cap: I64
     entry_cap: I64 | None = None
+    keep_pool: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    keep_vacancy: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    keep_cap: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    keep_cost: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 @dataclass
@@ -213,6 +229,8 @@ def assemble(ends: Ends, mid: MiddleArcs) -> ClassNetwork:
         Block.KEY: ([VK], [T], [h_key], [0]),
         Block.NON_KEY: ([VN], [T], [h_dem - h_key], [0]),
         Block.UNPLACED: ([S], [T], [h_sup], [0]),
+        Block.KEEP: (p_off + mid.keep_pool, v_off + mid.keep_vacancy, mid.keep_cap,
+                     mid.keep_cost),
     }
     cols: list[list[I64]] = [[], [], [], []]
     for block in Block:

@@ -64,7 +64,8 @@ class ChainStructure:
         end = np.searchsorted(mid.m_chain, mid.t_chain, side="right")
         return order, upto, first, end
 
-    def network(self, *, ladders: bool = True) -> ClassNetwork:
+    def network(self, *, ladders: bool = True,
+                keep: tuple[npt.NDArray[np.int64], ...] | None = None) -> ClassNetwork:
         """Lay out the arcs of the class network.
 
         Parameters
@@ -72,6 +73,8 @@ class ChainStructure:
         ladders : bool, default True
             Route the triples that may share entries through ladders (:func:`build_ladders`);
             ``False`` gives every triple its own arc (same optimum, more arcs).
+        keep : tuple of int64 arrays, optional
+            The keep arcs of a re-plan: pool class, vacancy node, capacity, middle cost.
         """
         mid = self.mid
         link = link_chains(mid.m_chain, mid.t_chain, mid.t_entry, mid.m_head)
@@ -94,6 +97,8 @@ class ChainStructure:
             chain_cap=np.r_[link.chain_cap, lad.rung_cap],
             ladder_tail=n_y + lad.entry_node, ladder_head=lad.entry_y,
             ladder_cost=lad.entry_cost, ladder_cap=lad.entry_cap,
+            **({} if keep is None else dict(zip(("keep_pool", "keep_vacancy", "keep_cap",
+                                                 "keep_cost"), keep, strict=True))),
         )
         net = assemble(self.ends, middle)
         net.pool_class = self.pool_class
@@ -144,12 +149,16 @@ def compatible_sums(st: ChainStructure, pc_weight: npt.NDArray[np.int64],
     return v_sum, pc_sum
 
 
-def build_structure(prep: Prepared) -> ChainStructure:
+def build_structure(prep: Prepared, *,
+                    apart: npt.NDArray[np.bool_] | None = None) -> ChainStructure:
     """Pool classes, vacancies, triples and chains of a prepared market (no arcs yet).
 
     Parameters
     ----------
     prep : Prepared
+    apart : bool array, optional
+        Per pool row: give it a class of its own (a re-plan's pools with previous
+        placements, whose keep arcs must start at their own node).
 
     Returns
     -------
@@ -161,8 +170,9 @@ def build_structure(prep: Prepared) -> ChainStructure:
     active_p = (pools.headcount > 0) & pools.may_share
     act = np.flatnonzero(active_p)
     pa = pd.DataFrame({c: getattr(pools, c)[active_p] for c in [*_PKEY, "headcount"]})
+    pa["apart"] = -1 if apart is None else np.where(apart[active_p], act, -1)
     pclass = np.full(len(pools), -1, dtype=np.int64)
-    pa_id = ngroup(pa, _PKEY)
+    pa_id = ngroup(pa, [*_PKEY, "apart"])
     pclass[act] = pa_id
     n_pc = int(pa_id.max()) + 1 if pa_id.size else 0
     rep = np.full(n_pc, -1, dtype=np.int64)

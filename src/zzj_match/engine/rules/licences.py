@@ -18,6 +18,8 @@ An occupation with several rows needs every one of those licences.
 
 from __future__ import annotations
 
+import functools
+
 __all__ = ["LicenceRoute", "held_licences", "licence_arrays", "licence_route",
            "load_licence_table", "missing_text"]
 
@@ -62,6 +64,12 @@ def load_licence_table() -> pd.DataFrame:
     >>> t.loc[t["occupation"] == "6-31-01-03", "licence"].tolist()
     ['special_electrical']
     """
+    return _embedded_licences().copy()
+
+
+@functools.cache
+def _embedded_licences() -> pd.DataFrame:
+    """Read and check the shipped licence table once per process (callers get copies)."""
     ref = resources.files("zzj_match.engine").joinpath("data/licences.csv")
     with ref.open("r", encoding="utf-8") as fh:
         frame = pd.read_csv(fh, dtype={"occupation": str, "licence": str, "licence_zh": str})

@@ -18,7 +18,7 @@ from zzj_match.engine.rules.cost import pair_costs
 from zzj_match.engine.rules.licences import licence_route
 from zzj_match.engine.rules.units import training_cost_units
 
-__all__ = ["pair_candidates", "pair_rules", "pair_table"]
+__all__ = ["pair_candidates", "pair_rule_columns", "pair_rules", "pair_table"]
 
 def pair_table(prep: Prepared, pool_rows: npt.NDArray[Any] | None = None) -> pd.DataFrame:
     """Every admissible (pool, vacancy) pair with its integer cost: the direct formulation.
@@ -95,30 +95,77 @@ def pair_rules(
         ok_sharing, ok_commute, ok_net, ok_commute_plus`` (within the limit plus
         ``policy.explain_extra_min``), ``ok_all``.
     """
+    return pd.DataFrame(pair_rule_columns(prep, pi, vi))
+
+
+def pair_rule_columns(
+    prep: Prepared, pi: npt.NDArray[np.int64], vi: npt.NDArray[np.int64]
+) -> dict[str, npt.NDArray[Any]]:
+    """Return the columns of :func:`pair_rules` as arrays (the one check of every rule).
+
+    For callers that keep a few rows of many (the service's queries): filtering arrays is
+    cheaper than building a frame first.
+    """
     pol = prep.policy
     p, v = prep.pools, prep.vacancies
-    look = pd.DataFrame({"a": p.occupation[pi], "b": v.occupation[vi]}).merge(
-        prep.subst[["pool_occupation", "vacancy_occupation", "retraining_units",
-                    "retraining_cost_cny", "retraining_days"]],
-        left_on=["a", "b"], right_on=["pool_occupation", "vacancy_occupation"], how="left",
-    )
+    target = _occupation_codes(prep, v.occupation[vi])
+    found, look = _substitution(prep, _occupation_codes(prep, p.occupation[pi]), target)
     # licensed trades (rules.licences): the licence held, or its course priced, or not at all
-    lr = licence_route(prep, pi, np.searchsorted(prep.occupations, v.occupation[vi]))
-    ok_occ = look["retraining_units"].notna().to_numpy() & lr.allowed
+    lr = licence_route(prep, pi, target)
+    ok_occ = found & lr.allowed
     trained = pol.allow_skill_below & (p.skill[pi] == v.min_level[vi] - 1)
-    retraining_units = look["retraining_units"].fillna(0).to_numpy(dtype=np.int64) + lr.units
-    r_cny = (look["retraining_cost_cny"].fillna(0.0).to_numpy(dtype=np.float64) + lr.cost_cny
+    retraining_units = look["retraining_units"] + lr.units
+    r_cny = (look["retraining_cost_cny"] + lr.cost_cny
              + np.where(trained, pol.skill_training_cost_cny, 0.0))
-    r_days = (look["retraining_days"].fillna(0.0).to_numpy(dtype=np.float64) + lr.days
+    r_days = (look["retraining_days"] + lr.days
               + np.where(trained, pol.skill_training_days, 0.0))
     flags = pair_flags(prep, pi, vi, trained, p.zone[pi])
     units, cny = pair_costs(prep, pi, vi, flags["case"],
                             retraining_units + np.where(trained, training_cost_units(pol), 0),
                             r_cny)
     flags["ok_skill"] = ok_occ & flags["ok_skill"]
-    out = pd.DataFrame({"p": pi, "v": vi, "trained": trained, "cost": units, "cost_cny": cny,
-                        "retraining_cost_cny": r_cny, "retraining_days": r_days,
-                        "retraining_units": retraining_units, "ok_occupation": ok_occ,
-                        **flags})
-    out["ok_all"] = np.logical_and.reduce([flags[f] for f in RULE_FLAGS])
-    return out
+    return {"p": np.asarray(pi), "v": np.asarray(vi),
+            "trained": np.broadcast_to(trained, np.shape(pi)).astype(bool), "cost": units,
+            "cost_cny": cny, "retraining_cost_cny": r_cny, "retraining_days": r_days,
+            "retraining_units": retraining_units, "ok_occupation": ok_occ, **flags,
+            "ok_all": np.logical_and.reduce([flags[f] for f in RULE_FLAGS])}
+
+
+def _occupation_codes(prep: Prepared, values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """Positions of occupation codes in ``prep.occupations`` (each is there), hashed first."""
+    codes, distinct = pd.factorize(values)
+    at: npt.NDArray[np.int64] = np.searchsorted(prep.occupations,
+                                                np.asarray(distinct, dtype=object))
+    return at[codes].astype(np.int64) if codes.size else np.zeros(0, dtype=np.int64)
+
+
+def _substitution(prep: Prepared, source: npt.NDArray[np.int64], target: npt.NDArray[np.int64]
+                  ) -> tuple[npt.NDArray[np.bool_], dict[str, npt.NDArray[Any]]]:
+    """Look (pool occupation, vacancy occupation) pairs up in the substitution table.
+
+    ``source`` and ``target`` are positions in ``prep.occupations``. Returns whether each
+    change is in the table and its ``retraining_units``, ``retraining_cost_cny`` and
+    ``retraining_days`` (0 where it is not).
+    """
+    occ = prep.occupations
+    n = np.int64(occ.size)
+    sub = prep.subst
+    codes = []
+    for column in ("pool_occupation", "vacancy_occupation"):
+        values = sub[column].to_numpy(dtype=object)
+        at = np.minimum(np.searchsorted(occ, values), max(occ.size - 1, 0)).astype(np.int64)
+        codes.append((at, occ[at] == values if occ.size else np.zeros(at.size, dtype=bool)))
+    table = np.where(codes[0][1] & codes[1][1], codes[0][0] * n + codes[1][0], -1)
+    order = np.argsort(table, kind="stable")
+    table = table[order]
+    key = source.astype(np.int64) * n + target.astype(np.int64)
+    at = np.minimum(np.searchsorted(table, key), max(table.size - 1, 0))
+    found = (table[at] == key) if table.size else np.zeros(key.size, dtype=bool)
+    row = order[at] if table.size else at
+    look: dict[str, npt.NDArray[Any]] = {}
+    for name, dtype in (("retraining_units", np.int64), ("retraining_cost_cny", np.float64),
+                        ("retraining_days", np.float64)):
+        values = sub[name].to_numpy(dtype=dtype)
+        look[name] = (np.where(found, values[row], 0).astype(dtype) if table.size
+                      else np.zeros(key.size, dtype=dtype))
+    return found, look

@@ -7,6 +7,8 @@ One home of the matrix's format: rows keyed by the vacancy occupation's medium g
 
 from __future__ import annotations
 
+import functools
+
 __all__ = ["load_retraining_matrix", "substitution_table"]
 
 from importlib import resources
@@ -47,12 +49,27 @@ def load_retraining_matrix(path: str | Path | None = None) -> pd.DataFrame:
     InputError
         Missing columns, unknown relations, negative or missing costs.
     """
-    if path is None:
-        ref = resources.files("zzj_match.engine").joinpath("data/retraining.csv")
-        with ref.open("r", encoding="utf-8") as fh:
-            frame = pd.read_csv(fh, dtype={"group": str, "relation": str})
-    else:
-        frame = _read_matrix_file(Path(path))
+    if path is None:  # the shipped matrix: read and checked once per process
+        return _embedded_matrix().copy()
+    return _checked_matrix(_read_matrix_file(Path(path)))
+
+
+@functools.cache
+def _embedded_matrix() -> pd.DataFrame:
+    """Read and check the shipped matrix once per process (callers get copies)."""
+    ref = resources.files("zzj_match.engine").joinpath("data/retraining.csv")
+    with ref.open("r", encoding="utf-8") as fh:
+        return _checked_matrix(pd.read_csv(fh, dtype={"group": str, "relation": str}))
+
+
+def _checked_matrix(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check a retraining matrix's columns and values (:func:`load_retraining_matrix`).
+
+    Raises
+    ------
+    InputError
+        Missing columns, unknown relations, negative or missing costs.
+    """
     pc = ProblemCollector()
     missing = [c for c in _MATRIX_COLUMNS if c not in frame.columns]
     for col in missing:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-__all__ = ["LexResult", "SolveOutcome", "group_weights", "level_ranges", "level_values",
-           "solve_lexicographic"]
+__all__ = ["TAIL_LEVELS", "LexResult", "SolveOutcome", "group_weights", "level_ranges",
+           "level_values", "solve_levels", "solve_lexicographic", "tail_cost"]
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zzj_match.engine.network.layout import COST_BLOCKS, Block, ClassNetwork
+from zzj_match.engine.network.layout import COST_BLOCKS, COSTED_MIDDLE, Block, ClassNetwork
 from zzj_match.engine.solve.maxflow import max_flow_fits, max_flow_graph, max_level
 from zzj_match.errors import SolverError
 from zzj_match.flow import min_cost_flow
@@ -56,6 +56,7 @@ def level_values(net: ClassNetwork, flow: npt.NDArray[np.int64]) -> dict[str, in
         "priority_placements": int(flow[net.arc(Block.PRIORITY)]),
         "placements": placed,
         "cost": cost,
+        "kept_placements": int(flow[net.arcs(Block.KEEP)].sum()),
     }
 
 
@@ -74,13 +75,13 @@ def level_ranges(net: ClassNetwork) -> dict[str, int]:
     Count levels lie in ``[0, capacity of their arc]`` (placements in ``[0, F]``, ``F =
     min(supply, demand)``). Every placed unit costs between ``lo`` and ``hi``, the sums of the
     per-part minimum and maximum arc costs along the only path shape (pool → middle →
-    vacancy, where the middle carries one costed arc, pool → chain or ladder → chain, among
-    zero-cost ones), so the cost level lies in an interval of width
+    vacancy, where the middle carries one costed arc, pool → chain or ladder → chain or a
+    keep arc, among zero-cost ones), so the cost level lies in an interval of width
     ``max(0, F*hi) - min(0, F*lo)``.
     """
     f = min(net.total_supply, net.total_demand)
     lo = hi = 0
-    for blocks in ((Block.POOL,), (Block.ENTRY, Block.LADDER), (Block.VACANCY,)):
+    for blocks in ((Block.POOL,), COSTED_MIDDLE, (Block.VACANCY,)):
         mask = net.mask(blocks)
         if mask.any():
             lo += int(net.cost[mask].min())
@@ -177,8 +178,81 @@ def _solve_count_weights(net: ClassNetwork, levels: list[str],
     )
 
 
+#: The levels solved together as one combined cost, last in the objective (in this order or
+#: ``cost`` first): the placements kept from a previous plan (re-plans only) and the cost.
+TAIL_LEVELS = ("kept_placements", "cost")
+
+
+def tail_cost(net: ClassNetwork, tail: tuple[str, ...]) -> npt.NDArray[np.int64]:
+    """One arc cost vector whose minimum is the lexicographic optimum of ``tail``.
+
+    ``("kept_placements", "cost")``: every keep arc gets a bonus ``K = 1 + (cost range)``
+    (:func:`level_ranges`), so one more kept placement outweighs any change of cost;
+    ``("cost", "kept_placements")``: every cost is scaled by ``1 + R`` (``R`` the keep arcs'
+    total capacity, the most that can be kept) and a keep arc earns 1, so kept placements only
+    break ties of cost. ``("cost",)``: the cost itself.
+
+    Raises
+    ------
+    SolverError
+        When the combined costs do not fit int64 (far beyond any market of this region).
+    """
+    if "kept_placements" not in tail:
+        cost: npt.NDArray[np.int64] = net.cost
+        return cost
+    keep = np.zeros(net.tail.size, dtype=object)
+    keep[net.arcs(Block.KEEP)] = 1
+    if tail[0] == "kept_placements":
+        comb = net.cost.astype(object) - (1 + level_ranges(net)["cost"]) * keep
+    else:
+        most = int(net.capacity[net.arcs(Block.KEEP)].sum())
+        comb = net.cost.astype(object) * (1 + most) - keep
+    if absmax(comb) >= 2**62:
+        raise SolverError("the combined cost of the keep level does not fit int64")
+    out: npt.NDArray[np.int64] = comb.astype(np.int64)
+    return out
+
+
 def solve_lexicographic(net: ClassNetwork, objective: tuple[str, ...], method: str) -> LexResult:
     """Solve the exact lexicographic objective on ``net``.
+
+    The levels of :data:`TAIL_LEVELS` at the end of ``objective`` (a re-plan's
+    ``kept_placements`` next to ``cost``) are solved as one level whose arc costs are
+    :func:`tail_cost`; the count levels before them as :func:`solve_levels` says.
+
+    Parameters
+    ----------
+    net : ClassNetwork
+    objective : tuple of str
+        Count levels in order, then ``"cost"`` (or ``"kept_placements"`` and ``"cost"`` in
+        either order).
+    method : {"auto", "weights", "levels"}
+
+    Returns
+    -------
+    LexResult
+        Its ``levels`` are the values on ``net``'s own costs (and the placements kept).
+
+    Raises
+    ------
+    SolverError
+        When the network has no feasible flow, or an answer fails its certificate.
+    """
+    tail = tuple(level for level in objective if level in TAIL_LEVELS)
+    if tail == ("cost",):
+        return solve_levels(net, objective, method)
+    counts = tuple(level for level in objective if level not in TAIL_LEVELS)
+    if objective[len(counts):] != tail:
+        raise SolverError(f"the levels {tail} must come last in the objective {objective}")
+    res = solve_levels(replace(net, cost=tail_cost(net, tail)), (*counts, "cost"), method)
+    res.levels = level_values(net, res.flow)
+    head, plus, last = res.method.rpartition("+")
+    res.method = head + plus + last.replace("cost", "|".join(tail), 1)
+    return res
+
+
+def solve_levels(net: ClassNetwork, objective: tuple[str, ...], method: str) -> LexResult:
+    """Solve the exact lexicographic objective (count levels, then cost) on ``net``.
 
     Levels are solved in groups: each group is one min-cost flow whose weights
     (:func:`group_weights`) make it exactly lexicographic, with the count levels of earlier

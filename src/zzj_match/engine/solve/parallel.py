@@ -204,14 +204,16 @@ def solve_all(net: ClassNetwork, objective: tuple[str, ...], method: str, *,
     t_split = time.perf_counter() - t0
     pieces = []
     levels = {"key_positions": 0, "priority_placements": 0, "placements": 0, "cost": 0}
+    if "kept_placements" in objective:
+        levels["kept_placements"] = 0
     pots = []
     solves = 0
     backends: set[str] = set()
     methods: set[str] = set()
     solved, n_proc = _solve_components(comps, objective, method, processes)
     for comp, (res, piece) in zip(comps, solved, strict=True):
-        for k, val in res.levels.items():
-            levels[k] += val
+        for k in levels:
+            levels[k] += res.levels[k]
         pieces.append(piece)
         pots.append((comp, res.potential, res.flow))
         solves += res.solves
