@@ -36,7 +36,6 @@ if str(ROOT) not in sys.path:  # `examples` is imported from the repository root
 from examples.service import app as service  # noqa: E402
 
 SCALE = 0.02
-PROBLEMS_SCHEMA = json.loads((ROOT / "schemas" / "service_problems.json").read_text("utf-8"))
 
 
 def _market_with_workers() -> zm.LabourMarket:
@@ -74,10 +73,17 @@ def _placed(matcher: Any, column: str) -> str:
     return str(t.sort_values(["headcount", column], ascending=[False, True])[column].iloc[0])
 
 
+def _valid(name: str, r: Any, status: int = 200) -> dict[str, Any]:
+    """The JSON body of ``r``, checked against the committed schema ``schemas/<name>.json``."""
+    assert r.status_code == status, (r.status_code, r.text)
+    schema = json.loads((ROOT / "schemas" / f"{name}.json").read_text("utf-8"))
+    body: dict[str, Any] = r.json()
+    jsonschema.Draft202012Validator(schema).validate(body)
+    return body
+
+
 def _assert_problems(r: Any) -> dict[str, Any]:
-    assert r.status_code == 422, (r.status_code, r.text)
-    body = r.json()
-    jsonschema.Draft202012Validator(PROBLEMS_SCHEMA).validate(body)
+    body = _valid("service_problems", r, 422)
     assert body["problems"], body
     return body
 
@@ -92,9 +98,7 @@ def test_health(client: TestClient) -> None:
 
 
 def test_plan_summary_is_the_plans(client: TestClient, matcher: Any) -> None:
-    r = client.get("/plan/summary")
-    assert r.status_code == 200
-    body = r.json()
+    body = _valid("service_plan_summary", client.get("/plan/summary"))
     assert body["summary"] == matcher.plan.summary().splitlines()
     assert set(body["kpis"]) == set(matcher.plan.kpis)
     assert body["kpis"]["workers_placed"] == matcher.plan.kpis["workers_placed"]
@@ -103,9 +107,8 @@ def test_plan_summary_is_the_plans(client: TestClient, matcher: Any) -> None:
 
 def test_pool_recommendations_are_the_matchers_rows(client: TestClient, matcher: Any) -> None:
     pool = _placed(matcher, "pool_id")
-    r = client.get(f"/pools/{pool}/recommendations", params={"k": 5})
-    assert r.status_code == 200, r.text
-    body = r.json()
+    body = _valid("service_recommendation",
+                  client.get(f"/pools/{pool}/recommendations", params={"k": 5}))
     assert (body["pool_id"], body["worker_id"], body["k"]) == (pool, None, 5)
     assert body["rows"] == service._records(matcher.recommend(pool_id=pool, k=5))
     assert 1 <= len(body["rows"]) <= 5
@@ -115,18 +118,16 @@ def test_pool_recommendations_are_the_matchers_rows(client: TestClient, matcher:
 
 
 def test_worker_recommendations(client: TestClient, matcher: Any) -> None:
-    r = client.get("/workers/w_test_1/recommendations", params={"k": 3})
-    assert r.status_code == 200, r.text
-    body = r.json()
+    body = _valid("service_recommendation",
+                  client.get("/workers/w_test_1/recommendations", params={"k": 3}))
     assert (body["pool_id"], body["worker_id"]) == (None, "w_test_1")
     assert body["rows"] == service._records(matcher.recommend(worker_id="w_test_1", k=3))
 
 
 def test_vacancy_candidates(client: TestClient, matcher: Any) -> None:
     vacancy = _placed(matcher, "vacancy_id")
-    r = client.get(f"/vacancies/{vacancy}/candidates", params={"k": 4})
-    assert r.status_code == 200, r.text
-    body = r.json()
+    body = _valid("service_candidates",
+                  client.get(f"/vacancies/{vacancy}/candidates", params={"k": 4}))
     assert (body["vacancy_id"], body["k"]) == (vacancy, 4)
     assert body["rows"] == service._records(matcher.candidates(vacancy, k=4))
     assert 1 <= len(body["rows"]) <= 4
@@ -168,10 +169,8 @@ def test_update_answers_the_new_plans_summary(fresh: tuple[Any, TestClient]) -> 
         "withdraw_vacancies": [vacancy],
         "change_pools": [{"pool_id": pool, "headcount": heads + 2}],
     }
-    r = c.post("/updates", json=body)
-    assert r.status_code == 200, r.text
+    answer = _valid("service_plan_summary", c.post("/updates", json=body))
     assert m.plan is not before
-    answer = r.json()
     assert answer == json.loads(service.plan_summary(m.plan).model_dump_json())
     assert {"kept_placements", "moved_placements", "forced_moves"} <= set(answer["kpis"])
     assert "vac_http_new" in set(m.market.vacancies["vacancy_id"])
@@ -191,9 +190,29 @@ def test_update_rows_reach_the_matcher_in_the_input_format(
     })
     kwargs = service.update_arguments(request)
     assert set(kwargs) == {"add_vacancies", "change_pools", "withdraw_pools"}
-    assert kwargs["add_vacancies"]["shuttle_zones"].tolist() == ["jm_xinhui;zh_doumen"]
-    assert kwargs["change_pools"].to_dict("records") == [{"pool_id": "p1", "headcount": 4}]
+    assert kwargs["add_vacancies"][0]["shuttle_zones"] == ("jm_xinhui", "zh_doumen")
+    assert kwargs["change_pools"] == [{"pool_id": "p1", "headcount": 4}]  # only what changes
     assert kwargs["withdraw_pools"] == ["p2"]
+    market = m.market.with_changes(add_vacancies=kwargs["add_vacancies"])
+    row = market.vacancies.set_index("vacancy_id").loc["vac_http_new"]
+    assert row["shuttle_zones"] == "jm_xinhui;zh_doumen"
+
+
+def test_update_adds_an_enterprise_and_a_worker(fresh: tuple[Any, TestClient]) -> None:
+    m, c = fresh
+    enterprise = {"enterprise_id": "ent_http_new", "name": "新厂", "zone_id": "zh_doumen"}
+    vacancy = {**_new_vacancy(m), "enterprise_id": "ent_http_new"}
+    person = m.market.to_models()["pools"][0].model_dump(mode="json")
+    worker = {**{k: v for k, v in person.items() if k not in ("pool_id", "headcount")},
+              "worker_id": "w_http_new"}
+    r = c.post("/updates", json={"add_enterprises": [enterprise], "add_vacancies": [vacancy],
+                                 "add_workers": [worker]})
+    assert r.status_code == 200, r.text
+    assert "w_http_new" in set(m.market.workers["worker_id"])
+    assert c.get("/workers/w_http_new/recommendations").status_code == 200
+    r = c.post("/updates", json={"withdraw_workers": ["w_http_new"]})
+    assert r.status_code == 200, r.text
+    _assert_problems(c.get("/workers/w_http_new/recommendations"))
 
 
 def test_malformed_rows_are_one_problem_table(fresh: tuple[Any, TestClient]) -> None:

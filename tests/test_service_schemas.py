@@ -15,6 +15,7 @@ import pytest
 
 from zzj_match.errors import InputError
 from zzj_match.model.schema import json_schema, schema_text
+from zzj_match.service._recommend import CANDIDATE_COLUMNS, RECOMMEND_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `examples` is imported from the repository root
@@ -54,9 +55,10 @@ def test_service_schemas_are_the_service_files() -> None:
 
 
 @pytest.mark.parametrize(("title", "row"), [("Vacancy", "vacancy"),
-                                            ("WorkerPool", "worker_pool")])
+                                            ("WorkerPool", "worker_pool"),
+                                            ("Enterprise", "enterprise"), ("Worker", "worker")])
 def test_update_rows_are_the_input_row_schemas(title: str, row: str) -> None:
-    """One home: the rows of an update are exactly schemas/vacancy.json, worker_pool.json."""
+    """One home: the rows of an update are exactly schemas/vacancy.json, worker_pool.json, ..."""
     row_schema = _committed(row)
     del row_schema["$schema"]
     assert _committed("service_update")["$defs"][title] == row_schema
@@ -74,6 +76,14 @@ def test_change_rows_keep_the_row_columns_and_limits() -> None:
         limits = {k: v for k, v in full["headcount"].items()
                   if k in ("minimum", "maximum", "type")}
         assert limits in props["headcount"]["anyOf"]
+
+
+def test_answer_rows_name_the_matchers_columns() -> None:
+    for name, columns in (("service_recommendation", RECOMMEND_COLUMNS),
+                          ("service_candidates", CANDIDATE_COLUMNS)):
+        row = next(iter(_committed(name)["$defs"].values()))
+        assert list(row["properties"]) == list(columns)
+        assert row["required"] == list(columns)
 
 
 def _validator() -> jsonschema.Draft202012Validator:
@@ -94,7 +104,12 @@ def test_a_full_update_validates_by_schema_and_model() -> None:
     body = {"add_vacancies": [_VACANCY], "withdraw_vacancies": ["v1"],
             "change_vacancies": [{"vacancy_id": "v2", "headcount": 0}],
             "add_pools": [_POOL], "withdraw_pools": ["p1"],
-            "change_pools": [{"pool_id": "p2", "headcount": 7}]}
+            "change_pools": [{"pool_id": "p2", "headcount": 7}],
+            "add_enterprises": [{"enterprise_id": "e9", "zone_id": "zh_doumen"}],
+            "add_workers": [{**{k: v for k, v in _POOL.items() if k not in ("pool_id",
+                                                                          "headcount")},
+                             "worker_id": "w9"}],
+            "withdraw_workers": ["w1"]}
     _validator().validate(body)
     _validator().validate({})
     request = UpdateRequest.model_validate(body)
@@ -114,6 +129,8 @@ def test_a_full_update_validates_by_schema_and_model() -> None:
         {"change_pools": [{"pool_id": "p2", "headcount": -1}]},
         {"change_vacancies": [{"vacancy_id": "v2", "wage_cny": 0}]},
         {"remove": ["v1"]},
+        {"add_enterprises": [{"enterprise_id": "e9"}]},
+        {"withdraw_workers": [""]},
     ],
 )
 def test_bad_updates_are_refused_by_schema_and_model(body: dict[str, Any]) -> None:

@@ -34,7 +34,6 @@ import pandas as pd
 from fastapi import FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 import zzj_match as zm
@@ -182,21 +181,12 @@ def _default_matcher(scale: float | None) -> Any:
     return zm.Matcher(market)
 
 
-def _frame(rows: Sequence[BaseModel], *, partial: bool) -> pd.DataFrame:
-    """Return request rows as a frame in the input format (lists of ids ';'-joined).
-
-    Change rows (``partial``) keep only the columns given, so an absent column is unchanged.
-    """
-    dumped = [r.model_dump(exclude_none=partial) for r in rows]
-    frame = pd.DataFrame.from_records(dumped)
-    for col in frame.columns:
-        if any(isinstance(v, tuple) for v in frame[col].to_numpy(dtype=object)):
-            frame[col] = [";".join(v) if isinstance(v, tuple) else v for v in frame[col]]
-    return frame
-
-
 def update_arguments(body: UpdateRequest) -> dict[str, Any]:
-    """Return the keyword arguments of ``Matcher.update`` for a request (empty lists left out)."""
+    """Return the keyword arguments of ``Matcher.update`` for a request (empty lists left out).
+
+    Rows go as plain mappings in the input format (the library joins lists of ids itself); a
+    change row carries only the columns given (an absent column keeps its value).
+    """
     kwargs: dict[str, Any] = {}
     for name in type(body).model_fields:
         value = getattr(body, name)
@@ -205,7 +195,8 @@ def update_arguments(body: UpdateRequest) -> dict[str, Any]:
         if name.startswith("withdraw_"):
             kwargs[name] = list(value)
         else:
-            kwargs[name] = _frame(value, partial=name.startswith("change_"))
+            partial = name.startswith("change_")
+            kwargs[name] = [row.model_dump(exclude_none=partial) for row in value]
     return kwargs
 
 

@@ -1,8 +1,8 @@
 """Request and response bodies of the HTTP service example, and their JSON Schemas.
 
-The rows a client sends (new vacancies, new pools) are the library's own row models
-(:class:`zzj_match.Vacancy`, :class:`zzj_match.WorkerPool`), so the service accepts exactly
-what ``schemas/vacancy.json`` and ``schemas/worker_pool.json`` describe; a change row is
+The rows a client sends (new vacancies, pools, enterprises, workers) are the library's own row
+models (:class:`zzj_match.Vacancy`, :class:`zzj_match.WorkerPool`, ...), so the service accepts
+exactly what ``schemas/vacancy.json``, ``schemas/worker_pool.json``, ... describe; a change row is
 derived from the same model (the id required, every other column optional, each with the
 model's own constraints). The schemas of these bodies are written to
 ``schemas/service_*.json`` by :func:`write_service_schemas`; a test checks that the committed
@@ -25,17 +25,22 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from zzj_match.io import TABLES
-from zzj_match.model.market import Vacancy, WorkerPool
+from zzj_match.model.market import Enterprise, Vacancy, Worker, WorkerPool
 from zzj_match.model.schema import json_schema, schema_text
+
+# The column tuples of the Matcher's answers (their meanings: docs/services.md).
+from zzj_match.service._recommend import CANDIDATE_COLUMNS, RECOMMEND_COLUMNS
 
 __all__ = [
     "ROW_MODELS",
     "SERVICE_SCHEMAS",
+    "CandidateRow",
     "Candidates",
     "PlanSummary",
     "PoolChange",
     "Problem",
     "Problems",
+    "RecommendationRow",
     "Recommendations",
     "UpdateRequest",
     "VacancyChange",
@@ -85,6 +90,7 @@ PoolChange = _change_model(WorkerPool, "pool_id", "PoolChange")
 
 _VacancyId = _field_type(Vacancy, "vacancy_id")
 _PoolId = _field_type(WorkerPool, "pool_id")
+_WorkerId = _field_type(Worker, "worker_id")
 
 
 class UpdateRequest(BaseModel):
@@ -110,10 +116,38 @@ class UpdateRequest(BaseModel):
     change_pools: list[PoolChange] = Field(  # type: ignore[valid-type]
         default_factory=list,
         description="Changed pools: pool_id and the new values (e.g. headcount).")
+    add_enterprises: list[Enterprise] = Field(
+        default_factory=list,
+        description="New enterprises (rows of the enterprises table), e.g. the employer of "
+                    "a new vacancy.")
+    add_workers: list[Worker] = Field(
+        default_factory=list, description="New individual workers (rows of the workers table).")
+    withdraw_workers: list[_WorkerId] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Ids of individual workers to withdraw.")
 
 
 #: The fields of :class:`UpdateRequest` whose items are whole input rows, and their model.
-ROW_MODELS: dict[str, type[BaseModel]] = {"add_vacancies": Vacancy, "add_pools": WorkerPool}
+ROW_MODELS: dict[str, type[BaseModel]] = {
+    "add_vacancies": Vacancy, "add_pools": WorkerPool, "add_enterprises": Enterprise,
+    "add_workers": Worker,
+}
+
+
+def _answer_row(name: str, columns: tuple[str, ...], what: str) -> type[BaseModel]:
+    """Return the model of one answer row: every column of the Matcher's frame, any JSON value."""
+    fields: dict[str, Any] = {
+        c: (Any, Field(description=f"Column {c} of {what} (docs/services.md)."))
+        for c in columns
+    }
+    model: type[BaseModel] = create_model(
+        name, __config__=ConfigDict(extra="allow"),
+        __doc__=f"One row of {what}: its columns, in order; missing values are null.", **fields,
+    )
+    return model
+
+
+RecommendationRow = _answer_row("RecommendationRow", RECOMMEND_COLUMNS, "Matcher.recommend")
+CandidateRow = _answer_row("CandidateRow", CANDIDATE_COLUMNS, "Matcher.candidates")
 
 
 class Recommendations(BaseModel):
@@ -126,7 +160,8 @@ class Recommendations(BaseModel):
     pool_id: str | None = Field(description="The pool asked about (null when worker_id).")
     worker_id: str | None = Field(description="The worker asked about (null when pool_id).")
     k: int = Field(ge=1, description="How many rows were asked for.")
-    rows: list[dict[str, Any]] = Field(description="Ranked admissible vacancies, best first.")
+    rows: list[RecommendationRow] = Field(  # type: ignore[valid-type]
+        description="Ranked admissible vacancies, best first.")
 
 
 class Candidates(BaseModel):
@@ -134,7 +169,8 @@ class Candidates(BaseModel):
 
     vacancy_id: str = Field(description="The vacancy asked about.")
     k: int = Field(ge=1, description="How many rows were asked for.")
-    rows: list[dict[str, Any]] = Field(description="Ranked admissible pools or workers.")
+    rows: list[CandidateRow] = Field(  # type: ignore[valid-type]
+        description="Ranked admissible pools (a worker without a pool is a pool of one).")
 
 
 class PlanSummary(BaseModel):
@@ -179,15 +215,17 @@ SERVICE_SCHEMAS: dict[str, type[BaseModel]] = {
 }
 
 #: ``$defs`` entries replaced by the library's row schemas (``schemas/<file>.json``).
-_ROW_SCHEMAS = {"Vacancy": "vacancy", "WorkerPool": "worker_pool"}
+_ROW_SCHEMAS = {"Vacancy": "vacancy", "WorkerPool": "worker_pool", "Enterprise": "enterprise",
+                "Worker": "worker"}
 
 
 def service_schema(name: str) -> dict[str, Any]:
     """Return the JSON Schema (Draft 2020-12) of one service body.
 
-    The row definitions (``$defs/Vacancy``, ``$defs/WorkerPool``) are the library's
-    :func:`zzj_match.model.schema.json_schema` of that row, the same text as
-    ``schemas/vacancy.json`` and ``schemas/worker_pool.json``.
+    The row definitions (``$defs/Vacancy``, ``$defs/WorkerPool``, ``$defs/Enterprise``,
+    ``$defs/Worker``) are the library's :func:`zzj_match.model.schema.json_schema` of that
+    row, the same text as ``schemas/vacancy.json``, ``worker_pool.json``, ``enterprise.json``
+    and ``worker.json``.
 
     Parameters
     ----------
