@@ -138,7 +138,7 @@ def _where(loc: Sequence[Any]) -> tuple[str, int | None, str | None]:
 def validation_problems(exc: RequestValidationError) -> zm.InputError:
     """Return FastAPI's validation error as one :class:`zm.InputError`.
 
-    A refused row of ``add_vacancies`` or ``add_pools`` is checked again by its row model,
+    A refused row of an ``add_*`` list is checked again by its row model (``zm.Vacancy``, ...),
     whose :class:`zm.InputError` names its problems in the library's own words (those of the
     frame validator); any other fault keeps pydantic's words.
     """
