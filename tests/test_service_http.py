@@ -15,6 +15,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -340,22 +341,24 @@ def test_not_ready_is_503_not_500() -> None:
 # ------------------------------------------------------------------ a real server
 
 
-def _get(url: str) -> tuple[int, str, Any]:
-    """GET over a real socket (stdlib client): status, content type, JSON body."""
+def _request(url: str, body: Any = None) -> tuple[int, str, Any]:
+    """GET (or POST ``body`` as JSON) over a real socket: status, content type, JSON body."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
     try:
-        with urllib.request.urlopen(url, timeout=30) as r:
+        with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, r.headers["content-type"], json.loads(r.read())
     except urllib.error.HTTPError as err:
         return err.code, err.headers["content-type"], json.loads(err.read())
 
 
-def test_uvicorn_serves_a_real_http_request(matcher: Any) -> None:
+@contextmanager
+def _uvicorn(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free local port in a thread; yield its base URL."""
     uvicorn = pytest.importorskip("uvicorn")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # a free port, held from here on: no race for it
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(service.create_app(matcher), log_level="warning", lifespan="on",
-                            ws="none")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", ws="none")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -365,18 +368,64 @@ def test_uvicorn_serves_a_real_http_request(matcher: Any) -> None:
                 break
             thread.join(timeout=0.05)
         assert server.started, "uvicorn did not start"
-        pool = _placed(matcher, "pool_id")
-        status, kind, body = _get(f"{base}/pools/{pool}/recommendations?k=2")
-        assert (status, kind) == (200, "application/json")
-        assert body["rows"] == service._records(matcher.recommend(pool_id=pool, k=2))
-        status, _, body = _get(f"{base}/pools/no_such_pool/recommendations")
-        assert status == 422
-        assert body["problems"]
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
-    assert not thread.is_alive()
+    assert not thread.is_alive(), "uvicorn did not shut down"
+
+
+def test_uvicorn_serves_a_real_http_request(matcher: Any) -> None:
+    with _uvicorn(service.create_app(matcher)) as base:
+        pool = _placed(matcher, "pool_id")
+        status, kind, body = _request(f"{base}/pools/{pool}/recommendations?k=2")
+        assert (status, kind) == (200, "application/json")
+        assert body["rows"] == service._records(matcher.recommend(pool_id=pool, k=2))
+        status, _, body = _request(f"{base}/pools/no_such_pool/recommendations")
+        assert status == 422
+        assert body["problems"]
+
+
+class _HeldUpdates:
+    """The real Matcher, whose ``update`` waits (in its worker thread) until released."""
+
+    def __init__(self, matcher: Any) -> None:
+        self.matcher = matcher
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.matcher, name)
+
+    def update(self, **changes: Any) -> Any:
+        self.entered.set()
+        assert self.release.wait(timeout=60)
+        return self.matcher.update(**changes)
+
+
+def test_a_running_update_does_not_block_reads() -> None:
+    """While an update is in progress, the server answers reads (sync endpoints, thread pool)."""
+    m = _HeldUpdates(zm.Matcher(zzj_market(scale=SCALE)))
+    before = m.plan
+    pool = _placed(m, "pool_id")
+    answer: list[Any] = []
+    with _uvicorn(service.create_app(m)) as base:
+        post = threading.Thread(target=lambda: answer.append(_request(
+            f"{base}/updates", {"withdraw_pools": [pool]})))
+        post.start()
+        try:
+            assert m.entered.wait(timeout=60)
+            status, _, body = _request(f"{base}/plan/summary")  # the update is still held
+            assert status == 200
+            assert body["kpis"]["workers_placed"] == before.kpis["workers_placed"]
+            assert _request(f"{base}/pools/{pool}/recommendations")[0] == 200
+        finally:
+            m.release.set()
+            post.join(timeout=60)
+        assert answer[0][0] == 200
+        assert m.plan is not before
+        assert _request(f"{base}/pools/{pool}/recommendations")[0] == 422  # withdrawn
 
 
 def test_the_readme_curl_session_works() -> None:
