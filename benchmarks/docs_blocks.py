@@ -32,6 +32,7 @@ from _format import (
     t,
     x,
 )
+from _services_page import services_block
 from _tables import THRESHOLD, header, load_range, recorded_machine, summary, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -367,6 +368,7 @@ BLOCKS: dict[str, dict[str, Callable[[dict[str, Any]], str]]] = {
                             "reading": reading_block, "entries": entries_block},
     "docs/engine.md": {"engine": engine_block, "engine_phases": phases_block,
                        "engine_scale10": scale10_block},
+    "docs/services.md": {"services": services_block},
 }
 
 

@@ -94,7 +94,7 @@ SUBLAYERS: dict[str, Table] = {
     ),
     "service": (
         ("_state",),  # MatcherState, build_state: the immutable snapshot
-        ("_recommend",),  # recommend, candidates
+        ("_recommend", "_update"),  # recommend, candidates; updates re-planned and spliced
         ("_matcher",),  # Matcher: holds a snapshot, swaps it under a lock
     ),
     "engine.solve": (

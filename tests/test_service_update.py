@@ -62,7 +62,7 @@ def _levels(plan: zm.AdjustmentPlan) -> dict[str, int]:
             if f"objective_{lv}" in plan.kpis}
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[
+@settings(max_examples=25, deadline=None, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_updates_reach_the_cold_replan_optimum(base, data) -> None:

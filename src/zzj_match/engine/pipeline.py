@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from zzj_match.commute._tables import CommuteTables, RegionCache, commute_tables
@@ -185,6 +186,7 @@ def match_frames(  # long: its docstring lists the six stages, every parameter a
     workers: pd.DataFrame | None = None,
     region: Region | None = None,
     previous: pd.DataFrame | None = None,
+    lenders: npt.NDArray[Any] | None = None,
 ) -> AdjustmentPlan:
     """:func:`match` on canonical frames and ready commute tables (tests, services).
 
@@ -211,6 +213,9 @@ def match_frames(  # long: its docstring lists the six stages, every parameter a
     previous : DataFrame, optional
         The transfers of a previous plan: a re-plan (:func:`rematch`) that keeps them where
         ``policy.keep_placements`` says, and accounts for every one (``plan.moves``).
+    lenders : array of str, optional
+        The enterprises that lend workers in the whole market, when the frames are part of
+        it (``rules.prepared.prepare``).
 
     Returns
     -------
@@ -233,13 +238,14 @@ def match_frames(  # long: its docstring lists the six stages, every parameter a
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):
             return match_frames(enterprises, vacancies, pools, commute, policy,
-                                workers=workers, region=region, previous=previous)
+                                workers=workers, region=region, previous=previous,
+                                lenders=lenders)
     vacancies, pools, members, outside = scoped_frames(enterprises, vacancies, pools, commute,
                                                        policy, workers)
     clock = _Clock()
     before = None if previous is None else previous_placements(previous)
     with clock("prepare", "applying the matching rules"):
-        prep = prepare(enterprises, vacancies, pools, commute, policy)
+        prep = prepare(enterprises, vacancies, pools, commute, policy, lenders=lenders)
         kp = None if before is None else keep_pairs(prep, before)
     keep = _kept(kp, policy)
     with clock("build", "building the class network"):

@@ -20,7 +20,7 @@ import pandas as pd
 from zzj_match.commute._tables import commute_tables
 from zzj_match.engine import _deadline
 from zzj_match.engine.pipeline import check_arguments, match_frames, matched_region
-from zzj_match.engine.replan import previous_placements, splice_plans
+from zzj_match.engine.replan import market_lenders, previous_placements, splice_plans
 from zzj_match.engine.rules.pairs import pair_rules
 from zzj_match.engine.rules.prepared import prepare
 from zzj_match.errors import InputError
@@ -136,7 +136,8 @@ def _window_replan(previous: AdjustmentPlan, market: LabourMarket, region: Regio
     tables = commute_tables(closed, policy.commute)
     sub = match_frames(market.enterprises, vac.loc[replan].reset_index(drop=True), pools,
                        tables, policy, workers=workers, region=closed,
-                       previous=prev.loc[~pinned].reset_index(drop=True))
+                       previous=prev.loc[~pinned].reset_index(drop=True),
+                       lenders=market_lenders(market.pools))
     frozen_v = ~previous.all_vacancies["vacancy_id"].isin(replan_ids).to_numpy()
     return splice_plans(
         previous, sub, pinned=pinned, frozen_vacancies=frozen_v,
@@ -185,7 +186,8 @@ def _pinned_levels(market: LabourMarket, pinned: pd.DataFrame, region: Region,
     tables = commute_tables(region, policy.commute)
     vac = market.vacancies.loc[market.vacancies["vacancy_id"].isin(set(pairs["vacancy_id"]))]
     pools = market.pools.loc[market.pools["pool_id"].isin(set(pairs["pool_id"]))]
-    prep = prepare(market.enterprises, vac, pools, tables, policy)
+    prep = prepare(market.enterprises, vac, pools, tables, policy,
+                   lenders=market_lenders(market.pools))
     pi = np.searchsorted(prep.pools.pool_id, pairs["pool_id"].to_numpy(dtype=object))
     vi = np.searchsorted(prep.vacancies.vacancy_id, pairs["vacancy_id"].to_numpy(dtype=object))
     rules = pair_rules(prep, pi.astype(np.int64), vi.astype(np.int64))

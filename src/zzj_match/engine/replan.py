@@ -12,7 +12,8 @@ changed wage, …), or the new headcounts leave no room for it — the *forced* 
 
 from __future__ import annotations
 
-__all__ = ["KEEP_STATUS", "KeepPairs", "keep_arcs", "keep_pairs", "max_keepable", "moves",
+__all__ = ["KEEP_STATUS", "KeepPairs", "keep_arcs", "keep_pairs", "market_lenders",
+           "max_keepable", "moves",
            "previous_placements", "replan_objective", "splice_plans", "split_keeping"]
 
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import maximum_flow
 
 from zzj_match.engine.network.structure import ChainStructure
-from zzj_match.engine.rules.admissible import RULE_FLAGS
+from zzj_match.engine.rules.admissible import RULE_FLAGS, active_lenders
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.pairs import pair_rules
 from zzj_match.engine.transfers import split_to_workers
@@ -49,6 +50,19 @@ KEEP_STATUS: dict[str, str] = {
 _RULE_NAMES = {"ok_occupation": "occupation", "ok_skill": "skill", "ok_wage": "wage",
                "ok_period": "period", "ok_sharing": "sharing_rules", "ok_commute": "commute",
                "ok_net": "net_income"}
+
+
+def market_lenders(pools: pd.DataFrame) -> npt.NDArray[Any]:
+    """Return the enterprises that lend workers in a market, from its pools frame.
+
+    A re-plan of part of a market prepares part of its pools, but the 共享用工 rule that
+    bars lenders from borrowing reads the whole market's lenders: pass these
+    (``match_frames(..., lenders=)``).
+    """
+    sec = (pools["kind"].astype(str) == "secondment").to_numpy()
+    lender = pools["lender_id"].astype(object).where(pools["lender_id"].notna(), "")
+    return active_lenders(lender.astype(str).to_numpy(dtype=object), sec,
+                          pools["headcount"].to_numpy(dtype=np.int64))
 
 
 def previous_placements(transfers: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = ["Matcher", "MatcherState", "build_state"]
 
 import threading
+from typing import Any
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ from zzj_match.model.region import Region
 from zzj_match.plan import AdjustmentPlan
 from zzj_match.service._recommend import candidates, recommend
 from zzj_match.service._state import MatcherState, build_state
+from zzj_match.service._update import update_state
 
 
 class Matcher:
@@ -62,6 +64,7 @@ class Matcher:
                  policy: Policy | None = None) -> None:
         policy = Policy() if policy is None else policy
         self._lock = threading.Lock()
+        self._writer = threading.Lock()  # one update at a time
         self._state = build_state(market, region, policy)
 
     def _swap(self, state: MatcherState) -> None:
@@ -108,6 +111,60 @@ class Matcher:
         See :func:`zzj_match.service._recommend.candidates` (columns, order, errors).
         """
         return candidates(self._state, vacancy_id, k=k)
+
+    def update(self, *, add_vacancies: Any = None, withdraw_vacancies: Any = None,
+               change_vacancies: Any = None, add_pools: Any = None, withdraw_pools: Any = None,
+               change_pools: Any = None, add_enterprises: Any = None, add_workers: Any = None,
+               withdraw_workers: Any = None) -> AdjustmentPlan:
+        """Apply changes to the market, re-plan from the plan in force, and return the new plan.
+
+        The changes are those of :meth:`zzj_match.LabourMarket.with_changes` (new, withdrawn
+        and changed vacancies and pools — headcounts for arrivals and leavers —, new
+        enterprises and workers). The new plan is the optimum of
+        :func:`zzj_match.rematch` on the changed market (the same levels, checked
+        certificate): the placements in force are kept where ``policy.keep_placements``
+        says, and only the occupation groups the changes reach are solved again
+        (docs/engine.md, "Re-plans"). It then becomes :attr:`plan`; queries running
+        meanwhile see the state before or after, never a mixture.
+
+        Parameters
+        ----------
+        add_vacancies, change_vacancies, add_pools, change_pools, add_enterprises, add_workers
+            Rows in the input format of their table (DataFrame, list of dicts or one dict);
+            a change row has the id and the columns that change.
+        withdraw_vacancies, withdraw_pools, withdraw_workers
+            Ids.
+
+        Returns
+        -------
+        AdjustmentPlan
+            With ``moves`` and the KPIs ``previous_placements``, ``kept_placements``,
+            ``moved_placements`` and ``forced_moves``.
+
+        Raises
+        ------
+        InputError
+            Every bad change in one report; the matcher keeps its state.
+
+        Examples
+        --------
+        >>> import zzj_match as zm
+        >>> m = zm.Matcher(zm.datasets.zzj_market(scale=0.02))
+        >>> v = m.market.vacancies.iloc[[0]].assign(vacancy_id="V_NEW", headcount=2)
+        >>> plan = m.update(add_vacancies=v)
+        >>> plan.kpis["forced_moves"]
+        0
+        """
+        changes = {k: v for k, v in {
+            "add_vacancies": add_vacancies, "withdraw_vacancies": withdraw_vacancies,
+            "change_vacancies": change_vacancies, "add_pools": add_pools,
+            "withdraw_pools": withdraw_pools, "change_pools": change_pools,
+            "add_enterprises": add_enterprises, "add_workers": add_workers,
+            "withdraw_workers": withdraw_workers}.items() if v is not None}
+        with self._writer:
+            state = update_state(self._state, changes)
+            self._swap(state)
+        return state.plan
 
     def __repr__(self) -> str:
         s = self._state

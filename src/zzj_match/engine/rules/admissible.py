@@ -28,7 +28,8 @@ wage-sorted chains through the ranks of :func:`rule_ranks`.
 
 from __future__ import annotations
 
-__all__ = ["RULE_FLAGS", "allowance", "case_reach", "commute_case", "lenders_blocked", "may_share",
+__all__ = ["RULE_FLAGS", "active_lenders", "allowance", "case_reach", "commute_case",
+           "lenders_blocked", "may_share",
            "net_threshold", "pair_flags", "rule_ranks", "skill_ok", "threshold_rank", "wage_floor"]
 
 from typing import Any
@@ -53,14 +54,20 @@ def may_share(secondment: B, consent: B, dispatched: B) -> B:
     return out
 
 
-def lenders_blocked(enterprise_id: npt.NDArray[Any], lender: npt.NDArray[Any],
-                    secondment: B, headcount: I64) -> B:
+def lenders_blocked(enterprise_id: npt.NDArray[Any], lenders: npt.NDArray[Any]) -> B:
     """Flag the vacancies whose enterprise lends workers in this market (共享用工).
 
-    Such an enterprise may not borrow seconded workers.
+    Such an enterprise may not borrow seconded workers. ``lenders``: :func:`active_lenders`
+    of the whole market (also when only part of it is prepared, as in a re-plan).
     """
-    lenders = np.unique(lender[secondment & (headcount > 0)])
-    out: B = pd.Series(enterprise_id).isin(set(lenders.tolist())).to_numpy(dtype=bool)
+    out: B = pd.Series(enterprise_id).isin(set(np.asarray(lenders).tolist())).to_numpy(
+        dtype=bool)
+    return out
+
+
+def active_lenders(lender: npt.NDArray[Any], secondment: B, headcount: I64) -> npt.NDArray[Any]:
+    """Return the enterprises that lend workers in this market: lenders of live secondments."""
+    out: npt.NDArray[Any] = np.unique(lender[secondment & (headcount > 0)])
     return out
 
 

@@ -19,7 +19,12 @@ import pandas as pd
 from zzj_match._problems import ProblemCollector
 from zzj_match.commute._tables import CommuteTables
 from zzj_match.engine.rules import cost
-from zzj_match.engine.rules.admissible import lenders_blocked, may_share, rule_ranks
+from zzj_match.engine.rules.admissible import (
+    active_lenders,
+    lenders_blocked,
+    may_share,
+    rule_ranks,
+)
 from zzj_match.engine.rules.arrays import (
     OPEN_END,
     OPEN_START,
@@ -125,13 +130,15 @@ def _licence_columns(pf: pd.DataFrame, p: dict[str, Any], v: dict[str, Any], pol
     return lic
 
 
-def prepare(
+def prepare(  # long: one stage over pools, vacancies and licences; its docstring names each input
     enterprises: pd.DataFrame,
     vacancies: pd.DataFrame,
     pools: pd.DataFrame,
     commute: CommuteTables,
     policy: Policy,
     matrix: pd.DataFrame | None = None,
+    *,
+    lenders: npt.NDArray[Any] | None = None,
 ) -> Prepared:
     """Reduce the canonical market frames to the numbers the compatibility rules compare.
 
@@ -143,6 +150,9 @@ def prepare(
     policy : Policy
     matrix : DataFrame, optional
         Retraining matrix; default from ``policy.retraining_matrix``.
+    lenders : array of str, optional
+        The enterprises that lend workers in the whole market, when ``pools`` are part of it
+        (a re-plan of part of a market); default: the lenders among ``pools``.
 
     Returns
     -------
@@ -173,8 +183,9 @@ def prepare(
     v["wage_units"] = _wage_cost_units(policy, units_pc, v["wage"], "vacancies", "wage_cny",
                                        vacancies, "vacancy_id")
     lic = _licence_columns(pf, p, v, policy, pc, units_pc)
-    v["lender_blocked"] = lenders_blocked(v["enterprise_id"], p["lender"], p["secondment"],
-                                          p["headcount"])
+    if lenders is None:
+        lenders = active_lenders(p["lender"], p["secondment"], p["headcount"])
+    v["lender_blocked"] = lenders_blocked(v["enterprise_id"], lenders)
     p_ranks, v_ranks = rule_ranks(p["reservation_wage"], p["available_from"],
                                   p["available_to"], p["contract_end"], v["wage"], v["start"],
                                   v["end"])

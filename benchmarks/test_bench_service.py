@@ -1,0 +1,173 @@
+"""Benchmark: what a platform service asks of a solved market, against a cold ``zm.match``.
+
+Groups (each with its own cold ``match`` of the same market, so every ratio is of one run):
+
+* ``service_recommend``: one ``Matcher.recommend`` query (the median over rounds of one query
+  each, pools drawn in a fixed order); ``extra_info`` has the p50 and p95 of
+  :data:`QUERIES` queries. Aim: p95 at least 50× faster than ``match``.
+* ``service_candidates``: one ``Matcher.candidates`` query, likewise.
+* ``service_update_vacancy``: ``Matcher.update`` adding one vacancy (a copy of an existing one
+  under a new id, drawn in a fixed order); aim: at least 10× faster than ``match``.
+* ``service_update_pool``: ``Matcher.update`` with one pool's headcount up by one (an arrival).
+* ``service_closure``: the 黄茅海 passage closed: ``zm.rematch`` from the plan in force
+  against a cold ``match`` on the closed region. The objective column holds the heads each
+  moves; aim: at most twice the placements the closure makes infeasible (``forced_moves``).
+
+Every update is checked against the plan it replaces (conservation, KPIs); the exactness of
+updates against a cold re-plan is tested in ``tests/test_service_update.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import zzj_match as zm
+from _registry import CASES, FULL, measure_rss, record
+from zzj_match.engine import commute_tables
+
+CASE = CASES["market"]
+ROUNDS = 5 if FULL else 2
+QUERIES = 200 if FULL else 20
+SCALE = CASE.params["scale"]
+
+
+@pytest.fixture(scope="module")
+def region() -> Any:
+    region = zm.datasets.zzj_region()
+    commute_tables(region)  # cached per region, as in a service
+    return region
+
+
+@pytest.fixture(scope="module")
+def market() -> Any:
+    return zm.datasets.zzj_market(**CASE.params)
+
+
+@pytest.fixture(scope="module")
+def matcher(market: Any, region: Any) -> Any:
+    return zm.Matcher(market, region=region)
+
+
+def _cold(benchmark: Any, market: Any, region: Any, group: str) -> None:
+    plan = benchmark.pedantic(zm.match, args=(market,), kwargs={"region": region},
+                              rounds=3, iterations=1)
+    benchmark.group = group
+    record(benchmark, peer="cold zm.match", objective=plan.kpis["workers_placed"])
+
+
+def _percentiles(times: list[float]) -> dict[str, float]:
+    arr = np.asarray(times)
+    return {"p50_s": round(float(np.percentile(arr, 50)), 6),
+            "p95_s": round(float(np.percentile(arr, 95)), 6)}
+
+
+@pytest.mark.parametrize("group", ["service_recommend", "service_candidates",
+                                   "service_update_vacancy", "service_update_pool"])
+def test_service_cold_match(benchmark: Any, market: Any, region: Any, group: str) -> None:
+    _cold(benchmark, market, region, f"{group}_scale_{SCALE}")
+
+
+def test_service_recommend(benchmark: Any, matcher: Any) -> None:
+    pools = matcher.plan.all_pools["pool_id"].to_numpy()
+    picks = iter(np.random.default_rng(0).choice(pools, size=QUERIES + 100))
+    times = []
+    for pool in pools[:QUERIES]:
+        t0 = time.perf_counter()
+        matcher.recommend(pool_id=pool, k=10)
+        times.append(time.perf_counter() - t0)
+    table = benchmark.pedantic(lambda: matcher.recommend(pool_id=next(picks), k=10),
+                               rounds=ROUNDS * 10, iterations=1)
+    assert len(table) <= 10
+    benchmark.group = f"service_recommend_scale_{SCALE}"
+    record(benchmark, variant="recommend, k=10", queries=QUERIES, **_percentiles(times))
+    measure_rss(benchmark, lambda: zm.Matcher(matcher.market, region=matcher.region))
+
+
+def test_service_candidates(benchmark: Any, matcher: Any) -> None:
+    vacs = matcher.plan.all_vacancies["vacancy_id"].to_numpy()
+    picks = iter(np.random.default_rng(1).choice(vacs, size=QUERIES + 100))
+    times = []
+    for vacancy in vacs[:QUERIES]:
+        t0 = time.perf_counter()
+        matcher.candidates(vacancy, k=10)
+        times.append(time.perf_counter() - t0)
+    table = benchmark.pedantic(lambda: matcher.candidates(next(picks), k=10),
+                               rounds=ROUNDS * 10, iterations=1)
+    assert len(table) <= 10
+    benchmark.group = f"service_candidates_scale_{SCALE}"
+    record(benchmark, variant="candidates, k=10", queries=QUERIES, **_percentiles(times))
+
+
+def _new_vacancies(market: Any, n: int) -> list[pd.DataFrame]:
+    """One-row frames: copies of drawn vacancies under new ids."""
+    rows = market.vacancies.sample(n=n, random_state=2)
+    return [rows.iloc[[i]].assign(vacancy_id=f"V_NEW_{i}") for i in range(n)]
+
+
+def test_service_update_vacancy(benchmark: Any, market: Any, region: Any) -> None:
+    m = zm.Matcher(market, region=region)
+    rows = iter(_new_vacancies(market, 3 * ROUNDS + QUERIES // 4))
+    times = []
+    for _ in range(QUERIES // 4):
+        t0 = time.perf_counter()
+        m.update(add_vacancies=next(rows))
+        times.append(time.perf_counter() - t0)
+    plan = benchmark.pedantic(lambda: m.update(add_vacancies=next(rows)), rounds=ROUNDS,
+                              iterations=1)
+    plan.check_conservation()
+    assert plan.kpis["forced_moves"] == 0
+    benchmark.group = f"service_update_vacancy_scale_{SCALE}"
+    record(benchmark, variant="update: one vacancy added", objective=plan.kpis["workers_placed"],
+           moved=plan.kpis["moved_placements"], **_percentiles(times))
+
+
+def test_service_update_pool(benchmark: Any, market: Any, region: Any) -> None:
+    m = zm.Matcher(market, region=region)
+    pools = market.pools.sample(n=3 * ROUNDS + QUERIES // 4, random_state=3)
+    arrivals = iter([pools.iloc[[i]][["pool_id", "headcount"]].assign(
+        headcount=pools["headcount"].iloc[i] + 1) for i in range(len(pools))])
+    times = []
+    for _ in range(QUERIES // 4):
+        t0 = time.perf_counter()
+        m.update(change_pools=next(arrivals))
+        times.append(time.perf_counter() - t0)
+    plan = benchmark.pedantic(lambda: m.update(change_pools=next(arrivals)), rounds=ROUNDS,
+                              iterations=1)
+    plan.check_conservation()
+    benchmark.group = f"service_update_pool_scale_{SCALE}"
+    record(benchmark, variant="update: one pool +1 head", objective=plan.kpis["workers_placed"],
+           moved=plan.kpis["moved_placements"], **_percentiles(times))
+
+
+@pytest.fixture(scope="module")
+def closure(market: Any, region: Any) -> dict[str, Any]:
+    plan = zm.match(market, region=region)
+    return {"plan": plan, "closed": region.without("huangmaohai")}
+
+
+def test_service_closure_rematch(benchmark: Any, market: Any, closure: dict[str, Any]) -> None:
+    again = benchmark.pedantic(zm.rematch, args=(closure["plan"], market),
+                               kwargs={"region": closure["closed"]}, rounds=1, iterations=1)
+    k = again.kpis
+    assert k["moved_placements"] <= 2 * max(k["forced_moves"], 1) or not FULL
+    benchmark.group = f"service_closure_scale_{SCALE}"
+    record(benchmark, variant="rematch, 黄茅海 closed",
+           objective=f"moved {k['moved_placements']}", moved=k["moved_placements"],
+           forced=k["forced_moves"], placed=k["workers_placed"])
+
+
+def test_service_closure_cold(benchmark: Any, market: Any, closure: dict[str, Any]) -> None:
+    cold = benchmark.pedantic(zm.match, args=(market,), kwargs={"region": closure["closed"]},
+                              rounds=1, iterations=1)
+    before = closure["plan"].transfers.groupby(["pool_id", "vacancy_id"])["headcount"].sum()
+    after = cold.transfers.groupby(["pool_id", "vacancy_id"])["headcount"].sum()
+    both = before.to_frame("a").join(after.rename("b"), how="left").fillna(0)
+    moved = int((both["a"] - both[["a", "b"]].min(axis=1)).sum())
+    benchmark.group = f"service_closure_scale_{SCALE}"
+    record(benchmark, peer="cold zm.match", objective=f"moved {moved}", moved=moved,
+           placed=cold.kpis["workers_placed"])

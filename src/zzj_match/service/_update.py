@@ -1,0 +1,204 @@
+"""``Matcher.update``: re-plan only the part of the market a change can reach, then splice.
+
+No placement joins a pool and a vacancy whose occupations the substitution table does not
+link (the occupation rule), so the occupations fall into *groups* — the connected parts of
+the substitution graph — and pools and vacancies of different groups never meet. Every level
+of the objective is a sum over groups. A change (a vacancy or pool added, withdrawn or
+changed) can therefore only move the optimum inside the groups of the occupations it touches
+(old and new): those groups are re-planned from the previous plan (a re-plan with the keep
+level, :func:`zzj_match.engine.pipeline.match_frames` with ``previous=``), and the plan of
+every other group is the previous plan's, unchanged — it is already optimal there, keeping
+every placement. The spliced plan's levels are the previous levels minus what the re-planned
+groups held before plus what they hold now; equal to a cold :func:`zzj_match.rematch` of the
+whole changed market (tested).
+"""
+
+from __future__ import annotations
+
+__all__ = ["occupation_groups", "update_plan", "update_state"]
+
+import time
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from zzj_match.commute._tables import CommuteTables
+from zzj_match.engine.pipeline import match_frames
+from zzj_match.engine.replan import market_lenders, splice_plans
+from zzj_match.engine.rules.arrays import Prepared
+from zzj_match.engine.rules.pairs import pair_rules
+from zzj_match.model.market import LabourMarket, market_diff
+from zzj_match.model.policy import Policy
+from zzj_match.model.region import Region
+from zzj_match.plan._plan import AdjustmentPlan
+from zzj_match.service._state import MatcherState, build_state
+
+
+def occupation_groups(subst: pd.DataFrame, occupations: npt.NDArray[Any]) -> pd.Series:
+    """Group of every occupation: the connected parts of the substitution graph.
+
+    Parameters
+    ----------
+    subst : DataFrame
+        ``pool_occupation, vacancy_occupation``: the pairs the occupation rule admits
+        (``Prepared.subst``).
+    occupations : array of str
+        Occupations to place (those of the market); one without any pair is a group alone.
+
+    Returns
+    -------
+    Series
+        Group number by occupation code.
+    """
+    codes = pd.Index(np.unique(np.r_[subst["pool_occupation"].to_numpy(dtype=str),
+                                     subst["vacancy_occupation"].to_numpy(dtype=str),
+                                     np.asarray(occupations, dtype=str)]))
+    a = codes.get_indexer(subst["pool_occupation"].astype(str))
+    b = codes.get_indexer(subst["vacancy_occupation"].astype(str))
+    n = len(codes)
+    _, label = connected_components(coo_matrix((np.ones(a.size), (a, b)), shape=(n, n)),
+                                    directed=False)
+    return pd.Series(label.astype(np.int64), index=codes)
+
+
+def _touched(old: LabourMarket, new: LabourMarket, diff: Any) -> set[str]:
+    """Occupations (old and new) of every vacancy, pool and worker the change touches.
+
+    An enterprise that starts or stops lending workers changes what its vacancies admit
+    (the 共享用工 rule bars lenders from borrowing), so its vacancies count as touched.
+    """
+    occ: set[str] = set()
+    lending = set(market_lenders(old.pools).tolist()) ^ set(market_lenders(new.pools).tolist())
+    for market in (old, new):
+        vac, pools = market.vacancies, market.pools
+        ids = {*diff.vacancies_added, *diff.vacancies_withdrawn, *diff.vacancies_changed}
+        ents = set(diff.enterprises_changed) | lending
+        hit = vac["vacancy_id"].isin(ids) | vac["enterprise_id"].isin(ents)
+        occ.update(vac.loc[hit, "occupation"].astype(str))
+        pids = {*diff.pools_added, *diff.pools_withdrawn, *diff.pools_changed}
+        workers = getattr(market, "workers", None)
+        if workers is not None and len(workers) and len(diff.workers_changed):
+            w = workers[workers["worker_id"].isin(set(diff.workers_changed))]
+            pids.update(w["pool_id"].dropna().astype(str))
+            if "occupation" in w:
+                occ.update(w["occupation"].dropna().astype(str))
+        occ.update(pools.loc[pools["pool_id"].isin(pids), "occupation"].astype(str))
+    return occ
+
+
+def _sub_frames(market: LabourMarket, occs: set[str]) -> tuple[
+        pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Select the vacancies, pools and workers of the re-planned occupations."""
+    vac = market.vacancies.loc[market.vacancies["occupation"].isin(occs)]
+    pools = market.pools.loc[market.pools["occupation"].isin(occs)]
+    workers = getattr(market, "workers", None)
+    if workers is not None and len(workers):
+        in_pool = workers["pool_id"].isin(set(pools["pool_id"]))
+        alone = workers["pool_id"].isna() & (workers["occupation"].isin(occs)
+                                             if "occupation" in workers else False)
+        workers = workers.loc[in_pool | alone]
+    return vac.reset_index(drop=True), pools.reset_index(drop=True), workers
+
+
+def _old_levels(plan: AdjustmentPlan, prep: Prepared, rows: pd.DataFrame) -> dict[str, int]:
+    """Return what ``rows`` (transfers of ``plan``) contributed to its objective levels.
+
+    The cost is each pair's integer cost units by the rules (the one home of the cost), on
+    the prepared market that ``plan`` was matched on.
+    """
+    h = rows["headcount"].to_numpy(dtype=np.int64)
+    pi = np.searchsorted(prep.pools.pool_id, rows["pool_id"].to_numpy(dtype=object))
+    vi = np.searchsorted(prep.vacancies.vacancy_id, rows["vacancy_id"].to_numpy(dtype=object))
+    units = pair_rules(prep, pi.astype(np.int64), vi.astype(np.int64))["cost"].to_numpy()
+    return {
+        "key_positions": int(h[rows["key_enterprise"].to_numpy(dtype=bool)].sum()),
+        "priority_placements": int(h[(rows["priority_group"].astype(str) != "none")
+                                     .to_numpy()].sum()),
+        "placements": int(h.sum()),
+        "cost": int(np.dot(units.astype(object), h.astype(object))),
+        "kept_placements": int(h.sum()),
+    }
+
+
+def update_plan(previous: AdjustmentPlan, prep: Prepared, old: LabourMarket,
+                new: LabourMarket, diff: Any, tables: CommuteTables, region: Region,
+                policy: Policy) -> AdjustmentPlan:
+    """Re-plan ``new`` from ``previous`` (matched on ``old``), in the groups the change reaches.
+
+    Parameters
+    ----------
+    previous : AdjustmentPlan
+        The plan in force, matched on ``old`` (its ``prep``).
+    prep : Prepared
+        The rules' arrays of ``old`` (the cost of the previous placements).
+    old, new : LabourMarket
+        The market before and after the change; ``diff`` their differences
+        (:func:`zzj_match.model.market.market_diff`).
+    tables, region, policy
+        Those of ``previous``.
+
+    Returns
+    -------
+    AdjustmentPlan
+        As :func:`zzj_match.rematch` on ``new``: ``moves`` and the re-plan KPIs, and
+        ``stats["update_*"]`` (the occupations, pools and vacancies re-planned).
+    """
+    t0 = time.perf_counter()
+    groups = occupation_groups(prep.subst, np.r_[old.vacancies["occupation"].to_numpy(str),
+                                                  new.vacancies["occupation"].to_numpy(str),
+                                                  old.pools["occupation"].to_numpy(str),
+                                                  new.pools["occupation"].to_numpy(str)])
+    touched = _touched(old, new, diff)
+    if policy.city_pair_caps:  # the caps bind all groups together
+        touched = set(groups.index)
+    hit = set(groups.index[groups.isin(set(groups.reindex(sorted(touched)).dropna()))])
+    prev = previous.transfers
+    affected_t = prev["pool_occupation"].isin(hit).to_numpy()
+    vac, pools, workers = _sub_frames(new, hit)
+    plan = match_frames(new.enterprises, vac, pools, tables, policy, workers=workers,
+                        region=region, previous=prev.loc[affected_t].reset_index(drop=True),
+                        lenders=market_lenders(new.pools))
+    before = _old_levels(previous, prep, prev.loc[affected_t])
+    levels = {level: int(previous.kpis[f"objective_{level}"]) - before[level]
+              for level in before if f"objective_{level}" in previous.kpis}
+    levels["kept_placements"] = int(prev.loc[~affected_t, "headcount"].sum())
+    return splice_plans(
+        previous, plan, pinned=~affected_t,
+        frozen_vacancies=~previous.all_vacancies["occupation"].isin(hit).to_numpy(),
+        frozen_pools=~previous.all_pools["occupation"].isin(hit).to_numpy(),
+        pinned_levels=levels,
+        stats={"update_occupations": len(hit), "update_pools": len(pools),
+               "update_vacancies": len(vac), "seconds_update": time.perf_counter() - t0})
+
+
+
+
+def update_state(state: MatcherState, changes: dict[str, Any]) -> MatcherState:
+    """Apply ``changes`` to the state's market, re-plan what they reach, index the result.
+
+    Parameters
+    ----------
+    state : MatcherState
+        The snapshot in force.
+    changes : dict
+        Keyword arguments of :meth:`zzj_match.LabourMarket.with_changes`.
+
+    Returns
+    -------
+    MatcherState
+        The new snapshot: the changed market and its plan (:func:`update_plan`).
+
+    Raises
+    ------
+    InputError
+        Every bad change, in one report (the state is left as it was).
+    """
+    new = state.market.with_changes(**changes)
+    diff = market_diff(state.market, new)
+    plan = update_plan(state.plan, state.prep, state.market, new, diff, state.tables,
+                       state.region, state.policy)
+    return build_state(new, state.given_region, state.policy, plan=plan)
