@@ -434,9 +434,21 @@ def test_the_readme_curl_session_works() -> None:
     assert f"(default `{service.DEFAULT_SCALE:g}`" in readme
     ids = dict(re.findall(r"(POOL|VAC)=(\S+)", readme.split("## Try it with curl")[1]))
     pool, vacancy = ids["POOL"], ids["VAC"]
-    with TestClient(service.create_app(scale=service.DEFAULT_SCALE)) as c:
-        assert c.get(f"/pools/{pool}/recommendations", params={"k": 5}).status_code == 200
-        assert c.get(f"/vacancies/{vacancy}/candidates", params={"k": 5}).status_code == 200
+    app = service.create_app(scale=service.DEFAULT_SCALE)
+    with TestClient(app) as c:
+        market = app.state.matcher.market
+        assert "斗门" in readme
+        assert "江门" in readme
+        assert market.pools.set_index("pool_id").loc[pool, "zone_id"] == "zh_doumen"
+        employer = market.vacancies.set_index("vacancy_id").loc[vacancy, "enterprise_id"]
+        assert market.enterprises.set_index("enterprise_id").loc[employer, "zone_id"][:3] == "jm_"
+        rec = _valid("service_recommendation",
+                     c.get(f"/pools/{pool}/recommendations", params={"k": 5}))
+        assert len(rec["rows"]) == 5  # the example shows a full list
+        assert {r["city"] for r in rec["rows"]} >= {"zhuhai"}
+        can = _valid("service_candidates", c.get(f"/vacancies/{vacancy}/candidates",
+                                                 params={"k": 5}))
+        assert len(can["rows"]) == 5
         r = c.post("/updates", json={"change_pools": [{"pool_id": pool, "headcount": 40}],
                                      "withdraw_vacancies": [vacancy]})
         assert r.status_code == 200, r.text
