@@ -402,3 +402,12 @@ def test_price_edits_keep_the_names_of_links_gone(region: zm.Region) -> None:
     # a bridge not yet open stays a known name after a toll edit (closing it is a no-op)
     early = region.as_of("2024-06-01").with_toll("humen", 10)
     assert early.without("huangmaohai").links.equals(early.links)
+
+
+def test_closure_overlap_before_1970() -> None:
+    """Day numbers below the epoch are negative: a window in 1965 is not open-ended."""
+    region = zm.datasets.zzj_region().without("huangmaohai", start="1965-01-01",
+                                              end="1965-01-07")
+    got = region.closure_overlap(["1969-01-01", "1964-12-31", "1965-01-07"],
+                                 ["1969-12-31", "1965-01-01", "1966-01-01"])
+    assert got.tolist() == [False, True, True]

@@ -80,3 +80,52 @@ def test_a_market_changed_under_the_pinned_placements_is_refused(case) -> None:
     shrunk = zm.LabourMarket(enterprises=market.enterprises, vacancies=vac, pools=pools)
     with pytest.raises(zm.InputError, match="re-plan the changed market first"):
         zm.rematch(plan, shrunk, region=typhoon)
+
+
+@pytest.fixture(scope="module")
+def with_workers() -> tuple[zm.LabourMarket, zm.AdjustmentPlan]:
+    from test_service_matcher import _with_workers
+
+    market = _with_workers(zm.datasets.zzj_market(scale=0.02, seed=3))
+    return market, zm.match(market, region=zm.datasets.zzj_region())
+
+
+@pytest.mark.parametrize("change", [
+    {},
+    {"withdraw_vacancies": ["vac_zh_000116"]},
+    {"change_vacancies": {"vacancy_id": "vac_zh_000116", "headcount": 1}},
+    {"withdraw_workers": ["solo_0"]},
+])
+def test_window_replans_keep_everyone_accounted_for(with_workers, change) -> None:
+    """Workers alone, listed members, vacancies withdrawn or shrunk outside the window."""
+    market, plan = with_workers
+    changed = market.with_changes(**change) if change else market
+    typhoon = zm.datasets.zzj_region().without("huangmaohai", start=WEEK[0], end=WEEK[1])
+    again = zm.rematch(plan, changed, region=typhoon)
+    again.check_conservation()
+    cold = zm.match(changed, region=zm.datasets.zzj_region())
+    assert set(again.all_pools["pool_id"]) == set(cold.all_pools["pool_id"])
+    assert set(again.all_vacancies["vacancy_id"]) == set(cold.all_vacancies["vacancy_id"])
+    assert int(again.all_pools["headcount"].sum()) == int(cold.all_pools["headcount"].sum())
+    fills = again.transfers.groupby("vacancy_id")["headcount"].sum()
+    heads = changed.vacancies.set_index("vacancy_id")["headcount"]
+    assert (fills <= heads.reindex(fills.index)).all()
+    k = again.kpis
+    assert k["kept_placements"] + k["moved_placements"] == plan.kpis["workers_placed"]
+    if not change:
+        assert k["moved_placements"] == k["forced_moves"] == 0 or k["forced_moves"] > 0
+
+
+def test_two_windows_keep_placements_outside_both(case) -> None:
+    market, _, plan, _ = case
+    region = zm.datasets.zzj_region()
+    two = region.without("huangmaohai", start="2025-04-01", end="2025-04-02").without(
+        "shenzhong_link", start="2025-10-20", end="2025-10-21")
+    again = zm.rematch(plan, market, region=two)
+    again.check_conservation()
+    vac = market.vacancies
+    outside = set(vac.loc[~two.closure_overlap(vac["start_date"], vac["end_date"]),
+                          "vacancy_id"])
+    before = plan.transfers[plan.transfers["vacancy_id"].isin(outside)]
+    after = again.transfers[again.transfers["vacancy_id"].isin(outside)]
+    pd.testing.assert_frame_equal(_pairs(after), _pairs(before))

@@ -17,23 +17,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import zzj_match as zm
+from test_service_matcher import _with_workers
 
 LEVELS = ("key_positions", "priority_placements", "placements", "cost", "kept_placements")
 REPLAN = ("previous_placements", "kept_placements", "moved_placements", "forced_moves")
 
 
-@pytest.fixture(scope="module")
-def base() -> tuple[zm.LabourMarket, zm.Region]:
-    return zm.datasets.zzj_market(scale=0.02, seed=3), zm.datasets.zzj_region()
+@pytest.fixture(scope="module", params=["pools", "workers"])
+def base(request: pytest.FixtureRequest) -> tuple[zm.LabourMarket, zm.Region]:
+    """The small embedded market; and the same with listed workers and workers alone."""
+    market = zm.datasets.zzj_market(scale=0.02, seed=3)
+    if request.param == "workers":
+        market = _with_workers(market)
+    return market, zm.datasets.zzj_region()
 
 
 @st.composite
 def change(draw: Any, market: zm.LabourMarket, tag: int) -> dict[str, Any]:
     """One change of the market, as ``Matcher.update`` keyword arguments."""
     vac, pools = market.vacancies, market.pools
-    kind = draw(st.sampled_from(["add_vacancy", "withdraw_vacancy", "vacancy_headcount",
-                                 "vacancy_wage", "add_pool", "withdraw_pool",
-                                 "pool_headcount"]))
+    workers = market.workers if market.workers is not None else pd.DataFrame()
+    kinds = ["add_vacancy", "withdraw_vacancy", "vacancy_headcount", "vacancy_wage",
+             "add_pool", "withdraw_pool", "pool_headcount", "new_occupation", "new_lender"]
+    if len(workers):
+        kinds += ["withdraw_worker", "worker_alone"]
+    kind = draw(st.sampled_from(kinds))
     v = int(draw(st.integers(0, len(vac) - 1)))
     p = int(draw(st.integers(0, len(pools) - 1)))
     heads = draw(st.integers(0, 12))
@@ -53,6 +61,28 @@ def change(draw: Any, market: zm.LabourMarket, tag: int) -> dict[str, Any]:
         return {"add_pools": pools.iloc[[p]].assign(pool_id=f"PX{tag}", headcount=max(heads, 1))}
     if kind == "withdraw_pool":
         return {"withdraw_pools": [pools["pool_id"].iloc[p]]}
+    if kind == "new_occupation":  # a code the market has not seen: its group is new too
+        code = draw(st.sampled_from(["6-18-04-01", "3-01-01-01", "4-02-06-01"]))
+        side = draw(st.booleans())
+        if side:
+            return {"add_vacancies": vac.iloc[[v]].assign(vacancy_id=f"VO{tag}",
+                                                          occupation=code, min_skill_level=1,
+                                                          headcount=max(heads, 1))}
+        return {"add_pools": pools.loc[pools["kind"] == "jobseeker"].iloc[[0]].assign(
+            pool_id=f"PO{tag}", occupation=code, skill_level=5, headcount=max(heads, 1))}
+    if kind == "new_lender":  # a secondment pool lent by an employer with vacancies
+        lender = vac["enterprise_id"].iloc[v]
+        sec = pools.loc[pools["kind"] == "secondment"]
+        if len(sec):
+            return {"add_pools": sec.iloc[[0]].assign(pool_id=f"PL{tag}", lender_id=lender,
+                                                      headcount=max(heads, 1))}
+        return {}
+    if kind == "withdraw_worker":
+        return {"withdraw_workers": [workers["worker_id"].iloc[
+            draw(st.integers(0, len(workers) - 1))]]}
+    if kind == "worker_alone":  # a job-seeker registering on their own
+        alone = workers.loc[workers["pool_id"].astype(str) == ""]
+        return {"add_workers": alone.iloc[[0]].assign(worker_id=f"solo_new_{tag}")}
     return {"change_pools": pd.DataFrame({"pool_id": [pools["pool_id"].iloc[p]],
                                           "headcount": [heads]})}
 
@@ -79,6 +109,10 @@ def test_updates_reach_the_cold_replan_optimum(base, data) -> None:
         assert plan is m.plan
         plan.check_conservation()
         assert int(plan.moves["previous_headcount"].sum()) == plan.kpis["previous_placements"]
+        # nobody lost: the plan's pools are the market's, pools and workers alone
+        assert set(plan.all_pools["pool_id"]) == set(cold.all_pools["pool_id"])
+        assert int(plan.all_pools["headcount"].sum()) == int(cold.all_pools["headcount"].sum())
+        assert set(plan.all_vacancies["vacancy_id"]) == set(cold.all_vacancies["vacancy_id"])
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[
@@ -96,6 +130,8 @@ def test_updates_without_the_keep_level_equal_a_cold_match(base, data) -> None:
 
 def test_an_update_touches_only_the_groups_it_reaches(base) -> None:
     market, region = base
+    if market.workers is not None:
+        return  # the market without workers says it
     m = zm.Matcher(market, region=region)
     before = m.plan
     occupation = market.vacancies["occupation"].iloc[0]
@@ -129,3 +165,13 @@ def test_an_empty_update_keeps_everyone(base) -> None:
     plan = m.update()
     assert plan.kpis["moved_placements"] == 0
     assert plan.kpis["kept_placements"] == m.plan.kpis["workers_placed"]
+
+
+def test_a_matcher_plans_one_network() -> None:
+    """A region with closure windows is refused: rematch re-plans a temporary closure."""
+    region = zm.datasets.zzj_region().without("huangmaohai", start="2025-07-21",
+                                              end="2025-07-27")
+    market = zm.datasets.zzj_market(scale=0.02)
+    with pytest.raises(zm.InputError, match="one network"):
+        zm.Matcher(market, region=region)
+    zm.Matcher(market, region=region, policy=zm.Policy(reference_date="2025-07-22"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 __all__ = ["PROFILES", "CommuteTables", "Profile", "RegionCache", "commute_tables"]
 
 from collections import OrderedDict
@@ -157,20 +159,23 @@ class RegionCache(Generic[V]):
     def __init__(self, size: int = 4) -> None:
         self._size = size
         self._items: OrderedDict[tuple[int, str], tuple[Region, V]] = OrderedDict()
+        self._lock = threading.Lock()  # services look up and fill it from many threads
 
     def get(self, region: Region, key: str) -> V | None:
         """Return the value kept for ``region`` and ``key``, or ``None``."""
-        hit = self._items.get((id(region), key))
-        if hit is None or hit[0] is not region:
-            return None
-        self._items.move_to_end((id(region), key))
-        return hit[1]
+        with self._lock:
+            hit = self._items.get((id(region), key))
+            if hit is None or hit[0] is not region:
+                return None
+            self._items.move_to_end((id(region), key))
+            return hit[1]
 
     def put(self, region: Region, key: str, value: V) -> V:
         """Keep ``value`` for ``region`` and ``key`` (the oldest entry goes when full)."""
-        self._items[(id(region), key)] = (region, value)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[(id(region), key)] = (region, value)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
         return value
 
 

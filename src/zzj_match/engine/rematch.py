@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from zzj_match.commute._tables import commute_tables
@@ -23,6 +24,7 @@ from zzj_match.engine.pipeline import check_arguments, match_frames, matched_reg
 from zzj_match.engine.replan import market_lenders, previous_placements, splice_plans
 from zzj_match.engine.rules.pairs import pair_rules
 from zzj_match.engine.rules.prepared import prepare
+from zzj_match.engine.transfers import workers_as_pools
 from zzj_match.errors import InputError
 from zzj_match.model.market import LabourMarket
 from zzj_match.model.policy import Policy
@@ -111,42 +113,76 @@ def _window_replan(previous: AdjustmentPlan, market: LabourMarket, region: Regio
                    policy: Policy) -> AdjustmentPlan:
     """Re-plan the placements that overlap the closure windows of ``region``; keep the rest.
 
-    The vacancies whose period overlaps a window (``Region.closure_overlap``) are re-planned
-    from ``previous`` on the network open throughout the windows (``Region.during``) with the
-    pools' heads not pinned elsewhere; the placements at every other vacancy are pinned, and
-    those vacancies' unmet rows are the previous plan's.
+    A previous placement whose own period (its vacancy's, within its pool's availability)
+    overlaps no window stays as it is (*pinned*), as long as its pool and vacancy are still in
+    the market. The vacancies whose period overlaps a window (``Region.closure_overlap``), and
+    those the previous plan does not know, are re-planned from ``previous`` on the network
+    open throughout the windows (``Region.during`` from the first window's start to the last
+    one's end), with the heads the pinned placements do not hold; the unmet rows of every
+    other vacancy are the previous plan's.
     """
     t0 = time.perf_counter()
     windows = region.closures
     first, last = windows["start"].min(), windows["end"].max()
-    closed = region.during(first, last)
     vac = market.vacancies
+    workers = getattr(market, "workers", None)
+    pools = market.pools
+    if workers is not None and len(workers):
+        pools = workers_as_pools(pools, workers)[0]  # workers alone are pools of one
+        workers = workers.loc[workers["pool_id"].notna()
+                              & (workers["pool_id"].astype(str) != "")]
     inside = np.asarray(region.closure_overlap(vac["start_date"], vac["end_date"]), dtype=bool)
     prev = previous.transfers
-    inside_ids = set(vac.loc[inside, "vacancy_id"])
-    known = set(previous.all_vacancies["vacancy_id"])
-    # a vacancy outside the windows that the previous plan does not know is re-planned too
-    replan = inside | ~vac["vacancy_id"].isin(known).to_numpy()
+    # a vacancy outside the windows that the previous plan does not know is re-planned too,
+    # and so is one whose headcount changed since (its pinned placements too)
+    before = vac["vacancy_id"].map(previous.all_vacancies.set_index("vacancy_id")["headcount"])
+    changed = (before != vac["headcount"]).to_numpy()
+    stays = _pinned(prev, vac, pools, region)
+    # and so is one that lost a placement (its pool or worker gone): it is not left as it was
+    lost = vac["vacancy_id"].isin(set(prev.loc[~stays, "vacancy_id"])).to_numpy()
+    replan = inside | changed | lost
+    pinned = stays & ~prev["vacancy_id"].isin(set(vac.loc[changed, "vacancy_id"])).to_numpy()
     replan_ids = set(vac.loc[replan, "vacancy_id"])
-    pinned = ~prev["vacancy_id"].isin(replan_ids).to_numpy()
-    pools = _pools_left(market.pools, prev.loc[pinned])
-    workers = getattr(market, "workers", None)
+    held = prev.loc[pinned].groupby("vacancy_id")["headcount"].sum()
+    sub_vac = vac.loc[replan].assign(headcount=vac.loc[replan, "headcount"] - vac.loc[
+        replan, "vacancy_id"].map(held).fillna(0).astype(np.int64))
     if workers is not None and len(workers):
         workers = workers.loc[~workers["worker_id"].isin(set(prev.loc[pinned, "worker_id"]))]
-    tables = commute_tables(closed, policy.commute)
-    sub = match_frames(market.enterprises, vac.loc[replan].reset_index(drop=True), pools,
-                       tables, policy, workers=workers, region=closed,
-                       previous=prev.loc[~pinned].reset_index(drop=True),
-                       lenders=market_lenders(market.pools))
-    frozen_v = ~previous.all_vacancies["vacancy_id"].isin(replan_ids).to_numpy()
+    closed = region.during(first, last)
+    sub = match_frames(market.enterprises, sub_vac.reset_index(drop=True),
+                       _pools_left(pools, prev.loc[pinned]),
+                       commute_tables(closed, policy.commute), policy, workers=workers,
+                       region=closed, previous=prev.loc[~pinned].reset_index(drop=True),
+                       lenders=market_lenders(pools))
+    ids = previous.all_vacancies["vacancy_id"]
+    frozen_v = (ids.isin(set(vac["vacancy_id"])) & ~ids.isin(replan_ids)).to_numpy()
     return splice_plans(
         previous, sub, pinned=pinned, frozen_vacancies=frozen_v,
         frozen_pools=np.zeros(len(previous.all_pools), dtype=bool),
-        pinned_levels=_pinned_levels(market, prev.loc[pinned], region, policy),
+        pinned_levels=_pinned_levels(market, pools, prev.loc[pinned], region, policy),
         stats={"window_start": str(first.date()), "window_end": str(last.date()),
-               "window_vacancies": int(inside.sum()), "window_placements_before": int(
-                   prev.loc[prev["vacancy_id"].isin(inside_ids), "headcount"].sum()),
+               "window_vacancies": int(inside.sum()),
+               "window_placements_before": int(prev.loc[~pinned, "headcount"].sum()),
                "seconds_total": time.perf_counter() - t0})
+
+
+def _pinned(prev: pd.DataFrame, vac: pd.DataFrame, pools: pd.DataFrame,
+            region: Region) -> npt.NDArray[np.bool_]:
+    """Previous placements that stay: pool and vacancy still there, own period clear of windows.
+
+    A placement's period is its vacancy's within its pool's availability (missing ends open).
+    """
+    v = vac.set_index("vacancy_id")
+    p = pools.set_index("pool_id")
+    there = (prev["vacancy_id"].isin(v.index) & prev["pool_id"].isin(p.index)).to_numpy()
+    rows = prev.loc[there]
+    start = pd.concat([rows["vacancy_id"].map(v["start_date"]),
+                       rows["pool_id"].map(p["available_from"])], axis=1).max(axis=1)
+    end = pd.concat([rows["vacancy_id"].map(v["end_date"]),
+                     rows["pool_id"].map(p["available_to"])], axis=1).min(axis=1)
+    out = np.zeros(len(prev), dtype=bool)
+    out[there] = ~np.asarray(region.closure_overlap(start, end), dtype=bool)
+    return out
 
 
 def _pools_left(pools: pd.DataFrame, pinned: pd.DataFrame) -> pd.DataFrame:
@@ -160,21 +196,21 @@ def _pools_left(pools: pd.DataFrame, pinned: pd.DataFrame) -> pd.DataFrame:
     """
     held = pinned.groupby("pool_id")["headcount"].sum()
     taken = pools["pool_id"].map(held).fillna(0).astype(np.int64)
-    short = (taken > pools["headcount"]).to_numpy() | ~held.index.isin(pools["pool_id"]).all()
+    short = (taken > pools["headcount"]).to_numpy()
     if short.any():
         raise InputError([{"table": "pools", "row": int(i), "column": "headcount",
                            "value": int(pools["headcount"].iloc[i]),
                            "message": "fewer heads than the previous plan keeps placed outside "
                            "the closure windows: re-plan the changed market first"}
-                          for i in np.flatnonzero(short)] or [
-            {"table": "pools", "row": None, "column": "pool_id", "value": None,
-             "message": "a pool placed outside the closure windows is no longer in the market"}])
+                          for i in np.flatnonzero(short)])
     return pools.assign(headcount=pools["headcount"] - taken)
 
 
-def _pinned_levels(market: LabourMarket, pinned: pd.DataFrame, region: Region,
-                   policy: Policy) -> dict[str, Any]:
+def _pinned_levels(market: LabourMarket, pools: pd.DataFrame, pinned: pd.DataFrame,
+                   region: Region, policy: Policy) -> dict[str, Any]:
     """Add up what the pinned placements give each level (cost by the rules, open network).
+
+    ``pools``: the market's pools with its workers alone as pools of one.
 
     Raises
     ------
@@ -185,9 +221,8 @@ def _pinned_levels(market: LabourMarket, pinned: pd.DataFrame, region: Region,
     pairs = previous_placements(pinned)
     tables = commute_tables(region, policy.commute)
     vac = market.vacancies.loc[market.vacancies["vacancy_id"].isin(set(pairs["vacancy_id"]))]
-    pools = market.pools.loc[market.pools["pool_id"].isin(set(pairs["pool_id"]))]
-    prep = prepare(market.enterprises, vac, pools, tables, policy,
-                   lenders=market_lenders(market.pools))
+    prep = prepare(market.enterprises, vac, pools.loc[pools["pool_id"].isin(set(
+        pairs["pool_id"]))], tables, policy, lenders=market_lenders(pools))
     pi = np.searchsorted(prep.pools.pool_id, pairs["pool_id"].to_numpy(dtype=object))
     vi = np.searchsorted(prep.vacancies.vacancy_id, pairs["vacancy_id"].to_numpy(dtype=object))
     rules = pair_rules(prep, pi.astype(np.int64), vi.astype(np.int64))

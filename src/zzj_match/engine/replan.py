@@ -29,7 +29,7 @@ from zzj_match.engine.network.structure import ChainStructure
 from zzj_match.engine.rules.admissible import RULE_FLAGS, active_lenders
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.pairs import pair_rules
-from zzj_match.engine.transfers import split_to_workers
+from zzj_match.engine.transfers import split_to_workers, workers_as_pools
 from zzj_match.errors import InputError, SolverError
 from zzj_match.model.policy import Policy
 from zzj_match.plan._plan import AdjustmentPlan, compute_kpis
@@ -52,13 +52,16 @@ _RULE_NAMES = {"ok_occupation": "occupation", "ok_skill": "skill", "ok_wage": "w
                "ok_net": "net_income"}
 
 
-def market_lenders(pools: pd.DataFrame) -> npt.NDArray[Any]:
-    """Return the enterprises that lend workers in a market, from its pools frame.
+def market_lenders(pools: pd.DataFrame, workers: pd.DataFrame | None = None) -> npt.NDArray[Any]:
+    """Return the enterprises that lend workers in a market, from its pools and workers.
 
     A re-plan of part of a market prepares part of its pools, but the 共享用工 rule that
     bars lenders from borrowing reads the whole market's lenders: pass these
-    (``match_frames(..., lenders=)``).
+    (``match_frames(..., lenders=)``). Workers without a pool are pools of one
+    (:func:`~zzj_match.engine.transfers.workers_as_pools`), secondments among them too.
     """
+    if workers is not None and len(workers):
+        pools = workers_as_pools(pools, workers)[0]
     sec = (pools["kind"].astype(str) == "secondment").to_numpy()
     lender = pools["lender_id"].astype(object).where(pools["lender_id"].notna(), "")
     return active_lenders(lender.astype(str).to_numpy(dtype=object), sec,
@@ -211,7 +214,7 @@ def split_keeping(transfers: pd.DataFrame, members: pd.DataFrame,
     prev = prev.merge(members, on=["pool_id", "worker_id"])  # still a member of that pool
     prev = prev.drop_duplicates("worker_id").sort_values(["pool_id", "vacancy_id", "worker_id"])
     room = transfers.groupby(["pool_id", "vacancy_id"])["headcount"].sum().rename("room")
-    prev = prev.join(room, on=["pool_id", "vacancy_id"], how="inner")
+    prev = prev.merge(room.reset_index(), on=["pool_id", "vacancy_id"], how="inner")
     prev = prev[prev.groupby(["pool_id", "vacancy_id"]).cumcount() < prev["room"]]
     stay = prev.groupby(["pool_id", "vacancy_id"]).size().rename("stay")
     rest = transfers.join(stay, on=["pool_id", "vacancy_id"])
@@ -230,53 +233,89 @@ def split_keeping(transfers: pd.DataFrame, members: pd.DataFrame,
 
 def moves(kp: KeepPairs, transfers: pd.DataFrame, previous: pd.DataFrame,
           keepable: int) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Count the previous placements kept and moved, per row and in total.
+    """Count the previous placements kept and moved, per (pool, vacancy) and in total.
+
+    Heads are counted per (pool, vacancy), as the keep level counts them: a named worker who
+    joins or leaves a pool changes who holds a head, not whether it stayed (the workers who
+    held a kept head keep it, :func:`split_keeping`).
 
     Returns
     -------
     DataFrame
-        ``pool_id, worker_id, vacancy_id, previous_headcount, kept, moved, status, rule``
-        (one row per previous placement; ``worker_id`` set where the previous plan named
-        workers), ``status`` a code of :data:`KEEP_STATUS` (``kept`` when all stayed).
+        ``pool_id, vacancy_id, previous_headcount, kept, moved, status, rule``, one row per
+        previous (pool, vacancy) placement; ``status`` a code of :data:`KEEP_STATUS`
+        (``kept`` when every head stayed).
     dict
         ``previous_placements``, ``kept_placements``, ``moved_placements`` and
         ``forced_moves`` (the least number of moves the changes force: the previous
         placements minus the most that the new market lets stay).
     """
-    by_worker = "worker_id" in previous and (previous["worker_id"].astype(str) != "").any()
-    keys = ["pool_id", "worker_id", "vacancy_id"] if by_worker else ["pool_id", "vacancy_id"]
+    keys = ["pool_id", "vacancy_id"]
     prev = previous.groupby(keys, sort=True)["headcount"].sum().rename("previous_headcount")
     now = transfers.groupby(keys, sort=True)["headcount"].sum().rename("now")
     table = prev.to_frame().join(now, how="left").reset_index()
     table["kept"] = np.minimum(table["previous_headcount"],
                                table["now"].fillna(0).astype(np.int64)).astype(np.int64)
     table["moved"] = table["previous_headcount"] - table["kept"]
-    pair = kp.table.set_index(["pool_id", "vacancy_id"])[["status", "rule"]]
-    table = table.join(pair, on=["pool_id", "vacancy_id"])
-    may = table["status"] == "kept"
-    # a pool or vacancy whose new headcount is below what the previous plan placed there
-    pt, vt = kp.table.groupby("pool_id"), kp.table.groupby("vacancy_id")
-    short_p = pt["previous_headcount"].sum() > pt["pool_headcount"].first()
-    short_v = vt["previous_headcount"].sum() > vt["vacancy_headcount"].first()
-    short = (table["pool_id"].map(short_p).fillna(False).astype(bool)
-             | table["vacancy_id"].map(short_v).fillna(False).astype(bool))
-    lost = may & (table["moved"] > 0)
-    table.loc[lost, "status"] = np.where(short[lost], "forced_headcount", "moved")
+    table = table.merge(kp.table[[*keys, "status", "rule", "pool_headcount",
+                                  "vacancy_headcount"]], on=keys, how="left")
+    table["status"] = _move_status(table)
     total = int(table["previous_headcount"].sum())
     kept = int(table["kept"].sum())
-    cols = [*keys[:-1], "vacancy_id", "previous_headcount", "kept", "moved", "status", "rule"]
-    if not by_worker:
-        table.insert(1, "worker_id", "")
-        cols.insert(1, "worker_id")
     totals = {"previous_placements": total, "kept_placements": kept,
               "moved_placements": total - kept, "forced_moves": total - keepable}
+    cols = [*keys, "previous_headcount", "kept", "moved", "status", "rule"]
     return table.loc[:, cols].reset_index(drop=True), totals
+
+
+def _move_status(table: pd.DataFrame) -> npt.NDArray[Any]:
+    """Status of each previous (pool, vacancy) placement (:data:`KEEP_STATUS`).
+
+    A pair the rules still admit but whose heads moved counts as ``forced_headcount`` for at
+    most the heads by which its pool or vacancy shrank below what the previous plan placed
+    there (less what forced rows there already lost), in id order; the rest ``moved``.
+    """
+    status = table["status"].to_numpy(dtype=object).copy()
+    may = status == "kept"
+    prev = table["previous_headcount"].to_numpy(dtype=np.int64)
+    moved = table["moved"].to_numpy(dtype=np.int64)
+    lost = may & (moved > 0)
+    lost_heads = np.where(lost, moved, 0).astype(np.int64)
+    gone = np.where(~may, prev, 0).astype(np.int64)
+    forced_heads = np.zeros(len(table), dtype=np.int64)
+    for key, cap in (("pool_id", "pool_headcount"), ("vacancy_id", "vacancy_headcount")):
+        by = table[key].to_numpy(dtype=object)
+        heads = table[cap].fillna(0).to_numpy(dtype=np.int64)
+        shrink = pd.Series(prev).groupby(by).transform("sum").to_numpy(dtype=np.int64) - heads
+        taken = pd.Series(gone).groupby(by).transform("sum").to_numpy(dtype=np.int64)
+        room = np.maximum(shrink - taken, 0)
+        before = pd.Series(lost_heads).groupby(by).cumsum().to_numpy(dtype=np.int64) - lost_heads
+        forced_heads = np.maximum(forced_heads, np.clip(room - before, 0, lost_heads))
+    status[lost] = np.where(forced_heads[lost] > 0, "forced_headcount", "moved")
+    return status
 
 
 def _member(ids: pd.Series[Any], among: pd.Series[Any]) -> npt.NDArray[np.bool_]:
     """``ids.isin(among)`` by a hash look-up (arrow strings' own ``isin`` is slow on many)."""
     index = pd.Index(among.to_numpy(dtype=object))
     return np.asarray(index.get_indexer(ids.to_numpy(dtype=object)) >= 0)
+
+
+def _add_pinned(totals: pd.DataFrame, rows: pd.DataFrame, pinned: pd.DataFrame, key: str,
+                done: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add the pinned heads back to a re-plan's totals and its unplaced / unmet rows.
+
+    A re-plan of a closure window sees the pools and vacancies less the heads that the
+    placements left alone hold; the spliced plan counts them again (``headcount`` and
+    ``headcount_placed`` / ``headcount_filled``).
+    """
+    heads = pinned.groupby(key)["headcount"].sum()
+    totals, rows = totals.copy(), rows.copy()
+    totals["headcount"] += totals[key].map(heads).fillna(0).astype(np.int64)
+    add = rows[key].map(heads).fillna(0).astype(np.int64)
+    rows["headcount"] += add
+    rows[f"headcount_{done}"] += add
+    return totals, rows
 
 
 def splice_plans(previous: AdjustmentPlan, sub: AdjustmentPlan, *,
@@ -310,24 +349,19 @@ def splice_plans(previous: AdjustmentPlan, sub: AdjustmentPlan, *,
         ``moves`` (the pinned placements count as kept).
     """
     keep_t = previous.transfers.loc[pinned]
-    heads = keep_t.groupby("pool_id")["headcount"].sum()
     vt, pt = previous.all_vacancies, previous.all_pools
-    sub_pools = sub.all_pools.copy()
-    extra = sub_pools["pool_id"].map(heads).fillna(0).astype(np.int64)
-    sub_pools["headcount"] += extra
-    unplaced = sub.unplaced.copy()
-    add = unplaced["pool_id"].map(heads).fillna(0).astype(np.int64)
-    unplaced["headcount"] += add
-    unplaced["headcount_placed"] += add
+    sub_pools, unplaced = _add_pinned(sub.all_pools, sub.unplaced, keep_t, "pool_id", "placed")
+    sub_vacs, sub_unmet = _add_pinned(sub.all_vacancies, sub.unmet, keep_t, "vacancy_id",
+                                      "filled")
     frozen_v = _member(previous.unmet["vacancy_id"], vt.loc[frozen_vacancies, "vacancy_id"])
     frozen_p = _member(previous.unplaced["pool_id"], pt.loc[frozen_pools, "pool_id"])
     transfers = pd.concat([keep_t, sub.transfers], ignore_index=True).sort_values(
         ["pool_id", "vacancy_id", "worker_id"], kind="stable").reset_index(drop=True)
-    unmet = pd.concat([previous.unmet.loc[frozen_v], sub.unmet],
+    unmet = pd.concat([previous.unmet.loc[frozen_v], sub_unmet],
                       ignore_index=True).sort_values("vacancy_id", kind="stable")
     unplaced = pd.concat([previous.unplaced.loc[frozen_p], unplaced],
                          ignore_index=True).sort_values("pool_id", kind="stable")
-    vacancy_totals = pd.concat([vt.loc[frozen_vacancies], sub.all_vacancies],
+    vacancy_totals = pd.concat([vt.loc[frozen_vacancies], sub_vacs],
                                ignore_index=True)
     pool_totals = pd.concat([pt.loc[frozen_pools], sub_pools], ignore_index=True)
     kpis = compute_kpis(transfers, vacancy_totals, pool_totals,
@@ -337,7 +371,7 @@ def splice_plans(previous: AdjustmentPlan, sub: AdjustmentPlan, *,
         level = key.removeprefix("objective_")
         if key.startswith("objective_"):
             kpis[key] = int(value) + int(pinned_levels.get(level, 0))
-    untouched = keep_t.groupby(["pool_id", "worker_id", "vacancy_id"], sort=True)[
+    untouched = keep_t.groupby(["pool_id", "vacancy_id"], sort=True)[
         "headcount"].sum().rename("previous_headcount").reset_index()
     untouched = untouched.assign(kept=untouched["previous_headcount"], moved=0,
                                  status="kept", rule="")
@@ -353,6 +387,6 @@ def splice_plans(previous: AdjustmentPlan, sub: AdjustmentPlan, *,
         all_vacancies=vacancy_totals, all_pools=pool_totals, region=previous.region)
     moves = sub.moves if sub.moves is not None else untouched.iloc[:0]
     plan.moves = pd.concat([untouched[list(moves.columns)], moves], ignore_index=True
-                           ).sort_values(["pool_id", "worker_id", "vacancy_id"],
+                           ).sort_values(["pool_id", "vacancy_id"],
                                          kind="stable").reset_index(drop=True)
     return plan

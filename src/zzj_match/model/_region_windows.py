@@ -241,7 +241,7 @@ def period_overlap(windows: pd.DataFrame, start: Any, end: Any) -> BoolArray:
     new[1:] = ws[1:] > we[:-1] + 1
     group = np.cumsum(new) - 1
     starts = ws[new]
-    ends = np.zeros(len(starts), dtype=np.int64)
+    ends = np.full(len(starts), np.iinfo(np.int64).min, dtype=np.int64)  # days before 1970 too
     np.maximum.at(ends, group, we)
     lo = np.where(np.isnat(a), np.iinfo(np.int64).min, a.astype(np.int64))
     hi = np.where(np.isnat(b), np.iinfo(np.int64).max, b.astype(np.int64))

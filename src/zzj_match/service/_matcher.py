@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from zzj_match.errors import InputError
 from zzj_match.model.market import LabourMarket
 from zzj_match.model.policy import Policy
 from zzj_match.model.region import Region
@@ -22,6 +23,24 @@ from zzj_match.plan import AdjustmentPlan
 from zzj_match.service._recommend import candidates, recommend
 from zzj_match.service._state import MatcherState, build_state
 from zzj_match.service._update import update_state
+
+
+def _one_network(region: Region | None, policy: Policy) -> None:
+    """Refuse a region with closure windows unless the policy dates it (one network to plan).
+
+    Raises
+    ------
+    InputError
+        Naming the windows and the ways to choose one network.
+    """
+    windows = getattr(region, "closures", None)
+    if windows is None or not len(windows) or policy.reference_date is not None:
+        return
+    raise InputError([{"table": "region", "row": None, "column": "closures",
+                       "value": f"{len(windows)} closure windows",
+                       "message": "a Matcher plans one network: pass region.as_of(day) or "
+                       "region.during(start, end), or set Policy.reference_date; re-plan a "
+                       "temporary closure with zm.rematch(plan, market, region=...)"}])
 
 
 class Matcher:
@@ -63,6 +82,7 @@ class Matcher:
     def __init__(self, market: LabourMarket, *, region: Region | None = None,
                  policy: Policy | None = None) -> None:
         policy = Policy() if policy is None else policy
+        _one_network(region, policy)
         self._lock = threading.Lock()
         self._writer = threading.Lock()  # one update at a time
         self._state = build_state(market, region, policy)

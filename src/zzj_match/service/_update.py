@@ -31,6 +31,7 @@ from zzj_match.engine.pipeline import match_frames
 from zzj_match.engine.replan import market_lenders, splice_plans
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.pairs import pair_rules
+from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table
 from zzj_match.model.market import LabourMarket, market_diff
 from zzj_match.model.policy import Policy
 from zzj_match.model.region import Region
@@ -72,7 +73,8 @@ def _touched(old: LabourMarket, new: LabourMarket, diff: Any) -> set[str]:
     (the 共享用工 rule bars lenders from borrowing), so its vacancies count as touched.
     """
     occ: set[str] = set()
-    lending = set(market_lenders(old.pools).tolist()) ^ set(market_lenders(new.pools).tolist())
+    lending = (set(market_lenders(old.pools, _workers(old)).tolist())
+               ^ set(market_lenders(new.pools, _workers(new)).tolist()))
     for market in (old, new):
         vac, pools = market.vacancies, market.pools
         ids = {*diff.vacancies_added, *diff.vacancies_withdrawn, *diff.vacancies_changed}
@@ -90,16 +92,46 @@ def _touched(old: LabourMarket, new: LabourMarket, diff: Any) -> set[str]:
     return occ
 
 
+def _workers(market: LabourMarket) -> pd.DataFrame | None:
+    """Return the market's individual workers (``None`` when it has none)."""
+    workers: pd.DataFrame | None = getattr(market, "workers", None)
+    return workers if workers is not None and len(workers) else None
+
+
+def _alone(workers: pd.DataFrame) -> pd.Series:
+    """Workers without a pool (matched as pools of one), as ``workers_as_pools`` reads them."""
+    pool = workers["pool_id"].astype(object).where(workers["pool_id"].notna(), "")
+    return pool.astype(str) == ""
+
+
+def _codes(market: LabourMarket) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Return the occupation codes of the pools (workers alone included) and vacancies."""
+    pool_codes = market.pools["occupation"].to_numpy(dtype=str)
+    workers = _workers(market)
+    if workers is not None and "occupation" in workers:
+        alone = workers.loc[_alone(workers), "occupation"].dropna()
+        pool_codes = np.r_[pool_codes, alone.to_numpy(dtype=str)]
+    return pool_codes, market.vacancies["occupation"].to_numpy(dtype=str)
+
+
+def _groups(old: LabourMarket, new: LabourMarket, policy: Policy) -> pd.Series:
+    """Occupation groups of both markets' codes, by the substitution rule's own table."""
+    (po, vo), (pn, vn) = _codes(old), _codes(new)
+    pool_codes, vacancy_codes = np.r_[po, pn], np.r_[vo, vn]
+    subst = substitution_table(np.unique(pool_codes), np.unique(vacancy_codes), policy,
+                               load_retraining_matrix(policy.retraining_matrix))
+    return occupation_groups(subst, np.r_[pool_codes, vacancy_codes])
+
+
 def _sub_frames(market: LabourMarket, occs: set[str]) -> tuple[
         pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """Select the vacancies, pools and workers of the re-planned occupations."""
     vac = market.vacancies.loc[market.vacancies["occupation"].isin(occs)]
     pools = market.pools.loc[market.pools["occupation"].isin(occs)]
-    workers = getattr(market, "workers", None)
-    if workers is not None and len(workers):
+    workers = _workers(market)
+    if workers is not None:
         in_pool = workers["pool_id"].isin(set(pools["pool_id"]))
-        alone = workers["pool_id"].isna() & (workers["occupation"].isin(occs)
-                                             if "occupation" in workers else False)
+        alone = _alone(workers) & workers["occupation"].isin(occs)
         workers = workers.loc[in_pool | alone]
     return vac.reset_index(drop=True), pools.reset_index(drop=True), workers
 
@@ -148,10 +180,7 @@ def update_plan(previous: AdjustmentPlan, prep: Prepared, old: LabourMarket,
         ``stats["update_*"]`` (the occupations, pools and vacancies re-planned).
     """
     t0 = time.perf_counter()
-    groups = occupation_groups(prep.subst, np.r_[old.vacancies["occupation"].to_numpy(str),
-                                                  new.vacancies["occupation"].to_numpy(str),
-                                                  old.pools["occupation"].to_numpy(str),
-                                                  new.pools["occupation"].to_numpy(str)])
+    groups = _groups(old, new, policy)
     touched = _touched(old, new, diff)
     if policy.city_pair_caps:  # the caps bind all groups together
         touched = set(groups.index)
@@ -161,7 +190,7 @@ def update_plan(previous: AdjustmentPlan, prep: Prepared, old: LabourMarket,
     vac, pools, workers = _sub_frames(new, hit)
     plan = match_frames(new.enterprises, vac, pools, tables, policy, workers=workers,
                         region=region, previous=prev.loc[affected_t].reset_index(drop=True),
-                        lenders=market_lenders(new.pools))
+                        lenders=market_lenders(new.pools, _workers(new)))
     before = _old_levels(previous, prep, prev.loc[affected_t])
     levels = {level: int(previous.kpis[f"objective_{level}"]) - before[level]
               for level in before if f"objective_{level}" in previous.kpis}
