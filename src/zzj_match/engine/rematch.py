@@ -52,10 +52,13 @@ def rematch(previous_plan: AdjustmentPlan, market: LabourMarket, *,
         The market as it is now.
     region : Region, optional
         The transport network now (e.g. ``zzj_region().without("huangmaohai")``); default
-        :func:`zzj_match.datasets.zzj_region`.
+        :func:`zzj_match.datasets.zzj_region`. With closure windows
+        (``region.without(tag, start=, end=)``) only the placements that overlap them are
+        re-planned (docs/engine.md, "Re-plans").
     policy : Policy, optional
         Default ``Policy()``; ``keep_placements="off"`` makes this a cold :func:`match`
-        that still accounts for the moves.
+        that still accounts for the moves (with closure windows, only the window's
+        placements are re-planned either way).
 
     Returns
     -------
