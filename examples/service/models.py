@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from zzj_match.io import TABLES
 from zzj_match.model.market import Enterprise, Vacancy, Worker, WorkerPool
-from zzj_match.model.schema import json_schema, schema_text
+from zzj_match.model.schema import json_schema, write_json_schemas
 
 # The column tuples of the Matcher's answers (their meanings: docs/services.md).
 from zzj_match.service._recommend import CANDIDATE_COLUMNS, RECOMMEND_COLUMNS
@@ -259,14 +259,8 @@ def write_service_schemas(directory: str | PathLike[str]) -> list[Path]:
     list of Path
         The files written.
     """
-    d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    out = []
-    for name in SERVICE_SCHEMAS:
-        path = d / f"{name}.json"
-        path.write_text(schema_text(service_schema(name)), encoding="utf-8")
-        out.append(path)
-    return out
+    return write_json_schemas(directory, {name: service_schema(name)
+                                          for name in SERVICE_SCHEMAS})
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ the committed copies under ``schemas/`` are regenerated with :func:`write_json_s
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -123,13 +124,16 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     return {name: json_schema(name) for name in SCHEMA_NAMES}  # each one fresh
 
 
-def write_json_schemas(directory: str | PathLike[str]) -> list[Path]:
+def write_json_schemas(directory: str | PathLike[str],
+                       schemas: Mapping[str, dict[str, Any]] | None = None) -> list[Path]:
     """Write ``<name>.json`` for every input schema (how ``schemas/`` is regenerated).
 
     Parameters
     ----------
     directory : str or path-like
         Target directory (created if needed).
+    schemas : mapping of str to dict, optional
+        The schemas to write by file name; default :func:`json_schemas` (the input tables).
 
     Returns
     -------
@@ -139,7 +143,7 @@ def write_json_schemas(directory: str | PathLike[str]) -> list[Path]:
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, schema in json_schemas().items():
+    for name, schema in (json_schemas() if schemas is None else schemas).items():
         path = d / f"{name}.json"
         path.write_text(schema_text(schema), encoding="utf-8")
         out.append(path)
