@@ -49,7 +49,7 @@ def figures() -> dict[str, dict[str, int]]:
         out[name] = {"placed": again.kpis["workers_placed"],
                      "moved": again.kpis["moved_placements"],
                      "forced": again.kpis["forced_moves"]}
-    out["typhoon"]["window_placements"] = typhoon.stats["window_placements_before"]
+    out["typhoon"]["window_placements"] = typhoon.stats["window_placements_replanned"]
     out["typhoon"]["window_vacancies"] = typhoon.stats["window_vacancies"]
     return out
 
@@ -67,8 +67,9 @@ def block(f: dict[str, dict[str, int]]) -> str:
         f"{t['moved']:,} | {t['forced']:,} |",
     ]
     text = (f"The plan in force places {p['placed']:,} people, {p['crossing']:,} of them over "
-            f"黄茅海. The week overlaps {t['window_vacancies']:,} vacancies holding "
-            f"{t['window_placements']:,} placements; only those are re-planned.")
+            f"黄茅海. The week overlaps {t['window_vacancies']:,} vacancies; the "
+            f"{t['window_placements']:,} placements whose own period overlaps it are "
+            "re-planned, the others stay as they are.")
     return "\n".join(rows) + "\n\n" + textwrap.fill(text, 100, break_on_hyphens=False) + "\n"
 
 

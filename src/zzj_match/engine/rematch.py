@@ -165,7 +165,7 @@ def _window_replan(previous: AdjustmentPlan, market: LabourMarket, region: Regio
         pinned_levels=_pinned_levels(market, pools, prev.loc[pinned], region, policy),
         stats={"window_start": str(first.date()), "window_end": str(last.date()),
                "window_vacancies": int(inside.sum()),
-               "window_placements_before": int(prev.loc[~pinned, "headcount"].sum()),
+               "window_placements_replanned": int(prev.loc[~pinned, "headcount"].sum()),
                "seconds_total": time.perf_counter() - t0})
 
 
