@@ -91,7 +91,7 @@ def test_conservation_and_admissibility(market) -> None:
     assert (t["headcount"] > 0).all()
     assert set(plan.unmet["reason"]) <= {
         "no_compatible_workers", "wage_gap", "period", "sharing_rules", "commute_limit",
-        "competition", "not_selected", "licence"}
+        "net_income", "competition", "not_selected", "licence"}
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -39,8 +39,11 @@ def change(draw: Any, market: zm.LabourMarket, tag: int) -> dict[str, Any]:
     workers = market.workers if market.workers is not None else pd.DataFrame()
     kinds = ["add_vacancy", "withdraw_vacancy", "vacancy_headcount", "vacancy_wage",
              "add_pool", "withdraw_pool", "pool_headcount", "new_occupation", "new_lender"]
+    alone = workers.loc[workers["pool_id"].astype(str) == ""] if len(workers) else workers
     if len(workers):
-        kinds += ["withdraw_worker", "worker_alone"]
+        kinds += ["withdraw_worker"]
+    if len(alone):
+        kinds += ["worker_alone"]
     kind = draw(st.sampled_from(kinds))
     v = int(draw(st.integers(0, len(vac) - 1)))
     p = int(draw(st.integers(0, len(pools) - 1)))
@@ -81,7 +84,6 @@ def change(draw: Any, market: zm.LabourMarket, tag: int) -> dict[str, Any]:
         return {"withdraw_workers": [workers["worker_id"].iloc[
             draw(st.integers(0, len(workers) - 1))]]}
     if kind == "worker_alone":  # a job-seeker registering on their own
-        alone = workers.loc[workers["pool_id"].astype(str) == ""]
         return {"add_workers": alone.iloc[[0]].assign(worker_id=f"solo_new_{tag}")}
     return {"change_pools": pd.DataFrame({"pool_id": [pools["pool_id"].iloc[p]],
                                           "headcount": [heads]})}
