@@ -310,12 +310,14 @@ def test_the_original_is_untouched() -> None:
         pd.testing.assert_frame_equal(v, before[k])
 
 
-def test_wrong_argument_types_are_type_errors() -> None:
+def test_arguments_of_the_wrong_kind_are_named_in_one_report() -> None:
     m = _market()
-    with pytest.raises(TypeError):
-        m.with_changes(add_vacancies=42)
-    with pytest.raises(TypeError):
-        m.with_changes(withdraw_vacancies=5)
+    with pytest.raises(zm.InputError) as err:
+        m.with_changes(add_vacancies=42, withdraw_vacancies=5, change_vacancies=7,
+                       change_pools={"pool_id": "nope", "headcount": -3})
+    tables = set(err.value.problems["table"])
+    assert {"add_vacancies", "withdraw_vacancies", "change_vacancies"} <= tables
+    assert any(t.startswith("change_pools") or t == "pools" for t in tables)
     with pytest.raises(TypeError):
         m.with_changes(add_lorries=[])  # type: ignore[call-arg]
 

@@ -293,7 +293,7 @@ def apply_changes(
     InputError
         Every problem of every argument, named by argument and row.
     TypeError
-        For an unknown argument, or an argument of the wrong type.
+        For an unknown argument (an argument of the wrong kind is a problem of the report).
     """
     unknown = sorted(set(changes) - set(ARGUMENTS))
     if unknown:
@@ -306,15 +306,15 @@ def apply_changes(
     for table, acts in ACTIONS.items():
         ch = tables[table]
         if "withdraw" in acts and changes.get(f"withdraw_{table}") is not None:
-            _withdraw(ch, table, changes[f"withdraw_{table}"], pc)
+            _typed(pc, f"withdraw_{table}", changes, _withdraw, ch, table)
         if table == "workers":
             _carry_to_workers(ch, tables["pools"], pool_changes)
         if "change" in acts and changes.get(f"change_{table}") is not None:
-            given = _change(ch, table, changes[f"change_{table}"], pc)
+            given = _typed(pc, f"change_{table}", changes, _change, ch, table)
             if table == "pools":
                 pool_changes = given
         if changes.get(f"add_{table}") is not None:
-            _add(ch, table, changes[f"add_{table}"], pc)
+            _typed(pc, f"add_{table}", changes, _add, ch, table)
     combined = {t: _combine(t, ch) for t, ch in tables.items()}
     pv = ProblemCollector()
     out = check_frames(*(combined[t][0] for t in ACTIONS), zones=zones, pc=pv)
@@ -322,6 +322,22 @@ def apply_changes(
         return out
     _raise(pc, pv, {t: c[1] for t, c in combined.items()}, tables)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _typed(pc: ProblemCollector, name: str, changes: Mapping[str, Any], step: Any,
+           ch: _TableChanges, table: str) -> Any:
+    """Apply one argument's ``step``; an argument of the wrong kind is a problem of the report.
+
+    A value that is not rows (``add_*``, ``change_*``) or ids (``withdraw_*``) — a number, a
+    mapping of ids — is named with the others instead of stopping the report.
+    """
+    value = changes[name]
+    try:
+        return step(ch, table, value, pc)
+    except TypeError as err:
+        pc.add(name, None, None, type(value).__name__,
+               f"cannot be read as {'ids' if name.startswith('withdraw') else 'rows'}: {err}")
+        return None
 
 
 def _where(parts: list[_Part]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
