@@ -100,45 +100,38 @@ def test_service_candidates(benchmark: Any, matcher: Any) -> None:
     record(benchmark, variant="candidates, k=10", queries=QUERIES, **figures)
 
 
-def _new_vacancies(market: Any, n: int) -> list[pd.DataFrame]:
-    """One-row frames: copies of drawn vacancies under new ids."""
-    rows = market.vacancies.sample(n=n, random_state=2)
-    return [rows.iloc[[i]].assign(vacancy_id=f"V_NEW_{i}") for i in range(n)]
+def _updates(benchmark: Any, m: Any, changes: list[dict[str, Any]], group: str,
+             variant: str) -> Any:
+    """Time one ``m.update(**change)`` per change (p50, p95), then benchmark further ones."""
+    todo = iter(changes)
+    times = []
+    for _ in range(QUERIES // 4):
+        t0 = time.perf_counter()
+        m.update(**next(todo))
+        times.append(time.perf_counter() - t0)
+    plan = benchmark.pedantic(lambda: m.update(**next(todo)), rounds=ROUNDS, iterations=1)
+    plan.check_conservation()
+    benchmark.group = f"{group}_scale_{SCALE}"
+    record(benchmark, variant=variant, objective=plan.kpis["workers_placed"],
+           moved=plan.kpis["moved_placements"], **_percentiles(times))
+    return plan
 
 
 def test_service_update_vacancy(benchmark: Any, market: Any, region: Any) -> None:
-    m = zm.Matcher(market, region=region)
-    rows = iter(_new_vacancies(market, 3 * ROUNDS + QUERIES // 4))
-    times = []
-    for _ in range(QUERIES // 4):
-        t0 = time.perf_counter()
-        m.update(add_vacancies=next(rows))
-        times.append(time.perf_counter() - t0)
-    plan = benchmark.pedantic(lambda: m.update(add_vacancies=next(rows)), rounds=ROUNDS,
-                              iterations=1)
-    plan.check_conservation()
+    rows = market.vacancies.sample(n=3 * ROUNDS + QUERIES // 4, random_state=2)
+    changes = [{"add_vacancies": rows.iloc[[i]].assign(vacancy_id=f"V_NEW_{i}")}
+               for i in range(len(rows))]  # copies of drawn vacancies under new ids
+    plan = _updates(benchmark, zm.Matcher(market, region=region), changes,
+                    "service_update_vacancy", "update: one vacancy added")
     assert plan.kpis["forced_moves"] == 0
-    benchmark.group = f"service_update_vacancy_scale_{SCALE}"
-    record(benchmark, variant="update: one vacancy added", objective=plan.kpis["workers_placed"],
-           moved=plan.kpis["moved_placements"], **_percentiles(times))
 
 
 def test_service_update_pool(benchmark: Any, market: Any, region: Any) -> None:
-    m = zm.Matcher(market, region=region)
     pools = market.pools.sample(n=3 * ROUNDS + QUERIES // 4, random_state=3)
-    arrivals = iter([pools.iloc[[i]][["pool_id", "headcount"]].assign(
-        headcount=pools["headcount"].iloc[i] + 1) for i in range(len(pools))])
-    times = []
-    for _ in range(QUERIES // 4):
-        t0 = time.perf_counter()
-        m.update(change_pools=next(arrivals))
-        times.append(time.perf_counter() - t0)
-    plan = benchmark.pedantic(lambda: m.update(change_pools=next(arrivals)), rounds=ROUNDS,
-                              iterations=1)
-    plan.check_conservation()
-    benchmark.group = f"service_update_pool_scale_{SCALE}"
-    record(benchmark, variant="update: one pool +1 head", objective=plan.kpis["workers_placed"],
-           moved=plan.kpis["moved_placements"], **_percentiles(times))
+    changes = [{"change_pools": pools.iloc[[i]][["pool_id", "headcount"]].assign(
+        headcount=pools["headcount"].iloc[i] + 1)} for i in range(len(pools))]  # arrivals
+    _updates(benchmark, zm.Matcher(market, region=region), changes, "service_update_pool",
+             "update: one pool +1 head")
 
 
 @pytest.fixture(scope="module")
