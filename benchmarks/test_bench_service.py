@@ -23,7 +23,6 @@ import time
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import zzj_match as zm
