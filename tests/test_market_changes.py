@@ -318,6 +318,9 @@ def test_arguments_of_the_wrong_kind_are_named_in_one_report() -> None:
     tables = set(err.value.problems["table"])
     assert {"add_vacancies", "withdraw_vacancies", "change_vacancies"} <= tables
     assert any(t.startswith("change_pools") or t == "pools" for t in tables)
+    twice = pd.DataFrame([["v1", "v2"]], columns=["vacancy_id", "vacancy_id"])
+    with pytest.raises(zm.InputError, match="more than once"):
+        m.with_changes(withdraw_vacancies=twice)
     with pytest.raises(TypeError):
         m.with_changes(add_lorries=[])  # type: ignore[call-arg]
 

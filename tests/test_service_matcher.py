@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -323,11 +324,39 @@ def test_a_swap_is_seen_whole(market: zm.LabourMarket) -> None:
         m._swap(first if i % 2 else second)
         return True
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        reads = pool.map(read, range(4 * len(queries)))
-        swaps = pool.map(swap, range(40))
-        assert all(reads)
-        assert all(swaps)
+    with ThreadPoolExecutor(max_workers=6) as pool:  # reads and swaps queued in turn
+        futures = []
+        for i in range(4 * len(queries)):
+            futures.append(pool.submit(read, i))
+            if i % 3 == 0:
+                futures.append(pool.submit(swap, i))
+        assert all(f.result() for f in futures)
+
+
+def test_reads_during_a_real_update_see_one_state(market: zm.LabourMarket) -> None:
+    """Queries running while ``update`` re-plans answer from the state before or after it."""
+    m = zm.Matcher(market)
+    queries = _queries(m)[:12]
+    before = [_ask(m, q) for q in queries]
+    row = market.vacancies.iloc[[0]].assign(vacancy_id="V_DURING", headcount=60)
+    seen: list[tuple[int, pd.DataFrame]] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            for i, q in enumerate(queries):
+                seen.append((i, _ask(m, q)))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        running = [pool.submit(reader) for _ in range(2)]
+        m.update(add_vacancies=row)
+        stop.set()
+        for f in running:
+            f.result()
+    after = [_ask(m, q) for q in queries]
+    assert seen
+    assert any(not a.equals(b) for a, b in zip(before, after, strict=True))
+    assert all(got.equals(before[i]) or got.equals(after[i]) for i, got in seen)
 
 
 def test_the_state_is_immutable(matcher: zm.Matcher) -> None:

@@ -111,6 +111,9 @@ def _id_list(ids: Any, table: str) -> list[Any]:
         if TABLE_IDS[table] not in ids.columns:
             raise TypeError(f"withdraw_{table}: a DataFrame of ids needs a column "
                             f"{TABLE_IDS[table]!r}; it has {', '.join(map(str, ids.columns))}")
+        if int((ids.columns == TABLE_IDS[table]).sum()) > 1:
+            raise TypeError(f"withdraw_{table}: the column {TABLE_IDS[table]!r} appears more "
+                            "than once")
         ids = ids[TABLE_IDS[table]]
     if isinstance(ids, (pd.Series, pd.Index, np.ndarray)):
         return list(np.asarray(ids, dtype=object).reshape(-1))
