@@ -21,8 +21,12 @@ import pandas as pd
 from zzj_match.commute._tables import commute_tables
 from zzj_match.engine import _deadline
 from zzj_match.engine.pipeline import check_arguments, match_frames, matched_region
-from zzj_match.engine.replan import market_lenders, previous_placements, splice_plans
-from zzj_match.engine.rules.pairs import pair_rules
+from zzj_match.engine.replan import (
+    market_lenders,
+    placement_levels,
+    previous_placements,
+    splice_plans,
+)
 from zzj_match.engine.rules.prepared import prepare
 from zzj_match.engine.transfers import workers_as_pools
 from zzj_match.errors import InputError
@@ -226,20 +230,11 @@ def _pinned_levels(market: LabourMarket, pools: pd.DataFrame, pinned: pd.DataFra
     vac = market.vacancies.loc[market.vacancies["vacancy_id"].isin(set(pairs["vacancy_id"]))]
     prep = prepare(market.enterprises, vac, pools.loc[pools["pool_id"].isin(set(
         pairs["pool_id"]))], tables, policy, lenders=market_lenders(pools))
-    pi = np.searchsorted(prep.pools.pool_id, pairs["pool_id"].to_numpy(dtype=object))
-    vi = np.searchsorted(prep.vacancies.vacancy_id, pairs["vacancy_id"].to_numpy(dtype=object))
-    rules = pair_rules(prep, pi.astype(np.int64), vi.astype(np.int64))
-    if not rules["ok_all"].all():
+    levels, ok = placement_levels(prep, pairs)
+    if not ok.all():
         raise InputError([{"table": "previous_plan", "row": int(k), "column": "vacancy_id",
                            "value": str(pairs["vacancy_id"].iloc[k]),
                            "message": "this placement outside the closure windows is no "
                            "longer admissible: re-plan the changed market first"}
-                          for k in np.flatnonzero(~rules["ok_all"].to_numpy())])
-    h = pairs["headcount"].to_numpy(dtype=np.int64)
-    return {
-        "key_positions": int(h[prep.vacancies.key_enterprise[vi]].sum()),
-        "priority_placements": int(h[prep.pools.priority[pi]].sum()),
-        "placements": int(h.sum()),
-        "cost": int(np.dot(rules["cost"].to_numpy().astype(object), h.astype(object))),
-        "kept_placements": int(h.sum()),
-    }
+                          for k in np.flatnonzero(~ok)])
+    return levels

@@ -13,7 +13,7 @@ changed wage, …), or the new headcounts leave no room for it — the *forced* 
 from __future__ import annotations
 
 __all__ = ["KEEP_STATUS", "KeepPairs", "keep_arcs", "keep_pairs", "market_lenders",
-           "max_keepable", "moves",
+           "max_keepable", "moves", "placement_levels",
            "previous_placements", "replan_objective", "splice_plans", "split_keeping"]
 
 from dataclasses import dataclass
@@ -83,6 +83,36 @@ def previous_placements(transfers: pd.DataFrame) -> pd.DataFrame:
                           for c in missing])
     out = transfers.groupby(["pool_id", "vacancy_id"], sort=True)["headcount"].sum()
     return out[out > 0].reset_index().astype({"headcount": np.int64})
+
+
+def placement_levels(prep: Prepared, pairs: pd.DataFrame) -> tuple[
+        dict[str, int], npt.NDArray[np.bool_]]:
+    """Add up what placements give each objective level, on a prepared market.
+
+    ``pairs``: ``pool_id, vacancy_id, headcount``, every id in ``prep``. The cost is each
+    pair's integer cost units by the rules (``pair_rules``, the one home of the cost); every
+    placement is kept (a part of a plan left as it was).
+
+    Returns
+    -------
+    dict
+        ``key_positions``, ``priority_placements``, ``placements``, ``cost``,
+        ``kept_placements``.
+    bool array
+        Per pair, whether the rules still admit it.
+    """
+    h = pairs["headcount"].to_numpy(dtype=np.int64)
+    pi = np.searchsorted(prep.pools.pool_id, pairs["pool_id"].to_numpy(dtype=object))
+    vi = np.searchsorted(prep.vacancies.vacancy_id, pairs["vacancy_id"].to_numpy(dtype=object))
+    rules = pair_rules(prep, pi.astype(np.int64), vi.astype(np.int64))
+    levels = {
+        "key_positions": int(h[prep.vacancies.key_enterprise[vi]].sum()),
+        "priority_placements": int(h[prep.pools.priority[pi]].sum()),
+        "placements": int(h.sum()),
+        "cost": int(np.dot(rules["cost"].to_numpy().astype(object), h.astype(object))),
+        "kept_placements": int(h.sum()),
+    }
+    return levels, rules["ok_all"].to_numpy(dtype=bool)
 
 
 def replan_objective(policy: Policy) -> tuple[str, ...]:

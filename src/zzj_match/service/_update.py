@@ -28,9 +28,13 @@ from scipy.sparse.csgraph import connected_components
 
 from zzj_match.commute._tables import CommuteTables
 from zzj_match.engine.pipeline import match_frames
-from zzj_match.engine.replan import market_lenders, splice_plans
+from zzj_match.engine.replan import (
+    market_lenders,
+    placement_levels,
+    previous_placements,
+    splice_plans,
+)
 from zzj_match.engine.rules.arrays import Prepared
-from zzj_match.engine.rules.pairs import pair_rules
 from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table
 from zzj_match.model.market import LabourMarket, market_diff
 from zzj_match.model.policy import Policy
@@ -136,26 +140,6 @@ def _sub_frames(market: LabourMarket, occs: set[str]) -> tuple[
     return vac.reset_index(drop=True), pools.reset_index(drop=True), workers
 
 
-def _old_levels(plan: AdjustmentPlan, prep: Prepared, rows: pd.DataFrame) -> dict[str, int]:
-    """Return what ``rows`` (transfers of ``plan``) contributed to its objective levels.
-
-    The cost is each pair's integer cost units by the rules (the one home of the cost), on
-    the prepared market that ``plan`` was matched on.
-    """
-    h = rows["headcount"].to_numpy(dtype=np.int64)
-    pi = np.searchsorted(prep.pools.pool_id, rows["pool_id"].to_numpy(dtype=object))
-    vi = np.searchsorted(prep.vacancies.vacancy_id, rows["vacancy_id"].to_numpy(dtype=object))
-    units = pair_rules(prep, pi.astype(np.int64), vi.astype(np.int64))["cost"].to_numpy()
-    return {
-        "key_positions": int(h[rows["key_enterprise"].to_numpy(dtype=bool)].sum()),
-        "priority_placements": int(h[(rows["priority_group"].astype(str) != "none")
-                                     .to_numpy()].sum()),
-        "placements": int(h.sum()),
-        "cost": int(np.dot(units.astype(object), h.astype(object))),
-        "kept_placements": int(h.sum()),
-    }
-
-
 def update_plan(previous: AdjustmentPlan, prep: Prepared, old: LabourMarket,
                 new: LabourMarket, diff: Any, tables: CommuteTables, region: Region,
                 policy: Policy) -> AdjustmentPlan:
@@ -191,7 +175,7 @@ def update_plan(previous: AdjustmentPlan, prep: Prepared, old: LabourMarket,
     plan = match_frames(new.enterprises, vac, pools, tables, policy, workers=workers,
                         region=region, previous=prev.loc[affected_t].reset_index(drop=True),
                         lenders=market_lenders(new.pools, _workers(new)))
-    before = _old_levels(previous, prep, prev.loc[affected_t])
+    before, _ = placement_levels(prep, previous_placements(prev.loc[affected_t]))
     levels = {level: int(previous.kpis[f"objective_{level}"]) - before[level]
               for level in before if f"objective_{level}" in previous.kpis}
     levels["kept_placements"] = int(prev.loc[~affected_t, "headcount"].sum())
