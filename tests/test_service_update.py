@@ -85,8 +85,11 @@ def change(draw: Any, market: zm.LabourMarket, tag: int) -> dict[str, Any]:
             draw(st.integers(0, len(workers) - 1))]]}
     if kind == "worker_alone":  # a job-seeker registering on their own
         return {"add_workers": alone.iloc[[0]].assign(worker_id=f"solo_new_{tag}")}
-    return {"change_pools": pd.DataFrame({"pool_id": [pools["pool_id"].iloc[p]],
-                                          "headcount": [heads]})}
+    pool_id = pools["pool_id"].iloc[p]
+    named = int((workers["pool_id"] == pool_id).sum()) if len(workers) else 0
+    # a headcount below the pool's named workers is bad input (tested in test_market_changes)
+    return {"change_pools": pd.DataFrame({"pool_id": [pool_id],
+                                          "headcount": [max(heads, named)]})}
 
 
 def _levels(plan: zm.AdjustmentPlan) -> dict[str, int]:
