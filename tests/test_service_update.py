@@ -180,3 +180,16 @@ def test_a_matcher_plans_one_network() -> None:
     with pytest.raises(zm.InputError, match="one network"):
         zm.Matcher(market, region=region)
     zm.Matcher(market, region=region, policy=zm.Policy(reference_date="2025-07-22"))
+
+
+def test_withdrawing_the_last_pools_of_a_group() -> None:
+    """A re-planned group may be left without any pool (found by hypothesis in CI)."""
+    market = _with_workers(zm.datasets.zzj_market(scale=0.02, seed=3))
+    region = zm.datasets.zzj_region()
+    m = zm.Matcher(market, region=region)
+    for pool in ("job_jm_00001c", "sec_zs_00003c", "sec_zs_00003t"):
+        before = m.plan
+        plan = m.update(withdraw_pools=[pool])
+        cold = zm.rematch(before, m.market, region=region)
+        assert _levels(plan) == _levels(cold)
+        assert plan.kpis["forced_moves"] == cold.kpis["forced_moves"]

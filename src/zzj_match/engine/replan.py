@@ -152,6 +152,13 @@ def _rows(ids: npt.NDArray[Any], sorted_ids: npt.NDArray[Any]) -> I64:
     return np.where(sorted_ids[at] == ids, at, -1)
 
 
+def _heads_at(heads: I64, rows: I64) -> I64:
+    """Headcount at each row, 0 where the row is -1 (gone; also when nothing is left)."""
+    out = np.zeros(rows.size, dtype=np.int64)
+    out[rows >= 0] = heads[rows[rows >= 0]]
+    return out
+
+
 def keep_pairs(prep: Prepared, previous: pd.DataFrame) -> KeepPairs:
     """Check the previous placements against the changed market: which may be kept.
 
@@ -186,8 +193,8 @@ def keep_pairs(prep: Prepared, previous: pd.DataFrame) -> KeepPairs:
     apart[p] = True
     table = pd.DataFrame({"pool_id": pids, "vacancy_id": vids, "previous_headcount": heads,
                           "status": status, "rule": rule,
-                          "pool_headcount": np.where(pr >= 0, pools.headcount[pr], 0),
-                          "vacancy_headcount": np.where(vr >= 0, vacs.headcount[vr], 0)})
+                          "pool_headcount": _heads_at(pools.headcount, pr),
+                          "vacancy_headcount": _heads_at(vacs.headcount, vr)})
     return KeepPairs(table=table, p=p, v=v, heads=heads[good], middle=middle.astype(np.int64),
                      apart=apart)
 
