@@ -111,6 +111,23 @@ def test_dimacs_known_optimum(reference_dir: Path, name: str) -> None:
         _check_flow(inst, res)
 
 
+@pytest.mark.parametrize("arcs", [0, 10**12])
+@pytest.mark.parametrize("name", ["netgen_8_08a", "transport_40x30"])
+def test_dimacs_both_lemon_pivot_rules(reference_dir: Path, name: str, arcs: int,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """LEMON reaches the known optimum with either pivot rule the back-end chooses by size."""
+    from zzj_match.flow import _backends
+
+    monkeypatch.setattr(_backends, "ALTERING_MIN_ARCS", arcs)
+    inst = read_dimacs_min(REF / "dimacs_mcf" / f"{name}.min")
+    assert _backends.pivot_rule(inst.tail.size) == (
+        "altering_list" if arcs == 0 else "block_search")
+    res = min_cost_flow(**inst.kwargs(), backend="lemon")
+    assert res.status == "optimal"
+    assert res.objective == DIMACS[name]
+    _check_flow(inst, res)
+
+
 @pytest.mark.parametrize("name", sorted(ORLIB))
 def test_orlib_assignment_known_optimum(reference_dir: Path, name: str) -> None:
     cost = read_orlib_assign(REF / "orlib_assign" / f"{name}.txt")

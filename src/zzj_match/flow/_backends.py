@@ -3,7 +3,8 @@
 * ``lemon``: LEMON's network simplex through ``pylmcf`` (int64). The fastest on the engine's
   networks (about twice OR-Tools, see docs/performance.md); only called once
   :func:`lemon_safe` has proved the bounds, with negative-cost arcs reversed first (it takes
-  costs >= 0 only).
+  costs >= 0 only). Pricing: ``block_search`` (LEMON's default), ``altering_list`` on networks
+  of :data:`ALTERING_MIN_ARCS` arcs and more (:func:`pivot_rule`).
 * ``ortools``: OR-Tools ``SimpleMinCostFlow`` (cost scaling, int64). Fast; it saturates silently
   beyond int64, so it is only called once :func:`ortools_safe` has proved the bounds.
 * ``exact``: ``networkx.network_simplex`` on Python ints: exact for any magnitude, slow.
@@ -15,6 +16,7 @@ cut from a maximum flow (:func:`infeasibility_cut`).
 from __future__ import annotations
 
 __all__ = [
+    "ALTERING_MIN_ARCS",
     "absmax",
     "exact_solve",
     "have_lemon",
@@ -23,6 +25,7 @@ __all__ = [
     "lemon_solve",
     "ortools_safe",
     "ortools_solve",
+    "pivot_rule",
 ]
 
 from typing import Any
@@ -32,6 +35,12 @@ import numpy.typing as npt
 
 from zzj_match.errors import SolverError
 from zzj_match.flow._bounds import SAFE, absmax
+
+#: Arcs from which LEMON's network simplex prices with the ``altering_list`` rule instead of its
+#: default ``block_search``. Measured on the default market's components (benchmarks/
+#: test_bench_routes.py, docs/engine.md "Solver settings"): 1.1-1.5x faster on the components
+#: of 0.5 M arcs and more at scale 10, even or slower below.
+ALTERING_MIN_ARCS = 500_000
 
 
 class OrtoolsRangeError(Exception):
@@ -142,6 +151,11 @@ def have_lemon() -> bool:
     return True
 
 
+def pivot_rule(arcs: int) -> str:
+    """LEMON's pivot rule for a network of ``arcs`` arcs (:data:`ALTERING_MIN_ARCS`)."""
+    return "altering_list" if arcs >= ALTERING_MIN_ARCS else "block_search"
+
+
 def lemon_solve(
     n: int,
     tail: npt.NDArray[np.int64],
@@ -181,6 +195,7 @@ def lemon_solve(
         np.add.at(sup, head[neg], cap[neg])
     order = np.lexsort((h, t))
     g = pylmcf.Graph(n, t[order], h[order])
+    g.set_pivot_rule(pivot_rule(tail.size))
     g.set_node_supply(sup)
     g.set_edge_costs(np.abs(cost)[order])
     g.set_edge_capacities(cap[order])
