@@ -172,3 +172,45 @@ def scale10_block(data: dict[str, Any]) -> str:
                  f"{count(arcs)} arcs of scale 10 ({in_processes(n)}), {x(s10 / s1)} the time "
                  f"for {x(arcs / arcs_1)} the arcs.")
     return text
+
+
+# the routes of benchmarks/test_bench_routes.py, as the table of docs/engine.md names them
+ROUTES = [
+    ("seconds_weighted_block", "weighted, simplex `block_search`"),
+    ("seconds_weighted_altering", "weighted, simplex `altering_list`"),
+    ("seconds_maxflows", "max flows (3 count levels)"),
+    ("seconds_fixed_simplex", "+ counts fixed, simplex"),
+    ("seconds_fixed_scaling", "+ counts fixed, cost scaling"),
+]
+
+
+def routes_block(data: dict[str, Any]) -> str:
+    """docs/engine.md, Solver routes: component size against the time of every route."""
+    run = Run(data)
+    rows = []
+    for group in sorted(g for g in run.groups if g.startswith("solve_routes_")):
+        ref = run.ref(group)
+        if ref is None:
+            continue
+        info = ref["info"]
+        times = [number(info, key) for key, _ in ROUTES]
+        if any(v is None for v in times) or number(info, "arcs") is None:
+            continue
+        arcs = float(number(info, "arcs") or 0)
+        block, altering, flows, fixed, scaling = (float(v or 0.0) for v in times)
+        best = min(block, altering, flows + fixed, flows + scaling)
+        cells = [t(v) if v != best else f"**{t(v)}**" for v in (block, altering)]
+        cells += [t(flows)] + [t(flows + v) if flows + v != best else f"**{t(flows + v)}**"
+                               for v in (fixed, scaling)]
+        rows.append((float(info.get("scale", 0)), arcs,
+                     f"| {float(info.get('scale', 0)):g} | {count(arcs)} | {t(ref['median'])} | "
+                     + " | ".join(cells) + " |"))
+    if not rows:
+        return "**The solver routes were not measured in this run.**"
+    head = ["| scale | component arcs | engine (whole solve) | "
+            + " | ".join(name for _, name in ROUTES) + " |",
+            "|---:|---:|---:|" + "---:|" * len(ROUTES)]
+    return "\n".join(head + [row for _, _, row in sorted(rows)]) + (
+        "\n\nThe two fixed-count columns include the maximum flows; the fastest route of each "
+        "component is in bold. The engine's column is its whole solve of the component "
+        "(weighted simplex with the pivot rule chosen by size, both certificates).")

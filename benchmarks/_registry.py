@@ -67,6 +67,8 @@ CASES: dict[str, Case] = {
              "the default market at scale 0.1 (a city-sized request)"),
         Case("market_x10", "match", {"scale": 0.1, "seed": 0}, {"scale": 10.0, "seed": 0},
              "the default market at scale 10"),
+        Case("routes", "solve", {"scales": [0.1], "top": 2}, {"scales": [3.0, 10.0], "top": 3},
+             "the largest components of the default market's class network"),
         Case("region_1000", "commute", {"n_zones": 100, "seed": 0},
              {"n_zones": 1000, "seed": 0}, "synthetic planar road network"),
         Case("pools_1m", "validate", {"rows": 20_000, "seed": 0},

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _engine_page import engine_block, phases_block, scale10_block
+from _engine_page import engine_block, phases_block, routes_block, scale10_block
 from _format import (
     AIM_RATIO,
     AIM_SCALE_1_S,
@@ -367,7 +367,7 @@ BLOCKS: dict[str, dict[str, Callable[[dict[str, Any]], str]]] = {
     "docs/performance.md": {"run": run_block, "summary": summary,
                             "reading": reading_block, "entries": entries_block},
     "docs/engine.md": {"engine": engine_block, "engine_phases": phases_block,
-                       "engine_scale10": scale10_block},
+                       "engine_scale10": scale10_block, "engine_routes": routes_block},
     "docs/services.md": {"services": services_block},
 }
 
