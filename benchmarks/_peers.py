@@ -3,8 +3,10 @@
 Every function returns the objective it reached as an exact ``int`` (LP objectives are rounded
 after checking they are within 1e-6 of an integer), so a driver can assert equality with the
 known optimum and record it beside the time. The direct pool × vacancy formulation of the
-engine (one arc per admissible pair, solved level by level on raw OR-Tools) lives here too, so
-the engine-phase and whole-match drivers time the same peer.
+engine (one arc per admissible pair) lives here too, so the engine-phase and whole-match drivers
+time the same peers: on the pairs of ``pair_table``, solved level by level on raw OR-Tools
+(``DIRECT``), and the strong peer (``STRONG``): pairs enumerated by a vectorised routine written
+for speed, one maximum flow per count level, then LEMON's network simplex with the counts fixed.
 """
 
 from __future__ import annotations
