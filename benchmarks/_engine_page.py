@@ -14,6 +14,13 @@ from _format import AIM_SCALE_10_S, Run, count, in_processes, mb, number, t, x
 from _tables import load_range, recorded_machine
 
 DIRECT = "direct pool x vacancy, raw OR-Tools"
+# the strong direct peer (benchmarks/_peers.py ``STRONG``), and how the pages describe it
+STRONG = "direct pool x vacancy, max flows + LEMON"
+STRONG_WAY = ("solved the best way known (pairs enumerated by a vectorised routine, one maximum "
+              "flow per count level, then LEMON's network simplex with the counts fixed)")
+STRONG_SHORT = "the strong direct peer (vectorised pairs, max flows, then LEMON)"
+SCALES = (("match_scale_0.1", "scale 0.1"), ("match_scale_1.0", "scale 1"),
+          ("match_scale_10.0", "scale 10"))
 # the stages of ``plan.stats`` as docs/engine.md names them; "{}" takes the network sizes
 PHASES = [
     ("seconds_prepare", "prepare (rules on frames)"),
@@ -35,28 +42,32 @@ def _phases(info: dict[str, Any]) -> dict[str, float] | None:
     return out
 
 
-def _scale_row(run: Run, group: str, case: str) -> str | None:
+def _scale_row(run: Run, group: str, case: str, strong: bool = False) -> str | None:
+    """One scale's row; ``strong`` adds the strong direct peer's time and ratio."""
     ref = next(iter(run.groups.get(group, [])), None)
     if ref is None or ref["peer"] != "zzj_match":
         return None
     info = ref["info"]
     if ref["failed"]:
-        return f"| {case} | not solved ({ref['failed']}) | | | |"
+        return f"| {case} | not solved ({ref['failed']}) | | | |" + (" | |" if strong else "")
     added = ref["added_rss_mb"]
     memory = mb(added) if added is not None else mb(ref["peak_rss_mb"] or 0)
     workers = number(info, "peak_rss_workers_mb")
     if added is None and workers:
         memory += f" main + {mb(workers)} worker"
-    direct = run.entry(group, DIRECT)
     bold = "**" if group == "match_scale_1.0" else ""
     median = f"{bold}{t(ref['median'])}{bold}"
+    direct = run.entry(group, DIRECT)
     if direct is None:
         pairs = number(info, "compatible_pairs")
-        return (f"| {case} | {median} | {memory} | — "
-                f"{f'({count(pairs)} pairs) ' if pairs else ''}| — |")
-    ratio = direct["median"] / ref["median"]
-    return (f"| {case} | {median} | {memory} | {t(direct['median'])} | "
-            f"{bold}{x(ratio)}{bold} |")
+        cells = [f"— {f'({count(pairs)} pairs) ' if pairs else ''}| —"]
+    else:
+        cells = [f"{t(direct['median'])} | {bold}{x(direct['median'] / ref['median'])}{bold}"]
+    if strong:
+        other = run.entry(group, STRONG)
+        cells.append("— | —" if other is None else
+                     f"{t(other['median'])} | {bold}{x(other['median'] / ref['median'])}{bold}")
+    return f"| {case} | {median} | {memory} | " + " | ".join(cells) + " |"
 
 
 def engine_block(data: dict[str, Any]) -> str:
@@ -78,35 +89,57 @@ def engine_block(data: dict[str, Any]) -> str:
         text += (f" Scale 1 is the default market: {int(p['pools']):,} pools / "
                  f"{int(i['workers']):,} workers and {int(p['vacancies']):,} vacancies / "
                  f"{int(i['positions']):,} positions; scale 10 has ten times as many of each.")
-    text += (" The direct peer solves the same four objective levels on the pool × vacancy "
-             "network with raw OR-Tools; every run asserts that both reach the same levels.")
-    rows = [row for g, case in (("match_scale_0.1", "scale 0.1"), ("match_scale_1.0", "scale 1"),
-                                ("match_scale_10.0", "scale 10"))
-            if (row := _scale_row(run, g, case))]
+    strong = any(run.entry(g, STRONG) for g, _ in SCALES)
+    if strong:
+        text += (" Two direct peers solve the same four objective levels on the pool × vacancy "
+                 "network: one with raw OR-Tools, one min-cost flow per level on the pairs of "
+                 f"`pair_table`, and the strong one, {STRONG_WAY.removeprefix('solved ')}; every "
+                 "run asserts that all reach the same levels.")
+    else:
+        text += (" The direct peer solves the same four objective levels on the pool × vacancy "
+                 "network with raw OR-Tools; every run asserts that both reach the same levels.")
+    rows = [row for g, case in SCALES if (row := _scale_row(run, g, case, strong))]
     if rows:
         text += ("\n\n| case | `zm.match()` median | peak memory | direct pool × vacancy, "
-                 "raw OR-Tools | ratio |\n|---|---:|---:|---:|---:|\n" + "\n".join(rows))
+                 "raw OR-Tools | ratio |"
+                 + (" direct, max flows + LEMON | ratio |" if strong else "")
+                 + "\n|---|---:|---:|---:|---:|" + ("---:|---:|" if strong else "") + "\n"
+                 + "\n".join(rows))
     said = []
     solve, solve_direct = run.ref("engine_solve_scale_1.0"), run.entry("engine_solve_scale_1.0",
                                                                         DIRECT)
+    solve_strong = run.entry("engine_solve_scale_1.0", STRONG)
     if solve and solve_direct:
         said.append(f"The solve phase alone at scale 1: {t(solve['median'])} against "
                     f"{t(solve_direct['median'])} "
-                    f"({x(solve_direct['median'] / solve['median'])})")
+                    f"({x(solve_direct['median'] / solve['median'])})"
+                    + (f" and {t(solve_strong['median'])} by max flows + LEMON "
+                       f"({x(solve_strong['median'] / solve['median'])})"
+                       if solve_strong else ""))
     build = run.ref("engine_build_scale_1.0")
     build_direct = run.entry("engine_build_scale_1.0", "direct pool x vacancy pairs")
+    build_strong = run.entry("engine_build_scale_1.0", "direct pool x vacancy pairs, vectorised")
     if build and build_direct:
         said.append(f"building the class network {t(build['median'])} against "
                     f"{t(build_direct['median'])} for the "
                     f"{count(float(build_direct['info'].get('arcs', 0)))} arcs of the direct "
-                    "network")
+                    "network" + (f" ({t(build_strong['median'])} with the vectorised pair "
+                                 "enumeration)" if build_strong else ""))
     paragraph = "; ".join(said) + "." if said else ""
     tenth = run.ratio("match_scale_0.1", DIRECT)
     if tenth is not None:
-        paragraph += (" At scale 0.1 the direct peer " +
-                      ("wins" if tenth < 1 else f"takes {x(tenth)} as long") +
-                      ": it computes four numbers, while `match` also builds the plan, its "
-                      "reasons and its certificates.")
+        strong_tenth = run.ratio("match_scale_0.1", STRONG)
+        verdict = "wins" if tenth < 1 else f"takes {x(tenth)} as long"
+        who = "the direct peer"
+        if strong_tenth is not None and max(tenth, strong_tenth) < 1:
+            who = "both direct peers"
+            verdict = f"win ({x(tenth)} on raw OR-Tools, {x(strong_tenth)} the strong one)"
+        elif strong_tenth is not None:
+            verdict = "on raw OR-Tools " + " and the strong one ".join(
+                f"wins ({x(r)})" if r < 1 else f"takes {x(r)} as long"
+                for r in (tenth, strong_tenth))
+        paragraph += (f" At scale 0.1 {who} {verdict}: it computes four numbers, "
+                      "while `match` also builds the plan, its reasons and its certificates.")
     return text + ("\n\n" + paragraph.strip() if paragraph.strip() else "")
 
 

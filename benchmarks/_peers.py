@@ -3,8 +3,10 @@
 Every function returns the objective it reached as an exact ``int`` (LP objectives are rounded
 after checking they are within 1e-6 of an integer), so a driver can assert equality with the
 known optimum and record it beside the time. The direct pool × vacancy formulation of the
-engine (one arc per admissible pair, solved level by level on raw OR-Tools) lives here too, so
-the engine-phase and whole-match drivers time the same peer.
+engine (one arc per admissible pair) lives here too, so the engine-phase and whole-match drivers
+time the same peers: on the pairs of ``pair_table``, solved level by level on raw OR-Tools
+(``DIRECT``), and the strong peer (``STRONG``): pairs enumerated by a vectorised routine written
+for speed, one maximum flow per count level, then LEMON's network simplex with the counts fixed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from zzj_match.flow.instances import FlowInstance
 
 #: The engine's objective levels, in the default lexicographic order.
 LEVELS = ("key_positions", "priority_placements", "placements", "cost")
+#: Peer labels of the two direct pool × vacancy peers (results JSON, docs_blocks.SHORT).
+DIRECT = "direct pool x vacancy, raw OR-Tools"
+STRONG = "direct pool x vacancy, max flows + LEMON"
+#: Peer labels of their pair builds alone (group ``engine_build_*``).
+DIRECT_PAIRS = "direct pool x vacancy pairs"
+STRONG_PAIRS = "direct pool x vacancy pairs, vectorised"
 
 
 def _exact(value: float) -> int:
@@ -161,6 +169,19 @@ class Direct:
 def direct_network(prep: Any) -> Direct:
     """The direct network: S → PP/PN → pool → vacancy → VK/VN → T, and S → T (unplaced)."""
     pairs = pair_table(prep)
+    return direct_arrays(prep, pairs["p"].to_numpy(), pairs["v"].to_numpy(),
+                         pairs["cost"].to_numpy(np.int64))
+
+
+def direct_arrays(prep: Any, pi: np.ndarray[Any, Any], vi: np.ndarray[Any, Any],
+                  pair_cost: np.ndarray[Any, Any]) -> Direct:
+    """The direct network's arrays from explicit pairs (pool rows, vacancy rows, costs).
+
+    Nodes: S = 0, T = 1, PP = 2 (priority pools), PN = 3, VK = 4 (key vacancies), VN = 5, then
+    the pools and the vacancies. Arcs: S → PP, S → PN, one collector arc → each pool, the
+    pairs, each vacancy → VK/VN, VK → T, VN → T, and S → T (the unplaced workers), in that
+    order.
+    """
     n_p, n_v = len(prep.pools), len(prep.vacancies)
     ph = prep.pools.headcount * prep.pools.may_share
     vh = prep.vacancies.headcount
@@ -169,14 +190,13 @@ def direct_network(prep: Any) -> Direct:
     big = int(ph.sum())
     pp = 6 + np.arange(n_p)
     vv = 6 + n_p + np.arange(n_v)
-    pi, vi = pairs["p"].to_numpy(), pairs["v"].to_numpy()
     tail = np.r_[0, 0, np.where(prio, 2, 3), pp[pi], vv, 4, 5, 0].astype(np.int64)
     head = np.r_[2, 3, pp, vv[vi], np.where(key, 4, 5), 1, 1, 1].astype(np.int64)
     cap = np.r_[ph[prio].sum(), ph[~prio].sum(), ph, np.minimum(ph[pi], vh[vi]), vh,
                 vh[key].sum(), vh[~key].sum(), big].astype(np.int64)
     m = tail.size
     cost = np.zeros(m, np.int64)
-    cost[2 + n_p:2 + n_p + len(pairs)] = pairs["cost"].to_numpy(np.int64)
+    cost[2 + n_p:2 + n_p + pi.size] = pair_cost
     supply = np.zeros(6 + n_p + n_v, np.int64)
     supply[0], supply[1] = big, -big
     arc = {"priority_placements": 0, "key_positions": m - 3, "placements": m - 1}
@@ -221,6 +241,167 @@ def direct_pipeline(market: Any, region: Any, policy: Any) -> dict[str, int]:
     tables = commute_tables(region, policy.commute)
     prep = prepare(market.enterprises, market.vacancies, market.pools, tables, policy)
     return direct_solve(direct_network(prep), policy.objective)
+
+
+# ------------------------------------- the strong direct peer: fast pairs, max flows, LEMON
+
+
+def strong_pairs(prep: Any) -> tuple[np.ndarray[Any, Any], ...]:
+    """Every admissible (pool, vacancy) pair and its integer cost, enumerated fast.
+
+    The same pairs and costs as :func:`~zzj_match.engine.pair_table` (asserted by
+    ``test_bench_engine.py``), without its join on occupations and its frames. The engine's
+    (pool, target occupation, work zone, commute case) triples (``make_triples`` in building
+    mode: each cut to the level slice of its vacancy group the workers qualify for, and
+    dropped when the group's extremes exclude it) are expanded to the vacancies of that slice
+    whose wage reaches the triple's threshold — the vacancies of each (group, minimum level)
+    run sorted by wage, so that these are a suffix found by one ``searchsorted`` — and, for a
+    shuttle or dorm triple, that have a shuttle or housing. Each such pair is then checked by
+    the engine's one home of the rules (``pair_flags``) and kept when it passes every rule of
+    ``RULE_FLAGS`` *in the triple's commute case* (a pair lies in one triple per case its
+    group may hold; it keeps the one of its own case). A pair's cost is its triple's middle
+    units plus the vacancy's wage units minus the pool's, as on the class network's path.
+
+    Returns
+    -------
+    tuple of arrays
+        Pool rows, vacancy rows, ``trained`` and the integer cost, in no particular order.
+    """
+    from zzj_match.engine.network._index import expand
+    from zzj_match.engine.network.candidates import VacancyGroups, make_triples
+    from zzj_match.engine.rules.admissible import RULE_FLAGS, pair_flags
+    from zzj_match.engine.rules.cost import DORM, SHUTTLE
+
+    p, v = prep.pools, prep.vacancies
+    gr = VacancyGroups(prep, np.arange(len(v), dtype=np.int64))
+    tr = make_triples(prep, gr, np.arange(len(p), dtype=np.int64), building=True)
+    # within each (group, minimum level) run of gr.rows, sort by wage rank
+    n_w = np.int64(prep.wage_values.size + 1)
+    rank = np.searchsorted(prep.wage_values, v.wage).astype(np.int64)
+    gid = np.repeat(np.arange(gr.count.size, dtype=np.int64), gr.count)
+    lvl = v.min_level[gr.rows].astype(np.int64)
+    run_key = gid * np.int64(8) + lvl
+    brk = np.flatnonzero(np.r_[True, run_key[1:] != run_key[:-1]]) if run_key.size else (
+        np.zeros(0, np.int64))
+    run = np.cumsum(np.r_[False, run_key[1:] != run_key[:-1]]) if run_key.size else gid
+    order = np.lexsort((rank[gr.rows], run))
+    rows = gr.rows[order]
+    key = run * n_w + rank[rows]  # non-decreasing
+    run_end = np.r_[brk[1:], rows.size]
+    # a triple's level slice is whole runs; in each, the vacancies from its wage threshold on
+    s0, s1 = gr.start[tr.g] + tr.lo, gr.start[tr.g] + tr.hi
+    r0 = np.searchsorted(brk, s0)
+    tri, r = expand(r0, np.searchsorted(brk, s1) - r0)
+    first = np.searchsorted(key, r * n_w + tr.thr_rank[tri])
+    own, at = expand(first, run_end[r] - first)
+    tri = tri[own]
+    vi = rows[at]
+    case = tr.case[tri]
+    need = ((case != SHUTTLE) | prep.has_shuttle[vi]) & ((case != DORM) | v.housing[vi])
+    keep = np.flatnonzero(need)
+    tri, vi, case = tri[keep], vi[keep], case[keep]
+    pi, trained = tr.p[tri], tr.trained[tri]
+    flags = pair_flags(prep, pi, vi, trained, tr.zp[tri], p.tolerance_min[pi])
+    ok = np.logical_and.reduce([flags[f] for f in RULE_FLAGS]) & (flags["case"] == case)
+    keep = np.flatnonzero(ok)
+    pi, vi = pi[keep], vi[keep]
+    cost = tr.cost[tri[keep]] + v.wage_units[vi] - p.wage_units[pi]
+    return pi, vi, trained[keep], cost.astype(np.int64)
+
+
+def strong_max_flows(d: Direct, levels: tuple[str, ...]) -> dict[str, int]:
+    """The maximum of each count level alone, one OR-Tools ``SimpleMaxFlow`` per level.
+
+    As ``engine/solve/maxflow.max_level`` does on the class network: the unplaced arc shut,
+    for ``key_positions`` the non-key collector shut too, for ``priority_placements`` the
+    non-priority one. One graph, its capacities changed between the solves. The maxima are
+    attained by one flow together (see ``max_level``'s docstring), so each is its level's
+    lexicographic optimum in any order.
+    """
+    from ortools.graph.python import max_flow
+
+    m = d.tail.size
+    cap = d.cap.copy()
+    cap[d.arc["placements"]] = 0
+    smf = max_flow.SimpleMaxFlow()
+    smf.add_arcs_with_capacity(d.tail, d.head, cap)
+    shut = {"key_positions": m - 2, "priority_placements": 1, "placements": None}
+    out = {}
+    for level in levels:
+        a = shut[level]
+        if a is not None:
+            smf.set_arc_capacity(a, 0)
+        status = smf.solve(0, 1)
+        assert status == smf.OPTIMAL, status
+        out[level] = int(smf.optimal_flow())
+        if a is not None:
+            smf.set_arc_capacity(a, int(cap[a]))
+    return out
+
+
+def lemon_flow(d: Direct, lower: np.ndarray[Any, Any],
+               upper: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Min-cost flow of the direct network within ``[lower, upper]``, LEMON network simplex.
+
+    Lower bounds are shifted into the supplies, and arcs of negative cost reversed (an arc
+    of cost ``c < 0`` and capacity ``u`` becomes its reverse of cost ``-c`` carrying
+    ``u - x``), as ``zzj_match.flow._backends.lemon_solve`` does; returns the arc flows.
+    """
+    import pylmcf
+
+    cap = upper - lower
+    sup = d.supply.copy()
+    np.subtract.at(sup, d.tail, lower)
+    np.add.at(sup, d.head, lower)
+    neg = d.cost < 0
+    t = np.where(neg, d.head, d.tail)
+    h = np.where(neg, d.tail, d.head)
+    np.subtract.at(sup, d.tail[neg], cap[neg])
+    np.add.at(sup, d.head[neg], cap[neg])
+    order = np.lexsort((h, t))
+    g = pylmcf.Graph(sup.size, t[order], h[order])
+    g.set_node_supply(sup)
+    g.set_edge_costs(np.abs(d.cost)[order])
+    g.set_edge_capacities(cap[order])
+    g.solve()
+    x = np.empty(d.tail.size, dtype=np.int64)
+    x[order] = np.asarray(g.result(), dtype=np.int64)
+    flow: np.ndarray[Any, Any] = np.where(neg, cap - x, x) + lower
+    return flow
+
+
+def strong_solve(d: Direct, objective: tuple[str, ...]) -> dict[str, int]:
+    """Lexicographic optimum of the direct network: max flows for the counts, then LEMON.
+
+    Each count level of ``objective`` is fixed at its maximum on its collector arc (lower =
+    upper: ``S → PP`` priority, ``VK → T`` key, ``S → T`` the unplaced workers), then one
+    min-cost flow by LEMON's network simplex gives the cost.
+    """
+    counts = tuple(level for level in objective if level != "cost")
+    maxima = strong_max_flows(d, counts)
+    lower = np.zeros(d.tail.size, np.int64)
+    upper = d.cap.copy()
+    for level, value in maxima.items():
+        a = d.arc[level]
+        lower[a] = upper[a] = d.big - value if level == "placements" else value
+    flow = lemon_flow(d, lower, upper)
+    levels = dict.fromkeys(LEVELS, 0)
+    levels.update(maxima)
+    levels["cost"] = int(d.cost @ flow)
+    return levels
+
+
+def strong_network(prep: Any) -> Direct:
+    """The direct network on the pairs of :func:`strong_pairs` (the strong peer's build)."""
+    pi, vi, _trained, cost = strong_pairs(prep)
+    return direct_arrays(prep, pi, vi, cost)
+
+
+def strong_direct_pipeline(market: Any, region: Any, policy: Any) -> dict[str, int]:
+    """The strong direct peer: fast pairs, one max flow per count level, then LEMON for cost."""
+    tables = commute_tables(region, policy.commute)
+    prep = prepare(market.enterprises, market.vacancies, market.pools, tables, policy)
+    return strong_solve(strong_network(prep), policy.objective)
 
 
 def plan_levels(plan: Any) -> dict[str, int]:
