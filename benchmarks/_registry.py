@@ -67,6 +67,9 @@ CASES: dict[str, Case] = {
              "the default market at scale 0.1 (a city-sized request)"),
         Case("market_x10", "match", {"scale": 0.1, "seed": 0}, {"scale": 10.0, "seed": 0},
              "the default market at scale 10"),
+        Case("service_memory", "service", {"scales": [0.02, 0.05], "seed": 0},
+             {"scales": [0.1, 1.0, 3.0], "seed": 0},
+             "a Matcher of the default market at several scales: build time, peak and kept memory"),
         Case("routes", "solve", {"scales": [0.1], "top": 2}, {"scales": [3.0, 10.0], "top": 3},
              "the largest components of the default market's class network"),
         Case("region_1000", "commute", {"n_zones": 100, "seed": 0},
@@ -89,13 +92,19 @@ def reference_file(relative: str) -> Path:
 
 def _status_mb() -> tuple[float, float]:
     """(VmRSS, VmHWM) of this process in MB, from ``/proc/self/status``."""
-    values = {"VmRSS": 0.0, "VmHWM": 0.0}
+    values = _status_fields("VmRSS", "VmHWM")
+    return values["VmRSS"], values["VmHWM"]
+
+
+def _status_fields(*keys: str) -> dict[str, float]:
+    """The named fields of ``/proc/self/status`` in MB (0 where the kernel has none)."""
+    values = dict.fromkeys(keys, 0.0)
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
             key = line.split(":", 1)[0]
             if key in values:
                 values[key] = int(line.split()[1]) / 1024.0
-    return values["VmRSS"], values["VmHWM"]
+    return values
 
 
 def _release_free_memory() -> None:
@@ -112,18 +121,17 @@ def _release_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def rss_profile(fn: Callable[[], object]) -> tuple[float, float]:
-    """Run ``fn`` once in a forked child; return (peak RSS, peak RSS added by ``fn``) in MB.
+def _probe(fn: Callable[[], object]) -> dict[str, float]:
+    """Run ``fn`` once in a forked child; return its memory figures in MB.
 
-    A forked child starts with the parent's resident pages (the inputs, imported modules and
-    whatever the test session holds), so the first figure depends on the session; the second,
-    peak minus the child's resident size just before ``fn``, is the memory the call itself
-    needed and compares across implementations. The child's high-water mark is reset first
-    (``/proc/self/clear_refs``) where the kernel allows it, after freed heap memory has been
-    returned to the kernel. A child that fails raises here.
+    ``start`` (VmRSS before ``fn``), ``peak`` (VmHWM after it), ``file`` (the file-backed
+    pages, mostly shared libraries' code, ``fn`` faulted in: a forked child maps them without
+    their pages, so they count as added the first time it runs code the parent ran) and
+    ``kept`` (the anonymous memory, RssAnon, added while ``fn``'s result stays referenced,
+    once garbage has been collected and freed heap memory handed back to the kernel). See
+    :func:`rss_profile`; a child that fails raises here.
     """
-    if sys.platform != "linux":  # pragma: no cover - /proc and fork needed
-        return float("nan"), float("nan")
+    keys = ("VmRSS", "VmHWM", "RssAnon", "RssFile")
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -136,10 +144,15 @@ def rss_profile(fn: Callable[[], object]) -> tuple[float, float]:
                     fh.write("5")
             except OSError:
                 pass
-            start, _ = _status_mb()
-            fn()
-            _, peak = _status_mb()
-            os.write(write_fd, f"{peak} {start}".encode())
+            before = _status_fields(*keys)
+            result = fn()
+            during = _status_fields(*keys)
+            _release_free_memory()
+            after = _status_fields(*keys)
+            del result
+            figures = [before["VmRSS"], during["VmHWM"], after["RssFile"] - before["RssFile"],
+                       after["RssAnon"] - before["RssAnon"]]
+            os.write(write_fd, " ".join(map(str, figures)).encode())
             status = 0
         finally:
             os._exit(status)
@@ -149,8 +162,40 @@ def rss_profile(fn: Callable[[], object]) -> tuple[float, float]:
     _, code, _ = os.wait4(pid, 0)
     if code != 0 or not text:
         raise RuntimeError(f"memory probe child failed (wait status {code})")
-    peak, start = (float(x) for x in text.split())
-    return peak, max(peak - start, 0.0)
+    return dict(zip(("start", "peak", "file", "kept"), map(float, text.split()), strict=True))
+
+
+def rss_profile(fn: Callable[[], object]) -> tuple[float, float]:
+    """Run ``fn`` once in a forked child; return (peak RSS, peak RSS added by ``fn``) in MB.
+
+    A forked child starts with the parent's resident pages (the inputs, imported modules and
+    whatever the test session holds), so the first figure depends on the session; the second,
+    peak minus the child's resident size just before ``fn``, is the memory the call itself
+    needed and compares across implementations. The child's high-water mark is reset first
+    (``/proc/self/clear_refs``) where the kernel allows it, after freed heap memory has been
+    returned to the kernel. A child that fails raises here.
+    """
+    if sys.platform != "linux":  # pragma: no cover - /proc and fork needed
+        return float("nan"), float("nan")
+    got = _probe(fn)
+    return got["peak"], max(got["peak"] - got["start"], 0.0)
+
+
+def rss_kept(fn: Callable[[], object]) -> tuple[float, float]:
+    """Run ``fn`` once in a forked child; return (peak memory added, memory kept) in MB.
+
+    Both leave out the shared libraries' pages ``fn`` faults in (see :func:`_probe`), which a
+    long-running service has resident anyway. The first is :func:`rss_profile`'s peak added
+    less those pages; the second the anonymous memory the child still has above its size
+    before ``fn`` while ``fn``'s result stays referenced, after garbage collection and
+    ``malloc_trim``: the memory the result holds beyond what was resident before (the inputs,
+    caches already filled). Freed memory the allocator keeps resident is reused first and not
+    counted; heap pages kept by fragmentation are.
+    """
+    if sys.platform != "linux":  # pragma: no cover - /proc and fork needed
+        return float("nan"), float("nan")
+    got = _probe(fn)
+    return (max(got["peak"] - got["start"] - got["file"], 0.0), max(got["kept"], 0.0))
 
 
 def peak_rss_mb(fn: Callable[[], object]) -> float:

@@ -12,6 +12,10 @@ Groups (each with its own cold ``match`` of the same market, so every ratio is o
 * ``service_closure``: the 黄茅海 passage closed: ``zm.rematch`` from the plan in force
   against a cold ``match`` on the closed region. The objective column holds the heads each
   moves; aim: at most twice the placements the closure makes infeasible (``forced_moves``).
+* ``service_memory_scale_{s}``: building ``zm.Matcher`` of the default market (embedded
+  region) at each scale of the ``service_memory`` case, one round; ``extra_info`` has the peak
+  resident memory the build adds and the resident memory the built Matcher keeps
+  (:func:`_registry.rss_kept`, in a forked child), with the market's size.
 
 Every update is checked against the plan it replaces (conservation, KPIs); the exactness of
 updates against a cold re-plan is tested in ``tests/test_service_update.py``.
@@ -26,7 +30,7 @@ import numpy as np
 import pytest
 
 import zzj_match as zm
-from _registry import CASES, FULL, measure_rss, record
+from _registry import CASES, FULL, measure_rss, record, rss_kept
 from zzj_match.engine import commute_tables
 
 CASE = CASES["market"]
@@ -160,3 +164,20 @@ def test_service_closure_cold(benchmark: Any, market: Any, closure: dict[str, An
     benchmark.group = f"service_closure_scale_{SCALE}"
     record(benchmark, peer="cold zm.match", objective=f"moved {moved}", moved=moved,
            placed=cold.kpis["workers_placed"])
+
+
+@pytest.mark.parametrize("scale", CASES["service_memory"].params["scales"])
+def test_service_memory(benchmark: Any, region: Any, scale: float) -> None:
+    """Build time and memory of a Matcher per scale (memory probed in smoke runs too)."""
+    market = zm.datasets.zzj_market(scale=scale, seed=CASES["service_memory"].params["seed"])
+    m = benchmark.pedantic(zm.Matcher, args=(market,), rounds=1, iterations=1)
+    kpis = m.plan.kpis
+    del m
+    # after the timed build: modules imported and caches (commute tables) filled, so the
+    # kept figure is the snapshot's and not theirs
+    added, kept = rss_kept(lambda: zm.Matcher(market))
+    benchmark.group = f"service_memory_scale_{scale}"
+    record(benchmark, variant="build Matcher", objective=kpis["workers_placed"], scale=scale,
+           workers=kpis["workers"], positions=kpis["positions"], pools=len(market.pools),
+           vacancies=len(market.vacancies), added_rss_mb=round(added, 1),
+           kept_rss_mb=round(kept, 1))
