@@ -158,3 +158,35 @@ def test_city_pair_caps_equal_the_direct_formulation(market, caps) -> None:
     flows = plan.transfers.groupby(["home_city", "work_city"])["headcount"].sum()
     for key, cap in policy.city_pairs().items():
         assert flows.get(key, 0) <= cap
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(market=markets(), pi=st.integers(0, len(POLICIES) - 1))
+def test_the_max_flow_and_cost_scaling_route_equals_the_direct_formulation(market, pi) -> None:
+    """The route of the largest components, forced on small ones: the same optimum."""
+    from zzj_match.engine.solve import levels
+
+    ent, vac, pools, commute = market
+    policy = POLICIES[pi].model_copy(update={"processes": 1})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(levels, "COST_SCALING_MIN_ARCS", 0)
+        plan = match_frames(ent, vac, pools, commute, policy)
+    assert plan_levels(plan) == direct_optimum(ent, vac, pools, commute, policy)
+    if plan.kpis["workers_placed"]:
+        assert "cost-scaling" in plan.stats["level_groups"]
+    assert plan_levels(plan) == plan_levels(match_frames(ent, vac, pools, commute, policy))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(market=markets(max_pools=3, max_vacancies=3, max_head=2, tiny=True),
+       pi=st.integers(0, len(POLICIES) - 1))
+def test_the_max_flow_and_cost_scaling_route_matches_brute_force(market, pi) -> None:
+    from zzj_match.engine.solve import levels
+
+    ent, vac, pools, commute = market
+    if len(direct_pairs(ent, vac, pools, commute, POLICIES[pi])) > 6:
+        return  # keep the enumeration small
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(levels, "COST_SCALING_MIN_ARCS", 0)
+        plan = match_frames(ent, vac, pools, commute, POLICIES[pi])
+    assert plan_levels(plan) == brute_force_optimum(ent, vac, pools, commute, POLICIES[pi])

@@ -51,7 +51,7 @@ def test_docstring_example_and_result_object() -> None:
     assert "lemon" in text
 
 
-@pytest.mark.parametrize("backend", ["lemon", "ortools", "exact"])
+@pytest.mark.parametrize("backend", ["lemon", "lemon_scaling", "ortools", "exact"])
 def test_lower_bounds_negative_costs_cycle_selfloop_parallel(backend: str) -> None:
     # a negative cycle 1 -> 2 -> 1, a negative self-loop, parallel arcs with different costs,
     # a lower bound forcing flow through an expensive arc
@@ -100,7 +100,7 @@ def test_unbalanced_supply_is_a_status() -> None:
 def test_capacity_infeasible_has_a_checked_cut() -> None:
     tail, head, cap = [0, 0, 1, 2], [1, 2, 3, 3], [2, 1, 5, 5]
     supply = [4, 0, 0, -4]
-    for backend in ("lemon", "ortools", "exact"):
+    for backend in ("lemon", "lemon_scaling", "ortools", "exact"):
         res = min_cost_flow(tail, head, cap, [1, 1, 1, 1], supply, backend=backend)
         assert res.status == "infeasible"
         assert res.cut is not None
@@ -124,7 +124,7 @@ def test_beyond_int64_goes_exact_and_stays_exact() -> None:
     assert res.backend == "exact"
     assert res.objective == 8 * big
     assert res.objective > 2**63
-    for fast in ("lemon", "ortools"):
+    for fast in ("lemon", "lemon_scaling", "ortools"):
         with pytest.raises(InputError, match="backend"):
             min_cost_flow(tail, head, cap, cost, supply, backend=fast)
 
@@ -223,8 +223,8 @@ def test_a_wrong_flow_from_the_solver_raises(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(mcf_module, "ortools_solve", bad_solver)
     # LEMON also hands over potentials: claim zero ones, which the check must not accept
     monkeypatch.setattr(mcf_module, "lemon_solve",
-                        lambda *a: (bad_solver(*a), np.zeros(3, dtype=np.int64)))
-    for backend in ("lemon", "ortools"):
+                        lambda *a, **k: (bad_solver(*a), np.zeros(3, dtype=np.int64)))
+    for backend in ("lemon", "lemon_scaling", "ortools"):
         with pytest.raises(SolverError, match="certificate"):
             min_cost_flow([0, 0, 1], [1, 2, 2], [4, 3, 4], [1, 5, 1], [3, 0, -3],
                           backend=backend)
@@ -235,8 +235,9 @@ def test_a_wrong_flow_from_the_solver_raises(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(mcf_module, "ortools_solve", broken_conservation)
     monkeypatch.setattr(mcf_module, "lemon_solve",
-                        lambda *a: (broken_conservation(*a), np.zeros(3, dtype=np.int64)))
-    for backend in ("lemon", "ortools"):
+                        lambda *a, **k: (broken_conservation(*a),
+                                         np.zeros(3, dtype=np.int64)))
+    for backend in ("lemon", "lemon_scaling", "ortools"):
         with pytest.raises(SolverError, match="node"):
             min_cost_flow([0, 0, 1], [1, 2, 2], [4, 3, 4], [1, 5, 1], [3, 0, -3],
                           backend=backend)
@@ -244,8 +245,8 @@ def test_a_wrong_flow_from_the_solver_raises(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_a_false_infeasible_from_the_solver_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mcf_module, "ortools_solve", lambda *args: None)
-    monkeypatch.setattr(mcf_module, "lemon_solve", lambda *args: None)
-    for backend in ("lemon", "ortools"):
+    monkeypatch.setattr(mcf_module, "lemon_solve", lambda *args, **kwargs: None)
+    for backend in ("lemon", "lemon_scaling", "ortools"):
         with pytest.raises(SolverError, match="does not prove"):
             min_cost_flow([0, 0, 1], [1, 2, 2], [4, 3, 4], [1, 5, 1], [3, 0, -3],
                           backend=backend)

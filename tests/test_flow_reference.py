@@ -103,7 +103,7 @@ def test_bflow_exact_backend_agrees(reference_dir: Path, name: str) -> None:
 @pytest.mark.parametrize("name", sorted(DIMACS))
 def test_dimacs_known_optimum(reference_dir: Path, name: str) -> None:
     inst = read_dimacs_min(REF / "dimacs_mcf" / f"{name}.min")
-    for backend in ("lemon", "ortools"):
+    for backend in ("lemon", "lemon_scaling", "ortools"):
         res = min_cost_flow(**inst.kwargs(), backend=backend)
         assert res.status == "optimal"
         assert res.backend == backend

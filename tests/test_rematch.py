@@ -126,6 +126,22 @@ def test_rematch_reaches_the_reference_optimum_with_the_keep_level(data, pi) -> 
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), pi=st.integers(0, len(POLICIES) - 1))
+def test_the_max_flow_and_cost_scaling_route_keeps_the_reference_optimum(data, pi) -> None:
+    """The largest components' route (forced here) solves the keep level exactly too."""
+    from zzj_match.engine.solve import levels
+
+    ent, vac, pools, commute = data.draw(markets())
+    policy = POLICIES[pi].model_copy(update={"processes": 1})
+    pairs = [(p, v) for p, v, _ in direct_pairs(ent, vac, pools, commute, policy)]
+    previous = data.draw(previous_rows(pools, vac, pairs))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(levels, "COST_SCALING_MIN_ARCS", 0)
+        plan = match_frames(ent, vac, pools, commute, policy, previous=previous)
+    assert replan_levels(plan) == reference(ent, vac, pools, commute, policy, previous)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_keep_off_is_a_cold_match_that_still_counts_moves(data) -> None:
     ent, vac, pools, commute = data.draw(markets())

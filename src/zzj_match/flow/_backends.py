@@ -5,6 +5,9 @@
   :func:`lemon_safe` has proved the bounds, with negative-cost arcs reversed first (it takes
   costs >= 0 only). Pricing: ``block_search`` (LEMON's default), ``altering_list`` on networks
   of :data:`ALTERING_MIN_ARCS` arcs and more (:func:`pivot_rule`).
+* ``lemon_scaling``: LEMON's cost scaling through ``pylmcf`` (int64), under OR-Tools' bounds
+  (cost scaling too: :func:`ortools_safe`). Never chosen by ``auto``; the engine asks for it
+  on its largest components with the count levels fixed.
 * ``ortools``: OR-Tools ``SimpleMinCostFlow`` (cost scaling, int64). Fast; it saturates silently
   beyond int64, so it is only called once :func:`ortools_safe` has proved the bounds.
 * ``exact``: ``networkx.network_simplex`` on Python ints: exact for any magnitude, slow.
@@ -163,8 +166,14 @@ def lemon_solve(
     cap: npt.NDArray[np.int64],
     cost: npt.NDArray[np.int64],
     supply: npt.NDArray[np.int64],
+    *,
+    scaling: bool = False,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
-    """Solve with LEMON's network simplex (``pylmcf``); ``None`` when infeasible.
+    """Solve with LEMON (``pylmcf``); ``None`` when infeasible.
+
+    ``scaling=False``: network simplex (pivot rule by size, :func:`pivot_rule`); ``True``:
+    LEMON's cost scaling (push-relabel on ε-optimal flows), faster than network simplex on the
+    largest components once their count levels are fixed (docs/engine.md "Solver routes").
 
     LEMON takes non-negative costs and arcs sorted by (tail, head). An arc of negative cost
     ``c`` and capacity ``u`` is replaced by its reverse of cost ``-c`` carrying ``u - x``:
@@ -194,21 +203,29 @@ def lemon_solve(
         np.subtract.at(sup, tail[neg], cap[neg])
         np.add.at(sup, head[neg], cap[neg])
     order = np.lexsort((h, t))
-    g = pylmcf.Graph(n, t[order], h[order])
-    g.set_pivot_rule(pivot_rule(tail.size))
-    g.set_node_supply(sup)
-    g.set_edge_costs(np.abs(cost)[order])
-    g.set_edge_capacities(cap[order])
+    what = "cost scaling" if scaling else "network simplex"
     try:
-        g.solve()
+        if scaling:
+            from pylmcf.pylmcf_cpp import lmcf_cost_scaling
+
+            flows, potentials = lmcf_cost_scaling(sup, t[order], h[order], cap[order],
+                                                  np.abs(cost)[order], True)
+        else:
+            g = pylmcf.Graph(n, t[order], h[order])
+            g.set_pivot_rule(pivot_rule(tail.size))
+            g.set_node_supply(sup)
+            g.set_edge_costs(np.abs(cost)[order])
+            g.set_edge_capacities(cap[order])
+            g.solve()
+            flows, potentials = g.result(), g.potentials()
     except RuntimeError as exc:
         if "INFEASIBLE" in str(exc):
             return None
-        raise SolverError(f"LEMON network simplex failed: {exc}") from exc
+        raise SolverError(f"LEMON {what} failed: {exc}") from exc
     x = np.empty(tail.size, dtype=np.int64)
-    x[order] = np.asarray(g.result(), dtype=np.int64)
+    x[order] = np.asarray(flows, dtype=np.int64)
     out: npt.NDArray[np.int64] = np.where(neg, cap - x, x)
-    return out, np.asarray(g.potentials(), dtype=np.int64)
+    return out, np.asarray(potentials, dtype=np.int64)
 
 
 def exact_solve(
