@@ -37,7 +37,7 @@ def _memory_rows(run: Run) -> list[str]:
         ref = run.ref(group) if group.startswith(MEMORY) else None
         info = ref["info"] if ref else {}
         figures = [number(info, k) for k in ("scale", "workers", "positions", "added_rss_mb",
-                                             "kept_rss_mb")]
+                                             "kept_mb")]
         if ref is None or any(f is None for f in figures):
             continue
         scale, workers, positions, added, kept = (float(f or 0.0) for f in figures)
