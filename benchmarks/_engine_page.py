@@ -246,4 +246,4 @@ def routes_block(data: dict[str, Any]) -> str:
     return "\n".join(head + [row for _, _, row in sorted(rows)]) + (
         "\n\nThe two fixed-count columns include the maximum flows; the fastest route of each "
         "component is in bold. The engine's column is its whole solve of the component "
-        "(weighted simplex with the pivot rule chosen by size, both certificates).")
+        "(the route and pivot rule chosen by size, certificates included).")

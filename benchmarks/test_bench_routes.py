@@ -2,8 +2,8 @@
 
 For each of the largest components of the default market's class network (case ``routes``:
 smoke scale 0.1, full scales 3 and 10), the engine's own solve (``solve_lexicographic``:
-one weighted min-cost flow on LEMON's network simplex, both certificates) is the measured
-call, and beside it, timed once each on the same arrays:
+the route it chooses by size, certificates included) is the measured call, and beside it,
+timed once each on the same arrays:
 
 * ``weighted_block`` / ``weighted_altering``: the weighted network simplex alone, with the
   ``block_search`` and the ``altering_list`` pivot rule (the back-end picks by size:
