@@ -20,7 +20,7 @@ STRONG_WAY = ("solved the best way known (pairs enumerated by a vectorised routi
               "flow per count level, then LEMON's network simplex with the counts fixed)")
 STRONG_SHORT = "the strong direct peer (vectorised pairs, max flows, then LEMON)"
 SCALES = (("match_scale_0.1", "scale 0.1"), ("match_scale_1.0", "scale 1"),
-          ("match_scale_10.0", "scale 10"))
+          ("match_scale_3.0", "scale 3"), ("match_scale_10.0", "scale 10"))
 # the stages of ``plan.stats`` as docs/engine.md names them; "{}" takes the network sizes
 PHASES = [
     ("seconds_prepare", "prepare (rules on frames)"),

@@ -65,6 +65,8 @@ CASES: dict[str, Case] = {
              "the synthetic default 珠中江 market"),
         Case("market_tenth", "match", {"scale": 0.02, "seed": 0}, {"scale": 0.1, "seed": 0},
              "the default market at scale 0.1 (a city-sized request)"),
+        Case("market_x3", "match", {"scale": 0.03, "seed": 0}, {"scale": 3.0, "seed": 0},
+             "the default market at scale 3 (against the strong direct peer only)"),
         Case("market_x10", "match", {"scale": 0.1, "seed": 0}, {"scale": 10.0, "seed": 0},
              "the default market at scale 10"),
         Case("service_memory", "service", {"scales": [0.02, 0.05], "seed": 0},

@@ -1,7 +1,9 @@
 """Benchmark: the whole ``zm.match()`` on the synthetic default market, and its direct peer.
 
 Cases (``_registry.py``): ``market`` (smoke scale 0.05, full scale 1 ≈ 86k workers and 119k
-positions) and ``market_x10`` (smoke 0.1, full scale 10, also measures peak memory).
+positions), ``market_x3`` (smoke 0.03, full scale 3, against the strong direct peer only: does
+the lead grow with the market?) and ``market_x10`` (smoke 0.1, full scale 10, also measures
+peak memory).
 
 Both record, beside the time, what docs/engine.md says about the measured call: the stage
 times of ``plan.stats`` (``PHASES``), the class network's arcs, components and largest
@@ -35,6 +37,7 @@ PHASES = ("seconds_prepare", "seconds_build", "seconds_split", "seconds_solve",
 SIZES = ("arcs", "compatible_pairs", "components", "largest_component_arcs", "processes")
 
 CASE = CASES["market"]
+CASE_X3 = CASES["market_x3"]
 CASE_X10 = CASES["market_x10"]
 ROUNDS = 3 if FULL else 1
 
@@ -158,3 +161,29 @@ def test_match_scale_x10(benchmark: Any, region: Any) -> None:
     if not result.get("ok"):
         pytest.xfail(f"scale {params['scale']} within 4 GB: {result.get('error')} "
                      "(candidate pairs grow as pools x vacancies; see the engine report)")
+
+
+@pytest.fixture(scope="module")
+def market_x3() -> Any:
+    return zm.datasets.zzj_market(**CASE_X3.params)
+
+
+def test_match_scale_x3(benchmark: Any, market_x3: Any, region: Any) -> None:
+    """Scale 3: whether the lead over the strong direct peer grows with the market."""
+    commute_tables(region)
+    plan = benchmark.pedantic(zm.match, args=(market_x3,), kwargs={"region": region},
+                              rounds=ROUNDS, iterations=1)
+    plan.check_conservation()
+    benchmark.group = f"match_scale_{CASE_X3.params['scale']}"
+    record(benchmark, objective=plan_levels(plan), workers=plan.kpis["workers"],
+           positions=plan.kpis["positions"], **_stats(plan))
+
+
+def test_match_scale_x3_direct_strong_peer(benchmark: Any, market_x3: Any,
+                                           region: Any) -> None:
+    policy = zm.Policy()
+    levels = benchmark.pedantic(strong_direct_pipeline, args=(market_x3, region, policy),
+                                rounds=1, iterations=1)
+    assert levels == plan_levels(zm.match(market_x3, region=region, policy=policy))
+    benchmark.group = f"match_scale_{CASE_X3.params['scale']}"
+    record(benchmark, objective=levels, peer=STRONG)

@@ -41,7 +41,7 @@ from zzj_match.flow._bounds import SAFE, absmax
 
 #: Arcs from which LEMON's network simplex prices with the ``altering_list`` rule instead of its
 #: default ``block_search``. Measured on the default market's components (benchmarks/
-#: test_bench_routes.py, docs/engine.md "Solver settings"): 1.1-1.5x faster on the components
+#: test_bench_routes.py, docs/engine.md "Solver routes"): 1.1-1.5x faster on the components
 #: of 0.5 M arcs and more at scale 10, even or slower below.
 ALTERING_MIN_ARCS = 500_000
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from zzj_match.engine.network.layout import COST_BLOCKS, COSTED_MIDDLE, Block, ClassNetwork
 from zzj_match.engine.solve.maxflow import max_flow_fits, max_flow_graph, max_level
-from zzj_match.errors import SolverError
+from zzj_match.errors import InputError, SolverError
 from zzj_match.flow import min_cost_flow
 from zzj_match.flow._backends import have_lemon, lemon_safe, ortools_safe
 from zzj_match.flow._bounds import SAFE, absmax
@@ -205,8 +205,11 @@ def _solve_counts_then_cost(net: ClassNetwork, levels: list[str]) -> LexResult |
     lower = np.zeros_like(net.capacity)
     cap = net.capacity.copy()
     _fix_count_levels(net, levels[:-1], lower, cap)
-    res = min_cost_flow(net.tail, net.head, cap, net.cost, net.supply, lower=lower,
-                        backend="lemon_scaling")
+    try:
+        res = min_cost_flow(net.tail, net.head, cap, net.cost, net.supply, lower=lower,
+                            backend="lemon_scaling")
+    except InputError:  # the bounds of the shifted problem are not proven: another route
+        return None
     if not res.optimal or res.flow is None:
         raise SolverError(f"the class network has no feasible flow: {res.message}")
     flow = np.asarray(res.flow, dtype=np.int64)
