@@ -50,8 +50,8 @@ def _scale_row(run: Run, group: str, case: str, strong: bool = False) -> str | N
     info = ref["info"]
     if ref["failed"]:
         return f"| {case} | not solved ({ref['failed']}) | | | |" + (" | |" if strong else "")
-    added = ref["added_rss_mb"]
-    memory = mb(added) if added is not None else mb(ref["peak_rss_mb"] or 0)
+    added, peak = ref["added_rss_mb"], ref["peak_rss_mb"]
+    memory = mb(added) if added is not None else mb(peak) if peak else "—"
     workers = number(info, "peak_rss_workers_mb")
     if added is None and workers:
         memory += f" main + {mb(workers)} worker"
