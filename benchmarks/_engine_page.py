@@ -26,7 +26,7 @@ PHASES = [
     ("seconds_prepare", "prepare (rules on frames)"),
     ("seconds_build", "build the class network ({} arcs)"),
     ("seconds_split", "split into components ({})"),
-    ("seconds_solve", "solve (LEMON, both certificates, decomposition)"),
+    ("seconds_solve", "solve (LEMON, certificates, decomposition)"),
     ("seconds_disaggregate", "disaggregate, transfers, checks"),
     ("seconds_explain", "explanations"),
 ]
@@ -189,10 +189,10 @@ def scale10_block(data: dict[str, Any]) -> str:
     info = ten["info"]
     largest, arcs = number(info, "largest_component_arcs"), number(info, "arcs")
     if largest and arcs:
-        text += (f" Most of its time is one network simplex run on the largest component "
-                 f"({count(largest)} of its {count(arcs)} arcs after ladders and shared parts; it "
-                 "cannot be split: its pools and vacancies are joined by occupation "
-                 "substitution).")
+        text += (f" Most of its time is the exact solve of the largest component "
+                 f"({count(largest)} of its {count(arcs)} arcs after ladders and shared parts: "
+                 "maximum flows, then LEMON's cost scaling; see Solver routes below). It cannot "
+                 "be split: its pools and vacancies are joined by occupation substitution.")
     one = run.ref("match_scale_1.0")
     small = _phases(one["info"]) if one is not None else None
     large = _phases(info)
@@ -200,7 +200,7 @@ def scale10_block(data: dict[str, Any]) -> str:
     if small and large and arcs and arcs_1:
         s1, s10 = small["seconds_solve"], large["seconds_solve"]
         n = int(number(info, "processes") or 1)
-        text += (f" Network simplex time grows faster than the network: the solve takes "
+        text += (f" Solve time grows faster than the network: the solve takes "
                  f"{t(s1)} for the {count(arcs_1)} arcs of scale 1 and {t(s10)} for the "
                  f"{count(arcs)} arcs of scale 10 ({in_processes(n)}), {x(s10 / s1)} the time "
                  f"for {x(arcs / arcs_1)} the arcs.")

@@ -343,30 +343,18 @@ def lemon_flow(d: Direct, lower: np.ndarray[Any, Any],
                upper: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Min-cost flow of the direct network within ``[lower, upper]``, LEMON network simplex.
 
-    Lower bounds are shifted into the supplies, and arcs of negative cost reversed (an arc
-    of cost ``c < 0`` and capacity ``u`` becomes its reverse of cost ``-c`` carrying
-    ``u - x``), as ``zzj_match.flow._backends.lemon_solve`` does; returns the arc flows.
+    Lower bounds are shifted into the supplies; the back-end the engine itself uses
+    (``zzj_match.flow._backends.lemon_solve``: negative-cost arcs reversed, the pivot rule
+    chosen by size) solves, without the engine's checks; returns the arc flows.
     """
-    import pylmcf
+    from zzj_match.flow._backends import lemon_solve
 
-    cap = upper - lower
     sup = d.supply.copy()
     np.subtract.at(sup, d.tail, lower)
     np.add.at(sup, d.head, lower)
-    neg = d.cost < 0
-    t = np.where(neg, d.head, d.tail)
-    h = np.where(neg, d.tail, d.head)
-    np.subtract.at(sup, d.tail[neg], cap[neg])
-    np.add.at(sup, d.head[neg], cap[neg])
-    order = np.lexsort((h, t))
-    g = pylmcf.Graph(sup.size, t[order], h[order])
-    g.set_node_supply(sup)
-    g.set_edge_costs(np.abs(d.cost)[order])
-    g.set_edge_capacities(cap[order])
-    g.solve()
-    x = np.empty(d.tail.size, dtype=np.int64)
-    x[order] = np.asarray(g.result(), dtype=np.int64)
-    flow: np.ndarray[Any, Any] = np.where(neg, cap - x, x) + lower
+    got = lemon_solve(sup.size, d.tail, d.head, upper - lower, d.cost, sup)
+    assert got is not None, "the direct network has no feasible flow"
+    flow: np.ndarray[Any, Any] = got[0] + lower
     return flow
 
 

@@ -31,15 +31,18 @@ import zzj_match as zm
 from _registry import CASES, record
 from zzj_match.engine import build_network, commute_tables, prepare
 from zzj_match.engine.network.components import components
-from zzj_match.engine.network.layout import Block, ClassNetwork
-from zzj_match.engine.solve.levels import level_ranges, level_values, solve_lexicographic
-from zzj_match.engine.solve.maxflow import max_flow_graph, max_level
+from zzj_match.engine.network.layout import ClassNetwork
+from zzj_match.engine.solve.levels import (
+    count_weighted_cost,
+    fix_count_levels,
+    level_ranges,
+    level_values,
+    solve_lexicographic,
+)
+from zzj_match.flow._backends import lemon_solve
 
 CASE = CASES["routes"]
 OBJECTIVE = ("key_positions", "priority_placements", "placements", "cost")
-# the count levels' collector arcs, and the sign that maximises each
-_COLLECTORS = {"key_positions": (Block.KEY, -1), "priority_placements": (Block.PRIORITY, -1),
-               "placements": (Block.UNPLACED, +1)}
 _NETS: dict[float, list[ClassNetwork]] = {}
 
 
@@ -57,88 +60,42 @@ def _largest(scale: float) -> list[ClassNetwork]:
     return _NETS[scale]
 
 
-def _lemon_arrays(net: ClassNetwork, cost: npt.NDArray[np.int64], lower: npt.NDArray[np.int64],
-                  cap: npt.NDArray[np.int64]) -> dict[str, Any]:
-    """LEMON's input: lower bounds shifted out, negative-cost arcs reversed, arcs sorted."""
-    span = cap - lower
+def _lemon(net: ClassNetwork, cost: npt.NDArray[np.int64], lower: npt.NDArray[np.int64],
+           cap: npt.NDArray[np.int64], **how: Any) -> tuple[float, npt.NDArray[np.int64]]:
+    """Seconds and flow of one LEMON solve (the flow layer's back-end, ``how`` its options).
+
+    The lower bounds are shifted into the supplies here, as the flow layer does; the back-end
+    reverses the negative-cost arcs and sorts them, inside the time (the same for every route).
+    """
     sup = net.supply.copy()
     np.subtract.at(sup, net.tail, lower)
     np.add.at(sup, net.head, lower)
-    neg = cost < 0
-    t = np.where(neg, net.head, net.tail)
-    h = np.where(neg, net.tail, net.head)
-    np.subtract.at(sup, net.tail[neg], span[neg])
-    np.add.at(sup, net.head[neg], span[neg])
-    order = np.lexsort((h, t))
-    return {"order": order, "neg": neg, "span": span, "lower": lower, "supply": sup,
-            "tail": t[order], "head": h[order], "cap": span[order],
-            "cost": np.abs(cost)[order]}
-
-
-def _flow_back(a: dict[str, Any], x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The flow on the component's own arcs from LEMON's flow on the sorted, reversed arcs."""
-    out = np.empty(x.size, dtype=np.int64)
-    out[a["order"]] = x
-    flow: npt.NDArray[np.int64] = np.where(a["neg"], a["span"] - out, out) + a["lower"]
-    return flow
-
-
-def _simplex(net: ClassNetwork, a: dict[str, Any], rule: str) -> tuple[
-        float, npt.NDArray[np.int64]]:
-    import pylmcf
-
-    g = pylmcf.Graph(net.n_nodes, a["tail"], a["head"])
-    g.set_pivot_rule(rule)
-    g.set_node_supply(a["supply"])
-    g.set_edge_costs(a["cost"])
-    g.set_edge_capacities(a["cap"])
     t0 = time.perf_counter()
-    g.solve()
+    got = lemon_solve(net.n_nodes, net.tail, net.head, cap - lower, cost, sup, **how)
     seconds = time.perf_counter() - t0
-    return seconds, _flow_back(a, np.asarray(g.result(), dtype=np.int64))
+    assert got is not None
+    flow: npt.NDArray[np.int64] = got[0] + lower
+    return seconds, flow
 
 
-def _cost_scaling(a: dict[str, Any]) -> tuple[float, npt.NDArray[np.int64]]:
-    from pylmcf.pylmcf_cpp import lmcf_cost_scaling
-
-    t0 = time.perf_counter()
-    x = lmcf_cost_scaling(a["supply"], a["tail"], a["head"], a["cap"], a["cost"])
-    seconds = time.perf_counter() - t0
-    return seconds, _flow_back(a, np.asarray(x, dtype=np.int64))
-
-
-def _weighted_cost(net: ClassNetwork, weight: int) -> npt.NDArray[np.int64]:
-    """The engine's one weighted cost: each count level's collector weighted ``weight``."""
-    cost = net.cost.astype(object)
-    for block, sign in _COLLECTORS.values():
-        cost[net.arc(block)] += sign * weight
-    out: npt.NDArray[np.int64] = cost.astype(np.int64)
-    return out
-
-
-def _routes(net: ClassNetwork, weight: int) -> tuple[dict[str, float], list[
-        npt.NDArray[np.int64]]]:
+def _routes(net: ClassNetwork) -> tuple[dict[str, float], list[npt.NDArray[np.int64]]]:
     """Seconds of every route and the flows they reached."""
     seconds: dict[str, float] = {}
     flows = []
     zero = np.zeros_like(net.capacity)
-    weighted = _lemon_arrays(net, _weighted_cost(net, weight), zero, net.capacity)
+    counts = list(OBJECTIVE[:-1])
+    weighted = count_weighted_cost(net, counts, 1 + level_ranges(net)["cost"]).astype(np.int64)
     for rule, name in (("block_search", "weighted_block"),
                        ("altering_list", "weighted_altering")):
-        seconds[name], flow = _simplex(net, weighted, rule)
+        seconds[name], flow = _lemon(net, weighted, zero, net.capacity, pivot=rule)
         flows.append(flow)
     t0 = time.perf_counter()
-    graph = max_flow_graph(net)
     lower, cap = zero.copy(), net.capacity.copy()
-    for level, (block, _) in _COLLECTORS.items():
-        value = max_level(net, level, graph)
-        arc = net.arc(block)
-        lower[arc] = cap[arc] = net.total_supply - value if level == "placements" else value
+    fix_count_levels(net, counts, lower, cap)
     seconds["maxflows"] = time.perf_counter() - t0
-    fixed = _lemon_arrays(net, net.cost, lower, cap)
-    seconds["fixed_simplex"], flow = _simplex(net, fixed, "block_search")
+    seconds["fixed_simplex"], flow = _lemon(net, net.cost, lower, cap, pivot="block_search")
     flows.append(flow)
-    seconds["fixed_scaling"], flow = _cost_scaling(fixed)
+    seconds["fixed_scaling"], flow = _lemon(net, net.cost, lower, cap, scaling=True)
     flows.append(flow)
     return seconds, flows
 
@@ -152,7 +109,7 @@ def test_solve_routes(benchmark: Any, scale: float, k: int) -> None:
     net = comps[k]
     res = benchmark.pedantic(solve_lexicographic, args=(net, OBJECTIVE, "auto"), rounds=1,
                              iterations=1)
-    seconds, flows = _routes(net, 1 + level_ranges(net)["cost"])
+    seconds, flows = _routes(net)
     for flow in flows:  # every route reaches the engine's optimum exactly
         assert level_values(net, flow) == res.levels
     benchmark.group = f"solve_routes_scale_{scale}_component_{k}"

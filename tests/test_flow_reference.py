@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -116,13 +117,24 @@ def test_dimacs_known_optimum(reference_dir: Path, name: str) -> None:
 def test_dimacs_both_lemon_pivot_rules(reference_dir: Path, name: str, arcs: int,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """LEMON reaches the known optimum with either pivot rule the back-end chooses by size."""
+    import pylmcf
+
     from zzj_match.flow import _backends
 
     monkeypatch.setattr(_backends, "ALTERING_MIN_ARCS", arcs)
     inst = read_dimacs_min(REF / "dimacs_mcf" / f"{name}.min")
-    assert _backends.pivot_rule(inst.tail.size) == (
-        "altering_list" if arcs == 0 else "block_search")
+    want = "altering_list" if arcs == 0 else "block_search"
+    assert _backends.pivot_rule(inst.tail.size) == want
+    used: list[str] = []
+    original = pylmcf.Graph.set_pivot_rule
+
+    def record(graph: Any, rule: str) -> None:
+        used.append(rule)
+        original(graph, rule)
+
+    monkeypatch.setattr(pylmcf.Graph, "set_pivot_rule", record)
     res = min_cost_flow(**inst.kwargs(), backend="lemon")
+    assert used == [want]  # the back-end solved with the rule it chose by size
     assert res.status == "optimal"
     assert res.objective == DIMACS[name]
     _check_flow(inst, res)

@@ -289,7 +289,7 @@ def _unplaced(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None,
     active_v = np.flatnonzero(v.headcount > 0)
     # a pool the 共享用工 rules bar (no consent, dispatched) has the reason sharing_rules
     # whatever its candidates (set below): enumerating them would only be thrown away (at
-    # scale 10 they were every pair the explanations enumerated: 20 M pairs, 6.7 s)
+    # scale 10 they were most of the explanations' time)
     may = rows[p.may_share[rows]]
     stages, plus, spare, n_comp, _, short = _explain_rows(
         prep, may, active_v, v.headcount, left.vacancy, sums.p_comp, sums.p_spare, st,

@@ -5,9 +5,9 @@
   :func:`lemon_safe` has proved the bounds, with negative-cost arcs reversed first (it takes
   costs >= 0 only). Pricing: ``block_search`` (LEMON's default), ``altering_list`` on networks
   of :data:`ALTERING_MIN_ARCS` arcs and more (:func:`pivot_rule`).
-* ``lemon_scaling``: LEMON's cost scaling through ``pylmcf`` (int64), under OR-Tools' bounds
-  (cost scaling too: :func:`ortools_safe`). Never chosen by ``auto``; the engine asks for it
-  on its largest components with the count levels fixed.
+* ``lemon_scaling``: LEMON's cost scaling through ``pylmcf`` (int64), only called once
+  :func:`lemon_scaling_safe` has proved the bounds. Never chosen by ``auto``; the engine asks
+  for it on its largest components with the count levels fixed.
 * ``ortools``: OR-Tools ``SimpleMinCostFlow`` (cost scaling, int64). Fast; it saturates silently
   beyond int64, so it is only called once :func:`ortools_safe` has proved the bounds.
 * ``exact``: ``networkx.network_simplex`` on Python ints: exact for any magnitude, slow.
@@ -25,6 +25,7 @@ __all__ = [
     "have_lemon",
     "infeasibility_cut",
     "lemon_safe",
+    "lemon_scaling_safe",
     "lemon_solve",
     "ortools_safe",
     "ortools_solve",
@@ -40,9 +41,11 @@ from zzj_match.errors import SolverError
 from zzj_match.flow._bounds import SAFE, absmax
 
 #: Arcs from which LEMON's network simplex prices with the ``altering_list`` rule instead of its
-#: default ``block_search``. Measured on the default market's components (benchmarks/
-#: test_bench_routes.py, docs/engine.md "Solver routes"): 1.1-1.5x faster on the components
-#: of 0.5 M arcs and more at scale 10, even or slower below.
+#: default ``block_search``. From the routes table of docs/engine.md ("Solver routes",
+#: benchmarks/test_bench_routes.py): ``altering_list`` was faster on the scale-10 components
+#: of 0.4 M arcs and more in every run; below, neither rule won on every component
+#: (``block_search`` on scale 3's largest, ``altering_list`` on the smaller ones), so LEMON's
+#: default stays there.
 ALTERING_MIN_ARCS = 500_000
 
 
@@ -87,6 +90,23 @@ def ortools_safe(
     potentials grow to ``n`` times the scaled cost).
     """
     return _int64_safe(n, cap, cost, supply, 2)
+
+
+def lemon_scaling_safe(
+    n: int,
+    cap: npt.NDArray[Any],
+    cost: npt.NDArray[Any],
+    supply: npt.NDArray[Any],
+) -> bool:
+    """Prove that LEMON's int64 cost scaling cannot overflow on this shifted problem.
+
+    As :func:`ortools_safe`, with room for LEMON's own scaling: it multiplies the costs by
+    ``n + 1`` and its potentials fall by up to ``alpha = 16`` times ε per phase, so
+    ``16 * max |cost| * (n + 2)**2`` must stay below ``2**60``.
+    """
+    if not ortools_safe(n, cap, cost, supply):
+        return False
+    return cap.size == 0 or 16 * absmax(cost) * (n + 2) ** 2 < SAFE
 
 
 def lemon_safe(
@@ -168,12 +188,14 @@ def lemon_solve(
     supply: npt.NDArray[np.int64],
     *,
     scaling: bool = False,
+    pivot: str | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
     """Solve with LEMON (``pylmcf``); ``None`` when infeasible.
 
-    ``scaling=False``: network simplex (pivot rule by size, :func:`pivot_rule`); ``True``:
-    LEMON's cost scaling (push-relabel on ε-optimal flows), faster than network simplex on the
-    largest components once their count levels are fixed (docs/engine.md "Solver routes").
+    ``scaling=False``: network simplex, with the pivot rule ``pivot`` (default: by size,
+    :func:`pivot_rule`); ``True``: LEMON's cost scaling (push-relabel on ε-optimal flows),
+    faster than network simplex on the largest components once their count levels are fixed
+    (docs/engine.md "Solver routes").
 
     LEMON takes non-negative costs and arcs sorted by (tail, head). An arc of negative cost
     ``c`` and capacity ``u`` is replaced by its reverse of cost ``-c`` carrying ``u - x``:
@@ -212,7 +234,7 @@ def lemon_solve(
                                                   np.abs(cost)[order], True)
         else:
             g = pylmcf.Graph(n, t[order], h[order])
-            g.set_pivot_rule(pivot_rule(tail.size))
+            g.set_pivot_rule(pivot_rule(tail.size) if pivot is None else pivot)
             g.set_node_supply(sup)
             g.set_edge_costs(np.abs(cost)[order])
             g.set_edge_capacities(cap[order])

@@ -19,6 +19,7 @@ from zzj_match.flow._backends import (
     have_lemon,
     infeasibility_cut,
     lemon_safe,
+    lemon_scaling_safe,
     lemon_solve,
     ortools_safe,
     ortools_solve,
@@ -106,8 +107,7 @@ def min_cost_flow(
         Lower bound of each arc's flow (may be negative); 0 by default.
     backend : {"auto", "lemon", "lemon_scaling", "ortools", "exact"}
         ``"lemon"``: LEMON's network simplex via ``pylmcf`` (fastest, int64 only);
-        ``"lemon_scaling"``: LEMON's cost scaling via ``pylmcf`` (int64 only, under the
-        bounds of OR-Tools; faster than network simplex on some very large networks);
+        ``"lemon_scaling"``: LEMON's cost scaling (int64 only; faster on some huge networks);
         ``"ortools"``: OR-Tools ``SimpleMinCostFlow`` (cost scaling, int64 only);
         ``"exact"``: ``networkx.network_simplex`` on Python ints (any magnitude, slow);
         ``"auto"`` (default): LEMON when its int64 bounds are proven safe, else OR-Tools
@@ -124,9 +124,8 @@ def min_cost_flow(
     ------
     InputError
         Malformed arrays: wrong length or dtype, node index out of range, capacity below
-        lower, NaN or inf costs; or an int64 back-end (``"lemon"``, ``"lemon_scaling"``,
-        ``"ortools"``) on magnitudes that may overflow int64. The message names the parameter
-        and the first offending index.
+        lower, NaN or inf costs; or an int64 back-end on magnitudes that may overflow int64.
+        The message names the parameter and the first offending index.
     SolverError
         When the back-end fails or its answer does not pass the certificate check.
 
@@ -202,7 +201,10 @@ def _choose_backend(
     """Pick the back-end to run: the one asked for, once its int64 bounds are proven."""
     safe_or = small and ortools_safe(n, span, cost, supply)
     safe_lemon = small and have_lemon() and lemon_safe(n, span, cost, supply)
-    safe = {"lemon": safe_lemon, "lemon_scaling": safe_or and have_lemon()}.get(backend, safe_or)
+    if backend == "lemon_scaling":
+        safe = small and have_lemon() and lemon_scaling_safe(n, span, cost, supply)
+    else:
+        safe = safe_lemon if backend == "lemon" else safe_or
     if backend in ("ortools", "lemon", "lemon_scaling") and not safe:
         raise _backend_error(
             backend,

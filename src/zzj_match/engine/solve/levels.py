@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["COST_SCALING_MIN_ARCS", "TAIL_LEVELS", "LexResult", "SolveOutcome", "group_weights",
-           "level_ranges", "level_values", "solve_levels", "solve_lexicographic", "tail_cost"]
+__all__ = ["COST_SCALING_MIN_ARCS", "TAIL_LEVELS", "LexResult", "SolveOutcome",
+           "count_weighted_cost", "fix_count_levels", "group_weights", "level_ranges",
+           "level_values", "solve_levels", "solve_lexicographic", "tail_cost"]
 
 import time
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from zzj_match.engine.network.layout import COST_BLOCKS, COSTED_MIDDLE, Block, C
 from zzj_match.engine.solve.maxflow import max_flow_fits, max_flow_graph, max_level
 from zzj_match.errors import InputError, SolverError
 from zzj_match.flow import min_cost_flow
-from zzj_match.flow._backends import have_lemon, lemon_safe, ortools_safe
+from zzj_match.flow._backends import have_lemon, lemon_safe, lemon_scaling_safe
 from zzj_match.flow._bounds import SAFE, absmax
 from zzj_match.flow._certificate import check_optimality, residual_potentials
 
@@ -137,6 +138,20 @@ def _fits_lemon(net: ClassNetwork, comb: npt.NDArray[Any]) -> bool:
                                        net.supply)
 
 
+def count_weighted_cost(net: ClassNetwork, counts: list[str], weight: int) -> npt.NDArray[Any]:
+    """Return the arc costs with each count level's collector arc weighted ``weight``.
+
+    Python ints. With ``weight = 1 + (range of the cost level)`` one min-cost flow on these
+    costs is the lexicographic optimum of ``counts`` then the cost
+    (:func:`_solve_count_weights`).
+    """
+    comb = net.cost.astype(object)
+    for level in counts:
+        arc, sign = _level_arc(net, level)
+        comb[arc] = comb[arc] + sign * weight
+    return comb
+
+
 def _solve_count_weights(net: ClassNetwork, levels: list[str],
                          ranges: dict[str, int]) -> LexResult | None:
     """All levels in one min-cost flow, each count level weighted ``W = 1 + cost range``.
@@ -151,10 +166,7 @@ def _solve_count_weights(net: ClassNetwork, levels: list[str],
     """
     t0 = time.perf_counter()
     w = 1 + ranges["cost"]
-    comb = net.cost.astype(object)
-    for level in levels[:-1]:
-        arc, sign = _level_arc(net, level)
-        comb[arc] = comb[arc] + sign * w
+    comb = count_weighted_cost(net, levels[:-1], w)
     if not _fits_lemon(net, comb):
         return None
     res = min_cost_flow(net.tail, net.head, net.capacity, comb.astype(np.int64), net.supply)
@@ -180,9 +192,9 @@ def _solve_count_weights(net: ClassNetwork, levels: list[str],
 
 #: Arcs from which a component is solved by maximum flows for its count levels and LEMON's cost
 #: scaling for its cost level with the counts fixed, instead of one weighted network simplex.
-#: Measured on the default market's largest components (benchmarks/test_bench_routes.py,
-#: docs/engine.md "Solver routes"): faster on the 1.13 M arcs of scale 10's largest, about
-#: twice as slow at 0.5 M arcs and below.
+#: Chosen from the routes table of docs/engine.md ("Solver routes",
+#: benchmarks/test_bench_routes.py): cost scaling won on the scale-10 largest component
+#: (1.13 M arcs) and lost clearly on every component of 0.5 M arcs and less.
 COST_SCALING_MIN_ARCS = 1_000_000
 
 
@@ -192,23 +204,37 @@ def _solve_counts_then_cost(net: ClassNetwork, levels: list[str]) -> LexResult |
     For components of :data:`COST_SCALING_MIN_ARCS` arcs and more. The count maxima are
     attained together (:func:`~.maxflow.max_level`), so fixing each at its maximum (lower =
     upper on its collector arc) leaves exactly the flows of the lexicographic optimum's count
-    levels, and the least-cost one among them is the optimum. Its cost-only potentials are
-    derived from the residual graph and checked, as on the weighted route (the shadow prices
-    use them). ``None`` when the component is smaller, or the maximum flows or the cost
-    scaling are not proven to fit int64 (the other routes take it then).
+    levels, and the least-cost one among them is the optimum.
+
+    Returns
+    -------
+    LexResult or None
+        The optimum with the cost-only potentials derived from the residual graph and checked
+        (the shortest-path potentials the weighted route gives too, which the shadow prices
+        read; cost scaling's own potentials, certified by the flow layer, are another dual).
+        ``None`` when the component is smaller, or the maximum flows or the cost scaling are
+        not proven to fit int64: the other routes take it then.
+
+    Raises
+    ------
+    SolverError
+        When the network has no feasible flow, or an answer fails its certificate.
     """
-    if (net.tail.size < COST_SCALING_MIN_ARCS or not max_flow_fits(net)
-            or not (have_lemon() and ortools_safe(net.n_nodes, net.capacity, net.cost,
-                                                  net.supply))):
+    if (net.tail.size < COST_SCALING_MIN_ARCS or not max_flow_fits(net) or not have_lemon()
+            or not lemon_scaling_safe(net.n_nodes, net.capacity, net.cost, net.supply)):
         return None
     t0 = time.perf_counter()
     lower = np.zeros_like(net.capacity)
     cap = net.capacity.copy()
-    _fix_count_levels(net, levels[:-1], lower, cap)
+    fix_count_levels(net, levels[:-1], lower, cap)
     try:
         res = min_cost_flow(net.tail, net.head, cap, net.cost, net.supply, lower=lower,
                             backend="lemon_scaling")
-    except InputError:  # the bounds of the shifted problem are not proven: another route
+    except InputError as exc:
+        # only the back-end's bounds on the problem with the counts fixed (lower bounds
+        # shifted into the supplies) may refuse it: then another route solves it
+        if bool((exc.problems["column"] != "backend").any()):
+            raise
         return None
     if not res.optimal or res.flow is None:
         raise SolverError(f"the class network has no feasible flow: {res.message}")
@@ -344,7 +370,7 @@ def solve_levels(net: ClassNetwork, objective: tuple[str, ...], method: str) -> 
         # maxima are attained together, see max_level), fixed; then the cost level alone.
         # Beyond int64's proven reach the loop below solves one level at a time (exact path).
         if max_flow_fits(net):
-            _fix_count_levels(net, levels[:-1], lower, cap)
+            fix_count_levels(net, levels[:-1], lower, cap)
             solves += len(levels) - 1
             groups.append(levels[:-1])
             i = len(levels) - 1
@@ -374,8 +400,8 @@ def solve_levels(net: ClassNetwork, objective: tuple[str, ...], method: str) -> 
     )
 
 
-def _fix_count_levels(net: ClassNetwork, levels: list[str], lower: npt.NDArray[np.int64],
-                      cap: npt.NDArray[np.int64]) -> None:
+def fix_count_levels(net: ClassNetwork, levels: list[str], lower: npt.NDArray[np.int64],
+                     cap: npt.NDArray[np.int64]) -> None:
     """Fix each count level's arc at its maximum, found by a certified maximum flow."""
     graph = max_flow_graph(net)
     for level in levels:
