@@ -126,7 +126,7 @@ def test_the_phase_table_is_the_measured_calls_plan_stats(blocks: Any,
     one["extra_info"].update(seconds_split=0.25, seconds_solve=1.5, seconds_explain=0.125)
     table = blocks.phases_block(data)
     assert f"| split into components ({one['extra_info']['components']}" in table
-    assert "| solve (LEMON, both certificates, decomposition) | 1.25 s |" in table  # split out
+    assert "| solve (LEMON, certificates, decomposition) | 1.25 s |" in table  # split out
     assert "| explanations | 125 ms |" in table
 
 
