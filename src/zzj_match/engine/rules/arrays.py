@@ -14,14 +14,15 @@ __all__ = ["OPEN_END", "OPEN_START", "LicenceArrays", "PoolArrays", "Prepared", 
            "ZoneCost"]
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from zzj_match.commute._tables import CommuteTables
-from zzj_match.model.policy import Policy
+if TYPE_CHECKING:  # annotations only: a worker process imports this module too
+    from zzj_match.commute._tables import CommuteTables
+    from zzj_match.model.policy import Policy
 
 #: Day number standing for an open start (``NaT``) or an open end.
 OPEN_START = np.int64(-(2**40))
