@@ -12,25 +12,14 @@ reason of every unmet vacancy and unplaced pool).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-# public name -> module that defines it. Loaded on first use, so that a worker process, which
-# imports ``engine.solve.worker`` only, does not pay for the pipeline and the commute model
-# (about half a second of its start-up, on the critical path of a large market's solve).
-_LAZY: dict[str, str] = {
-    "CommuteTables": "zzj_match.commute._tables",
-    "commute_tables": "zzj_match.commute._tables",
-    "build_network": "zzj_match.engine.network.structure",
-    "match": "zzj_match.engine.pipeline",
-    "match_frames": "zzj_match.engine.pipeline",
-    "rematch": "zzj_match.engine.rematch",
-    "pair_table": "zzj_match.engine.rules.pairs",
-    "prepare": "zzj_match.engine.rules.prepared",
-    "load_retraining_matrix": "zzj_match.engine.rules.retraining",
-    "substitution_table": "zzj_match.engine.rules.retraining",
-    "solve_all": "zzj_match.engine.solve.parallel",
-}
+from zzj_match.commute._tables import CommuteTables, commute_tables
+from zzj_match.engine.network.structure import build_network
+from zzj_match.engine.pipeline import match, match_frames
+from zzj_match.engine.rematch import rematch
+from zzj_match.engine.rules.pairs import pair_table
+from zzj_match.engine.rules.prepared import prepare
+from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table
+from zzj_match.engine.solve.parallel import solve_all
 
 __all__ = [
     "CommuteTables",
@@ -45,25 +34,3 @@ __all__ = [
     "solve_all",
     "substitution_table",
 ]
-
-if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from zzj_match.commute._tables import CommuteTables, commute_tables
-    from zzj_match.engine.network.structure import build_network
-    from zzj_match.engine.pipeline import match, match_frames
-    from zzj_match.engine.rematch import rematch
-    from zzj_match.engine.rules.pairs import pair_table
-    from zzj_match.engine.rules.prepared import prepare
-    from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table
-    from zzj_match.engine.solve.parallel import solve_all
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'zzj_match.engine' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))

@@ -14,15 +14,14 @@ __all__ = ["OPEN_END", "OPEN_START", "LicenceArrays", "PoolArrays", "Prepared", 
            "ZoneCost"]
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-if TYPE_CHECKING:  # annotations only: a worker process imports this module too
-    from zzj_match.commute._tables import CommuteTables
-    from zzj_match.model.policy import Policy
+from zzj_match.commute._tables import CommuteTables
+from zzj_match.model.policy import Policy
 
 #: Day number standing for an open start (``NaT``) or an open end.
 OPEN_START = np.int64(-(2**40))
