@@ -123,6 +123,31 @@ def _release_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+def _in_child(measure: Callable[[], str]) -> str:
+    """Run ``measure`` in a forked child and return the text it produced (raise if it failed).
+
+    The child writes ``measure()``'s text to a pipe and exits at once (``os._exit``: no
+    clean-up of the parent's state in the child).
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        status = 1
+        try:
+            os.close(read_fd)
+            os.write(write_fd, measure().encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as fh:
+        text = fh.read().decode()
+    _, code, _ = os.wait4(pid, 0)
+    if code != 0 or not text:
+        raise RuntimeError(f"memory probe child failed (wait status {code})")
+    return text
+
+
 def _probe(fn: Callable[[], object]) -> dict[str, float]:
     """Run ``fn`` once in a forked child; return its memory figures in MB.
 
@@ -134,36 +159,25 @@ def _probe(fn: Callable[[], object]) -> dict[str, float]:
     :func:`rss_profile`; a child that fails raises here.
     """
     keys = ("VmRSS", "VmHWM", "RssAnon", "RssFile")
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        status = 1
+
+    def measure() -> str:
+        _release_free_memory()  # first: the high-water mark is reset below this
         try:
-            os.close(read_fd)
-            _release_free_memory()  # first: the high-water mark is reset below this
-            try:
-                with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
-                    fh.write("5")
-            except OSError:
-                pass
-            before = _status_fields(*keys)
-            result = fn()
-            during = _status_fields(*keys)
-            _release_free_memory()
-            after = _status_fields(*keys)
-            del result
-            figures = [before["VmRSS"], during["VmHWM"], after["RssFile"] - before["RssFile"],
-                       after["RssAnon"] - before["RssAnon"]]
-            os.write(write_fd, " ".join(map(str, figures)).encode())
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as fh:
-        text = fh.read().decode()
-    _, code, _ = os.wait4(pid, 0)
-    if code != 0 or not text:
-        raise RuntimeError(f"memory probe child failed (wait status {code})")
+            with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+                fh.write("5")
+        except OSError:
+            pass
+        before = _status_fields(*keys)
+        result = fn()
+        during = _status_fields(*keys)
+        _release_free_memory()
+        after = _status_fields(*keys)
+        del result
+        figures = [before["VmRSS"], during["VmHWM"], after["RssFile"] - before["RssFile"],
+                   after["RssAnon"] - before["RssAnon"]]
+        return " ".join(map(str, figures))
+
+    text = _in_child(measure)
     return dict(zip(("start", "peak", "file", "kept"), map(float, text.split()), strict=True))
 
 
@@ -213,31 +227,19 @@ def traced_kept_mb(fn: Callable[[], object]) -> float:
     import gc
     import tracemalloc
 
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        status = 1
-        try:
-            os.close(read_fd)
-            import pyarrow as pa
+    def measure() -> str:
+        import pyarrow as pa
 
-            arrow = pa.total_allocated_bytes()
-            tracemalloc.start()
-            result = fn()
-            gc.collect()
-            traced, _ = tracemalloc.get_traced_memory()
-            kept = traced + pa.total_allocated_bytes() - arrow
-            del result
-            os.write(write_fd, str(kept / 2**20).encode())
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as fh:
-        text = fh.read().decode()
-    _, code, _ = os.wait4(pid, 0)
-    if code != 0 or not text:
-        raise RuntimeError(f"memory probe child failed (wait status {code})")
+        arrow = pa.total_allocated_bytes()
+        tracemalloc.start()
+        result = fn()
+        gc.collect()
+        traced, _ = tracemalloc.get_traced_memory()
+        kept = traced + pa.total_allocated_bytes() - arrow
+        del result
+        return str(kept / 2**20)
+
+    text = _in_child(measure)
     return float(text)
 
 

@@ -138,6 +138,25 @@ def _fits_lemon(net: ClassNetwork, comb: npt.NDArray[Any]) -> bool:
                                        net.supply)
 
 
+def _cost_potentials(net: ClassNetwork, flow: npt.NDArray[np.int64],
+                     lower: npt.NDArray[np.int64], cap: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+    """Cost-only potentials of an optimum with the count levels fixed (``lower``, ``cap``).
+
+    The shortest-path potentials of the residual graph on the network's own costs, checked
+    exactly: the certificate of the cost level, and what the shadow prices read.
+
+    Raises
+    ------
+    SolverError
+        When the flow is not optimal for the cost with the counts fixed.
+    """
+    pot = residual_potentials(net.n_nodes, net.tail, net.head, net.cost, flow < cap,
+                              flow > lower)
+    check_optimality(net.n_nodes, net.tail, net.head, lower, cap, net.cost, net.supply, flow,
+                     pot)
+    return pot
+
+
 def count_weighted_cost(net: ClassNetwork, counts: list[str], weight: int) -> npt.NDArray[Any]:
     """Return the arc costs with each count level's collector arc weighted ``weight``.
 
@@ -178,10 +197,7 @@ def _solve_count_weights(net: ClassNetwork, levels: list[str],
     for level in levels[:-1]:
         arc, _ = _level_arc(net, level)
         lower[arc] = cap[arc] = flow[arc]
-    pot = residual_potentials(net.n_nodes, net.tail, net.head, net.cost, flow < cap,
-                              flow > lower)
-    check_optimality(net.n_nodes, net.tail, net.head, lower, cap, net.cost, net.supply, flow,
-                     pot)
+    pot = _cost_potentials(net, flow, lower, cap)
     return LexResult(
         flow=flow, potential=pot, levels=level_values(net, flow),
         method="|".join(levels[:-1]) + "+cost:count-weights",
@@ -239,10 +255,7 @@ def _solve_counts_then_cost(net: ClassNetwork, levels: list[str]) -> LexResult |
     if not res.optimal or res.flow is None:
         raise SolverError(f"the class network has no feasible flow: {res.message}")
     flow = np.asarray(res.flow, dtype=np.int64)
-    pot = residual_potentials(net.n_nodes, net.tail, net.head, net.cost, flow < cap,
-                              flow > lower)
-    check_optimality(net.n_nodes, net.tail, net.head, lower, cap, net.cost, net.supply, flow,
-                     pot)
+    pot = _cost_potentials(net, flow, lower, cap)
     return LexResult(
         flow=flow, potential=pot, levels=level_values(net, flow),
         method="|".join(levels[:-1]) + "+cost:max-flows,cost-scaling", weights={},
