@@ -54,8 +54,8 @@ LAYERS: Table = (
 # Packages not listed are not ordered inside (their cycles are still refused).
 SUBLAYERS: dict[str, Table] = {
     "flow": (
-        ("_bounds", "_result", "_check", "instances", "_paths"),  # bounds, results, input,
-        # reference instances, shortest paths on arrays
+        ("_bounds", "_result", "_check", "instances", "_paths", "_stable"),  # bounds, results,
+        # input, reference instances, shortest paths on arrays, stable matching of pooled units
         ("_certificate", "_backends"),  # certificates; LEMON, OR-Tools, exact back-ends
         ("_mcf",),  # min_cost_flow
         ("_assign_answer",),  # assign's answers and column-graph duals

@@ -12,6 +12,7 @@ MODULES = [
     "zzj_match.flow._mcf",
     "zzj_match.flow._assign",
     "zzj_match.flow._result",
+    "zzj_match.flow._stable",
 ]
 
 
@@ -27,6 +28,6 @@ def test_public_names() -> None:
     import zzj_match as zm
 
     assert set(zm.flow.__all__) == {"AssignResult", "FlowResult", "FlowStatus", "assign",
-                                    "min_cost_flow"}
+                                    "blocking_heads", "deferred_acceptance", "min_cost_flow"}
     for name in zm.flow.__all__:
         assert getattr(zm.flow, name).__doc__
