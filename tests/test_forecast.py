@@ -8,6 +8,7 @@ made by the model with a known beta must give that beta back.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -105,7 +106,8 @@ def test_sinkhorn_keeps_its_form_for_a_large_beta() -> None:
     a, b = rng.random(5) + 0.1, rng.random(7) + 0.1
     a, b = a / a.sum(), b / b.sum()
     s = sinkhorn(a, b, cost, 50.0)
-    assert np.isfinite(s.plan).all() and s.error <= 1e-13
+    assert np.isfinite(s.plan).all()
+    assert s.error <= 1e-13
     on = s.plan > 1e-200  # the plan is exp(f + g - beta * cost) wherever it is not underflowed
     form = s.f[:, None] + s.g[None, :] - 50.0 * cost
     assert np.allclose(np.log(s.plan[on]), form[on], rtol=0, atol=1e-9)
@@ -129,7 +131,8 @@ def test_forecast_equals_pot_on_the_default_market(market: zm.LabourMarket, beta
     a = (people / people.sum()).to_numpy()
     b = (jobs / jobs.sum()).to_numpy()
     fc = zm.forecast(market, beta=beta)
-    assert fc.beta == beta and fc.calibration.kind == "given"
+    assert fc.beta == beta
+    assert fc.calibration.kind == "given"
     assert np.abs(_plan(fc, people.index, jobs.index) - _pot(a, b, cost, beta)).max() <= 1e-8
 
 
@@ -159,7 +162,8 @@ def test_the_tables_agree_with_each_other(calibrated: Forecast) -> None:
     z, c = calibrated.zones, calibrated.cities
     assert list(z.columns) == ["home_zone", "work_zone", "home_city", "work_city", "minutes",
                                "flow"]
-    assert (z["flow"] > 0).all() and np.isfinite(z["minutes"]).all()
+    assert (z["flow"] > 0).all()
+    assert np.isfinite(z["minutes"]).all()
     assert c["share"].sum() == pytest.approx(1.0, abs=1e-12)
     again = z.groupby(["home_city", "work_city"])["flow"].sum()
     assert np.allclose(c.set_index(["home_city", "work_city"])["flow"], again, rtol=1e-13)
@@ -172,7 +176,9 @@ def test_the_tables_agree_with_each_other(calibrated: Forecast) -> None:
 def test_the_default_calibration_hits_the_published_share(calibrated: Forecast) -> None:
     cal = calibrated.calibration
     assert (cal.kind, cal.target) == ("share_within_45", CAUPD_SHARE_45)
-    assert "CAUPD" in cal.source and "http" in cal.source and cal.source == CAUPD_SOURCE
+    assert cal.source == CAUPD_SOURCE
+    assert "CAUPD" in cal.source
+    assert "http" in cal.source
     z = calibrated.zones
     share = z.loc[z["minutes"] <= WITHIN_MIN, "flow"].sum() / z["flow"].sum()
     assert share == pytest.approx(CAUPD_SHARE_45, abs=1e-9)
@@ -189,7 +195,7 @@ def test_a_given_share_is_hit(market: zm.LabourMarket, target: float) -> None:
 
 def test_a_larger_beta_gives_a_larger_share_within_45(market: zm.LabourMarket) -> None:
     shares = [zm.forecast(market, beta=b).share_within_45 for b in (0.005, 0.02, 0.06, 0.2, 0.6)]
-    assert all(x < y for x, y in zip(shares, shares[1:], strict=False)), shares
+    assert all(x < y for x, y in itertools.pairwise(shares)), shares
 
 
 @st.composite
@@ -303,7 +309,8 @@ def test_bad_options_are_named_together(market: zm.LabourMarket) -> None:
     assert {("forecast", "beta"), ("forecast", "target_share"),
             ("forecast", "observed")} <= named
     messages = " ".join(err.value.problems["message"])
-    assert "positive" in messages and "between 0 and 1" in messages and "not both" in messages
+    for words in ("positive", "between 0 and 1", "not both"):
+        assert words in messages
 
 
 @pytest.mark.parametrize("beta", [0, -0.1, math.nan, math.inf, True, "0.1"])
@@ -328,7 +335,8 @@ def test_a_bad_observed_zone_table_is_named_row_by_row(market: zm.LabourMarket) 
     assert {(1, "home_zone"), (2, "work_zone"), (3, "flow"), (4, "flow"), (5, "flow"),
             (3, "work_zone"), (4, "work_zone")} <= found  # rows 3 and 4: the same pair twice
     messages = " ".join(p["message"])
-    assert "without a route" in messages and "more than once" in messages
+    assert "without a route" in messages
+    assert "more than once" in messages
 
 
 def test_a_bad_observed_city_table_is_named(market: zm.LabourMarket) -> None:
