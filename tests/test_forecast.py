@@ -381,3 +381,12 @@ def test_a_share_no_beta_reaches_is_named_with_the_reach(market: zm.LabourMarket
         zm.forecast(market, target_share=0.05)  # below the share of flows blind to commutes
     assert _named(err) == {("forecast", "target_share")}
     assert "nearest" in err.value.problems["message"].iloc[0]
+
+
+def test_the_docs_page_cites_what_the_code_uses() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "forecast.md").read_text("utf-8")
+    assert "http://en.people.cn/n3/2026/0115/c90000-20414758.html" in CAUPD_SOURCE
+    assert "http://en.people.cn/n3/2026/0115/c90000-20414758.html" in page
+    assert f"{CAUPD_SHARE_45:.0%}" in page
