@@ -365,9 +365,15 @@ def test_unknown_zones_and_enterprises_are_named(market: zm.LabourMarket) -> Non
     pools.loc[0, "zone_id"] = "zz_atlantis"
     vacancies = market.vacancies.copy()
     vacancies.loc[0, "enterprise_id"] = "ent_ghost"
+    enterprises = market.enterprises.copy()
+    enterprises.loc[5, "zone_id"] = "zz_mu"
     with pytest.raises(InputError) as err:
-        zm.forecast(Frames(market.enterprises, vacancies, pools))
-    assert {("pools", "zone_id"), ("vacancies", "enterprise_id")} <= _named(err)
+        zm.forecast(Frames(enterprises, vacancies, pools))
+    p = err.value.problems
+    found = {(str(t), str(c), int(r)) for t, c, r in zip(p["table"], p["column"], p["row"],
+                                                         strict=True)}
+    assert found == {("pools", "zone_id", 0), ("vacancies", "enterprise_id", 0),
+                     ("enterprises", "zone_id", 5)}
 
 
 def test_arguments_of_the_wrong_kind_are_named(market: zm.LabourMarket) -> None:

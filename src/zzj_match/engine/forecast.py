@@ -291,27 +291,28 @@ def _marginals(pc: ProblemCollector, market: LabourMarket, tables: CommuteTables
                    None if row["column"] is None else str(row["column"]), row["value"],
                    str(row["message"]))
         return None
-    zone_ids = np.asarray(tables.zone_ids, dtype=object)
+    zones = pd.Index(np.asarray(tables.zone_ids, dtype=object))
     ent = market.enterprises
+    for name, frame in (("pools", market.pools), ("workers", workers), ("enterprises", ent)):
+        if frame is not None and len(frame):  # zones checked on the tables as given
+            z = frame["zone_id"].astype(str).to_numpy(dtype=object)
+            pc.add_mask(name, zones.get_indexer(z) < 0, "zone_id", z, "zone not in the region")
     v_ent = vacancies["enterprise_id"].astype(str).to_numpy(dtype=object)
     ei = pd.Index(ent["enterprise_id"].astype(str).to_numpy(dtype=object)).get_indexer(v_ent)
     pc.add_mask("vacancies", ei < 0, "enterprise_id", v_ent, "unknown enterprise")
-    v_zone = np.where(ei >= 0, ent["zone_id"].astype(str).to_numpy(dtype=object)[ei], "")
+    ent_at = zones.get_indexer(ent["zone_id"].astype(str).to_numpy(dtype=object))
+    v_at = np.where(ei >= 0, ent_at[ei], -1) if len(ent) else np.full(ei.size, -1)
     if policy.external_employers == "exclude":  # the vacancies match leaves out
         keep = ~external_vacancies(ent, vacancies, tables)
-        vacancies, v_zone = vacancies.loc[keep], v_zone[keep]
+        vacancies, v_at = vacancies.loc[keep], v_at[keep]
+    p_at = zones.get_indexer(pools["zone_id"].astype(str).to_numpy(dtype=object))
     totals = []
-    for name, zone, heads in (("pools", pools["zone_id"].astype(str).to_numpy(dtype=object),
-                               pools["headcount"]),
-                              ("vacancies", v_zone, vacancies["headcount"])):
-        at = pd.Index(zone_ids).get_indexer(zone)
+    for name, at, heads in (("pools", p_at, pools["headcount"]),
+                            ("vacancies", v_at, vacancies["headcount"])):
         h = pd.to_numeric(heads, errors="coerce").to_numpy(dtype=np.float64)
-        bad_zone = (at < 0) & (zone != "")
-        pc.add_mask(name if name == "pools" else "enterprises", bad_zone, "zone_id", zone,
-                    "zone not in the region")
         pc.add_mask(name, ~(h >= 0), "headcount", heads, "must be a non-negative number")
         ok = (at >= 0) & (h >= 0)
-        totals.append(np.bincount(at[ok], weights=h[ok], minlength=zone_ids.size)
+        totals.append(np.bincount(at[ok], weights=h[ok], minlength=zones.size)
                       .astype(np.float64))
     for name, what, total in (("pools", "people (pools and workers)", totals[0]),
                               ("vacancies", "vacancies", totals[1])):
