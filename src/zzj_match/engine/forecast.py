@@ -18,6 +18,7 @@ __all__ = ["BETA_RANGE", "CAUPD_SHARE_45", "CAUPD_SOURCE", "WITHIN_MIN", "Calibr
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -429,7 +430,7 @@ class _Problem:
 
 def _calibrate(problem: _Problem, tables: CommuteTables, target: tuple[str, float, str]
                ) -> tuple[float, Sinkhorn, Calibration, tuple[int, int]]:
-    """Find the beta whose flows have the target statistic (Brent's method on log beta).
+    """Find the beta whose flows have the target statistic (regula falsi on log beta).
 
     From beta = 0.1 per minute the search steps by factors of 4 towards the target until it
     is passed (a bracket), within :data:`BETA_RANGE`; every solve starts from the potentials
@@ -440,8 +441,6 @@ def _calibrate(problem: _Problem, tables: CommuteTables, target: tuple[str, floa
     InputError
         When no beta of :data:`BETA_RANGE` reaches the target (the range reached is named).
     """
-    from scipy.optimize import brentq
-
     kind, value, source = target
     w, direction = problem.weights(kind, tables)
     counts = [0, 0]
@@ -465,8 +464,7 @@ def _calibrate(problem: _Problem, tables: CommuteTables, target: tuple[str, floa
             _unreachable(kind, value, gx + value, math.exp(x))
         gn = gap(nx)
         if (gn > 0) != (gx > 0) or gn == 0:
-            x, gx = brentq(gap, min(x, nx), max(x, nx), xtol=1e-13, rtol=1e-13,
-                           maxiter=200), 0.0
+            x, gx = _root(gap, (x, gx), (nx, gn)), 0.0
             break
         x, gx = nx, gn
     beta = math.exp(x)
@@ -476,6 +474,39 @@ def _calibrate(problem: _Problem, tables: CommuteTables, target: tuple[str, floa
     counts[1] += solved.iterations
     achieved = float((solved.plan * w).sum())
     return beta, solved, Calibration(kind, value, achieved, source), (counts[0], counts[1])
+
+
+def _root(gap: Callable[[float], float], p: tuple[float, float], q: tuple[float, float],
+          xtol: float = 1e-13, gtol: float = 1e-13) -> float:
+    """Return a zero of ``gap`` between ``p`` and ``q`` (``(x, gap(x))``, opposite signs).
+
+    The Illinois variant of regula falsi: superlinear on smooth functions, and the bracket
+    always holds the zero (no scipy import on the path of a first call).
+
+    Raises
+    ------
+    SolverError
+        If the bracket has not closed in 200 steps.
+    """
+    (x0, g0), (x1, g1) = p, q
+    side = 0
+    for _ in range(200):
+        if g1 == 0 or abs(g1) <= gtol:
+            return x1
+        if g0 == 0 or abs(g0) <= gtol or abs(x1 - x0) <= xtol * max(1.0, abs(x1)):
+            return x0 if abs(g0) <= abs(g1) else x1
+        x = x1 - g1 * (x1 - x0) / (g1 - g0)
+        g = gap(x)
+        if (g > 0) == (g1 > 0):  # x replaces the end on its side; halve the kept end's value
+            x1, g1 = x, g
+            if side == -1:
+                g0 /= 2
+            side = -1
+        else:
+            x0, g0 = x1, g1
+            x1, g1 = x, g
+            side = +1
+    raise SolverError("the calibration of beta did not close its bracket in 200 steps")
 
 
 def _unreachable(kind: str, value: float, reached: float, beta: float) -> None:
