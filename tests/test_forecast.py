@@ -396,3 +396,20 @@ def test_the_docs_page_cites_what_the_code_uses() -> None:
     assert "http://en.people.cn/n3/2026/0115/c90000-20414758.html" in CAUPD_SOURCE
     assert "http://en.people.cn/n3/2026/0115/c90000-20414758.html" in page
     assert f"{CAUPD_SHARE_45:.0%}" in page
+
+
+def test_the_forecast_sits_beside_a_plan_in_compare_plans(calibrated: Forecast) -> None:
+    plan = zm.match(zm.datasets.zzj_market(scale=0.02, seed=1))
+    table = zm.report.compare_plans({"plan": plan, "forecast": calibrated}, measures="kpis")
+    assert set(calibrated.kpis) <= set(plan.kpis)  # the plan's names, so no row is dropped
+    assert list(table.index) == [k for k in plan.kpis if k in calibrated.kpis]
+    k, z = calibrated.kpis, calibrated.zones
+    assert k["workers_placed"] == calibrated.people
+    assert k["share_commute_le_45_min"] == pytest.approx(CAUPD_SHARE_45, abs=1e-9)
+    assert k["cross_city_placements"] == pytest.approx(
+        z.loc[z["home_city"] != z["work_city"], "flow"].sum(), rel=1e-12)
+    longer = z.loc[z["minutes"] > 60, "flow"].sum() / z["flow"].sum()
+    assert k["share_commute_gt_60_min"] == pytest.approx(longer, abs=1e-12)
+    # the p90: at least 90% of the flow within it, less than 90% strictly below it
+    assert z.loc[z["minutes"] <= k["p90_commute_min"], "flow"].sum() >= 0.9 * z["flow"].sum()
+    assert z.loc[z["minutes"] < k["p90_commute_min"], "flow"].sum() < 0.9 * z["flow"].sum()

@@ -36,6 +36,7 @@ from zzj_match.flow._sinkhorn import Sinkhorn, sinkhorn
 from zzj_match.model.market import LabourMarket
 from zzj_match.model.policy import Policy
 from zzj_match.model.region import Region
+from zzj_match.plan._plan import _weighted_quantile
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,25 @@ class Forecast:
         """Mean one-way commute of the forecast commuters, minutes."""
         z = self.zones
         return float((z["minutes"] * z["flow"]).sum()) / self.people
+
+    @property
+    def kpis(self) -> dict[str, float]:
+        """The plan KPIs the forecast has too, under the plan's names and definitions.
+
+        ``workers_placed`` (the people forecast), ``mean_commute_min``, ``p90_commute_min``,
+        ``share_commute_le_45_min``, ``share_commute_gt_60_min``, ``cross_city_placements``
+        and ``cross_city_share``, as :attr:`AdjustmentPlan.kpis` has them, so that
+        ``zzj_match.report.compare_plans({"plan": plan, "forecast": fc}, measures="kpis")``
+        sets the forecast beside a plan. Flows are expectations: the counts are fractional.
+        """
+        z = self.zones
+        mins, w = z["minutes"].to_numpy(dtype=np.float64), z["flow"].to_numpy(dtype=np.float64)
+        cross = float(w[(z["home_city"] != z["work_city"]).to_numpy()].sum())
+        return {"workers_placed": self.people, "mean_commute_min": self.mean_minutes,
+                "p90_commute_min": _weighted_quantile(mins, w, 0.9),
+                "share_commute_le_45_min": self.share_within(45.0),
+                "share_commute_gt_60_min": float(w[mins > 60.0].sum()) / self.people,
+                "cross_city_placements": cross, "cross_city_share": cross / self.people}
 
 
 def forecast(  # long: its docstring states the model, every option and every error
