@@ -413,3 +413,30 @@ def test_the_forecast_sits_beside_a_plan_in_compare_plans(calibrated: Forecast) 
     # the p90: at least 90% of the flow within it, less than 90% strictly below it
     assert z.loc[z["minutes"] <= k["p90_commute_min"], "flow"].sum() >= 0.9 * z["flow"].sum()
     assert z.loc[z["minutes"] < k["p90_commute_min"], "flow"].sum() < 0.9 * z["flow"].sum()
+
+
+def test_zones_that_reach_only_each_other_are_balanced_apart(market: zm.LabourMarket) -> None:
+    # Macau has no road to the other zones: its 40 people can only take its 10 vacancies
+    pools = pd.concat([market.pools, market.pools.iloc[[0]].assign(
+        pool_id="p_macau", zone_id="ext_macau", headcount=40)], ignore_index=True)
+    enterprises = pd.concat([market.enterprises, market.enterprises.iloc[[0]].assign(
+        enterprise_id="e_macau", zone_id="ext_macau")], ignore_index=True)
+    vacancies = pd.concat([market.vacancies, market.vacancies.iloc[[0]].assign(
+        vacancy_id="v_macau", enterprise_id="e_macau", headcount=10)], ignore_index=True)
+    fc = zm.forecast(Frames(enterprises, vacancies, pools), beta=0.1)
+    base = zm.forecast(market, beta=0.1)
+    macau = fc.zones[(fc.zones["home_zone"] == "ext_macau")
+                     | (fc.zones["work_zone"] == "ext_macau")]
+    assert list(zip(macau["home_zone"], macau["work_zone"], strict=True)) == [
+        ("ext_macau", "ext_macau")]
+    assert macau["flow"].iloc[0] == pytest.approx(10.0, rel=1e-12)
+    assert fc.people == pytest.approx(base.people + 10, rel=1e-13)
+    assert (fc.stats["groups"], fc.stats["scaled"]) == (2, "both")
+    rest = fc.zones[fc.zones["home_zone"] != "ext_macau"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rest, base.zones, check_exact=False, rtol=1e-9)
+
+
+def test_sinkhorn_gives_up_when_its_error_stalls() -> None:
+    # no max_iter: the stalled error (no plan meets these marginals) ends the solve
+    with pytest.raises(SolverError, match="no plan on the finite costs meets the marginals"):
+        sinkhorn([0.5, 0.5], [0.3, 0.7], [[1.0, np.inf], [2.0, 3.0]], 1.0)

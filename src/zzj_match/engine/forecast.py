@@ -108,8 +108,10 @@ class Forecast:
         Decay of the flows per one-way commute minute.
     calibration : Calibration
     stats : dict
-        ``people`` (the flows' total: the smaller of origins and destinations), ``origins``,
-        ``destinations``, ``scaled`` (the side scaled down, or ``"none"``),
+        ``people`` (the flows' total: the smaller of origins and destinations, summed over
+        the groups of zones that reach each other), ``origins``, ``destinations``,
+        ``groups`` (how many such groups), ``scaled`` (the side scaled down: ``"origins"``,
+        ``"destinations"``, ``"both"`` (in different groups) or ``"none"``),
         ``origins_unreachable`` and ``destinations_unreachable`` (people and positions left
         out for want of any reachable partner), ``solves``, ``iterations``,
         ``marginal_error`` (a share of ``people``) and ``seconds``.
@@ -123,7 +125,7 @@ class Forecast:
 
     @property
     def people(self) -> float:
-        """The people the flows carry: the smaller of the origins and destinations."""
+        """The people the flows carry (``min(sum O, sum D)`` in each group of zones)."""
         return float(self.zones["flow"].sum())
 
     def share_within(self, minutes: float = WITHIN_MIN) -> float:
@@ -181,8 +183,9 @@ def forecast(  # long: its docstring states the model, every option and every er
     ``c`` is the one-way door-to-door commute in minutes of the region's commute tables, and
     pairs with no route get no flow. When people and vacancies differ in number, the larger
     side is scaled down in proportion to the smaller total, so the flows carry
-    ``min(sum O, sum D)`` people. People with no reachable vacancy (and vacancies no one can
-    reach) are left out first and counted in ``stats``. Solved exactly to a marginal error
+    ``min(sum O, sum D)`` people; zones that only reach each other (an island without a road
+    to the rest) are balanced so within their own group. People with no reachable vacancy
+    (and vacancies no one can reach) are left out first and counted in ``stats``. Solved exactly to a marginal error
     below 1e-12 of the total by a stabilised Sinkhorn iteration
     (:func:`zzj_match.flow._sinkhorn.sinkhorn`).
 
@@ -430,12 +433,23 @@ class _Problem:
                                "message": "no person of the market can reach any of its "
                                "vacancies on the region's network"}])
         ri, ci = np.flatnonzero(rows), np.flatnonzero(cols)
+        reach = reach[np.ix_(ri, ci)]
+        row_group, col_group = _groups(reach)
+        # per group of zones that reach each other, the larger side scaled to the smaller
+        o_k = np.bincount(row_group, weights=origins[ri])
+        d_k = np.bincount(col_group, weights=destinations[ci])
+        n_k = np.minimum(o_k, d_k)
+        people = float(n_k.sum())
+        a = origins[ri] * (n_k / o_k)[row_group] / people
+        b = destinations[ci] * (n_k / d_k)[col_group] / people
+        sides = {"origins" if x > y else "destinations" for x, y in zip(o_k, d_k, strict=True)
+                 if x != y}
         stats = {"origins": o, "destinations": d,
-                 "scaled": "origins" if o > d else "destinations" if d > o else "none",
+                 "scaled": sides.pop() if len(sides) == 1 else "both" if sides else "none",
+                 "groups": int(n_k.size),
                  "origins_unreachable": float(origins[~rows].sum()),
                  "destinations_unreachable": float(destinations[~cols].sum())}
-        return cls(ri, ci, origins[ri] / o, destinations[ci] / d,
-                   tables.minutes[np.ix_(ri, ci)], min(o, d), stats)
+        return cls(ri, ci, a, b, tables.minutes[np.ix_(ri, ci)], people, stats)
 
     def weights(self, kind: str, tables: CommuteTables) -> tuple[Floats, int]:
         """Return the statistic as ``<plan, W>`` and its direction in beta (+1: it grows)."""
@@ -446,6 +460,25 @@ class _Problem:
             return np.where(np.isfinite(c), c, 0.0), -1
         city = np.asarray(tables.city, dtype=object)
         return (city[self.rows][:, None] == city[self.cols][None, :]).astype(np.float64), 1
+
+
+def _groups(reach: npt.NDArray[np.bool_]
+            ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Return the connected group of every home and work zone of the reachable pairs.
+
+    Labels spread by rounds (each a vectorised minimum over the reachable pairs) until they
+    settle; groups are numbered 0, 1, ... in the order of their first home zone.
+    """
+    big = np.iinfo(np.intp).max
+    rows = np.arange(reach.shape[0], dtype=np.intp)
+    while True:
+        cols = np.where(reach, rows[:, None], big).min(axis=0)
+        new = np.minimum(rows, np.where(reach, cols[None, :], big).min(axis=1))
+        if (new == rows).all():
+            break
+        rows = new
+    labels, row_group = np.unique(rows, return_inverse=True)  # every column reaches a row
+    return row_group.astype(np.intp), np.searchsorted(labels, cols).astype(np.intp)
 
 
 def _calibrate(problem: _Problem, tables: CommuteTables, target: tuple[str, float, str]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = ["Sinkhorn", "sinkhorn"]
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ Floats = npt.NDArray[np.float64]
 _SOLVE_TOL = 1e-14  # default marginal error of a solve (marginals of sum 1: a share)
 _MAX_ITER = 400_000  # default iterations of one solve
 _ABSORB = 1e100  # scalings beyond this (or below its inverse) go into the potentials
+_WINDOW = 20_000  # iterations in which the error must at least halve (else: stalled)
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,9 @@ def sinkhorn(a: npt.ArrayLike, b: npt.ArrayLike, cost: npt.ArrayLike, beta: floa
     Raises
     ------
     SolverError
-        When the marginals are not met within ``max_iter`` iterations (too large a ``beta``
-        for the iterations allowed, or marginals no plan on the finite costs can meet).
+        When the marginals are not met within ``max_iter`` iterations, or the error has not
+        halved in 20,000 iterations (marginals no plan on the finite costs can meet, or too
+        large a ``beta``).
 
     Examples
     --------
@@ -96,8 +99,8 @@ def sinkhorn(a: npt.ArrayLike, b: npt.ArrayLike, cost: npt.ArrayLike, beta: floa
     logk = np.where(np.isfinite(c), -beta * np.where(np.isfinite(c), c, 0.0), -np.inf)
     la, lb = np.log(a_), np.log(b_)
     f, g = (np.zeros(a_.size), np.zeros(b_.size)) if start is None else start
-    it = 0
-    while it < max_iter:
+    it, checkpoint, stalled = 0, math.inf, False
+    while it < max_iter and not stalled:
         # an exact log-domain step: the kernel becomes the current plan (columns exact)
         f = la - _logsumexp(logk + g[None, :], axis=1)
         g = lb - _logsumexp(logk + f[:, None], axis=0)
@@ -112,14 +115,19 @@ def sinkhorn(a: npt.ArrayLike, b: npt.ArrayLike, cost: npt.ArrayLike, beta: floa
                 error = max(float(np.abs(plan.sum(axis=1) - a_).max()),
                             float(np.abs(plan.sum(axis=0) - b_).max()))
                 return Sinkhorn(plan, f + np.log(u), g + np.log(v), it, error)
+            if it % _WINDOW == 0:  # no plan meets the marginals: the error stalls above zero
+                stalled = not err < 0.5 * checkpoint
+                if stalled:
+                    break
+                checkpoint = err
             u = a_ / kv
             v = b_ / (kern.T @ u)
             if _beyond(u) or _beyond(v):
                 f, g = f + np.log(u), g + np.log(v)
                 break
-    raise SolverError(f"the gravity model did not converge in {max_iter:,} Sinkhorn "
-                      f"iterations (beta={beta:g} per minute): the marginals cannot be met "
-                      "on the reachable zone pairs, or beta is too large")
+    raise SolverError(f"Sinkhorn did not converge in {it:,} iterations (beta={beta:g}): "
+                      "no plan on the finite costs meets the marginals, or beta is too large "
+                      "for the iterations allowed")
 
 
 def _beyond(x: Floats) -> bool:
