@@ -18,7 +18,6 @@ __all__ = ["BETA_RANGE", "CAUPD_SHARE_45", "CAUPD_SOURCE", "WITHIN_MIN", "Calibr
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +31,7 @@ from zzj_match.engine.explain import external_vacancies
 from zzj_match.engine.pipeline import check_arguments, matched_region
 from zzj_match.engine.transfers import workers_as_pools
 from zzj_match.errors import InputError, SolverError
-from zzj_match.flow._sinkhorn import Sinkhorn, sinkhorn
+from zzj_match.flow._sinkhorn import Sinkhorn, calibrate, sinkhorn
 from zzj_match.model.market import LabourMarket
 from zzj_match.model.policy import Policy
 from zzj_match.model.region import Region
@@ -185,8 +184,8 @@ def forecast(  # long: its docstring states the model, every option and every er
     side is scaled down in proportion to the smaller total, so the flows carry
     ``min(sum O, sum D)`` people; zones that only reach each other (an island without a road
     to the rest) are balanced so within their own group. People with no reachable vacancy
-    (and vacancies no one can reach) are left out first and counted in ``stats``. Solved exactly to a marginal error
-    below 1e-12 of the total by a stabilised Sinkhorn iteration
+    (and vacancies no one can reach) are left out first and counted in ``stats``. Solved
+    exactly to a marginal error below 1e-12 of the total by a stabilised Sinkhorn iteration
     (:func:`zzj_match.flow._sinkhorn.sinkhorn`).
 
     Parameters
@@ -483,11 +482,7 @@ def _groups(reach: npt.NDArray[np.bool_]
 
 def _calibrate(problem: _Problem, tables: CommuteTables, target: tuple[str, float, str]
                ) -> tuple[float, Sinkhorn, Calibration, tuple[int, int]]:
-    """Find the beta whose flows have the target statistic (regula falsi on log beta).
-
-    From beta = 0.1 per minute the search steps by factors of 4 towards the target until it
-    is passed (a bracket), within :data:`BETA_RANGE`; every solve starts from the potentials
-    of the previous one.
+    """Find the beta whose flows have the target statistic (:func:`calibrate`).
 
     Raises
     ------
@@ -496,70 +491,13 @@ def _calibrate(problem: _Problem, tables: CommuteTables, target: tuple[str, floa
     """
     kind, value, source = target
     w, direction = problem.weights(kind, tables)
-    counts = [0, 0]
-    last: dict[str, Sinkhorn] = {}
-
-    def gap(x: float) -> float:
-        s = sinkhorn(problem.a, problem.b, problem.cost, math.exp(x),
-                     start=None if not last else (last["s"].f, last["s"].g))
-        counts[0] += 1
-        counts[1] += s.iterations
-        last["s"] = s
-        return float((s.plan * w).sum()) - value
-
-    lo_x, hi_x = math.log(BETA_RANGE[0]), math.log(BETA_RANGE[1])
-    x, step = math.log(0.1), math.log(4.0)
-    gx = gap(x)
-    move = step if direction * gx < 0 else -step  # towards the target
-    while gx != 0:
-        nx = min(max(x + move, lo_x), hi_x)
-        if nx == x:
-            _unreachable(kind, value, gx + value, math.exp(x))
-        gn = gap(nx)
-        if (gn > 0) != (gx > 0) or gn == 0:
-            x, gx = _root(gap, (x, gx), (nx, gn)), 0.0
-            break
-        x, gx = nx, gn
-    beta = math.exp(x)
-    solved = sinkhorn(problem.a, problem.b, problem.cost, beta,
-                      start=(last["s"].f, last["s"].g))
-    counts[0] += 1
-    counts[1] += solved.iterations
-    achieved = float((solved.plan * w).sum())
-    return beta, solved, Calibration(kind, value, achieved, source), (counts[0], counts[1])
-
-
-def _root(gap: Callable[[float], float], p: tuple[float, float], q: tuple[float, float],
-          xtol: float = 1e-13, gtol: float = 1e-13) -> float:
-    """Return a zero of ``gap`` between ``p`` and ``q`` (``(x, gap(x))``, opposite signs).
-
-    The Illinois variant of regula falsi: superlinear on smooth functions, and the bracket
-    always holds the zero (no scipy import on the path of a first call).
-
-    Raises
-    ------
-    SolverError
-        If the bracket has not closed in 200 steps.
-    """
-    (x0, g0), (x1, g1) = p, q
-    side = 0
-    for _ in range(200):
-        if g1 == 0 or abs(g1) <= gtol:
-            return x1
-        if g0 == 0 or abs(g0) <= gtol or abs(x1 - x0) <= xtol * max(1.0, abs(x1)):
-            return x0 if abs(g0) <= abs(g1) else x1
-        x = x1 - g1 * (x1 - x0) / (g1 - g0)
-        g = gap(x)
-        if (g > 0) == (g1 > 0):  # x replaces the end on its side; halve the kept end's value
-            x1, g1 = x, g
-            if side == -1:
-                g0 /= 2
-            side = -1
-        else:
-            x0, g0 = x1, g1
-            x1, g1 = x, g
-            side = +1
-    raise SolverError("the calibration of beta did not close its bracket in 200 steps")
+    out = calibrate(problem.a, problem.b, problem.cost, w, value, increasing=direction > 0,
+                    beta_range=BETA_RANGE)
+    achieved = float((out.solved.plan * w).sum())
+    if not out.hit:
+        _unreachable(kind, value, achieved, out.beta)
+    return (out.beta, out.solved, Calibration(kind, value, achieved, source),
+            (out.solves, out.iterations))
 
 
 def _unreachable(kind: str, value: float, reached: float, beta: float) -> None:

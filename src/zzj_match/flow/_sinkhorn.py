@@ -4,14 +4,16 @@ Solves ``min <P, cost> - H(P) / beta`` over plans ``P`` with given row and colum
 doubly-constrained gravity model of :func:`zzj_match.engine.forecast.forecast`. The answer is
 checked before it is returned: a plan of the form ``exp(f_i + g_j - beta * cost_ij)`` is the
 optimum exactly when it meets both marginals, so the marginal error returned is the
-certificate (the caller decides how small it must be).
+certificate (the caller decides how small it must be). :func:`calibrate` finds the ``beta``
+whose plan has a given value of a linear statistic ``<P, W>`` (a share, a mean cost).
 """
 
 from __future__ import annotations
 
-__all__ = ["Sinkhorn", "sinkhorn"]
+__all__ = ["Calibrated", "Sinkhorn", "calibrate", "sinkhorn"]
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,3 +142,131 @@ def _logsumexp(x: Floats, axis: int) -> Floats:
     top = x.max(axis=axis, keepdims=True)
     out: Floats = np.log(np.exp(x - top).sum(axis=axis)) + np.squeeze(top, axis=axis)
     return out
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """The answer of :func:`calibrate`.
+
+    Attributes
+    ----------
+    beta : float
+        The beta found, or the end of the range nearest the target when ``hit`` is false.
+    solved : Sinkhorn
+        The solve at ``beta``.
+    hit : bool
+        Whether ``<solved.plan, W>`` equals the target (else no beta of the range reaches it).
+    solves, iterations : int
+        Solves made, and their Sinkhorn iterations in all.
+    """
+
+    beta: float
+    solved: Sinkhorn
+    hit: bool
+    solves: int
+    iterations: int
+
+
+def calibrate(a: npt.ArrayLike, b: npt.ArrayLike, cost: npt.ArrayLike, weights: npt.ArrayLike,
+              target: float, *, increasing: bool, beta_range: tuple[float, float],
+              first: float = 0.1) -> Calibrated:
+    """Find the beta whose plan has ``<P, weights> = target``.
+
+    From ``first`` the search steps by factors of 4 towards the target (up when the statistic
+    is below it and ``increasing``) until it is passed, within ``beta_range``, then closes the
+    bracket on log beta by the Illinois variant of regula falsi. Every solve starts from the
+    potentials of the previous one. Only a statistic monotone in beta has one answer; the
+    search finds a crossing either way.
+
+    Parameters
+    ----------
+    a, b, cost
+        As :func:`sinkhorn`.
+    weights : array_like, shape of ``cost``
+        The statistic's weights (``[cost <= 45]`` for a share within 45, ``cost`` for the mean).
+    target : float
+    increasing : bool
+        Whether the statistic grows with beta (the direction of the first steps).
+    beta_range : tuple of float
+        The smallest and largest beta tried.
+    first : float
+        The first beta tried.
+
+    Returns
+    -------
+    Calibrated
+
+    Raises
+    ------
+    SolverError
+        When a solve fails (:func:`sinkhorn`).
+
+    Examples
+    --------
+    >>> cost = [[10.0, 50.0], [50.0, 10.0]]
+    >>> out = calibrate([0.5, 0.5], [0.5, 0.5], cost, [[1, 0], [0, 1]], 0.9, increasing=True,
+    ...                 beta_range=(1e-4, 16.0))
+    >>> out.hit, round(float((out.solved.plan * [[1, 0], [0, 1]]).sum()), 12)
+    (True, 0.9)
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    counts: list[int] = [0, 0]
+    last: list[Sinkhorn] = []
+
+    def gap(x: float) -> float:
+        s = sinkhorn(a, b, cost, math.exp(x), start=(last[-1].f, last[-1].g) if last else None)
+        counts[0] += 1
+        counts[1] += s.iterations
+        last.append(s)
+        return float((s.plan * w).sum()) - target
+
+    lo_x, hi_x = math.log(beta_range[0]), math.log(beta_range[1])
+    x = min(max(math.log(first), lo_x), hi_x)
+    gx = gap(x)
+    move = math.log(4.0) if (gx < 0) == increasing else -math.log(4.0)  # towards the target
+    hit = True
+    while gx != 0:
+        nx = min(max(x + move, lo_x), hi_x)
+        if nx == x:
+            hit = False
+            break
+        gn = gap(nx)
+        if (gn > 0) != (gx > 0) or gn == 0:
+            x = _root(gap, (x, gx), (nx, gn))
+            break
+        x, gx = nx, gn
+    solved = sinkhorn(a, b, cost, math.exp(x), start=(last[-1].f, last[-1].g))
+    return Calibrated(math.exp(x), solved, hit, counts[0] + 1, counts[1] + solved.iterations)
+
+
+def _root(gap: Callable[[float], float], p: tuple[float, float], q: tuple[float, float],
+          xtol: float = 1e-13, gtol: float = 1e-13) -> float:
+    """Return a zero of ``gap`` between ``p`` and ``q`` (``(x, gap(x))``, opposite signs).
+
+    The Illinois variant of regula falsi: superlinear on smooth functions, and the bracket
+    always holds the zero (no scipy import on the path of a first call).
+
+    Raises
+    ------
+    SolverError
+        If the bracket has not closed in 200 steps.
+    """
+    (x0, g0), (x1, g1) = p, q
+    side = 0
+    for _ in range(200):
+        if g1 == 0 or abs(g1) <= gtol:
+            return x1
+        if g0 == 0 or abs(g0) <= gtol or abs(x1 - x0) <= xtol * max(1.0, abs(x1)):
+            return x0 if abs(g0) <= abs(g1) else x1
+        x = x1 - g1 * (x1 - x0) / (g1 - g0)
+        g = gap(x)
+        if (g > 0) == (g1 > 0):  # x replaces the end on its side; halve the kept end's value
+            x1, g1 = x, g
+            if side == -1:
+                g0 /= 2
+            side = -1
+        else:
+            x0, g0 = x1, g1
+            x1, g1 = x, g
+            side = +1
+    raise SolverError("the calibration of beta did not close its bracket in 200 steps")
