@@ -23,7 +23,7 @@ import zzj_match as zm
 from zzj_match.commute import commute_tables
 from zzj_match.engine.forecast import CAUPD_SHARE_45, CAUPD_SOURCE, WITHIN_MIN, Forecast
 from zzj_match.errors import InputError, SolverError
-from zzj_match.flow._sinkhorn import sinkhorn
+from zzj_match.flow._sinkhorn import calibrate, sinkhorn
 
 ot = pytest.importorskip("ot")
 
@@ -440,3 +440,27 @@ def test_sinkhorn_gives_up_when_its_error_stalls() -> None:
     # no max_iter: the stalled error (no plan meets these marginals) ends the solve
     with pytest.raises(SolverError, match="no plan on the finite costs meets the marginals"):
         sinkhorn([0.5, 0.5], [0.3, 0.7], [[1.0, np.inf], [2.0, 3.0]], 1.0)
+
+
+@pytest.mark.parametrize(("target", "end"), [(0.999, 0.1), (0.4, 1e-4)])
+def test_calibrate_stops_at_the_end_of_its_range(target: float, end: float) -> None:
+    # two zones, 10 minutes inside and 50 across: the share staying home runs from 0.5
+    # (beta -> 0) towards 1; at beta = 0.1 it is 1 / (1 + exp(-4))
+    cost, stay = [[10.0, 50.0], [50.0, 10.0]], [[1.0, 0.0], [0.0, 1.0]]
+    out = calibrate([0.5, 0.5], [0.5, 0.5], cost, stay, target, increasing=True,
+                    beta_range=(1e-4, 0.1))
+    assert not out.hit
+    assert out.beta == pytest.approx(end, rel=1e-12)
+    reached = float((out.solved.plan * np.asarray(stay)).sum())
+    assert reached == pytest.approx(1 / (1 + math.exp(-40 * end)), abs=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(two_cost_instances(), st.floats(0.02, 0.3))
+def test_calibrate_finds_the_beta_of_a_mean_cost(
+        inst: tuple[np.ndarray, np.ndarray, np.ndarray], beta: float) -> None:
+    a, b, cost = inst
+    made = (sinkhorn(a, b, cost, beta).plan * cost).sum()
+    out = calibrate(a, b, cost, cost, made, increasing=False, beta_range=(1e-4, 16.0))
+    assert out.hit
+    assert (out.solved.plan * cost).sum() == pytest.approx(made, abs=1e-9)
