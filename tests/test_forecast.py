@@ -464,3 +464,20 @@ def test_calibrate_finds_the_beta_of_a_mean_cost(
     out = calibrate(a, b, cost, cost, made, increasing=False, beta_range=(1e-4, 16.0))
     assert out.hit
     assert (out.solved.plan * cost).sum() == pytest.approx(made, abs=1e-9)
+
+
+def test_the_policy_date_picks_the_network(market: zm.LabourMarket) -> None:
+    # before the Shenzhen-Zhongshan link opened (2024-06-30) Nanlang to Bao'an was longer
+    def minutes(fc: Forecast) -> float:
+        z = fc.zones
+        pair = z[(z["home_zone"] == "zs_nanlang") & (z["work_zone"] == "ext_sz_baoan")]
+        return float(pair["minutes"].iloc[0])
+
+    before = zm.forecast(market, beta=0.1, policy=zm.Policy(reference_date="2024-06-01"))
+    after = zm.forecast(market, beta=0.1, policy=zm.Policy(reference_date="2024-07-01"))
+    assert minutes(before) > minutes(after)
+    dated = commute_tables(zm.datasets.zzj_region().as_of("2024-06-01"))
+    at = pd.Index(dated.zone_ids)
+    z = before.zones
+    expected = dated.minutes[at.get_indexer(z["home_zone"]), at.get_indexer(z["work_zone"])]
+    assert np.array_equal(z["minutes"].to_numpy(), expected)
