@@ -23,7 +23,7 @@ import zzj_match as zm
 from zzj_match.commute import commute_tables
 from zzj_match.engine.forecast import CAUPD_SHARE_45, CAUPD_SOURCE, WITHIN_MIN, Forecast
 from zzj_match.errors import InputError, SolverError
-from zzj_match.flow._sinkhorn import calibrate, sinkhorn
+from zzj_match.flow._sinkhorn import _root, calibrate, sinkhorn
 
 ot = pytest.importorskip("ot")
 
@@ -481,3 +481,26 @@ def test_the_policy_date_picks_the_network(market: zm.LabourMarket) -> None:
     z = before.zones
     expected = dated.minutes[at.get_indexer(z["home_zone"]), at.get_indexer(z["work_zone"])]
     assert np.array_equal(z["minutes"].to_numpy(), expected)
+
+
+@pytest.mark.parametrize("power", [1, 3, 10, 25])
+def test_the_bracketed_root_is_found_on_lopsided_functions(power: int) -> None:
+    # x ** power - 0.5 on [0, 1]: regula falsi keeps one end for many steps; Illinois halves it
+    calls = []
+
+    def gap(x: float) -> float:
+        calls.append(x)
+        return x**power - 0.5
+
+    x = _root(gap, (0.0, -0.5), (1.0, 0.5), gtol=1e-15)
+    assert x == pytest.approx(0.5 ** (1 / power), abs=1e-12)
+    assert len(calls) < 60
+
+
+def test_calibrate_takes_a_statistic_that_beta_cannot_move() -> None:
+    # every commute is 60 minutes: any beta gives the mean; the first one tried is kept
+    cost = np.full((2, 2), 60.0)
+    out = calibrate([0.7, 0.3], [0.6, 0.4], cost, cost, 60.0, increasing=False,
+                    beta_range=(1e-4, 16.0))
+    assert out.hit
+    assert out.beta == pytest.approx(0.1, rel=1e-12)

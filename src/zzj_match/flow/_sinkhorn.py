@@ -224,15 +224,15 @@ def calibrate(a: npt.ArrayLike, b: npt.ArrayLike, cost: npt.ArrayLike, weights: 
     x = min(max(math.log(first), lo_x), hi_x)
     gx = gap(x)
     move = math.log(4.0) if (gx < 0) == increasing else -math.log(4.0)  # towards the target
-    hit = True
-    while gx != 0:
+    hit, close = True, 1e-13 * max(1.0, abs(target))  # a statistic this near is the target
+    while abs(gx) > close:
         nx = min(max(x + move, lo_x), hi_x)
         if nx == x:
             hit = False
             break
         gn = gap(nx)
-        if (gn > 0) != (gx > 0) or gn == 0:
-            x = _root(gap, (x, gx), (nx, gn))
+        if (gn > 0) != (gx > 0) or abs(gn) <= close:
+            x = _root(gap, (x, gx), (nx, gn), gtol=close)
             break
         x, gx = nx, gn
     solved = sinkhorn(a, b, cost, math.exp(x), start=(last[-1].f, last[-1].g))
@@ -252,21 +252,23 @@ def _root(gap: Callable[[float], float], p: tuple[float, float], q: tuple[float,
         If the bracket has not closed in 200 steps.
     """
     (x0, g0), (x1, g1) = p, q
-    side = 0
+    w0, side = g0, 0  # w0: the kept end's value as the secant weighs it (halved, Illinois)
     for _ in range(200):
-        if g1 == 0 or abs(g1) <= gtol:
+        if abs(g1) <= gtol:
             return x1
-        if g0 == 0 or abs(g0) <= gtol or abs(x1 - x0) <= xtol * max(1.0, abs(x1)):
+        if abs(g0) <= gtol:
+            return x0
+        if abs(x1 - x0) <= xtol * max(1.0, abs(x1)):
             return x0 if abs(g0) <= abs(g1) else x1
-        x = x1 - g1 * (x1 - x0) / (g1 - g0)
+        x = x1 - g1 * (x1 - x0) / (g1 - w0)
         g = gap(x)
-        if (g > 0) == (g1 > 0):  # x replaces the end on its side; halve the kept end's value
+        if (g > 0) == (g1 > 0):  # x replaces the end on its side; the other end is kept
             x1, g1 = x, g
             if side == -1:
-                g0 /= 2
+                w0 /= 2
             side = -1
         else:
-            x0, g0 = x1, g1
+            x0, g0, w0 = x1, g1, g1
             x1, g1 = x, g
             side = +1
     raise SolverError("the calibration of beta did not close its bracket in 200 steps")
