@@ -54,8 +54,9 @@ LAYERS: Table = (
 # Packages not listed are not ordered inside (their cycles are still refused).
 SUBLAYERS: dict[str, Table] = {
     "flow": (
-        ("_bounds", "_result", "_check", "instances", "_paths", "_stable"),  # bounds, results,
-        # input, reference instances, shortest paths on arrays, stable matching of pooled units
+        ("_bounds", "_result", "_check", "instances", "_paths", "_stable", "_sinkhorn"),  # bounds,
+        # results, input, reference instances, shortest paths on arrays, stable matching of
+        # pooled units, entropic transport
         ("_certificate", "_backends"),  # certificates; LEMON, OR-Tools, exact back-ends
         ("_mcf",),  # min_cost_flow
         ("_assign_answer",),  # assign's answers and column-graph duals
@@ -75,7 +76,8 @@ SUBLAYERS: dict[str, Table] = {
         ("transfers",),  # the plan's rows, checked again
         ("replan",),  # re-plans: previous placements as keep arcs, the moves counted
         ("pipeline",),  # match: the table of contents
-        ("rematch",),  # re-plans from a previous plan; closure windows
+        ("rematch", "forecast"),  # re-plans from a previous plan; closure windows; the
+        # uptake forecast (gravity model)
     ),
     "engine.rules": (
         ("arrays",),  # Prepared, PoolArrays, VacancyArrays

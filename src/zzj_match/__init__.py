@@ -38,6 +38,7 @@ _LAZY: dict[str, str] = {
     "AdjustmentPlan": "zzj_match.plan",
     "match": "zzj_match.engine",
     "rematch": "zzj_match.engine",
+    "forecast": "zzj_match.engine.forecast",
     "Matcher": "zzj_match.service",
 }
 _SUBMODULES = ("flow", "datasets", "io", "commute", "engine", "plan", "report", "service")
@@ -63,6 +64,7 @@ __all__ = [
     "commute",
     "datasets",
     "flow",
+    "forecast",
     "io",
     "match",
     "rematch",
@@ -74,6 +76,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from zzj_match import commute, datasets, flow, io, report, service
     from zzj_match.commute import CommuteModel
     from zzj_match.engine import match, rematch
+    from zzj_match.engine.forecast import forecast
     from zzj_match.model.market import Enterprise, LabourMarket, Vacancy, Worker, WorkerPool
     from zzj_match.model.policy import Policy
     from zzj_match.model.region import Link, Region, Zone
