@@ -328,6 +328,13 @@ def test_bad_arrays_are_named() -> None:
                              ("pairs", None, "b_rank"), ("b_cap", None, "b_cap")}
 
 
+def test_lengths_are_measured_against_the_first_usable_column() -> None:
+    with pytest.raises(InputError) as err:
+        deferred_acceptance("x", [0, 0], [0, 1, 2], [0, 1], [1], [2])
+    assert problems(err) == {("pairs", None, "a"), ("pairs", None, "a_rank")}
+    assert "expected 2 (that of `b`)" in str(err.value)
+
+
 def test_heads_over_a_capacity_are_named() -> None:
     with pytest.raises(InputError) as err:
         blocking_heads([0, 0, 1], [0, 1, 1], [0, 1, 0], [0, 0, 1], [1, 5], [3, 2], [1, 1, 2])

@@ -105,12 +105,13 @@ def _convert(
     cols: dict[str, I64 | None] = {
         name: _as_1d(pc, "pairs", name, value, allow_float=False) for name, value in pairs.items()
     }
-    first = cols["a"]
-    if first is not None:
-        for name, arr in cols.items():
-            if arr is not None and arr.shape[0] != first.shape[0]:
+    given = [(name, arr) for name, arr in cols.items() if arr is not None]
+    if given:
+        first, n = given[0][0], given[0][1].shape[0]  # the first usable column sets the length
+        for name, arr in given[1:]:
+            if arr.shape[0] != n:
                 pc.add("pairs", None, name, f"length {arr.shape[0]}",
-                       f"has length {arr.shape[0]}, expected {first.shape[0]} (that of `a`)")
+                       f"has length {arr.shape[0]}, expected {n} (that of `{first}`)")
                 cols[name] = None
     if cols.get("heads") is not None:
         heads = cols["heads"]
