@@ -147,6 +147,21 @@ def test_larger_markets_agree_with_the_matching_library(conflict: bool, max_cap:
         assert differ >= 2
 
 
+@pytest.mark.parametrize("n", [2, 40])
+def test_a_rejection_chain_through_every_agent(n: int) -> None:
+    """Receiver j likes proposer j - 1 best, who likes receiver j - 1 best: when the receivers
+    propose, every rejection sets off exactly one more (one proposer per round)."""
+    a = np.r_[np.arange(n), np.arange(n - 1)]
+    b = np.r_[np.arange(n), np.arange(1, n)]
+    a_rank = np.r_[np.zeros(n, np.int64), np.ones(n - 1, np.int64)]
+    b_rank = np.r_[np.ones(n, np.int64), np.zeros(n - 1, np.int64)]
+    market = (a, b, a_rank, b_rank, np.ones(n, np.int64), np.ones(n, np.int64))
+    receivers_propose = deferred_acceptance(*swapped(market))
+    assert receivers_propose.tolist() == library_heads(market, "hospital").tolist()
+    assert receivers_propose.tolist() == [1] * n + [0] * (n - 1)  # everyone on their own index
+    assert deferred_acceptance(*market).tolist() == library_heads(market, "resident").tolist()
+
+
 # ---- blocking heads against a brute force ------------------------------------------------
 
 

@@ -122,7 +122,7 @@ def _convert(
 
 
 def _check_agents(pc: ProblemCollector, side: str, agent: I64, cap: I64 | None) -> I64 | None:
-    """Flag agent indices out of range; return the in-range mask's rows (None: all fine)."""
+    """Flag agent indices out of range; return the rows in range (None when all are)."""
     if cap is None:
         return None
     n = int(cap.shape[0])
@@ -265,7 +265,8 @@ def blocking_heads(
     InputError
         Naming every bad input: arrays that are not 1-D integer arrays or of the wrong length,
         negative capacities or heads, agent indices out of range, pairs given twice, ties in a
-        rank list, heads over an agent's capacity.
+        rank list, heads over an agent's capacity, capacities of one side totalling more than
+        2**60.
 
     Examples
     --------
