@@ -147,6 +147,21 @@ def test_larger_markets_agree_with_the_matching_library(conflict: bool, max_cap:
         assert differ >= 2
 
 
+@pytest.mark.parametrize("n", [2, 40])
+def test_a_rejection_chain_through_every_agent(n: int) -> None:
+    """Receiver j likes proposer j - 1 best, who likes receiver j - 1 best: when the receivers
+    propose, every rejection sets off exactly one more (one proposer per round)."""
+    a = np.r_[np.arange(n), np.arange(n - 1)]
+    b = np.r_[np.arange(n), np.arange(1, n)]
+    a_rank = np.r_[np.zeros(n, np.int64), np.ones(n - 1, np.int64)]
+    b_rank = np.r_[np.ones(n, np.int64), np.zeros(n - 1, np.int64)]
+    market = (a, b, a_rank, b_rank, np.ones(n, np.int64), np.ones(n, np.int64))
+    receivers_propose = deferred_acceptance(*swapped(market))
+    assert receivers_propose.tolist() == library_heads(market, "hospital").tolist()
+    assert receivers_propose.tolist() == [1] * n + [0] * (n - 1)  # everyone on their own index
+    assert deferred_acceptance(*market).tolist() == library_heads(market, "resident").tolist()
+
+
 # ---- blocking heads against a brute force ------------------------------------------------
 
 
@@ -326,6 +341,13 @@ def test_bad_arrays_are_named() -> None:
         deferred_acceptance([0, 1], [[0, 1]], [0.5, 1.0], [0], [1, 1], np.array([True]))
     assert problems(err) == {("pairs", None, "b"), ("pairs", None, "a_rank"),
                              ("pairs", None, "b_rank"), ("b_cap", None, "b_cap")}
+
+
+def test_lengths_are_measured_against_the_first_usable_column() -> None:
+    with pytest.raises(InputError) as err:
+        deferred_acceptance("x", [0, 0], [0, 1, 2], [0, 1], [1], [2])
+    assert problems(err) == {("pairs", None, "a"), ("pairs", None, "a_rank")}
+    assert "expected 2 (that of `b`)" in str(err.value)
 
 
 def test_heads_over_a_capacity_are_named() -> None:

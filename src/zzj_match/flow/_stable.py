@@ -105,12 +105,13 @@ def _convert(
     cols: dict[str, I64 | None] = {
         name: _as_1d(pc, "pairs", name, value, allow_float=False) for name, value in pairs.items()
     }
-    first = cols["a"]
-    if first is not None:
-        for name, arr in cols.items():
-            if arr is not None and arr.shape[0] != first.shape[0]:
+    given = [(name, arr) for name, arr in cols.items() if arr is not None]
+    if given:
+        first, n = given[0][0], given[0][1].shape[0]  # the first usable column sets the length
+        for name, arr in given[1:]:
+            if arr.shape[0] != n:
                 pc.add("pairs", None, name, f"length {arr.shape[0]}",
-                       f"has length {arr.shape[0]}, expected {first.shape[0]} (that of `a`)")
+                       f"has length {arr.shape[0]}, expected {n} (that of `{first}`)")
                 cols[name] = None
     if cols.get("heads") is not None:
         heads = cols["heads"]
@@ -121,7 +122,7 @@ def _convert(
 
 
 def _check_agents(pc: ProblemCollector, side: str, agent: I64, cap: I64 | None) -> I64 | None:
-    """Flag agent indices out of range; return the in-range mask's rows (None: all fine)."""
+    """Flag agent indices out of range; return the rows in range (None when all are)."""
     if cap is None:
         return None
     n = int(cap.shape[0])
@@ -264,7 +265,8 @@ def blocking_heads(
     InputError
         Naming every bad input: arrays that are not 1-D integer arrays or of the wrong length,
         negative capacities or heads, agent indices out of range, pairs given twice, ties in a
-        rank list, heads over an agent's capacity.
+        rank list, heads over an agent's capacity, capacities of one side totalling more than
+        2**60.
 
     Examples
     --------
