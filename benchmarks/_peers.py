@@ -250,63 +250,20 @@ def strong_pairs(prep: Any) -> tuple[np.ndarray[Any, Any], ...]:
     """Every admissible (pool, vacancy) pair and its integer cost, enumerated fast.
 
     The same pairs and costs as :func:`~zzj_match.engine.pair_table` (asserted by
-    ``test_bench_engine.py``), without its join on occupations and its frames. The engine's
-    (pool, target occupation, work zone, commute case) triples (``make_triples`` in building
-    mode: each cut to the level slice of its vacancy group the workers qualify for, and
-    dropped when the group's extremes exclude it) are expanded to the vacancies of that slice
-    whose wage reaches the triple's threshold — the vacancies of each (group, minimum level)
-    run sorted by wage, so that these are a suffix found by one ``searchsorted`` — and, for a
-    shuttle or dorm triple, that have a shuttle or housing. Each such pair is then checked by
-    the engine's one home of the rules (``pair_flags``) and kept when it passes every rule of
-    ``RULE_FLAGS`` *in the triple's commute case* (a pair lies in one triple per case its
-    group may hold; it keeps the one of its own case). A pair's cost is its triple's middle
-    units plus the vacancy's wage units minus the pool's, as on the class network's path.
+    ``test_bench_engine.py``), without its join on occupations and its frames: the engine's
+    :func:`~zzj_match.engine.network.pairs.admissible_pairs`, which expands the (pool, target
+    occupation, work zone, commute case) triples to the vacancies of their level slice whose
+    wage reaches the threshold, and checks each pair by the one home of the rules.
 
     Returns
     -------
     tuple of arrays
-        Pool rows, vacancy rows, ``trained`` and the integer cost, in no particular order.
+        Pool rows, vacancy rows, ``trained`` and the integer cost.
     """
-    from zzj_match.engine.network._index import expand
-    from zzj_match.engine.network.candidates import VacancyGroups, make_triples
-    from zzj_match.engine.rules.admissible import RULE_FLAGS, pair_flags
-    from zzj_match.engine.rules.cost import DORM, SHUTTLE
+    from zzj_match.engine.network.pairs import admissible_pairs
 
-    p, v = prep.pools, prep.vacancies
-    gr = VacancyGroups(prep, np.arange(len(v), dtype=np.int64))
-    tr = make_triples(prep, gr, np.arange(len(p), dtype=np.int64), building=True)
-    # within each (group, minimum level) run of gr.rows, sort by wage rank
-    n_w = np.int64(prep.wage_values.size + 1)
-    rank = np.searchsorted(prep.wage_values, v.wage).astype(np.int64)
-    gid = np.repeat(np.arange(gr.count.size, dtype=np.int64), gr.count)
-    lvl = v.min_level[gr.rows].astype(np.int64)
-    run_key = gid * np.int64(8) + lvl
-    brk = np.flatnonzero(np.r_[True, run_key[1:] != run_key[:-1]]) if run_key.size else (
-        np.zeros(0, np.int64))
-    run = np.cumsum(np.r_[False, run_key[1:] != run_key[:-1]]) if run_key.size else gid
-    order = np.lexsort((rank[gr.rows], run))
-    rows = gr.rows[order]
-    key = run * n_w + rank[rows]  # non-decreasing
-    run_end = np.r_[brk[1:], rows.size]
-    # a triple's level slice is whole runs; in each, the vacancies from its wage threshold on
-    s0, s1 = gr.start[tr.g] + tr.lo, gr.start[tr.g] + tr.hi
-    r0 = np.searchsorted(brk, s0)
-    tri, r = expand(r0, np.searchsorted(brk, s1) - r0)
-    first = np.searchsorted(key, r * n_w + tr.thr_rank[tri])
-    own, at = expand(first, run_end[r] - first)
-    tri = tri[own]
-    vi = rows[at]
-    case = tr.case[tri]
-    need = ((case != SHUTTLE) | prep.has_shuttle[vi]) & ((case != DORM) | v.housing[vi])
-    keep = np.flatnonzero(need)
-    tri, vi, case = tri[keep], vi[keep], case[keep]
-    pi, trained = tr.p[tri], tr.trained[tri]
-    flags = pair_flags(prep, pi, vi, trained, tr.zp[tri], p.tolerance_min[pi])
-    ok = np.logical_and.reduce([flags[f] for f in RULE_FLAGS]) & (flags["case"] == case)
-    keep = np.flatnonzero(ok)
-    pi, vi = pi[keep], vi[keep]
-    cost = tr.cost[tri[keep]] + v.wage_units[vi] - p.wage_units[pi]
-    return pi, vi, trained[keep], cost.astype(np.int64)
+    pairs = admissible_pairs(prep)
+    return pairs.p, pairs.v, pairs.trained, pairs.cost
 
 
 def strong_max_flows(d: Direct, levels: tuple[str, ...]) -> dict[str, int]:

@@ -18,7 +18,14 @@ from zzj_match.engine.rules.cost import pair_costs
 from zzj_match.engine.rules.licences import licence_route
 from zzj_match.engine.rules.units import training_cost_units
 
-__all__ = ["pair_candidates", "pair_rule_columns", "pair_rules", "pair_table"]
+__all__ = [
+    "needs_training",
+    "pair_candidates",
+    "pair_rule_columns",
+    "pair_rules",
+    "pair_table",
+    "pair_training",
+]
 
 def pair_table(prep: Prepared, pool_rows: npt.NDArray[Any] | None = None) -> pd.DataFrame:
     """Every admissible (pool, vacancy) pair with its integer cost: the direct formulation.
@@ -106,22 +113,14 @@ def pair_rule_columns(
     For callers that keep a few rows of many (the service's queries): filtering arrays is
     cheaper than building a frame first.
     """
-    pol = prep.policy
-    p, v = prep.pools, prep.vacancies
-    target = _occupation_codes(prep, v.occupation[vi])
-    found, look = _substitution(prep, _occupation_codes(prep, p.occupation[pi]), target)
-    # licensed trades (rules.licences): the licence held, or its course priced, or not at all
-    lr = licence_route(prep, pi, target)
-    ok_occ = found & lr.allowed
-    trained = pol.allow_skill_below & (p.skill[pi] == v.min_level[vi] - 1)
-    retraining_units = look["retraining_units"] + lr.units
-    r_cny = (look["retraining_cost_cny"] + lr.cost_cny
-             + np.where(trained, pol.skill_training_cost_cny, 0.0))
-    r_days = (look["retraining_days"] + lr.days
-              + np.where(trained, pol.skill_training_days, 0.0))
+    p = prep.pools
+    tr = pair_training(prep, pi, vi)
+    ok_occ, trained, retraining_units = tr["ok_occupation"], tr["trained"], tr["retraining_units"]
+    r_cny, r_days = tr["retraining_cost_cny"], tr["retraining_days"]
     flags = pair_flags(prep, pi, vi, trained, p.zone[pi])
     units, cny = pair_costs(prep, pi, vi, flags["case"],
-                            retraining_units + np.where(trained, training_cost_units(pol), 0),
+                            retraining_units + np.where(trained, training_cost_units(prep.policy),
+                                                        0),
                             r_cny)
     flags["ok_skill"] = ok_occ & flags["ok_skill"]
     return {"p": np.asarray(pi), "v": np.asarray(vi),
@@ -129,6 +128,60 @@ def pair_rule_columns(
             "cost_cny": cny, "retraining_cost_cny": r_cny, "retraining_days": r_days,
             "retraining_units": retraining_units, "ok_occupation": ok_occ, **flags,
             "ok_all": np.logical_and.reduce([flags[f] for f in RULE_FLAGS])}
+
+
+def pair_training(
+    prep: Prepared, pi: npt.NDArray[np.int64], vi: npt.NDArray[np.int64]
+) -> dict[str, npt.NDArray[Any]]:
+    """Return the courses each (pool row, vacancy row) pair needs, and if its occupations fit.
+
+    The one home of the occupation rule on explicit pairs: the substitution table (retraining
+    for a change of occupation) and the licensed trades (``rules.licences``: the licence held,
+    or its course priced, or not at all); and the one-level skill training
+    (``Policy.allow_skill_below``).
+
+    Returns
+    -------
+    dict of arrays
+        ``ok_occupation``, ``trained`` (bool), ``retraining_units`` (int, the occupation
+        change and licence course; the skill training's units are added by the cost),
+        ``retraining_cost_cny`` and ``retraining_days`` (every course, the skill training
+        included), ``needs_training`` (any course at all).
+    """
+    pol = prep.policy
+    p, v = prep.pools, prep.vacancies
+    target = _row_codes(prep, v.occupation, vi)
+    found, look = _substitution(prep, _row_codes(prep, p.occupation, pi), target)
+    lr = licence_route(prep, pi, target)
+    trained = np.broadcast_to(pol.allow_skill_below & (p.skill[pi] == v.min_level[vi] - 1),
+                              np.shape(pi)).astype(bool)
+    r_cny = (look["retraining_cost_cny"] + lr.cost_cny
+             + np.where(trained, pol.skill_training_cost_cny, 0.0))
+    r_days = (look["retraining_days"] + lr.days
+              + np.where(trained, pol.skill_training_days, 0.0))
+    return {"ok_occupation": found & lr.allowed, "trained": trained,
+            "retraining_units": look["retraining_units"] + lr.units,
+            "retraining_cost_cny": r_cny, "retraining_days": r_days,
+            "needs_training": needs_training(trained, r_days, r_cny)}
+
+
+def needs_training(trained: npt.NDArray[Any], days: npt.NDArray[Any], cost_cny: npt.NDArray[Any]
+                   ) -> npt.NDArray[np.bool_]:
+    """Whether a placement needs any course before the start (skill, occupation, licence)."""
+    out: npt.NDArray[np.bool_] = trained.astype(bool) | (days > 0) | (cost_cny > 0)
+    return out
+
+
+def _row_codes(prep: Prepared, occupation: npt.NDArray[Any], rows: npt.NDArray[np.int64]
+               ) -> npt.NDArray[np.int64]:
+    """Positions in ``prep.occupations`` of ``occupation[rows]``.
+
+    Many pairs share few rows: then the codes of every row are looked up once and indexed
+    (hashing the strings of a million pairs is what would cost); a few pairs look up their own.
+    """
+    if np.size(rows) > occupation.size:
+        return _occupation_codes(prep, occupation)[rows]
+    return _occupation_codes(prep, occupation[rows])
 
 
 def _occupation_codes(prep: Prepared, values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
