@@ -64,7 +64,12 @@ def _brute_recommend(state: MatcherState, pool_id: str, k: int) -> pd.DataFrame:
     c = pair_candidates(prep, pool_rows=np.array([p]))  # every vacancy, no index
     c = c[c["ok_all"] & (prep.vacancies.headcount[c["v"].to_numpy()] > 0)]
     f = transfer_frame(prep, c.reset_index(drop=True), np.zeros(len(c), dtype=np.int64))
-    f = f.assign(neg=-f["net_income_cny"]).sort_values(["neg", "minutes", "vacancy_id"])
+    # the value of the commuting time: half the home city's hourly minimum wage, every trip
+    vot = {"zhuhai": 9.9, "zhongshan": 9.9, "jiangmen": 9.15, "shenzhen": 11.85,
+           "guangzhou": 11.85}
+    per_hour = f["home_city"].map(lambda c: vot.get(c, 8.7)).astype(float)
+    value = f["net_income_cny"] - per_hour / 60 * f["minutes"] * prep.commute.trips_per_month
+    f = f.assign(neg=-value).sort_values(["neg", "minutes", "vacancy_id"])
     return f.head(k)
 
 
@@ -130,7 +135,7 @@ def test_recommend_is_ordered_as_documented(matcher: zm.Matcher, data: st.DataOb
     got = matcher.recommend(pool_id=pool_id, k=k)
     assert len(got) <= k
     assert got["rank"].tolist() == list(range(1, len(got) + 1))
-    key = list(zip(-got["net_income_cny"], got["minutes"], got["vacancy_id"], strict=True))
+    key = list(zip(-got["value_cny"], got["minutes"], got["vacancy_id"], strict=True))
     assert key == sorted(key)
     assert len(set(got["vacancy_id"])) == len(got)
     # a shorter list is the head of a longer one

@@ -22,8 +22,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
+from zzj_match.engine.preferences import employer_sort_keys, worker_sort_keys, worker_value
 from zzj_match.engine.rules.licences import licence_route, missing_text
-from zzj_match.engine.rules.pairs import pair_rule_columns
+from zzj_match.engine.rules.pairs import needs_training, pair_rule_columns
 from zzj_match.engine.transfers import placement_figures, transfer_columns
 from zzj_match.plan._labels import label_columns
 from zzj_match.service._state import MatcherState
@@ -47,7 +48,7 @@ RECOMMEND_COLUMNS: tuple[str, ...] = (
     "rank", "pool_id", "worker_id", "vacancy_id", "enterprise_id", "enterprise_name",
     "enterprise_name_zh", "zone_id", "zone_zh", "city", "city_zh", "external_employer",
     "occupation", "occupation_zh", "min_skill_level", "key_enterprise", "headcount",
-    "open_positions", *_MONEY, *_COMMUTE, *_NEEDS, "proposed", "proposed_headcount",
+    "open_positions", *_MONEY, *_COMMUTE, *_NEEDS, "proposed", "proposed_headcount", "value_cny",
 )
 #: Columns of :func:`candidates`, in order.
 CANDIDATE_COLUMNS: tuple[str, ...] = (
@@ -66,8 +67,9 @@ def recommend(state: MatcherState, *, pool_id: str | None = None,
     the policy (``pair_rules``' ``ok_all``), whether or not the plan fills it. A worker is
     looked up in their pool (a worker without a pool is a pool of one named by their id).
 
-    **Order**: net monthly income after the commute (``net_income_cny`` = wage + allowance −
-    out-of-pocket commuting cost) descending, then one-way minutes ascending, then
+    **Order**: the person's own (``zzj_match.preferences``): the job's value to them
+    (``value_cny`` = ``net_income_cny`` − the value of the commuting time, CNY per month;
+    :mod:`zzj_match.engine.preferences`) descending, then one-way minutes ascending, then
     ``vacancy_id``: a total order, so equal inputs give equal tables.
 
     Parameters
@@ -92,7 +94,7 @@ def recommend(state: MatcherState, *, pool_id: str | None = None,
         training's cost and days (all courses), the licences to take (``licence_needed``,
         ``;``-joined ids, ``licence_course`` the course text, its days and fee); and
         ``proposed``, ``proposed_headcount``: the plan's proposal for this pool (for a worker:
-        their own transfer).
+        their own transfer); ``value_cny``: the job's value to the person, the order's key.
 
     Raises
     ------
@@ -105,10 +107,9 @@ def recommend(state: MatcherState, *, pool_id: str | None = None,
     vr = state.vacancies_for.get(str(prep.pools.occupation[p]), _NONE)
     rules = _admissible(prep, np.full(vr.size, p, dtype=np.int64), vr)
     vi = rules["v"].astype(np.int64)
-    fig = placement_figures(prep, rules["p"].astype(np.int64), vi,
-                            rules["case"].astype(np.int64))
-    order = np.lexsort((vi, fig["minutes"], -fig["net_income_cny"]))[:k]
-    rules, vi = _take(rules, order), vi[order]
+    fig = worker_value(prep, rules["p"].astype(np.int64), vi, rules["case"].astype(np.int64))
+    order = np.lexsort(worker_sort_keys(vi, fig["value_cny"], fig["minutes"]))[:k]
+    rules, vi, value = _take(rules, order), vi[order], fig["value_cny"][order]
     if worker:
         own = state.worker_proposal.get(worker)
         heads = (np.where(vi == own[0], own[1], 0) if own is not None
@@ -132,7 +133,7 @@ def recommend(state: MatcherState, *, pool_id: str | None = None,
         "min_skill_level": v.min_level[vi], "key_enterprise": frame["key_enterprise"],
         "headcount": v.headcount[vi],
         "open_positions": v.headcount[vi] - state.placed_vacancy[vi],
-        **_common(state, rules, frame),
+        **_common(state, rules, frame), "value_cny": value,
     }, vi.size)
 
 
@@ -143,10 +144,11 @@ def candidates(state: MatcherState, vacancy_id: str, *, k: int = 10) -> pd.DataF
     policy (``pair_rules``' ``ok_all``), whether or not the plan places it there; workers
     without a pool are pools of one named by their ``worker_id``.
 
-    **Order**: ready without any training first (no skill training, no change of occupation
-    with a course, no licence course: ``needs_training`` false), then higher
-    ``skill_level``, then one-way minutes ascending, then local first (home in the work
-    city), then ``pool_id``: a total order, so equal inputs give equal tables.
+    **Order**: the employer's own (``zzj_match.preferences``): ready without any training
+    first (no skill training, no change of occupation with a course, no licence course:
+    ``needs_training`` false), then higher ``skill_level``, then one-way minutes ascending,
+    then local first (home in the work city), then ``pool_id``: a total order, so equal inputs
+    give equal tables.
 
     Parameters
     ----------
@@ -178,8 +180,9 @@ def candidates(state: MatcherState, vacancy_id: str, *, k: int = 10) -> pd.DataF
     pi = rules["p"].astype(np.int64)
     fig = placement_figures(prep, pi, rules["v"].astype(np.int64),
                             rules["case"].astype(np.int64))
-    order = np.lexsort((pi, fig["cross_city"], fig["minutes"], -prep.pools.skill[pi],
-                        _needs_training(rules)))[:k]
+    surplus = (prep.pools.skill[pi] - prep.vacancies.min_level[v]).astype(np.int64)
+    order = np.lexsort(employer_sort_keys(pi, _needs_training(rules), surplus, fig["minutes"],
+                                          fig["cross_city"]))[:k]
     rules, pi = _take(rules, order), pi[order]
     frame = _labelled(state, rules, _proposed(state, rules))
     p = prep.pools
@@ -229,10 +232,8 @@ def _proposed(state: MatcherState, rules: _Rules) -> I64:
 
 def _needs_training(rules: _Rules) -> npt.NDArray[np.bool_]:
     """Any course before the start: skill training, a change of occupation, a licence."""
-    out: npt.NDArray[np.bool_] = (rules["trained"].astype(bool)
-                                  | (rules["retraining_days"] > 0)
-                                  | (rules["retraining_cost_cny"] > 0))
-    return out
+    return needs_training(rules["trained"], rules["retraining_days"],
+                          rules["retraining_cost_cny"])
 
 
 def _common(state: MatcherState, rules: _Rules, frame: dict[str, Any]
