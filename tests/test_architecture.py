@@ -74,10 +74,11 @@ SUBLAYERS: dict[str, Table] = {
         ("solve",),  # exact lexicographic solves, in processes or not; caps
         ("explain", "shadow"),  # reasons of unmet and unplaced rows; shadow prices
         ("transfers",),  # the plan's rows, checked again
-        ("replan",),  # re-plans: previous placements as keep arcs, the moves counted
+        ("replan", "preferences"),  # re-plans: keep arcs, moves; both sides' preference orders
+        ("stability",),  # blocking pairs of a plan
         ("pipeline",),  # match: the table of contents
-        ("rematch", "forecast"),  # re-plans from a previous plan; closure windows; the
-        # uptake forecast (gravity model)
+        ("rematch", "forecast", "stable"),  # re-plans from a previous plan; closure windows;
+        # the uptake forecast (gravity model); preferences and stable_match
     ),
     "engine.rules": (
         ("arrays",),  # Prepared, PoolArrays, VacancyArrays
@@ -90,7 +91,7 @@ SUBLAYERS: dict[str, Table] = {
     "engine.network": (
         ("_index", "layout"),  # numbering helpers; blocks, ClassNetwork, assemble
         ("candidates",),  # vacancy groups, triples, candidate pairs
-        ("chains",),  # plain and date-filtered chains, shared parts
+        ("chains", "pairs"),  # plain and date-filtered chains; every admissible pair, fast
         ("ladders",),  # chain nodes and arcs, wage ladders
         ("structure", "components"),  # ChainStructure -> ClassNetwork; components
     ),

@@ -28,6 +28,7 @@ def test_public_names() -> None:
     import zzj_match as zm
 
     assert set(zm.flow.__all__) == {"AssignResult", "FlowResult", "FlowStatus", "assign",
-                                    "blocking_heads", "deferred_acceptance", "min_cost_flow"}
+                                    "blocking_counts", "blocking_heads", "deferred_acceptance",
+                                    "min_cost_flow"}
     for name in zm.flow.__all__:
         assert getattr(zm.flow, name).__doc__

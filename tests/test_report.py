@@ -227,6 +227,23 @@ def test_explore_offline_map() -> None:
     assert "#d7301f" not in base.get_root().render()
 
 
+def test_explore_draws_a_forecast_beside_the_plan() -> None:
+    import folium
+
+    import zzj_match as zm
+    from zzj_match.report.maps import explore
+
+    market = zm.datasets.zzj_market(scale=0.1, seed=0)
+    plan = zm.match(market)
+    fc = zm.forecast(market)
+    html = explore(plan, tiles=None, forecast=fc, max_lines=50).get_root().render()
+    assert "expected (forecast)" in html
+    assert html.count("#6a3d9a") >= 50  # fifty forecast lines (and zones of other cities)
+    assert "6 6" in html  # dashed
+    without = explore(plan, folium.Map(tiles=None), max_lines=50).get_root().render()
+    assert "expected (forecast)" not in without
+
+
 def test_explore_rejects_zones_without_coordinates() -> None:
     from zzj_match.report.maps import explore
 

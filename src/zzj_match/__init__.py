@@ -39,6 +39,8 @@ _LAZY: dict[str, str] = {
     "match": "zzj_match.engine",
     "rematch": "zzj_match.engine",
     "forecast": "zzj_match.engine.forecast",
+    "preferences": "zzj_match.engine",
+    "stable_match": "zzj_match.engine",
     "Matcher": "zzj_match.service",
 }
 _SUBMODULES = ("flow", "datasets", "io", "commute", "engine", "plan", "report", "service")
@@ -67,15 +69,17 @@ __all__ = [
     "forecast",
     "io",
     "match",
+    "preferences",
     "rematch",
     "report",
     "service",
+    "stable_match",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from zzj_match import commute, datasets, flow, io, report, service
     from zzj_match.commute import CommuteModel
-    from zzj_match.engine import match, rematch
+    from zzj_match.engine import match, preferences, rematch, stable_match
     from zzj_match.engine.forecast import forecast
     from zzj_match.model.market import Enterprise, LabourMarket, Vacancy, Worker, WorkerPool
     from zzj_match.model.policy import Policy

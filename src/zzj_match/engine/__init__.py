@@ -20,6 +20,7 @@ from zzj_match.engine.rules.pairs import pair_table
 from zzj_match.engine.rules.prepared import prepare
 from zzj_match.engine.rules.retraining import load_retraining_matrix, substitution_table
 from zzj_match.engine.solve.parallel import solve_all
+from zzj_match.engine.stable import preferences, stable_match
 
 __all__ = [
     "CommuteTables",
@@ -29,8 +30,10 @@ __all__ = [
     "match",
     "match_frames",
     "pair_table",
+    "preferences",
     "prepare",
     "rematch",
     "solve_all",
+    "stable_match",
     "substitution_table",
 ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["check_arguments", "default_region", "match", "match_frames", "matched_region",
-           "region_as_of", "scoped_frames"]
+__all__ = ["assemble_plan", "check_arguments", "checked_transfers", "default_region", "match",
+           "match_frames", "matched_region", "region_as_of", "scoped_frames"]
 
+import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,7 +20,6 @@ from zzj_match.engine import _deadline
 from zzj_match.engine.decompose import disaggregate
 from zzj_match.engine.explain import explain as _explain
 from zzj_match.engine.explain import external_vacancies, out_of_scope
-from zzj_match.engine.network.layout import ClassNetwork
 from zzj_match.engine.network.structure import build_structure
 from zzj_match.engine.replan import (
     KeepPairs,
@@ -34,8 +34,8 @@ from zzj_match.engine.replan import (
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.prepared import prepare
 from zzj_match.engine.solve.caps import solve_with_caps
-from zzj_match.engine.solve.levels import SolveOutcome
 from zzj_match.engine.solve.parallel import solve_all
+from zzj_match.engine.stability import blocking_table
 from zzj_match.engine.transfers import (
     shadow_prices,
     split_to_workers,
@@ -259,11 +259,12 @@ def match_frames(  # long: its docstring lists the six stages, every parameter a
             out = solve_all(net, objective, policy.lexicographic, processes=policy.processes)
     with clock("disaggregate", "turning the class flows into transfers"):
         pairs = disaggregate(prep, net, out.pieces)
-        transfers = _checked_transfers(prep, pairs, out.levels["cost"], members, previous)
+        transfers = checked_transfers(prep, pairs, out.levels["cost"], members, previous)
     with clock("explain", "explaining unmet vacancies and unplaced pools"):
         unmet, unplaced = _explain(prep, pairs, structure, caps)
-    plan = _plan(prep, net, out, (transfers, unmet, unplaced),
-                 {**net.stats, **out.stats, **clock.times}, outside, region)
+    plan = assemble_plan(prep, (transfers, unmet, unplaced), out.levels,
+                         shadow_prices(prep, net, out), {**net.stats, **out.stats, **clock.times},
+                         outside, region)
     if previous is not None and kp is not None:
         _account_moves(plan, prep, kp, previous)
     return plan
@@ -365,7 +366,7 @@ class _Clock:
             _deadline.check(doing)
 
 
-def _checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
+def checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
                        members: pd.DataFrame | None,
                        previous: pd.DataFrame | None = None) -> pd.DataFrame:
     """Build the plan's transfer rows and check their total cost against the optimum.
@@ -386,14 +387,15 @@ def _checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
     return split_keeping(transfers, members, previous)  # a re-plan: workers keep their jobs
 
 
-def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
-          rows: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
-          stats: dict[str, Any], outside: pd.DataFrame,
-          region: Region | None) -> AdjustmentPlan:
+def assemble_plan(prep: Prepared, rows: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+                  levels: Mapping[str, int], shadow: pd.DataFrame, stats: dict[str, Any],
+                  outside: pd.DataFrame, region: Region | None) -> AdjustmentPlan:
     """Assemble the plan: its rows, KPIs, objective levels, shadow prices and statistics.
 
-    ``outside`` holds the unmet rows of the vacancies left out as outside 珠中江
-    (:func:`~zzj_match.engine.explain.out_of_scope`): the plan lists them and counts them.
+    Shared by :func:`match_frames` and :func:`zzj_match.stable_match`. ``outside`` holds the
+    unmet rows of the vacancies left out as outside 珠中江
+    (:func:`~zzj_match.engine.explain.out_of_scope`): the plan lists them and counts them. The
+    plan counts its blocking pairs on request (``plan.blocking_pairs()``) against ``prep``.
     """
     transfers, unmet, unplaced = rows
     # the totals also keep what Matcher.update needs to splice plans (occupation, flags)
@@ -415,14 +417,14 @@ def _plan(prep: Prepared, net: ClassNetwork, out: SolveOutcome,
     kpis = compute_kpis(transfers, vacancy_totals, pool_totals,
                         key_vacancy=key_vacancy,
                         priority_pool=pool_totals["priority"].to_numpy(dtype=bool))
-    for level, value in out.levels.items():
+    for level, value in levels.items():
         kpis[f"objective_{level}"] = value
     stats["cost_resolution_cny"] = prep.policy.cost_resolution_cny
     return AdjustmentPlan(
         transfers=transfers, unmet=unmet, unplaced=unplaced, kpis=kpis,
-        shadow_prices=shadow_prices(prep, net, out), stats=stats, policy=prep.policy,
+        shadow_prices=shadow, stats=stats, policy=prep.policy,
         all_vacancies=vacancy_totals, all_pools=pool_totals, region=region,
-        occupation_names=_occupation_names(),
+        occupation_names=_occupation_names(), blocking=functools.partial(blocking_table, prep),
     )
 
 

@@ -10,9 +10,9 @@ back-end), never comes back as a result.
   otherwise; lower bounds, negative costs and cycles, parallel arcs, self-loops, float costs.
 * :func:`assign` — dense or sparse, rectangular, forbidden pairs, maximise; the fastest
   correct matcher per case (``lap.lapjv``, scipy, OR-Tools), see ``_assign`` for the rules.
-* :func:`deferred_acceptance` and :func:`blocking_heads` — stable matching of pooled units
-  (many-to-many, identical units per agent): the proposing side's optimal stable match,
-  certified by zero blocking heads, and the blocking heads of any match.
+* :func:`deferred_acceptance`, :func:`blocking_heads` and :func:`blocking_counts` — stable
+  matching of pooled units (many-to-many, identical units per agent): the proposing side's
+  optimal stable match, certified by zero blocking heads, and the blocking heads of any match.
 * :mod:`zzj_match.flow.instances` — readers for DIMACS, Library Checker and OR-Library files.
 
 Examples
@@ -30,6 +30,7 @@ __all__ = [
     "FlowResult",
     "FlowStatus",
     "assign",
+    "blocking_counts",
     "blocking_heads",
     "deferred_acceptance",
     "min_cost_flow",
@@ -38,4 +39,4 @@ __all__ = [
 from zzj_match.flow._assign import assign
 from zzj_match.flow._mcf import min_cost_flow
 from zzj_match.flow._result import AssignResult, FlowResult, FlowStatus
-from zzj_match.flow._stable import blocking_heads, deferred_acceptance
+from zzj_match.flow._stable import blocking_counts, blocking_heads, deferred_acceptance

@@ -17,6 +17,7 @@ import pandas as pd
 
 from zzj_match.errors import InputError
 from zzj_match.plan._summary import plan_summary
+from zzj_match.plan._tables import mean_commute_min
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from zzj_match.plan._plan import AdjustmentPlan
@@ -53,6 +54,41 @@ def _summary_measures(plan: Any) -> dict[str, int | float]:
     return row
 
 
+def _stability_measures(item: Any) -> dict[str, int | float]:
+    """Return the measures of ``compare_plans(measures="stability")`` of a plan or forecast."""
+    nan = float("nan")
+    if not hasattr(item, "transfers"):  # an uptake forecast: expected flows, zone × zone
+        z = item.zones
+        f = z["flow"].to_numpy(dtype=np.float64)
+        total = float(f.sum())
+        cross = (z["home_city"].to_numpy(dtype=object) != z["work_city"].to_numpy(dtype=object))
+        mins = z["minutes"].to_numpy(dtype=np.float64)
+        return {"placed": total, "key_filled": nan, "priority_placed": nan,
+                "mean_commute_min": float(np.dot(f, mins) / total) if total else nan,
+                "within_45_min_share": float(f[mins <= 45.0].sum() / total) if total else nan,
+                "cross_city": float(f[cross].sum()), "bridge_dependent": nan,
+                "blocking_pairs": nan, "blocking_workers": nan}
+    t = item.transfers
+    h = t["headcount"].to_numpy(dtype=np.int64)
+    mins = t["minutes"].to_numpy(dtype=np.float64)
+    placed = int(h.sum())
+    row: dict[str, int | float] = {
+        "placed": placed,
+        "key_filled": int(h[t["key_enterprise"].to_numpy(dtype=bool)].sum()),
+        "priority_placed": int(h[(t["priority_group"].astype(str) != "none").to_numpy()].sum()),
+        "mean_commute_min": mean_commute_min(t),
+        "within_45_min_share": float(h[mins <= 45.0].sum() / placed) if placed else nan,
+        "cross_city": int(h[t["cross_city"].to_numpy(dtype=bool)].sum()),
+        "bridge_dependent": int(h[t["bridge_dependent"].to_numpy(dtype=bool)].sum()),
+        "blocking_pairs": nan, "blocking_workers": nan,
+    }
+    if getattr(item, "blocking_source", None) is not None:
+        blocking = item.blocking_pairs()
+        row["blocking_pairs"] = len(blocking)
+        row["blocking_workers"] = int(item.kpis["blocking_workers"])
+    return row
+
+
 def _exact(value: Any) -> int | float:
     """Return a KPI as a Python ``int`` (headcounts, objective levels: exact) or ``float``."""
     if isinstance(value, (bool, np.bool_)):
@@ -67,7 +103,7 @@ def _change(first: int | float, second: int | float) -> int | float:
 
 
 def compare_plans(
-    plans: Mapping[str, Any], *, measures: Literal["summary", "kpis"] = "summary"
+    plans: Mapping[str, Any], *, measures: Literal["summary", "kpis", "stability"] = "summary"
 ) -> pd.DataFrame:
     """Compare plans side by side, e.g. the open network against a bridge closed.
 
@@ -82,7 +118,13 @@ def compare_plans(
         and cross-city placements of 珠中江 alone, ``zzj_*``: at employers in 珠海, 中山 and
         江门) and the two-way flows of each city pair, e.g. ``zhuhai<->jiangmen`` (index name
         ``measure``). ``"kpis"``: every KPI that all the plans have, in the first plan's order
-        (index name ``kpi``).
+        (index name ``kpi``). ``"stability"``: what an optimum and the plans people would
+        choose differ in (docs/stability.md): placements, key-enterprise positions filled,
+        priority-group placements, mean commute, share within 45 minutes, cross-city and
+        bridge-dependent placements, and the blocking pairs (pairs, and the people in any of
+        them; ``plan.blocking_pairs()``, NaN for a plan that cannot count them). Here an uptake
+        forecast (``zm.forecast``) may stand beside the plans: its expected flows give the
+        placements, commute and cross-city figures, the rest are NaN.
 
     Returns
     -------
@@ -95,7 +137,7 @@ def compare_plans(
     Raises
     ------
     InputError
-        When ``measures`` is neither ``"summary"`` nor ``"kpis"``.
+        When ``measures`` is not ``"summary"``, ``"kpis"`` or ``"stability"``.
 
     See Also
     --------
@@ -121,6 +163,8 @@ def compare_plans(
     rows: dict[str, dict[str, int | float]] = {}
     if measures == "summary":
         rows = {label: _summary_measures(plan) for label, plan in plans.items()}
+    elif measures == "stability":
+        rows = {label: _stability_measures(plan) for label, plan in plans.items()}
     elif measures == "kpis":
         kpis = [dict(plan.kpis) for plan in plans.values()]
         keys = [k for k in (kpis[0] if kpis else {}) if all(k in other for other in kpis)]
@@ -129,14 +173,14 @@ def compare_plans(
     else:
         raise InputError([{"table": "arguments", "row": None, "column": "measures",
                            "value": repr(measures),
-                           "message": 'must be "summary" or "kpis"'}])
+                           "message": 'must be "summary", "kpis" or "stability"'}])
     out = pd.DataFrame({label: pd.Series(row, dtype=object) for label, row in rows.items()})
     if len(plans) == 2:
         first, second = list(plans)
         out["change"] = pd.Series(
             [_change(a, b) for a, b in zip(out[first], out[second], strict=True)],
             index=out.index, dtype=object)
-    out.index.name = "measure" if measures == "summary" else "kpi"
+    out.index.name = "kpi" if measures == "kpis" else "measure"
     return out
 
 

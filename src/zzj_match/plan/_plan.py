@@ -19,13 +19,13 @@ __all__ = [
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from zzj_match.errors import SolverError
+from zzj_match.errors import InputError, SolverError
 from zzj_match.model._cities import external_city
 from zzj_match.model.policy import Policy
 from zzj_match.model.region import Region
@@ -279,6 +279,7 @@ class AdjustmentPlan:
         all_pools: pd.DataFrame,
         region: Region | None = None,
         occupation_names: Mapping[str, str] | None = None,
+        blocking: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     ) -> None:
         names = {"zones": zone_names(region), "occupations": occupation_names}
         self.transfers = _labelled(transfers, "transfers", names)
@@ -292,7 +293,55 @@ class AdjustmentPlan:
         self.moves: pd.DataFrame | None = None  # set by a re-plan (zzj_match.rematch)
         self._vacancy_totals = all_vacancies
         self._pool_totals = all_pools
+        self._blocking = blocking
         self.check_conservation()
+
+    @property
+    def blocking_source(self) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+        """What :meth:`blocking_pairs` counts with (``None``: the plan cannot count them)."""
+        return self._blocking
+
+    def attach_blocking(self, blocking: Callable[[pd.DataFrame], pd.DataFrame] | None) -> None:
+        """Set what :meth:`blocking_pairs` counts with: transfers → blocking pairs.
+
+        The engine sets it on every plan it makes (the market's preferences); the service sets
+        it on the plans it splices.
+        """
+        self._blocking = blocking
+
+    def blocking_pairs(self) -> pd.DataFrame:
+        """Return the pairs that would rather be matched to each other than keep this plan.
+
+        A pool and a vacancy block the plan when some of the pool's people are unplaced or
+        placed in a vacancy they rank lower, and the vacancy has a free seat or a seat held
+        by a pool it ranks lower (the orders of :func:`zzj_match.preferences`; see
+        docs/stability.md). Counts them in the KPIs as well: ``blocking_pairs`` (pairs) and
+        ``blocking_workers`` (people in at least one blocking pair, each counted once).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``pool_id, vacancy_id, headcount`` (people of the pool and seats of the vacancy
+            that would both gain), ``worker_rank``, ``vacancy_rank`` (1 = first choice),
+            ``value_cny``, ``minutes``, ``cross_city``, ``pool_blocking_headcount`` (the
+            pool's people in any blocking pair); sorted by pool id then vacancy id. Empty for
+            a stable plan.
+
+        Raises
+        ------
+        InputError
+            For a plan that does not know its market's preferences (one read back from files).
+        """
+        if self._blocking is None:
+            raise InputError([{"table": "plan", "row": None, "column": None, "value": None,
+                               "message": "this plan does not carry its market's preferences "
+                               "(it was not made by match, rematch, stable_match or a Matcher "
+                               "in this process); match the market again"}])
+        table = self._blocking(self.transfers)
+        self.kpis["blocking_pairs"] = len(table)
+        per_pool = table.drop_duplicates("pool_id")["pool_blocking_headcount"]
+        self.kpis["blocking_workers"] = int(per_pool.sum())
+        return table
 
     @property
     def all_vacancies(self) -> pd.DataFrame:

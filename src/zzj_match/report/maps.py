@@ -67,6 +67,7 @@ def explore(
     min_headcount: int = 1,
     max_lines: int = 400,
     zoom_start: int = 9,
+    forecast: Any = None,
 ) -> Any:
     """Draw zones and flows of a plan on a folium map.
 
@@ -93,11 +94,17 @@ def explore(
         Draw at most this many flow lines (the largest).
     zoom_start : int
         Initial zoom of a new map.
+    forecast : Forecast, optional
+        An uptake forecast (:func:`zzj_match.forecast`) to draw beside the plan: its expected
+        zone-to-zone flows as dashed purple lines in a feature group ``forecast`` (the same
+        ``min_headcount`` and ``max_lines``, on expected people), so what the plan proposes
+        and what the bridges make likely without it can be switched on and off in turn.
 
     Returns
     -------
     folium.Map
-        The map, with feature groups ``zones`` and ``flows`` and a layer control.
+        The map, with feature groups ``zones`` and ``flows`` (and ``forecast``) and a layer
+        control.
 
     Raises
     ------
@@ -126,8 +133,21 @@ def explore(
     _zone_layer(folium, stats, info).add_to(m)
     flows = _zone_flows(t, info, min_headcount, max_lines)
     _flow_layer(folium, flows, info).add_to(m)
+    if forecast is not None:
+        _forecast_layer(folium, forecast, info, min_headcount, max_lines).add_to(m)
     folium.LayerControl().add_to(m)
     return m
+
+
+def _forecast_layer(folium: Any, forecast: Any, info: dict[str, dict[str, Any]],
+                    min_headcount: int, max_lines: int) -> Any:
+    """Draw the expected zone-to-zone flows of a forecast as :func:`_flow_layer` does."""
+    z = forecast.zones
+    expected = pd.DataFrame({"home_zone": z["home_zone"], "work_zone": z["work_zone"],
+                             "headcount": z["flow"], "bridge_dependent": False,
+                             "cross_city": z["home_city"] != z["work_city"]})
+    return _flow_layer(folium, _zone_flows(expected, info, min_headcount, max_lines), info,
+                       name="forecast")
 
 
 def _zone_layer(folium: Any, stats: pd.DataFrame, info: dict[str, dict[str, Any]]) -> Any:
@@ -190,9 +210,14 @@ def _zone_flows(
     return g.iloc[order[:max_lines]]
 
 
-def _flow_layer(folium: Any, flows: pd.DataFrame | None, info: dict[str, dict[str, Any]]) -> Any:
-    """Draw one line per flow: width by headcount; red over a bridge, blue across cities."""
-    flow_layer = folium.FeatureGroup(name="flows")
+def _flow_layer(folium: Any, flows: pd.DataFrame | None, info: dict[str, dict[str, Any]],
+                name: str = "flows") -> Any:
+    """Draw one line per flow: width by headcount; red over a bridge, blue across cities.
+
+    ``name="forecast"``: expected flows of a forecast, dashed purple, in their own group.
+    """
+    expected = name == "forecast"
+    flow_layer = folium.FeatureGroup(name=name)
     if flows is None:
         return flow_layer
     rec: Any  # a row: home, work, headcount, bridge_hc, cross
@@ -202,11 +227,15 @@ def _flow_layer(folium: Any, flows: pd.DataFrame | None, info: dict[str, dict[st
         tip = f"{rec.home} → {rec.work}: {int(rec.headcount):,} workers"
         if rec.bridge_hc > 0:
             tip += f" ({int(rec.bridge_hc):,} bridge-dependent)"
+        if expected:
+            colour = "#6a3d9a"
+            tip = f"{rec.home} → {rec.work}: {float(rec.headcount):,.1f} expected (forecast)"
         folium.PolyLine(
             [[float(a["lat"]), float(a["lon"])], [float(b["lat"]), float(b["lon"])]],
             weight=float(1 + np.log1p(rec.headcount)),
             color=colour,
             opacity=0.7,
+            dash_array="6 6" if expected else None,
             tooltip=html.escape(tip),
         ).add_to(flow_layer)
     return flow_layer

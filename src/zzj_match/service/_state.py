@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __all__ = ["MatcherState", "build_state"]
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -26,6 +27,7 @@ from zzj_match.datasets import occupation_names
 from zzj_match.engine.pipeline import check_arguments, match, matched_region, scoped_frames
 from zzj_match.engine.rules.arrays import Prepared
 from zzj_match.engine.rules.prepared import prepare
+from zzj_match.engine.stability import blocking_table
 from zzj_match.model.market import LabourMarket
 from zzj_match.model.policy import Policy
 from zzj_match.model.region import Region
@@ -136,6 +138,8 @@ def build_state(market: LabourMarket, region: Region | None, policy: Policy,
         market.enterprises, market.vacancies, market.pools, tables, policy,
         getattr(market, "workers", None))
     prep = prepare(market.enterprises, vacancies, pools, tables, policy)
+    if plan.blocking_source is None:  # a spliced plan: its blocking pairs on the whole market
+        plan.attach_blocking(functools.partial(blocking_table, prep))
     pool_row = _rows(prep.pools.pool_id)
     vacancy_row = _rows(prep.vacancies.vacancy_id)
     keys, heads, worker_prop, placed_v, placed_p = _proposals(prep, plan, pool_row, vacancy_row)
