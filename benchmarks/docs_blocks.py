@@ -42,6 +42,7 @@ from _format import (
     x,
 )
 from _services_page import services_block
+from _stability_page import stability_block
 from _tables import THRESHOLD, header, load_range, recorded_machine, summary, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -405,6 +406,7 @@ BLOCKS: dict[str, dict[str, Callable[[dict[str, Any]], str]]] = {
     "docs/engine.md": {"engine": engine_block, "engine_phases": phases_block,
                        "engine_scale10": scale10_block, "engine_routes": routes_block},
     "docs/services.md": {"services": services_block},
+    "docs/stability.md": {"stability": stability_block},
 }
 
 
