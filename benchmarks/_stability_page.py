@@ -53,9 +53,10 @@ def stability_block(data: dict[str, Any]) -> str:
     peer = run.entry(group, PEER) if group else None
     if ref is not None and peer is not None:
         scale = group.rsplit("_scale_", 1)[1] if group else "?"
-        lines += ["", f"At scale {scale} (the largest default market the `matching` library "
-                  "solves here: it copies its players recursively and needs a raised recursion "
-                  f"limit already there), its worker-optimal solution takes {t(peer['median'])} "
+        lines += ["", f"The `matching` library runs at scale {scale} only: it copies its "
+                  "players recursively (a raised recursion limit is needed already there) and "
+                  "its time grows much faster than the market. There its worker-optimal "
+                  f"solution takes {t(peer['median'])} "
                   f"(building the game and solving it) against {t(ref['median'])} for the whole "
                   f"`zm.stable_match`: {x(peer['median'] / ref['median'])}; the placements are "
                   "asserted equal."]

@@ -9,6 +9,8 @@ seat.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,6 +27,9 @@ from zzj_match.engine.rules.prepared import prepare
 from zzj_match.engine.stable import preference_frames, stable_match_frames
 from zzj_match.model.policy import Policy
 from zzj_match.plan import compare_plans
+
+with warnings.catch_warnings():  # importing matching sets simplefilter("always"):
+    from matching.games import HospitalResident  # undone here, warnings stay errors
 
 POLICIES = [
     Policy(),
@@ -158,8 +163,6 @@ def test_an_optimum_can_be_unstable_and_a_blocking_pair_is_found() -> None:
 def _hr(prefs: dict[str, pd.DataFrame], pools: pd.DataFrame, vacancies: pd.DataFrame,
         optimal: str) -> dict[tuple[str, str], int]:
     """The ``matching`` library's solution, each person of a pool a resident of their own."""
-    from matching.games import HospitalResident
-
     size = dict(zip(pools["pool_id"], pools["headcount"], strict=True))
     seats = {str(v): int(h) for v, h in zip(vacancies["vacancy_id"], vacancies["headcount"],
                                            strict=True) if h > 0}
@@ -173,7 +176,8 @@ def _hr(prefs: dict[str, pd.DataFrame], pools: pd.DataFrame, vacancies: pd.DataF
     for vacancy_id, rows in e.groupby("vacancy_id", sort=True):
         ranked = [f"{p}#{i}" for p in rows.sort_values("rank")["pool_id"]
                   for i in range(int(size[p]))]
-        hospital_prefs[vacancy_id] = ranked
+        if ranked:  # a vacancy only pools without people may take has no list: it stays empty
+            hospital_prefs[vacancy_id] = ranked
     if not resident_prefs:
         return {}
     game = HospitalResident.create_from_dictionaries(
@@ -274,3 +278,12 @@ def test_the_matcher_s_spliced_plan_counts_its_blocking_pairs(small_market) -> N
     prefs = zm.preferences(m.state.market)
     assert set(got["vacancy_id"]) <= set(prefs["workers"]["vacancy_id"])
     assert m.plan.kpis["blocking_pairs"] == len(got)
+
+
+def test_the_time_limit_holds_for_a_stable_match(small_market) -> None:
+    with pytest.raises(zm.TimeLimitError) as err:
+        zm.stable_match(small_market, policy=Policy(time_limit_s=1e-9))
+    assert err.value.stage == "applying the matching rules"
+    plan = zm.stable_match(small_market, policy=Policy(time_limit_s=3600))
+    assert plan.kpis["blocking_pairs"] == 0
+    assert plan.blocking_pairs().empty  # the certified KPI and a recount agree

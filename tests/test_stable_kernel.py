@@ -8,6 +8,7 @@ independence and for their input reports.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,9 @@ from hypothesis import strategies as st
 from zzj_match.errors import InputError, SolverError
 from zzj_match.flow import _stable as stable_module
 from zzj_match.flow import blocking_heads, deferred_acceptance
+
+with warnings.catch_warnings():  # importing matching sets simplefilter("always"):
+    from matching.games import HospitalResident  # undone here, warnings stay errors
 
 Market = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -85,7 +89,6 @@ def library_heads(market: Market, optimal: str) -> np.ndarray:
     back), and players the library would exclude with a warning — a hospital without seats,
     anyone with an empty list — are left out, as they stay unmatched anyway.
     """
-    from matching.games import HospitalResident
 
     a, b, a_rank, b_rank, a_cap, b_cap = market
     live = [k for k in range(a.size) if a_cap[a[k]] > 0 and b_cap[b[k]] > 0]

@@ -118,7 +118,8 @@ def stable_match(market: LabourMarket, *, region: Region | None = None,
     vacancies' seat counts (the rural hospitals theorem). The policy's rules decide who may
     take which job; its objective does not enter (no priority for key enterprises or priority
     groups): the plan shows what people and employers would choose on their own. Compare it
-    with :func:`zzj_match.match` by :func:`zzj_match.compare_plans` (docs/stability.md).
+    with :func:`zzj_match.match` by ``zzj_match.report.compare_plans(...,
+    measures="stability")`` (docs/stability.md).
 
     Parameters
     ----------
@@ -141,12 +142,17 @@ def stable_match(market: LabourMarket, *, region: Region | None = None,
     ------
     InputError
         As :func:`zzj_match.match`, an unknown ``proposing`` side, or ``city_pair_caps`` set.
+    TimeLimitError
+        When ``policy.time_limit_s`` runs out (checked between the stages).
     SolverError
         When the plan fails its checks (a blocking pair, an inadmissible pair, conservation).
     """
     policy = Policy() if policy is None else policy
     check_arguments(market, region, policy)
     _check_stable(proposing, policy)
+    if policy.time_limit_s is not None and _deadline.remaining() is None:
+        with _deadline.limit(policy.time_limit_s):  # the whole call, commute tables included
+            return stable_match(market, region=region, policy=policy, proposing=proposing)
     region = matched_region(region, policy)
     t0 = time.perf_counter()
     tables = commute_tables(region, policy.commute)
@@ -181,6 +187,7 @@ def stable_match_frames(
                                                        policy, workers)
     prep = prepare(enterprises, vacancies, pools, commute, policy)
     t_prep = time.perf_counter()
+    _deadline.check("applying the matching rules")
     prefs = pair_preferences(prep)
     heads = _accept(prefs, prep, proposing)
     t_solve = time.perf_counter()
@@ -199,7 +206,8 @@ def stable_match_frames(
     plan = assemble_plan(prep, (transfers, unmet, unplaced), levels,
                          pd.DataFrame(columns=list(SHADOW_COLUMNS)), stats, outside, region)
     plan.attach_blocking(functools.partial(blocking_table, prep, prefs=prefs))
-    plan.blocking_pairs()  # sets the KPIs; the kernel has certified there is none
+    # deferred_acceptance has certified that no pair blocks (else it raised SolverError)
+    plan.kpis.update({"blocking_pairs": 0, "blocking_workers": 0})
     return plan
 
 
