@@ -261,6 +261,12 @@ def test_bad_arguments_are_named_in_one_report(small_market) -> None:
     with pytest.raises(zm.InputError) as err:
         zm.stable_match(small_market, policy=policy, proposing="employers")
     assert set(err.value.problems["column"]) == {"proposing", "city_pair_caps"}
+    with pytest.raises(zm.InputError) as err:
+        zm.stable_match("not a market", policy="nope", proposing="employers")
+    assert set(err.value.problems["table"]) == {"market", "policy", "arguments"}
+    with pytest.raises(zm.InputError) as err:
+        zm.forecast(small_market, policy="nope", beta=-1.0)
+    assert set(err.value.problems["table"]) == {"policy", "forecast"}  # beta: a forecast option
 
 
 def test_a_plan_without_its_preferences_says_so(small_market) -> None:
@@ -270,14 +276,67 @@ def test_a_plan_without_its_preferences_says_so(small_market) -> None:
         plan.blocking_pairs()
 
 
+def _recount(plan: zm.AdjustmentPlan, market: zm.LabourMarket) -> dict[tuple[str, str], int]:
+    prefs = zm.preferences(market)
+    return _brute_blocking(prefs, plan, market.pools, market.vacancies)
+
+
 def test_the_matcher_s_spliced_plan_counts_its_blocking_pairs(small_market) -> None:
     m = zm.Matcher(small_market, policy=Policy(processes=1))
     v = small_market.vacancies.iloc[[0]].assign(vacancy_id="vac_new_1", headcount=3)
     m.update(add_vacancies=v)
     got = m.plan.blocking_pairs()
-    prefs = zm.preferences(m.state.market)
-    assert set(got["vacancy_id"]) <= set(prefs["workers"]["vacancy_id"])
-    assert m.plan.kpis["blocking_pairs"] == len(got)
+    assert {(r.pool_id, r.vacancy_id): r.headcount for r in got.itertuples()} == _recount(
+        m.plan, m.state.market)
+    assert m.plan.kpis["blocking_pairs"] == len(got) > 0
+
+
+def test_a_re_plan_counts_its_blocking_pairs_and_a_window_re_plan_refuses(small_market
+                                                                          ) -> None:
+    region = zm.datasets.zzj_region()
+    plan = zm.match(small_market, region=region)
+    again = zm.rematch(plan, small_market, region=region.without("huangmaohai"))
+    got = again.blocking_pairs()
+    prefs = zm.preferences(small_market, region=region.without("huangmaohai"))
+    assert {(r.pool_id, r.vacancy_id): r.headcount for r in got.itertuples()} == (
+        _brute_blocking(prefs, again, small_market.pools, small_market.vacancies))
+    typhoon = region.without("huangmaohai", start="2025-07-21", end="2025-07-27")
+    windowed = zm.rematch(plan, small_market, region=typhoon)
+    with pytest.raises(zm.InputError, match="two networks"):
+        windowed.blocking_pairs()
+
+
+def test_listed_workers_are_counted_as_their_pools_people() -> None:
+    from test_engine_worked_example import worked_example
+    from test_engine_workers import _workers
+    from zzj_match.engine.transfers import workers_as_pools
+
+    ent, vac, pools, commute = worked_example()
+    workers = _workers(pools)
+    prefs = preference_frames(ent, vac, pools, commute, workers=workers)
+    all_pools = workers_as_pools(pools, workers)[0]
+    assert "W9" in set(prefs["workers"]["pool_id"])  # a worker without a pool: a pool of one
+    for plan in (match_frames(ent, vac, pools, commute, workers=workers),
+                 stable_match_frames(ent, vac, pools, commute, workers=workers),
+                 stable_match_frames(ent, vac, pools, commute, workers=workers,
+                                     proposing="vacancies")):
+        assert (plan.transfers["worker_id"] != "").any()
+        got = plan.blocking_pairs()
+        assert {(r.pool_id, r.vacancy_id): r.headcount for r in got.itertuples()} == (
+            _brute_blocking(prefs, plan, all_pools, vac))
+        assert plan.kpis["blocking_workers"] == _brute_movers(prefs, plan, all_pools, vac)
+
+
+def test_a_stable_plan_s_reasons_speak_of_preferences(small_market) -> None:
+    stable = zm.stable_match(small_market)
+    rows = pd.concat([stable.unmet, stable.unplaced])
+    comp = rows.loc[rows["reason"] == "competition", "detail"]
+    assert len(comp) > 0
+    assert comp.str.contains("in this stable plan each is held by a partner it prefers").all()
+    assert not rows["detail"].str.contains("objective").any()
+    optimum = zm.match(small_market)
+    assert optimum.unmet.loc[optimum.unmet["reason"] == "competition", "detail"].str.contains(
+        "policy's objective").all()
 
 
 def test_the_time_limit_holds_for_a_stable_match(small_market) -> None:

@@ -39,13 +39,18 @@ _REASON_TEXT = {
     "{plus} would be within {extra:g} more minutes",
     "net_income": "qualified {who} exist within the commute limit, but none nets the "
     "reservation wage after commuting costs{net}",
-    "competition": "{n} compatible {who} exist, but they are taken by matches ranked higher "
-    "by the policy's objective",
+    "competition": "{n} compatible {who} exist, but {by}",
     "not_selected": "compatible {who} remain; the policy's objective does not ask for more "
     "placements",
     "city_pair_cap": "compatible {who} remain only across a binding city-pair cap: {caps}",
     "out_of_scope": "the employer is in {city}, outside 珠中江, and the policy leaves such "
     "employers out of the match (external_employers='exclude')",
+}
+#: Why compatible partners are all taken, in a plan chosen by the objective (``match``) or by
+#: both sides' preferences (``stable_match``).
+_TAKEN_BY = {
+    "objective": "they are taken by matches ranked higher by the policy's objective",
+    "preferences": "in this stable plan each is held by a partner it prefers",
 }
 #: Every reason code of ``plan.unmet`` / ``plan.unplaced`` (docs/engine.md "Reasons").
 REASONS: tuple[str, ...] = tuple(_REASON_TEXT)
@@ -194,7 +199,7 @@ def _explain_rows(
 
 
 def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = None,
-            caps: dict[tuple[str, str], int] | None = None,
+            caps: dict[tuple[str, str], int] | None = None, *, chosen_by: str = "objective",
             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Unmet vacancies and unplaced pools, each with the binding reason in domain terms.
 
@@ -203,7 +208,8 @@ def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = Non
     some compatible partner exists, the reason is ``competition`` (every compatible partner is used
     by matches the objective ranks higher), ``city_pair_cap`` (the partners left over are all across
     city pairs whose cap ``caps`` — ``{(home_city, work_city): cap}`` — the plan has reached) or
-    ``not_selected`` (some are left over otherwise).
+    ``not_selected`` (some are left over otherwise). ``chosen_by="preferences"`` (a stable
+    plan) says of ``competition`` that every compatible partner is held by one it prefers.
     """
     p, v = prep.pools, prep.vacancies
     h = pairs["headcount"].to_numpy()
@@ -211,8 +217,15 @@ def explain(prep: Prepared, pairs: pd.DataFrame, st: ChainStructure | None = Non
     filled = np.bincount(pairs["v"].to_numpy(), weights=h, minlength=len(v)).astype(np.int64)
     left = _Left(pool=p.headcount - placed, vacancy=v.headcount - filled)
     sums = _partner_sums(prep, st, left)
-    return (_unmet(prep, pairs, st, caps, left, sums, filled),
-            _unplaced(prep, pairs, st, caps, left, sums, placed))
+    frames = (_unmet(prep, pairs, st, caps, left, sums, filled),
+              _unplaced(prep, pairs, st, caps, left, sums, placed))
+    if chosen_by != "objective":
+        for frame in frames:
+            comp = (frame["reason"] == "competition").to_numpy(dtype=bool)
+            if comp.any():
+                frame.loc[comp, "detail"] = frame.loc[comp, "detail"].astype(str).str.replace(
+                    _TAKEN_BY["objective"], _TAKEN_BY[chosen_by], regex=False)
+    return frames
 
 
 class _Left(NamedTuple):
@@ -344,7 +357,8 @@ def _reasons(
                 detail = _REASON_TEXT["not_selected"].format(who=who)
             else:
                 reason = "competition"
-                detail = _REASON_TEXT["competition"].format(n=f"{int(n_comp[r]):,}", who=who)
+                detail = _REASON_TEXT["competition"].format(n=f"{int(n_comp[r]):,}", who=who,
+                                                            by=_TAKEN_BY["objective"])
         else:
             stage = int(np.flatnonzero(c[1:] == 0)[0])
             reason = _STAGE_REASON[stage]

@@ -28,7 +28,7 @@ import pandas as pd
 from zzj_match._problems import ProblemCollector
 from zzj_match.commute._tables import CommuteTables, commute_tables
 from zzj_match.engine.explain import external_vacancies
-from zzj_match.engine.pipeline import check_arguments, matched_region
+from zzj_match.engine.pipeline import argument_problems, matched_region
 from zzj_match.engine.transfers import workers_as_pools
 from zzj_match.errors import InputError, SolverError
 from zzj_match.flow._sinkhorn import Sinkhorn, calibrate, sinkhorn
@@ -238,11 +238,15 @@ def forecast(  # long: its docstring states the model, every option and every er
     """
     t0 = time.perf_counter()
     policy = Policy() if policy is None else policy
-    check_arguments(market, region, policy)
-    region = matched_region(region, policy)
-    tables = commute_tables(region, policy.commute)
     pc = ProblemCollector()
     _check_options(pc, beta, observed, target_share)
+    wrong = argument_problems(market, region, policy)
+    for bad in wrong:
+        pc.add(bad["table"], bad["row"], bad["column"], bad["value"], bad["message"])
+    if wrong:  # the market, region or policy are not what they must be: nothing else to check
+        pc.raise_if_any(summary="bad arguments to forecast")
+    region = matched_region(region, policy)
+    tables = commute_tables(region, policy.commute)
     marginals = _marginals(pc, market, tables, policy)
     target = None
     if isinstance(observed, pd.DataFrame):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["assemble_plan", "check_arguments", "checked_transfers", "default_region", "match",
-           "match_frames", "matched_region", "region_as_of", "scoped_frames"]
+__all__ = ["argument_problems", "assemble_plan", "check_arguments", "checked_transfers",
+           "default_region", "match", "match_frames", "matched_region", "region_as_of",
+           "scoped_frames"]
 
 import functools
 import time
@@ -150,18 +151,34 @@ def matched_region(region: Region | None, policy: Policy) -> Region:
     return region
 
 
-def check_arguments(market: Any, region: Any, policy: Any) -> None:
+def check_arguments(market: Any, region: Any, policy: Any,
+                    more: list[dict[str, Any]] | None = None) -> None:
     """Name every argument of :func:`match` of the wrong kind in one report.
 
     Shared by every entry point that takes a market, a region and a policy
-    (:func:`match`, ``zzj_match.service.Matcher``).
+    (:func:`match`, ``zzj_match.service.Matcher``, ``stable_match``, ``forecast``).
+
+    Parameters
+    ----------
+    market, region, policy : object
+        The arguments as given.
+    more : list of dict, optional
+        The caller's own problems with its other arguments (rows of an ``InputError``),
+        reported in the same report.
 
     Raises
     ------
     InputError
         For a market without the market tables, a region that is not a ``Region`` or a
-        policy that is not a ``Policy``.
+        policy that is not a ``Policy``, and every problem of ``more``.
     """
+    bad = argument_problems(market, region, policy) + list(more or [])
+    if bad:
+        raise InputError(bad)
+
+
+def argument_problems(market: Any, region: Any, policy: Any) -> list[dict[str, Any]]:
+    """Return the problems :func:`check_arguments` reports, as rows of an ``InputError``."""
     bad = []
     if not all(hasattr(market, name) for name in ("enterprises", "vacancies", "pools")):
         bad.append(("market", market, "market must be a zzj_match.LabourMarket"))
@@ -170,10 +187,8 @@ def check_arguments(market: Any, region: Any, policy: Any) -> None:
                                       "embedded region)"))
     if not isinstance(policy, Policy):
         bad.append(("policy", policy, "policy must be a zzj_match.Policy"))
-    if bad:
-        raise InputError([{"table": name, "row": None, "column": None,
-                           "value": type(value).__name__, "message": message}
-                          for name, value, message in bad])
+    return [{"table": name, "row": None, "column": None, "value": type(value).__name__,
+             "message": message} for name, value, message in bad]
 
 
 def match_frames(  # long: its docstring lists the six stages, every parameter and error

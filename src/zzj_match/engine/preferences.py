@@ -20,7 +20,7 @@ service's rankings (``Matcher.recommend`` and ``Matcher.candidates``) sort by th
 from __future__ import annotations
 
 __all__ = ["PairPreferences", "employer_sort_keys", "pair_preferences", "preference_tables",
-           "value_of_time_table", "worker_sort_keys", "worker_value"]
+           "skill_surplus", "value_of_time_table", "worker_sort_keys", "worker_value"]
 
 import functools
 from dataclasses import dataclass
@@ -103,6 +103,12 @@ def worker_sort_keys(vi: I64, value_cny: F64, minutes: F64) -> tuple[Any, ...]:
     return (vi, minutes, -value_cny)
 
 
+def skill_surplus(prep: Prepared, pi: I64, vi: I64 | int) -> I64:
+    """Return the worker's skill level above the vacancy's required one (-1: trained up)."""
+    out: I64 = (prep.pools.skill[pi] - prep.vacancies.min_level[vi]).astype(np.int64)
+    return out
+
+
 def employer_sort_keys(pi: I64, needs_training: npt.NDArray[np.bool_], skill_surplus: I64,
                        minutes: F64, cross_city: npt.NDArray[np.bool_]) -> tuple[Any, ...]:
     """Keys for :func:`numpy.lexsort` that order one vacancy's pools, best first.
@@ -146,7 +152,7 @@ def pair_preferences(prep: Prepared, pairs: AdmissiblePairs | None = None) -> Pa
     pi, vi = pairs.p, pairs.v
     w = worker_value(prep, pi, vi, pairs.case)
     needs = pair_training(prep, pi, vi)["needs_training"]
-    surplus = (prep.pools.skill[pi] - prep.vacancies.min_level[vi]).astype(np.int64)
+    surplus = skill_surplus(prep, pi, vi)
     w_order = _worker_order(pi, vi, w["value_cny"], w["minutes"])
     e_order = _employer_order(prep, pi, vi, needs, surplus, w["minutes"], w["cross_city"])
     return PairPreferences(

@@ -163,7 +163,7 @@ def _window_replan(previous: AdjustmentPlan, market: LabourMarket, region: Regio
                        lenders=market_lenders(pools))
     ids = previous.all_vacancies["vacancy_id"]
     frozen_v = (ids.isin(set(vac["vacancy_id"])) & ~ids.isin(replan_ids)).to_numpy()
-    return splice_plans(
+    plan = splice_plans(
         previous, sub, pinned=pinned, frozen_vacancies=frozen_v,
         frozen_pools=np.zeros(len(previous.all_pools), dtype=bool),
         pinned_levels=_pinned_levels(market, pools, prev.loc[pinned], region, policy),
@@ -171,6 +171,24 @@ def _window_replan(previous: AdjustmentPlan, market: LabourMarket, region: Regio
                "window_vacancies": int(inside.sum()),
                "window_placements_replanned": int(prev.loc[~pinned, "headcount"].sum()),
                "seconds_total": time.perf_counter() - t0})
+    plan.attach_blocking(_two_networks)
+    return plan
+
+
+def _two_networks(transfers: pd.DataFrame) -> pd.DataFrame:
+    """Refuse to count blocking pairs on a plan re-planned for closure windows.
+
+    Raises
+    ------
+    InputError
+        Always: its placements outside the windows were made on the open network and those
+        inside on the closed one, so no single set of preferences judges them all.
+    """
+    raise InputError([{"table": "plan", "row": None, "column": None, "value": len(transfers),
+                       "message": "a plan re-planned for closure windows mixes two networks "
+                       "(the open one outside the windows, the closed one inside), so its "
+                       "blocking pairs are not defined; count them on a plan of one network, "
+                       "e.g. zm.rematch(plan, market, region=region.during(start, end))"}])
 
 
 def _pinned(prev: pd.DataFrame, vac: pd.DataFrame, pools: pd.DataFrame,

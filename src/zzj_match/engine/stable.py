@@ -148,8 +148,7 @@ def stable_match(market: LabourMarket, *, region: Region | None = None,
         When the plan fails its checks (a blocking pair, an inadmissible pair, conservation).
     """
     policy = Policy() if policy is None else policy
-    check_arguments(market, region, policy)
-    _check_stable(proposing, policy)
+    check_arguments(market, region, policy, more=_stable_problems(proposing, policy))
     if policy.time_limit_s is not None and _deadline.remaining() is None:
         with _deadline.limit(policy.time_limit_s):  # the whole call, commute tables included
             return stable_match(market, region=region, policy=policy, proposing=proposing)
@@ -197,7 +196,7 @@ def stable_match_frames(
     rows = pd.DataFrame({"p": pairs.p[used], "v": pairs.v[used], "headcount": heads[used]})
     levels = plan_levels(prep, rows, pairs.cost[used], policy.objective)
     transfers = checked_transfers(prep, rows, levels["cost"], members)
-    unmet, unplaced = explain(prep, rows, build_structure(prep), None)
+    unmet, unplaced = explain(prep, rows, build_structure(prep), None, chosen_by="preferences")
     t_end = time.perf_counter()
     stats: dict[str, Any] = {
         "method": f"deferred acceptance ({proposing} proposing)", "admissible_pairs": len(pairs),
@@ -205,7 +204,8 @@ def stable_match_frames(
         "seconds_explain": t_end - t_solve, "seconds_total": t_end - t0}
     plan = assemble_plan(prep, (transfers, unmet, unplaced), levels,
                          pd.DataFrame(columns=list(SHADOW_COLUMNS)), stats, outside, region)
-    plan.attach_blocking(functools.partial(blocking_table, prep, prefs=prefs))
+    # the preferences are ranked again when asked: keeping them would hold every pair's ranks
+    plan.attach_blocking(functools.partial(blocking_table, prep))
     # deferred_acceptance has certified that no pair blocks (else it raised SolverError)
     plan.kpis.update({"blocking_pairs": 0, "blocking_workers": 0})
     return plan
@@ -243,6 +243,13 @@ def plan_levels(prep: Prepared, rows: pd.DataFrame, cost: npt.NDArray[np.int64],
 
 def _check_stable(proposing: Any, policy: Any) -> None:
     """Name every argument :func:`stable_match` cannot take, in one report."""
+    bad = _stable_problems(proposing, policy)
+    if bad:
+        raise InputError(bad)
+
+
+def _stable_problems(proposing: Any, policy: Any) -> list[dict[str, Any]]:
+    """Return the problems of the arguments only :func:`stable_match` takes (error rows)."""
     bad = []
     if not isinstance(proposing, str) or proposing not in PROPOSING:
         bad.append({"table": "arguments", "row": None, "column": "proposing",
@@ -253,5 +260,4 @@ def _check_stable(proposing: Any, policy: Any) -> None:
                     "value": str(dict(policy.city_pair_caps)),
                     "message": "a stable match cannot take city_pair_caps (a cap is not a "
                     "preference); leave them out"})
-    if bad:
-        raise InputError(bad)
+    return bad

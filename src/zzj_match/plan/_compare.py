@@ -17,7 +17,6 @@ import pandas as pd
 
 from zzj_match.errors import InputError
 from zzj_match.plan._summary import plan_summary
-from zzj_match.plan._tables import mean_commute_min
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from zzj_match.plan._plan import AdjustmentPlan
@@ -54,37 +53,29 @@ def _summary_measures(plan: Any) -> dict[str, int | float]:
     return row
 
 
+#: ``compare_plans(measures="stability")``: measure name → the KPI it shows (plans and
+#: forecasts name them alike; a forecast lacks the ones it cannot know).
+_STABILITY_KPIS: tuple[tuple[str, str], ...] = (
+    ("placed", "workers_placed"),
+    ("key_filled", "key_positions_filled"),
+    ("priority_placed", "priority_workers_placed"),
+    ("mean_commute_min", "mean_commute_min"),
+    ("within_45_min_share", "share_commute_le_45_min"),
+    ("cross_city", "cross_city_placements"),
+)
+
+
 def _stability_measures(item: Any) -> dict[str, int | float]:
     """Return the measures of ``compare_plans(measures="stability")`` of a plan or forecast."""
     nan = float("nan")
-    if not hasattr(item, "transfers"):  # an uptake forecast: expected flows, zone × zone
-        z = item.zones
-        f = z["flow"].to_numpy(dtype=np.float64)
-        total = float(f.sum())
-        cross = (z["home_city"].to_numpy(dtype=object) != z["work_city"].to_numpy(dtype=object))
-        mins = z["minutes"].to_numpy(dtype=np.float64)
-        return {"placed": total, "key_filled": nan, "priority_placed": nan,
-                "mean_commute_min": float(np.dot(f, mins) / total) if total else nan,
-                "within_45_min_share": float(f[mins <= 45.0].sum() / total) if total else nan,
-                "cross_city": float(f[cross].sum()), "bridge_dependent": nan,
-                "blocking_pairs": nan, "blocking_workers": nan}
-    t = item.transfers
-    h = t["headcount"].to_numpy(dtype=np.int64)
-    mins = t["minutes"].to_numpy(dtype=np.float64)
-    placed = int(h.sum())
-    row: dict[str, int | float] = {
-        "placed": placed,
-        "key_filled": int(h[t["key_enterprise"].to_numpy(dtype=bool)].sum()),
-        "priority_placed": int(h[(t["priority_group"].astype(str) != "none").to_numpy()].sum()),
-        "mean_commute_min": mean_commute_min(t),
-        "within_45_min_share": float(h[mins <= 45.0].sum() / placed) if placed else nan,
-        "cross_city": int(h[t["cross_city"].to_numpy(dtype=bool)].sum()),
-        "bridge_dependent": int(h[t["bridge_dependent"].to_numpy(dtype=bool)].sum()),
-        "blocking_pairs": nan, "blocking_workers": nan,
-    }
-    if getattr(item, "blocking_source", None) is not None:
-        blocking = item.blocking_pairs()
-        row["blocking_pairs"] = len(blocking)
+    kpis = item.kpis
+    row = {name: _exact(kpis[key]) if key in kpis else nan for name, key in _STABILITY_KPIS}
+    plan = hasattr(item, "transfers")  # else an uptake forecast: expected flows only
+    row["bridge_dependent"] = (int(plan_summary(item)["headline"]["bridge_dependent"]) if plan
+                               else nan)
+    row["blocking_pairs"] = row["blocking_workers"] = nan
+    if plan and getattr(item, "blocking_source", None) is not None:
+        row["blocking_pairs"] = len(item.blocking_pairs())
         row["blocking_workers"] = int(item.kpis["blocking_workers"])
     return row
 

@@ -316,7 +316,9 @@ class AdjustmentPlan:
         placed in a vacancy they rank lower, and the vacancy has a free seat or a seat held
         by a pool it ranks lower (the orders of :func:`zzj_match.preferences`; see
         docs/stability.md). Counts them in the KPIs as well: ``blocking_pairs`` (pairs) and
-        ``blocking_workers`` (people in at least one blocking pair, each counted once).
+        ``blocking_workers`` (people in at least one blocking pair, each counted once); the
+        count costs about as much as a match, so those KPIs appear on the first call (a
+        stable plan has them from the start).
 
         Returns
         -------
@@ -330,7 +332,8 @@ class AdjustmentPlan:
         Raises
         ------
         InputError
-            For a plan that does not know its market's preferences (one read back from files).
+            For a plan that does not know its market's preferences (one read back from files),
+            or a re-plan for closure windows (two networks: no one set of preferences).
         """
         if self._blocking is None:
             raise InputError([{"table": "plan", "row": None, "column": None, "value": None,

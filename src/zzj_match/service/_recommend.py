@@ -22,7 +22,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from zzj_match._problems import ProblemCollector
-from zzj_match.engine.preferences import employer_sort_keys, worker_sort_keys, worker_value
+from zzj_match.engine.preferences import (
+    employer_sort_keys,
+    skill_surplus,
+    worker_sort_keys,
+    worker_value,
+)
 from zzj_match.engine.rules.licences import licence_route, missing_text
 from zzj_match.engine.rules.pairs import needs_training, pair_rule_columns
 from zzj_match.engine.transfers import placement_figures, transfer_columns
@@ -180,7 +185,7 @@ def candidates(state: MatcherState, vacancy_id: str, *, k: int = 10) -> pd.DataF
     pi = rules["p"].astype(np.int64)
     fig = placement_figures(prep, pi, rules["v"].astype(np.int64),
                             rules["case"].astype(np.int64))
-    surplus = (prep.pools.skill[pi] - prep.vacancies.min_level[v]).astype(np.int64)
+    surplus = skill_surplus(prep, pi, v)
     order = np.lexsort(employer_sort_keys(pi, _needs_training(rules), surplus, fig["minutes"],
                                           fig["cross_city"]))[:k]
     rules, pi = _take(rules, order), pi[order]
