@@ -270,3 +270,15 @@ def record(benchmark: Any, *, objective: object = None, peer: str = "zzj_match",
     for key, value in extra.items():
         benchmark.extra_info[key] = value
 
+
+def cold_match(benchmark: Any, market: Any, region: Any, group: str, rounds: int) -> None:
+    """Benchmark a cold ``zm.match`` of ``market`` as the peer of ``group``.
+
+    The service and stability benchmarks set every call they time against it, in one run.
+    """
+    import zzj_match as zm
+
+    plan = benchmark.pedantic(zm.match, args=(market,), kwargs={"region": region},
+                              rounds=rounds, iterations=1)
+    benchmark.group = group
+    record(benchmark, peer="cold zm.match", objective=plan.kpis["workers_placed"])

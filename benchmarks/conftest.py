@@ -1,5 +1,9 @@
 """Benchmark session settings: groups set after the timed call, machine load recorded.
 
+Also the two fixtures the service and stability benchmarks share (a module may define its
+own of the same name): ``region``, the embedded region with its commute tables computed (as
+in a service), and ``market``, the default market at the ``market`` case's size.
+
 The benchmark JSON's ``machine_info`` gets ``load_average_start`` (1, 5 and 15 minute load
 averages when the session starts) and ``load_average_end``, so a table measured on a busy
 machine says so (``run.py`` prints both), and ``zzj_bench_full`` (full or smoke sizes, so that
@@ -13,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from _registry import FULL
+from _registry import CASES, FULL
 
 _START: dict[str, tuple[float, float, float]] = {}
 
@@ -45,3 +49,22 @@ def pytest_runtest_call(item: Any) -> Any:
     stats = getattr(bench, "stats", None)
     if stats is not None and getattr(bench, "group", None):
         stats.group = bench.group
+
+
+@pytest.fixture(scope="module")
+def region() -> Any:
+    """The embedded region, its commute tables cached as a service would have them."""
+    import zzj_match as zm
+    from zzj_match.engine import commute_tables
+
+    region = zm.datasets.zzj_region()
+    commute_tables(region)
+    return region
+
+
+@pytest.fixture(scope="module")
+def market() -> Any:
+    """The default market at the size of the ``market`` case (smoke or full)."""
+    import zzj_match as zm
+
+    return zm.datasets.zzj_market(**CASES["market"].params)

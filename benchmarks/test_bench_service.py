@@ -30,8 +30,7 @@ import numpy as np
 import pytest
 
 import zzj_match as zm
-from _registry import CASES, FULL, measure_rss, record, rss_kept, traced_kept_mb
-from zzj_match.engine import commute_tables
+from _registry import CASES, FULL, cold_match, measure_rss, record, rss_kept, traced_kept_mb
 
 CASE = CASES["market"]
 ROUNDS = 5 if FULL else 2
@@ -40,27 +39,8 @@ SCALE = CASE.params["scale"]
 
 
 @pytest.fixture(scope="module")
-def region() -> Any:
-    region = zm.datasets.zzj_region()
-    commute_tables(region)  # cached per region, as in a service
-    return region
-
-
-@pytest.fixture(scope="module")
-def market() -> Any:
-    return zm.datasets.zzj_market(**CASE.params)
-
-
-@pytest.fixture(scope="module")
 def matcher(market: Any, region: Any) -> Any:
     return zm.Matcher(market, region=region)
-
-
-def _cold(benchmark: Any, market: Any, region: Any, group: str) -> None:
-    plan = benchmark.pedantic(zm.match, args=(market,), kwargs={"region": region},
-                              rounds=3, iterations=1)
-    benchmark.group = group
-    record(benchmark, peer="cold zm.match", objective=plan.kpis["workers_placed"])
 
 
 def _percentiles(times: list[float]) -> dict[str, float]:
@@ -72,7 +52,7 @@ def _percentiles(times: list[float]) -> dict[str, float]:
 @pytest.mark.parametrize("group", ["service_recommend", "service_candidates",
                                    "service_update_vacancy", "service_update_pool"])
 def test_service_cold_match(benchmark: Any, market: Any, region: Any, group: str) -> None:
-    _cold(benchmark, market, region, f"{group}_scale_{SCALE}")
+    cold_match(benchmark, market, region, f"{group}_scale_{SCALE}", rounds=3)
 
 
 def _queries(benchmark: Any, ask: Any, ids: Any, seed: int) -> dict[str, float]:

@@ -27,8 +27,7 @@ from typing import Any
 import pytest
 
 import zzj_match as zm
-from _registry import CASES, FULL, record
-from zzj_match.engine import commute_tables
+from _registry import CASES, FULL, cold_match, record
 
 with warnings.catch_warnings():  # importing matching sets simplefilter("always"):
     from matching.games import HospitalResident  # undone here, warnings stay errors
@@ -41,18 +40,6 @@ ROUNDS = 3 if FULL else 1
 
 
 @pytest.fixture(scope="module")
-def region() -> Any:
-    region = zm.datasets.zzj_region()
-    commute_tables(region)  # cached per region, as in a service
-    return region
-
-
-@pytest.fixture(scope="module")
-def market() -> Any:
-    return zm.datasets.zzj_market(**CASE.params)
-
-
-@pytest.fixture(scope="module")
 def optimum(market: Any, region: Any) -> Any:
     return zm.match(market, region=region)
 
@@ -60,10 +47,7 @@ def optimum(market: Any, region: Any) -> Any:
 @pytest.mark.parametrize("group", ["stability_stable_workers", "stability_stable_vacancies",
                                    "stability_blocking"])
 def test_stability_cold_match(benchmark: Any, market: Any, region: Any, group: str) -> None:
-    plan = benchmark.pedantic(zm.match, args=(market,), kwargs={"region": region},
-                              rounds=ROUNDS, iterations=1)
-    benchmark.group = f"{group}_scale_{SCALE}"
-    record(benchmark, peer="cold zm.match", objective=plan.kpis["workers_placed"])
+    cold_match(benchmark, market, region, f"{group}_scale_{SCALE}", rounds=ROUNDS)
 
 
 @pytest.mark.parametrize("proposing", ["workers", "vacancies"])
