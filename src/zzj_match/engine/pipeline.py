@@ -382,8 +382,8 @@ class _Clock:
 
 
 def checked_transfers(prep: Prepared, pairs: pd.DataFrame, optimum: int,
-                       members: pd.DataFrame | None,
-                       previous: pd.DataFrame | None = None) -> pd.DataFrame:
+                      members: pd.DataFrame | None,
+                      previous: pd.DataFrame | None = None) -> pd.DataFrame:
     """Build the plan's transfer rows and check their total cost against the optimum.
 
     Raises
