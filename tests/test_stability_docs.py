@@ -84,3 +84,13 @@ def test_the_readings_of_the_page_hold(plans: dict[str, Any]) -> None:
     # the forecast expects as many moves as there are people or seats, whichever is fewer
     assert table.loc["placed", f] == pytest.approx(
         min(plans[opt].kpis["workers"], plans[opt].kpis["positions"]), rel=1e-9)
+
+
+@pytest.mark.parametrize("page", ["stability.md", "forecast.md"])
+def test_the_pages_code_runs_as_written(page: str) -> None:
+    text = (DOC.parent / page).read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, page, "exec"), namespace)
