@@ -389,6 +389,17 @@ def test_a_share_no_beta_reaches_is_named_with_the_reach(market: zm.LabourMarket
     assert "nearest" in err.value.problems["message"].iloc[0]
 
 
+def test_a_share_beyond_where_sinkhorn_converges_is_named_not_a_solver_failure() -> None:
+    # a small market whose flows fall short of the published share before beta gets so large
+    # that Sinkhorn stops converging: the search ends there, and says how near it came
+    small = zm.datasets.zzj_market(scale=0.03, seed=0)
+    with pytest.raises(InputError) as err:
+        zm.forecast(small)
+    assert _named(err) == {("forecast", "target_share")}
+    assert "nearest" in err.value.problems["message"].iloc[0]
+    assert zm.forecast(small, beta=0.1).beta == 0.1  # a beta of one's own still works
+
+
 def test_the_docs_page_cites_what_the_code_uses() -> None:
     from pathlib import Path
 

@@ -174,9 +174,10 @@ def calibrate(a: npt.ArrayLike, b: npt.ArrayLike, cost: npt.ArrayLike, weights: 
 
     From ``first`` the search steps by factors of 4 towards the target (up when the statistic
     is below it and ``increasing``) until it is passed, within ``beta_range``, then closes the
-    bracket on log beta by the Illinois variant of regula falsi. Every solve starts from the
-    potentials of the previous one. Only a statistic monotone in beta has one answer; the
-    search finds a crossing either way.
+    bracket on log beta by the Illinois variant of regula falsi. A step whose solve does not
+    converge ends the search like the end of the range (``hit`` false, the last beta solved).
+    Every solve starts from the potentials of the previous one. Only a statistic monotone in
+    beta has one answer; the search finds a crossing either way.
 
     Parameters
     ----------
@@ -199,7 +200,7 @@ def calibrate(a: npt.ArrayLike, b: npt.ArrayLike, cost: npt.ArrayLike, weights: 
     Raises
     ------
     SolverError
-        When a solve fails (:func:`sinkhorn`).
+        When the first solve, or one inside the bracket, fails (:func:`sinkhorn`).
 
     Examples
     --------
@@ -230,7 +231,11 @@ def calibrate(a: npt.ArrayLike, b: npt.ArrayLike, cost: npt.ArrayLike, weights: 
         if nx == x:
             hit = False
             break
-        gn = gap(nx)
+        try:
+            gn = gap(nx)
+        except SolverError:  # no convergence this far out: the end of the usable range
+            hit = False
+            break
         if (gn > 0) != (gx > 0) or abs(gn) <= close:
             x = _root(gap, (x, gx), (nx, gn), gtol=close)
             break
