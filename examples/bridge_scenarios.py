@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -148,7 +150,27 @@ if explore is not None:
     m.save(OUT / "plan_map.html")
 
 # %% [markdown]
-# ## 6. Write the results
+# ## 6. Will they come?
+#
+# The optimum is a proposal. `zm.stable_match` is what people and employers would choose on
+# their own (deferred acceptance on their preferences, `zm.preferences`); `blocking_pairs()`
+# lists who would leave the optimum, and for which job; `zm.forecast` spreads the people over
+# the jobs by commute time alone (a gravity model). See docs/stability.md.
+
+# %%
+stable = zm.stable_match(market, region=region)
+open_plan.blocking_pairs().sort_values("headcount", ascending=False).head()
+
+# %%
+try:
+    forecast = zm.forecast(market, region=region)  # beta set by the published 45-minute share
+except zm.InputError:  # a small market may not reach that share: take a decay of one's own
+    forecast = zm.forecast(market, region=region, beta=0.15)
+compare_plans({"optimum": open_plan, "stable": stable, "forecast": forecast},
+              measures="stability")
+
+# %% [markdown]
+# ## 7. Write the results
 #
 # Every plan table is a tidy DataFrame; write them wherever the bureau needs them.
 
