@@ -139,6 +139,7 @@ def _submit_all(executor: Any, scenarios: Sequence[Scenario], payload: Payload,
         results = _collect(fs, bar)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        _CACHE.pop(token, None)  # a thread pool filled this process's cache: empty it
     return results, {"shipped": "file", "payload_loads": sum(r[2] for r in results)}
 
 def _setting_rank(column: str) -> int:
