@@ -4,8 +4,8 @@ rows, KPIs equal to ``match`` on the changed region and policy, the payload ship
 from __future__ import annotations
 
 import math
+import datetime as dt
 import pickle
-import warnings
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import zzj_match as zm
-from zzj_match.scenarios import Scenario, SweepResult, grid
+from zzj_match.scenarios import Scenario, SweepResult, apply, grid
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +79,25 @@ def test_bad_axes_are_named_in_one_report() -> None:
     columns = set(err.value.problems["column"])
     assert columns == {"no_such_knob", "close", "toll.huangmaohai", "commute_allowance_cny",
                        "fare"}
+
+
+def test_apply_makes_each_change() -> None:
+    region = zm.datasets.zzj_region()
+    policy = zm.Policy(commute_allowance_cny=100)
+    day = dt.date(2025, 7, 1)
+    changed, new = apply(Scenario("x", close="huangmaohai", start=day, end=day, as_of=day,
+                                  toll={"hzmb": 50}, policy={"max_commute_min": 70}),
+                         region, policy)
+    assert new.reference_date == day
+    assert new.max_commute_min == 70
+    assert new.commute_allowance_cny == 100
+    assert len(changed.closures) > len(region.closures)
+    tolls = changed.links.set_index("link_id")["toll_cny"]
+    assert tolls["bridge_hzmb_macau"] == tolls["bridge_hzmb_zhuhai"] == 50.0
+    assert region.links.set_index("link_id")["toll_cny"]["bridge_hzmb_zhuhai"] != 50.0
+    untouched, same = apply(Scenario("nothing"), region, policy)
+    assert untouched is region
+    assert same is policy
 
 
 def test_scenario_needs_a_name() -> None:
@@ -196,19 +215,15 @@ def test_thread_pool_unpickles_once(market: zm.LabourMarket) -> None:
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[Any]:
     distributed = pytest.importorskip("distributed")
-    # Dask may warn that its dashboard port is taken (another cluster on this machine) and
-    # about leaked resources while the cluster shuts down; neither is about the sweep.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*[Pp]ort.*", category=UserWarning)
-        warnings.filterwarnings("ignore", category=ResourceWarning)
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
-        client = distributed.Client(cluster)
-        try:
-            yield client
-        finally:
-            client.close()
-            cluster.close()
+    # no dashboard: nothing binds a web port, so no warning about a taken port to filter
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
 
 
 def test_dask_gives_the_same_table_and_scatters_once(

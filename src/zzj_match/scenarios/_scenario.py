@@ -151,7 +151,8 @@ def apply(scenario: Scenario, region: Region, policy: Policy) -> tuple[Region, P
     if scenario.as_of is not None:
         update["reference_date"] = scenario.as_of
     if update:
-        policy = Policy.model_validate({**policy.model_dump(), **update})
+        kept = {key: getattr(policy, key) for key in policy.model_fields_set}
+        policy = Policy.model_validate({**kept, **update})  # validated, unlike model_copy
     return region, policy
 
 
