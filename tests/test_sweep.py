@@ -3,11 +3,11 @@ rows, KPIs equal to ``match`` on the changed region and policy, the payload ship
 
 from __future__ import annotations
 
-import math
 import datetime as dt
+import math
 import pickle
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -210,6 +210,45 @@ def test_thread_pool_unpickles_once(market: zm.LabourMarket) -> None:
     assert isinstance(table, pd.DataFrame)
     assert table.attrs["payload_loads"] == 1
     assert (table["status"] == "ok").all()
+
+
+class _LosesTheSecondTask(ThreadPoolExecutor):
+    """A pool whose second task fails outside the scenario, as when a worker is lost."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.calls = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.calls += 1
+        if self.calls == 2:
+            lost: Future[Any] = Future()
+            lost.set_exception(RuntimeError("worker lost"))
+            return lost
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_task_lost_by_the_executor_is_its_row(market: zm.LabourMarket) -> None:
+    with _LosesTheSecondTask() as pool:
+        table = zm.sweep(market, [Scenario("a"), Scenario("b"), Scenario("c")],
+                         executor=pool)
+    assert isinstance(table, pd.DataFrame)
+    assert list(table["status"]) == ["ok", "error", "ok"]
+    assert table.at[1, "error"] == "RuntimeError: worker lost"
+
+
+def test_tasks_on_an_executor_run_without_process_pools(market: zm.LabourMarket) -> None:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        got = zm.sweep(market, [Scenario("a")], policy=zm.Policy(processes=2),
+                       executor=pool, plans=True)
+    assert isinstance(got, SweepResult)
+    plan = got.plans["a"]
+    assert plan is not None
+    assert plan.policy.processes == 1
+    alone = zm.sweep(market, [Scenario("a")], policy=zm.Policy(processes=2), plans=True)
+    assert isinstance(alone, SweepResult)
+    assert alone.plans["a"] is not None
+    assert alone.plans["a"].policy.processes == 2
 
 
 @pytest.fixture(scope="module")

@@ -102,6 +102,13 @@ def _cached_task(scenario: Scenario, token: str, path: str, keep_plan: bool
     row, plan = run_scenario(scenario, _CACHE[token], keep_plan)
     return row, plan, loaded
 
+def _scattered_task(scenario: Scenario, payload: Payload, keep_plan: bool
+                    ) -> tuple[dict[str, Any], AdjustmentPlan | None, int]:
+    """Run a scenario on a payload Dask already holds on this worker (nothing unpickled)."""
+    row, plan = run_scenario(scenario, payload, keep_plan)
+    return row, plan, 0
+
+
 def _is_dask_client(executor: Any) -> bool:
     kind = type(executor)
     return kind.__module__.split(".")[0] == "distributed" and hasattr(executor, "scatter")
@@ -116,7 +123,10 @@ def _bar(progress: bool | None, total: int) -> Any:
 def _collect(futures: Sequence[Any], bar: Any) -> list[Any]:
     out = []
     for fut in futures:  # in the scenarios' order: the table does not depend on timing
-        out.append(fut.result())
+        try:
+            out.append(fut.result())
+        except Exception as exc:  # a lost worker, a plan that cannot travel back: one row
+            out.append(({"status": "error", "error": f"{type(exc).__name__}: {exc}"}, None, 0))
         if bar is not None:
             bar.update(1)
     return out
@@ -125,9 +135,9 @@ def _submit_all(executor: Any, scenarios: Sequence[Scenario], payload: Payload,
                 keep_plan: bool, bar: Any) -> tuple[list[Any], dict[str, Any]]:
     if _is_dask_client(executor):
         shipped = executor.scatter(payload, broadcast=True)
-        futures = [executor.submit(run_scenario, s, shipped, keep_plan, pure=False)
+        futures = [executor.submit(_scattered_task, s, shipped, keep_plan, pure=False)
                    for s in scenarios]
-        return [(*r, 0) for r in _collect(futures, bar)], {"shipped": "dask scatter"}
+        return _collect(futures, bar), {"shipped": "dask scatter"}
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     token = hashlib.sha256(data).hexdigest()
     folder = tempfile.mkdtemp(prefix="zzj_sweep_")
