@@ -43,7 +43,7 @@ LAYERS: Table = (
     ("datasets",),  # 6 embedded region and market -> model objects
     ("plan",),  # 7 AdjustmentPlan
     ("engine",),  # 8 match
-    ("service",),  # 9 the Matcher: a solved market kept in memory, queried per request
+    ("service", "scenarios"),  # 9 the Matcher; scenario sweeps (many plans of one market)
     ("report",),  # 10 summaries, plots, maps, Excel
     ("__init__", "cli", "_cli"),  # 11 the public face and the command line
 )

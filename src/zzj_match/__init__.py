@@ -42,8 +42,10 @@ _LAZY: dict[str, str] = {
     "preferences": "zzj_match.engine",
     "stable_match": "zzj_match.engine",
     "Matcher": "zzj_match.service",
+    "sweep": "zzj_match.scenarios",
 }
-_SUBMODULES = ("flow", "datasets", "io", "commute", "engine", "plan", "report", "service")
+_SUBMODULES = ("flow", "datasets", "io", "commute", "engine", "plan", "report", "service",
+               "scenarios")
 
 __all__ = [
     "AdjustmentPlan",
@@ -72,12 +74,14 @@ __all__ = [
     "preferences",
     "rematch",
     "report",
+    "scenarios",
     "service",
     "stable_match",
+    "sweep",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from zzj_match import commute, datasets, flow, io, report, service
+    from zzj_match import commute, datasets, flow, io, report, scenarios, service
     from zzj_match.commute import CommuteModel
     from zzj_match.engine import match, preferences, rematch, stable_match
     from zzj_match.engine.forecast import forecast
@@ -85,6 +89,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from zzj_match.model.policy import Policy
     from zzj_match.model.region import Link, Region, Zone
     from zzj_match.plan import AdjustmentPlan
+    from zzj_match.scenarios import sweep
     from zzj_match.service import Matcher
 
 
