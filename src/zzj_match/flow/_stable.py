@@ -217,10 +217,15 @@ def _room(order: I64, start: I64, agent: I64, cap: I64, heads: I64) -> I64:
     return out
 
 
+def _rooms(pairs: _Pairs, heads: I64) -> tuple[I64, I64]:
+    """``wa`` and ``wb`` of every pair of a checked, feasible match (see :func:`blocking_heads`)."""
+    return (_room(pairs.by_a, pairs.a_start, pairs.a, pairs.a_cap, heads),
+            _room(pairs.by_b, pairs.b_start, pairs.b, pairs.b_cap, heads))
+
+
 def _blocking(pairs: _Pairs, heads: I64) -> I64:
     """Blocking heads of every pair of a checked, feasible match."""
-    wa = _room(pairs.by_a, pairs.a_start, pairs.a, pairs.a_cap, heads)
-    wb = _room(pairs.by_b, pairs.b_start, pairs.b, pairs.b_cap, heads)
+    wa, wb = _rooms(pairs, heads)
     out: I64 = np.where((wa > 0) & (wb > 0), np.minimum(wa, wb), 0)
     return out
 
@@ -312,8 +317,7 @@ def blocking_counts(
     ([1, 0], [2])
     """
     pairs, h = _checked(a, b, a_rank, b_rank, a_cap, b_cap, heads)
-    wa = _room(pairs.by_a, pairs.a_start, pairs.a, pairs.a_cap, h)
-    wb = _room(pairs.by_b, pairs.b_start, pairs.b, pairs.b_cap, h)
+    wa, wb = _rooms(pairs, h)
     block = (wa > 0) & (wb > 0)
     units = np.zeros(pairs.a_cap.size, dtype=np.int64)
     np.maximum.at(units, pairs.a[block], wa[block])
